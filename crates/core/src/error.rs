@@ -1,0 +1,188 @@
+//! The one error-code table. Every error any surface can answer is one [`ErrorCode`]; the
+//! table gives its stable snake_case name (API contract: never rename one), its HTTP status on
+//! the management plane, and how it appears on the Cloud (Graph) plane. Surfaces render it in
+//! one function each (`wagate-http`'s `render` module); nothing else builds error bodies.
+
+use std::fmt;
+
+/// Graph's `error.type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GraphErrorType {
+    OAuthException,
+    GraphMethodException,
+}
+
+impl GraphErrorType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GraphErrorType::OAuthException => "OAuthException",
+            GraphErrorType::GraphMethodException => "GraphMethodException",
+        }
+    }
+}
+
+/// How one [`ErrorCode`] appears on the Cloud API (Graph) surface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GraphError {
+    /// Meta's numeric `error.code`.
+    pub code: u32,
+    /// Meta's `error.error_subcode`, where Meta sends one.
+    pub subcode: Option<u32>,
+    pub kind: GraphErrorType,
+    /// HTTP status Meta answers with.
+    pub status: u16,
+}
+
+macro_rules! error_codes {
+    ($(
+        $(#[doc = $doc:literal])*
+        $variant:ident => $name:literal, $status:literal,
+            graph($gcode:literal, $gsub:expr, $gtype:ident, $gstatus:literal);
+    )*) => {
+        /// Every error wagate can answer with. See the module docs.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $( $(#[doc = $doc])* $variant, )*
+        }
+
+        impl ErrorCode {
+            /// Every code, for tests and documentation.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// The stable snake_case name used in the management envelope.
+            pub fn name(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $name,)* }
+            }
+
+            /// HTTP status on the management plane and the probes.
+            pub fn http_status(self) -> u16 {
+                match self { $(ErrorCode::$variant => $status,)* }
+            }
+
+            /// How the code appears on the Cloud API (Graph) plane.
+            pub fn graph(self) -> GraphError {
+                match self {
+                    $(ErrorCode::$variant => GraphError {
+                        code: $gcode,
+                        subcode: $gsub,
+                        kind: GraphErrorType::$gtype,
+                        status: $gstatus,
+                    },)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// No API key in `Authorization` or `access_token`.
+    MissingApiKey => "missing_api_key", 401, graph(190, None, OAuthException, 401);
+    /// The API key is unknown or revoked (both answer the same).
+    InvalidApiKey => "invalid_api_key", 401, graph(190, None, OAuthException, 401);
+    /// The key is valid but not allowed to do this (e.g. a channel-scoped key managing keys).
+    Forbidden => "forbidden", 403, graph(10, None, OAuthException, 403);
+    /// The body is not valid JSON.
+    MalformedJson => "malformed_json", 400, graph(100, None, OAuthException, 400);
+    /// The body is JSON but a field is missing, of the wrong type, too long or invalid.
+    InvalidRequest => "invalid_request", 400, graph(100, None, OAuthException, 400);
+    /// A query-string parameter is invalid.
+    InvalidQuery => "invalid_query", 400, graph(100, None, OAuthException, 400);
+    /// The request needs `Content-Type: application/json`.
+    UnsupportedMediaType => "unsupported_media_type", 415, graph(100, None, OAuthException, 400);
+    /// The body is larger than this endpoint accepts.
+    PayloadTooLarge => "payload_too_large", 413, graph(100, None, OAuthException, 400);
+    /// No such route.
+    RouteNotFound => "route_not_found", 404, graph(100, None, GraphMethodException, 400);
+    /// The route exists but not with this method.
+    MethodNotAllowed => "method_not_allowed", 405, graph(100, None, GraphMethodException, 400);
+    /// The account does not exist (or is not yours).
+    AccountNotFound => "account_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The channel does not exist (or belongs to another account).
+    ChannelNotFound => "channel_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The API key does not exist (or belongs to another account).
+    ApiKeyNotFound => "api_key_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// Another channel already uses this phone number id.
+    PhoneNumberIdTaken => "phone_number_id_taken", 409, graph(100, None, OAuthException, 400);
+    /// The database is unreachable (readiness).
+    NotReady => "not_ready", 503, graph(2, None, OAuthException, 503);
+    /// Something went wrong on our side; the cause is logged, never sent.
+    Internal => "internal_error", 500, graph(1, None, OAuthException, 500);
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A value that failed to parse: which field, and what is wrong with it, written for the API
+/// user ("must be at most 139 characters").
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ValidationError {
+    pub field: String,
+    pub message: String,
+}
+
+impl ValidationError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The same error for a field nested inside `parent` (`profile.email`).
+    pub fn within(mut self, parent: &str) -> Self {
+        self.field = format!("{parent}.{}", self.field);
+        self
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        ErrorCode::InvalidRequest
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn names_are_unique_snake_case() {
+        let mut seen = HashSet::new();
+        for code in ErrorCode::ALL {
+            let name = code.name();
+            assert!(seen.insert(name), "duplicate code {name}");
+            assert!(
+                name.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{name} is not snake_case"
+            );
+        }
+    }
+
+    #[test]
+    fn auth_failures_are_graph_190_with_401() {
+        for code in [ErrorCode::MissingApiKey, ErrorCode::InvalidApiKey] {
+            assert_eq!(code.http_status(), 401);
+            let g = code.graph();
+            assert_eq!(
+                (g.code, g.status, g.kind),
+                (190, 401, GraphErrorType::OAuthException)
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_objects_are_graph_100_subcode_33() {
+        let g = ErrorCode::ChannelNotFound.graph();
+        assert_eq!((g.code, g.subcode, g.status), (100, Some(33), 400));
+        assert_eq!(g.kind.as_str(), "GraphMethodException");
+    }
+
+    #[test]
+    fn nested_field_names() {
+        let e = ValidationError::new("email", "is not an email address").within("profile");
+        assert_eq!(e.to_string(), "profile.email: is not an email address");
+    }
+}

@@ -1,0 +1,30 @@
+//! wagate's domain: the values, models and rules every other crate speaks in. No I/O.
+//!
+//! Everything that crosses a boundary (an HTTP body, a CLI argument, a database row) is
+//! turned into one of these types by a `parse`/`TryFrom` before anything else looks at it, so
+//! code past the boundary never re-checks a phone number or a name length ("parse, don't
+//! validate"). Every entity has its own id type, so two ids cannot be mixed up.
+//!
+//! The error-code table ([`error::ErrorCode`]) lives here too: each stable snake_case code
+//! with its HTTP status and how it appears on the Cloud (Graph) surface. The HTTP crate renders
+//! it per surface in one place.
+//!
+//! # Layout
+//! - [`ids`]: typed ids (`AccountId`, `ChannelId`, `ApiKeyId`) and Meta's decimal object ids
+//!   (`PhoneNumberId`, `WabaId`).
+//! - [`phone`]: `PhoneE164`, a phone number in international form.
+//! - [`text`]: bounded text newtypes shared by the models.
+//! - [`account`], [`channel`], [`api_key`]: the models and their create/update commands.
+//! - [`error`]: the error-code table and `ValidationError`.
+
+#![forbid(unsafe_code)]
+
+pub mod account;
+pub mod api_key;
+pub mod channel;
+pub mod error;
+pub mod ids;
+pub mod phone;
+pub mod text;
+
+pub use jiff::Timestamp;

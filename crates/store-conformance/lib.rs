@@ -1,0 +1,1 @@
+//! Test-only crate: see `tests/story.rs`, the conformance story every `Store` backend passes.

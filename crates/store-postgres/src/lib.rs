@@ -1,0 +1,193 @@
+//! The PostgreSQL backend of [`Store`]: the scale-out engine, where several stateless
+//! `wagate serve` nodes share one database.
+//!
+//! # Concurrency model
+//! A connection pool; every write command is one transaction (PostgreSQL does its own group
+//! commit across connections). First-start bootstrap takes a transaction-scoped advisory
+//! lock so two nodes starting at once create one account, not two.
+//!
+//! # Layout
+//! - `queries`: the SQL, one function per statement, mirrored from the SQLite backend.
+
+#![forbid(unsafe_code)]
+
+mod queries;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Connection, PgConnection, Postgres, Transaction};
+use wagate_core::account::{Account, NewAccount};
+use wagate_core::api_key::{ApiKey, ApiKeyDigest, NewApiKey};
+use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
+use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId};
+use wagate_store::{Bootstrap, Bootstrapped, Entity, Page, Result, Store, StoreError, records};
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Advisory lock key held while bootstrapping ("wagate" in ASCII).
+const BOOTSTRAP_LOCK: i64 = 0x7761_6761_7465;
+
+#[derive(Debug)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://…`) and applies pending migrations.
+    pub async fn open(url: &str, max_connections: u32) -> Result<Self> {
+        let options = PgConnectOptions::from_str(url).map_err(StoreError::database)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(StoreError::database)?;
+        MIGRATOR.run(&pool).await.map_err(StoreError::database)?;
+        Ok(Self { pool })
+    }
+
+    async fn begin(&self) -> Result<Transaction<'static, Postgres>> {
+        self.pool.begin().await.map_err(StoreError::database)
+    }
+
+    async fn read(&self) -> Result<sqlx::pool::PoolConnection<Postgres>> {
+        self.pool.acquire().await.map_err(StoreError::database)
+    }
+}
+
+async fn commit<T>(tx: Transaction<'static, Postgres>, value: T) -> Result<T> {
+    tx.commit().await.map_err(StoreError::database)?;
+    Ok(value)
+}
+
+async fn require_account(conn: &mut PgConnection, id: AccountId) -> Result<()> {
+    queries::account_exists(conn, id)
+        .await?
+        .ok_or(StoreError::NotFound(Entity::Account))
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.read()
+            .await?
+            .ping()
+            .await
+            .map_err(StoreError::database)
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn bootstrap(&self, init: Bootstrap) -> Result<Option<Bootstrapped>> {
+        let mut tx = self.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(BOOTSTRAP_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::database)?;
+        if queries::any_account(&mut tx).await? {
+            return Ok(None);
+        }
+        let now = records::now();
+        let account = queries::insert_account(&mut tx, init.account, now).await?;
+        let channel = queries::insert_channel(&mut tx, init.channel, now).await?;
+        let key = queries::insert_api_key(&mut tx, init.key, now).await?;
+        commit(
+            tx,
+            Some(Bootstrapped {
+                account,
+                channel,
+                key,
+            }),
+        )
+        .await
+    }
+
+    async fn create_account(&self, new: NewAccount) -> Result<Account> {
+        let mut tx = self.begin().await?;
+        let account = queries::insert_account(&mut tx, new, records::now()).await?;
+        commit(tx, account).await
+    }
+
+    async fn get_account(&self, id: AccountId) -> Result<Account> {
+        queries::get_account(&mut *self.read().await?, id).await
+    }
+
+    async fn list_accounts(&self, page: &Page<AccountId>) -> Result<Vec<Account>> {
+        queries::list_accounts(&mut *self.read().await?, page).await
+    }
+
+    async fn create_channel(&self, new: NewChannel) -> Result<Channel> {
+        let mut tx = self.begin().await?;
+        require_account(&mut tx, new.account_id).await?;
+        let channel = queries::insert_channel(&mut tx, new, records::now()).await?;
+        commit(tx, channel).await
+    }
+
+    async fn get_channel(&self, account: AccountId, id: ChannelId) -> Result<Channel> {
+        queries::get_channel(&mut *self.read().await?, account, id, false).await
+    }
+
+    async fn find_channel_by_phone_number_id(&self, pnid: &PhoneNumberId) -> Result<Channel> {
+        queries::find_channel_by_pnid(&mut *self.read().await?, pnid).await
+    }
+
+    async fn list_channels(
+        &self,
+        account: AccountId,
+        page: &Page<ChannelId>,
+    ) -> Result<Vec<Channel>> {
+        queries::list_channels(&mut *self.read().await?, account, page).await
+    }
+
+    async fn update_channel(
+        &self,
+        account: AccountId,
+        id: ChannelId,
+        patch: &ChannelPatch,
+    ) -> Result<Channel> {
+        let mut tx = self.begin().await?;
+        let mut channel = queries::get_channel(&mut tx, account, id, true).await?;
+        channel.apply(patch, records::now());
+        queries::update_channel(&mut tx, &channel).await?;
+        commit(tx, channel).await
+    }
+
+    async fn create_api_key(&self, new: NewApiKey) -> Result<ApiKey> {
+        let mut tx = self.begin().await?;
+        require_account(&mut tx, new.account_id).await?;
+        let key = queries::insert_api_key(&mut tx, new, records::now()).await?;
+        commit(tx, key).await
+    }
+
+    async fn get_api_key(&self, account: AccountId, id: ApiKeyId) -> Result<ApiKey> {
+        queries::get_api_key(&mut *self.read().await?, account, id).await
+    }
+
+    async fn list_api_keys(
+        &self,
+        account: AccountId,
+        page: &Page<ApiKeyId>,
+    ) -> Result<Vec<ApiKey>> {
+        queries::list_api_keys(&mut *self.read().await?, account, page).await
+    }
+
+    async fn revoke_api_key(&self, account: AccountId, id: ApiKeyId) -> Result<ApiKey> {
+        let mut tx = self.begin().await?;
+        let key = queries::revoke_api_key(&mut tx, account, id, records::now()).await?;
+        commit(tx, key).await
+    }
+
+    async fn authenticate(&self, digest: &ApiKeyDigest) -> Result<Option<ApiKey>> {
+        queries::authenticate(&mut *self.read().await?, digest).await
+    }
+}

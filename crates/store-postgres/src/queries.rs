@@ -1,0 +1,349 @@
+//! The SQL of the PostgreSQL backend: one function per statement. Write functions run inside the caller's
+//! transaction; read functions on a pooled connection. Mirrors store-sqlite's `queries`.
+
+use sqlx::PgConnection;
+use wagate_core::Timestamp;
+use wagate_core::account::{Account, NewAccount};
+use wagate_core::api_key::{ApiKey, ApiKeyDigest, NewApiKey};
+use wagate_core::channel::{Channel, NewChannel};
+use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId};
+use wagate_store::records::{
+    AccountRecord, ApiKeyRecord, ChannelRecord, channel_ids_column, millis,
+};
+use wagate_store::{
+    Entity, Page, Result, StoreError, account_columns, api_key_columns, channel_columns,
+};
+
+fn db(e: sqlx::Error) -> StoreError {
+    StoreError::database(e)
+}
+
+pub async fn any_account(conn: &mut PgConnection) -> Result<bool> {
+    sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM accounts)")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db)
+}
+
+pub async fn account_exists(conn: &mut PgConnection, id: AccountId) -> Result<Option<()>> {
+    sqlx::query_scalar::<_, i64>("SELECT 1::int8 FROM accounts WHERE id = $1")
+        .bind(id.as_uuid())
+        .fetch_optional(&mut *conn)
+        .await
+        .map(|r| r.map(|_| ()))
+        .map_err(db)
+}
+
+pub async fn insert_account(
+    conn: &mut PgConnection,
+    new: NewAccount,
+    now: Timestamp,
+) -> Result<Account> {
+    let account = Account {
+        id: new.id,
+        name: new.name,
+        created_at: now,
+    };
+    sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3)")
+        .bind(account.id.as_uuid())
+        .bind(account.name.as_str())
+        .bind(millis(now))
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(account)
+}
+
+pub async fn get_account(conn: &mut PgConnection, id: AccountId) -> Result<Account> {
+    sqlx::query_as::<_, AccountRecord>(concat!(
+        "SELECT ",
+        account_columns!(),
+        " FROM accounts WHERE id = $1"
+    ))
+    .bind(id.as_uuid())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?
+    .ok_or(StoreError::NotFound(Entity::Account))?
+    .try_into()
+}
+
+pub async fn list_accounts(
+    conn: &mut PgConnection,
+    page: &Page<AccountId>,
+) -> Result<Vec<Account>> {
+    sqlx::query_as::<_, AccountRecord>(concat!(
+        "SELECT ",
+        account_columns!(),
+        " FROM accounts WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2"
+    ))
+    .bind(page.after.map(|a| a.as_uuid()))
+    .bind(page.sql_limit())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?
+    .into_iter()
+    .map(Account::try_from)
+    .collect()
+}
+
+pub async fn insert_channel(
+    conn: &mut PgConnection,
+    new: NewChannel,
+    now: Timestamp,
+) -> Result<Channel> {
+    let taken =
+        sqlx::query_scalar::<_, i64>("SELECT 1::int8 FROM channels WHERE phone_number_id = $1")
+            .bind(new.phone_number_id.as_str())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?;
+    if taken.is_some() {
+        return Err(StoreError::Conflict(format!(
+            "phone_number_id {} is already used by another channel",
+            new.phone_number_id
+        )));
+    }
+    let channel = new.into_channel(now);
+    let r = ChannelRecord::from(&channel);
+    let conflict = |e: sqlx::Error| match e.as_database_error() {
+        // A concurrent insert of the same number won the race after our check.
+        Some(d) if d.is_unique_violation() => StoreError::Conflict(format!(
+            "phone_number_id {} is already used by another channel",
+            channel.phone_number_id
+        )),
+        _ => db(e),
+    };
+    sqlx::query(concat!(
+        "INSERT INTO channels (",
+        channel_columns!(),
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+    ))
+    .bind(r.id)
+    .bind(r.account_id)
+    .bind(r.phone_number_id)
+    .bind(r.display_phone_number)
+    .bind(r.waba_id)
+    .bind(r.verified_name)
+    .bind(r.upstream_kind)
+    .bind(r.upstream)
+    .bind(r.throughput_mps)
+    .bind(r.quality_rating)
+    .bind(r.messaging_limit_tier)
+    .bind(r.profile)
+    .bind(r.created_at)
+    .bind(r.updated_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(conflict)?;
+    Ok(channel)
+}
+
+pub async fn update_channel(conn: &mut PgConnection, channel: &Channel) -> Result<()> {
+    let r = ChannelRecord::from(channel);
+    sqlx::query(
+        "UPDATE channels SET display_phone_number = $1, verified_name = $2, upstream_kind = $3, \
+         upstream = $4, throughput_mps = $5, quality_rating = $6, messaging_limit_tier = $7, \
+         profile = $8, updated_at = $9 WHERE account_id = $10 AND id = $11",
+    )
+    .bind(r.display_phone_number)
+    .bind(r.verified_name)
+    .bind(r.upstream_kind)
+    .bind(r.upstream)
+    .bind(r.throughput_mps)
+    .bind(r.quality_rating)
+    .bind(r.messaging_limit_tier)
+    .bind(r.profile)
+    .bind(r.updated_at)
+    .bind(r.account_id)
+    .bind(r.id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// `for_update` locks the row until the transaction ends (read-modify-write).
+pub async fn get_channel(
+    conn: &mut PgConnection,
+    account: AccountId,
+    id: ChannelId,
+    for_update: bool,
+) -> Result<Channel> {
+    const PLAIN: &str = concat!(
+        "SELECT ",
+        channel_columns!(),
+        " FROM channels WHERE account_id = $1 AND id = $2"
+    );
+    const LOCKING: &str = concat!(
+        "SELECT ",
+        channel_columns!(),
+        " FROM channels WHERE account_id = $1 AND id = $2 FOR UPDATE"
+    );
+    sqlx::query_as::<_, ChannelRecord>(if for_update { LOCKING } else { PLAIN })
+        .bind(account.as_uuid())
+        .bind(id.as_uuid())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound(Entity::Channel))?
+        .try_into()
+}
+
+pub async fn find_channel_by_pnid(
+    conn: &mut PgConnection,
+    pnid: &PhoneNumberId,
+) -> Result<Channel> {
+    sqlx::query_as::<_, ChannelRecord>(concat!(
+        "SELECT ",
+        channel_columns!(),
+        " FROM channels WHERE phone_number_id = $1"
+    ))
+    .bind(pnid.as_str())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?
+    .ok_or(StoreError::NotFound(Entity::Channel))?
+    .try_into()
+}
+
+pub async fn list_channels(
+    conn: &mut PgConnection,
+    account: AccountId,
+    page: &Page<ChannelId>,
+) -> Result<Vec<Channel>> {
+    sqlx::query_as::<_, ChannelRecord>(concat!(
+        "SELECT ", channel_columns!(),
+        " FROM channels WHERE account_id = $1 AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3"
+    ))
+    .bind(account.as_uuid())
+    .bind(page.after.map(|a| a.as_uuid()))
+    .bind(page.sql_limit())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?
+    .into_iter()
+    .map(Channel::try_from)
+    .collect()
+}
+
+pub async fn insert_api_key(
+    conn: &mut PgConnection,
+    new: NewApiKey,
+    now: Timestamp,
+) -> Result<ApiKey> {
+    if let Some(ids) = new.channels.as_list() {
+        for id in ids {
+            let owned = sqlx::query_scalar::<_, i64>(
+                "SELECT 1::int8 FROM channels WHERE account_id = $1 AND id = $2",
+            )
+            .bind(new.account_id.as_uuid())
+            .bind(id.as_uuid())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?;
+            if owned.is_none() {
+                return Err(StoreError::NotFound(Entity::Channel));
+            }
+        }
+    }
+    sqlx::query(
+        "INSERT INTO api_keys (id, account_id, name, prefix, digest, channel_ids, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(new.id.as_uuid())
+    .bind(new.account_id.as_uuid())
+    .bind(new.name.as_str())
+    .bind(&new.prefix)
+    .bind(&new.digest.as_bytes()[..])
+    .bind(channel_ids_column(&new.channels))
+    .bind(millis(now))
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(ApiKey {
+        id: new.id,
+        account_id: new.account_id,
+        name: new.name,
+        prefix: new.prefix,
+        channels: new.channels,
+        created_at: now,
+        revoked_at: None,
+    })
+}
+
+pub async fn get_api_key(
+    conn: &mut PgConnection,
+    account: AccountId,
+    id: ApiKeyId,
+) -> Result<ApiKey> {
+    sqlx::query_as::<_, ApiKeyRecord>(concat!(
+        "SELECT ",
+        api_key_columns!(),
+        " FROM api_keys WHERE account_id = $1 AND id = $2"
+    ))
+    .bind(account.as_uuid())
+    .bind(id.as_uuid())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?
+    .ok_or(StoreError::NotFound(Entity::ApiKey))?
+    .try_into()
+}
+
+pub async fn list_api_keys(
+    conn: &mut PgConnection,
+    account: AccountId,
+    page: &Page<ApiKeyId>,
+) -> Result<Vec<ApiKey>> {
+    sqlx::query_as::<_, ApiKeyRecord>(concat!(
+        "SELECT ", api_key_columns!(),
+        " FROM api_keys WHERE account_id = $1 AND ($2::uuid IS NULL OR id > $2) ORDER BY id LIMIT $3"
+    ))
+    .bind(account.as_uuid())
+    .bind(page.after.map(|a| a.as_uuid()))
+    .bind(page.sql_limit())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?
+    .into_iter()
+    .map(ApiKey::try_from)
+    .collect()
+}
+
+pub async fn revoke_api_key(
+    conn: &mut PgConnection,
+    account: AccountId,
+    id: ApiKeyId,
+    now: Timestamp,
+) -> Result<ApiKey> {
+    sqlx::query_as::<_, ApiKeyRecord>(concat!(
+        "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE account_id = $2 AND id = $3 RETURNING ",
+        api_key_columns!()
+    ))
+    .bind(millis(now))
+    .bind(account.as_uuid())
+    .bind(id.as_uuid())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?
+    .ok_or(StoreError::NotFound(Entity::ApiKey))?
+    .try_into()
+}
+
+pub async fn authenticate(
+    conn: &mut PgConnection,
+    digest: &ApiKeyDigest,
+) -> Result<Option<ApiKey>> {
+    sqlx::query_as::<_, ApiKeyRecord>(concat!(
+        "SELECT ",
+        api_key_columns!(),
+        " FROM api_keys WHERE digest = $1 AND revoked_at IS NULL"
+    ))
+    .bind(&digest.as_bytes()[..])
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?
+    .map(ApiKey::try_from)
+    .transpose()
+}

@@ -1,0 +1,246 @@
+//! The SQLite backend of [`Store`], wagate's embedded default: one database file in WAL mode.
+//!
+//! # Concurrency model
+//! Reads use a small pool of connections (WAL lets them run beside the writer). Every write
+//! goes through [`writer::Writer`]: one task, one connection, many writes per transaction
+//! (group commit). See that module for why.
+//!
+//! # Layout
+//! - [`writer`]: the group-committing write task.
+//! - `queries`: the SQL, one function per statement, shared by the trait methods.
+
+#![forbid(unsafe_code)]
+
+mod queries;
+pub mod writer;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, Connection};
+use wagate_core::account::{Account, NewAccount};
+use wagate_core::api_key::{ApiKey, ApiKeyDigest, NewApiKey};
+use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
+use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId};
+use wagate_store::{Bootstrap, Bootstrapped, Entity, Page, Result, Store, StoreError, records};
+
+use writer::Writer;
+
+/// Migrations, applied at open.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Read connections. WAL readers do not block the writer nor each other.
+const READERS: u32 = 4;
+
+pub struct SqliteStore {
+    path: PathBuf,
+    reads: SqlitePool,
+    writer: Writer,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file at `path`, switches it to WAL and
+    /// applies pending migrations.
+    pub async fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(StoreError::database)?;
+        }
+        let options = SqliteConnectOptions::from_str("sqlite:")
+            .map_err(StoreError::database)?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a committed write survives power loss, not only a crash. Group commit
+            // pays for the extra fsync.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            .log_statements(tracing::log::LevelFilter::Trace);
+        let mut write_conn = options.connect().await.map_err(StoreError::database)?;
+        MIGRATOR
+            .run_direct(None, &mut write_conn, false)
+            .await
+            .map_err(StoreError::database)?;
+        let reads = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .min_connections(1)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(StoreError::database)?;
+        Ok(Self {
+            path: path.to_owned(),
+            reads,
+            writer: Writer::start(write_conn),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn not_found(entity: Entity) -> impl FnOnce(Option<()>) -> Result<()> {
+    move |found| found.ok_or(StoreError::NotFound(entity))
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        conn.ping().await.map_err(StoreError::database)
+    }
+
+    async fn close(&self) {
+        self.writer.close().await;
+        self.reads.close().await;
+    }
+
+    async fn bootstrap(&self, init: Bootstrap) -> Result<Option<Bootstrapped>> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    if queries::any_account(conn).await? {
+                        return Ok(None);
+                    }
+                    let now = records::now();
+                    let account = queries::insert_account(conn, init.account, now).await?;
+                    let channel = queries::insert_channel(conn, init.channel, now).await?;
+                    let key = queries::insert_api_key(conn, init.key, now).await?;
+                    Ok(Some(Bootstrapped {
+                        account,
+                        channel,
+                        key,
+                    }))
+                })
+            })
+            .await
+    }
+
+    async fn create_account(&self, new: NewAccount) -> Result<Account> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { queries::insert_account(conn, new, records::now()).await })
+            })
+            .await
+    }
+
+    async fn get_account(&self, id: AccountId) -> Result<Account> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        queries::get_account(&mut conn, id).await
+    }
+
+    async fn list_accounts(&self, page: &Page<AccountId>) -> Result<Vec<Account>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        queries::list_accounts(&mut conn, page).await
+    }
+
+    async fn create_channel(&self, new: NewChannel) -> Result<Channel> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    queries::account_exists(conn, new.account_id)
+                        .await
+                        .and_then(not_found(Entity::Account))?;
+                    queries::insert_channel(conn, new, records::now()).await
+                })
+            })
+            .await
+    }
+
+    async fn get_channel(&self, account: AccountId, id: ChannelId) -> Result<Channel> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        queries::get_channel(&mut conn, account, id).await
+    }
+
+    async fn find_channel_by_phone_number_id(&self, pnid: &PhoneNumberId) -> Result<Channel> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        queries::find_channel_by_pnid(&mut conn, pnid).await
+    }
+
+    async fn list_channels(
+        &self,
+        account: AccountId,
+        page: &Page<ChannelId>,
+    ) -> Result<Vec<Channel>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        queries::list_channels(&mut conn, account, page).await
+    }
+
+    async fn update_channel(
+        &self,
+        account: AccountId,
+        id: ChannelId,
+        patch: &ChannelPatch,
+    ) -> Result<Channel> {
+        let patch = patch.clone();
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    let mut channel = queries::get_channel(conn, account, id).await?;
+                    channel.apply(&patch, records::now());
+                    queries::update_channel(conn, &channel).await?;
+                    Ok(channel)
+                })
+            })
+            .await
+    }
+
+    async fn create_api_key(&self, new: NewApiKey) -> Result<ApiKey> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    queries::account_exists(conn, new.account_id)
+                        .await
+                        .and_then(not_found(Entity::Account))?;
+                    queries::insert_api_key(conn, new, records::now()).await
+                })
+            })
+            .await
+    }
+
+    async fn get_api_key(&self, account: AccountId, id: ApiKeyId) -> Result<ApiKey> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        queries::get_api_key(&mut conn, account, id).await
+    }
+
+    async fn list_api_keys(
+        &self,
+        account: AccountId,
+        page: &Page<ApiKeyId>,
+    ) -> Result<Vec<ApiKey>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        queries::list_api_keys(&mut conn, account, page).await
+    }
+
+    async fn revoke_api_key(&self, account: AccountId, id: ApiKeyId) -> Result<ApiKey> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(
+                    async move { queries::revoke_api_key(conn, account, id, records::now()).await },
+                )
+            })
+            .await
+    }
+
+    async fn authenticate(&self, digest: &ApiKeyDigest) -> Result<Option<ApiKey>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        queries::authenticate(&mut conn, digest).await
+    }
+}

@@ -1,0 +1,100 @@
+//! The storage contract. [`Store`] is the one trait every backend implements
+//! (`wagate-store-sqlite`, the embedded default, and `wagate-store-postgres`, for several
+//! nodes on one database); services hold an `Arc<dyn Store>` and never see SQL.
+//!
+//! Rules every backend keeps, checked by the conformance story in
+//! `crates/store-conformance`:
+//! - every read and write of account-owned data is scoped by [`AccountId`], so another
+//!   account's ids answer [`StoreError::NotFound`] exactly like ids that do not exist;
+//! - a write either happens whole or not at all (one transaction per command);
+//! - lists are keyset-paged by id (UUIDv7, so in creation order).
+//!
+//! # Layout
+//! - [`error`]: `StoreError` and which API error each case becomes.
+//! - [`page`]: keyset paging.
+//! - [`records`]: the column-level shape of each row, shared by both backends, with the one
+//!   conversion to and from domain types.
+
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod page;
+pub mod records;
+
+use async_trait::async_trait;
+use wagate_core::account::{Account, NewAccount};
+use wagate_core::api_key::{ApiKey, ApiKeyDigest, NewApiKey};
+use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
+use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId};
+
+pub use error::{Entity, StoreError};
+pub use page::Page;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What first start creates: an account, its sandbox channel and an account-wide key.
+#[derive(Debug, Clone)]
+pub struct Bootstrap {
+    pub account: NewAccount,
+    pub channel: NewChannel,
+    pub key: NewApiKey,
+}
+
+/// What [`Store::bootstrap`] stored.
+#[derive(Debug, Clone)]
+pub struct Bootstrapped {
+    pub account: Account,
+    pub channel: Channel,
+    pub key: ApiKey,
+}
+
+/// The storage contract. See the crate docs for the rules every implementation keeps.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`, for logs and `/readyz`.
+    fn backend(&self) -> &'static str;
+
+    /// Cheap round trip to the database (readiness).
+    async fn ping(&self) -> Result<()>;
+
+    /// Finishes queued writes and closes connections. Calls after this fail.
+    async fn close(&self);
+
+    /// Stores `init` in one transaction if, and only if, no account exists yet. Returns
+    /// `None` when the database was already initialised, so a restart never bootstraps twice,
+    /// even when two processes start at once.
+    async fn bootstrap(&self, init: Bootstrap) -> Result<Option<Bootstrapped>>;
+
+    async fn create_account(&self, new: NewAccount) -> Result<Account>;
+    async fn get_account(&self, id: AccountId) -> Result<Account>;
+    async fn list_accounts(&self, page: &Page<AccountId>) -> Result<Vec<Account>>;
+
+    /// Fails with `NotFound(Account)` for an unknown account and `Conflict` when another
+    /// channel already has the phone number id.
+    async fn create_channel(&self, new: NewChannel) -> Result<Channel>;
+    async fn get_channel(&self, account: AccountId, id: ChannelId) -> Result<Channel>;
+    /// Any account's channel by Meta's phone number id; callers check ownership.
+    async fn find_channel_by_phone_number_id(&self, pnid: &PhoneNumberId) -> Result<Channel>;
+    async fn list_channels(
+        &self,
+        account: AccountId,
+        page: &Page<ChannelId>,
+    ) -> Result<Vec<Channel>>;
+    /// Applies `patch` with [`Channel::apply`] inside one write transaction.
+    async fn update_channel(
+        &self,
+        account: AccountId,
+        id: ChannelId,
+        patch: &ChannelPatch,
+    ) -> Result<Channel>;
+
+    /// Fails with `NotFound(Channel)` when a scoped channel is not the account's.
+    async fn create_api_key(&self, new: NewApiKey) -> Result<ApiKey>;
+    async fn get_api_key(&self, account: AccountId, id: ApiKeyId) -> Result<ApiKey>;
+    async fn list_api_keys(&self, account: AccountId, page: &Page<ApiKeyId>)
+    -> Result<Vec<ApiKey>>;
+    /// Marks the key revoked. Revoking a revoked key keeps its first `revoked_at`.
+    async fn revoke_api_key(&self, account: AccountId, id: ApiKeyId) -> Result<ApiKey>;
+    /// The active (not revoked) key with this digest, if any.
+    async fn authenticate(&self, digest: &ApiKeyDigest) -> Result<Option<ApiKey>>;
+}

@@ -1,0 +1,189 @@
+//! Rows as columns. Both backends read and write these structs (`sqlx::FromRow` works for
+//! either driver because every column type here decodes on both: UUID, TEXT, BIGINT, JSON),
+//! so the mapping between rows and domain types is written once. Times are stored as Unix
+//! milliseconds on both backends.
+
+use serde_json::Value;
+use sqlx::types::Json;
+use uuid::Uuid;
+use wagate_core::Timestamp;
+use wagate_core::account::Account;
+use wagate_core::api_key::{ApiKey, KeyChannels};
+use wagate_core::channel::{
+    BusinessProfile, Channel, MessagingLimitTier, QualityRating, Throughput, Upstream,
+};
+use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId, WabaId};
+use wagate_core::phone::PhoneE164;
+use wagate_core::text::{AccountName, KeyName, VerifiedName};
+
+use crate::StoreError;
+
+/// The current time at the precision both backends store (milliseconds), so what a write
+/// returns equals what a later read gives back.
+pub fn now() -> Timestamp {
+    Timestamp::from_millisecond(Timestamp::now().as_millisecond()).expect("now is in range")
+}
+
+pub fn millis(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+fn timestamp(what: &'static str, ms: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_millisecond(ms).map_err(|e| corrupt(what, e))
+}
+
+fn corrupt(what: &'static str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        what,
+        detail: e.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountRecord {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: i64,
+}
+
+impl TryFrom<AccountRecord> for Account {
+    type Error = StoreError;
+    fn try_from(r: AccountRecord) -> Result<Self, StoreError> {
+        Ok(Account {
+            id: AccountId::from_uuid(r.id),
+            name: AccountName::parse(&r.name).map_err(|e| corrupt("account", e))?,
+            created_at: timestamp("account", r.created_at)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ChannelRecord {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub phone_number_id: String,
+    pub display_phone_number: String,
+    pub waba_id: String,
+    pub verified_name: String,
+    pub upstream_kind: String,
+    pub upstream: Json<Value>,
+    pub throughput_mps: i64,
+    pub quality_rating: String,
+    pub messaging_limit_tier: String,
+    pub profile: Json<Value>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl From<&Channel> for ChannelRecord {
+    fn from(c: &Channel) -> Self {
+        Self {
+            id: c.id.as_uuid(),
+            account_id: c.account_id.as_uuid(),
+            phone_number_id: c.phone_number_id.to_string(),
+            display_phone_number: c.display_phone_number.digits().to_owned(),
+            waba_id: c.waba_id.to_string(),
+            verified_name: c.verified_name.to_string(),
+            upstream_kind: c.upstream.kind().as_str().to_owned(),
+            upstream: Json(serde_json::to_value(&c.upstream).expect("upstream serialises")),
+            throughput_mps: i64::from(c.throughput.per_second()),
+            quality_rating: c.quality_rating.as_str().to_owned(),
+            messaging_limit_tier: c.messaging_limit_tier.as_str().to_owned(),
+            profile: Json(serde_json::to_value(&c.profile).expect("profile serialises")),
+            created_at: millis(c.created_at),
+            updated_at: millis(c.updated_at),
+        }
+    }
+}
+
+impl TryFrom<ChannelRecord> for Channel {
+    type Error = StoreError;
+    fn try_from(r: ChannelRecord) -> Result<Self, StoreError> {
+        let bad = |e: &dyn std::fmt::Display| corrupt("channel", e);
+        let upstream: Upstream = serde_json::from_value(r.upstream.0).map_err(|e| bad(&e))?;
+        let throughput = u32::try_from(r.throughput_mps).map_err(|e| bad(&e))?;
+        Ok(Channel {
+            id: ChannelId::from_uuid(r.id),
+            account_id: AccountId::from_uuid(r.account_id),
+            phone_number_id: PhoneNumberId::parse(&r.phone_number_id).map_err(|e| bad(&e))?,
+            display_phone_number: PhoneE164::parse(&r.display_phone_number).map_err(|e| bad(&e))?,
+            waba_id: WabaId::parse(&r.waba_id).map_err(|e| bad(&e))?,
+            verified_name: VerifiedName::parse(&r.verified_name).map_err(|e| bad(&e))?,
+            upstream,
+            throughput: Throughput::parse(throughput).map_err(|e| bad(&e))?,
+            quality_rating: QualityRating::parse(&r.quality_rating).map_err(|e| bad(&e))?,
+            messaging_limit_tier: MessagingLimitTier::parse(&r.messaging_limit_tier)
+                .map_err(|e| bad(&e))?,
+            profile: serde_json::from_value::<BusinessProfile>(r.profile.0).map_err(|e| bad(&e))?,
+            created_at: timestamp("channel", r.created_at)?,
+            updated_at: timestamp("channel", r.updated_at)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApiKeyRecord {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub name: String,
+    pub prefix: String,
+    /// `NULL` for an account-wide key, else the channel ids it may use.
+    pub channel_ids: Option<Json<Vec<Uuid>>>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// How a key's channel scope is stored.
+pub fn channel_ids_column(channels: &KeyChannels) -> Option<Json<Vec<Uuid>>> {
+    channels
+        .as_list()
+        .map(|ids| Json(ids.iter().map(ChannelId::as_uuid).collect()))
+}
+
+impl TryFrom<ApiKeyRecord> for ApiKey {
+    type Error = StoreError;
+    fn try_from(r: ApiKeyRecord) -> Result<Self, StoreError> {
+        Ok(ApiKey {
+            id: ApiKeyId::from_uuid(r.id),
+            account_id: AccountId::from_uuid(r.account_id),
+            name: KeyName::parse(&r.name).map_err(|e| corrupt("api key", e))?,
+            prefix: r.prefix,
+            channels: match r.channel_ids {
+                None => KeyChannels::All,
+                Some(Json(ids)) => {
+                    KeyChannels::Only(ids.into_iter().map(ChannelId::from_uuid).collect())
+                }
+            },
+            created_at: timestamp("api key", r.created_at)?,
+            revoked_at: r
+                .revoked_at
+                .map(|ms| timestamp("api key", ms))
+                .transpose()?,
+        })
+    }
+}
+
+/// Column lists as macros, so queries can be built with `concat!` into the `&'static str`
+/// sqlx 0.9 requires, and every query reads the same columns in the same order.
+#[macro_export]
+macro_rules! account_columns {
+    () => {
+        "id, name, created_at"
+    };
+}
+
+#[macro_export]
+macro_rules! channel_columns {
+    () => {
+        "id, account_id, phone_number_id, display_phone_number, waba_id, verified_name, \
+         upstream_kind, upstream, throughput_mps, quality_rating, messaging_limit_tier, profile, \
+         created_at, updated_at"
+    };
+}
+
+#[macro_export]
+macro_rules! api_key_columns {
+    () => {
+        "id, account_id, name, prefix, channel_ids, created_at, revoked_at"
+    };
+}
