@@ -1,1 +1,44 @@
-fn main() {}
+//! The `wagate` binary: parses the command line and hands off. Everything it runs lives in
+//! library crates (`wagate-http` serves, `wagate-app` holds the services).
+
+#![forbid(unsafe_code)]
+
+mod admin;
+mod args;
+mod serve;
+mod settings;
+mod telemetry;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return report(anyhow::Error::new(e).context("starting the async runtime")),
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await,
+            Command::Account(cmd) => admin::account(cmd).await,
+            Command::Channel(cmd) => admin::channel(cmd).await,
+            Command::Key(cmd) => admin::key(cmd).await,
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => report(e),
+    }
+}
+
+/// One line on stderr: the error and its causes, `error: opening the database: …`.
+fn report(e: anyhow::Error) -> std::process::ExitCode {
+    let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+    eprintln!("error: {}", chain.join(": "));
+    std::process::ExitCode::FAILURE
+}

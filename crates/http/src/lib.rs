@@ -1,1 +1,37 @@
+//! wagate's HTTP surfaces, and the server itself as a library function.
+//!
+//! [`Server::build`] opens the store, bootstraps an empty database, binds nothing itself (the
+//! caller passes a bound listener, so tests use port 0) and returns the server; [`Server::run`]
+//! serves until the shutdown future completes, then stops accepting, lets in-flight requests
+//! finish (bounded by `shutdown_grace_secs`), stops the background tasks and closes the store.
+//!
+//! # Planes
+//! - `/api/v1/…` — the management plane ([`manage`]): our own REST API, errors in the
+//!   `{"error":{"code",…}}` envelope, described by `/openapi.json` and `/docs`.
+//! - `/{version}/…` and `/…` — the Cloud-API-compatible plane ([`cloud`]): Meta's paths, JSON
+//!   and Graph errors.
+//! - `/healthz`, `/readyz`, `/metrics` — probes and Prometheus ([`probes`]).
+//!
+//! Every handler returns [`error::ApiError`]; each plane renders it in its own format in one
+//! place ([`render`]), so no handler builds an error body.
+//!
+//! # Layout
+//! - [`auth`]: the `Auth` extractor (API key → `Principal`).
+//! - [`extract`]: `Json`, `Query` and `Path` extractors whose rejections are `ApiError`s.
+//! - [`state`]: `AppState`, what every handler can reach.
 
+#![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod cloud;
+pub mod error;
+pub mod extract;
+pub mod manage;
+pub mod metrics;
+pub mod openapi;
+pub mod probes;
+pub mod render;
+mod server;
+pub mod state;
+
+pub use server::{Server, router};

@@ -1,0 +1,67 @@
+//! API keys: create (the secret is returned once), list, revoke, and authenticate a presented
+//! credential.
+
+use wagate_core::api_key::{
+    ApiKey, ApiKeyDigest, ApiKeySecret, KeyChannels, MAX_PRESENTED_LEN, NewApiKey,
+};
+use wagate_core::ids::ApiKeyId;
+use wagate_core::text::KeyName;
+use wagate_store::Page;
+
+use crate::App;
+use crate::error::Result;
+use crate::principal::Principal;
+
+impl App {
+    /// The principal behind a presented credential, or `None` when it is unknown or revoked
+    /// (callers must not tell the two apart).
+    pub async fn authenticate(&self, presented: &str) -> Result<Option<Principal>> {
+        if presented.is_empty() || presented.len() > MAX_PRESENTED_LEN {
+            return Ok(None);
+        }
+        let key = self
+            .store
+            .authenticate(&ApiKeyDigest::of(presented))
+            .await?;
+        Ok(key.as_ref().map(Principal::from_key))
+    }
+
+    /// Creates a key in the principal's account. Channel ids must be the account's.
+    pub async fn create_api_key(
+        &self,
+        p: &Principal,
+        name: KeyName,
+        channels: KeyChannels,
+    ) -> Result<(ApiKey, ApiKeySecret)> {
+        p.require_account_wide()?;
+        let channels = match channels {
+            KeyChannels::All => KeyChannels::All,
+            KeyChannels::Only(mut ids) => {
+                ids.sort();
+                ids.dedup();
+                KeyChannels::Only(ids)
+            }
+        };
+        let (new, secret) = NewApiKey::generate(p.account_id, name, channels);
+        let key = self.store.create_api_key(new).await?;
+        tracing::info!(api_key_id = %key.id, account_id = %key.account_id, "api key created");
+        Ok((key, secret))
+    }
+
+    pub async fn list_api_keys(&self, p: &Principal, page: &Page<ApiKeyId>) -> Result<Vec<ApiKey>> {
+        p.require_account_wide()?;
+        Ok(self.store.list_api_keys(p.account_id, page).await?)
+    }
+
+    pub async fn get_api_key(&self, p: &Principal, id: ApiKeyId) -> Result<ApiKey> {
+        p.require_account_wide()?;
+        Ok(self.store.get_api_key(p.account_id, id).await?)
+    }
+
+    pub async fn revoke_api_key(&self, p: &Principal, id: ApiKeyId) -> Result<ApiKey> {
+        p.require_account_wide()?;
+        let key = self.store.revoke_api_key(p.account_id, id).await?;
+        tracing::info!(api_key_id = %key.id, account_id = %key.account_id, "api key revoked");
+        Ok(key)
+    }
+}

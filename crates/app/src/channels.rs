@@ -1,0 +1,79 @@
+//! Channels: list, get, create, update, within what the principal's key allows. A channel
+//! outside the key's scope answers "not found", like one that does not exist.
+
+use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
+use wagate_core::ids::{ChannelId, PhoneNumberId};
+use wagate_store::{Entity, Page, StoreError};
+
+use crate::App;
+use crate::error::Result;
+use crate::principal::Principal;
+
+impl App {
+    pub async fn list_channels(
+        &self,
+        p: &Principal,
+        page: &Page<ChannelId>,
+    ) -> Result<Vec<Channel>> {
+        match p.channels.as_list() {
+            None => Ok(self.store.list_channels(p.account_id, page).await?),
+            Some(ids) => {
+                // A scoped key sees only its channels (a handful): page over them by id.
+                let mut ids: Vec<ChannelId> = ids
+                    .iter()
+                    .copied()
+                    .filter(|id| page.after.is_none_or(|a| *id > a))
+                    .collect();
+                ids.sort();
+                let mut out = Vec::new();
+                for id in ids.into_iter().take(page.limit as usize) {
+                    match self.store.get_channel(p.account_id, id).await {
+                        Ok(c) => out.push(c),
+                        Err(StoreError::NotFound(_)) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    pub async fn get_channel(&self, p: &Principal, id: ChannelId) -> Result<Channel> {
+        if !p.can_use(id) {
+            return Err(StoreError::NotFound(Entity::Channel).into());
+        }
+        Ok(self.store.get_channel(p.account_id, id).await?)
+    }
+
+    /// The principal's channel with Meta's phone number id (the Cloud plane's path id).
+    pub async fn channel_by_phone_number_id(
+        &self,
+        p: &Principal,
+        pnid: &PhoneNumberId,
+    ) -> Result<Channel> {
+        let channel = self.store.find_channel_by_phone_number_id(pnid).await?;
+        if channel.account_id != p.account_id || !p.can_use(channel.id) {
+            return Err(StoreError::NotFound(Entity::Channel).into());
+        }
+        Ok(channel)
+    }
+
+    /// `new.account_id` is ignored: a channel is always created in the principal's account.
+    pub async fn create_channel(&self, p: &Principal, mut new: NewChannel) -> Result<Channel> {
+        p.require_account_wide()?;
+        new.account_id = p.account_id;
+        Ok(self.store.create_channel(new).await?)
+    }
+
+    pub async fn update_channel(
+        &self,
+        p: &Principal,
+        id: ChannelId,
+        patch: &ChannelPatch,
+    ) -> Result<Channel> {
+        if !p.can_use(id) {
+            return Err(StoreError::NotFound(Entity::Channel).into());
+        }
+        Ok(self.store.update_channel(p.account_id, id, patch).await?)
+    }
+}

@@ -1,0 +1,28 @@
+//! Errors of the services, each mapped to one code of the error table.
+
+use wagate_core::error::{ErrorCode, ValidationError};
+use wagate_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input parsed as JSON but a value is wrong.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// The principal may not do this.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Error {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Invalid(e) => e.code(),
+            Error::Forbidden(_) => ErrorCode::Forbidden,
+            Error::Store(e) => e.code(),
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

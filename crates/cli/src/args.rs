@@ -1,0 +1,253 @@
+//! The command line. Every `serve` flag also reads a `WAGATE_*` environment variable, and
+//! every setting can come from a TOML file (`--config`); flags win over the environment,
+//! which wins over the file, which wins over the defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Serialize;
+use wagate_app::config::LogFormat;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "wagate",
+    version,
+    about = "Self-hosted WhatsApp Business Platform gateway"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway (HTTP planes, workers). First start on an empty database creates an
+    /// account, a sandbox channel and an admin API key, written to <data-dir>/credentials.env.
+    Serve(ServeArgs),
+    /// Manage accounts (works on the database directly; no server needed).
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Manage channels (WhatsApp business numbers).
+    #[command(subcommand)]
+    Channel(ChannelCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+/// Where the database is: the same settings `serve` uses.
+#[derive(Debug, Clone, Args, Serialize, Default)]
+pub struct DatabaseArgs {
+    /// TOML settings file (any `serve` setting; see wagate.example.toml).
+    #[arg(long, env = "WAGATE_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Directory for the SQLite database and credentials.env [default: ./wagate-data].
+    #[arg(long, env = "WAGATE_DATA_DIR")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    /// Database: sqlite://<path> or postgres://user:pass@host/db [default: SQLite at <data-dir>/wagate.db].
+    #[arg(long, env = "WAGATE_DATABASE", hide_env_values = true)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+}
+
+#[derive(Debug, Clone, Args, Serialize, Default)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub db: DatabaseArgs,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "WAGATE_LISTEN")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    /// Base URL clients use to reach this server, written to credentials.env [default: http://<listen>].
+    #[arg(long, env = "WAGATE_PUBLIC_URL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    /// Largest PostgreSQL connection pool [default: 16].
+    #[arg(long, env = "WAGATE_DATABASE_MAX_CONNECTIONS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_max_connections: Option<u32>,
+    /// Log filter in RUST_LOG syntax, e.g. `info` or `wagate_http=debug,info` [default: info].
+    #[arg(long, env = "WAGATE_LOG")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
+    /// Log format: `pretty` or `json` [default: pretty].
+    #[arg(long, env = "WAGATE_LOG_FORMAT", value_enum)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormatArg>,
+    /// Largest JSON request body, in bytes [default: 1048576].
+    #[arg(long, env = "WAGATE_MAX_BODY_BYTES")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_body_bytes: Option<usize>,
+    /// Seconds a request may run before the answer is 503 [default: 30].
+    #[arg(long, env = "WAGATE_REQUEST_TIMEOUT_SECS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_timeout_secs: Option<u64>,
+    /// Seconds in-flight requests get to finish after SIGINT/SIGTERM [default: 20].
+    #[arg(long, env = "WAGATE_SHUTDOWN_GRACE_SECS")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shutdown_grace_secs: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormatArg {
+    Pretty,
+    Json,
+}
+
+impl From<LogFormatArg> for LogFormat {
+    fn from(f: LogFormatArg) -> Self {
+        match f {
+            LogFormatArg::Pretty => LogFormat::Pretty,
+            LogFormatArg::Json => LogFormat::Json,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create an account.
+    Create {
+        /// Display name (1–100 characters).
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// List accounts.
+    List {
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+}
+
+/// Which account a command acts on.
+#[derive(Debug, Clone, Args)]
+pub struct AccountArg {
+    /// Account id; may be left out when the database holds one account.
+    #[arg(long, env = "WAGATE_ACCOUNT_ID")]
+    pub account: Option<String>,
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct ChannelFields {
+    /// Business name WhatsApp users see.
+    #[arg(long)]
+    pub verified_name: Option<String>,
+    /// Number in international format, e.g. +15550100001.
+    #[arg(long)]
+    pub display_phone_number: Option<String>,
+    /// `sandbox` or `cloud`.
+    #[arg(long)]
+    pub upstream: Option<String>,
+    /// cloud: Graph base URL.
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// cloud: Graph API version, e.g. v23.0.
+    #[arg(long)]
+    pub api_version: Option<String>,
+    /// cloud: system-user access token.
+    #[arg(long, env = "WAGATE_CLOUD_ACCESS_TOKEN", hide_env_values = true)]
+    pub access_token: Option<String>,
+    /// cloud: app secret for webhook signatures.
+    #[arg(long, hide_env_values = true)]
+    pub app_secret: Option<String>,
+    /// cloud: webhook verify token.
+    #[arg(long)]
+    pub verify_token: Option<String>,
+    /// Messages per second, 1–1000.
+    #[arg(long)]
+    pub throughput_mps: Option<u32>,
+    /// GREEN, YELLOW, RED or UNKNOWN.
+    #[arg(long)]
+    pub quality_rating: Option<String>,
+    /// TIER_250, TIER_2K, TIER_10K, TIER_100K or TIER_UNLIMITED.
+    #[arg(long)]
+    pub messaging_limit_tier: Option<String>,
+    /// Profile "about" text.
+    #[arg(long)]
+    pub about: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChannelCommand {
+    /// Add a channel (a sandbox one unless --upstream cloud).
+    Create {
+        #[command(flatten)]
+        account: AccountArg,
+        /// cloud: Meta's phone number id.
+        #[arg(long)]
+        phone_number_id: Option<String>,
+        /// cloud: Meta's WhatsApp Business Account id.
+        #[arg(long)]
+        waba_id: Option<String>,
+        #[command(flatten)]
+        fields: ChannelFields,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// List an account's channels.
+    List {
+        #[command(flatten)]
+        account: AccountArg,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Show one channel as JSON.
+    Show {
+        /// Channel id.
+        id: String,
+        #[command(flatten)]
+        account: AccountArg,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Change a channel.
+    Update {
+        /// Channel id.
+        id: String,
+        #[command(flatten)]
+        account: AccountArg,
+        #[command(flatten)]
+        fields: ChannelFields,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create an API key and print its secret (shown once).
+    Create {
+        #[command(flatten)]
+        account: AccountArg,
+        /// A label for the key.
+        #[arg(long)]
+        name: String,
+        /// Limit the key to a channel (repeatable). Default: every channel.
+        #[arg(long = "channel")]
+        channels: Vec<String>,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// List an account's keys.
+    List {
+        #[command(flatten)]
+        account: AccountArg,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Revoke a key; it stops working at once.
+    Revoke {
+        /// API key id.
+        id: String,
+        #[command(flatten)]
+        account: AccountArg,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+}

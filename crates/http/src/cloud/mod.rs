@@ -1,0 +1,33 @@
+//! The Cloud-API-compatible plane: Meta's Graph paths, bodies and errors, so an unmodified
+//! Cloud API SDK works against wagate with only its base URL changed. Every path takes an
+//! optional version segment (`/v23.0/…` or none), as Graph does.
+//!
+//! Errors here are rendered in Graph's shape by [`crate::render::cloud_errors`].
+
+pub mod phone_numbers;
+
+use axum::Router;
+use axum::routing::get;
+use wagate_core::channel::is_graph_version;
+use wagate_core::error::ErrorCode;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/{version}/{object_id}", get(phone_numbers::get_versioned))
+        .route("/{object_id}", get(phone_numbers::get_unversioned))
+}
+
+/// Checks the `vNN.N` segment of a versioned Graph path.
+pub fn check_version(version: &str) -> Result<(), ApiError> {
+    if is_graph_version(version) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::RouteNotFound,
+            format!("unknown path segment `{version}`; expected a Graph version like v23.0"),
+        ))
+    }
+}

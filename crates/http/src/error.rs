@@ -1,0 +1,103 @@
+//! The one error type every handler and extractor returns. It carries an [`ErrorCode`] and a
+//! message written for the API user; turning it into a body is the job of the plane's
+//! renderer ([`crate::render`]), which finds it in the response extensions.
+
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use wagate_core::error::{ErrorCode, ValidationError};
+use wagate_store::StoreError;
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    /// For the API user. Never holds an internal cause.
+    pub message: String,
+    /// The request field at fault, when one is.
+    pub field: Option<String>,
+    /// The id the caller asked for, for "does not exist" errors.
+    pub object_id: Option<String>,
+    /// Internal cause, logged once by the renderer and never sent.
+    pub cause: Option<Arc<anyhow::Error>>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            field: None,
+            object_id: None,
+            cause: None,
+        }
+    }
+
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    pub fn object(mut self, id: impl Into<String>) -> Self {
+        self.object_id = Some(id.into());
+        self
+    }
+
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        let mut e = Self::new(
+            ErrorCode::Internal,
+            "something went wrong on our side; try again",
+        );
+        e.cause = Some(Arc::new(cause.into()));
+        e
+    }
+
+    /// "<what> not found", the answer for unknown ids and other accounts' ids alike.
+    pub fn not_found(code: ErrorCode, what: &str, id: impl Into<String>) -> Self {
+        let id = id.into();
+        Self::new(code, format!("{what} `{id}` does not exist")).object(id)
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(e: ValidationError) -> Self {
+        ApiError::new(e.code(), e.message).field(e.field)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(_) => ApiError::new(e.code(), e.to_string()),
+            StoreError::Conflict(message) => {
+                ApiError::new(ErrorCode::PhoneNumberIdTaken, message).field("phone_number_id")
+            }
+            StoreError::Closed => ApiError::new(ErrorCode::NotReady, "the server is shutting down"),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+impl From<wagate_app::Error> for ApiError {
+    fn from(e: wagate_app::Error) -> Self {
+        match e {
+            wagate_app::Error::Invalid(v) => v.into(),
+            wagate_app::Error::Forbidden(m) => ApiError::new(ErrorCode::Forbidden, m),
+            wagate_app::Error::Store(s) => s.into(),
+        }
+    }
+}
+
+/// Marker put in the response extensions; the plane's renderer turns it into a body.
+#[derive(Clone)]
+pub struct Rendered(pub Arc<ApiError>);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut res = status.into_response();
+        res.extensions_mut().insert(Rendered(Arc::new(self)));
+        res
+    }
+}

@@ -1,0 +1,51 @@
+//! `GET /api/v1/account`: who am I.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use wagate_core::api_key::KeyChannels;
+use wagate_core::ids::{AccountId, ApiKeyId, ChannelId};
+
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::manage::ErrorBody;
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccountView {
+    pub id: AccountId,
+    pub name: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: wagate_core::Timestamp,
+    /// The key this request used.
+    pub api_key_id: Option<ApiKeyId>,
+    /// Channels that key may use; `null` means every channel of the account.
+    pub api_key_channel_ids: Option<Vec<ChannelId>>,
+}
+
+/// The account that owns the API key of this request, and that key's scope.
+#[utoipa::path(get, path = "/account", tag = "account",
+    responses((status = 200, body = AccountView), (status = 401, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+) -> Result<Json<AccountView>, ApiError> {
+    let account = state.app.get_account(p.account_id).await?;
+    Ok(Json(AccountView {
+        id: account.id,
+        name: account.name.to_string(),
+        created_at: account.created_at,
+        api_key_id: p.key_id,
+        api_key_channel_ids: match &p.channels {
+            KeyChannels::All => None,
+            KeyChannels::Only(ids) => Some(ids.clone()),
+        },
+    }))
+}

@@ -1,0 +1,453 @@
+//! `/api/v1/channels`: a channel is one WhatsApp business number bound to an upstream.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use wagate_core::Timestamp;
+use wagate_core::channel::{
+    BusinessProfile, BusinessProfilePatch, Channel, ChannelPatch, CloudSettings,
+    MessagingLimitTier, NewChannel, ProfileEmail, QualityRating, SandboxSettings, Throughput,
+    Upstream, UpstreamKind, Vertical, parse_websites,
+};
+use wagate_core::error::{ErrorCode, ValidationError};
+use wagate_core::ids::{AccountId, ChannelId, PhoneNumberId, WabaId};
+use wagate_core::phone::PhoneE164;
+use wagate_core::text::{ProfileAbout, ProfileAddress, ProfileDescription, VerifiedName};
+
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::extract::{JsonBody, Query};
+use crate::manage::ErrorBody;
+use crate::manage::paging::{List, ListQuery};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get, update))
+}
+
+// ---- requests ----------------------------------------------------------------------------
+
+/// A new channel. For a `sandbox` upstream every id is optional (wagate makes Meta-style ones);
+/// for `cloud`, give the ids Meta assigned to the number.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateChannel {
+    /// Business name WhatsApp users see (1–256 characters).
+    pub verified_name: String,
+    /// The number in international format, e.g. `+15550100001`.
+    pub display_phone_number: Option<String>,
+    /// Meta's phone number id (digits). Required for `cloud`.
+    pub phone_number_id: Option<String>,
+    /// Meta's WhatsApp Business Account id (digits). Required for `cloud`.
+    pub waba_id: Option<String>,
+    /// Where messages go. Default: `{"kind":"sandbox"}`.
+    pub upstream: Option<UpstreamInput>,
+    /// Messages per second handed to the upstream, 1–1000 (default 80).
+    pub throughput_mps: Option<u32>,
+    /// `GREEN`, `YELLOW`, `RED` or `UNKNOWN` (default `GREEN`).
+    pub quality_rating: Option<String>,
+    /// `TIER_250`, `TIER_2K`, `TIER_10K`, `TIER_100K` or `TIER_UNLIMITED` (default `TIER_250`).
+    pub messaging_limit_tier: Option<String>,
+    pub profile: Option<ProfileInput>,
+}
+
+/// Upstream of a channel.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamInput {
+    /// `sandbox` (the simulated network) or `cloud` (Meta's Graph API).
+    pub kind: String,
+    /// cloud: Graph base URL (default `https://graph.facebook.com`).
+    pub base_url: Option<String>,
+    /// cloud: Graph version for calls (default `v23.0`).
+    pub api_version: Option<String>,
+    /// cloud: system-user access token (required). Never shown again.
+    pub access_token: Option<String>,
+    /// cloud: app secret, to check Meta's webhook signatures.
+    pub app_secret: Option<String>,
+    /// cloud: verify token for Meta's webhook handshake.
+    pub verify_token: Option<String>,
+}
+
+/// Business profile fields. On update, a field that is absent is kept and `null` clears it.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileInput {
+    /// 1–139 characters.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub about: Option<Option<String>>,
+    /// At most 256 characters.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub address: Option<Option<String>>,
+    /// At most 512 characters.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    /// At most 128 characters.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    /// One of Meta's verticals (`RETAIL`, `EDU`, …).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub vertical: Option<Option<String>>,
+    /// At most two http(s) URLs; replaces the list.
+    pub websites: Option<Vec<String>>,
+}
+
+/// Changes to a channel; absent fields are kept. The phone number id and WABA id cannot change.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateChannel {
+    pub verified_name: Option<String>,
+    pub display_phone_number: Option<String>,
+    pub upstream: Option<UpstreamInput>,
+    pub throughput_mps: Option<u32>,
+    pub quality_rating: Option<String>,
+    pub messaging_limit_tier: Option<String>,
+    pub profile: Option<ProfileInput>,
+}
+
+/// `Some(value)` for a present field (even `null`), so absent and `null` differ.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+fn opt<T>(
+    v: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, ValidationError>,
+) -> Result<Option<T>, ValidationError> {
+    v.map(parse).transpose()
+}
+
+impl UpstreamInput {
+    pub fn parse(&self) -> Result<Upstream, ValidationError> {
+        match UpstreamKind::parse(&self.kind)? {
+            UpstreamKind::Sandbox => {
+                let cloud_only = [
+                    &self.base_url,
+                    &self.api_version,
+                    &self.access_token,
+                    &self.app_secret,
+                    &self.verify_token,
+                ];
+                if cloud_only.iter().any(|f| f.is_some()) {
+                    return Err(ValidationError::new(
+                        "upstream",
+                        "a sandbox upstream takes no Graph settings",
+                    ));
+                }
+                Ok(Upstream::Sandbox(SandboxSettings::default()))
+            }
+            UpstreamKind::Cloud => Ok(Upstream::Cloud(CloudSettings::parse(
+                self.base_url.as_deref(),
+                self.api_version.as_deref(),
+                self.access_token.as_deref(),
+                self.app_secret.as_deref(),
+                self.verify_token.as_deref(),
+            )?)),
+        }
+    }
+}
+
+impl ProfileInput {
+    pub fn parse(&self) -> Result<BusinessProfilePatch, ValidationError> {
+        fn field<T>(
+            v: &Option<Option<String>>,
+            parse: impl FnOnce(&str) -> Result<T, ValidationError>,
+        ) -> Result<Option<Option<T>>, ValidationError> {
+            match v {
+                None => Ok(None),
+                Some(None) => Ok(Some(None)),
+                Some(Some(s)) => parse(s)
+                    .map(|t| Some(Some(t)))
+                    .map_err(|e| e.within("profile")),
+            }
+        }
+        Ok(BusinessProfilePatch {
+            about: field(&self.about, ProfileAbout::parse)?,
+            address: field(&self.address, ProfileAddress::parse)?,
+            description: field(&self.description, ProfileDescription::parse)?,
+            email: field(&self.email, ProfileEmail::parse)?,
+            vertical: field(&self.vertical, Vertical::parse)?,
+            websites: self.websites.as_deref().map(parse_websites).transpose()?,
+        })
+    }
+}
+
+impl CreateChannel {
+    /// The create command for `account`.
+    pub fn into_command(self, account: AccountId) -> Result<NewChannel, ValidationError> {
+        let verified_name = VerifiedName::parse(&self.verified_name)?;
+        let upstream = match &self.upstream {
+            None => Upstream::Sandbox(SandboxSettings::default()),
+            Some(u) => u.parse()?,
+        };
+        let mut new = NewChannel::sandbox(account, verified_name);
+        let is_cloud = upstream.kind() == UpstreamKind::Cloud;
+        let required = |name: &str, v: &Option<String>| {
+            if is_cloud && v.is_none() {
+                Err(ValidationError::new(
+                    name,
+                    "is required for a cloud channel (Meta's id for the number)",
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        required("phone_number_id", &self.phone_number_id)?;
+        required("waba_id", &self.waba_id)?;
+        required("display_phone_number", &self.display_phone_number)?;
+        if let Some(v) = opt(self.phone_number_id.as_deref(), PhoneNumberId::parse)? {
+            new.phone_number_id = v;
+        }
+        if let Some(v) = opt(self.waba_id.as_deref(), WabaId::parse)? {
+            new.waba_id = v;
+        }
+        if let Some(v) = opt(self.display_phone_number.as_deref(), |s| {
+            PhoneE164::parse_field("display_phone_number", s)
+        })? {
+            new.display_phone_number = v;
+        }
+        new.upstream = upstream;
+        if let Some(n) = self.throughput_mps {
+            new.throughput = Throughput::parse(n)?;
+        }
+        if let Some(v) = opt(self.quality_rating.as_deref(), QualityRating::parse)? {
+            new.quality_rating = v;
+        }
+        if let Some(v) = opt(
+            self.messaging_limit_tier.as_deref(),
+            MessagingLimitTier::parse,
+        )? {
+            new.messaging_limit_tier = v;
+        }
+        if let Some(p) = &self.profile {
+            let mut profile = BusinessProfile::default();
+            profile.apply(&p.parse()?);
+            new.profile = profile;
+        }
+        Ok(new)
+    }
+}
+
+impl TryFrom<UpdateChannel> for ChannelPatch {
+    type Error = ValidationError;
+    fn try_from(u: UpdateChannel) -> Result<Self, ValidationError> {
+        let patch = ChannelPatch {
+            display_phone_number: opt(u.display_phone_number.as_deref(), |s| {
+                PhoneE164::parse_field("display_phone_number", s)
+            })?,
+            verified_name: opt(u.verified_name.as_deref(), VerifiedName::parse)?,
+            upstream: u.upstream.as_ref().map(UpstreamInput::parse).transpose()?,
+            throughput: u.throughput_mps.map(Throughput::parse).transpose()?,
+            quality_rating: opt(u.quality_rating.as_deref(), QualityRating::parse)?,
+            messaging_limit_tier: opt(
+                u.messaging_limit_tier.as_deref(),
+                MessagingLimitTier::parse,
+            )?,
+            profile: u
+                .profile
+                .as_ref()
+                .map(ProfileInput::parse)
+                .transpose()?
+                .unwrap_or_default(),
+        };
+        if patch.is_empty() {
+            return Err(ValidationError::new("body", "names no field to change"));
+        }
+        Ok(patch)
+    }
+}
+
+// ---- views -------------------------------------------------------------------------------
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelView {
+    pub id: ChannelId,
+    pub account_id: AccountId,
+    /// Meta's phone number id: the `{phone_number_id}` of Cloud API paths.
+    pub phone_number_id: String,
+    /// `+15550100001`
+    pub display_phone_number: String,
+    pub waba_id: String,
+    pub verified_name: String,
+    pub upstream: UpstreamView,
+    pub throughput_mps: u32,
+    pub quality_rating: QualityRating,
+    pub messaging_limit_tier: MessagingLimitTier,
+    pub profile: ProfileView,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+}
+
+/// An upstream as shown: secrets are never returned, only whether they are set.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UpstreamView {
+    pub kind: UpstreamKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token_set: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_secret_set: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify_token_set: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProfileView {
+    pub about: Option<String>,
+    pub address: Option<String>,
+    pub description: Option<String>,
+    pub email: Option<String>,
+    pub vertical: Option<Vertical>,
+    pub websites: Vec<String>,
+    pub profile_picture_url: Option<String>,
+}
+
+impl From<Channel> for ChannelView {
+    fn from(c: Channel) -> Self {
+        let upstream = match &c.upstream {
+            Upstream::Sandbox(_) => UpstreamView {
+                kind: UpstreamKind::Sandbox,
+                base_url: None,
+                api_version: None,
+                access_token_set: None,
+                app_secret_set: None,
+                verify_token_set: None,
+            },
+            Upstream::Cloud(s) => UpstreamView {
+                kind: UpstreamKind::Cloud,
+                base_url: Some(s.base_url.clone()),
+                api_version: Some(s.api_version.clone()),
+                access_token_set: Some(true),
+                app_secret_set: Some(s.app_secret.is_some()),
+                verify_token_set: Some(s.verify_token.is_some()),
+            },
+        };
+        let p = c.profile;
+        Self {
+            id: c.id,
+            account_id: c.account_id,
+            phone_number_id: c.phone_number_id.to_string(),
+            display_phone_number: c.display_phone_number.to_string(),
+            waba_id: c.waba_id.to_string(),
+            verified_name: c.verified_name.to_string(),
+            upstream,
+            throughput_mps: c.throughput.per_second(),
+            quality_rating: c.quality_rating,
+            messaging_limit_tier: c.messaging_limit_tier,
+            profile: ProfileView {
+                about: p.about.map(String::from),
+                address: p.address.map(String::from),
+                description: p.description.map(String::from),
+                email: p.email.map(String::from),
+                vertical: p.vertical,
+                websites: p.websites.into_iter().map(String::from).collect(),
+                profile_picture_url: p.profile_picture_url,
+            },
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+fn channel_id(raw: &str) -> Result<ChannelId, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::not_found(ErrorCode::ChannelNotFound, "channel", raw))
+}
+
+// ---- handlers ----------------------------------------------------------------------------
+
+/// List the channels the API key can use, oldest first.
+#[utoipa::path(get, path = "/channels", tag = "channels", params(ListQuery),
+    responses((status = 200, body = List<ChannelView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<List<ChannelView>>, ApiError> {
+    let (page, limit) = q.page::<ChannelId>()?;
+    let rows = state.app.list_channels(&p, &page).await?;
+    Ok(Json(List::from_rows(
+        rows,
+        limit,
+        |c| c.id.to_string(),
+        ChannelView::from,
+    )))
+}
+
+/// Add a WhatsApp number to the account. Needs an account-wide key.
+#[utoipa::path(post, path = "/channels", tag = "channels", request_body = CreateChannel,
+    responses((status = 201, body = ChannelView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 415, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    JsonBody(body): JsonBody<CreateChannel>,
+) -> Result<(StatusCode, Json<ChannelView>), ApiError> {
+    let new = body.into_command(p.account_id)?;
+    let channel = state.app.create_channel(&p, new).await?;
+    Ok((StatusCode::CREATED, Json(channel.into())))
+}
+
+/// One channel by its id.
+#[utoipa::path(get, path = "/channels/{id}", tag = "channels", params(("id" = String, Path, description = "Channel id")),
+    responses((status = 200, body = ChannelView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<ChannelView>, ApiError> {
+    let id = channel_id(&id)?;
+    let channel = state
+        .app
+        .get_channel(&p, id)
+        .await
+        .map_err(|e| not_found_as(e, &id))?;
+    Ok(Json(channel.into()))
+}
+
+/// Change a channel: name, number, upstream, throughput, quality, tier or profile.
+#[utoipa::path(patch, path = "/channels/{id}", tag = "channels", request_body = UpdateChannel,
+    params(("id" = String, Path, description = "Channel id")),
+    responses((status = 200, body = ChannelView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<UpdateChannel>,
+) -> Result<Json<ChannelView>, ApiError> {
+    let id = channel_id(&id)?;
+    let patch = ChannelPatch::try_from(body)?;
+    let channel = state
+        .app
+        .update_channel(&p, id, &patch)
+        .await
+        .map_err(|e| not_found_as(e, &id))?;
+    Ok(Json(channel.into()))
+}
+
+/// Not-found errors name the id the caller asked for.
+fn not_found_as(e: wagate_app::Error, id: &ChannelId) -> ApiError {
+    match e.code() {
+        ErrorCode::ChannelNotFound => {
+            ApiError::not_found(ErrorCode::ChannelNotFound, "channel", id.to_string())
+        }
+        _ => e.into(),
+    }
+}

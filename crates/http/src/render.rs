@@ -1,0 +1,177 @@
+//! Error rendering, once per plane. A plane's router is wrapped in [`manage_errors`] or
+//! [`cloud_errors`]; the middleware finds the [`ApiError`] a handler or extractor returned
+//! (or notices axum's own bare 404/405) and writes the plane's body:
+//!
+//! - management: `{"error":{"code":"invalid_request","message":…,"field":…,"request_id":…}}`
+//! - Cloud (Graph): `{"error":{"message":…,"type":"OAuthException","code":190,"fbtrace_id":…}}`
+//!
+//! 5xx causes are logged here, once, and never sent.
+
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+use wagate_core::error::ErrorCode;
+
+use crate::error::{ApiError, Rendered};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    Manage,
+    Cloud,
+}
+
+pub async fn manage_errors(req: Request, next: Next) -> Response {
+    render(Surface::Manage, req, next).await
+}
+
+pub async fn cloud_errors(req: Request, next: Next) -> Response {
+    render(Surface::Cloud, req, next).await
+}
+
+async fn render(surface: Surface, req: Request, next: Next) -> Response {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let method = req.method().as_str().to_ascii_lowercase();
+    let res = next.run(req).await;
+    let err = match res.extensions().get::<Rendered>() {
+        Some(Rendered(e)) => e.clone(),
+        None if res.status() == StatusCode::NOT_FOUND => Arc::new(ApiError::new(
+            ErrorCode::RouteNotFound,
+            "no such endpoint; see /docs",
+        )),
+        None if res.status() == StatusCode::METHOD_NOT_ALLOWED => Arc::new(ApiError::new(
+            ErrorCode::MethodNotAllowed,
+            "this endpoint does not accept that method",
+        )),
+        None => return res,
+    };
+    if let Some(cause) = &err.cause {
+        tracing::error!(error.code = %err.code, error.cause_chain = ?cause, error.message = %cause, "request failed");
+    }
+    let (status, body) = match surface {
+        Surface::Manage => (err.code.http_status(), manage_body(&err, &request_id)),
+        Surface::Cloud => (
+            err.code.graph().status,
+            graph_body(&err, &request_id, &method),
+        ),
+    };
+    let mut out = (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body.to_string(),
+    )
+        .into_response();
+    if let Some(allow) = res.headers().get(header::ALLOW) {
+        out.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    if matches!(
+        err.code,
+        ErrorCode::MissingApiKey | ErrorCode::InvalidApiKey
+    ) {
+        out.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    out
+}
+
+/// The management plane's envelope.
+pub fn manage_body(err: &ApiError, request_id: &str) -> Value {
+    let mut e = Map::new();
+    e.insert("code".into(), json!(err.code.name()));
+    e.insert("message".into(), json!(err.message));
+    if let Some(field) = &err.field {
+        e.insert("field".into(), json!(field));
+    }
+    e.insert("request_id".into(), json!(request_id));
+    json!({ "error": e })
+}
+
+/// Graph's error object, as Meta's Cloud API answers.
+pub fn graph_body(err: &ApiError, request_id: &str, method: &str) -> Value {
+    let g = err.code.graph();
+    let message = match err.code {
+        ErrorCode::MissingApiKey => {
+            "An active access token must be used to query information about the current user."
+                .to_owned()
+        }
+        ErrorCode::InvalidApiKey => {
+            "Invalid OAuth access token - Cannot parse access token".to_owned()
+        }
+        _ if g.subcode == Some(33) => format!(
+            "Unsupported {method} request. Object with ID '{}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api",
+            err.object_id.as_deref().unwrap_or("")
+        ),
+        _ => match &err.field {
+            Some(field) => format!("(#{}) {field}: {}", g.code, err.message),
+            None => format!("(#{}) {}", g.code, err.message),
+        },
+    };
+    let mut e = Map::new();
+    e.insert("message".into(), json!(message));
+    e.insert("type".into(), json!(g.kind.as_str()));
+    e.insert("code".into(), json!(g.code));
+    if let Some(sub) = g.subcode {
+        e.insert("error_subcode".into(), json!(sub));
+    }
+    if g.code != 190 && g.subcode != Some(33) {
+        e.insert(
+            "error_data".into(),
+            json!({ "messaging_product": "whatsapp", "details": err.message }),
+        );
+    }
+    e.insert("fbtrace_id".into(), json!(request_id));
+    json!({ "error": e })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graph_auth_error_is_code_190() {
+        let e = ApiError::new(ErrorCode::InvalidApiKey, "x");
+        let body = graph_body(&e, "req-1", "get");
+        assert_eq!(
+            body,
+            json!({"error": {
+                "message": "Invalid OAuth access token - Cannot parse access token",
+                "type": "OAuthException", "code": 190, "fbtrace_id": "req-1"
+            }})
+        );
+    }
+
+    #[test]
+    fn graph_unknown_object_is_100_33() {
+        let e = ApiError::not_found(ErrorCode::ChannelNotFound, "phone number", "123");
+        let body = graph_body(&e, "r", "post");
+        assert_eq!(body["error"]["code"], 100);
+        assert_eq!(body["error"]["error_subcode"], 33);
+        assert_eq!(body["error"]["type"], "GraphMethodException");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("Unsupported post request. Object with ID '123'")
+        );
+    }
+
+    #[test]
+    fn manage_envelope_names_the_field() {
+        let e = ApiError::new(ErrorCode::InvalidRequest, "must not be empty").field("name");
+        assert_eq!(
+            manage_body(&e, "r"),
+            json!({"error": {"code": "invalid_request", "message": "must not be empty", "field": "name", "request_id": "r"}})
+        );
+    }
+}

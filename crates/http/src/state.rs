@@ -1,0 +1,15 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+
+use metrics_exporter_prometheus::PrometheusHandle;
+use wagate_app::App;
+use wagate_app::config::Config;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub config: Arc<Config>,
+    /// Renders `/metrics`; the recorder behind it is process-wide (installed once).
+    pub metrics: PrometheusHandle,
+}
