@@ -22,13 +22,13 @@ async fn open(db: &DatabaseArgs) -> anyhow::Result<App> {
     let config = settings::load(db, db)?;
     let database =
         Database::resolve(&config.database, &config.data_dir).map_err(anyhow::Error::msg)?;
-    if let Database::Sqlite(path) = &database {
-        if !path.exists() {
-            bail!(
-                "no database at {} (start `wagate serve` once, or pass --data-dir / --database)",
-                path.display()
-            );
-        }
+    if let Database::Sqlite(path) = &database
+        && !path.exists()
+    {
+        bail!(
+            "no database at {} (start `wagate serve` once, or pass --data-dir / --database)",
+            path.display()
+        );
     }
     let store = database
         .open(config.database_max_connections.min(4))

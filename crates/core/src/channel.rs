@@ -269,7 +269,7 @@ wire_enum!(
 
 wire_enum!(
     /// Business category shown on the profile.
-    Vertical, "profile.vertical" {
+    Vertical, "vertical" {
         Undefined => "UNDEFINED", Other => "OTHER", Auto => "AUTO", Beauty => "BEAUTY",
         Apparel => "APPAREL", Edu => "EDU", Entertain => "ENTERTAIN", EventPlan => "EVENT_PLAN",
         Finance => "FINANCE", Grocery => "GROCERY", Govt => "GOVT", Hotel => "HOTEL",

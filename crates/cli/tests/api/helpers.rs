@@ -1,0 +1,257 @@
+//! `spawn_apps()`: running servers to test against, one per configured backend.
+
+use reqwest::{Client, Method, RequestBuilder, Response};
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use wagate_app::config::Config;
+use wagate_app::database::DatabaseSetting;
+use wagate_app::{App, Principal};
+use wagate_core::api_key::KeyChannels;
+use wagate_core::text::{AccountName, KeyName};
+use wagate_http::Server;
+
+/// A fresh PostgreSQL schema URL on `WAGATE_TEST_POSTGRES_URL`, or `None` when unset.
+pub async fn fresh_postgres_url() -> Option<String> {
+    let base = std::env::var("WAGATE_TEST_POSTGRES_URL").ok()?;
+    let schema = format!("wagate_api_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
+        .await
+        .expect("connect to postgres");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Some(format!("{base}{sep}options=-csearch_path%3D{schema}"))
+}
+
+fn init_logs() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("info")
+            .with_test_writer()
+            .try_init();
+    }
+}
+
+pub struct TestApp {
+    pub backend: &'static str,
+    pub base_url: String,
+    /// The admin key first start created.
+    pub api_key: String,
+    pub account_id: String,
+    pub phone_number_id: String,
+    pub app: App,
+    pub client: Client,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<anyhow::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+/// One server on SQLite, plus one on PostgreSQL when `WAGATE_TEST_POSTGRES_URL` is set.
+pub async fn spawn_apps() -> Vec<TestApp> {
+    let mut apps = vec![spawn(None).await];
+    if let Some(url) = fresh_postgres_url().await {
+        apps.push(spawn(Some(url)).await);
+    }
+    apps
+}
+
+/// One server on SQLite (for tests about the HTTP layer only).
+pub async fn spawn_app() -> TestApp {
+    spawn(None).await
+}
+
+async fn spawn(postgres: Option<String>) -> TestApp {
+    init_logs();
+    let dir = tempfile::tempdir().unwrap();
+    let backend = if postgres.is_some() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let config = Config {
+        data_dir: dir.path().join("data"),
+        database: DatabaseSetting(postgres.unwrap_or_default()),
+        database_max_connections: 4,
+        max_body_bytes: 64 * 1024,
+        ..Config::default()
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = Server::build(config.clone(), listener)
+        .await
+        .expect("server builds");
+    let creds = server
+        .credentials()
+        .expect("a fresh database bootstraps")
+        .clone();
+    let app = server.app().clone();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(server.run(async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        backend,
+        base_url: creds.base_url.clone(),
+        api_key: creds.api_key.expose().to_owned(),
+        account_id: creds.account_id.to_string(),
+        phone_number_id: creds.phone_number_id.to_string(),
+        app,
+        client: Client::new(),
+        stop: Some(stop),
+        task: Some(task),
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// A request with the admin key.
+    pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(&self.api_key)
+    }
+
+    pub fn with_key(&self, method: Method, path: &str, key: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path)).bearer_auth(key)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.req(Method::GET, path).send().await.unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.req(Method::POST, path)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value) -> Response {
+        self.req(Method::PATCH, path)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// POST with a raw body and content type.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        self.req(Method::POST, path)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Another account with its own account-wide key: `(account_id, key)`.
+    pub async fn other_account(&self) -> (String, String) {
+        let account = self
+            .app
+            .create_account(AccountName::parse("Other Co").unwrap())
+            .await
+            .unwrap();
+        let (_, secret) = self
+            .app
+            .create_api_key(
+                &Principal::operator(account.id),
+                KeyName::parse("other").unwrap(),
+                KeyChannels::All,
+            )
+            .await
+            .unwrap();
+        (account.id.to_string(), secret.expose().to_owned())
+    }
+
+    /// Creates a sandbox channel through the API and returns its view.
+    pub async fn create_channel(&self, key: &str, name: &str) -> Value {
+        let res = self
+            .with_key(Method::POST, "/api/v1/channels", key)
+            .json(&serde_json::json!({ "verified_name": name }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "channel create");
+        res.json().await.unwrap()
+    }
+
+    pub async fn channel_count(&self) -> usize {
+        let body: Value = self
+            .get("/api/v1/channels?limit=100")
+            .await
+            .json()
+            .await
+            .unwrap();
+        body["data"].as_array().unwrap().len()
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap().unwrap();
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Asserts a management-plane error: status, code, JSON content type, request id present.
+pub async fn assert_manage_error(res: Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status for {code}");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(ct, "application/json");
+    let request_id = res
+        .headers()
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], code, "body: {body}");
+    assert_eq!(body["error"]["request_id"], request_id.as_str());
+    assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+    body
+}
+
+/// Asserts a Graph error: status, numeric code, JSON content type.
+pub async fn assert_graph_error(res: Response, status: u16, code: u64) -> Value {
+    assert_eq!(res.status().as_u16(), status);
+    assert_eq!(
+        res.headers().get("content-type").unwrap(),
+        "application/json"
+    );
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], code, "body: {body}");
+    assert!(body["error"]["fbtrace_id"].is_string());
+    assert!(body["error"]["type"].is_string());
+    body
+}

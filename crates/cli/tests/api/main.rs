@@ -1,0 +1,15 @@
+//! wagate's integration tests: one binary (linking once is what costs time on 2 cores), one
+//! module per area. Each test starts real servers over real HTTP on `127.0.0.1:0` with a fresh
+//! SQLite file — and, when `WAGATE_TEST_POSTGRES_URL` is set, the same test again on a fresh
+//! PostgreSQL schema. `process` runs the real `wagate` binary.
+//!
+//! Set `TEST_LOG=1` to see the servers' logs.
+
+mod helpers;
+
+mod api_keys;
+mod auth;
+mod channels;
+mod cloud;
+mod probes;
+mod process;

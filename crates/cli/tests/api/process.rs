@@ -1,0 +1,482 @@
+//! The real `wagate` binary: first start, restart, signals, the admin CLI and settings.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout, Command};
+use wagate_app::App;
+use wagate_core::api_key::KeyChannels;
+
+use crate::helpers::fresh_postgres_url;
+
+const BIN: &str = env!("CARGO_BIN_EXE_wagate");
+
+/// A `wagate` command with no `WAGATE_*` variables inherited from the test's environment.
+fn wagate(args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).kill_on_drop(true);
+    for (k, _) in std::env::vars() {
+        if k.starts_with("WAGATE_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+struct Running {
+    child: Child,
+    stdout: Lines<BufReader<ChildStdout>>,
+    base_url: String,
+}
+
+async fn next_line(lines: &mut Lines<BufReader<ChildStdout>>) -> Option<String> {
+    tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("wagate printed in time")
+        .unwrap()
+}
+
+async fn serve(data_dir: &Path, database: Option<&str>) -> Running {
+    let mut args = vec![
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+        "--log",
+        "warn",
+    ];
+    if let Some(db) = database {
+        args.extend(["--database", db]);
+    }
+    let mut child = wagate(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = next_line(&mut stdout).await.expect("a first line");
+    let base_url = first
+        .strip_prefix("wagate is listening on ")
+        .and_then(|s| s.split(' ').next())
+        .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+        .to_owned();
+    Running {
+        child,
+        stdout,
+        base_url,
+    }
+}
+
+async fn signal_and_wait(mut running: Running, signal: &str) {
+    let pid = running.child.id().unwrap().to_string();
+    let status = Command::new("kill")
+        .args([signal, &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success());
+    let exit = tokio::time::timeout(Duration::from_secs(15), running.child.wait())
+        .await
+        .expect("stops in time")
+        .unwrap();
+    assert!(exit.success(), "clean exit after {signal}: {exit:?}");
+}
+
+fn env_value<'a>(file: &'a str, key: &str) -> &'a str {
+    file.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("{key} missing"))
+}
+
+async fn first_start_then_restart(database: Option<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut run = serve(&data, database.as_deref()).await;
+
+    // First start prints the credentials once and writes them, private, to credentials.env.
+    let mut printed = Vec::new();
+    while let Some(line) = next_line(&mut run.stdout).await {
+        let done = line.starts_with("Try:");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let printed = printed.join("\n");
+    let file_path = data.join("credentials.env");
+    let file = std::fs::read_to_string(&file_path).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&file_path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let key = env_value(&file, "WAGATE_API_KEY").to_owned();
+    assert!(printed.contains(&key), "the key is printed once: {printed}");
+    assert_eq!(env_value(&file, "WAGATE_BASE_URL"), run.base_url);
+    for k in [
+        "WAGATE_ACCOUNT_ID",
+        "WAGATE_PHONE_NUMBER_ID",
+        "WAGATE_WABA_ID",
+    ] {
+        assert!(printed.contains(env_value(&file, k)), "{k} printed");
+    }
+
+    let client = reqwest::Client::new();
+    let created = client
+        .post(format!("{}/api/v1/channels", run.base_url))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"verified_name": "Kept across restarts"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    signal_and_wait(run, "-TERM").await;
+
+    // Restart on the same data: nothing new is created, everything is still there.
+    let mut run = serve(&data, database.as_deref()).await;
+    let extra = tokio::time::timeout(Duration::from_millis(500), run.stdout.next_line()).await;
+    assert!(
+        !matches!(extra, Ok(Ok(Some(ref l))) if l.contains("First start")),
+        "bootstrapped twice: {extra:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file_path).unwrap(),
+        file,
+        "credentials.env untouched"
+    );
+    let list: Value = client
+        .get(format!("{}/api/v1/channels", run.base_url))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["verified_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["wagate Sandbox", "Kept across restarts"]);
+    signal_and_wait(run, "-INT").await;
+}
+
+#[tokio::test]
+async fn first_start_restart_and_signals_on_sqlite() {
+    first_start_then_restart(None).await;
+}
+
+#[tokio::test]
+async fn first_start_restart_and_signals_on_postgres() {
+    match fresh_postgres_url().await {
+        Some(url) => first_start_then_restart(Some(url)).await,
+        None => eprintln!("WAGATE_TEST_POSTGRES_URL unset: skipped"),
+    }
+}
+
+struct Out {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+async fn run(args: &[&str]) -> Out {
+    let out = wagate(args).output().await.unwrap();
+    Out {
+        ok: out.status.success(),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn assert_fails(out: &Out, needle: &str) {
+    assert!(!out.ok, "expected failure, got: {}", out.stdout);
+    let line = out.stderr.trim_end();
+    assert_eq!(line.lines().count(), 1, "one line: {line}");
+    assert!(
+        line.starts_with("error: ") && line.contains(needle),
+        "{line}"
+    );
+}
+
+fn id_after<'a>(text: &'a str, prefix: &str) -> &'a str {
+    text.lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap_or_else(|| panic!("no `{prefix}` in {text}"))
+}
+
+#[tokio::test]
+async fn admin_cli_manages_accounts_channels_and_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap().to_owned();
+    let d = ["--data-dir", data.as_str()];
+    let cli = |args: &[&str]| {
+        let mut v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        v.extend(d.iter().map(|s| s.to_string()));
+        v
+    };
+    let call = |args: &[&str]| {
+        let v = cli(args);
+        async move { run(&v.iter().map(String::as_str).collect::<Vec<_>>()).await }
+    };
+
+    // No database yet: a clear refusal.
+    assert_fails(&call(&["account", "list"]).await, "no database at");
+
+    let store = wagate_store_sqlite_open(dir.path()).await;
+    let app = App::new(store.clone());
+    app.bootstrap(dir.path(), "http://127.0.0.1:1")
+        .await
+        .unwrap()
+        .unwrap();
+
+    let out = call(&["account", "create", "--name", "Beta Foods"]).await;
+    assert!(out.ok, "{}", out.stderr);
+    let account = id_after(&out.stdout, "Created account ").to_owned();
+    let listed = call(&["account", "list"]).await.stdout;
+    assert!(listed.contains("Beta Foods") && listed.contains("Default account"));
+
+    assert_fails(&call(&["channel", "list"]).await, "several accounts");
+    assert_fails(
+        &call(&[
+            "channel",
+            "create",
+            "--account",
+            &account,
+            "--verified-name",
+            "",
+        ])
+        .await,
+        "verified_name: must not be empty",
+    );
+    assert_fails(
+        &call(&[
+            "channel",
+            "create",
+            "--account",
+            &account,
+            "--verified-name",
+            "X",
+            "--throughput-mps",
+            "0",
+        ])
+        .await,
+        "throughput_mps",
+    );
+    assert_fails(
+        &call(&[
+            "channel",
+            "create",
+            "--account",
+            "nope",
+            "--verified-name",
+            "X",
+        ])
+        .await,
+        "not an account id",
+    );
+    assert_fails(
+        &call(&[
+            "channel",
+            "create",
+            "--account",
+            &uuid::Uuid::now_v7().to_string(),
+            "--verified-name",
+            "X",
+        ])
+        .await,
+        "account does not exist",
+    );
+
+    let out = call(&[
+        "channel",
+        "create",
+        "--account",
+        &account,
+        "--verified-name",
+        "Beta Shop",
+        "--about",
+        "Fresh food",
+    ])
+    .await;
+    assert!(out.ok, "{}", out.stderr);
+    let channel = id_after(&out.stdout, "Created channel ").to_owned();
+    assert!(
+        call(&["channel", "list", "--account", &account])
+            .await
+            .stdout
+            .contains("Beta Shop")
+    );
+    let shown: Value = serde_json::from_str(
+        &call(&["channel", "show", &channel, "--account", &account])
+            .await
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(shown["profile"]["about"], "Fresh food");
+    let out = call(&[
+        "channel",
+        "update",
+        &channel,
+        "--account",
+        &account,
+        "--throughput-mps",
+        "120",
+        "--quality-rating",
+        "RED",
+    ])
+    .await;
+    assert!(out.ok, "{}", out.stderr);
+    let after = app
+        .store()
+        .get_channel(account.parse().unwrap(), channel.parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(after.throughput.per_second(), 120);
+    assert_eq!(after.quality_rating.as_str(), "RED");
+    assert_fails(
+        &call(&["channel", "update", &channel, "--account", &account]).await,
+        "nothing to change",
+    );
+    // Another account's channel is unknown here.
+    let default_account = app.list_accounts(&wagate_store::Page::all()).await.unwrap()[0]
+        .id
+        .to_string();
+    assert_fails(
+        &call(&["channel", "show", &channel, "--account", &default_account]).await,
+        "channel does not exist",
+    );
+
+    let out = call(&[
+        "key",
+        "create",
+        "--account",
+        &account,
+        "--name",
+        "ops",
+        "--channel",
+        &channel,
+    ])
+    .await;
+    assert!(out.ok, "{}", out.stderr);
+    let key_id = id_after(&out.stdout, "Created API key ").to_owned();
+    let secret = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Secret (shown once, store it now): "))
+        .unwrap()
+        .to_owned();
+    let principal = app
+        .authenticate(&secret)
+        .await
+        .unwrap()
+        .expect("the printed key works");
+    assert_eq!(
+        principal.channels,
+        KeyChannels::Only(vec![channel.parse().unwrap()])
+    );
+    assert!(
+        call(&["key", "list", "--account", &account])
+            .await
+            .stdout
+            .contains("ops")
+    );
+    assert_fails(
+        &call(&["key", "revoke", &key_id, "--account", &default_account]).await,
+        "API key does not exist",
+    );
+    assert!(
+        call(&["key", "revoke", &key_id, "--account", &account])
+            .await
+            .ok
+    );
+    assert!(
+        app.authenticate(&secret).await.unwrap().is_none(),
+        "revoked"
+    );
+    assert_fails(
+        &call(&["key", "revoke", "garbage", "--account", &account]).await,
+        "not an API key id",
+    );
+    store.close().await;
+}
+
+async fn wagate_store_sqlite_open(dir: &Path) -> Arc<dyn wagate_store::Store> {
+    let db = wagate_app::database::Database::Sqlite(dir.join("wagate.db"));
+    db.open(1).await.unwrap()
+}
+
+#[tokio::test]
+async fn settings_layer_defaults_file_env_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wagate.toml");
+    std::fs::write(
+        &file,
+        "data_dir = \"/from-file\"\nlisten = \"127.0.0.1:9999\"\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+
+    let out = run(&["account", "list", "--config", f]).await;
+    assert_fails(&out, "/from-file/wagate.db");
+    let mut cmd = wagate(&["account", "list", "--config", f]);
+    let out = cmd
+        .env("WAGATE_DATA_DIR", "/from-env")
+        .output()
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/from-env/wagate.db"));
+    let mut cmd = wagate(&["account", "list", "--config", f, "--data-dir", "/from-flag"]);
+    let out = cmd
+        .env("WAGATE_DATA_DIR", "/from-env")
+        .output()
+        .await
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/from-flag/wagate.db"));
+    let out = run(&["account", "list"]).await;
+    assert_fails(&out, "wagate-data/wagate.db");
+
+    std::fs::write(&file, "data_dri = \"/typo\"\n").unwrap();
+    assert_fails(&run(&["account", "list", "--config", f]).await, "data_dri");
+    assert_fails(
+        &run(&["account", "list", "--config", "/no/such.toml"]).await,
+        "does not exist",
+    );
+    assert_fails(
+        &run(&[
+            "serve",
+            "--database",
+            "mysql://x/y",
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+        ])
+        .await,
+        "unsupported database",
+    );
+
+    let help = run(&["serve", "--help"]).await.stdout;
+    for flag in [
+        "--config",
+        "--data-dir",
+        "--listen",
+        "--database",
+        "--public-url",
+        "--log-format",
+        "--shutdown-grace-secs",
+        "WAGATE_LISTEN",
+        "WAGATE_DATABASE",
+    ] {
+        assert!(help.contains(flag), "serve --help lacks {flag}");
+    }
+}
