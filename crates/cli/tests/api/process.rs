@@ -447,6 +447,18 @@ async fn settings_layer_defaults_file_env_flags() {
     let out = run(&["account", "list"]).await;
     assert_fails(&out, "wagate-data/wagate.db");
 
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../wagate.example.toml");
+    let out = wagate(&["account", "list", "--config", example])
+        .current_dir(dir.path())
+        .output()
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no database at ./wagate-data/wagate.db"),
+        "the example config parses: {stderr}"
+    );
+
     std::fs::write(&file, "data_dri = \"/typo\"\n").unwrap();
     assert_fails(&run(&["account", "list", "--config", f]).await, "data_dri");
     assert_fails(
