@@ -126,6 +126,8 @@ impl Server {
     /// Opens the database (applying migrations), bootstraps it if empty, and prepares to
     /// serve on `listener`.
     pub async fn build(config: Config, listener: TcpListener) -> anyhow::Result<Self> {
+        // First, so that the store's own metrics (opened next) are recorded.
+        let metrics = metrics::handle();
         let database =
             Database::resolve(&config.database, &config.data_dir).map_err(anyhow::Error::msg)?;
         let store = database

@@ -19,11 +19,21 @@ use wagate_store_sqlite::SqliteStore;
 
 #[tokio::main]
 async fn main() {
-    let writes: usize = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or(5_000);
-    println!("{:>11}  {:>8}  {:>10}  {:>12}", "concurrency", "writes", "seconds", "writes/s");
+    let writes: usize = std::env::args()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5_000);
+    println!(
+        "{:>11}  {:>8}  {:>10}  {:>12}",
+        "concurrency", "writes", "seconds", "writes/s"
+    );
     for concurrency in [1usize, 8, 64, 256] {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Arc::new(SqliteStore::open(&dir.path().join("bench.db")).await.expect("open"));
+        let store = Arc::new(
+            SqliteStore::open(&dir.path().join("bench.db"))
+                .await
+                .expect("open"),
+        );
         let name = AccountName::parse("bench").expect("valid");
         let start = Instant::now();
         let per_task = writes / concurrency;
@@ -33,7 +43,10 @@ async fn main() {
             let name = name.clone();
             tasks.push(tokio::spawn(async move {
                 for _ in 0..per_task {
-                    store.create_account(NewAccount::new(name.clone())).await.expect("write");
+                    store
+                        .create_account(NewAccount::new(name.clone()))
+                        .await
+                        .expect("write");
                 }
             }));
         }
@@ -42,7 +55,10 @@ async fn main() {
         }
         let secs = start.elapsed().as_secs_f64();
         let done = per_task * concurrency;
-        println!("{concurrency:>11}  {done:>8}  {secs:>10.3}  {:>12.0}", done as f64 / secs);
+        println!(
+            "{concurrency:>11}  {done:>8}  {secs:>10.3}  {:>12.0}",
+            done as f64 / secs
+        );
         store.close().await;
     }
 }

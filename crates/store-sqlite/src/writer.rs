@@ -132,6 +132,8 @@ fn batch_failed(e: &StoreError) -> StoreError {
 
 async fn commit_batch(conn: &mut SqliteConnection, batch: Vec<Job>) {
     tracing::trace!(jobs = batch.len(), "sqlite write batch");
+    // How many writes share each commit: the group-commit effect, visible in /metrics.
+    metrics::histogram!("wagate_store_write_batch_size").record(batch.len() as f64);
     if let Err(e) = exec(conn, "BEGIN IMMEDIATE").await {
         tracing::error!(error.message = %e, "BEGIN IMMEDIATE failed");
         for job in batch {

@@ -49,6 +49,10 @@ async fn health_readiness_and_metrics() {
         "{text}"
     );
     assert!(text.contains("wagate_http_request_duration_seconds_bucket"));
+    assert!(
+        text.contains("wagate_store_write_batch_size_bucket"),
+        "group-commit batches are measured"
+    );
 }
 
 #[tokio::test]
