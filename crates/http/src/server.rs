@@ -144,7 +144,7 @@ impl Server {
         let state = AppState {
             app,
             config: Arc::new(config),
-            metrics: metrics::handle(),
+            metrics,
         };
         Ok(Self {
             listener,
