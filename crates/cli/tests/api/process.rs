@@ -87,6 +87,62 @@ async fn signal_and_wait(mut running: Running, signal: &str) {
     assert!(exit.success(), "clean exit after {signal}: {exit:?}");
 }
 
+/// SIGTERM while a request is half sent: wagate stops accepting connections, yet the request
+/// completes and is stored, then the process exits cleanly.
+async fn request_in_flight_survives_sigterm(mut running: Running, key: &str) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = running.base_url.trim_start_matches("http://").to_owned();
+    let body = serde_json::json!({"verified_name": "In flight"}).to_string();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/channels HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body.as_bytes()[..5]).await.unwrap();
+    stream.flush().await.unwrap();
+
+    let pid = running.child.id().unwrap().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .await
+            .unwrap()
+            .success()
+    );
+    // Shutdown has begun once new connections are refused (bounded wait).
+    let mut refused = false;
+    for _ in 0..500 {
+        if tokio::net::TcpStream::connect(&addr).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(refused, "wagate kept accepting connections after SIGTERM");
+
+    stream.write_all(&body.as_bytes()[5..]).await.unwrap();
+    let mut response = String::new();
+    tokio::time::timeout(
+        Duration::from_secs(15),
+        stream.read_to_string(&mut response),
+    )
+    .await
+    .expect("response in time")
+    .unwrap();
+    assert!(
+        response.starts_with("HTTP/1.1 201"),
+        "in-flight request answered: {response}"
+    );
+    let exit = tokio::time::timeout(Duration::from_secs(15), running.child.wait())
+        .await
+        .expect("stops")
+        .unwrap();
+    assert!(exit.success(), "clean exit after SIGTERM: {exit:?}");
+}
+
 fn env_value<'a>(file: &'a str, key: &str) -> &'a str {
     file.lines()
         .find_map(|l| l.strip_prefix(&format!("{key}=")))
@@ -138,7 +194,7 @@ async fn first_start_then_restart(database: Option<String>) {
         .await
         .unwrap();
     assert_eq!(created.status(), 201);
-    signal_and_wait(run, "-TERM").await;
+    request_in_flight_survives_sigterm(run, &key).await;
 
     // Restart on the same data: nothing new is created, everything is still there.
     let mut run = serve(&data, database.as_deref()).await;
@@ -167,7 +223,10 @@ async fn first_start_then_restart(database: Option<String>) {
         .iter()
         .map(|c| c["verified_name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, vec!["wagate Sandbox", "Kept across restarts"]);
+    assert_eq!(
+        names,
+        vec!["wagate Sandbox", "Kept across restarts", "In flight"]
+    );
     signal_and_wait(run, "-INT").await;
 }
 
