@@ -101,6 +101,8 @@ error_codes! {
     ChannelNotFound => "channel_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
     /// The API key does not exist (or belongs to another account).
     ApiKeyNotFound => "api_key_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The message does not exist (or is not yours).
+    MessageNotFound => "message_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
     /// Another channel already uses this phone number id.
     PhoneNumberIdTaken => "phone_number_id_taken", 409, graph(100, None, OAuthException, 400);
     /// The database is unreachable (readiness).

@@ -64,6 +64,10 @@ uuid_id!(
     /// One API key (the id, never the secret).
     ApiKeyId
 );
+uuid_id!(
+    /// One message, inbound or outbound (its Meta-style id is a `Wamid`).
+    MessageId
+);
 
 macro_rules! graph_id {
     ($(#[$meta:meta])* $name:ident, $field:literal) => {

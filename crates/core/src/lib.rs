@@ -14,7 +14,7 @@
 //!   (`PhoneNumberId`, `WabaId`).
 //! - [`phone`]: `PhoneE164`, a phone number in international form.
 //! - [`text`]: bounded text newtypes shared by the models.
-//! - [`account`], [`channel`], [`api_key`]: the models and their create/update commands.
+//! - [`account`], [`channel`], [`api_key`], [`message`]: the models and their commands.
 //! - [`error`]: the error-code table and `ValidationError`.
 
 #![forbid(unsafe_code)]
@@ -24,6 +24,7 @@ pub mod api_key;
 pub mod channel;
 pub mod error;
 pub mod ids;
+pub mod message;
 pub mod phone;
 pub mod text;
 

@@ -8,9 +8,14 @@ use wagate_core::api_key::{ApiKeyDigest, KeyChannels, NewApiKey};
 use wagate_core::channel::{
     BusinessProfilePatch, ChannelPatch, NewChannel, QualityRating, Throughput,
 };
+use wagate_core::ids::MessageId;
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId};
+use wagate_core::message::{
+    Bsuid, MessageStatus, NewOutboundMessage, OutboundContent, Recipient, Wamid,
+};
+use wagate_core::phone::PhoneE164;
 use wagate_core::text::{AccountName, KeyName, ProfileAbout, VerifiedName};
-use wagate_store::{Bootstrap, Entity, Page, Store, StoreError};
+use wagate_store::{Bootstrap, Entity, MessageKey, Page, Store, StoreError};
 use wagate_store_postgres::PgStore;
 use wagate_store_sqlite::SqliteStore;
 
@@ -90,6 +95,7 @@ story!(channel_updates_apply_patches);
 story!(api_keys_authenticate_until_revoked);
 story!(concurrent_writes_commit_together);
 story!(data_survives_reopen);
+story!(outbound_messages_are_stored_with_their_outbox_entry);
 
 fn name(s: &str) -> AccountName {
     AccountName::parse(s).unwrap()
@@ -462,4 +468,88 @@ async fn data_survives_reopen(b: Backend) {
     );
     reopened.ping().await.unwrap();
     reopened.close().await;
+}
+
+fn text_to(account: AccountId, channel: ChannelId, to: &str, body: &str) -> NewOutboundMessage {
+    let wa_id = PhoneE164::parse(to).unwrap();
+    let id = MessageId::generate();
+    NewOutboundMessage {
+        id,
+        wamid: Wamid::for_message(id, &wa_id),
+        account_id: account,
+        channel_id: channel,
+        recipient: Recipient::Phone {
+            input: to.to_owned(),
+            wa_id,
+        },
+        content: OutboundContent::text(body, false).unwrap(),
+        context: None,
+        biz_opaque_callback_data: Some("order-42".to_owned()),
+    }
+}
+
+async fn outbound_messages_are_stored_with_their_outbox_entry(b: Backend) {
+    let s = &b.store;
+    let a = s
+        .create_account(NewAccount::new(name("A")))
+        .await
+        .unwrap()
+        .id;
+    let other = s
+        .create_account(NewAccount::new(name("B")))
+        .await
+        .unwrap()
+        .id;
+    let ch = s.create_channel(sandbox(a)).await.unwrap().id;
+    let their_ch = s.create_channel(sandbox(other)).await.unwrap().id;
+
+    let new = text_to(a, ch, "+1 650-555-1234", "hello");
+    let msg = s.accept_outbound(new.clone()).await.unwrap();
+    assert_eq!(msg.status, MessageStatus::Accepted);
+    assert_eq!(msg.wamid, new.wamid);
+    assert_eq!(msg.wa_id.as_ref().unwrap().digits(), "16505551234");
+    assert_eq!(msg.biz_opaque_callback_data.as_deref(), Some("order-42"));
+    assert_eq!(s.outbox_depth(ch).await.unwrap(), 1);
+    assert_eq!(
+        s.get_message(a, &MessageKey::Id(msg.id)).await.unwrap(),
+        msg
+    );
+    assert_eq!(
+        s.get_message(a, &MessageKey::Wamid(msg.wamid.clone()))
+            .await
+            .unwrap(),
+        msg
+    );
+    assert!(matches!(
+        s.get_message(other, &MessageKey::Id(msg.id)).await,
+        Err(StoreError::NotFound(Entity::Message))
+    ));
+
+    // Another account's channel: refused, and neither message nor outbox row is stored.
+    let sneaky = text_to(a, their_ch, "+16505551234", "hi");
+    assert!(matches!(
+        s.accept_outbound(sneaky.clone()).await,
+        Err(StoreError::NotFound(Entity::Channel))
+    ));
+    assert!(s.get_message(a, &MessageKey::Id(sneaky.id)).await.is_err());
+    assert_eq!(s.outbox_depth(their_ch).await.unwrap(), 0);
+
+    let mut by_bsuid = text_to(a, ch, "+16505551234", "hi");
+    by_bsuid.recipient =
+        Recipient::Bsuid(Bsuid::parse_field("recipient", "US.13491208655302741918").unwrap());
+    let stored = s.accept_outbound(by_bsuid).await.unwrap();
+    assert_eq!(stored.bsuid.unwrap().as_str(), "US.13491208655302741918");
+    assert_eq!(stored.wa_id, None);
+
+    let burst: Vec<_> = (0..100)
+        .map(|i| {
+            let s = s.clone();
+            let m = text_to(a, ch, "+447700900123", &format!("burst {i}"));
+            tokio::spawn(async move { s.accept_outbound(m).await })
+        })
+        .collect();
+    for r in join_all(burst).await {
+        r.unwrap().unwrap();
+    }
+    assert_eq!(s.outbox_depth(ch).await.unwrap(), 102);
 }

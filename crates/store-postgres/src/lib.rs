@@ -23,7 +23,10 @@ use wagate_core::account::{Account, NewAccount};
 use wagate_core::api_key::{ApiKey, ApiKeyDigest, NewApiKey};
 use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId};
-use wagate_store::{Bootstrap, Bootstrapped, Entity, Page, Result, Store, StoreError, records};
+use wagate_core::message::{Message, NewOutboundMessage};
+use wagate_store::{
+    Bootstrap, Bootstrapped, Entity, MessageKey, Page, Result, Store, StoreError, records,
+};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -189,5 +192,19 @@ impl Store for PgStore {
 
     async fn authenticate(&self, digest: &ApiKeyDigest) -> Result<Option<ApiKey>> {
         queries::authenticate(&mut *self.read().await?, digest).await
+    }
+
+    async fn accept_outbound(&self, new: NewOutboundMessage) -> Result<Message> {
+        let mut tx = self.begin().await?;
+        let message = queries::insert_outbound(&mut tx, new, records::now()).await?;
+        commit(tx, message).await
+    }
+
+    async fn get_message(&self, account: AccountId, key: &MessageKey) -> Result<Message> {
+        queries::get_message(&mut *self.read().await?, account, key).await
+    }
+
+    async fn outbox_depth(&self, channel: ChannelId) -> Result<u64> {
+        queries::outbox_depth(&mut *self.read().await?, channel).await
     }
 }

@@ -27,7 +27,10 @@ use wagate_core::account::{Account, NewAccount};
 use wagate_core::api_key::{ApiKey, ApiKeyDigest, NewApiKey};
 use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId};
-use wagate_store::{Bootstrap, Bootstrapped, Entity, Page, Result, Store, StoreError, records};
+use wagate_core::message::{Message, NewOutboundMessage};
+use wagate_store::{
+    Bootstrap, Bootstrapped, Entity, MessageKey, Page, Result, Store, StoreError, records,
+};
 
 use writer::Writer;
 
@@ -242,5 +245,23 @@ impl Store for SqliteStore {
     async fn authenticate(&self, digest: &ApiKeyDigest) -> Result<Option<ApiKey>> {
         let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
         queries::authenticate(&mut conn, digest).await
+    }
+
+    async fn accept_outbound(&self, new: NewOutboundMessage) -> Result<Message> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { queries::insert_outbound(conn, new, records::now()).await })
+            })
+            .await
+    }
+
+    async fn get_message(&self, account: AccountId, key: &MessageKey) -> Result<Message> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        queries::get_message(&mut conn, account, key).await
+    }
+
+    async fn outbox_depth(&self, channel: ChannelId) -> Result<u64> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        queries::outbox_depth(&mut conn, channel).await
     }
 }

@@ -7,11 +7,13 @@ use wagate_core::account::{Account, NewAccount};
 use wagate_core::api_key::{ApiKey, ApiKeyDigest, NewApiKey};
 use wagate_core::channel::{Channel, NewChannel};
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId};
+use wagate_core::message::{Message, NewOutboundMessage};
 use wagate_store::records::{
-    AccountRecord, ApiKeyRecord, ChannelRecord, channel_ids_column, millis,
+    AccountRecord, ApiKeyRecord, ChannelRecord, MessageRecord, channel_ids_column, millis,
 };
 use wagate_store::{
-    Entity, Page, Result, StoreError, account_columns, api_key_columns, channel_columns,
+    Entity, MessageKey, Page, Result, StoreError, account_columns, api_key_columns,
+    channel_columns, message_columns,
 };
 
 fn db(e: sqlx::Error) -> StoreError {
@@ -340,4 +342,96 @@ pub async fn authenticate(
     .map_err(db)?
     .map(ApiKey::try_from)
     .transpose()
+}
+
+/// The message row and its outbox entry, in the caller's transaction.
+pub async fn insert_outbound(
+    conn: &mut SqliteConnection,
+    new: NewOutboundMessage,
+    now: Timestamp,
+) -> Result<Message> {
+    let owned =
+        sqlx::query_scalar::<_, i64>("SELECT 1 FROM channels WHERE account_id = ? AND id = ?")
+            .bind(new.account_id.as_uuid())
+            .bind(new.channel_id.as_uuid())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?;
+    if owned.is_none() {
+        return Err(StoreError::NotFound(Entity::Channel));
+    }
+    let r = MessageRecord::accepted(&new, now);
+    sqlx::query(concat!(
+        "INSERT INTO messages (",
+        message_columns!(),
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(r.id)
+    .bind(&r.wamid)
+    .bind(r.account_id)
+    .bind(r.channel_id)
+    .bind(&r.direction)
+    .bind(&r.wa_id)
+    .bind(&r.bsuid)
+    .bind(&r.kind)
+    .bind(&r.content)
+    .bind(&r.status)
+    .bind(&r.context_wamid)
+    .bind(&r.biz_opaque_callback_data)
+    .bind(&r.error)
+    .bind(r.created_at)
+    .bind(r.sent_at)
+    .bind(r.delivered_at)
+    .bind(r.read_at)
+    .bind(r.failed_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    sqlx::query("INSERT INTO outbox (message_id, channel_id, recipient_key, available_at) VALUES (?, ?, ?, ?)")
+        .bind(r.id)
+        .bind(r.channel_id)
+        .bind(r.recipient_key())
+        .bind(r.created_at)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    Message::try_from(r)
+}
+
+pub async fn get_message(
+    conn: &mut SqliteConnection,
+    account: AccountId,
+    key: &MessageKey,
+) -> Result<Message> {
+    let query = match key {
+        MessageKey::Id(id) => sqlx::query_as::<_, MessageRecord>(concat!(
+            "SELECT ",
+            message_columns!(),
+            " FROM messages WHERE account_id = ? AND id = ?"
+        ))
+        .bind(account.as_uuid())
+        .bind(id.as_uuid()),
+        MessageKey::Wamid(w) => sqlx::query_as::<_, MessageRecord>(concat!(
+            "SELECT ",
+            message_columns!(),
+            " FROM messages WHERE account_id = ? AND wamid = ?"
+        ))
+        .bind(account.as_uuid())
+        .bind(w.as_str().to_owned()),
+    };
+    query
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound(Entity::Message))?
+        .try_into()
+}
+
+pub async fn outbox_depth(conn: &mut SqliteConnection, channel: ChannelId) -> Result<u64> {
+    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM outbox WHERE channel_id = ?")
+        .bind(channel.as_uuid())
+        .fetch_one(&mut *conn)
+        .await
+        .map(|n| n.max(0) as u64)
+        .map_err(db)
 }

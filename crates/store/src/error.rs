@@ -9,6 +9,7 @@ pub enum Entity {
     Account,
     Channel,
     ApiKey,
+    Message,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +41,7 @@ impl StoreError {
             StoreError::NotFound(Entity::Account) => ErrorCode::AccountNotFound,
             StoreError::NotFound(Entity::Channel) => ErrorCode::ChannelNotFound,
             StoreError::NotFound(Entity::ApiKey) => ErrorCode::ApiKeyNotFound,
+            StoreError::NotFound(Entity::Message) => ErrorCode::MessageNotFound,
             StoreError::Conflict(_) => ErrorCode::PhoneNumberIdTaken,
             StoreError::Closed => ErrorCode::NotReady,
             StoreError::Corrupt { .. } | StoreError::Database(_) => ErrorCode::Internal,

@@ -26,6 +26,7 @@ use wagate_core::account::{Account, NewAccount};
 use wagate_core::api_key::{ApiKey, ApiKeyDigest, NewApiKey};
 use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId};
+use wagate_core::message::{Message, NewOutboundMessage, Wamid};
 
 pub use error::{Entity, StoreError};
 pub use page::Page;
@@ -97,4 +98,19 @@ pub trait Store: Send + Sync + 'static {
     async fn revoke_api_key(&self, account: AccountId, id: ApiKeyId) -> Result<ApiKey>;
     /// The active (not revoked) key with this digest, if any.
     async fn authenticate(&self, digest: &ApiKeyDigest) -> Result<Option<ApiKey>>;
+
+    /// Stores an outbound message (status `accepted`) and its outbox entry in one
+    /// transaction. Fails with `NotFound(Channel)` unless the channel is the account's.
+    async fn accept_outbound(&self, new: NewOutboundMessage) -> Result<Message>;
+    /// One of the account's messages, by our id or its wamid.
+    async fn get_message(&self, account: AccountId, key: &MessageKey) -> Result<Message>;
+    /// Outbox entries of a channel not yet handed to the upstream.
+    async fn outbox_depth(&self, channel: ChannelId) -> Result<u64>;
+}
+
+/// How a caller names a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessageKey {
+    Id(wagate_core::ids::MessageId),
+    Wamid(Wamid),
 }

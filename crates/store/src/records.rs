@@ -12,7 +12,11 @@ use wagate_core::api_key::{ApiKey, KeyChannels};
 use wagate_core::channel::{
     BusinessProfile, Channel, MessagingLimitTier, QualityRating, Throughput, Upstream,
 };
-use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId, WabaId};
+use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, MessageId, PhoneNumberId, WabaId};
+use wagate_core::message::{
+    Bsuid, Direction, Message, MessageError, MessageStatus, NewOutboundMessage, OutboundContent,
+    Recipient, Wamid,
+};
 use wagate_core::phone::PhoneE164;
 use wagate_core::text::{AccountName, KeyName, VerifiedName};
 
@@ -163,6 +167,113 @@ impl TryFrom<ApiKeyRecord> for ApiKey {
     }
 }
 
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MessageRecord {
+    pub id: Uuid,
+    pub wamid: String,
+    pub account_id: Uuid,
+    pub channel_id: Uuid,
+    pub direction: String,
+    pub wa_id: Option<String>,
+    pub bsuid: Option<String>,
+    #[sqlx(rename = "type")]
+    pub kind: String,
+    pub content: Json<Value>,
+    pub status: String,
+    pub context_wamid: Option<String>,
+    pub biz_opaque_callback_data: Option<String>,
+    pub error: Option<Json<Value>>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+    pub delivered_at: Option<i64>,
+    pub read_at: Option<i64>,
+    pub failed_at: Option<i64>,
+}
+
+impl MessageRecord {
+    /// The row of a newly accepted outbound message.
+    pub fn accepted(new: &NewOutboundMessage, now: Timestamp) -> Self {
+        let (wa_id, bsuid) = match &new.recipient {
+            Recipient::Phone { wa_id, .. } => (Some(wa_id.digits().to_owned()), None),
+            Recipient::Bsuid(b) => (None, Some(b.as_str().to_owned())),
+        };
+        Self {
+            id: new.id.as_uuid(),
+            wamid: new.wamid.to_string(),
+            account_id: new.account_id.as_uuid(),
+            channel_id: new.channel_id.as_uuid(),
+            direction: Direction::Outbound.as_str().to_owned(),
+            wa_id,
+            bsuid,
+            kind: new.content.kind().to_owned(),
+            content: Json(serde_json::to_value(&new.content).expect("content serialises")),
+            status: MessageStatus::Accepted.as_str().to_owned(),
+            context_wamid: new.context.as_ref().map(ToString::to_string),
+            biz_opaque_callback_data: new.biz_opaque_callback_data.clone(),
+            error: None,
+            created_at: millis(now),
+            sent_at: None,
+            delivered_at: None,
+            read_at: None,
+            failed_at: None,
+        }
+    }
+
+    /// Who the outbox orders by: the wa_id, else the BSUID.
+    pub fn recipient_key(&self) -> String {
+        self.wa_id
+            .clone()
+            .or_else(|| self.bsuid.clone())
+            .unwrap_or_default()
+    }
+}
+
+impl TryFrom<MessageRecord> for Message {
+    type Error = StoreError;
+    fn try_from(r: MessageRecord) -> Result<Self, StoreError> {
+        let bad = |e: &dyn std::fmt::Display| corrupt("message", e);
+        let at = |ms: Option<i64>| ms.map(|ms| timestamp("message", ms)).transpose();
+        Ok(Message {
+            id: MessageId::from_uuid(r.id),
+            wamid: Wamid::parse_field("wamid", &r.wamid).map_err(|e| bad(&e))?,
+            account_id: AccountId::from_uuid(r.account_id),
+            channel_id: ChannelId::from_uuid(r.channel_id),
+            direction: Direction::parse(&r.direction).map_err(|e| bad(&e))?,
+            wa_id: r
+                .wa_id
+                .as_deref()
+                .map(PhoneE164::parse)
+                .transpose()
+                .map_err(|e| bad(&e))?,
+            bsuid: r
+                .bsuid
+                .as_deref()
+                .map(|b| Bsuid::parse_field("bsuid", b))
+                .transpose()
+                .map_err(|e| bad(&e))?,
+            content: serde_json::from_value::<OutboundContent>(r.content.0).map_err(|e| bad(&e))?,
+            status: MessageStatus::parse(&r.status).map_err(|e| bad(&e))?,
+            context: r
+                .context_wamid
+                .as_deref()
+                .map(|w| Wamid::parse_field("context", w))
+                .transpose()
+                .map_err(|e| bad(&e))?,
+            biz_opaque_callback_data: r.biz_opaque_callback_data,
+            error: r
+                .error
+                .map(|Json(v)| serde_json::from_value::<MessageError>(v))
+                .transpose()
+                .map_err(|e| bad(&e))?,
+            created_at: timestamp("message", r.created_at)?,
+            sent_at: at(r.sent_at)?,
+            delivered_at: at(r.delivered_at)?,
+            read_at: at(r.read_at)?,
+            failed_at: at(r.failed_at)?,
+        })
+    }
+}
+
 /// Column lists as macros, so queries can be built with `concat!` into the `&'static str`
 /// sqlx 0.9 requires, and every query reads the same columns in the same order.
 #[macro_export]
@@ -185,5 +296,14 @@ macro_rules! channel_columns {
 macro_rules! api_key_columns {
     () => {
         "id, account_id, name, prefix, channel_ids, created_at, revoked_at"
+    };
+}
+
+#[macro_export]
+macro_rules! message_columns {
+    () => {
+        "id, wamid, account_id, channel_id, direction, wa_id, bsuid, type, content, status, \
+         context_wamid, biz_opaque_callback_data, error, created_at, sent_at, delivered_at, \
+         read_at, failed_at"
     };
 }
