@@ -9,7 +9,7 @@
 //! - [`config`]: the one typed, documented settings struct.
 //! - [`database`]: which store backend a `--database` value selects, and opening it.
 //! - [`principal`]: who is calling (an API key, or the operator at the CLI) and what it may touch.
-//! - [`channels`], [`api_keys`], [`accounts`]: the services.
+//! - [`channels`], [`api_keys`], [`accounts`], [`messages`]: the services.
 //! - [`bootstrap`]: first start (account, sandbox channel, admin key, `credentials.env`).
 //! - [`error`]: the services' error enum and its error code.
 
@@ -22,6 +22,7 @@ pub mod channels;
 pub mod config;
 pub mod database;
 pub mod error;
+pub mod messages;
 pub mod principal;
 
 use std::sync::Arc;

@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
         (name = "account", description = "Who am I"),
         (name = "channels", description = "WhatsApp business numbers and their upstreams"),
         (name = "api-keys", description = "Keys are shown once; wagate stores a SHA-256 digest"),
+        (name = "messages", description = "Messages sent and received, with their status"),
         (name = "probes", description = "Liveness, readiness and Prometheus metrics (no auth)"),
     )
 )]

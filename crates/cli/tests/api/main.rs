@@ -11,5 +11,6 @@ mod api_keys;
 mod auth;
 mod channels;
 mod cloud;
+mod messages;
 mod probes;
 mod process;

@@ -4,10 +4,11 @@
 //!
 //! Errors here are rendered in Graph's shape by [`crate::render::cloud_errors`].
 
+pub mod messages;
 pub mod phone_numbers;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use wagate_core::channel::is_graph_version;
 use wagate_core::error::ErrorCode;
 
@@ -18,6 +19,11 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/{version}/{object_id}", get(phone_numbers::get_versioned))
         .route("/{object_id}", get(phone_numbers::get_unversioned))
+        .route(
+            "/{version}/{object_id}/messages",
+            post(messages::send_versioned),
+        )
+        .route("/{object_id}/messages", post(messages::send_unversioned))
 }
 
 /// Checks the `vNN.N` segment of a versioned Graph path.

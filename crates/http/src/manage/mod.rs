@@ -5,6 +5,7 @@
 pub mod account;
 pub mod api_keys;
 pub mod channels;
+pub mod messages;
 pub mod paging;
 
 use serde::Serialize;
@@ -19,6 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(account::router())
         .merge(channels::router())
         .merge(api_keys::router())
+        .merge(messages::router())
 }
 
 /// The management plane's error envelope.
