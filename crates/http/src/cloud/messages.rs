@@ -8,14 +8,13 @@ use axum::extract::{Path, State};
 use serde::Serialize;
 use serde_json::Value;
 use wagate_app::messages::SendMessage;
-use wagate_core::error::{ErrorCode, ValidationError};
-use wagate_core::ids::PhoneNumberId;
+use wagate_core::error::ValidationError;
 use wagate_core::message::{
     Bsuid, CALLBACK_DATA_MAX_BYTES, Message, OutboundContent, Recipient, Wamid,
 };
 use wagate_core::phone::PhoneE164;
 
-use super::check_version;
+use super::{check_version, phone_number};
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::parse_json;
@@ -69,16 +68,7 @@ async fn send(
     object_id: String,
     body: Bytes,
 ) -> Result<Json<SendResponse>, ApiError> {
-    let unknown = || ApiError::not_found(ErrorCode::ChannelNotFound, "object", object_id.clone());
-    let pnid = PhoneNumberId::parse(&object_id).map_err(|_| unknown())?;
-    let channel = state
-        .app
-        .channel_by_phone_number_id(&p, &pnid)
-        .await
-        .map_err(|e| match e.code() {
-            ErrorCode::ChannelNotFound => unknown(),
-            _ => e.into(),
-        })?;
+    let channel = phone_number(&state, &p, &object_id).await?;
     let body: Value = parse_json(&body)?;
     let cmd = parse_send(&body)?;
     let input = match &cmd.recipient {

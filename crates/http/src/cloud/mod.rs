@@ -9,8 +9,10 @@ pub mod phone_numbers;
 
 use axum::Router;
 use axum::routing::{get, post};
-use wagate_core::channel::is_graph_version;
+use wagate_app::Principal;
+use wagate_core::channel::{Channel, is_graph_version};
 use wagate_core::error::ErrorCode;
+use wagate_core::ids::PhoneNumberId;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -36,4 +38,24 @@ pub fn check_version(version: &str) -> Result<(), ApiError> {
             format!("unknown path segment `{version}`; expected a Graph version like v23.0"),
         ))
     }
+}
+
+/// The caller's channel for a `{phone_number_id}` path segment. Anything else — not an id,
+/// unknown, another account's, outside the key's scope — is Graph's "object does not exist"
+/// (100/33), the same answer in every case.
+pub async fn phone_number(
+    state: &AppState,
+    p: &Principal,
+    object_id: &str,
+) -> Result<Channel, ApiError> {
+    let unknown = || ApiError::not_found(ErrorCode::ChannelNotFound, "object", object_id);
+    let pnid = PhoneNumberId::parse(object_id).map_err(|_| unknown())?;
+    state
+        .app
+        .channel_by_phone_number_id(p, &pnid)
+        .await
+        .map_err(|e| match e.code() {
+            ErrorCode::ChannelNotFound => unknown(),
+            _ => e.into(),
+        })
 }

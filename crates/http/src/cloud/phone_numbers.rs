@@ -7,9 +7,8 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use wagate_core::channel::{Channel, Upstream};
 use wagate_core::error::ErrorCode;
-use wagate_core::ids::PhoneNumberId;
 
-use super::check_version;
+use super::{check_version, phone_number};
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::Query;
@@ -56,16 +55,7 @@ async fn get(
     object_id: String,
     Query(q): Query<FieldsQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let unknown = || ApiError::not_found(ErrorCode::ChannelNotFound, "object", object_id.clone());
-    let pnid = PhoneNumberId::parse(&object_id).map_err(|_| unknown())?;
-    let channel = state
-        .app
-        .channel_by_phone_number_id(&p, &pnid)
-        .await
-        .map_err(|e| match e.code() {
-            ErrorCode::ChannelNotFound => unknown(),
-            _ => e.into(),
-        })?;
+    let channel = phone_number(&state, &p, &object_id).await?;
     let all = fields(&channel);
     let wanted: Vec<&str> = match &q.fields {
         Some(f) => f
