@@ -59,6 +59,23 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// A service error whose "not found" names the id the caller asked for: a `code` error
+    /// becomes "<what> `<id>` does not exist"; anything else converts as usual.
+    pub fn naming(
+        e: wagate_app::Error,
+        code: ErrorCode,
+        what: &str,
+        id: impl Into<String>,
+    ) -> Self {
+        if e.code() == code {
+            ApiError::not_found(code, what, id)
+        } else {
+            e.into()
+        }
+    }
+}
+
 impl From<ValidationError> for ApiError {
     fn from(e: ValidationError) -> Self {
         ApiError::new(e.code(), e.message).field(e.field)

@@ -54,8 +54,5 @@ pub async fn phone_number(
         .app
         .channel_by_phone_number_id(p, &pnid)
         .await
-        .map_err(|e| match e.code() {
-            ErrorCode::ChannelNotFound => unknown(),
-            _ => e.into(),
-        })
+        .map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "object", object_id))
 }

@@ -116,15 +116,6 @@ fn key_id(raw: &str) -> Result<ApiKeyId, ApiError> {
         .map_err(|_| ApiError::not_found(ErrorCode::ApiKeyNotFound, "API key", raw))
 }
 
-fn not_found_as(e: wagate_app::Error, id: &ApiKeyId) -> ApiError {
-    match e.code() {
-        ErrorCode::ApiKeyNotFound => {
-            ApiError::not_found(ErrorCode::ApiKeyNotFound, "API key", id.to_string())
-        }
-        _ => e.into(),
-    }
-}
-
 /// List the account's keys (active and revoked), oldest first.
 #[utoipa::path(get, path = "/api-keys", tag = "api-keys", params(ListQuery),
     responses((status = 200, body = List<ApiKeyView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
@@ -183,11 +174,10 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<ApiKeyView>, ApiError> {
     let id = key_id(&id)?;
-    let key = state
-        .app
-        .get_api_key(&p, id)
-        .await
-        .map_err(|e| not_found_as(e, &id))?;
+    let key =
+        state.app.get_api_key(&p, id).await.map_err(|e| {
+            ApiError::naming(e, ErrorCode::ApiKeyNotFound, "API key", id.to_string())
+        })?;
     Ok(Json(key.into()))
 }
 
@@ -200,10 +190,9 @@ pub async fn revoke(
     Path(id): Path<String>,
 ) -> Result<Json<ApiKeyView>, ApiError> {
     let id = key_id(&id)?;
-    let key = state
-        .app
-        .revoke_api_key(&p, id)
-        .await
-        .map_err(|e| not_found_as(e, &id))?;
+    let key =
+        state.app.revoke_api_key(&p, id).await.map_err(|e| {
+            ApiError::naming(e, ErrorCode::ApiKeyNotFound, "API key", id.to_string())
+        })?;
     Ok(Json(key.into()))
 }

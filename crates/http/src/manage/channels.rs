@@ -413,11 +413,10 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<ChannelView>, ApiError> {
     let id = channel_id(&id)?;
-    let channel = state
-        .app
-        .get_channel(&p, id)
-        .await
-        .map_err(|e| not_found_as(e, &id))?;
+    let channel =
+        state.app.get_channel(&p, id).await.map_err(|e| {
+            ApiError::naming(e, ErrorCode::ChannelNotFound, "channel", id.to_string())
+        })?;
     Ok(Json(channel.into()))
 }
 
@@ -438,16 +437,6 @@ pub async fn update(
         .app
         .update_channel(&p, id, &patch)
         .await
-        .map_err(|e| not_found_as(e, &id))?;
+        .map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "channel", id.to_string()))?;
     Ok(Json(channel.into()))
-}
-
-/// Not-found errors name the id the caller asked for.
-fn not_found_as(e: wagate_app::Error, id: &ChannelId) -> ApiError {
-    match e.code() {
-        ErrorCode::ChannelNotFound => {
-            ApiError::not_found(ErrorCode::ChannelNotFound, "channel", id.to_string())
-        }
-        _ => e.into(),
-    }
 }

@@ -106,9 +106,6 @@ pub async fn get(
         .app
         .get_message(&p, &key)
         .await
-        .map_err(|e| match e.code() {
-            ErrorCode::MessageNotFound => unknown(),
-            _ => e.into(),
-        })?;
+        .map_err(|e| ApiError::naming(e, ErrorCode::MessageNotFound, "message", id.clone()))?;
     Ok(Json(message.into()))
 }
