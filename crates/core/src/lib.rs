@@ -22,6 +22,7 @@
 pub mod account;
 pub mod api_key;
 pub mod channel;
+pub mod content;
 pub mod error;
 pub mod ids;
 pub mod message;
