@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::database::DatabaseSetting;
+use crate::dispatch::DispatchConfig;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
@@ -34,6 +35,8 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// Seconds to let in-flight requests finish after SIGINT/SIGTERM.
     pub shutdown_grace_secs: u64,
+    /// The dispatcher (`[dispatch]` in the TOML file).
+    pub dispatch: DispatchConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -57,6 +60,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             shutdown_grace_secs: 20,
+            dispatch: DispatchConfig::default(),
         }
     }
 }

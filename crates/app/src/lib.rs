@@ -9,7 +9,9 @@
 //! - [`config`]: the one typed, documented settings struct.
 //! - [`database`]: which store backend a `--database` value selects, and opening it.
 //! - [`principal`]: who is calling (an API key, or the operator at the CLI) and what it may touch.
-//! - [`channels`], [`api_keys`], [`accounts`], [`messages`]: the services.
+//! - [`channels`], [`api_keys`], [`accounts`], [`messages`], [`sandbox`]: the services.
+//! - [`dispatch`], [`ingest`]: the workers (each with a `run_once` step), and `workers`,
+//!   the loops that run them.
 //! - [`bootstrap`]: first start (account, sandbox channel, admin key, `credentials.env`).
 //! - [`error`]: the services' error enum and its error code.
 
@@ -20,14 +22,24 @@ pub mod api_keys;
 pub mod bootstrap;
 pub mod channels;
 pub mod config;
+pub mod contacts;
 pub mod database;
+pub mod dispatch;
 pub mod error;
+pub mod ingest;
 pub mod messages;
 pub mod principal;
+pub mod sandbox;
+mod workers;
 
 use std::sync::Arc;
 
+use tokio::sync::Notify;
 use wagate_store::Store;
+use wagate_upstream::sandbox::SandboxNetwork;
+
+use dispatch::{DispatchConfig, Dispatcher};
+use ingest::Ingest;
 
 pub use error::Error;
 pub use principal::Principal;
@@ -36,11 +48,35 @@ pub use principal::Principal;
 #[derive(Clone)]
 pub struct App {
     store: Arc<dyn Store>,
+    dispatcher: Arc<Dispatcher>,
+    ingest: Arc<Ingest>,
+    /// Wakes the dispatcher when a message is accepted.
+    wake: Arc<Notify>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store }
+        Self::with_dispatch(store, DispatchConfig::default())
+    }
+
+    pub fn with_dispatch(store: Arc<dyn Store>, config: DispatchConfig) -> Self {
+        let sandbox = Arc::new(SandboxNetwork::new());
+        Self {
+            dispatcher: Arc::new(Dispatcher::new(store.clone(), sandbox, config)),
+            ingest: Arc::new(Ingest::new(store.clone(), 1024)),
+            store,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// The dispatcher, for tests and benchmarks that step it by hand.
+    pub fn dispatcher(&self) -> &Dispatcher {
+        &self.dispatcher
+    }
+
+    /// Ingest, for tests and benchmarks that step it by hand.
+    pub fn ingest(&self) -> &Ingest {
+        &self.ingest
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

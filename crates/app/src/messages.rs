@@ -1,10 +1,12 @@
 //! Messages: accepting outbound messages (stored with their outbox entry before the caller
-//! gets an id) and reading them back.
+//! gets an id), reading them back, and listing them.
 
 use wagate_core::channel::Channel;
+use wagate_core::content::MediaRef;
+use wagate_core::error::ValidationError;
 use wagate_core::ids::MessageId;
-use wagate_core::message::{Message, NewOutboundMessage, OutboundContent, Recipient, Wamid};
-use wagate_store::MessageKey;
+use wagate_core::message::{Content, Message, NewOutboundMessage, Recipient, Wamid};
+use wagate_store::{ContactKey, MessageFilter, MessageKey, Page};
 
 use crate::App;
 use crate::error::Result;
@@ -14,22 +16,49 @@ use crate::principal::Principal;
 #[derive(Debug, Clone)]
 pub struct SendMessage {
     pub recipient: Recipient,
-    pub content: OutboundContent,
+    pub content: Content,
     pub context: Option<Wamid>,
     pub biz_opaque_callback_data: Option<String>,
 }
 
 impl App {
     /// Accepts an outbound message from `channel` (which the caller has already resolved
-    /// for `p`). Returns once the message and its outbox entry are durable.
+    /// for `p`). Returns once the message and its outbox entry are durable. Policy that
+    /// Meta applies after acceptance (window, block) is applied by the dispatcher, so the
+    /// message then fails with Meta's code, as on Meta.
     pub async fn send_message(
         &self,
         p: &Principal,
         channel: &Channel,
         cmd: SendMessage,
     ) -> Result<Message> {
+        if let Some(MediaRef::Id(id)) = cmd.content.media() {
+            // The media store arrives with the Media issue; until then no id is known.
+            return Err(ValidationError::new(
+                format!("{}.id", cmd.content.kind().as_str()),
+                format!("media id {id} does not exist; send the media by `link`"),
+            )
+            .into());
+        }
         let id = MessageId::generate();
-        let wamid = match &cmd.recipient {
+        let recipient = match cmd.recipient {
+            Recipient::Bsuid(bsuid) => {
+                // A BSUID of a known contact carries its number along.
+                let contact = self
+                    .store
+                    .find_contact(channel.id, &ContactKey::Bsuid(bsuid.clone()))
+                    .await?;
+                match contact.and_then(|c| c.wa_id) {
+                    Some(wa_id) => Recipient::Phone {
+                        input: bsuid.as_str().to_owned(),
+                        wa_id,
+                    },
+                    None => Recipient::Bsuid(bsuid),
+                }
+            }
+            other => other,
+        };
+        let wamid = match &recipient {
             Recipient::Phone { wa_id, .. } => Wamid::for_message(id, wa_id),
             Recipient::Bsuid(_) => Wamid::for_message(id, &channel.display_phone_number),
         };
@@ -38,12 +67,13 @@ impl App {
             wamid,
             account_id: p.account_id,
             channel_id: channel.id,
-            recipient: cmd.recipient,
+            recipient,
             content: cmd.content,
             context: cmd.context,
             biz_opaque_callback_data: cmd.biz_opaque_callback_data,
         };
         let message = self.store.accept_outbound(new).await?;
+        self.wake.notify_one();
         tracing::debug!(message_id = %message.id, channel_id = %channel.id, "message accepted");
         Ok(message)
     }
@@ -56,5 +86,19 @@ impl App {
             return Err(wagate_store::StoreError::NotFound(wagate_store::Entity::Message).into());
         }
         Ok(message)
+    }
+
+    /// The principal's messages, newest first, narrowed by `filter`.
+    pub async fn list_messages(
+        &self,
+        p: &Principal,
+        mut filter: MessageFilter,
+        page: &Page<MessageId>,
+    ) -> Result<Vec<Message>> {
+        filter.channels = p.channel_scope();
+        Ok(self
+            .store
+            .list_messages(p.account_id, &filter, page)
+            .await?)
     }
 }

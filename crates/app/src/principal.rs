@@ -47,3 +47,13 @@ impl Principal {
         self.channels.allows(channel)
     }
 }
+
+impl Principal {
+    /// The channels a scoped key may see; `None` for an account-wide principal.
+    pub fn channel_scope(&self) -> Option<Vec<ChannelId>> {
+        match &self.channels {
+            KeyChannels::All => None,
+            KeyChannels::Only(ids) => Some(ids.to_vec()),
+        }
+    }
+}

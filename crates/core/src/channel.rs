@@ -79,11 +79,7 @@ impl UpstreamKind {
     }
 }
 
-/// Settings of the simulated network for one channel. The messaging issue adds delays,
-/// read probability and scripted replies here; unknown keys are refused.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SandboxSettings {}
+pub use crate::sandbox::SandboxSettings;
 
 /// How to reach Meta's Graph API for one channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

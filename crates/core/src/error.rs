@@ -105,6 +105,11 @@ error_codes! {
     MessageNotFound => "message_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
     /// Another channel already uses this phone number id.
     PhoneNumberIdTaken => "phone_number_id_taken", 409, graph(100, None, OAuthException, 400);
+    /// A required field is absent or empty (Meta: "Required parameter is missing").
+    MissingParameter => "missing_parameter", 400, graph(131008, None, OAuthException, 400);
+    /// A field is present but its value is out of range or malformed: too long, too many
+    /// items, a bad URL or date, duplicate ids (Meta: "Parameter value is not valid").
+    InvalidParameterValue => "invalid_parameter_value", 400, graph(131009, None, OAuthException, 400);
     /// The database is unreachable (readiness).
     NotReady => "not_ready", 503, graph(2, None, OAuthException, 503);
     /// Something went wrong on our side; the cause is logged, never sent.
@@ -117,20 +122,49 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// Which way a value failed, so each surface answers with the code Meta would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ValidationKind {
+    /// Wrong JSON type, unknown enum value, a field that is not allowed here (Graph 100).
+    #[default]
+    Invalid,
+    /// A required field is absent or empty (Graph 131008).
+    Missing,
+    /// A limit exceeded or a malformed value: too long, too many, bad URL (Graph 131009).
+    OutOfRange,
+}
+
 /// A value that failed to parse: which field, and what is wrong with it, written for the API
-/// user ("must be at most 139 characters").
+/// user ("must be at most 139 characters"), and which [`ValidationKind`] of failure it is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct ValidationError {
     pub field: String,
     pub message: String,
+    pub kind: ValidationKind,
 }
 
 impl ValidationError {
+    /// A [`ValidationKind::Invalid`] value: the general case.
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::of_kind(ValidationKind::Invalid, field, message)
+    }
+
+    /// A required field that is absent or empty.
+    pub fn missing(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::of_kind(ValidationKind::Missing, field, message)
+    }
+
+    /// A value past a limit, or malformed.
+    pub fn out_of_range(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::of_kind(ValidationKind::OutOfRange, field, message)
+    }
+
+    fn of_kind(kind: ValidationKind, field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
             message: message.into(),
+            kind,
         }
     }
 
@@ -141,7 +175,11 @@ impl ValidationError {
     }
 
     pub fn code(&self) -> ErrorCode {
-        ErrorCode::InvalidRequest
+        match self.kind {
+            ValidationKind::Invalid => ErrorCode::InvalidRequest,
+            ValidationKind::Missing => ErrorCode::MissingParameter,
+            ValidationKind::OutOfRange => ErrorCode::InvalidParameterValue,
+        }
     }
 }
 
@@ -186,5 +224,25 @@ mod tests {
     fn nested_field_names() {
         let e = ValidationError::new("email", "is not an email address").within("profile");
         assert_eq!(e.to_string(), "profile.email: is not an email address");
+        assert_eq!(e.code(), ErrorCode::InvalidRequest);
+    }
+
+    #[test]
+    fn validation_kinds_map_to_metas_codes_and_survive_nesting() {
+        let missing = ValidationError::missing("body", "is required").within("text");
+        assert_eq!(missing.field, "text.body");
+        assert_eq!(missing.kind, ValidationKind::Missing);
+        assert_eq!(missing.code(), ErrorCode::MissingParameter);
+        assert_eq!(missing.code().graph().code, 131008);
+
+        let range = ValidationError::out_of_range("title", "too long").within("reply");
+        assert_eq!(range.kind, ValidationKind::OutOfRange);
+        assert_eq!(range.code(), ErrorCode::InvalidParameterValue);
+        let g = range.code().graph();
+        assert_eq!(
+            (g.code, g.status, g.kind),
+            (131009, 400, GraphErrorType::OAuthException)
+        );
+        assert_eq!(range.code().http_status(), 400);
     }
 }

@@ -68,6 +68,10 @@ uuid_id!(
     /// One message, inbound or outbound (its Meta-style id is a `Wamid`).
     MessageId
 );
+uuid_id!(
+    /// One WhatsApp user as seen by one channel.
+    ContactId
+);
 
 macro_rules! graph_id {
     ($(#[$meta:meta])* $name:ident, $field:literal) => {

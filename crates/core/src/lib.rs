@@ -15,6 +15,11 @@
 //! - [`phone`]: `PhoneE164`, a phone number in international form.
 //! - [`text`]: bounded text newtypes shared by the models.
 //! - [`account`], [`channel`], [`api_key`], [`message`]: the models and their commands.
+//! - [`content`]: what a message carries, every Cloud API message type with Meta's limits.
+//! - [`contact`], [`policy`]: users of a channel; the service window, blocks and opt-outs.
+//! - [`pricing`], [`failure`]: how Meta prices a message and why one fails.
+//! - [`network`]: what an upstream reports back (statuses, inbound messages).
+//! - [`sandbox`]: settings of the simulated WhatsApp network.
 //! - [`error`]: the error-code table and `ValidationError`.
 
 #![forbid(unsafe_code)]
@@ -22,11 +27,18 @@
 pub mod account;
 pub mod api_key;
 pub mod channel;
+pub mod contact;
 pub mod content;
 pub mod error;
+pub mod failure;
 pub mod ids;
 pub mod message;
+pub mod network;
+pub mod pacing;
 pub mod phone;
+pub mod policy;
+pub mod pricing;
+pub mod sandbox;
 pub mod text;
 
 pub use jiff::Timestamp;

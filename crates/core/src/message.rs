@@ -11,6 +11,7 @@ use crate::Timestamp;
 use crate::error::ValidationError;
 use crate::ids::{AccountId, ChannelId, MessageId};
 use crate::phone::PhoneE164;
+use crate::pricing::{Conversation, Pricing};
 
 /// Meta-style message id (`wamid.` + base64), derived from our [`MessageId`] so it is unique
 /// and can be traced back to it.
@@ -170,6 +171,8 @@ pub enum MessageStatus {
     Read,
     /// Will not be delivered; see the error.
     Failed,
+    /// An inbound message: a user sent it to the business.
+    Received,
 }
 
 impl MessageStatus {
@@ -179,6 +182,7 @@ impl MessageStatus {
         Self::Delivered,
         Self::Read,
         Self::Failed,
+        Self::Received,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -188,6 +192,7 @@ impl MessageStatus {
             Self::Delivered => "delivered",
             Self::Read => "read",
             Self::Failed => "failed",
+            Self::Received => "received",
         }
     }
 
@@ -199,17 +204,17 @@ impl MessageStatus {
             .ok_or_else(|| {
                 ValidationError::new(
                     "status",
-                    "must be accepted, sent, delivered, read or failed",
+                    "must be accepted, sent, delivered, read, failed or received",
                 )
             })
     }
 
     /// Whether moving from `self` to `next` is progress. `failed` can follow anything that is
-    /// not yet delivered; nothing follows `failed`.
+    /// not yet delivered; nothing follows `failed`. Inbound messages (`received`) never move.
     pub fn can_become(self, next: MessageStatus) -> bool {
         use MessageStatus::*;
         match (self, next) {
-            (Failed, _) => false,
+            (Failed | Received, _) | (_, Received) => false,
             (Accepted | Sent, Failed) => true,
             (_, Failed) => false,
             (a, b) => b.rank() > a.rank(),
@@ -222,7 +227,7 @@ impl MessageStatus {
             Self::Sent => 1,
             Self::Delivered => 2,
             Self::Read => 3,
-            Self::Failed => 4,
+            Self::Failed | Self::Received => 4,
         }
     }
 }
@@ -238,46 +243,8 @@ pub enum Recipient {
     Bsuid(Bsuid),
 }
 
-/// Text of an outbound text message (Meta: at most 4096 characters).
-pub const TEXT_MAX_CHARS: usize = 4096;
-
-/// What an outbound message carries. One variant per Cloud API message type; stored as the
-/// Cloud API JSON of that type.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-pub enum OutboundContent {
-    Text { body: String, preview_url: bool },
-}
-
-impl OutboundContent {
-    /// A text message: 1 to 4096 characters.
-    pub fn text(body: &str, preview_url: bool) -> Result<Self, ValidationError> {
-        let chars = body.chars().count();
-        if body.trim().is_empty() {
-            return Err(ValidationError::new(
-                "text.body",
-                "is required and must not be empty",
-            ));
-        }
-        if chars > TEXT_MAX_CHARS {
-            return Err(ValidationError::new(
-                "text.body",
-                format!("must be at most {TEXT_MAX_CHARS} characters (got {chars})"),
-            ));
-        }
-        Ok(Self::Text {
-            body: body.to_owned(),
-            preview_url,
-        })
-    }
-
-    /// The Cloud API `type`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            OutboundContent::Text { .. } => "text",
-        }
-    }
-}
+/// What a message carries (see [`crate::content`]).
+pub use crate::content::Content;
 
 /// Most bytes of `biz_opaque_callback_data`.
 pub const CALLBACK_DATA_MAX_BYTES: usize = 512;
@@ -290,7 +257,7 @@ pub struct NewOutboundMessage {
     pub account_id: AccountId,
     pub channel_id: ChannelId,
     pub recipient: Recipient,
-    pub content: OutboundContent,
+    pub content: Content,
     pub context: Option<Wamid>,
     pub biz_opaque_callback_data: Option<String>,
 }
@@ -304,7 +271,7 @@ pub struct MessageError {
 }
 
 /// A stored message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     pub id: MessageId,
     pub wamid: Wamid,
@@ -314,7 +281,9 @@ pub struct Message {
     /// The user's number (digits), when known.
     pub wa_id: Option<PhoneE164>,
     pub bsuid: Option<Bsuid>,
-    pub content: OutboundContent,
+    /// The user's WhatsApp profile name (inbound messages).
+    pub profile_name: Option<String>,
+    pub content: Content,
     pub status: MessageStatus,
     pub context: Option<Wamid>,
     pub biz_opaque_callback_data: Option<String>,
@@ -324,6 +293,21 @@ pub struct Message {
     pub delivered_at: Option<Timestamp>,
     pub read_at: Option<Timestamp>,
     pub failed_at: Option<Timestamp>,
+    pub pricing: Option<Pricing>,
+    pub conversation: Option<Conversation>,
+    /// How many times the message was handed to the upstream (never more than one).
+    pub handovers: u32,
+}
+
+impl Message {
+    /// The recipient as the outbox orders by (wa_id, else BSUID).
+    pub fn recipient_key(&self) -> String {
+        self.wa_id
+            .as_ref()
+            .map(|w| w.digits().to_owned())
+            .or_else(|| self.bsuid.as_ref().map(|b| b.as_str().to_owned()))
+            .unwrap_or_default()
+    }
 }
 
 #[cfg(test)]
@@ -385,19 +369,5 @@ mod tests {
             assert!(!Failed.can_become(*s));
             assert_eq!(MessageStatus::parse(s.as_str()).unwrap(), *s);
         }
-    }
-
-    #[test]
-    fn text_limits() {
-        assert!(OutboundContent::text(&"é".repeat(4096), false).is_ok());
-        let e = OutboundContent::text(&"é".repeat(4097), false).unwrap_err();
-        assert_eq!(e.field, "text.body");
-        assert!(e.message.contains("4096"));
-        assert!(OutboundContent::text("  ", false).is_err());
-        let json = serde_json::to_value(OutboundContent::text("hi", true).unwrap()).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({"type": "text", "body": "hi", "preview_url": true})
-        );
     }
 }

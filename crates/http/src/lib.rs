@@ -31,6 +31,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod probes;
 pub mod render;
+pub mod sandbox;
 mod server;
 pub mod state;
 

@@ -34,7 +34,7 @@ use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::render::{cloud_errors, manage_errors};
 use crate::state::AppState;
-use crate::{cloud, manage, metrics, probes};
+use crate::{cloud, manage, metrics, probes, sandbox};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -52,6 +52,8 @@ pub fn router(state: AppState) -> Router {
         .merge(probes::router().layer(from_fn(manage_errors)))
         .split_for_parts();
 
+    let sandbox = sandbox::router().layer(from_fn(manage_errors));
+
     let cloud = cloud::router()
         .fallback(|| async { ApiError::new(ErrorCode::RouteNotFound, "Unknown path components") })
         .layer(from_fn(cloud_errors));
@@ -60,6 +62,7 @@ pub fn router(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
     documented
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
+        .merge(sandbox)
         .merge(cloud)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(from_fn(metrics::track))
@@ -134,7 +137,7 @@ impl Server {
             .open(config.database_max_connections)
             .await
             .with_context(|| format!("opening the database {}", database.describe()))?;
-        let app = App::new(store);
+        let app = App::with_dispatch(store, config.dispatch.clone());
         let addr = listener.local_addr().context("reading the bound address")?;
         let base_url = config.base_url(addr);
         let credentials = app
@@ -190,6 +193,7 @@ impl Server {
         let cancel = CancellationToken::new();
         let workers = TaskTracker::new();
         workers.spawn(metrics_upkeep(state.metrics.clone(), cancel.clone()));
+        state.app.spawn_workers(&workers, cancel.clone());
 
         let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
         let serve =

@@ -10,9 +10,7 @@ use wagate_core::channel::{
 };
 use wagate_core::ids::MessageId;
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId};
-use wagate_core::message::{
-    Bsuid, MessageStatus, NewOutboundMessage, OutboundContent, Recipient, Wamid,
-};
+use wagate_core::message::{Bsuid, Content, MessageStatus, NewOutboundMessage, Recipient, Wamid};
 use wagate_core::phone::PhoneE164;
 use wagate_core::text::{AccountName, KeyName, ProfileAbout, VerifiedName};
 use wagate_store::{Bootstrap, Entity, MessageKey, Page, Store, StoreError};
@@ -482,7 +480,7 @@ fn text_to(account: AccountId, channel: ChannelId, to: &str, body: &str) -> NewO
             input: to.to_owned(),
             wa_id,
         },
-        content: OutboundContent::text(body, false).unwrap(),
+        content: Content::text(body, false).unwrap(),
         context: None,
         biz_opaque_callback_data: Some("order-42".to_owned()),
     }

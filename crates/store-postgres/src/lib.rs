@@ -8,9 +8,11 @@
 //!
 //! # Layout
 //! - `queries`: the SQL, one function per statement, mirrored from the SQLite backend.
+//! - `dispatch`: the SQL of the outbox, network events, inbound messages and contacts.
 
 #![forbid(unsafe_code)]
 
+mod dispatch;
 mod queries;
 
 use std::str::FromStr;
@@ -19,13 +21,17 @@ use std::time::Duration;
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Postgres, Transaction};
+use wagate_core::Timestamp;
 use wagate_core::account::{Account, NewAccount};
 use wagate_core::api_key::{ApiKey, ApiKeyDigest, NewApiKey};
 use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
-use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId};
+use wagate_core::contact::Contact;
+use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, ContactId, MessageId, PhoneNumberId};
 use wagate_core::message::{Message, NewOutboundMessage};
+use wagate_core::network::NewInboundMessage;
 use wagate_store::{
-    Bootstrap, Bootstrapped, Entity, MessageKey, Page, Result, Store, StoreError, records,
+    Applied, Bootstrap, Bootstrapped, ContactKey, DispatchOutcome, Entity, MessageFilter,
+    MessageKey, OutboxJob, Page, Result, Store, StoreError, records,
 };
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -70,6 +76,18 @@ async fn require_account(conn: &mut PgConnection, id: AccountId) -> Result<()> {
     queries::account_exists(conn, id)
         .await?
         .ok_or(StoreError::NotFound(Entity::Account))
+}
+
+/// Whether `e` is the unique violation of `messages.wamid`: a concurrent transaction stored
+/// the same message first.
+fn is_duplicate_wamid(e: &StoreError) -> bool {
+    let StoreError::Database(inner) = e else {
+        return false;
+    };
+    inner
+        .downcast_ref::<sqlx::Error>()
+        .and_then(sqlx::Error::as_database_error)
+        .is_some_and(|d| d.is_unique_violation() && d.constraint() == Some("messages_wamid_key"))
 }
 
 #[async_trait]
@@ -206,5 +224,84 @@ impl Store for PgStore {
 
     async fn outbox_depth(&self, channel: ChannelId) -> Result<u64> {
         queries::outbox_depth(&mut *self.read().await?, channel).await
+    }
+
+    async fn list_messages(
+        &self,
+        account: AccountId,
+        filter: &MessageFilter,
+        page: &Page<MessageId>,
+    ) -> Result<Vec<Message>> {
+        dispatch::list_messages(&mut *self.read().await?, account, filter, page).await
+    }
+
+    async fn lease_outbox(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<OutboxJob>> {
+        let mut tx = self.begin().await?;
+        let jobs = dispatch::lease_outbox(&mut tx, now, lease_until, limit).await?;
+        commit(tx, jobs).await
+    }
+
+    async fn release_expired_leases(&self, now: Timestamp) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let freed = dispatch::release_expired_leases(&mut tx, now).await?;
+        commit(tx, freed).await
+    }
+
+    async fn complete_dispatch(&self, outcomes: Vec<DispatchOutcome>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        dispatch::complete_dispatch(&mut tx, outcomes).await?;
+        commit(tx, ()).await
+    }
+
+    async fn apply_due_events(&self, now: Timestamp, limit: u32) -> Result<Vec<Applied>> {
+        let mut tx = self.begin().await?;
+        let applied = dispatch::apply_due_events(&mut tx, now, limit).await?;
+        commit(tx, applied).await
+    }
+
+    async fn next_event_due(&self) -> Result<Option<Timestamp>> {
+        dispatch::next_event_due(&mut *self.read().await?).await
+    }
+
+    async fn ingest_inbound(&self, new: NewInboundMessage) -> Result<Message> {
+        let wamid = new.wamid.to_string();
+        let exists = || StoreError::Conflict(format!("message {wamid} exists"));
+        let mut tx = self.begin().await?;
+        let message = match dispatch::ingest_inbound(&mut tx, new).await {
+            Ok(Some(message)) => message,
+            Ok(None) => return Err(exists()),
+            // Another node stored the same wamid between our check and our insert.
+            Err(e) if is_duplicate_wamid(&e) => return Err(exists()),
+            Err(e) => return Err(e),
+        };
+        commit(tx, message).await
+    }
+
+    async fn find_contact(&self, channel: ChannelId, key: &ContactKey) -> Result<Option<Contact>> {
+        dispatch::find_contact(&mut *self.read().await?, channel, key).await
+    }
+
+    async fn set_blocked(
+        &self,
+        channel: ChannelId,
+        contacts: Vec<ContactId>,
+        blocked_at: Option<Timestamp>,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        dispatch::set_blocked(&mut tx, channel, contacts, blocked_at).await?;
+        commit(tx, ()).await
+    }
+
+    async fn list_blocked(
+        &self,
+        channel: ChannelId,
+        page: &Page<ContactId>,
+    ) -> Result<Vec<Contact>> {
+        dispatch::list_blocked(&mut *self.read().await?, channel, page).await
     }
 }

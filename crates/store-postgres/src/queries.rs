@@ -368,10 +368,25 @@ pub async fn insert_outbound(
         return Err(StoreError::NotFound(Entity::Channel));
     }
     let r = MessageRecord::accepted(&new, now);
+    insert_message_row(conn, &r).await?;
+    sqlx::query("INSERT INTO outbox (message_id, channel_id, recipient_key, available_at) VALUES ($1, $2, $3, $4)")
+        .bind(r.id)
+        .bind(r.channel_id)
+        .bind(r.recipient_key())
+        .bind(r.created_at)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    Message::try_from(r)
+}
+
+/// One message row, as is.
+pub async fn insert_message_row(conn: &mut PgConnection, r: &MessageRecord) -> Result<()> {
     sqlx::query(concat!(
         "INSERT INTO messages (",
         message_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+         $18, $19, $20, $21, $22)"
     ))
     .bind(r.id)
     .bind(&r.wamid)
@@ -391,18 +406,14 @@ pub async fn insert_outbound(
     .bind(r.delivered_at)
     .bind(r.read_at)
     .bind(r.failed_at)
+    .bind(&r.conversation)
+    .bind(&r.pricing)
+    .bind(r.handovers)
+    .bind(&r.profile_name)
     .execute(&mut *conn)
     .await
     .map_err(db)?;
-    sqlx::query("INSERT INTO outbox (message_id, channel_id, recipient_key, available_at) VALUES ($1, $2, $3, $4)")
-        .bind(r.id)
-        .bind(r.channel_id)
-        .bind(r.recipient_key())
-        .bind(r.created_at)
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-    Message::try_from(r)
+    Ok(())
 }
 
 pub async fn get_message(

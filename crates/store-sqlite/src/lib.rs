@@ -8,9 +8,11 @@
 //! # Layout
 //! - [`writer`]: the group-committing write task.
 //! - `queries`: the SQL, one function per statement, shared by the trait methods.
+//! - `dispatch`: the SQL of the outbox, network events, inbound messages and contacts.
 
 #![forbid(unsafe_code)]
 
+mod dispatch;
 mod queries;
 pub mod writer;
 
@@ -23,13 +25,17 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{ConnectOptions, Connection};
+use wagate_core::Timestamp;
 use wagate_core::account::{Account, NewAccount};
 use wagate_core::api_key::{ApiKey, ApiKeyDigest, NewApiKey};
 use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
-use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId};
+use wagate_core::contact::Contact;
+use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, ContactId, MessageId, PhoneNumberId};
 use wagate_core::message::{Message, NewOutboundMessage};
+use wagate_core::network::NewInboundMessage;
 use wagate_store::{
-    Bootstrap, Bootstrapped, Entity, MessageKey, Page, Result, Store, StoreError, records,
+    Applied, Bootstrap, Bootstrapped, ContactKey, DispatchOutcome, Entity, MessageFilter,
+    MessageKey, OutboxJob, Page, Result, Store, StoreError, records,
 };
 
 use writer::Writer;
@@ -263,5 +269,99 @@ impl Store for SqliteStore {
     async fn outbox_depth(&self, channel: ChannelId) -> Result<u64> {
         let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
         queries::outbox_depth(&mut conn, channel).await
+    }
+
+    async fn list_messages(
+        &self,
+        account: AccountId,
+        filter: &MessageFilter,
+        page: &Page<MessageId>,
+    ) -> Result<Vec<Message>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        dispatch::list_messages(&mut conn, account, filter, page).await
+    }
+
+    async fn lease_outbox(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<OutboxJob>> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { dispatch::lease_outbox(conn, now, lease_until, limit).await })
+            })
+            .await
+    }
+
+    async fn release_expired_leases(&self, now: Timestamp) -> Result<u64> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { dispatch::release_expired_leases(conn, now).await })
+            })
+            .await
+    }
+
+    async fn complete_dispatch(&self, outcomes: Vec<DispatchOutcome>) -> Result<()> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { dispatch::complete_dispatch(conn, outcomes).await })
+            })
+            .await
+    }
+
+    async fn apply_due_events(&self, now: Timestamp, limit: u32) -> Result<Vec<Applied>> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { dispatch::apply_due_events(conn, now, limit).await })
+            })
+            .await
+    }
+
+    async fn next_event_due(&self) -> Result<Option<Timestamp>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        dispatch::next_event_due(&mut conn).await
+    }
+
+    async fn ingest_inbound(&self, new: NewInboundMessage) -> Result<Message> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    let wamid = new.wamid.to_string();
+                    dispatch::ingest_inbound(conn, new)
+                        .await?
+                        .ok_or_else(|| StoreError::Conflict(format!("message {wamid} exists")))
+                })
+            })
+            .await
+    }
+
+    async fn find_contact(&self, channel: ChannelId, key: &ContactKey) -> Result<Option<Contact>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        dispatch::find_contact(&mut conn, channel, key).await
+    }
+
+    async fn set_blocked(
+        &self,
+        channel: ChannelId,
+        contacts: Vec<ContactId>,
+        blocked_at: Option<Timestamp>,
+    ) -> Result<()> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(
+                    async move { dispatch::set_blocked(conn, channel, contacts, blocked_at).await },
+                )
+            })
+            .await
+    }
+
+    async fn list_blocked(
+        &self,
+        channel: ChannelId,
+        page: &Page<ContactId>,
+    ) -> Result<Vec<Contact>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        dispatch::list_blocked(&mut conn, channel, page).await
     }
 }

@@ -17,17 +17,23 @@
 
 #![forbid(unsafe_code)]
 
+pub mod dispatch;
 pub mod error;
 pub mod page;
 pub mod records;
 
 use async_trait::async_trait;
+use wagate_core::Timestamp;
 use wagate_core::account::{Account, NewAccount};
 use wagate_core::api_key::{ApiKey, ApiKeyDigest, NewApiKey};
 use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
+use wagate_core::contact::Contact;
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId};
+use wagate_core::ids::{ContactId, MessageId};
 use wagate_core::message::{Message, NewOutboundMessage, Wamid};
+use wagate_core::network::NewInboundMessage;
 
+pub use dispatch::{Applied, ContactKey, DispatchOutcome, MessageFilter, OutboxJob};
 pub use error::{Entity, StoreError};
 pub use page::Page;
 
@@ -106,6 +112,52 @@ pub trait Store: Send + Sync + 'static {
     async fn get_message(&self, account: AccountId, key: &MessageKey) -> Result<Message>;
     /// Outbox entries of a channel not yet handed to the upstream.
     async fn outbox_depth(&self, channel: ChannelId) -> Result<u64>;
+    /// The account's messages, newest first; `page.after` continues with older ones.
+    async fn list_messages(
+        &self,
+        account: AccountId,
+        filter: &MessageFilter,
+        page: &Page<MessageId>,
+    ) -> Result<Vec<Message>>;
+
+    /// Leases up to `limit` outbox entries that are due at `now` until `lease_until`: only
+    /// the oldest entry of each recipient (so a recipient's messages leave in order), and
+    /// none that is leased already.
+    async fn lease_outbox(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<OutboxJob>>;
+    /// The reaper: frees leases that expired before `now` (their holder died). Returns how
+    /// many it freed.
+    async fn release_expired_leases(&self, now: Timestamp) -> Result<u64>;
+    /// Records what the dispatcher did with leased entries, all in one transaction. A `Sent`
+    /// whose outbox entry is already gone changes nothing, so a hand-over is counted once.
+    async fn complete_dispatch(&self, outcomes: Vec<DispatchOutcome>) -> Result<()>;
+    /// Applies up to `limit` network events due at `now`, in time order, and removes them,
+    /// in one transaction.
+    async fn apply_due_events(&self, now: Timestamp, limit: u32) -> Result<Vec<Applied>>;
+    /// When the next network event is due, if any.
+    async fn next_event_due(&self) -> Result<Option<Timestamp>>;
+    /// Stores an inbound message, creating or renewing its contact (window, profile name,
+    /// STOP/START), in one transaction. A repeated wamid fails with `Conflict`.
+    async fn ingest_inbound(&self, new: NewInboundMessage) -> Result<Message>;
+
+    async fn find_contact(&self, channel: ChannelId, key: &ContactKey) -> Result<Option<Contact>>;
+    /// Sets (`Some`) or clears (`None`) `blocked_at` on these contacts of the channel.
+    async fn set_blocked(
+        &self,
+        channel: ChannelId,
+        contacts: Vec<ContactId>,
+        blocked_at: Option<Timestamp>,
+    ) -> Result<()>;
+    /// The channel's blocked contacts, in id order.
+    async fn list_blocked(
+        &self,
+        channel: ChannelId,
+        page: &Page<ContactId>,
+    ) -> Result<Vec<Contact>>;
 }
 
 /// How a caller names a message.

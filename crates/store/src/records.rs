@@ -12,11 +12,14 @@ use wagate_core::api_key::{ApiKey, KeyChannels};
 use wagate_core::channel::{
     BusinessProfile, Channel, MessagingLimitTier, QualityRating, Throughput, Upstream,
 };
+use wagate_core::contact::Contact;
+use wagate_core::ids::ContactId;
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, MessageId, PhoneNumberId, WabaId};
 use wagate_core::message::{
-    Bsuid, Direction, Message, MessageError, MessageStatus, NewOutboundMessage, OutboundContent,
-    Recipient, Wamid,
+    Bsuid, Content, Direction, Message, MessageError, MessageStatus, NewOutboundMessage, Recipient,
+    Wamid,
 };
+use wagate_core::network::NewInboundMessage;
 use wagate_core::phone::PhoneE164;
 use wagate_core::text::{AccountName, KeyName, VerifiedName};
 
@@ -188,6 +191,10 @@ pub struct MessageRecord {
     pub delivered_at: Option<i64>,
     pub read_at: Option<i64>,
     pub failed_at: Option<i64>,
+    pub conversation: Option<Json<Value>>,
+    pub pricing: Option<Json<Value>>,
+    pub handovers: i64,
+    pub profile_name: Option<String>,
 }
 
 impl MessageRecord {
@@ -205,7 +212,7 @@ impl MessageRecord {
             direction: Direction::Outbound.as_str().to_owned(),
             wa_id,
             bsuid,
-            kind: new.content.kind().to_owned(),
+            kind: new.content.kind().as_str().to_owned(),
             content: Json(serde_json::to_value(&new.content).expect("content serialises")),
             status: MessageStatus::Accepted.as_str().to_owned(),
             context_wamid: new.context.as_ref().map(ToString::to_string),
@@ -216,6 +223,38 @@ impl MessageRecord {
             delivered_at: None,
             read_at: None,
             failed_at: None,
+            conversation: None,
+            pricing: None,
+            handovers: 0,
+            profile_name: None,
+        }
+    }
+
+    /// The row of an inbound message.
+    pub fn inbound(new: &NewInboundMessage) -> Self {
+        Self {
+            id: new.id.as_uuid(),
+            wamid: new.wamid.to_string(),
+            account_id: new.account_id.as_uuid(),
+            channel_id: new.channel_id.as_uuid(),
+            direction: Direction::Inbound.as_str().to_owned(),
+            wa_id: Some(new.wa_id.digits().to_owned()),
+            bsuid: new.bsuid.as_ref().map(|b| b.as_str().to_owned()),
+            kind: new.content.kind().as_str().to_owned(),
+            content: Json(serde_json::to_value(&new.content).expect("content serialises")),
+            status: MessageStatus::Received.as_str().to_owned(),
+            context_wamid: new.context.as_ref().map(ToString::to_string),
+            biz_opaque_callback_data: None,
+            error: None,
+            created_at: millis(new.at),
+            sent_at: None,
+            delivered_at: None,
+            read_at: None,
+            failed_at: None,
+            conversation: None,
+            pricing: None,
+            handovers: 0,
+            profile_name: new.profile_name.clone(),
         }
     }
 
@@ -251,7 +290,8 @@ impl TryFrom<MessageRecord> for Message {
                 .map(|b| Bsuid::parse_field("bsuid", b))
                 .transpose()
                 .map_err(|e| bad(&e))?,
-            content: serde_json::from_value::<OutboundContent>(r.content.0).map_err(|e| bad(&e))?,
+            profile_name: r.profile_name,
+            content: serde_json::from_value::<Content>(r.content.0).map_err(|e| bad(&e))?,
             status: MessageStatus::parse(&r.status).map_err(|e| bad(&e))?,
             context: r
                 .context_wamid
@@ -270,6 +310,17 @@ impl TryFrom<MessageRecord> for Message {
             delivered_at: at(r.delivered_at)?,
             read_at: at(r.read_at)?,
             failed_at: at(r.failed_at)?,
+            pricing: r
+                .pricing
+                .map(|Json(v)| serde_json::from_value(v))
+                .transpose()
+                .map_err(|e| bad(&e))?,
+            conversation: r
+                .conversation
+                .map(|Json(v)| serde_json::from_value(v))
+                .transpose()
+                .map_err(|e| bad(&e))?,
+            handovers: u32::try_from(r.handovers).map_err(|e| bad(&e))?,
         })
     }
 }
@@ -304,6 +355,83 @@ macro_rules! message_columns {
     () => {
         "id, wamid, account_id, channel_id, direction, wa_id, bsuid, type, content, status, \
          context_wamid, biz_opaque_callback_data, error, created_at, sent_at, delivered_at, \
-         read_at, failed_at"
+         read_at, failed_at, conversation, pricing, handovers, profile_name"
     };
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ContactRecord {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub channel_id: Uuid,
+    pub wa_id: Option<String>,
+    pub bsuid: Option<String>,
+    pub profile_name: Option<String>,
+    pub first_message_at: Option<i64>,
+    pub last_message_at: Option<i64>,
+    pub last_inbound_at: Option<i64>,
+    pub blocked_at: Option<i64>,
+    pub marketing_opt_out_at: Option<i64>,
+    pub created_at: i64,
+}
+
+impl TryFrom<ContactRecord> for Contact {
+    type Error = StoreError;
+    fn try_from(r: ContactRecord) -> Result<Self, StoreError> {
+        let bad = |e: &dyn std::fmt::Display| corrupt("contact", e);
+        let at = |ms: Option<i64>| ms.map(|ms| timestamp("contact", ms)).transpose();
+        Ok(Contact {
+            id: ContactId::from_uuid(r.id),
+            account_id: AccountId::from_uuid(r.account_id),
+            channel_id: ChannelId::from_uuid(r.channel_id),
+            wa_id: r
+                .wa_id
+                .as_deref()
+                .map(PhoneE164::parse)
+                .transpose()
+                .map_err(|e| bad(&e))?,
+            bsuid: r
+                .bsuid
+                .as_deref()
+                .map(|b| Bsuid::parse_field("bsuid", b))
+                .transpose()
+                .map_err(|e| bad(&e))?,
+            profile_name: r.profile_name,
+            first_message_at: at(r.first_message_at)?,
+            last_message_at: at(r.last_message_at)?,
+            last_inbound_at: at(r.last_inbound_at)?,
+            blocked_at: at(r.blocked_at)?,
+            marketing_opt_out_at: at(r.marketing_opt_out_at)?,
+            created_at: timestamp("contact", r.created_at)?,
+        })
+    }
+}
+
+#[macro_export]
+macro_rules! contact_columns {
+    () => {
+        "id, account_id, channel_id, wa_id, bsuid, profile_name, first_message_at, \
+         last_message_at, last_inbound_at, blocked_at, marketing_opt_out_at, created_at"
+    };
+}
+
+/// The statuses a message may be in for `next` to be progress (for `UPDATE … WHERE status IN`).
+pub fn predecessors_sql(next: MessageStatus) -> String {
+    MessageStatus::ALL
+        .iter()
+        .filter(|s| s.can_become(next))
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The column holding the time a message reached `status`.
+pub fn status_time_column(status: MessageStatus) -> Option<&'static str> {
+    match status {
+        MessageStatus::Sent => Some("sent_at"),
+        MessageStatus::Delivered => Some("delivered_at"),
+        MessageStatus::Read => Some("read_at"),
+        MessageStatus::Failed => Some("failed_at"),
+        MessageStatus::Accepted | MessageStatus::Received => None,
+    }
 }

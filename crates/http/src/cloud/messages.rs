@@ -1,20 +1,24 @@
-//! `POST /{version}/{phone_number_id}/messages`: send a message, as Meta's Cloud API does.
-//! The body is read leniently (as real SDKs send it) into a core command; the answer is
-//! Meta's send response (reference §3.1), given once the message is stored and queued.
+//! `POST /{version}/{phone_number_id}/messages`: send a message, or mark one read, as Meta's
+//! Cloud API does. The body is read leniently (as real SDKs send it) into a core command; the
+//! answer is Meta's send response (reference §3.1), given once the message is stored and
+//! queued.
+
+use std::borrow::Cow;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 use wagate_app::messages::SendMessage;
-use wagate_core::error::ValidationError;
-use wagate_core::message::{
-    Bsuid, CALLBACK_DATA_MAX_BYTES, Message, OutboundContent, Recipient, Wamid,
-};
+use wagate_core::content::Content;
+use wagate_core::error::{ErrorCode, ValidationError};
+use wagate_core::message::{Bsuid, CALLBACK_DATA_MAX_BYTES, Direction, Message, Recipient, Wamid};
 use wagate_core::phone::PhoneE164;
+use wagate_store::MessageKey;
 
-use super::{check_version, phone_number};
+use super::path::ObjectPath;
+use super::phone_number;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::parse_json;
@@ -43,49 +47,47 @@ pub struct SentMessage {
     pub message_status: &'static str,
 }
 
-pub async fn send_versioned(
-    state: State<AppState>,
-    auth: Auth,
-    Path((version, pnid)): Path<(String, String)>,
-    body: Bytes,
-) -> Result<Json<SendResponse>, ApiError> {
-    check_version(&version)?;
-    send(state, auth, pnid, body).await
-}
-
-pub async fn send_unversioned(
-    state: State<AppState>,
-    auth: Auth,
-    Path(pnid): Path<String>,
-    body: Bytes,
-) -> Result<Json<SendResponse>, ApiError> {
-    send(state, auth, pnid, body).await
-}
-
-async fn send(
+pub async fn send(
     State(state): State<AppState>,
     Auth(p): Auth,
-    object_id: String,
+    ObjectPath(object_id): ObjectPath,
     body: Bytes,
-) -> Result<Json<SendResponse>, ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let channel = phone_number(&state, &p, &object_id).await?;
     let body: Value = parse_json(&body)?;
+    if body.get("status").is_some() {
+        let message_id = parse_mark_read(&body)?;
+        let unknown =
+            || ApiError::not_found(ErrorCode::MessageNotFound, "message", message_id.as_str());
+        let message = state
+            .app
+            .get_message(&p, &MessageKey::Wamid(message_id.clone()))
+            .await
+            .map_err(|_| unknown())?;
+        if message.channel_id != channel.id || message.direction != Direction::Inbound {
+            return Err(unknown());
+        }
+        return Ok(Json(json!({"success": true})));
+    }
     let cmd = parse_send(&body)?;
-    let input = match &cmd.recipient {
-        Recipient::Phone { input, .. } => input.clone(),
-        Recipient::Bsuid(b) => b.as_str().to_owned(),
+    let (input, user_id) = match &cmd.recipient {
+        Recipient::Phone { input, .. } => (input.clone(), None),
+        Recipient::Bsuid(b) => (b.as_str().to_owned(), Some(b.as_str().to_owned())),
     };
     let message = state.app.send_message(&p, &channel, cmd).await?;
-    Ok(Json(response(input, &message)))
+    let response = response(input, user_id, &message);
+    Ok(Json(
+        serde_json::to_value(response).expect("response serialises"),
+    ))
 }
 
-fn response(input: String, m: &Message) -> SendResponse {
+fn response(input: String, user_id: Option<String>, m: &Message) -> SendResponse {
     SendResponse {
         messaging_product: "whatsapp",
         contacts: vec![SentContact {
             input,
             wa_id: m.wa_id.as_ref().map(|w| w.digits().to_owned()),
-            user_id: m.bsuid.as_ref().map(|b| b.as_str().to_owned()),
+            user_id: user_id.or_else(|| m.bsuid.as_ref().map(|b| b.as_str().to_owned())),
         }],
         messages: vec![SentMessage {
             id: m.wamid.to_string(),
@@ -99,39 +101,51 @@ fn invalid(field: &str, message: impl Into<String>) -> ValidationError {
 }
 
 /// A string field; numbers are taken as their digits (some clients send `to` as a number).
-fn string_at<'a>(
-    v: &'a Value,
-    field: &str,
-) -> Result<Option<std::borrow::Cow<'a, str>>, ValidationError> {
+fn string_at<'a>(v: &'a Value, field: &str) -> Result<Option<Cow<'a, str>>, ValidationError> {
     match v.get(field) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(std::borrow::Cow::Borrowed(s))),
-        Some(Value::Number(n)) => Ok(Some(std::borrow::Cow::Owned(n.to_string()))),
+        Some(Value::String(s)) => Ok(Some(Cow::Borrowed(s))),
+        Some(Value::Number(n)) => Ok(Some(Cow::Owned(n.to_string()))),
         Some(_) => Err(invalid(field, "must be a string")),
     }
 }
 
-/// Booleans as JSON booleans or the strings "true"/"false".
-fn bool_at(v: &Value, field: &str, path: &str) -> Result<bool, ValidationError> {
-    match v.get(field) {
-        None | Some(Value::Null) => Ok(false),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
-        Some(_) => Err(invalid(path, "must be true or false")),
-    }
-}
-
-/// The Cloud API send body → the core command.
-pub fn parse_send(body: &Value) -> Result<SendMessage, ValidationError> {
+fn check_product(body: &Value) -> Result<(), ValidationError> {
     if !body.is_object() {
         return Err(invalid("body", "must be a JSON object"));
     }
     match string_at(body, "messaging_product")?.as_deref() {
-        Some("whatsapp") => {}
-        Some(_) => return Err(invalid("messaging_product", "must be \"whatsapp\"")),
-        None => return Err(invalid("messaging_product", "is required")),
+        Some("whatsapp") => Ok(()),
+        Some(_) => Err(invalid("messaging_product", "must be \"whatsapp\"")),
+        None => Err(ValidationError::missing("messaging_product", "is required")),
     }
+}
+
+/// Mark-as-read: `{"messaging_product":"whatsapp","status":"read","message_id":…}` with an
+/// optional `typing_indicator: {"type":"text"}`.
+pub fn parse_mark_read(body: &Value) -> Result<Wamid, ValidationError> {
+    check_product(body)?;
+    match string_at(body, "status")?.as_deref() {
+        Some("read") => {}
+        _ => return Err(invalid("status", "must be \"read\"")),
+    }
+    if let Some(t) = body.get("typing_indicator").filter(|t| !t.is_null()) {
+        if string_at(t, "type")
+            .map_err(|e| e.within("typing_indicator"))?
+            .as_deref()
+            != Some("text")
+        {
+            return Err(invalid("typing_indicator.type", "must be \"text\""));
+        }
+    }
+    let id = string_at(body, "message_id")?
+        .ok_or_else(|| ValidationError::missing("message_id", "is required"))?;
+    Wamid::parse_field("message_id", &id)
+}
+
+/// The Cloud API send body → the core command.
+pub fn parse_send(body: &Value) -> Result<SendMessage, ValidationError> {
+    check_product(body)?;
     match string_at(body, "recipient_type")?.as_deref() {
         None | Some("individual") => {}
         Some(other) => {
@@ -148,41 +162,19 @@ pub fn parse_send(body: &Value) -> Result<SendMessage, ValidationError> {
         },
         (None, Some(r)) => Recipient::Bsuid(Bsuid::parse_field("recipient", &r)?),
         (None, None) => {
-            return Err(invalid(
+            return Err(ValidationError::missing(
                 "to",
                 "is required (or `recipient`, a business-scoped user id)",
             ));
         }
     };
-    let kind = string_at(body, "type")?.unwrap_or(std::borrow::Cow::Borrowed("text"));
-    let content = match kind.as_ref() {
-        "text" => {
-            let text = body
-                .get("text")
-                .ok_or_else(|| invalid("text", "is required for a text message"))?;
-            if !text.is_object() {
-                return Err(invalid("text", "must be an object with `body`"));
-            }
-            let text_body = match text.get("body") {
-                Some(Value::String(s)) => s.as_str(),
-                Some(_) => return Err(invalid("text.body", "must be a string")),
-                None => return Err(invalid("text.body", "is required")),
-            };
-            OutboundContent::text(text_body, bool_at(text, "preview_url", "text.preview_url")?)?
-        }
-        other => {
-            return Err(invalid(
-                "type",
-                format!("`{other}` messages are not supported by this wagate build yet"),
-            ));
-        }
-    };
+    let content = Content::outbound(body)?;
     let context = match body.get("context") {
         None | Some(Value::Null) => None,
         Some(ctx) => match string_at(ctx, "message_id").map_err(|e| e.within("context"))? {
             Some(id) => Some(Wamid::parse_field("context.message_id", &id)?),
             None => {
-                return Err(invalid(
+                return Err(ValidationError::missing(
                     "context.message_id",
                     "is required when `context` is given",
                 ));
@@ -191,12 +183,12 @@ pub fn parse_send(body: &Value) -> Result<SendMessage, ValidationError> {
     };
     let biz_opaque_callback_data = match string_at(body, "biz_opaque_callback_data")? {
         Some(s) if s.len() > CALLBACK_DATA_MAX_BYTES => {
-            return Err(invalid(
+            return Err(ValidationError::out_of_range(
                 "biz_opaque_callback_data",
                 format!("must be at most {CALLBACK_DATA_MAX_BYTES} bytes"),
             ));
         }
-        other => other.map(|s| s.into_owned()),
+        other => other.map(Cow::into_owned),
     };
     Ok(SendMessage {
         recipient,
@@ -209,7 +201,7 @@ pub fn parse_send(body: &Value) -> Result<SendMessage, ValidationError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use wagate_core::error::ValidationKind;
 
     #[test]
     fn lenient_text_send() {
@@ -222,12 +214,12 @@ mod tests {
         assert!(
             matches!(&cmd.recipient, Recipient::Phone { wa_id, .. } if wa_id.digits() == "16505551234")
         );
-        assert_eq!(cmd.content, OutboundContent::text("hi", true).unwrap());
+        assert_eq!(cmd.content, Content::text("hi", true).unwrap());
         assert!(cmd.context.is_some());
     }
 
     #[test]
-    fn each_rule_names_its_field() {
+    fn each_envelope_rule_names_its_field_and_code() {
         let base = json!({"messaging_product": "whatsapp", "to": "+16505551234", "type": "text", "text": {"body": "hi"}});
         let with = |patch: Value| {
             let mut b = base.clone();
@@ -238,38 +230,54 @@ mod tests {
                     b[k] = v.clone();
                 }
             }
-            parse_send(&b).unwrap_err().field
+            let e = parse_send(&b).unwrap_err();
+            (e.field, e.kind)
         };
+        use ValidationKind::*;
         assert_eq!(
             with(json!({"messaging_product": null})),
-            "messaging_product"
+            ("messaging_product".into(), Missing)
         );
         assert_eq!(
             with(json!({"messaging_product": "sms"})),
-            "messaging_product"
+            ("messaging_product".into(), Invalid)
         );
-        assert_eq!(with(json!({"to": null})), "to");
-        assert_eq!(with(json!({"to": "hello"})), "to");
-        assert_eq!(with(json!({"to": null, "recipient": "nope"})), "recipient");
-        assert_eq!(with(json!({"recipient_type": "group"})), "recipient_type");
-        assert_eq!(with(json!({"text": null})), "text");
-        assert_eq!(with(json!({"text": {"body": 5}})), "text.body");
+        assert_eq!(with(json!({"to": null})), ("to".into(), Missing));
+        assert_eq!(with(json!({"to": "hello"})).0, "to");
+        assert_eq!(
+            with(json!({"to": null, "recipient": "nope"})).0,
+            "recipient"
+        );
+        assert_eq!(with(json!({"recipient_type": "group"})).0, "recipient_type");
         assert_eq!(
             with(json!({"text": {"body": "x".repeat(4097)}})),
-            "text.body"
+            ("text.body".into(), OutOfRange)
         );
         assert_eq!(
-            with(json!({"text": {"body": "x", "preview_url": 3}})),
-            "text.preview_url"
-        );
-        assert_eq!(
-            with(json!({"context": {"message_id": "nope"}})),
+            with(json!({"context": {"message_id": "nope"}})).0,
             "context.message_id"
         );
         assert_eq!(
             with(json!({"biz_opaque_callback_data": "x".repeat(513)})),
-            "biz_opaque_callback_data"
+            ("biz_opaque_callback_data".into(), OutOfRange)
         );
-        assert_eq!(with(json!({"type": "telepathy"})), "type");
+        assert_eq!(with(json!({"type": "telepathy"})).0, "type");
+    }
+
+    #[test]
+    fn mark_read_bodies() {
+        let id = "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI4MjZGRDA0OUE2OTQ3RkEyMzcA";
+        let ok = json!({"messaging_product": "whatsapp", "status": "read", "message_id": id, "typing_indicator": {"type": "text"}});
+        assert_eq!(parse_mark_read(&ok).unwrap().as_str(), id);
+        let bad_typing = json!({"messaging_product": "whatsapp", "status": "read", "message_id": id, "typing_indicator": {"type": "audio"}});
+        assert_eq!(
+            parse_mark_read(&bad_typing).unwrap_err().field,
+            "typing_indicator.type"
+        );
+        let no_id = json!({"messaging_product": "whatsapp", "status": "read"});
+        assert_eq!(parse_mark_read(&no_id).unwrap_err().field, "message_id");
+        let delivered =
+            json!({"messaging_product": "whatsapp", "status": "delivered", "message_id": id});
+        assert_eq!(parse_mark_read(&delivered).unwrap_err().field, "status");
     }
 }

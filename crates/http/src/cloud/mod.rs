@@ -4,7 +4,9 @@
 //!
 //! Errors here are rendered in Graph's shape by [`crate::render::cloud_errors`].
 
+pub mod block_users;
 pub mod messages;
+mod path;
 pub mod phone_numbers;
 
 use axum::Router;
@@ -21,11 +23,16 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/{version}/{object_id}", get(phone_numbers::get_versioned))
         .route("/{object_id}", get(phone_numbers::get_unversioned))
-        .route(
-            "/{version}/{object_id}/messages",
-            post(messages::send_versioned),
-        )
-        .route("/{object_id}/messages", post(messages::send_unversioned))
+        .route("/{version}/{object_id}/messages", post(messages::send))
+        .route("/{object_id}/messages", post(messages::send))
+        .route("/{version}/{object_id}/block_users", block_routes())
+        .route("/{object_id}/block_users", block_routes())
+}
+
+fn block_routes() -> axum::routing::MethodRouter<AppState> {
+    get(block_users::list)
+        .post(block_users::block)
+        .delete(block_users::unblock)
 }
 
 /// Checks the `vNN.N` segment of a versioned Graph path.

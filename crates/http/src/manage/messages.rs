@@ -2,24 +2,31 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use wagate_core::Timestamp;
+use wagate_core::content::MessageType;
 use wagate_core::error::ErrorCode;
 use wagate_core::ids::{ChannelId, MessageId};
 use wagate_core::message::{Direction, Message, MessageStatus, Wamid};
-use wagate_store::MessageKey;
+use wagate_core::phone::PhoneE164;
+use wagate_core::pricing::{Conversation, Pricing};
+use wagate_store::{MessageFilter, MessageKey};
 
 use crate::auth::Auth;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::manage::ErrorBody;
+use crate::manage::paging::{List, ListQuery};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get))
+    OpenApiRouter::new()
+        .routes(routes!(get))
+        .routes(routes!(list))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -33,10 +40,14 @@ pub struct MessageView {
     pub wa_id: Option<String>,
     /// The user's business-scoped id, when the message was addressed by it.
     pub bsuid: Option<String>,
+    /// The user's WhatsApp profile name (inbound messages).
+    pub profile_name: Option<String>,
     /// Cloud API message type (`text`, `image`, …).
     #[serde(rename = "type")]
     pub kind: &'static str,
-    /// The message as the Cloud API describes it, without the envelope.
+    /// One line of what the message says (text, caption, button label…).
+    pub preview: Option<String>,
+    /// The object under the type's key, as the Cloud API spells it (`{"body": …}` for text).
     #[schema(value_type = Object)]
     pub content: Value,
     pub status: MessageStatus,
@@ -55,14 +66,16 @@ pub struct MessageView {
     pub read_at: Option<Timestamp>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub failed_at: Option<Timestamp>,
+    /// How Meta prices it (set when sent).
+    pub pricing: Option<Pricing>,
+    pub conversation: Option<Conversation>,
+    /// Times handed to the upstream: 1 once sent, never more.
+    pub handovers: u32,
 }
 
 impl From<Message> for MessageView {
     fn from(m: Message) -> Self {
-        let mut content = serde_json::to_value(&m.content).unwrap_or(Value::Null);
-        if let Some(obj) = content.as_object_mut() {
-            obj.remove("type");
-        }
+        let content = m.content.body().clone();
         Self {
             id: m.id,
             wamid: m.wamid,
@@ -70,7 +83,9 @@ impl From<Message> for MessageView {
             direction: m.direction,
             wa_id: m.wa_id.map(|w| w.digits().to_owned()),
             bsuid: m.bsuid.map(|b| b.as_str().to_owned()),
-            kind: m.content.kind(),
+            profile_name: m.profile_name,
+            kind: m.content.kind().as_str(),
+            preview: m.content.preview(),
             content,
             status: m.status,
             context_message_id: m.context,
@@ -83,8 +98,113 @@ impl From<Message> for MessageView {
             delivered_at: m.delivered_at,
             read_at: m.read_at,
             failed_at: m.failed_at,
+            pricing: m.pricing,
+            conversation: m.conversation,
+            handovers: m.handovers,
         }
     }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MessageQuery {
+    /// Only this channel.
+    pub channel_id: Option<String>,
+    /// Only messages with this user (phone number).
+    pub contact: Option<String>,
+    /// `outbound` or `inbound`.
+    pub direction: Option<String>,
+    /// `accepted`, `sent`, `delivered`, `read`, `failed` or `received`.
+    pub status: Option<String>,
+    /// Cloud API message type (`text`, `template`, …).
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub kind: Option<String>,
+    /// Created at or after this time (RFC 3339).
+    pub since: Option<String>,
+    /// Created before this time (RFC 3339).
+    pub until: Option<String>,
+    pub limit: Option<u32>,
+    /// The previous page's `next_after`: continues with older messages.
+    pub after: Option<String>,
+}
+
+fn query_error(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::InvalidQuery, message).field(field)
+}
+
+impl MessageQuery {
+    fn filter(&self) -> Result<MessageFilter, ApiError> {
+        let time = |field: &str, v: &Option<String>| {
+            v.as_deref()
+                .map(|s| {
+                    s.parse::<Timestamp>().map_err(|_| {
+                        query_error(field, "must be an RFC 3339 time like 2026-11-21T10:00:00Z")
+                    })
+                })
+                .transpose()
+        };
+        Ok(MessageFilter {
+            channel_id: self
+                .channel_id
+                .as_deref()
+                .map(|c| {
+                    c.parse::<ChannelId>()
+                        .map_err(|_| query_error("channel_id", "is not a channel id"))
+                })
+                .transpose()?,
+            channels: None,
+            wa_id: self
+                .contact
+                .as_deref()
+                .map(|c| {
+                    PhoneE164::parse_field("contact", c)
+                        .map(|p| p.digits().to_owned())
+                        .map_err(|e| query_error("contact", e.message))
+                })
+                .transpose()?,
+            direction: self
+                .direction
+                .as_deref()
+                .map(|d| Direction::parse(d).map_err(|e| query_error("direction", e.message)))
+                .transpose()?,
+            status: self
+                .status
+                .as_deref()
+                .map(|s| MessageStatus::parse(s).map_err(|e| query_error("status", e.message)))
+                .transpose()?,
+            kind: self
+                .kind
+                .as_deref()
+                .map(|k| MessageType::parse(k).map_err(|e| query_error("type", e.message)))
+                .transpose()?,
+            since: time("since", &self.since)?,
+            until: time("until", &self.until)?,
+        })
+    }
+}
+
+/// The account's messages, newest first, filtered.
+#[utoipa::path(get, path = "/messages", tag = "messages", params(MessageQuery),
+    responses((status = 200, body = List<MessageView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<MessageQuery>,
+) -> Result<Json<List<MessageView>>, ApiError> {
+    let filter = q.filter()?;
+    let (page, limit) = ListQuery {
+        limit: q.limit,
+        after: q.after.clone(),
+    }
+    .page::<MessageId>()?;
+    let rows = state.app.list_messages(&p, filter, &page).await?;
+    Ok(Json(List::from_rows(
+        rows,
+        limit,
+        |m| m.id.to_string(),
+        MessageView::from,
+    )))
 }
 
 /// One message by wagate's id or by its `wamid.…`.

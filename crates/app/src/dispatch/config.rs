@@ -1,0 +1,36 @@
+//! Settings of the dispatcher.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DispatchConfig {
+    /// Outbox entries leased per step.
+    pub batch_size: u32,
+    /// How long a lease holds; a dispatcher that dies frees its entries after this.
+    pub lease_secs: u64,
+    /// How long transient failures are retried, counted from acceptance; then the message fails.
+    pub retry_horizon_secs: u64,
+    /// First retry delay; doubles per attempt (with ±50 % jitter) up to `backoff_max_ms`.
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+    /// Pace each recipient to Meta's pair rate, so bursts are spread instead of failing
+    /// with 131056. Turn off only to watch the upstream's limit and the retries.
+    pub pair_pacing: bool,
+    /// Ignore channel throughput (benchmarks of wagate itself).
+    pub unlimited_throughput: bool,
+}
+
+impl Default for DispatchConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 512,
+            lease_secs: 60,
+            retry_horizon_secs: 24 * 3600,
+            backoff_base_ms: 1000,
+            backoff_max_ms: 300_000,
+            pair_pacing: true,
+            unlimited_throughput: false,
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! The background loops: each calls its worker's `run_once` until shutdown. A loop that
+//! found work goes again at once; an idle one sleeps briefly or until woken (a send wakes
+//! the dispatcher, so a new message leaves without waiting for the next tick).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use wagate_store::records::now;
+
+use crate::App;
+
+const IDLE: Duration = Duration::from_millis(50);
+const ON_ERROR: Duration = Duration::from_secs(1);
+
+impl App {
+    /// Starts the dispatcher and ingest loops on `tracker`; they stop when `stop` is cancelled.
+    pub fn spawn_workers(&self, tracker: &TaskTracker, stop: CancellationToken) {
+        let dispatcher = self.dispatcher.clone();
+        let wake = self.wake.clone();
+        let token = stop.clone();
+        tracker.spawn(async move {
+            loop {
+                let idle = match dispatcher.run_once(now()).await {
+                    Ok(r) => r.leased == 0 || r.sent + r.failed + r.retried == 0,
+                    Err(e) => {
+                        tracing::error!(error = %e, "dispatcher step failed");
+                        sleep_or_stop(&token, None, ON_ERROR).await;
+                        continue;
+                    }
+                };
+                if idle && !sleep_or_stop(&token, Some(&wake), IDLE).await {
+                    break;
+                }
+                if token.is_cancelled() {
+                    break;
+                }
+            }
+        });
+        let ingest = self.ingest.clone();
+        tracker.spawn(async move {
+            loop {
+                let idle = match ingest.run_once(now()).await {
+                    Ok(r) => r.total() == 0,
+                    Err(e) => {
+                        tracing::error!(error = %e, "ingest step failed");
+                        sleep_or_stop(&stop, None, ON_ERROR).await;
+                        continue;
+                    }
+                };
+                if idle {
+                    let wait = match ingest.next_due().await {
+                        Ok(Some(at)) => {
+                            let ms = at.as_millisecond() - now().as_millisecond();
+                            Duration::from_millis(ms.clamp(1, 50) as u64)
+                        }
+                        _ => IDLE,
+                    };
+                    if !sleep_or_stop(&stop, None, wait).await {
+                        break;
+                    }
+                }
+                if stop.is_cancelled() {
+                    break;
+                }
+            }
+        });
+    }
+}
+
+/// Sleeps for `d` (or until woken); false when `stop` was cancelled meanwhile.
+async fn sleep_or_stop(stop: &CancellationToken, wake: Option<&Arc<Notify>>, d: Duration) -> bool {
+    let woken = async {
+        match wake {
+            Some(w) => w.notified().await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = stop.cancelled() => false,
+        _ = tokio::time::sleep(d) => true,
+        _ = woken => true,
+    }
+}

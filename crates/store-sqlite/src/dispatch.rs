@@ -1,0 +1,450 @@
+//! The SQL of dispatch and ingest on SQLite: the outbox lease, recording outcomes, network
+//! events, inbound messages and contacts. Write functions run on the writer's connection
+//! inside its transaction.
+
+use sqlx::types::Json;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use uuid::Uuid;
+use wagate_core::Timestamp;
+use wagate_core::contact::{Contact, MarketingPreference};
+use wagate_core::ids::{AccountId, ChannelId, ContactId, MessageId};
+use wagate_core::message::{Message, MessageStatus};
+use wagate_core::network::{NetworkEvent, NewInboundMessage, StatusUpdate};
+use wagate_core::policy::RecipientState;
+use wagate_store::records::{
+    ContactRecord, MessageRecord, millis, predecessors_sql, status_time_column,
+};
+use wagate_store::{
+    Applied, ContactKey, DispatchOutcome, MessageFilter, OutboxJob, Page, Result, StoreError,
+    contact_columns, message_columns,
+};
+
+use crate::queries::insert_message_row;
+
+fn db(e: sqlx::Error) -> StoreError {
+    StoreError::database(e)
+}
+
+fn prefixed(columns: &str, alias: &str) -> String {
+    columns
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    #[sqlx(flatten)]
+    message: MessageRecord,
+    attempts: i64,
+    c_last_inbound_at: Option<i64>,
+    c_blocked_at: Option<i64>,
+    c_marketing_opt_out_at: Option<i64>,
+}
+
+pub async fn lease_outbox(
+    conn: &mut SqliteConnection,
+    now: Timestamp,
+    lease_until: Timestamp,
+    limit: u32,
+) -> Result<Vec<OutboxJob>> {
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "UPDATE outbox SET lease_until = ?1 WHERE message_id IN (
+            SELECT o.message_id FROM outbox o
+            WHERE o.available_at <= ?2 AND o.lease_until IS NULL
+              AND NOT EXISTS (SELECT 1 FROM outbox p
+                              WHERE p.channel_id = o.channel_id
+                                AND p.recipient_key = o.recipient_key
+                                AND p.message_id < o.message_id)
+            ORDER BY o.available_at, o.message_id LIMIT ?3)
+         RETURNING message_id",
+    )
+    .bind(millis(lease_until))
+    .bind(millis(now))
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        "SELECT {}, o.attempts, c.last_inbound_at AS c_last_inbound_at, \
+         c.blocked_at AS c_blocked_at, c.marketing_opt_out_at AS c_marketing_opt_out_at \
+         FROM outbox o JOIN messages m ON m.id = o.message_id \
+         LEFT JOIN contacts c ON c.channel_id = m.channel_id \
+           AND ((m.wa_id IS NOT NULL AND c.wa_id = m.wa_id) OR (m.wa_id IS NULL AND c.bsuid = m.bsuid)) \
+         WHERE o.message_id IN (",
+        prefixed(message_columns!(), "m")
+    ));
+    let mut list = q.separated(", ");
+    for id in &ids {
+        list.push_bind(*id);
+    }
+    q.push(") ORDER BY o.available_at, o.message_id");
+    let rows: Vec<JobRow> = q.build_query_as().fetch_all(&mut *conn).await.map_err(db)?;
+    rows.into_iter()
+        .map(|r| {
+            let at = |ms: Option<i64>| ms.and_then(|ms| Timestamp::from_millisecond(ms).ok());
+            Ok(OutboxJob {
+                recipient: RecipientState {
+                    last_inbound_at: at(r.c_last_inbound_at),
+                    blocked: r.c_blocked_at.is_some(),
+                    marketing_opt_out: r.c_marketing_opt_out_at.is_some(),
+                },
+                attempts: u32::try_from(r.attempts).unwrap_or(u32::MAX),
+                message: Message::try_from(r.message)?,
+            })
+        })
+        .collect()
+}
+
+pub async fn release_expired_leases(conn: &mut SqliteConnection, now: Timestamp) -> Result<u64> {
+    sqlx::query(
+        "UPDATE outbox SET lease_until = NULL WHERE lease_until IS NOT NULL AND lease_until < ?",
+    )
+    .bind(millis(now))
+    .execute(&mut *conn)
+    .await
+    .map(|r| r.rows_affected())
+    .map_err(db)
+}
+
+pub async fn complete_dispatch(
+    conn: &mut SqliteConnection,
+    outcomes: Vec<DispatchOutcome>,
+) -> Result<()> {
+    for outcome in outcomes {
+        match outcome {
+            DispatchOutcome::Sent {
+                message_id,
+                at,
+                pricing,
+                conversation,
+                followups,
+            } => {
+                if !take_outbox(conn, message_id).await? {
+                    continue;
+                }
+                let row = sqlx::query_scalar::<_, Uuid>(
+                    "UPDATE messages SET status = 'sent', sent_at = ?, pricing = ?, \
+                     conversation = ?, handovers = handovers + 1 \
+                     WHERE id = ? AND status = 'accepted' RETURNING channel_id",
+                )
+                .bind(millis(at))
+                .bind(pricing.map(Json))
+                .bind(conversation.map(Json))
+                .bind(message_id.as_uuid())
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db)?;
+                if let Some(channel) = row {
+                    for event in followups {
+                        insert_event(conn, channel, &event).await?;
+                    }
+                }
+            }
+            DispatchOutcome::Failed {
+                message_id,
+                at,
+                error,
+            } => {
+                take_outbox(conn, message_id).await?;
+                set_status(
+                    conn,
+                    &StatusUpdate {
+                        message_id,
+                        status: MessageStatus::Failed,
+                        at,
+                        error: Some(error),
+                    },
+                )
+                .await?;
+            }
+            DispatchOutcome::Retry {
+                message_id,
+                available_at,
+                attempted,
+                error,
+            } => {
+                sqlx::query(
+                    "UPDATE outbox SET available_at = ?, attempts = attempts + ?, \
+                     lease_until = NULL, last_error = COALESCE(?, last_error) WHERE message_id = ?",
+                )
+                .bind(millis(available_at))
+                .bind(i64::from(attempted))
+                .bind(error.map(Json))
+                .bind(message_id.as_uuid())
+                .execute(&mut *conn)
+                .await
+                .map_err(db)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Removes the outbox entry; false when it was already gone (someone else completed it).
+async fn take_outbox(conn: &mut SqliteConnection, id: MessageId) -> Result<bool> {
+    sqlx::query("DELETE FROM outbox WHERE message_id = ?")
+        .bind(id.as_uuid())
+        .execute(&mut *conn)
+        .await
+        .map(|r| r.rows_affected() == 1)
+        .map_err(db)
+}
+
+async fn insert_event(
+    conn: &mut SqliteConnection,
+    channel: Uuid,
+    event: &NetworkEvent,
+) -> Result<()> {
+    sqlx::query("INSERT INTO network_events (channel_id, due_at, event) VALUES (?, ?, ?)")
+        .bind(channel)
+        .bind(millis(event.at()))
+        .bind(Json(event))
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+/// Moves a message to `update.status` if that is progress; returns the message if it moved.
+async fn set_status(conn: &mut SqliteConnection, update: &StatusUpdate) -> Result<Option<Message>> {
+    let Some(column) = status_time_column(update.status) else {
+        return Ok(None);
+    };
+    let sql = format!(
+        "UPDATE messages SET status = ?, {column} = ?, error = COALESCE(?, error) \
+         WHERE id = ? AND direction = 'outbound' AND status IN ({}) RETURNING {}",
+        predecessors_sql(update.status),
+        message_columns!()
+    );
+    sqlx::query_as::<_, MessageRecord>(sqlx::AssertSqlSafe(sql))
+        .bind(update.status.as_str())
+        .bind(millis(update.at))
+        .bind(update.error.clone().map(Json))
+        .bind(update.message_id.as_uuid())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?
+        .map(Message::try_from)
+        .transpose()
+}
+
+pub async fn apply_due_events(
+    conn: &mut SqliteConnection,
+    now: Timestamp,
+    limit: u32,
+) -> Result<Vec<Applied>> {
+    let rows: Vec<(i64, Json<NetworkEvent>)> = sqlx::query_as(
+        "SELECT id, event FROM network_events WHERE due_at <= ? ORDER BY due_at, id LIMIT ?",
+    )
+    .bind(millis(now))
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    let mut applied = Vec::with_capacity(rows.len());
+    for (id, Json(event)) in rows {
+        match event {
+            NetworkEvent::Status(update) => match set_status(conn, &update).await? {
+                Some(message) => applied.push(Applied::Status { message }),
+                None => applied.push(Applied::Ignored {
+                    message_id: update.message_id,
+                }),
+            },
+            NetworkEvent::Inbound(new) => {
+                if let Some(message) = ingest_inbound(conn, *new).await? {
+                    applied.push(Applied::Inbound { message });
+                }
+            }
+        }
+        sqlx::query("DELETE FROM network_events WHERE id = ?")
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+    }
+    Ok(applied)
+}
+
+pub async fn next_event_due(conn: &mut SqliteConnection) -> Result<Option<Timestamp>> {
+    let ms: Option<i64> = sqlx::query_scalar("SELECT MIN(due_at) FROM network_events")
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(ms.and_then(|ms| Timestamp::from_millisecond(ms).ok()))
+}
+
+/// Stores an inbound message and renews its contact. `None` when the wamid is known already
+/// (the network reported it twice).
+pub async fn ingest_inbound(
+    conn: &mut SqliteConnection,
+    new: NewInboundMessage,
+) -> Result<Option<Message>> {
+    let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM messages WHERE wamid = ?")
+        .bind(new.wamid.as_str())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?;
+    if known.is_some() {
+        return Ok(None);
+    }
+    let at = millis(new.at);
+    let preference = match new.preference {
+        None => 0,
+        Some(MarketingPreference::Stop) => 1,
+        Some(MarketingPreference::Resume) => 2,
+    };
+    sqlx::query(
+        "INSERT INTO contacts (id, account_id, channel_id, wa_id, bsuid, profile_name, \
+           first_message_at, last_message_at, last_inbound_at, marketing_opt_out_at, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?7, CASE ?8 WHEN 1 THEN ?7 ELSE NULL END, ?7) \
+         ON CONFLICT (channel_id, wa_id) WHERE wa_id IS NOT NULL DO UPDATE SET \
+           bsuid = COALESCE(excluded.bsuid, contacts.bsuid), \
+           profile_name = COALESCE(excluded.profile_name, contacts.profile_name), \
+           first_message_at = COALESCE(contacts.first_message_at, excluded.first_message_at), \
+           last_message_at = MAX(COALESCE(contacts.last_message_at, 0), excluded.last_message_at), \
+           last_inbound_at = MAX(COALESCE(contacts.last_inbound_at, 0), excluded.last_inbound_at), \
+           marketing_opt_out_at = CASE ?8 WHEN 1 THEN ?7 WHEN 2 THEN NULL \
+                                  ELSE contacts.marketing_opt_out_at END",
+    )
+    .bind(Uuid::now_v7())
+    .bind(new.account_id.as_uuid())
+    .bind(new.channel_id.as_uuid())
+    .bind(new.wa_id.digits())
+    .bind(new.bsuid.as_ref().map(|b| b.as_str().to_owned()))
+    .bind(&new.profile_name)
+    .bind(at)
+    .bind(preference)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    let r = MessageRecord::inbound(&new);
+    insert_message_row(conn, &r).await?;
+    Message::try_from(r).map(Some)
+}
+
+pub async fn find_contact(
+    conn: &mut SqliteConnection,
+    channel: ChannelId,
+    key: &ContactKey,
+) -> Result<Option<Contact>> {
+    let (column, value) = match key {
+        ContactKey::WaId(w) => ("wa_id", w.digits().to_owned()),
+        ContactKey::Bsuid(b) => ("bsuid", b.as_str().to_owned()),
+    };
+    let sql = format!(
+        "SELECT {} FROM contacts WHERE channel_id = ? AND {column} = ?",
+        contact_columns!()
+    );
+    sqlx::query_as::<_, ContactRecord>(sqlx::AssertSqlSafe(sql))
+        .bind(channel.as_uuid())
+        .bind(value)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?
+        .map(Contact::try_from)
+        .transpose()
+}
+
+pub async fn set_blocked(
+    conn: &mut SqliteConnection,
+    channel: ChannelId,
+    contacts: Vec<ContactId>,
+    blocked_at: Option<Timestamp>,
+) -> Result<()> {
+    for id in contacts {
+        sqlx::query("UPDATE contacts SET blocked_at = ? WHERE channel_id = ? AND id = ?")
+            .bind(blocked_at.map(millis))
+            .bind(channel.as_uuid())
+            .bind(id.as_uuid())
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+    }
+    Ok(())
+}
+
+pub async fn list_blocked(
+    conn: &mut SqliteConnection,
+    channel: ChannelId,
+    page: &Page<ContactId>,
+) -> Result<Vec<Contact>> {
+    let sql = format!(
+        "SELECT {} FROM contacts WHERE channel_id = ? AND blocked_at IS NOT NULL \
+         AND (? IS NULL OR id > ?) ORDER BY id LIMIT ?",
+        contact_columns!()
+    );
+    let after = page.after.map(|a| a.as_uuid());
+    sqlx::query_as::<_, ContactRecord>(sqlx::AssertSqlSafe(sql))
+        .bind(channel.as_uuid())
+        .bind(after)
+        .bind(after)
+        .bind(page.sql_limit())
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+        .into_iter()
+        .map(Contact::try_from)
+        .collect()
+}
+
+pub async fn list_messages(
+    conn: &mut SqliteConnection,
+    account: AccountId,
+    filter: &MessageFilter,
+    page: &Page<MessageId>,
+) -> Result<Vec<Message>> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        "SELECT {} FROM messages WHERE account_id = ",
+        message_columns!()
+    ));
+    q.push_bind(account.as_uuid());
+    if let Some(c) = filter.channel_id {
+        q.push(" AND channel_id = ").push_bind(c.as_uuid());
+    }
+    if let Some(channels) = &filter.channels {
+        if channels.is_empty() {
+            return Ok(Vec::new());
+        }
+        q.push(" AND channel_id IN (");
+        let mut list = q.separated(", ");
+        for c in channels {
+            list.push_bind(c.as_uuid());
+        }
+        q.push(")");
+    }
+    if let Some(w) = &filter.wa_id {
+        q.push(" AND wa_id = ").push_bind(w.clone());
+    }
+    if let Some(d) = filter.direction {
+        q.push(" AND direction = ").push_bind(d.as_str());
+    }
+    if let Some(s) = filter.status {
+        q.push(" AND status = ").push_bind(s.as_str());
+    }
+    if let Some(k) = filter.kind {
+        q.push(" AND type = ").push_bind(k.as_str());
+    }
+    if let Some(t) = filter.since {
+        q.push(" AND created_at >= ").push_bind(millis(t));
+    }
+    if let Some(t) = filter.until {
+        q.push(" AND created_at < ").push_bind(millis(t));
+    }
+    if let Some(after) = page.after {
+        q.push(" AND id < ").push_bind(after.as_uuid());
+    }
+    q.push(" ORDER BY id DESC LIMIT ")
+        .push_bind(page.sql_limit());
+    q.build_query_as::<MessageRecord>()
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+        .into_iter()
+        .map(Message::try_from)
+        .collect()
+}
