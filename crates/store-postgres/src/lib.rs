@@ -78,16 +78,19 @@ async fn require_account(conn: &mut PgConnection, id: AccountId) -> Result<()> {
         .ok_or(StoreError::NotFound(Entity::Account))
 }
 
-/// Whether `e` is the unique violation of `messages.wamid`: a concurrent transaction stored
-/// the same message first.
-fn is_duplicate_wamid(e: &StoreError) -> bool {
+/// Whether `e` is a unique violation of `messages` (its id or wamid): a concurrent
+/// transaction stored the same message first.
+fn is_duplicate_message(e: &StoreError) -> bool {
     let StoreError::Database(inner) = e else {
         return false;
     };
     inner
         .downcast_ref::<sqlx::Error>()
         .and_then(sqlx::Error::as_database_error)
-        .is_some_and(|d| d.is_unique_violation() && d.constraint() == Some("messages_wamid_key"))
+        .is_some_and(|d| {
+            d.is_unique_violation()
+                && matches!(d.constraint(), Some("messages_wamid_key" | "messages_pkey"))
+        })
 }
 
 #[async_trait]
@@ -276,7 +279,7 @@ impl Store for PgStore {
             Ok(Some(message)) => message,
             Ok(None) => return Err(exists()),
             // Another node stored the same wamid between our check and our insert.
-            Err(e) if is_duplicate_wamid(&e) => return Err(exists()),
+            Err(e) if is_duplicate_message(&e) => return Err(exists()),
             Err(e) => return Err(e),
         };
         commit(tx, message).await

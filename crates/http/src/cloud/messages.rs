@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
 use wagate_app::messages::SendMessage;
@@ -52,7 +53,7 @@ pub async fn send(
     Auth(p): Auth,
     ObjectPath(object_id): ObjectPath,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let channel = phone_number(&state, &p, &object_id).await?;
     let body: Value = parse_json(&body)?;
     if body.get("status").is_some() {
@@ -67,7 +68,7 @@ pub async fn send(
         if message.channel_id != channel.id || message.direction != Direction::Inbound {
             return Err(unknown());
         }
-        return Ok(Json(json!({"success": true})));
+        return Ok(Json(json!({"success": true})).into_response());
     }
     let cmd = parse_send(&body)?;
     let (input, user_id) = match &cmd.recipient {
@@ -75,10 +76,7 @@ pub async fn send(
         Recipient::Bsuid(b) => (b.as_str().to_owned(), Some(b.as_str().to_owned())),
     };
     let message = state.app.send_message(&p, &channel, cmd).await?;
-    let response = response(input, user_id, &message);
-    Ok(Json(
-        serde_json::to_value(response).expect("response serialises"),
-    ))
+    Ok(Json(response(input, user_id, &message)).into_response())
 }
 
 fn response(input: String, user_id: Option<String>, m: &Message) -> SendResponse {
