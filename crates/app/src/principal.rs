@@ -53,7 +53,7 @@ impl Principal {
     pub fn channel_scope(&self) -> Option<Vec<ChannelId>> {
         match &self.channels {
             KeyChannels::All => None,
-            KeyChannels::Only(ids) => Some(ids.to_vec()),
+            KeyChannels::Only(ids) => Some(ids.clone()),
         }
     }
 }

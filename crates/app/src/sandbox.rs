@@ -7,6 +7,7 @@ use wagate_core::error::ValidationError;
 use wagate_core::ids::MessageId;
 use wagate_core::message::{Message, Wamid};
 use wagate_core::phone::PhoneE164;
+use wagate_store::ContactKey;
 use wagate_store::records::now;
 use wagate_upstream::sandbox;
 
@@ -44,7 +45,16 @@ impl App {
             )
             .into());
         };
-        let name = cmd.profile_name.or_else(|| settings.user(&cmd.from).name);
+        let known = self
+            .store
+            .find_contact(channel.id, &ContactKey::WaId(cmd.from.clone()))
+            .await?
+            .is_some();
+        // A first message always carries a name, as on WhatsApp; later ones keep the known one.
+        let name = cmd
+            .profile_name
+            .or_else(|| settings.user(&cmd.from).name)
+            .or_else(|| (!known).then(|| sandbox::default_name(&cmd.from)));
         let mut new = sandbox::inbound(
             channel,
             &cmd.from,

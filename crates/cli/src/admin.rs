@@ -114,6 +114,7 @@ fn upstream_input(f: &ChannelFields) -> Option<UpstreamInput> {
         access_token: f.access_token.clone(),
         app_secret: f.app_secret.clone(),
         verify_token: f.verify_token.clone(),
+        sandbox: None,
     })
 }
 

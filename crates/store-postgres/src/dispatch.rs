@@ -340,7 +340,18 @@ pub async fn ingest_inbound(
     .execute(&mut *conn)
     .await
     .map_err(db)?;
-    let r = MessageRecord::inbound(&new);
+    let mut r = MessageRecord::inbound(&new);
+    if r.profile_name.is_none() {
+        r.profile_name = sqlx::query_scalar::<_, Option<String>>(
+            "SELECT profile_name FROM contacts WHERE channel_id = $1 AND wa_id = $2",
+        )
+        .bind(new.channel_id.as_uuid())
+        .bind(new.wa_id.digits())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?
+        .flatten();
+    }
     insert_message_row(conn, &r).await?;
     Message::try_from(r).map(Some)
 }

@@ -6,11 +6,14 @@
 //! Set `TEST_LOG=1` to see the servers' logs.
 
 mod helpers;
+mod network;
 
 mod api_keys;
 mod auth;
 mod channels;
 mod cloud;
+mod lifecycle;
 mod messages;
+mod policy;
 mod probes;
 mod process;

@@ -127,14 +127,14 @@ pub fn parse_mark_read(body: &Value) -> Result<Wamid, ValidationError> {
         Some("read") => {}
         _ => return Err(invalid("status", "must be \"read\"")),
     }
-    if let Some(t) = body.get("typing_indicator").filter(|t| !t.is_null()) {
-        if string_at(t, "type")
+    let typing = body.get("typing_indicator").filter(|t| !t.is_null());
+    if let Some(t) = typing
+        && string_at(t, "type")
             .map_err(|e| e.within("typing_indicator"))?
             .as_deref()
             != Some("text")
-        {
-            return Err(invalid("typing_indicator.type", "must be \"text\""));
-        }
+    {
+        return Err(invalid("typing_indicator.type", "must be \"text\""));
     }
     let id = string_at(body, "message_id")?
         .ok_or_else(|| ValidationError::missing("message_id", "is required"))?;

@@ -73,6 +73,9 @@ pub struct UpstreamInput {
     pub app_secret: Option<String>,
     /// cloud: verify token for Meta's webhook handshake.
     pub verify_token: Option<String>,
+    /// sandbox: how the simulated network behaves (delays, read share, scripts, limits,
+    /// per-user overrides); replaces the previous settings. See the README.
+    pub sandbox: Option<SandboxSettings>,
 }
 
 /// Business profile fields. On update, a field that is absent is kept and `null` clears it.
@@ -145,8 +148,14 @@ impl UpstreamInput {
                         "a sandbox upstream takes no Graph settings",
                     ));
                 }
-                Ok(Upstream::Sandbox(SandboxSettings::default()))
+                Ok(Upstream::Sandbox(
+                    self.sandbox.clone().unwrap_or_default().check()?,
+                ))
             }
+            UpstreamKind::Cloud if self.sandbox.is_some() => Err(ValidationError::new(
+                "upstream.sandbox",
+                "only a sandbox upstream takes sandbox settings",
+            )),
             UpstreamKind::Cloud => Ok(Upstream::Cloud(CloudSettings::parse(
                 self.base_url.as_deref(),
                 self.api_version.as_deref(),
@@ -305,6 +314,9 @@ pub struct UpstreamView {
     pub app_secret_set: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify_token_set: Option<bool>,
+    /// The simulated network's settings (sandbox channels).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<SandboxSettings>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -321,13 +333,14 @@ pub struct ProfileView {
 impl From<Channel> for ChannelView {
     fn from(c: Channel) -> Self {
         let upstream = match &c.upstream {
-            Upstream::Sandbox(_) => UpstreamView {
+            Upstream::Sandbox(settings) => UpstreamView {
                 kind: UpstreamKind::Sandbox,
                 base_url: None,
                 api_version: None,
                 access_token_set: None,
                 app_secret_set: None,
                 verify_token_set: None,
+                sandbox: Some(settings.clone()),
             },
             Upstream::Cloud(s) => UpstreamView {
                 kind: UpstreamKind::Cloud,
@@ -336,6 +349,7 @@ impl From<Channel> for ChannelView {
                 access_token_set: Some(true),
                 app_secret_set: Some(s.app_secret.is_some()),
                 verify_token_set: Some(s.verify_token.is_some()),
+                sandbox: None,
             },
         };
         let p = c.profile;

@@ -179,7 +179,6 @@ fn followups(
             after(delivered_at, user.read_delay_ms),
         ));
     }
-    let name = user.name.clone().unwrap_or_else(|| default_name(wa_id));
     for (i, content) in script::replies(&user.script, &message.content)
         .into_iter()
         .enumerate()
@@ -188,7 +187,7 @@ fn followups(
         events.push(NetworkEvent::Inbound(Box::new(inbound(
             channel,
             wa_id,
-            Some(name.clone()),
+            user.name.clone(),
             content,
             Some(message.wamid.clone()),
             at,
@@ -197,7 +196,8 @@ fn followups(
     events
 }
 
-/// A message from a virtual user to `channel`.
+/// A message from a virtual user to `channel`. Without a `profile_name` the contact's known
+/// name is used when it is stored.
 pub fn inbound(
     channel: &Channel,
     wa_id: &PhoneE164,
@@ -215,7 +215,7 @@ pub fn inbound(
         channel_id: channel.id,
         wa_id: wa_id.clone(),
         bsuid: Some(bsuid_for(&channel.waba_id, wa_id)),
-        profile_name: profile_name.or_else(|| Some(default_name(wa_id))),
+        profile_name,
         content,
         context,
         at,

@@ -53,19 +53,16 @@ pub fn replies(script: &Script, received: &Content) -> Vec<Content> {
         return out;
     };
     let lower = text.to_lowercase();
-    if let Some((_, answer)) = script
+    let keyword = script
         .keywords
         .iter()
-        .find(|(k, _)| !k.is_empty() && lower.contains(&k.to_lowercase()))
-    {
-        if let Ok(c) = Content::text(answer, false) {
-            out.push(c);
-        }
+        .find(|(k, _)| !k.is_empty() && lower.contains(&k.to_lowercase()));
+    if let Some(c) = keyword.and_then(|(_, answer)| Content::text(answer, false).ok()) {
+        out.push(c);
     }
-    if script.echo && received.kind() == MessageType::Text {
-        if let Ok(c) = Content::text(&text, false) {
-            out.push(c);
-        }
+    let echo = script.echo && received.kind() == MessageType::Text;
+    if let Some(c) = echo.then(|| Content::text(&text, false).ok()).flatten() {
+        out.push(c);
     }
     out
 }

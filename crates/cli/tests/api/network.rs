@@ -1,0 +1,106 @@
+//! Helpers for driving the simulated network over HTTP: configure a sandbox channel, inject
+//! a user's message, send, and wait for a message to reach a state.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+impl TestApp {
+    /// The first channel's id (the sandbox channel first start created).
+    pub async fn channel_id(&self) -> String {
+        let list: Value = self.get("/api/v1/channels").await.json().await.unwrap();
+        list["data"][0]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Replaces the sandbox settings of the first channel (fast delays unless given).
+    pub async fn configure_sandbox(&self, settings: Value) {
+        let mut s = json!({"delivery_delay_ms": 20, "read_delay_ms": 20, "reply_delay_ms": 20});
+        for (k, v) in settings.as_object().unwrap() {
+            s[k] = v.clone();
+        }
+        let id = self.channel_id().await;
+        let res = self
+            .patch_json(
+                &format!("/api/v1/channels/{id}"),
+                &json!({"upstream": {"kind": "sandbox", "sandbox": s}}),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    }
+
+    /// A virtual user sends `message` (an inbound message object) to the first channel.
+    pub async fn inject(&self, message: Value) -> Value {
+        let res = self
+            .post_json(
+                &format!("/sandbox/{}/inbound", self.phone_number_id),
+                &message,
+            )
+            .await;
+        assert_eq!(res.status(), 201, "inject");
+        res.json().await.unwrap()
+    }
+
+    /// Sends on the Cloud plane; returns the wamid.
+    pub async fn send(&self, body: Value) -> String {
+        let mut body = body;
+        body["messaging_product"] = json!("whatsapp");
+        let res = self
+            .post_json(&format!("/v23.0/{}/messages", self.phone_number_id), &body)
+            .await;
+        let status = res.status();
+        let answer: Value = res.json().await.unwrap();
+        assert_eq!(status, 200, "send {body}: {answer}");
+        answer["messages"][0]["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn message(&self, id: &str) -> Value {
+        self.get(&format!("/api/v1/messages/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Polls the message until its status is one of `statuses` (10 s at most).
+    pub async fn wait_status(&self, id: &str, statuses: &[&str]) -> Value {
+        for _ in 0..500 {
+            let m = self.message(id).await;
+            if statuses.contains(&m["status"].as_str().unwrap_or_default()) {
+                return m;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!(
+            "{id} never reached {statuses:?}: {}",
+            self.message(id).await
+        );
+    }
+
+    /// The account's messages matching `query` (a query string without `?`).
+    pub async fn messages(&self, query: &str) -> Vec<Value> {
+        let list: Value = self
+            .get(&format!("/api/v1/messages?limit=100&{query}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        list["data"].as_array().unwrap().clone()
+    }
+
+    /// Polls until `query` lists at least `n` messages (10 s at most).
+    pub async fn wait_messages(&self, query: &str, n: usize) -> Vec<Value> {
+        for _ in 0..500 {
+            let list = self.messages(query).await;
+            if list.len() >= n {
+                return list;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!(
+            "fewer than {n} messages for {query}: {:?}",
+            self.messages(query).await
+        );
+    }
+}

@@ -1,0 +1,224 @@
+//! Policy over real HTTP: the 24-hour window, numbers not on WhatsApp, the block list, and
+//! the simulated network's inbound endpoint refusing bad input.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{assert_graph_error, assert_manage_error, spawn_app, spawn_apps};
+
+const USER: &str = "4915112345678";
+
+#[tokio::test]
+async fn free_form_needs_the_window_templates_do_not() {
+    for app in spawn_apps().await {
+        app.configure_sandbox(json!({})).await;
+        let text = app
+            .send(json!({"to": USER, "text": {"body": "hello?"}}))
+            .await;
+        let m = app.wait_status(&text, &["failed"]).await;
+        assert_eq!(m["error"]["code"], 131047);
+        assert_eq!(m["error"]["title"], "Re-engagement message");
+        assert!(m["sent_at"].is_null() && m["failed_at"].is_string());
+        assert_eq!(m["handovers"], 0, "never handed to the network");
+
+        let template = app
+            .send(json!({"to": USER, "type": "template", "template": {"name": "welcome", "language": {"code": "de"}}}))
+            .await;
+        app.wait_status(&template, &["delivered", "read"]).await;
+
+        // The user answers: the window opens and free-form goes through.
+        app.inject(json!({"from": USER, "text": {"body": "Hallo"}}))
+            .await;
+        let text = app
+            .send(json!({"to": USER, "text": {"body": "Willkommen"}}))
+            .await;
+        app.wait_status(&text, &["delivered", "read"]).await;
+    }
+}
+
+#[tokio::test]
+async fn an_old_message_does_not_open_the_window() {
+    let app = spawn_app().await;
+    app.configure_sandbox(json!({})).await;
+    let two_days_ago = wagate_core::Timestamp::now().as_second() - 48 * 3600;
+    app.inject(
+        json!({"from": USER, "timestamp": two_days_ago.to_string(), "text": {"body": "old"}}),
+    )
+    .await;
+    let text = app
+        .send(json!({"to": USER, "text": {"body": "late reply"}}))
+        .await;
+    let m = app.wait_status(&text, &["failed", "delivered"]).await;
+    assert_eq!(m["error"]["code"], 131047, "{m}");
+}
+
+#[tokio::test]
+async fn numbers_not_on_whatsapp_fail_with_131026() {
+    let app = spawn_app().await;
+    app.configure_sandbox(json!({"users": {"15550001111": {"on_whatsapp": false}}}))
+        .await;
+    let id = app
+        .send(json!({"to": "+1 555 000 1111", "type": "template", "template": {"name": "hi", "language": {"code": "en"}}}))
+        .await;
+    let m = app.wait_status(&id, &["failed"]).await;
+    assert_eq!(m["error"]["code"], 131026);
+    assert_eq!(m["handovers"], 0);
+}
+
+#[tokio::test]
+async fn blocked_users_cannot_be_messaged() {
+    for app in spawn_apps().await {
+        app.configure_sandbox(json!({})).await;
+        let path = format!("/v23.0/{}/block_users", app.phone_number_id);
+        let stranger = "+16505550000";
+        let res = app
+            .post_json(
+                &path,
+                &json!({"messaging_product": "whatsapp", "block_users": [{"user": stranger}]}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["block_users"]["added_users"], json!([]));
+        assert_eq!(
+            body["block_users"]["failed_users"][0]["errors"][0]["code"],
+            139100
+        );
+
+        app.inject(json!({"from": USER, "text": {"body": "spam spam"}}))
+            .await;
+        let res = app
+            .post_json(&path, &json!({"messaging_product": "whatsapp", "block_users": [{"user": format!("+{USER}")}]}))
+            .await;
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(
+            body,
+            json!({"messaging_product": "whatsapp", "block_users": {"added_users": [{"input": format!("+{USER}"), "wa_id": USER}]}})
+        );
+        let listed: Value = app.get(&path).await.json().await.unwrap();
+        assert_eq!(
+            listed["data"],
+            json!([{"messaging_product": "whatsapp", "wa_id": USER}])
+        );
+
+        let id = app
+            .send(json!({"to": USER, "text": {"body": "still there?"}}))
+            .await;
+        let m = app.wait_status(&id, &["failed", "delivered"]).await;
+        assert_eq!(m["error"]["code"], 131026, "{m}");
+
+        let res = app
+            .req(Method::DELETE, &path)
+            .json(&json!({"messaging_product": "whatsapp", "block_users": [{"user": USER}]}))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["block_users"]["removed_users"][0]["wa_id"], USER);
+        let listed: Value = app.get(&path).await.json().await.unwrap();
+        assert_eq!(listed["data"], json!([]));
+        let id = app
+            .send(json!({"to": USER, "text": {"body": "welcome back"}}))
+            .await;
+        app.wait_status(&id, &["delivered", "read"]).await;
+
+        let res = app
+            .post_json(
+                &path,
+                &json!({"messaging_product": "whatsapp", "block_users": [{"user": "nope"}]}),
+            )
+            .await;
+        assert_graph_error(res, 400, 100).await;
+    }
+}
+
+#[tokio::test]
+async fn another_accounts_channel_and_block_list_are_unknown() {
+    let app = spawn_app().await;
+    let (_, other) = app.other_account().await;
+    for (method, path) in [
+        (
+            Method::POST,
+            format!("/sandbox/{}/inbound", app.phone_number_id),
+        ),
+        (
+            Method::GET,
+            format!("/v23.0/{}/block_users", app.phone_number_id),
+        ),
+    ] {
+        let res = app
+            .with_key(method.clone(), &path, &other)
+            .json(&json!({"from": USER, "text": {"body": "x"}}))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            res.status() == 404 || res.status() == 400,
+            "{path}: {}",
+            res.status()
+        );
+    }
+    assert!(app.messages("").await.is_empty());
+}
+
+#[tokio::test]
+async fn bad_inbound_injections_are_refused_and_store_nothing() {
+    let app = spawn_app().await;
+    let path = format!("/sandbox/{}/inbound", app.phone_number_id);
+    for (body, field) in [
+        (json!({"text": {"body": "who am I"}}), "from"),
+        (
+            json!({"from": "not a number", "text": {"body": "x"}}),
+            "from",
+        ),
+        (json!({"from": USER, "type": "text"}), "text"),
+        (
+            json!({"from": USER, "type": "text", "text": {"body": 5}}),
+            "text.body",
+        ),
+        (json!({"from": USER, "type": "carrier_pigeon"}), "type"),
+        (
+            json!({"from": USER, "type": "location", "location": {"latitude": "north"}}),
+            "location.latitude",
+        ),
+        (
+            json!({"from": USER, "timestamp": "yesterday", "text": {"body": "x"}}),
+            "timestamp",
+        ),
+        (
+            json!({"from": USER, "id": "not-a-wamid", "text": {"body": "x"}}),
+            "id",
+        ),
+    ] {
+        let res = app.post_json(&path, &body).await;
+        assert_eq!(res.status(), 400, "{body}");
+        let err: Value = res.json().await.unwrap();
+        assert_eq!(err["error"]["field"], field, "{body}");
+        let code = err["error"]["code"].as_str().unwrap();
+        assert!(
+            [
+                "invalid_request",
+                "missing_parameter",
+                "invalid_parameter_value"
+            ]
+            .contains(&code),
+            "{err}"
+        );
+    }
+    let res = app.post_raw(&path, "application/json", "{\"from\": ").await;
+    assert_manage_error(res, 400, "malformed_json").await;
+    assert!(app.messages("").await.is_empty());
+
+    // A repeated id is refused, the first one kept.
+    let id = "wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI4MjZGRDA0OUE2OTQ3RkEyMzcA";
+    app.inject(json!({"from": USER, "id": id, "text": {"body": "once"}}))
+        .await;
+    let res = app
+        .post_json(
+            &path,
+            &json!({"from": USER, "id": id, "text": {"body": "twice"}}),
+        )
+        .await;
+    assert_manage_error(res, 400, "invalid_request").await;
+    assert_eq!(app.messages("").await.len(), 1);
+}
