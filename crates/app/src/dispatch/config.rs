@@ -25,7 +25,7 @@ impl Default for DispatchConfig {
     fn default() -> Self {
         Self {
             batch_size: 512,
-            lease_secs: 60,
+            lease_secs: 15,
             retry_horizon_secs: 24 * 3600,
             backoff_base_ms: 1000,
             backoff_max_ms: 300_000,

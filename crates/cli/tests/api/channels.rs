@@ -27,7 +27,10 @@ async fn create_get_list_update() {
         assert_eq!(ch["verified_name"], "Acme Shop");
         assert_eq!(ch["display_phone_number"], "+15550107777");
         assert_eq!(ch["upstream"]["kind"], "sandbox");
-        assert_eq!(ch["upstream"]["sandbox"]["pair_burst"], 45, "default sandbox settings");
+        assert_eq!(
+            ch["upstream"]["sandbox"]["pair_burst"], 45,
+            "default sandbox settings"
+        );
         assert_eq!(ch["throughput_mps"], 200);
         assert_eq!(ch["quality_rating"], "YELLOW");
         assert_eq!(ch["messaging_limit_tier"], "TIER_10K");
