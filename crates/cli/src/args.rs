@@ -34,6 +34,27 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Measure wagate on this machine: starts it on a temporary database and loads it over
+    /// real HTTP on loopback (sends, an authenticated no-op, delivery through the simulated
+    /// network), then prints requests/s and latency percentiles.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Concurrent HTTP connections.
+    #[arg(long, default_value_t = 64)]
+    pub connections: usize,
+    /// Seconds of load per phase.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Virtual users messages go to (each first messages the business, opening its window).
+    #[arg(long, default_value_t = 1000)]
+    pub users: usize,
+    /// Database to measure: empty for a temporary SQLite file, or a postgres:// URL
+    /// (its tables are created if missing; use a scratch database).
+    #[arg(long, default_value = "")]
+    pub database: String,
 }
 
 /// Where the database is: the same settings `serve` uses.

@@ -5,6 +5,7 @@
 
 mod admin;
 mod args;
+mod bench;
 mod serve;
 mod settings;
 mod telemetry;
@@ -28,6 +29,7 @@ fn main() -> std::process::ExitCode {
             Command::Account(cmd) => admin::account(cmd).await,
             Command::Channel(cmd) => admin::channel(cmd).await,
             Command::Key(cmd) => admin::key(cmd).await,
+            Command::Bench(args) => bench::run(args).await,
         }
     });
     match result {

@@ -3,17 +3,30 @@
 use std::sync::Arc;
 
 use futures::future::join_all;
+use wagate_core::Timestamp;
 use wagate_core::account::NewAccount;
 use wagate_core::api_key::{ApiKeyDigest, KeyChannels, NewApiKey};
 use wagate_core::channel::{
     BusinessProfilePatch, ChannelPatch, NewChannel, QualityRating, Throughput,
 };
-use wagate_core::ids::MessageId;
+use wagate_core::contact::MarketingPreference;
+use wagate_core::content::MessageType;
+use wagate_core::failure::Failure;
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId};
-use wagate_core::message::{Bsuid, Content, MessageStatus, NewOutboundMessage, Recipient, Wamid};
+use wagate_core::ids::{ContactId, MessageId};
+use wagate_core::message::{
+    Bsuid, Content, Direction, Message, MessageStatus, NewOutboundMessage, Recipient, Wamid,
+};
+use wagate_core::network::{NetworkEvent, NewInboundMessage, StatusUpdate};
 use wagate_core::phone::PhoneE164;
+use wagate_core::policy::RecipientState;
+use wagate_core::pricing;
 use wagate_core::text::{AccountName, KeyName, ProfileAbout, VerifiedName};
-use wagate_store::{Bootstrap, Entity, MessageKey, Page, Store, StoreError};
+use wagate_store::records;
+use wagate_store::{
+    Applied, Bootstrap, ContactKey, DispatchOutcome, Entity, MessageFilter, MessageKey, OutboxJob,
+    Page, Store, StoreError,
+};
 use wagate_store_postgres::PgStore;
 use wagate_store_sqlite::SqliteStore;
 
@@ -94,6 +107,13 @@ story!(api_keys_authenticate_until_revoked);
 story!(concurrent_writes_commit_together);
 story!(data_survives_reopen);
 story!(outbound_messages_are_stored_with_their_outbox_entry);
+story!(outbox_leases_head_of_line_per_recipient);
+story!(expired_leases_are_reaped);
+story!(sent_is_recorded_once_and_followups_applied_in_order);
+story!(failed_outcome_sets_error_and_removes_the_entry);
+story!(inbound_creates_and_renews_contacts);
+story!(block_list);
+story!(message_list_filters);
 
 fn name(s: &str) -> AccountName {
     AccountName::parse(s).unwrap()
@@ -550,4 +570,886 @@ async fn outbound_messages_are_stored_with_their_outbox_entry(b: Backend) {
         r.unwrap().unwrap();
     }
     assert_eq!(s.outbox_depth(ch).await.unwrap(), 102);
+}
+
+const USER_A: &str = "+16505550001";
+const USER_B: &str = "+16505550002";
+const USER_C: &str = "+16505550003";
+const BSUID_A: &str = "US.13491208655302741918";
+
+/// `t` moved by `ms` milliseconds.
+fn plus(t: Timestamp, ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(t.as_millisecond() + ms).unwrap()
+}
+
+async fn account_with_channel(s: &Arc<dyn Store>, account: &str) -> (AccountId, ChannelId) {
+    let a = s
+        .create_account(NewAccount::new(name(account)))
+        .await
+        .unwrap()
+        .id;
+    let ch = s.create_channel(sandbox(a)).await.unwrap().id;
+    (a, ch)
+}
+
+async fn send(s: &Arc<dyn Store>, a: AccountId, ch: ChannelId, to: &str) -> MessageId {
+    s.accept_outbound(text_to(a, ch, to, "hi"))
+        .await
+        .unwrap()
+        .id
+}
+
+async fn get(s: &Arc<dyn Store>, a: AccountId, id: MessageId) -> Message {
+    s.get_message(a, &MessageKey::Id(id)).await.unwrap()
+}
+
+/// The message ids of leased jobs, in id order.
+fn job_ids(jobs: &[OutboxJob]) -> Vec<MessageId> {
+    let mut ids: Vec<_> = jobs.iter().map(|j| j.message.id).collect();
+    ids.sort();
+    ids
+}
+
+fn sorted(mut ids: Vec<MessageId>) -> Vec<MessageId> {
+    ids.sort();
+    ids
+}
+
+fn status(message_id: MessageId, status: MessageStatus, at: Timestamp) -> NetworkEvent {
+    NetworkEvent::Status(StatusUpdate {
+        message_id,
+        status,
+        at,
+        error: None,
+    })
+}
+
+fn sent(message_id: MessageId, at: Timestamp, followups: Vec<NetworkEvent>) -> DispatchOutcome {
+    DispatchOutcome::Sent {
+        message_id,
+        at,
+        pricing: None,
+        conversation: None,
+        followups,
+    }
+}
+
+/// What each applied event did: the message's new status, or `None` when ignored.
+fn summary(applied: &[Applied]) -> Vec<(MessageId, Option<MessageStatus>)> {
+    applied
+        .iter()
+        .map(|a| match a {
+            Applied::Status { message } | Applied::Inbound { message } => {
+                (message.id, Some(message.status))
+            }
+            Applied::Ignored { message_id } => (*message_id, None),
+        })
+        .collect()
+}
+
+fn inbound(
+    account: AccountId,
+    channel: ChannelId,
+    from: &str,
+    body: &str,
+    at: Timestamp,
+) -> NewInboundMessage {
+    let wa_id = PhoneE164::parse(from).unwrap();
+    let id = MessageId::generate();
+    NewInboundMessage {
+        id,
+        wamid: Wamid::for_message(id, &wa_id),
+        account_id: account,
+        channel_id: channel,
+        wa_id,
+        bsuid: None,
+        profile_name: None,
+        content: Content::text(body, false).unwrap(),
+        context: None,
+        at,
+        preference: None,
+    }
+}
+
+async fn outbox_leases_head_of_line_per_recipient(b: Backend) {
+    let s = &b.store;
+    let (a, ch) = account_with_channel(s, "A").await;
+    let ch2 = s.create_channel(sandbox(a)).await.unwrap().id;
+    let mut to_a = Vec::new();
+    for _ in 0..3 {
+        to_a.push(send(s, a, ch, USER_A).await);
+    }
+    let mut to_b = Vec::new();
+    for _ in 0..2 {
+        to_b.push(send(s, a, ch, USER_B).await);
+    }
+    let to_c = send(s, a, ch2, USER_C).await;
+
+    let now = records::now();
+    let until = plus(now, 60_000);
+    let jobs = s.lease_outbox(now, until, 100).await.unwrap();
+    assert_eq!(
+        job_ids(&jobs),
+        sorted(vec![to_a[0], to_b[0], to_c]),
+        "only the oldest entry of each recipient"
+    );
+    for job in &jobs {
+        assert_eq!(job.attempts, 0);
+        assert_eq!(job.recipient, RecipientState::default(), "no contact yet");
+        assert_eq!(job.message, get(s, a, job.message.id).await);
+    }
+    assert!(
+        s.lease_outbox(now, until, 100).await.unwrap().is_empty(),
+        "leased entries are not leased again, and the ones behind them wait"
+    );
+
+    // A's head is handed over: A's second message is next, nobody else's.
+    s.complete_dispatch(vec![sent(to_a[0], now, vec![])])
+        .await
+        .unwrap();
+    assert_eq!(get(s, a, to_a[0]).await.status, MessageStatus::Sent);
+    assert_eq!(s.outbox_depth(ch).await.unwrap(), 4);
+    let next = s.lease_outbox(now, until, 100).await.unwrap();
+    assert_eq!(job_ids(&next), vec![to_a[1]]);
+
+    // An upstream error: retried at available_at, counted as an attempt.
+    s.complete_dispatch(vec![DispatchOutcome::Retry {
+        message_id: to_a[1],
+        available_at: plus(now, 10_000),
+        attempted: true,
+        error: Some(Failure::Throughput.error()),
+    }])
+    .await
+    .unwrap();
+    assert!(
+        s.lease_outbox(now, until, 100).await.unwrap().is_empty(),
+        "not due yet, and A's third message waits behind it"
+    );
+    let later = plus(now, 11_000);
+    let again = s
+        .lease_outbox(later, plus(later, 60_000), 100)
+        .await
+        .unwrap();
+    assert_eq!(job_ids(&again), vec![to_a[1]]);
+    assert_eq!(again[0].attempts, 1);
+
+    // A wait for pacing is not an attempt.
+    s.complete_dispatch(vec![DispatchOutcome::Retry {
+        message_id: to_a[1],
+        available_at: later,
+        attempted: false,
+        error: None,
+    }])
+    .await
+    .unwrap();
+    let again = s
+        .lease_outbox(later, plus(later, 60_000), 100)
+        .await
+        .unwrap();
+    assert_eq!(job_ids(&again), vec![to_a[1]]);
+    assert_eq!(again[0].attempts, 1);
+
+    // The same user on another channel is a line of its own.
+    let a_elsewhere = send(s, a, ch2, USER_A).await;
+    let other_line = s
+        .lease_outbox(later, plus(later, 60_000), 100)
+        .await
+        .unwrap();
+    assert_eq!(job_ids(&other_line), vec![a_elsewhere]);
+    assert_eq!(s.outbox_depth(ch).await.unwrap(), 4);
+    assert_eq!(s.outbox_depth(ch2).await.unwrap(), 2);
+
+    // Dispatchers leasing at once never get the same entry.
+    let ch3 = s.create_channel(sandbox(a)).await.unwrap().id;
+    let mut many = Vec::new();
+    for i in 0..40 {
+        many.push(send(s, a, ch3, &format!("+1650555{i:04}")).await);
+    }
+    let at = records::now();
+    let leasers: Vec<_> = (0..8)
+        .map(|_| {
+            let s = s.clone();
+            tokio::spawn(async move { s.lease_outbox(at, plus(at, 60_000), 10).await })
+        })
+        .collect();
+    let mut got = Vec::new();
+    for r in join_all(leasers).await {
+        got.extend(job_ids(&r.unwrap().unwrap()));
+    }
+    got.extend(job_ids(
+        &s.lease_outbox(at, plus(at, 60_000), 100).await.unwrap(),
+    ));
+    assert_eq!(sorted(got), many, "each entry leased exactly once");
+}
+
+async fn expired_leases_are_reaped(b: Backend) {
+    let s = &b.store;
+    let (a, ch) = account_with_channel(s, "A").await;
+    let first = send(s, a, ch, USER_A).await;
+    let second = send(s, a, ch, USER_B).await;
+    let now = records::now();
+
+    let jobs = s.lease_outbox(now, plus(now, 1), 1).await.unwrap();
+    assert_eq!(job_ids(&jobs), vec![first], "limit 1 takes the oldest");
+    assert_eq!(
+        s.release_expired_leases(now).await.unwrap(),
+        0,
+        "a live lease is kept"
+    );
+    assert_eq!(s.release_expired_leases(plus(now, 10)).await.unwrap(), 1);
+    assert_eq!(s.release_expired_leases(plus(now, 10)).await.unwrap(), 0);
+
+    let again = s
+        .lease_outbox(plus(now, 10), plus(now, 60_000), 10)
+        .await
+        .unwrap();
+    assert_eq!(job_ids(&again), sorted(vec![first, second]));
+    assert_eq!(
+        get(s, a, first).await.status,
+        MessageStatus::Accepted,
+        "reaping does not change the message"
+    );
+}
+
+async fn sent_is_recorded_once_and_followups_applied_in_order(b: Backend) {
+    let s = &b.store;
+    let (a, ch) = account_with_channel(s, "A").await;
+    let m = send(s, a, ch, USER_A).await;
+    let now = records::now();
+    assert_eq!(
+        s.lease_outbox(now, plus(now, 60_000), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(s.next_event_due().await.unwrap(), None);
+
+    let pricing = pricing::classify(MessageType::Text, None, true).unwrap();
+    let conversation = pricing::conversation(m, &pricing, now);
+    let (t1, t2) = (plus(now, 1_000), plus(now, 2_000));
+    let mut reply = inbound(a, ch, USER_A, "thanks", t2);
+    reply.context = Some(get(s, a, m).await.wamid);
+    s.complete_dispatch(vec![DispatchOutcome::Sent {
+        message_id: m,
+        at: now,
+        pricing: Some(pricing.clone()),
+        conversation: Some(conversation.clone()),
+        followups: vec![
+            status(m, MessageStatus::Delivered, t1),
+            status(m, MessageStatus::Read, t2),
+            NetworkEvent::Inbound(Box::new(reply.clone())),
+        ],
+    }])
+    .await
+    .unwrap();
+    let msg = get(s, a, m).await;
+    assert_eq!(msg.status, MessageStatus::Sent);
+    assert_eq!(msg.sent_at, Some(now));
+    assert_eq!(msg.handovers, 1);
+    assert_eq!(msg.pricing, Some(pricing));
+    assert_eq!(msg.conversation, Some(conversation));
+    assert_eq!(msg.delivered_at, None);
+    assert_eq!(s.outbox_depth(ch).await.unwrap(), 0);
+    assert_eq!(s.next_event_due().await.unwrap(), Some(t1));
+
+    // The same hand-over reported again (another node, a retry): nothing changes.
+    s.complete_dispatch(vec![sent(
+        m,
+        plus(now, 100),
+        vec![status(m, MessageStatus::Delivered, plus(now, 500))],
+    )])
+    .await
+    .unwrap();
+    assert_eq!(get(s, a, m).await, msg, "a hand-over is recorded once");
+    assert_eq!(
+        s.next_event_due().await.unwrap(),
+        Some(t1),
+        "the second Sent stored no followups"
+    );
+
+    // Followups apply when due, one at a time, and are removed.
+    let applied = s.apply_due_events(t1, 100).await.unwrap();
+    assert_eq!(summary(&applied), vec![(m, Some(MessageStatus::Delivered))]);
+    let Applied::Status { message } = &applied[0] else {
+        unreachable!()
+    };
+    assert_eq!(message.delivered_at, Some(t1));
+    assert_eq!(message, &get(s, a, m).await);
+    assert_eq!(s.next_event_due().await.unwrap(), Some(t2));
+    assert!(s.apply_due_events(t1, 100).await.unwrap().is_empty());
+    let applied = s.apply_due_events(t2, 100).await.unwrap();
+    assert_eq!(
+        summary(&applied),
+        vec![
+            (m, Some(MessageStatus::Read)),
+            (reply.id, Some(MessageStatus::Received))
+        ]
+    );
+    let Applied::Inbound { message: stored } = &applied[1] else {
+        panic!("the reply is stored: {applied:?}")
+    };
+    assert_eq!(stored, &get(s, a, reply.id).await);
+    assert_eq!(stored.context, reply.context);
+    assert_eq!(stored.direction, Direction::Inbound);
+    let user = s
+        .find_contact(ch, &ContactKey::WaId(reply.wa_id.clone()))
+        .await
+        .unwrap()
+        .expect("the reply created the contact");
+    assert_eq!(user.last_inbound_at, Some(t2));
+    assert_eq!(s.next_event_due().await.unwrap(), None);
+    let read = get(s, a, m).await;
+    assert_eq!(read.status, MessageStatus::Read);
+    assert_eq!(
+        (read.sent_at, read.delivered_at, read.read_at),
+        (Some(now), Some(t1), Some(t2))
+    );
+    assert_eq!(read.handovers, 1);
+
+    // Regression: a delivered that arrives after read (and a failed after that) is ignored.
+    // The followups are listed out of time order: they apply by time.
+    let m2 = send(s, a, ch, USER_B).await;
+    let now2 = records::now();
+    assert_eq!(
+        job_ids(&s.lease_outbox(now2, plus(now2, 60_000), 10).await.unwrap()),
+        vec![m2]
+    );
+    let (t3, t4, t5) = (plus(now2, 1_000), plus(now2, 2_000), plus(now2, 3_000));
+    s.complete_dispatch(vec![sent(
+        m2,
+        now2,
+        vec![
+            status(m2, MessageStatus::Delivered, t4),
+            status(m2, MessageStatus::Read, t3),
+            // The network reporting the same reply twice: stored once, skipped after.
+            NetworkEvent::Inbound(Box::new(NewInboundMessage { at: t4, ..reply })),
+            NetworkEvent::Status(StatusUpdate {
+                message_id: m2,
+                status: MessageStatus::Failed,
+                at: t5,
+                error: Some(Failure::Undeliverable.error()),
+            }),
+        ],
+    )])
+    .await
+    .unwrap();
+    assert_eq!(s.next_event_due().await.unwrap(), Some(t3));
+    assert_eq!(
+        summary(&s.apply_due_events(t5, 1).await.unwrap()),
+        vec![(m2, Some(MessageStatus::Read))],
+        "limit 1: the earliest event only"
+    );
+    assert_eq!(
+        summary(&s.apply_due_events(t5, 10).await.unwrap()),
+        vec![(m2, None), (m2, None)],
+        "late statuses ignored, the repeated reply skipped"
+    );
+    assert_eq!(
+        s.find_contact(ch, &ContactKey::WaId(PhoneE164::parse(USER_A).unwrap()))
+            .await
+            .unwrap()
+            .unwrap()
+            .last_inbound_at,
+        Some(t2),
+        "the repeated reply did not renew the contact"
+    );
+    let late = get(s, a, m2).await;
+    assert_eq!(late.status, MessageStatus::Read);
+    assert_eq!(late.read_at, Some(t3));
+    assert_eq!(late.delivered_at, None);
+    assert_eq!((late.failed_at, late.error), (None, None));
+    assert_eq!(s.next_event_due().await.unwrap(), None);
+}
+
+async fn failed_outcome_sets_error_and_removes_the_entry(b: Backend) {
+    let s = &b.store;
+    let (a, ch) = account_with_channel(s, "A").await;
+    let m = send(s, a, ch, USER_A).await;
+    let now = records::now();
+    assert_eq!(
+        job_ids(&s.lease_outbox(now, plus(now, 60_000), 10).await.unwrap()),
+        vec![m]
+    );
+    let error = Failure::ReEngagement.error();
+    s.complete_dispatch(vec![DispatchOutcome::Failed {
+        message_id: m,
+        at: now,
+        error: error.clone(),
+    }])
+    .await
+    .unwrap();
+    let failed = get(s, a, m).await;
+    assert_eq!(failed.status, MessageStatus::Failed);
+    assert_eq!(failed.error.as_ref().map(|e| e.code), Some(131047));
+    assert_eq!(failed.error, Some(error));
+    assert_eq!(failed.failed_at, Some(now));
+    assert_eq!((failed.sent_at, failed.handovers), (None, 0));
+    assert_eq!(s.outbox_depth(ch).await.unwrap(), 0);
+
+    // A late Sent for it changes nothing and schedules nothing.
+    s.complete_dispatch(vec![sent(
+        m,
+        plus(now, 5),
+        vec![status(m, MessageStatus::Delivered, plus(now, 10))],
+    )])
+    .await
+    .unwrap();
+    assert_eq!(get(s, a, m).await, failed);
+    assert_eq!(s.next_event_due().await.unwrap(), None);
+
+    // The user's next message is no longer held behind it.
+    let next = send(s, a, ch, USER_A).await;
+    let later = records::now();
+    assert_eq!(
+        job_ids(
+            &s.lease_outbox(later, plus(later, 60_000), 10)
+                .await
+                .unwrap()
+        ),
+        vec![next]
+    );
+
+    // A stale holder (its lease expired and another dispatcher handed the message over)
+    // reporting Failed afterwards changes nothing: the entry is gone.
+    s.complete_dispatch(vec![sent(next, later, vec![])])
+        .await
+        .unwrap();
+    let handed_over = get(s, a, next).await;
+    s.complete_dispatch(vec![DispatchOutcome::Failed {
+        message_id: next,
+        at: plus(later, 1),
+        error: Failure::Undeliverable.error(),
+    }])
+    .await
+    .unwrap();
+    let after = get(s, a, next).await;
+    assert_eq!(after.status, MessageStatus::Sent);
+    assert_eq!((after.failed_at, &after.error), (None, &None));
+    assert_eq!(after, handed_over);
+}
+
+async fn inbound_creates_and_renews_contacts(b: Backend) {
+    let s = &b.store;
+    let (a, ch) = account_with_channel(s, "A").await;
+    let other_ch = s.create_channel(sandbox(a)).await.unwrap().id;
+    let wa_id = PhoneE164::parse(USER_A).unwrap();
+    let bsuid = Bsuid::parse_field("bsuid", BSUID_A).unwrap();
+    let at = plus(records::now(), -3_600_000);
+
+    let mut first = inbound(a, ch, USER_A, "STOP", at);
+    first.bsuid = Some(bsuid.clone());
+    first.profile_name = Some("Ana".to_owned());
+    first.preference = Some(MarketingPreference::Stop);
+    let msg = s.ingest_inbound(first.clone()).await.unwrap();
+    assert_eq!(msg.id, first.id);
+    assert_eq!(msg.wamid, first.wamid);
+    assert_eq!(msg.direction, Direction::Inbound);
+    assert_eq!(msg.status, MessageStatus::Received);
+    assert_eq!(msg.created_at, at);
+    assert_eq!(msg.wa_id.as_ref(), Some(&wa_id));
+    assert_eq!(msg.bsuid.as_ref(), Some(&bsuid));
+    assert_eq!(msg.profile_name.as_deref(), Some("Ana"));
+    assert_eq!(msg.content, first.content);
+    assert_eq!(get(s, a, msg.id).await, msg);
+
+    let contact = s
+        .find_contact(ch, &ContactKey::WaId(wa_id.clone()))
+        .await
+        .unwrap()
+        .expect("contact created");
+    assert_eq!(
+        s.find_contact(ch, &ContactKey::Bsuid(bsuid.clone()))
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(&contact)
+    );
+    assert_eq!((contact.account_id, contact.channel_id), (a, ch));
+    assert_eq!(contact.wa_id.as_ref(), Some(&wa_id));
+    assert_eq!(contact.profile_name.as_deref(), Some("Ana"));
+    assert_eq!(contact.first_message_at, Some(at));
+    assert_eq!(contact.last_inbound_at, Some(at));
+    assert_eq!(contact.marketing_opt_out_at, Some(at));
+    assert_eq!(contact.blocked_at, None);
+    assert!(contact.recipient().marketing_opt_out);
+    assert!(
+        s.find_contact(other_ch, &ContactKey::WaId(wa_id.clone()))
+            .await
+            .unwrap()
+            .is_none(),
+        "contacts are per channel"
+    );
+
+    // START a minute later, without a profile name or BSUID.
+    let at2 = plus(at, 60_000);
+    let mut second = inbound(a, ch, USER_A, "START", at2);
+    second.preference = Some(MarketingPreference::Resume);
+    let msg2 = s.ingest_inbound(second.clone()).await.unwrap();
+    assert_eq!(
+        msg2.profile_name.as_deref(),
+        Some("Ana"),
+        "the name comes from the contact"
+    );
+    assert_eq!(get(s, a, msg2.id).await, msg2);
+    let renewed = s
+        .find_contact(ch, &ContactKey::WaId(wa_id.clone()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(renewed.id, contact.id, "the same contact, renewed");
+    assert_eq!(renewed.marketing_opt_out_at, None);
+    assert_eq!(renewed.last_inbound_at, Some(at2));
+    assert_eq!(renewed.profile_name.as_deref(), Some("Ana"));
+    assert_eq!(renewed.first_message_at, Some(at));
+    assert_eq!(renewed.bsuid.as_ref(), Some(&bsuid), "the BSUID is kept");
+    assert_eq!(renewed.created_at, contact.created_at);
+
+    // An older message arriving late does not shrink the window.
+    s.ingest_inbound(inbound(a, ch, USER_A, "earlier", plus(at, 30_000)))
+        .await
+        .unwrap();
+    let kept = s
+        .find_contact(ch, &ContactKey::Bsuid(bsuid.clone()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.last_inbound_at, Some(at2));
+    assert_eq!(kept.first_message_at, Some(at));
+    assert_eq!(kept.profile_name.as_deref(), Some("Ana"));
+
+    // The same wamid again is a conflict and changes nothing.
+    let mut dup = second.clone();
+    dup.id = MessageId::generate();
+    dup.at = plus(at2, 60_000);
+    dup.preference = Some(MarketingPreference::Stop);
+    assert!(matches!(
+        s.ingest_inbound(dup.clone()).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(s.get_message(a, &MessageKey::Id(dup.id)).await.is_err());
+    assert_eq!(
+        s.find_contact(ch, &ContactKey::WaId(wa_id))
+            .await
+            .unwrap()
+            .unwrap(),
+        kept
+    );
+}
+
+async fn block_list(b: Backend) {
+    let s = &b.store;
+    let (a, ch) = account_with_channel(s, "A").await;
+    let other_ch = s.create_channel(sandbox(a)).await.unwrap().id;
+    let at = plus(records::now(), -60_000);
+    s.ingest_inbound(inbound(a, ch, USER_A, "hi", at))
+        .await
+        .unwrap();
+    s.ingest_inbound(inbound(a, ch, USER_B, "hi", at))
+        .await
+        .unwrap();
+    let contact = |user: &str| {
+        let s = s.clone();
+        let key = ContactKey::WaId(PhoneE164::parse(user).unwrap());
+        async move { s.find_contact(ch, &key).await.unwrap().unwrap() }
+    };
+    let (ana, bob) = (contact(USER_A).await, contact(USER_B).await);
+    assert!(
+        s.list_blocked(ch, &Page::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let blocked_at = records::now();
+    s.set_blocked(ch, vec![ana.id], Some(blocked_at))
+        .await
+        .unwrap();
+    let blocked = s.list_blocked(ch, &Page::default()).await.unwrap();
+    assert_eq!(blocked.len(), 1);
+    assert_eq!(blocked[0].id, ana.id);
+    assert_eq!(blocked[0].blocked_at, Some(blocked_at));
+    assert!(
+        s.list_blocked(other_ch, &Page::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let to_ana = send(s, a, ch, USER_A).await;
+    let to_bob = send(s, a, ch, USER_B).await;
+    let to_cat = send(s, a, ch, USER_C).await;
+    let now = records::now();
+    let jobs = s.lease_outbox(now, plus(now, 60_000), 10).await.unwrap();
+    assert_eq!(job_ids(&jobs), sorted(vec![to_ana, to_bob, to_cat]));
+    let state = |id: MessageId| jobs.iter().find(|j| j.message.id == id).unwrap().recipient;
+    assert_eq!(
+        state(to_ana),
+        RecipientState {
+            last_inbound_at: Some(at),
+            blocked: true,
+            marketing_opt_out: false,
+        }
+    );
+    assert_eq!(
+        state(to_bob),
+        RecipientState {
+            last_inbound_at: Some(at),
+            blocked: false,
+            marketing_opt_out: false,
+        }
+    );
+    assert_eq!(state(to_cat), RecipientState::default());
+
+    // Another channel cannot unblock this channel's contact.
+    s.set_blocked(other_ch, vec![ana.id], None).await.unwrap();
+    assert_eq!(s.list_blocked(ch, &Page::default()).await.unwrap().len(), 1);
+
+    // Paging over two blocked contacts, in id order.
+    s.set_blocked(ch, vec![bob.id], Some(blocked_at))
+        .await
+        .unwrap();
+    let mut both = [ana.id, bob.id];
+    both.sort();
+    let page = s.list_blocked(ch, &Page::first(1)).await.unwrap();
+    assert_eq!(page.iter().map(|c| c.id).collect::<Vec<_>>(), both[..1]);
+    let rest = s
+        .list_blocked(ch, &Page::after(Some(both[0]), 10))
+        .await
+        .unwrap();
+    assert_eq!(rest.iter().map(|c| c.id).collect::<Vec<_>>(), both[1..]);
+
+    // Unblocking clears it, and the next lease sees it.
+    s.set_blocked(ch, vec![ana.id, bob.id], None).await.unwrap();
+    s.set_blocked(ch, Vec::<ContactId>::new(), Some(blocked_at))
+        .await
+        .unwrap();
+    assert!(
+        s.list_blocked(ch, &Page::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let ana_now = contact(USER_A).await;
+    assert_eq!(ana_now.blocked_at, None);
+    s.complete_dispatch(vec![DispatchOutcome::Retry {
+        message_id: to_ana,
+        available_at: now,
+        attempted: false,
+        error: None,
+    }])
+    .await
+    .unwrap();
+    let again = s.lease_outbox(now, plus(now, 60_000), 10).await.unwrap();
+    assert_eq!(job_ids(&again), vec![to_ana]);
+    assert!(!again[0].recipient.blocked);
+}
+
+async fn message_list_filters(b: Backend) {
+    let s = &b.store;
+    let (a, ch1) = account_with_channel(s, "A").await;
+    let ch2 = s.create_channel(sandbox(a)).await.unwrap().id;
+    let (other, ch3) = account_with_channel(s, "B").await;
+    let t0 = records::now();
+    let digits = |u: &str| PhoneE164::parse(u).unwrap().digits().to_owned();
+
+    let m1 = send(s, a, ch1, USER_A).await; // stays accepted
+    let m2 = send(s, a, ch1, USER_B).await; // sent
+    let m3 = s
+        .ingest_inbound(inbound(a, ch1, USER_A, "hello", plus(t0, -3_600_000)))
+        .await
+        .unwrap()
+        .id;
+    let m4 = send(s, a, ch2, USER_A).await; // failed
+    let m5 = s
+        .ingest_inbound(inbound(a, ch2, USER_B, "hey", plus(t0, -7_200_000)))
+        .await
+        .unwrap()
+        .id;
+    let mut image = text_to(a, ch1, USER_C, "replaced");
+    image.content = Content::outbound(&serde_json::json!({
+        "type": "image",
+        "image": {"link": "https://example.com/cat.png"}
+    }))
+    .unwrap();
+    let m6 = s.accept_outbound(image).await.unwrap().id;
+    let theirs = send(s, other, ch3, USER_A).await;
+
+    let now = records::now();
+    let leased = s.lease_outbox(now, plus(now, 60_000), 100).await.unwrap();
+    assert_eq!(job_ids(&leased), sorted(vec![m1, m2, m4, m6, theirs]));
+    s.complete_dispatch(vec![
+        sent(m2, now, vec![]),
+        DispatchOutcome::Failed {
+            message_id: m4,
+            at: now,
+            error: Failure::Undeliverable.error(),
+        },
+        DispatchOutcome::Retry {
+            message_id: m1,
+            available_at: plus(now, 60_000),
+            attempted: false,
+            error: None,
+        },
+    ])
+    .await
+    .unwrap();
+
+    let list = |account: AccountId, filter: MessageFilter, page: Page<MessageId>| {
+        let s = s.clone();
+        async move {
+            s.list_messages(account, &filter, &page)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|m| m.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let all = Page::default;
+    let none = MessageFilter::default;
+
+    // Newest first; `after` continues with older ones.
+    assert_eq!(list(a, none(), all()).await, vec![m6, m5, m4, m3, m2, m1]);
+    assert_eq!(list(a, none(), Page::first(2)).await, vec![m6, m5]);
+    assert_eq!(
+        list(a, none(), Page::after(Some(m5), 2)).await,
+        vec![m4, m3]
+    );
+    assert_eq!(
+        list(a, none(), Page::after(Some(m3), 10)).await,
+        vec![m2, m1]
+    );
+    assert!(list(a, none(), Page::after(Some(m1), 10)).await.is_empty());
+    let full = s.list_messages(a, &none(), &all()).await.unwrap();
+    assert_eq!(full[2], get(s, a, m4).await, "whole messages");
+
+    let by_channel = |c| MessageFilter {
+        channel_id: Some(c),
+        ..none()
+    };
+    assert_eq!(list(a, by_channel(ch1), all()).await, vec![m6, m3, m2, m1]);
+    assert_eq!(list(a, by_channel(ch2), all()).await, vec![m5, m4]);
+    assert!(
+        list(a, by_channel(ch3), all()).await.is_empty(),
+        "another account's channel"
+    );
+
+    let within = |cs: Vec<ChannelId>| MessageFilter {
+        channels: Some(cs),
+        ..none()
+    };
+    assert_eq!(list(a, within(vec![ch2]), all()).await, vec![m5, m4]);
+    assert_eq!(
+        list(a, within(vec![ch1, ch2]), all()).await,
+        vec![m6, m5, m4, m3, m2, m1]
+    );
+    assert!(list(a, within(vec![]), all()).await.is_empty());
+    assert!(list(a, within(vec![ch3]), all()).await.is_empty());
+    let both = MessageFilter {
+        channel_id: Some(ch1),
+        channels: Some(vec![ch2]),
+        ..none()
+    };
+    assert!(list(a, both, all()).await.is_empty(), "every field narrows");
+
+    let wa_id = |u: &str| MessageFilter {
+        wa_id: Some(digits(u)),
+        ..none()
+    };
+    assert_eq!(list(a, wa_id(USER_A), all()).await, vec![m4, m3, m1]);
+    assert_eq!(list(a, wa_id(USER_B), all()).await, vec![m5, m2]);
+    assert!(list(a, wa_id("+16505559999"), all()).await.is_empty());
+
+    let direction = |d| MessageFilter {
+        direction: Some(d),
+        ..none()
+    };
+    assert_eq!(
+        list(a, direction(Direction::Inbound), all()).await,
+        vec![m5, m3]
+    );
+    assert_eq!(
+        list(a, direction(Direction::Outbound), all()).await,
+        vec![m6, m4, m2, m1]
+    );
+
+    let with_status = |st| MessageFilter {
+        status: Some(st),
+        ..none()
+    };
+    assert_eq!(
+        list(a, with_status(MessageStatus::Accepted), all()).await,
+        vec![m6, m1]
+    );
+    assert_eq!(
+        list(a, with_status(MessageStatus::Sent), all()).await,
+        vec![m2]
+    );
+    assert_eq!(
+        list(a, with_status(MessageStatus::Failed), all()).await,
+        vec![m4]
+    );
+    assert_eq!(
+        list(a, with_status(MessageStatus::Received), all()).await,
+        vec![m5, m3]
+    );
+    assert!(
+        list(a, with_status(MessageStatus::Read), all())
+            .await
+            .is_empty()
+    );
+
+    let kind = |k| MessageFilter {
+        kind: Some(k),
+        ..none()
+    };
+    assert_eq!(list(a, kind(MessageType::Image), all()).await, vec![m6]);
+    assert_eq!(
+        list(a, kind(MessageType::Text), all()).await,
+        vec![m5, m4, m3, m2, m1]
+    );
+
+    // Time ranges: since is inclusive, until exclusive (inbound messages carry their own time).
+    let range = |since, until| MessageFilter {
+        since,
+        until,
+        ..none()
+    };
+    assert_eq!(
+        list(a, range(Some(t0), None), all()).await,
+        vec![m6, m4, m2, m1]
+    );
+    assert_eq!(list(a, range(None, Some(t0)), all()).await, vec![m5, m3]);
+    assert_eq!(
+        list(
+            a,
+            range(Some(plus(t0, -3_600_000)), Some(plus(t0, -1))),
+            all()
+        )
+        .await,
+        vec![m3]
+    );
+    assert_eq!(
+        list(
+            a,
+            range(Some(plus(t0, -7_200_000)), Some(plus(t0, -3_600_000))),
+            all()
+        )
+        .await,
+        vec![m5]
+    );
+
+    let combined = MessageFilter {
+        channel_id: Some(ch1),
+        wa_id: Some(digits(USER_A)),
+        direction: Some(Direction::Outbound),
+        ..none()
+    };
+    assert_eq!(list(a, combined, all()).await, vec![m1]);
+
+    // Another account sees only its own.
+    assert_eq!(list(other, none(), all()).await, vec![theirs]);
+    assert!(list(other, by_channel(ch1), all()).await.is_empty());
+    assert!(list(AccountId::generate(), none(), all()).await.is_empty());
 }

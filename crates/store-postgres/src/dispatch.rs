@@ -161,7 +161,11 @@ pub async fn complete_dispatch(
                 at,
                 error,
             } => {
-                take_outbox(conn, message_id).await?;
+                // Like `Sent`: an entry that is gone was completed by someone else (a stale
+                // holder whose lease was reaped must not fail a message already handed over).
+                if !take_outbox(conn, message_id).await? {
+                    continue;
+                }
                 set_status(
                     conn,
                     &StatusUpdate {

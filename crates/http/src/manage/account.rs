@@ -15,7 +15,29 @@ use crate::manage::ErrorBody;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get))
+    OpenApiRouter::new()
+        .routes(routes!(get))
+        .routes(routes!(whoami))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct WhoAmI {
+    pub account_id: AccountId,
+    pub api_key_id: Option<ApiKeyId>,
+    /// Channels the key may use; `null` means every channel of the account.
+    pub api_key_channel_ids: Option<Vec<ChannelId>>,
+}
+
+/// The caller's identity, from the API key alone (no other lookup): a cheap authenticated
+/// call for health checks and for measuring the server's own overhead (`wagate bench`).
+#[utoipa::path(get, path = "/whoami", tag = "account",
+    responses((status = 200, body = WhoAmI), (status = 401, body = ErrorBody)))]
+pub async fn whoami(Auth(p): Auth) -> Json<WhoAmI> {
+    Json(WhoAmI {
+        account_id: p.account_id,
+        api_key_id: p.key_id,
+        api_key_channel_ids: p.channel_scope(),
+    })
 }
 
 #[derive(Serialize, ToSchema)]
