@@ -19,10 +19,14 @@ impl App {
         if presented.is_empty() || presented.len() > MAX_PRESENTED_LEN {
             return Ok(None);
         }
-        let key = self
-            .store
-            .authenticate(&ApiKeyDigest::of(presented))
-            .await?;
+        let digest = ApiKeyDigest::of(presented);
+        if let Some(key) = self.keys.get(&digest) {
+            return Ok(Some(Principal::from_key(&key)));
+        }
+        let key = self.store.authenticate(&digest).await?;
+        if let Some(key) = &key {
+            self.keys.put(digest, key.clone());
+        }
         Ok(key.as_ref().map(Principal::from_key))
     }
 
@@ -61,6 +65,7 @@ impl App {
     pub async fn revoke_api_key(&self, p: &Principal, id: ApiKeyId) -> Result<ApiKey> {
         p.require_account_wide()?;
         let key = self.store.revoke_api_key(p.account_id, id).await?;
+        self.keys.clear();
         tracing::info!(api_key_id = %key.id, account_id = %key.account_id, "api key revoked");
         Ok(key)
     }

@@ -51,7 +51,14 @@ impl App {
         p: &Principal,
         pnid: &PhoneNumberId,
     ) -> Result<Channel> {
-        let channel = self.store.find_channel_by_phone_number_id(pnid).await?;
+        let channel = match self.phone_numbers.get(pnid) {
+            Some(c) => c,
+            None => {
+                let c = self.store.find_channel_by_phone_number_id(pnid).await?;
+                self.phone_numbers.put(pnid.clone(), c.clone());
+                c
+            }
+        };
         if channel.account_id != p.account_id || !p.can_use(channel.id) {
             return Err(StoreError::NotFound(Entity::Channel).into());
         }
@@ -74,6 +81,8 @@ impl App {
         if !p.can_use(id) {
             return Err(StoreError::NotFound(Entity::Channel).into());
         }
-        Ok(self.store.update_channel(p.account_id, id, patch).await?)
+        let channel = self.store.update_channel(p.account_id, id, patch).await?;
+        self.phone_numbers.clear();
+        Ok(channel)
     }
 }

@@ -20,6 +20,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod bootstrap;
+mod cache;
 pub mod channels;
 pub mod config;
 pub mod contacts;
@@ -34,7 +35,13 @@ mod workers;
 
 use std::sync::Arc;
 
+use std::time::Duration;
+
+use cache::TtlCache;
 use tokio::sync::Notify;
+use wagate_core::api_key::{ApiKey, ApiKeyDigest};
+use wagate_core::channel::Channel;
+use wagate_core::ids::PhoneNumberId;
 use wagate_store::Store;
 use wagate_upstream::sandbox::SandboxNetwork;
 
@@ -52,6 +59,8 @@ pub struct App {
     ingest: Arc<Ingest>,
     /// Wakes the dispatcher when a message is accepted.
     wake: Arc<Notify>,
+    keys: Arc<TtlCache<ApiKeyDigest, ApiKey>>,
+    phone_numbers: Arc<TtlCache<PhoneNumberId, Channel>>,
 }
 
 impl App {
@@ -66,6 +75,8 @@ impl App {
             ingest: Arc::new(Ingest::new(store.clone(), 1024)),
             store,
             wake: Arc::new(Notify::new()),
+            keys: Arc::new(TtlCache::new(Duration::from_secs(1))),
+            phone_numbers: Arc::new(TtlCache::new(Duration::from_secs(1))),
         }
     }
 

@@ -18,6 +18,10 @@ const ON_ERROR: Duration = Duration::from_secs(1);
 impl App {
     /// Starts the dispatcher and ingest loops on `tracker`; they stop when `stop` is cancelled.
     pub fn spawn_workers(&self, tracker: &TaskTracker, stop: CancellationToken) {
+        if !self.dispatcher.config().enabled {
+            tracing::info!("dispatch disabled on this node");
+            return;
+        }
         let dispatcher = self.dispatcher.clone();
         let wake = self.wake.clone();
         let token = stop.clone();

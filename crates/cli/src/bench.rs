@@ -63,7 +63,10 @@ impl Phase {
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    ensure!(args.connections > 0 && args.users > 0, "--connections and --users must be positive");
+    ensure!(
+        args.connections > 0 && args.users > 0,
+        "--connections and --users must be positive"
+    );
     let dir = tempfile::tempdir().context("creating a temporary data directory")?;
     let config = Config {
         data_dir: dir.path().join("data"),
@@ -72,6 +75,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         log: "warn".to_owned(),
         dispatch: DispatchConfig {
             unlimited_throughput: true,
+            enabled: std::env::var_os("WAGATE_BENCH_NO_DISPATCH").is_none(),
             batch_size: 2048,
             ..DispatchConfig::default()
         },
@@ -106,10 +110,16 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     );
     let duration = Duration::from_secs(args.seconds);
     let whoami = format!("{base}/api/v1/whoami");
-    let noop = load(&client, args.connections, duration, "GET /api/v1/whoami (authenticated no-op)", {
-        let key = key.clone();
-        move |c: &reqwest::Client, _i: u64| c.get(&whoami).bearer_auth(&key)
-    })
+    let noop = load(
+        &client,
+        args.connections,
+        duration,
+        "GET /api/v1/whoami (authenticated no-op)",
+        {
+            let key = key.clone();
+            move |c: &reqwest::Client, _i: u64| c.get(&whoami).bearer_auth(&key)
+        },
+    )
     .await;
     noop.print();
 
@@ -117,17 +127,23 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let send_started = Instant::now();
     let path = format!("{base}/v23.0/{pnid}/messages");
     let users = args.users as u64;
-    let sends = load(&client, args.connections, duration, "POST /v23.0/{pnid}/messages (text)", {
-        let key = key.clone();
-        move |c: &reqwest::Client, i: u64| {
-            c.post(&path).bearer_auth(&key).json(&json!({
-                "messaging_product": "whatsapp",
-                "to": user_number(i % users),
-                "type": "text",
-                "text": {"body": format!("bench message {i}")}
-            }))
-        }
-    })
+    let sends = load(
+        &client,
+        args.connections,
+        duration,
+        "POST /v23.0/{pnid}/messages (text)",
+        {
+            let key = key.clone();
+            move |c: &reqwest::Client, i: u64| {
+                c.post(&path).bearer_auth(&key).json(&json!({
+                    "messaging_product": "whatsapp",
+                    "to": user_number(i % users),
+                    "type": "text",
+                    "text": {"body": format!("bench message {i}")}
+                }))
+            }
+        },
+    )
     .await;
     sends.print();
     println!(
@@ -157,6 +173,30 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             ""
         }
     );
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let series = |name: &str| {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|n| n.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let (sum, count) = (
+        series("wagate_store_write_batch_size_sum"),
+        series("wagate_store_write_batch_size_count"),
+    );
+    if count > 0.0 {
+        println!(
+            "  store: {count:.0} write transactions, {:.1} writes per transaction on average",
+            sum / count
+        );
+    }
     let _ = stop_tx.send(());
     serving.await??;
     Ok(())
@@ -191,7 +231,11 @@ async fn setup(
             "pair_burst": 1_000_000, "pair_interval_ms": 1}}}))
         .send()
         .await?;
-    ensure!(res.status().is_success(), "configuring the sandbox: {}", res.text().await?);
+    ensure!(
+        res.status().is_success(),
+        "configuring the sandbox: {}",
+        res.text().await?
+    );
     let inbound = format!("{base}/sandbox/{pnid}/inbound");
     let hellos = (0..users).map(|i| {
         client
@@ -208,7 +252,12 @@ async fn setup(
 
 /// `wagate_message_status_total{status="delivered"}` from `/metrics`.
 async fn delivered(client: &reqwest::Client, base: &str) -> anyhow::Result<u64> {
-    let text = client.get(format!("{base}/metrics")).send().await?.text().await?;
+    let text = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await?
+        .text()
+        .await?;
     Ok(text
         .lines()
         .find(|l| l.starts_with("wagate_message_status_total{status=\"delivered\"}"))

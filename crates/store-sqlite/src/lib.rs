@@ -12,12 +12,14 @@
 
 #![forbid(unsafe_code)]
 
+mod accept;
 mod dispatch;
 mod queries;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -49,7 +51,8 @@ const READERS: u32 = 4;
 pub struct SqliteStore {
     path: PathBuf,
     reads: SqlitePool,
-    writer: Writer,
+    writer: Arc<Writer>,
+    acceptor: accept::Acceptor,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -89,10 +92,12 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(StoreError::database)?;
+        let writer = Arc::new(Writer::start(write_conn));
         Ok(Self {
             path: path.to_owned(),
             reads,
-            writer: Writer::start(write_conn),
+            acceptor: accept::Acceptor::start(writer.clone()),
+            writer,
         })
     }
 
@@ -254,11 +259,7 @@ impl Store for SqliteStore {
     }
 
     async fn accept_outbound(&self, new: NewOutboundMessage) -> Result<Message> {
-        self.writer
-            .write(move |conn| {
-                Box::pin(async move { queries::insert_outbound(conn, new, records::now()).await })
-            })
-            .await
+        self.acceptor.accept(new).await
     }
 
     async fn get_message(&self, account: AccountId, key: &MessageKey) -> Result<Message> {

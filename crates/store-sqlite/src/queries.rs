@@ -7,7 +7,7 @@ use wagate_core::account::{Account, NewAccount};
 use wagate_core::api_key::{ApiKey, ApiKeyDigest, NewApiKey};
 use wagate_core::channel::{Channel, NewChannel};
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId};
-use wagate_core::message::{Message, NewOutboundMessage};
+use wagate_core::message::Message;
 use wagate_store::records::{
     AccountRecord, ApiKeyRecord, ChannelRecord, MessageRecord, channel_ids_column, millis,
 };
@@ -342,35 +342,6 @@ pub async fn authenticate(
     .map_err(db)?
     .map(ApiKey::try_from)
     .transpose()
-}
-
-/// The message row and its outbox entry, in the caller's transaction.
-pub async fn insert_outbound(
-    conn: &mut SqliteConnection,
-    new: NewOutboundMessage,
-    now: Timestamp,
-) -> Result<Message> {
-    let owned =
-        sqlx::query_scalar::<_, i64>("SELECT 1 FROM channels WHERE account_id = ? AND id = ?")
-            .bind(new.account_id.as_uuid())
-            .bind(new.channel_id.as_uuid())
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db)?;
-    if owned.is_none() {
-        return Err(StoreError::NotFound(Entity::Channel));
-    }
-    let r = MessageRecord::accepted(&new, now);
-    insert_message_row(conn, &r).await?;
-    sqlx::query("INSERT INTO outbox (message_id, channel_id, recipient_key, available_at) VALUES (?, ?, ?, ?)")
-        .bind(r.id)
-        .bind(r.channel_id)
-        .bind(r.recipient_key())
-        .bind(r.created_at)
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-    Message::try_from(r)
 }
 
 /// One message row, as is.

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct DispatchConfig {
+    /// Run the dispatcher and ingest on this node (off: the node only accepts).
+    pub enabled: bool,
     /// Outbox entries leased per step.
     pub batch_size: u32,
     /// How long a lease holds; a dispatcher that dies frees its entries after this.
@@ -24,6 +26,7 @@ pub struct DispatchConfig {
 impl Default for DispatchConfig {
     fn default() -> Self {
         Self {
+            enabled: true,
             batch_size: 512,
             lease_secs: 15,
             retry_horizon_secs: 24 * 3600,
