@@ -13,6 +13,9 @@ pub enum Error {
     Forbidden(&'static str),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Policy refuses the request; the message says why.
+    #[error("{1}")]
+    Refused(ErrorCode, &'static str),
 }
 
 impl Error {
@@ -21,6 +24,7 @@ impl Error {
             Error::Invalid(e) => e.code(),
             Error::Forbidden(_) => ErrorCode::Forbidden,
             Error::Store(e) => e.code(),
+            Error::Refused(code, _) => *code,
         }
     }
 }

@@ -2,14 +2,17 @@
 //! gets an id), reading them back, and listing them.
 
 use wagate_core::channel::Channel;
-use wagate_core::content::MediaRef;
+use wagate_core::content::{MediaRef, MessageType};
+use wagate_core::error::ErrorCode;
 use wagate_core::error::ValidationError;
 use wagate_core::ids::MessageId;
 use wagate_core::message::{Content, Message, NewOutboundMessage, Recipient, Wamid};
+use wagate_core::policy::WindowPolicy;
+use wagate_store::records::now;
 use wagate_store::{ContactKey, MessageFilter, MessageKey, Page};
 
 use crate::App;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::principal::Principal;
 
 /// Command: send `content` to `recipient` from a channel.
@@ -58,6 +61,21 @@ impl App {
             }
             other => other,
         };
+        if channel.window_policy == WindowPolicy::Reject
+            && cmd.content.kind() != MessageType::Template
+        {
+            let key = match &recipient {
+                Recipient::Phone { wa_id, .. } => ContactKey::WaId(wa_id.clone()),
+                Recipient::Bsuid(b) => ContactKey::Bsuid(b.clone()),
+            };
+            let contact = self.store.find_contact(channel.id, &key).await?;
+            if !contact.is_some_and(|c| c.recipient().window_open(now())) {
+                return Err(Error::Refused(
+                    ErrorCode::OutsideServiceWindow,
+                    "the customer last wrote more than 24 hours ago (or never); send a template",
+                ));
+            }
+        }
         let wamid = match &recipient {
             Recipient::Phone { wa_id, .. } => Wamid::for_message(id, wa_id),
             Recipient::Bsuid(_) => Wamid::for_message(id, &channel.display_phone_number),

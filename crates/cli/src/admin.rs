@@ -154,6 +154,7 @@ pub async fn channel(cmd: ChannelCommand) -> anyhow::Result<()> {
                 quality_rating: fields.quality_rating.clone(),
                 messaging_limit_tier: fields.messaging_limit_tier.clone(),
                 profile: profile_input(&fields),
+                window_policy: fields.window_policy.clone(),
             };
             let new = request
                 .into_command(account)
@@ -219,6 +220,7 @@ pub async fn channel(cmd: ChannelCommand) -> anyhow::Result<()> {
                 quality_rating: fields.quality_rating.clone(),
                 messaging_limit_tier: fields.messaging_limit_tier.clone(),
                 profile: profile_input(&fields),
+                window_policy: fields.window_policy.clone(),
             };
             let patch = request
                 .try_into()

@@ -30,7 +30,7 @@ pub enum Command {
     Account(AccountCommand),
     /// Manage channels (WhatsApp business numbers).
     #[command(subcommand)]
-    Channel(ChannelCommand),
+    Channel(Box<ChannelCommand>),
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -189,6 +189,9 @@ pub struct ChannelFields {
     /// TIER_250, TIER_2K, TIER_10K, TIER_100K or TIER_UNLIMITED.
     #[arg(long)]
     pub messaging_limit_tier: Option<String>,
+    /// Free-form messages outside the 24-hour window: fail (as Meta does) or reject at the API.
+    #[arg(long)]
+    pub window_policy: Option<String>,
     /// Profile "about" text.
     #[arg(long)]
     pub about: Option<String>,

@@ -27,7 +27,7 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             Command::Serve(args) => serve::run(args).await,
             Command::Account(cmd) => admin::account(cmd).await,
-            Command::Channel(cmd) => admin::channel(cmd).await,
+            Command::Channel(cmd) => admin::channel(*cmd).await,
             Command::Key(cmd) => admin::key(cmd).await,
             Command::Bench(args) => bench::run(args).await,
         }

@@ -79,6 +79,7 @@ impl UpstreamKind {
     }
 }
 
+pub use crate::policy::WindowPolicy;
 pub use crate::sandbox::SandboxSettings;
 
 /// How to reach Meta's Graph API for one channel.
@@ -418,6 +419,8 @@ pub struct Channel {
     pub profile: BusinessProfile,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// What happens to a free-form message outside the customer-service window.
+    pub window_policy: WindowPolicy,
 }
 
 /// Command: create a channel.
@@ -434,6 +437,7 @@ pub struct NewChannel {
     pub quality_rating: QualityRating,
     pub messaging_limit_tier: MessagingLimitTier,
     pub profile: BusinessProfile,
+    pub window_policy: WindowPolicy,
 }
 
 impl NewChannel {
@@ -457,6 +461,7 @@ impl NewChannel {
             quality_rating: QualityRating::Green,
             messaging_limit_tier: MessagingLimitTier::Tier250,
             profile: BusinessProfile::default(),
+            window_policy: WindowPolicy::default(),
         }
     }
 
@@ -476,6 +481,7 @@ impl NewChannel {
             profile: self.profile,
             created_at: now,
             updated_at: now,
+            window_policy: self.window_policy,
         }
     }
 }
@@ -491,6 +497,7 @@ pub struct ChannelPatch {
     pub quality_rating: Option<QualityRating>,
     pub messaging_limit_tier: Option<MessagingLimitTier>,
     pub profile: BusinessProfilePatch,
+    pub window_policy: Option<WindowPolicy>,
 }
 
 impl ChannelPatch {
@@ -522,6 +529,9 @@ impl Channel {
             self.messaging_limit_tier = v;
         }
         self.profile.apply(&patch.profile);
+        if let Some(v) = patch.window_policy {
+            self.window_policy = v;
+        }
         self.updated_at = now;
     }
 }

@@ -110,6 +110,9 @@ error_codes! {
     /// A field is present but its value is out of range or malformed: too long, too many
     /// items, a bad URL or date, duplicate ids (Meta: "Parameter value is not valid").
     InvalidParameterValue => "invalid_parameter_value", 400, graph(131009, None, OAuthException, 400);
+    /// A free-form message outside the 24-hour window, on a channel that refuses them
+    /// (`window_policy: reject`); send a template.
+    OutsideServiceWindow => "outside_service_window", 400, graph(131047, None, OAuthException, 400);
     /// The database is unreachable (readiness).
     NotReady => "not_ready", 503, graph(2, None, OAuthException, 503);
     /// Something went wrong on our side; the cause is logged, never sent.

@@ -119,7 +119,7 @@ pub async fn insert_channel(
     sqlx::query(concat!(
         "INSERT INTO channels (",
         channel_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     ))
     .bind(r.id)
     .bind(r.account_id)
@@ -135,6 +135,7 @@ pub async fn insert_channel(
     .bind(r.profile)
     .bind(r.created_at)
     .bind(r.updated_at)
+    .bind(r.window_policy)
     .execute(&mut *conn)
     .await
     .map_err(conflict)?;
@@ -146,7 +147,7 @@ pub async fn update_channel(conn: &mut PgConnection, channel: &Channel) -> Resul
     sqlx::query(
         "UPDATE channels SET display_phone_number = $1, verified_name = $2, upstream_kind = $3, \
          upstream = $4, throughput_mps = $5, quality_rating = $6, messaging_limit_tier = $7, \
-         profile = $8, updated_at = $9 WHERE account_id = $10 AND id = $11",
+         profile = $8, updated_at = $9, window_policy = $12 WHERE account_id = $10 AND id = $11",
     )
     .bind(r.display_phone_number)
     .bind(r.verified_name)
@@ -159,6 +160,7 @@ pub async fn update_channel(conn: &mut PgConnection, channel: &Channel) -> Resul
     .bind(r.updated_at)
     .bind(r.account_id)
     .bind(r.id)
+    .bind(r.window_policy)
     .execute(&mut *conn)
     .await
     .map_err(db)?;

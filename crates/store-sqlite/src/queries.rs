@@ -119,7 +119,7 @@ pub async fn insert_channel(
     sqlx::query(concat!(
         "INSERT INTO channels (",
         channel_columns!(),
-        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     ))
     .bind(r.id)
     .bind(r.account_id)
@@ -135,6 +135,7 @@ pub async fn insert_channel(
     .bind(r.profile)
     .bind(r.created_at)
     .bind(r.updated_at)
+    .bind(r.window_policy)
     .execute(&mut *conn)
     .await
     .map_err(conflict)?;
@@ -146,7 +147,7 @@ pub async fn update_channel(conn: &mut SqliteConnection, channel: &Channel) -> R
     sqlx::query(
         "UPDATE channels SET display_phone_number = ?, verified_name = ?, upstream_kind = ?, \
          upstream = ?, throughput_mps = ?, quality_rating = ?, messaging_limit_tier = ?, \
-         profile = ?, updated_at = ? WHERE account_id = ? AND id = ?",
+         profile = ?, updated_at = ?, window_policy = ? WHERE account_id = ? AND id = ?",
     )
     .bind(r.display_phone_number)
     .bind(r.verified_name)
@@ -157,6 +158,7 @@ pub async fn update_channel(conn: &mut SqliteConnection, channel: &Channel) -> R
     .bind(r.messaging_limit_tier)
     .bind(r.profile)
     .bind(r.updated_at)
+    .bind(r.window_policy)
     .bind(r.account_id)
     .bind(r.id)
     .execute(&mut *conn)

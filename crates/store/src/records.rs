@@ -21,6 +21,7 @@ use wagate_core::message::{
 };
 use wagate_core::network::NewInboundMessage;
 use wagate_core::phone::PhoneE164;
+use wagate_core::policy::WindowPolicy;
 use wagate_core::text::{AccountName, KeyName, VerifiedName};
 
 use crate::StoreError;
@@ -80,6 +81,7 @@ pub struct ChannelRecord {
     pub profile: Json<Value>,
     pub created_at: i64,
     pub updated_at: i64,
+    pub window_policy: String,
 }
 
 impl From<&Channel> for ChannelRecord {
@@ -99,6 +101,7 @@ impl From<&Channel> for ChannelRecord {
             profile: Json(serde_json::to_value(&c.profile).expect("profile serialises")),
             created_at: millis(c.created_at),
             updated_at: millis(c.updated_at),
+            window_policy: c.window_policy.as_str().to_owned(),
         }
     }
 }
@@ -124,6 +127,7 @@ impl TryFrom<ChannelRecord> for Channel {
             profile: serde_json::from_value::<BusinessProfile>(r.profile.0).map_err(|e| bad(&e))?,
             created_at: timestamp("channel", r.created_at)?,
             updated_at: timestamp("channel", r.updated_at)?,
+            window_policy: WindowPolicy::parse(&r.window_policy).map_err(|e| bad(&e))?,
         })
     }
 }
@@ -339,7 +343,7 @@ macro_rules! channel_columns {
     () => {
         "id, account_id, phone_number_id, display_phone_number, waba_id, verified_name, \
          upstream_kind, upstream, throughput_mps, quality_rating, messaging_limit_tier, profile, \
-         created_at, updated_at"
+         created_at, updated_at, window_policy"
     };
 }
 

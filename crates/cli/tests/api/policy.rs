@@ -222,3 +222,51 @@ async fn bad_inbound_injections_are_refused_and_store_nothing() {
     assert_manage_error(res, 400, "invalid_request").await;
     assert_eq!(app.messages("").await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_channel_can_refuse_free_form_outside_the_window_at_the_api() {
+    for app in spawn_apps().await {
+        app.configure_sandbox(json!({})).await;
+        let id = app.channel_id().await;
+        let res = app
+            .patch_json(
+                &format!("/api/v1/channels/{id}"),
+                &json!({"window_policy": "reject"}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.json::<Value>().await.unwrap()["window_policy"],
+            "reject"
+        );
+        let path = format!("/v23.0/{}/messages", app.phone_number_id);
+        let text = json!({"messaging_product": "whatsapp", "to": USER, "text": {"body": "hi"}});
+        let err = assert_graph_error(app.post_json(&path, &text).await, 400, 131047).await;
+        assert!(
+            err["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("(#131047) ")
+        );
+        assert!(app.messages("").await.is_empty(), "nothing stored");
+
+        // Templates are always allowed; after the user writes, free-form is too.
+        app.send(json!({"to": USER, "type": "template", "template": {"name": "hi", "language": {"code": "en"}}}))
+            .await;
+        app.inject(json!({"from": USER, "text": {"body": "hello"}}))
+            .await;
+        let id = app
+            .send(json!({"to": USER, "text": {"body": "welcome"}}))
+            .await;
+        app.wait_status(&id, &["delivered", "read"]).await;
+
+        let res = app
+            .patch_json(
+                &format!("/api/v1/channels/{}", app.channel_id().await),
+                &json!({"window_policy": "maybe"}),
+            )
+            .await;
+        let err = assert_manage_error(res, 400, "invalid_request").await;
+        assert_eq!(err["error"]["field"], "window_policy");
+    }
+}

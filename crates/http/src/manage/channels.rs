@@ -11,7 +11,7 @@ use wagate_core::Timestamp;
 use wagate_core::channel::{
     BusinessProfile, BusinessProfilePatch, Channel, ChannelPatch, CloudSettings,
     MessagingLimitTier, NewChannel, ProfileEmail, QualityRating, SandboxSettings, Throughput,
-    Upstream, UpstreamKind, Vertical, parse_websites,
+    Upstream, UpstreamKind, Vertical, WindowPolicy, parse_websites,
 };
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::{AccountId, ChannelId, PhoneNumberId, WabaId};
@@ -55,6 +55,9 @@ pub struct CreateChannel {
     /// `TIER_250`, `TIER_2K`, `TIER_10K`, `TIER_100K` or `TIER_UNLIMITED` (default `TIER_250`).
     pub messaging_limit_tier: Option<String>,
     pub profile: Option<ProfileInput>,
+    /// A free-form message outside the 24-hour window: `fail` (accepted, then fails with
+    /// 131047, as on Meta; the default) or `reject` (refused at the API with 131047).
+    pub window_policy: Option<String>,
 }
 
 /// Upstream of a channel.
@@ -117,6 +120,8 @@ pub struct UpdateChannel {
     pub quality_rating: Option<String>,
     pub messaging_limit_tier: Option<String>,
     pub profile: Option<ProfileInput>,
+    /// `fail` or `reject`.
+    pub window_policy: Option<String>,
 }
 
 /// `Some(value)` for a present field (even `null`), so absent and `null` differ.
@@ -244,6 +249,9 @@ impl CreateChannel {
             profile.apply(&p.parse()?);
             new.profile = profile;
         }
+        if let Some(v) = opt(self.window_policy.as_deref(), WindowPolicy::parse)? {
+            new.window_policy = v;
+        }
         Ok(new)
     }
 }
@@ -269,6 +277,7 @@ impl TryFrom<UpdateChannel> for ChannelPatch {
                 .map(ProfileInput::parse)
                 .transpose()?
                 .unwrap_or_default(),
+            window_policy: opt(u.window_policy.as_deref(), WindowPolicy::parse)?,
         };
         if patch.is_empty() {
             return Err(ValidationError::new("body", "names no field to change"));
@@ -298,6 +307,8 @@ pub struct ChannelView {
     pub created_at: Timestamp,
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: Timestamp,
+    /// `fail` or `reject`: a free-form message outside the 24-hour window.
+    pub window_policy: WindowPolicy,
 }
 
 /// An upstream as shown: secrets are never returned, only whether they are set.
@@ -375,6 +386,7 @@ impl From<Channel> for ChannelView {
             },
             created_at: c.created_at,
             updated_at: c.updated_at,
+            window_policy: c.window_policy,
         }
     }
 }
