@@ -13,6 +13,7 @@ use wagate_core::channel::{
     BusinessProfile, Channel, MessagingLimitTier, QualityRating, Throughput, Upstream,
 };
 use wagate_core::contact::Contact;
+use wagate_core::error::ValidationError;
 use wagate_core::ids::ContactId;
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, MessageId, PhoneNumberId, WabaId};
 use wagate_core::message::{
@@ -38,6 +39,16 @@ pub fn millis(t: Timestamp) -> i64 {
 
 fn timestamp(what: &'static str, ms: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_millisecond(ms).map_err(|e| corrupt(what, e))
+}
+
+/// A stored user number (digits), if any.
+fn stored_wa_id(v: Option<&str>) -> Result<Option<PhoneE164>, ValidationError> {
+    v.map(PhoneE164::parse).transpose()
+}
+
+/// A stored business-scoped user id, if any.
+fn stored_bsuid(v: Option<&str>) -> Result<Option<Bsuid>, ValidationError> {
+    v.map(|b| Bsuid::parse_field("bsuid", b)).transpose()
 }
 
 fn corrupt(what: &'static str, e: impl std::fmt::Display) -> StoreError {
@@ -282,18 +293,8 @@ impl TryFrom<MessageRecord> for Message {
             account_id: AccountId::from_uuid(r.account_id),
             channel_id: ChannelId::from_uuid(r.channel_id),
             direction: Direction::parse(&r.direction).map_err(|e| bad(&e))?,
-            wa_id: r
-                .wa_id
-                .as_deref()
-                .map(PhoneE164::parse)
-                .transpose()
-                .map_err(|e| bad(&e))?,
-            bsuid: r
-                .bsuid
-                .as_deref()
-                .map(|b| Bsuid::parse_field("bsuid", b))
-                .transpose()
-                .map_err(|e| bad(&e))?,
+            wa_id: stored_wa_id(r.wa_id.as_deref()).map_err(|e| bad(&e))?,
+            bsuid: stored_bsuid(r.bsuid.as_deref()).map_err(|e| bad(&e))?,
             profile_name: r.profile_name,
             content: serde_json::from_value::<Content>(r.content.0).map_err(|e| bad(&e))?,
             status: MessageStatus::parse(&r.status).map_err(|e| bad(&e))?,
@@ -388,18 +389,8 @@ impl TryFrom<ContactRecord> for Contact {
             id: ContactId::from_uuid(r.id),
             account_id: AccountId::from_uuid(r.account_id),
             channel_id: ChannelId::from_uuid(r.channel_id),
-            wa_id: r
-                .wa_id
-                .as_deref()
-                .map(PhoneE164::parse)
-                .transpose()
-                .map_err(|e| bad(&e))?,
-            bsuid: r
-                .bsuid
-                .as_deref()
-                .map(|b| Bsuid::parse_field("bsuid", b))
-                .transpose()
-                .map_err(|e| bad(&e))?,
+            wa_id: stored_wa_id(r.wa_id.as_deref()).map_err(|e| bad(&e))?,
+            bsuid: stored_bsuid(r.bsuid.as_deref()).map_err(|e| bad(&e))?,
             profile_name: r.profile_name,
             first_message_at: at(r.first_message_at)?,
             last_message_at: at(r.last_message_at)?,
