@@ -270,3 +270,61 @@ async fn a_channel_can_refuse_free_form_outside_the_window_at_the_api() {
         assert_eq!(err["error"]["field"], "window_policy");
     }
 }
+
+#[tokio::test]
+async fn bad_sandbox_settings_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let id = app.channel_id().await;
+    let path = format!("/api/v1/channels/{id}");
+    let before: Value = app.get(&path).await.json().await.unwrap();
+    for (settings, field) in [
+        (
+            json!({"read_percent": 101}),
+            "upstream.sandbox.read_percent",
+        ),
+        (json!({"pair_burst": 0}), "upstream.sandbox.pair_burst"),
+        (
+            json!({"delivery_delay_ms": 90_000_000u64}),
+            "upstream.sandbox.delivery_delay_ms",
+        ),
+        (
+            json!({"not_on_whatsapp": ["not a number"]}),
+            "upstream.sandbox.not_on_whatsapp",
+        ),
+        (
+            json!({"users": {"15551112222": {"read_percent": 300}}}),
+            "upstream.sandbox.users.15551112222.read_percent",
+        ),
+    ] {
+        let res = app
+            .patch_json(
+                &path,
+                &json!({"upstream": {"kind": "sandbox", "sandbox": settings}}),
+            )
+            .await;
+        let err = assert_manage_error(res, 400, "invalid_request").await;
+        assert_eq!(err["error"]["field"], field);
+    }
+    for settings in [
+        json!({"bogus": 1}),
+        json!({"read_percent": "all"}),
+        json!("fast"),
+    ] {
+        let res = app
+            .patch_json(
+                &path,
+                &json!({"upstream": {"kind": "sandbox", "sandbox": settings}}),
+            )
+            .await;
+        assert_eq!(res.status(), 400, "{settings}");
+    }
+    let res = app
+        .patch_json(
+            &path,
+            &json!({"upstream": {"kind": "cloud", "access_token": "EAAG", "sandbox": {}}}),
+        )
+        .await;
+    assert_manage_error(res, 400, "invalid_request").await;
+    let after: Value = app.get(&path).await.json().await.unwrap();
+    assert_eq!(after["upstream"], before["upstream"], "nothing changed");
+}
