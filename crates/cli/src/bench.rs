@@ -124,6 +124,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     noop.print();
 
     let delivered_before = delivered(&client, &base).await?;
+    let store_before = StoreStats::read(&client, &base).await?;
     let send_started = Instant::now();
     let path = format!("{base}/v23.0/{pnid}/messages");
     let users = args.users as u64;
@@ -173,28 +174,14 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             ""
         }
     );
-    let metrics = client
-        .get(format!("{base}/metrics"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    let series = |name: &str| {
-        metrics
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.rsplit(' ').next())
-            .and_then(|n| n.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    let (sum, count) = (
-        series("wagate_store_write_batch_size_sum"),
-        series("wagate_store_write_batch_size_count"),
-    );
-    if count > 0.0 {
+    let store = StoreStats::read(&client, &base).await?.since(&store_before);
+    if store.transactions > 0.0 {
         println!(
-            "  store: {count:.0} write transactions, {:.1} writes per transaction on average",
-            sum / count
+            "  store during sends and delivery: {:.0} write transactions, {:.1} writes each, {:.2} ms each ({:.2} ms of it in COMMIT)",
+            store.transactions,
+            store.jobs / store.transactions,
+            store.busy_seconds * 1000.0 / store.transactions,
+            store.commit_seconds * 1000.0 / store.transactions,
         );
     }
     let _ = stop_tx.send(());
@@ -331,4 +318,46 @@ where
     phase.elapsed = started.elapsed();
     phase.latencies.sort_unstable();
     phase
+}
+
+/// The SQLite writer's counters from `/metrics` (all zero on PostgreSQL).
+struct StoreStats {
+    transactions: f64,
+    jobs: f64,
+    busy_seconds: f64,
+    commit_seconds: f64,
+}
+
+impl StoreStats {
+    async fn read(client: &reqwest::Client, base: &str) -> anyhow::Result<Self> {
+        let metrics = client
+            .get(format!("{base}/metrics"))
+            .send()
+            .await?
+            .text()
+            .await?;
+        let series = |name: &str| {
+            metrics
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.rsplit(' ').next())
+                .and_then(|n| n.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        Ok(Self {
+            transactions: series("wagate_store_write_batch_size_count"),
+            jobs: series("wagate_store_write_batch_size_sum"),
+            busy_seconds: series("wagate_store_write_seconds_sum"),
+            commit_seconds: series("wagate_store_commit_seconds_sum"),
+        })
+    }
+
+    fn since(&self, before: &Self) -> Self {
+        Self {
+            transactions: self.transactions - before.transactions,
+            jobs: self.jobs - before.jobs,
+            busy_seconds: self.busy_seconds - before.busy_seconds,
+            commit_seconds: self.commit_seconds - before.commit_seconds,
+        }
+    }
 }

@@ -14,6 +14,11 @@ use clap::Parser;
 
 use args::{Cli, Command};
 
+/// mimalloc instead of glibc's malloc: under many concurrent requests glibc's arenas
+/// contend on their locks (seen in `perf` as futex wake-ups inside `malloc`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

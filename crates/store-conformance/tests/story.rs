@@ -110,6 +110,7 @@ story!(outbound_messages_are_stored_with_their_outbox_entry);
 story!(outbox_leases_head_of_line_per_recipient);
 story!(expired_leases_are_reaped);
 story!(sent_is_recorded_once_and_followups_applied_in_order);
+story!(reports_applied_together_keep_each_messages_order);
 story!(failed_outcome_sets_error_and_removes_the_entry);
 story!(inbound_creates_and_renews_contacts);
 story!(block_list);
@@ -959,6 +960,73 @@ async fn sent_is_recorded_once_and_followups_applied_in_order(b: Backend) {
     assert_eq!(late.read_at, Some(t3));
     assert_eq!(late.delivered_at, None);
     assert_eq!((late.failed_at, late.error), (None, None));
+    assert_eq!(s.next_event_due().await.unwrap(), None);
+}
+
+/// Many reports applied in one step keep each message's own order, whatever the mix.
+async fn reports_applied_together_keep_each_messages_order(b: Backend) {
+    let s = &b.store;
+    let (a, ch) = account_with_channel(s, "acme").await;
+    let (m1, m2) = (send(s, a, ch, USER_A).await, send(s, a, ch, USER_B).await);
+    let now = records::now();
+    assert_eq!(
+        job_ids(&s.lease_outbox(now, plus(now, 60_000), 10).await.unwrap()),
+        sorted(vec![m1, m2])
+    );
+    let (t1, t2, t3) = (plus(now, 1_000), plus(now, 2_000), plus(now, 3_000));
+    s.complete_dispatch(vec![
+        // m1's read is reported before its delivered: the delivered comes too late.
+        sent(
+            m1,
+            now,
+            vec![
+                status(m1, MessageStatus::Read, t1),
+                status(m1, MessageStatus::Delivered, t2),
+            ],
+        ),
+        sent(
+            m2,
+            now,
+            vec![
+                status(m2, MessageStatus::Delivered, t1),
+                status(m2, MessageStatus::Delivered, t2),
+                status(m2, MessageStatus::Read, t3),
+            ],
+        ),
+    ])
+    .await
+    .unwrap();
+    let applied = s.apply_due_events(t3, 100).await.unwrap();
+    assert_eq!(applied.len(), 5, "{applied:?}");
+    let mut at_t1 = summary(&applied[..2]);
+    at_t1.sort_by_key(|(id, _)| *id);
+    let mut expected = vec![
+        (m1, Some(MessageStatus::Read)),
+        (m2, Some(MessageStatus::Delivered)),
+    ];
+    expected.sort_by_key(|(id, _)| *id);
+    assert_eq!(at_t1, expected, "both t1 reports moved their message");
+    let mut at_t2 = summary(&applied[2..4]);
+    at_t2.sort_by_key(|(id, _)| *id);
+    let mut expected = vec![(m1, None), (m2, None)];
+    expected.sort_by_key(|(id, _)| *id);
+    assert_eq!(
+        at_t2, expected,
+        "the late and the repeated report are ignored"
+    );
+    assert_eq!(
+        summary(&applied[4..]),
+        vec![(m2, Some(MessageStatus::Read))]
+    );
+    let (one, two) = (get(s, a, m1).await, get(s, a, m2).await);
+    assert_eq!(
+        (one.status, one.delivered_at, one.read_at),
+        (MessageStatus::Read, None, Some(t1))
+    );
+    assert_eq!(
+        (two.status, two.delivered_at, two.read_at),
+        (MessageStatus::Read, Some(t1), Some(t3))
+    );
     assert_eq!(s.next_event_due().await.unwrap(), None);
 }
 

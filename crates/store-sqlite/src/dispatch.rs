@@ -111,10 +111,23 @@ pub async fn release_expired_leases(conn: &mut SqliteConnection, now: Timestamp)
     .map_err(db)
 }
 
+/// Rows per multi-row statement: well under SQLite's 32,766 bound variables.
+const CHUNK: usize = 500;
+
+/// A message the upstream took, as recorded by [`complete_dispatch`].
+struct Handed {
+    message_id: MessageId,
+    at: Timestamp,
+    pricing: Option<wagate_core::pricing::Pricing>,
+    conversation: Option<wagate_core::pricing::Conversation>,
+    followups: Vec<NetworkEvent>,
+}
+
 pub async fn complete_dispatch(
     conn: &mut SqliteConnection,
     outcomes: Vec<DispatchOutcome>,
 ) -> Result<()> {
+    let mut handed = Vec::new();
     for outcome in outcomes {
         match outcome {
             DispatchOutcome::Sent {
@@ -123,28 +136,13 @@ pub async fn complete_dispatch(
                 pricing,
                 conversation,
                 followups,
-            } => {
-                if !take_outbox(conn, message_id).await? {
-                    continue;
-                }
-                let row = sqlx::query_scalar::<_, Uuid>(
-                    "UPDATE messages SET status = 'sent', sent_at = ?, pricing = ?, \
-                     conversation = ?, handovers = handovers + 1 \
-                     WHERE id = ? AND status = 'accepted' RETURNING channel_id",
-                )
-                .bind(millis(at))
-                .bind(pricing.map(Json))
-                .bind(conversation.map(Json))
-                .bind(message_id.as_uuid())
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(db)?;
-                if let Some(channel) = row {
-                    for event in followups {
-                        insert_event(conn, channel, &event).await?;
-                    }
-                }
-            }
+            } => handed.push(Handed {
+                message_id,
+                at,
+                pricing,
+                conversation,
+                followups,
+            }),
             DispatchOutcome::Failed {
                 message_id,
                 at,
@@ -186,6 +184,76 @@ pub async fn complete_dispatch(
             }
         }
     }
+    let mut rest = handed;
+    while !rest.is_empty() {
+        let tail = rest.split_off(rest.len().min(CHUNK));
+        record_handed(conn, rest).await?;
+        rest = tail;
+    }
+    Ok(())
+}
+
+/// Records hand-overs with three statements however many there are: the outbox entries go
+/// (an entry already gone was completed by someone else, and its message is skipped), the
+/// messages become `sent`, and what the network will report later is stored.
+async fn record_handed(conn: &mut SqliteConnection, handed: Vec<Handed>) -> Result<()> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("DELETE FROM outbox WHERE message_id IN (");
+    let mut list = q.separated(", ");
+    for h in &handed {
+        list.push_bind(h.message_id.as_uuid());
+    }
+    q.push(") RETURNING message_id");
+    let taken: std::collections::HashSet<Uuid> = q
+        .build_query_scalar()
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+        .into_iter()
+        .collect();
+    let mut handed: Vec<Handed> = handed
+        .into_iter()
+        .filter(|h| taken.contains(&h.message_id.as_uuid()))
+        .collect();
+    if handed.is_empty() {
+        return Ok(());
+    }
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "UPDATE messages SET status = 'sent', sent_at = v.column2, pricing = v.column3, \
+         conversation = v.column4, handovers = handovers + 1 FROM (",
+    );
+    q.push_values(handed.iter(), |mut b, h| {
+        b.push_bind(h.message_id.as_uuid())
+            .push_bind(millis(h.at))
+            .push_bind(h.pricing.clone().map(Json))
+            .push_bind(h.conversation.clone().map(Json));
+    });
+    q.push(") AS v WHERE messages.id = v.column1 AND messages.status = 'accepted' RETURNING id, channel_id");
+    let moved: std::collections::HashMap<Uuid, Uuid> = q
+        .build_query_as::<(Uuid, Uuid)>()
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+        .into_iter()
+        .collect();
+    let events: Vec<(Uuid, NetworkEvent)> = handed
+        .iter_mut()
+        .filter_map(|h| moved.get(&h.message_id.as_uuid()).map(|c| (*c, h)))
+        .flat_map(|(channel, h)| {
+            std::mem::take(&mut h.followups)
+                .into_iter()
+                .map(move |e| (channel, e))
+        })
+        .collect();
+    for chunk in events.chunks(CHUNK) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO network_events (channel_id, due_at, event) ");
+        q.push_values(chunk, |mut b, (channel, event)| {
+            b.push_bind(*channel)
+                .push_bind(millis(event.at()))
+                .push_bind(Json(event.clone()));
+        });
+        q.build().execute(&mut *conn).await.map_err(db)?;
+    }
     Ok(())
 }
 
@@ -197,21 +265,6 @@ async fn take_outbox(conn: &mut SqliteConnection, id: MessageId) -> Result<bool>
         .await
         .map(|r| r.rows_affected() == 1)
         .map_err(db)
-}
-
-async fn insert_event(
-    conn: &mut SqliteConnection,
-    channel: Uuid,
-    event: &NetworkEvent,
-) -> Result<()> {
-    sqlx::query("INSERT INTO network_events (channel_id, due_at, event) VALUES (?, ?, ?)")
-        .bind(channel)
-        .bind(millis(event.at()))
-        .bind(Json(event))
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-    Ok(())
 }
 
 /// Moves a message to `update.status` if that is progress; returns the message if it moved.
@@ -250,28 +303,110 @@ pub async fn apply_due_events(
     .fetch_all(&mut *conn)
     .await
     .map_err(db)?;
-    let mut applied = Vec::with_capacity(rows.len());
-    for (id, Json(event)) in rows {
+    let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+    // What each event did, by its place in `rows`: the answer keeps the order they happened.
+    let mut applied: Vec<Option<Applied>> = vec![None; rows.len()];
+    // Status reports are applied one statement per status rather than one per report.
+    let mut statuses: Vec<(usize, StatusUpdate)> = Vec::new();
+    for (i, (_, Json(event))) in rows.into_iter().enumerate() {
         match event {
-            NetworkEvent::Status(update) => match set_status(conn, &update).await? {
-                Some(message) => applied.push(Applied::Status { message }),
-                None => applied.push(Applied::Ignored {
-                    message_id: update.message_id,
-                }),
-            },
+            NetworkEvent::Status(update) => statuses.push((i, update)),
             NetworkEvent::Inbound(new) => {
-                if let Some(message) = ingest_inbound(conn, *new).await? {
-                    applied.push(Applied::Inbound { message });
-                }
+                applied[i] = ingest_inbound(conn, *new)
+                    .await?
+                    .map(|message| Applied::Inbound { message });
             }
         }
-        sqlx::query("DELETE FROM network_events WHERE id = ?")
-            .bind(id)
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
     }
-    Ok(applied)
+    // Waves: a message's first report in this batch is in wave 0, its second in wave 1…
+    // Within a wave each message appears once, so one statement per status applies it in
+    // any order; waves apply in turn, so each message sees its reports in the order they
+    // happened (a `read` due before its `delivered` leaves the `delivered` ignored).
+    let mut seen: std::collections::HashMap<MessageId, usize> = std::collections::HashMap::new();
+    let waves: Vec<usize> = statuses
+        .iter()
+        .map(|(_, u)| {
+            let n = seen.entry(u.message_id).or_default();
+            *n += 1;
+            *n - 1
+        })
+        .collect();
+    for wave in 0..waves.iter().max().map_or(0, |w| w + 1) {
+        for status in MessageStatus::ALL {
+            let group: Vec<&(usize, StatusUpdate)> = statuses
+                .iter()
+                .zip(&waves)
+                .filter(|((_, u), w)| **w == wave && u.status == *status)
+                .map(|(s, _)| s)
+                .collect();
+            for chunk in group.chunks(CHUNK) {
+                apply_statuses(conn, *status, chunk, &mut applied).await?;
+            }
+        }
+    }
+    for chunk in ids.chunks(CHUNK) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("DELETE FROM network_events WHERE id IN (");
+        let mut list = q.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        q.push(")");
+        q.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    Ok(applied.into_iter().flatten().collect())
+}
+
+/// Moves every message of `updates` (all reporting `status`) that can make that progress, in
+/// one statement; the others are reported as ignored.
+async fn apply_statuses(
+    conn: &mut SqliteConnection,
+    status: MessageStatus,
+    updates: &[&(usize, StatusUpdate)],
+    applied: &mut [Option<Applied>],
+) -> Result<()> {
+    let ignored = |u: &StatusUpdate| {
+        Some(Applied::Ignored {
+            message_id: u.message_id,
+        })
+    };
+    let Some(column) = status_time_column(status) else {
+        for (i, u) in updates {
+            applied[*i] = ignored(u);
+        }
+        return Ok(());
+    };
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        "UPDATE messages SET status = '{}', {column} = v.column2, \
+         error = COALESCE(v.column3, messages.error) FROM (",
+        status.as_str()
+    ));
+    q.push_values(updates.iter(), |mut b, (_, u)| {
+        b.push_bind(u.message_id.as_uuid())
+            .push_bind(millis(u.at))
+            .push_bind(u.error.clone().map(Json));
+    });
+    q.push(format!(
+        ") AS v WHERE messages.id = v.column1 AND messages.direction = 'outbound' \
+         AND messages.status IN ({}) RETURNING {}",
+        predecessors_sql(status),
+        message_columns!()
+    ));
+    let mut moved: std::collections::HashMap<MessageId, Message> = q
+        .build_query_as::<MessageRecord>()
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+        .into_iter()
+        .map(|r| Message::try_from(r).map(|m| (m.id, m)))
+        .collect::<Result<_>>()?;
+    for (i, u) in updates {
+        applied[*i] = match moved.remove(&u.message_id) {
+            Some(message) => Some(Applied::Status { message }),
+            None => ignored(u),
+        };
+    }
+    Ok(())
 }
 
 pub async fn next_event_due(conn: &mut SqliteConnection) -> Result<Option<Timestamp>> {

@@ -134,6 +134,10 @@ async fn commit_batch(conn: &mut SqliteConnection, batch: Vec<Job>) {
     tracing::trace!(jobs = batch.len(), "sqlite write batch");
     // How many writes share each commit: the group-commit effect, visible in /metrics.
     metrics::histogram!("wagate_store_write_batch_size").record(batch.len() as f64);
+    let started = std::time::Instant::now();
+    let _timer = scopeguard(move || {
+        metrics::histogram!("wagate_store_write_seconds").record(started.elapsed().as_secs_f64());
+    });
     if let Err(e) = exec(conn, "BEGIN IMMEDIATE").await {
         tracing::error!(error.message = %e, "BEGIN IMMEDIATE failed");
         for job in batch {
@@ -143,24 +147,33 @@ async fn commit_batch(conn: &mut SqliteConnection, batch: Vec<Job>) {
     }
     let mut done: Vec<(Output, oneshot::Sender<Output>)> = Vec::with_capacity(batch.len());
     let mut broken: Option<StoreError> = None;
+    // A lone job needs no savepoint: if it fails, the whole transaction is rolled back,
+    // which undoes exactly that job. Two statements fewer on the busiest path.
+    let alone = batch.len() == 1;
     for job in batch {
         if broken.is_some() {
             done.push((Err(StoreError::Closed), job.reply));
             continue;
         }
-        if let Err(e) = exec(conn, "SAVEPOINT job").await {
+        if !alone && let Err(e) = exec(conn, "SAVEPOINT job").await {
             broken = Some(e);
             done.push((Err(StoreError::Closed), job.reply));
             continue;
         }
         let out = (job.run)(conn).await;
-        let end = if out.is_ok() {
-            exec(conn, "RELEASE job").await
-        } else {
-            match exec(conn, "ROLLBACK TO job").await {
+        let end = match (out.is_ok(), alone) {
+            (true, true) => Ok(()),
+            (true, false) => exec(conn, "RELEASE job").await,
+            (false, true) => {
+                // Its own failure: undo it and answer with its own error.
+                let _ = exec(conn, "ROLLBACK").await;
+                let _ = job.reply.send(out);
+                return;
+            }
+            (false, false) => match exec(conn, "ROLLBACK TO job").await {
                 Ok(()) => exec(conn, "RELEASE job").await,
                 Err(e) => Err(e),
-            }
+            },
         };
         if let Err(e) = end {
             broken = Some(e);
@@ -169,7 +182,13 @@ async fn commit_batch(conn: &mut SqliteConnection, batch: Vec<Job>) {
     }
     let committed = match broken {
         Some(e) => Err(e),
-        None => exec(conn, "COMMIT").await,
+        None => {
+            let started = std::time::Instant::now();
+            let committed = exec(conn, "COMMIT").await;
+            metrics::histogram!("wagate_store_commit_seconds")
+                .record(started.elapsed().as_secs_f64());
+            committed
+        }
     };
     match committed {
         Ok(()) => {
@@ -190,4 +209,17 @@ async fn commit_batch(conn: &mut SqliteConnection, batch: Vec<Job>) {
             }
         }
     }
+}
+
+/// Runs `f` when dropped: times a batch on every way out of [`commit_batch`].
+fn scopeguard(f: impl FnOnce()) -> impl Drop {
+    struct Guard<F: FnOnce()>(Option<F>);
+    impl<F: FnOnce()> Drop for Guard<F> {
+        fn drop(&mut self) {
+            if let Some(f) = self.0.take() {
+                f();
+            }
+        }
+    }
+    Guard(Some(f))
 }
