@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::database::DatabaseSetting;
 use crate::dispatch::DispatchConfig;
+use crate::webhooks::WebhookConfig;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
@@ -37,6 +38,8 @@ pub struct Config {
     pub shutdown_grace_secs: u64,
     /// The dispatcher (`[dispatch]` in the TOML file).
     pub dispatch: DispatchConfig,
+    /// Webhook delivery (`[webhooks]` in the TOML file).
+    pub webhooks: WebhookConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -61,6 +64,7 @@ impl Default for Config {
             request_timeout_secs: 30,
             shutdown_grace_secs: 20,
             dispatch: DispatchConfig::default(),
+            webhooks: WebhookConfig::default(),
         }
     }
 }

@@ -16,6 +16,9 @@ pub enum Error {
     /// Policy refuses the request; the message says why.
     #[error("{1}")]
     Refused(ErrorCode, &'static str),
+    /// Something the request depends on failed; the message says what and how to fix it.
+    #[error("{1}")]
+    Failed(ErrorCode, String),
 }
 
 impl Error {
@@ -24,7 +27,7 @@ impl Error {
             Error::Invalid(e) => e.code(),
             Error::Forbidden(_) => ErrorCode::Forbidden,
             Error::Store(e) => e.code(),
-            Error::Refused(code, _) => *code,
+            Error::Refused(code, _) | Error::Failed(code, _) => *code,
         }
     }
 }

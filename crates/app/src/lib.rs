@@ -31,6 +31,7 @@ pub mod ingest;
 pub mod messages;
 pub mod principal;
 pub mod sandbox;
+pub mod webhooks;
 mod workers;
 
 use std::sync::Arc;
@@ -61,6 +62,9 @@ pub struct App {
     wake: Arc<Notify>,
     keys: Arc<TtlCache<ApiKeyDigest, ApiKey>>,
     phone_numbers: Arc<TtlCache<PhoneNumberId, Channel>>,
+    deliverer: Arc<webhooks::deliver::Deliverer>,
+    /// Outgoing HTTP (webhook verification and delivery).
+    http: reqwest::Client,
 }
 
 impl App {
@@ -69,8 +73,29 @@ impl App {
     }
 
     pub fn with_dispatch(store: Arc<dyn Store>, config: DispatchConfig) -> Self {
+        Self::with_config(store, config, webhooks::WebhookConfig::default())
+    }
+
+    pub fn with_config(
+        store: Arc<dyn Store>,
+        config: DispatchConfig,
+        webhook_config: webhooks::WebhookConfig,
+    ) -> Self {
         let sandbox = Arc::new(SandboxNetwork::new());
+        // rustls needs one crypto provider per process; a second install is a no-op error.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(32)
+            .build()
+            .expect("the HTTP client builds");
         Self {
+            deliverer: Arc::new(webhooks::deliver::Deliverer::new(
+                store.clone(),
+                http.clone(),
+                webhook_config,
+            )),
+            http,
             dispatcher: Arc::new(Dispatcher::new(store.clone(), sandbox, config)),
             ingest: Arc::new(Ingest::new(store.clone(), 1024)),
             store,

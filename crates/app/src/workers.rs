@@ -14,10 +14,36 @@ use crate::App;
 
 const IDLE: Duration = Duration::from_millis(50);
 const ON_ERROR: Duration = Duration::from_secs(1);
+/// Webhook steps are cheap reads when idle; a short pause keeps event-to-POST latency low.
+const WEBHOOK_IDLE: Duration = Duration::from_millis(10);
 
 impl App {
     /// Starts the dispatcher and ingest loops on `tracker`; they stop when `stop` is cancelled.
     pub fn spawn_workers(&self, tracker: &TaskTracker, stop: CancellationToken) {
+        if self.deliverer.config().enabled {
+            let deliverer = self.deliverer.clone();
+            let token = stop.clone();
+            tracker.spawn(async move {
+                loop {
+                    let idle = match deliverer.run_once(now()).await {
+                        Ok(step) => step.posts == 0,
+                        Err(e) => {
+                            tracing::error!(error = %e, "webhook step failed");
+                            sleep_or_stop(&token, None, ON_ERROR).await;
+                            continue;
+                        }
+                    };
+                    if idle && !sleep_or_stop(&token, None, WEBHOOK_IDLE).await {
+                        break;
+                    }
+                    if token.is_cancelled() {
+                        break;
+                    }
+                }
+                // POSTs under way finish (or time out) and are recorded before shutdown.
+                deliverer.settle().await;
+            });
+        }
         if !self.dispatcher.config().enabled {
             tracing::info!("dispatch disabled on this node");
             return;

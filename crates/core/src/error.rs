@@ -103,6 +103,13 @@ error_codes! {
     ApiKeyNotFound => "api_key_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
     /// The message does not exist (or is not yours).
     MessageNotFound => "message_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The webhook subscription does not exist (or is not yours).
+    SubscriptionNotFound => "subscription_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The webhook delivery does not exist (or is not yours).
+    DeliveryNotFound => "delivery_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The webhook URL did not pass verification: it must answer the `hub.challenge` GET
+    /// with 200 and the challenge as its body.
+    WebhookVerificationFailed => "webhook_verification_failed", 422, graph(2200, None, OAuthException, 400);
     /// Another channel already uses this phone number id.
     PhoneNumberIdTaken => "phone_number_id_taken", 409, graph(100, None, OAuthException, 400);
     /// A required field is absent or empty (Meta: "Required parameter is missing").

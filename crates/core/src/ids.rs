@@ -72,6 +72,19 @@ uuid_id!(
     /// One WhatsApp user as seen by one channel.
     ContactId
 );
+uuid_id!(
+    /// One webhook subscription.
+    SubscriptionId
+);
+uuid_id!(
+    /// One event for webhook subscribers (a status change, an inbound message…); stable, so
+    /// receivers can de-duplicate.
+    EventId
+);
+uuid_id!(
+    /// One event on its way to one subscription.
+    DeliveryId
+);
 
 macro_rules! graph_id {
     ($(#[$meta:meta])* $name:ident, $field:literal) => {

@@ -40,5 +40,6 @@ pub mod policy;
 pub mod pricing;
 pub mod sandbox;
 pub mod text;
+pub mod webhook;
 
 pub use jiff::Timestamp;

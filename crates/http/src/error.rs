@@ -102,6 +102,7 @@ impl From<wagate_app::Error> for ApiError {
             wagate_app::Error::Forbidden(m) => ApiError::new(ErrorCode::Forbidden, m),
             wagate_app::Error::Store(s) => s.into(),
             wagate_app::Error::Refused(code, m) => ApiError::new(code, m),
+            wagate_app::Error::Failed(code, m) => ApiError::new(code, m),
         }
     }
 }

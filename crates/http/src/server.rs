@@ -137,7 +137,7 @@ impl Server {
             .open(config.database_max_connections)
             .await
             .with_context(|| format!("opening the database {}", database.describe()))?;
-        let app = App::with_dispatch(store, config.dispatch.clone());
+        let app = App::with_config(store, config.dispatch.clone(), config.webhooks.clone());
         let addr = listener.local_addr().context("reading the bound address")?;
         let base_url = config.base_url(addr);
         let credentials = app

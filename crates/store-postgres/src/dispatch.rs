@@ -25,6 +25,7 @@ use wagate_store::{
 };
 
 use crate::queries::insert_message_row;
+use crate::webhooks;
 
 /// Advisory lock key held while applying network events ("events" in ASCII), so one node at
 /// a time applies them, in time order.
@@ -138,21 +139,25 @@ pub async fn complete_dispatch(
                 if !take_outbox(conn, message_id).await? {
                     continue;
                 }
-                let row = sqlx::query_scalar::<_, Uuid>(
+                let sql = format!(
                     "UPDATE messages SET status = 'sent', sent_at = $1, pricing = $2, \
                      conversation = $3, handovers = handovers + 1 \
-                     WHERE id = $4 AND status = 'accepted' RETURNING channel_id",
-                )
-                .bind(millis(at))
-                .bind(pricing.map(Json))
-                .bind(conversation.map(Json))
-                .bind(message_id.as_uuid())
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(db)?;
-                if let Some(channel) = row {
+                     WHERE id = $4 AND status = 'accepted' RETURNING {}",
+                    message_columns!()
+                );
+                let row = sqlx::query_as::<_, MessageRecord>(sqlx::AssertSqlSafe(sql))
+                    .bind(millis(at))
+                    .bind(pricing.map(Json))
+                    .bind(conversation.map(Json))
+                    .bind(message_id.as_uuid())
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(db)?;
+                if let Some(record) = row {
+                    let message = Message::try_from(record)?;
+                    webhooks::emit_for_messages(conn, std::slice::from_ref(&message)).await?;
                     for event in followups {
-                        insert_event(conn, channel, &event).await?;
+                        insert_event(conn, message.channel_id.as_uuid(), &event).await?;
                     }
                 }
             }
@@ -166,7 +171,7 @@ pub async fn complete_dispatch(
                 if !take_outbox(conn, message_id).await? {
                     continue;
                 }
-                set_status(
+                let failed = set_status(
                     conn,
                     &StatusUpdate {
                         message_id,
@@ -176,6 +181,7 @@ pub async fn complete_dispatch(
                     },
                 )
                 .await?;
+                webhooks::emit_for_messages(conn, failed.as_slice()).await?;
             }
             DispatchOutcome::Retry {
                 message_id,
@@ -286,6 +292,14 @@ pub async fn apply_due_events(
             .await
             .map_err(db)?;
     }
+    let changed: Vec<Message> = applied
+        .iter()
+        .filter_map(|a| match a {
+            Applied::Status { message } | Applied::Inbound { message } => Some(message.clone()),
+            Applied::Ignored { .. } => None,
+        })
+        .collect();
+    webhooks::emit_for_messages(conn, &changed).await?;
     Ok(applied)
 }
 

@@ -14,6 +14,7 @@
 
 mod dispatch;
 mod queries;
+mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -27,12 +28,15 @@ use wagate_core::api_key::{ApiKey, ApiKeyDigest, NewApiKey};
 use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
 use wagate_core::contact::Contact;
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, ContactId, MessageId, PhoneNumberId};
+use wagate_core::ids::{DeliveryId, SubscriptionId};
 use wagate_core::message::{Message, NewOutboundMessage};
 use wagate_core::network::NewInboundMessage;
+use wagate_core::webhook::{Subscription, WebhookEvent};
 use wagate_store::{
     Applied, Bootstrap, Bootstrapped, ContactKey, DispatchOutcome, Entity, MessageFilter,
     MessageKey, OutboxJob, Page, Result, Store, StoreError, records,
 };
+use wagate_store::{Delivery, DeliveryAttempt, DeliveryFilter, DeliveryJob, Replay};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -282,6 +286,7 @@ impl Store for PgStore {
             Err(e) if is_duplicate_message(&e) => return Err(exists()),
             Err(e) => return Err(e),
         };
+        webhooks::emit_for_messages(&mut tx, std::slice::from_ref(&message)).await?;
         commit(tx, message).await
     }
 
@@ -306,5 +311,105 @@ impl Store for PgStore {
         page: &Page<ContactId>,
     ) -> Result<Vec<Contact>> {
         dispatch::list_blocked(&mut *self.read().await?, channel, page).await
+    }
+
+    async fn create_subscription(&self, new: Subscription) -> Result<Subscription> {
+        let mut tx = self.begin().await?;
+        let s = webhooks::insert_subscription(&mut tx, new).await?;
+        commit(tx, s).await
+    }
+
+    async fn get_subscription(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+    ) -> Result<Subscription> {
+        webhooks::get_subscription(&mut *self.read().await?, account, id).await
+    }
+
+    async fn list_subscriptions(&self, account: AccountId) -> Result<Vec<Subscription>> {
+        webhooks::list_subscriptions(&mut *self.read().await?, account).await
+    }
+
+    async fn update_subscription(&self, s: Subscription) -> Result<Subscription> {
+        let mut tx = self.begin().await?;
+        let s = webhooks::update_subscription(&mut tx, s).await?;
+        commit(tx, s).await
+    }
+
+    async fn delete_subscription(&self, account: AccountId, id: SubscriptionId) -> Result<()> {
+        let mut tx = self.begin().await?;
+        webhooks::delete_subscription(&mut tx, account, id).await?;
+        commit(tx, ()).await
+    }
+
+    async fn record_events(&self, events: Vec<WebhookEvent>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        webhooks::emit(&mut tx, &events).await?;
+        commit(tx, ()).await
+    }
+
+    async fn due_subscriptions(&self, now: Timestamp, limit: u32) -> Result<Vec<Subscription>> {
+        webhooks::due_subscriptions(&mut *self.read().await?, now, limit).await
+    }
+
+    async fn lease_deliveries(
+        &self,
+        subscription: SubscriptionId,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<DeliveryJob>> {
+        let mut tx = self.begin().await?;
+        let jobs =
+            webhooks::lease_deliveries(&mut tx, subscription, now, lease_until, limit).await?;
+        commit(tx, jobs).await
+    }
+
+    async fn complete_deliveries(&self, attempts: Vec<DeliveryAttempt>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        webhooks::complete_deliveries(&mut tx, attempts).await?;
+        commit(tx, ()).await
+    }
+
+    async fn list_deliveries(
+        &self,
+        account: AccountId,
+        subscription: SubscriptionId,
+        filter: &DeliveryFilter,
+        page: &Page<DeliveryId>,
+    ) -> Result<Vec<Delivery>> {
+        webhooks::list_deliveries(
+            &mut *self.read().await?,
+            account,
+            subscription,
+            filter,
+            page,
+        )
+        .await
+    }
+
+    async fn message_deliveries(
+        &self,
+        account: AccountId,
+        message: MessageId,
+    ) -> Result<Vec<Delivery>> {
+        webhooks::message_deliveries(&mut *self.read().await?, account, message).await
+    }
+
+    async fn replay_deliveries(
+        &self,
+        account: AccountId,
+        subscription: SubscriptionId,
+        replay: Replay,
+        now: Timestamp,
+    ) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let n = webhooks::replay_deliveries(&mut tx, account, subscription, replay, now).await?;
+        commit(tx, n).await
+    }
+
+    async fn delivery_backlog(&self) -> Result<Vec<(SubscriptionId, u64)>> {
+        webhooks::delivery_backlog(&mut *self.read().await?).await
     }
 }

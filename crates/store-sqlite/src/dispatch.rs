@@ -20,6 +20,7 @@ use wagate_store::{
 };
 
 use crate::queries::insert_message_row;
+use crate::webhooks;
 
 fn db(e: sqlx::Error) -> StoreError {
     StoreError::database(e)
@@ -153,7 +154,7 @@ pub async fn complete_dispatch(
                 if !take_outbox(conn, message_id).await? {
                     continue;
                 }
-                set_status(
+                let failed = set_status(
                     conn,
                     &StatusUpdate {
                         message_id,
@@ -163,6 +164,7 @@ pub async fn complete_dispatch(
                     },
                 )
                 .await?;
+                webhooks::emit_for_messages(conn, failed.as_slice()).await?;
             }
             DispatchOutcome::Retry {
                 message_id,
@@ -227,13 +229,22 @@ async fn record_handed(conn: &mut SqliteConnection, handed: Vec<Handed>) -> Resu
             .push_bind(h.pricing.clone().map(Json))
             .push_bind(h.conversation.clone().map(Json));
     });
-    q.push(") AS v WHERE messages.id = v.column1 AND messages.status = 'accepted' RETURNING id, channel_id");
-    let moved: std::collections::HashMap<Uuid, Uuid> = q
-        .build_query_as::<(Uuid, Uuid)>()
+    q.push(concat!(
+        ") AS v WHERE messages.id = v.column1 AND messages.status = 'accepted' RETURNING ",
+        message_columns!()
+    ));
+    let sent: Vec<Message> = q
+        .build_query_as::<MessageRecord>()
         .fetch_all(&mut *conn)
         .await
         .map_err(db)?
         .into_iter()
+        .map(Message::try_from)
+        .collect::<Result<_>>()?;
+    webhooks::emit_for_messages(conn, &sent).await?;
+    let moved: std::collections::HashMap<Uuid, Uuid> = sent
+        .iter()
+        .map(|m| (m.id.as_uuid(), m.channel_id.as_uuid()))
         .collect();
     let events: Vec<(Uuid, NetworkEvent)> = handed
         .iter_mut()
@@ -354,7 +365,16 @@ pub async fn apply_due_events(
         q.push(")");
         q.build().execute(&mut *conn).await.map_err(db)?;
     }
-    Ok(applied.into_iter().flatten().collect())
+    let applied: Vec<Applied> = applied.into_iter().flatten().collect();
+    let changed: Vec<Message> = applied
+        .iter()
+        .filter_map(|a| match a {
+            Applied::Status { message } | Applied::Inbound { message } => Some(message.clone()),
+            Applied::Ignored { .. } => None,
+        })
+        .collect();
+    webhooks::emit_for_messages(conn, &changed).await?;
+    Ok(applied)
 }
 
 /// Moves every message of `updates` (all reporting `status`) that can make that progress, in

@@ -15,6 +15,7 @@
 mod accept;
 mod dispatch;
 mod queries;
+mod webhooks;
 pub mod writer;
 
 use std::path::{Path, PathBuf};
@@ -33,12 +34,15 @@ use wagate_core::api_key::{ApiKey, ApiKeyDigest, NewApiKey};
 use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
 use wagate_core::contact::Contact;
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, ContactId, MessageId, PhoneNumberId};
+use wagate_core::ids::{DeliveryId, SubscriptionId};
 use wagate_core::message::{Message, NewOutboundMessage};
 use wagate_core::network::NewInboundMessage;
+use wagate_core::webhook::{Subscription, WebhookEvent};
 use wagate_store::{
     Applied, Bootstrap, Bootstrapped, ContactKey, DispatchOutcome, Entity, MessageFilter,
     MessageKey, OutboxJob, Page, Result, Store, StoreError, records,
 };
+use wagate_store::{Delivery, DeliveryAttempt, DeliveryFilter, DeliveryJob, Replay};
 
 use writer::Writer;
 
@@ -332,9 +336,11 @@ impl Store for SqliteStore {
             .write(move |conn| {
                 Box::pin(async move {
                     let wamid = new.wamid.to_string();
-                    dispatch::ingest_inbound(conn, new)
+                    let message = dispatch::ingest_inbound(conn, new)
                         .await?
-                        .ok_or_else(|| StoreError::Conflict(format!("message {wamid} exists")))
+                        .ok_or_else(|| StoreError::Conflict(format!("message {wamid} exists")))?;
+                    webhooks::emit_for_messages(conn, std::slice::from_ref(&message)).await?;
+                    Ok(message)
                 })
             })
             .await
@@ -367,5 +373,119 @@ impl Store for SqliteStore {
     ) -> Result<Vec<Contact>> {
         let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
         dispatch::list_blocked(&mut conn, channel, page).await
+    }
+
+    async fn create_subscription(&self, new: Subscription) -> Result<Subscription> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { webhooks::insert_subscription(conn, new).await })
+            })
+            .await
+    }
+
+    async fn get_subscription(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+    ) -> Result<Subscription> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        webhooks::get_subscription(&mut conn, account, id).await
+    }
+
+    async fn list_subscriptions(&self, account: AccountId) -> Result<Vec<Subscription>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        webhooks::list_subscriptions(&mut conn, account).await
+    }
+
+    async fn update_subscription(&self, s: Subscription) -> Result<Subscription> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { webhooks::update_subscription(conn, s).await })
+            })
+            .await
+    }
+
+    async fn delete_subscription(&self, account: AccountId, id: SubscriptionId) -> Result<()> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { webhooks::delete_subscription(conn, account, id).await })
+            })
+            .await
+    }
+
+    async fn record_events(&self, events: Vec<WebhookEvent>) -> Result<()> {
+        self.writer
+            .write(move |conn| Box::pin(async move { webhooks::emit(conn, &events).await }))
+            .await
+    }
+
+    async fn due_subscriptions(&self, now: Timestamp, limit: u32) -> Result<Vec<Subscription>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        webhooks::due_subscriptions(&mut conn, now, limit).await
+    }
+
+    async fn lease_deliveries(
+        &self,
+        subscription: SubscriptionId,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<DeliveryJob>> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    webhooks::lease_deliveries(conn, subscription, now, lease_until, limit).await
+                })
+            })
+            .await
+    }
+
+    async fn complete_deliveries(&self, attempts: Vec<DeliveryAttempt>) -> Result<()> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { webhooks::complete_deliveries(conn, attempts).await })
+            })
+            .await
+    }
+
+    async fn list_deliveries(
+        &self,
+        account: AccountId,
+        subscription: SubscriptionId,
+        filter: &DeliveryFilter,
+        page: &Page<DeliveryId>,
+    ) -> Result<Vec<Delivery>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        webhooks::list_deliveries(&mut conn, account, subscription, filter, page).await
+    }
+
+    async fn message_deliveries(
+        &self,
+        account: AccountId,
+        message: MessageId,
+    ) -> Result<Vec<Delivery>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        webhooks::message_deliveries(&mut conn, account, message).await
+    }
+
+    async fn replay_deliveries(
+        &self,
+        account: AccountId,
+        subscription: SubscriptionId,
+        replay: Replay,
+        now: Timestamp,
+    ) -> Result<u64> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    webhooks::replay_deliveries(conn, account, subscription, replay, now).await
+                })
+            })
+            .await
+    }
+
+    async fn delivery_backlog(&self) -> Result<Vec<(SubscriptionId, u64)>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        webhooks::delivery_backlog(&mut conn).await
     }
 }

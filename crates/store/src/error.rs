@@ -10,6 +10,8 @@ pub enum Entity {
     Channel,
     ApiKey,
     Message,
+    Subscription,
+    Delivery,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +44,8 @@ impl StoreError {
             StoreError::NotFound(Entity::Channel) => ErrorCode::ChannelNotFound,
             StoreError::NotFound(Entity::ApiKey) => ErrorCode::ApiKeyNotFound,
             StoreError::NotFound(Entity::Message) => ErrorCode::MessageNotFound,
+            StoreError::NotFound(Entity::Subscription) => ErrorCode::SubscriptionNotFound,
+            StoreError::NotFound(Entity::Delivery) => ErrorCode::DeliveryNotFound,
             StoreError::Conflict(_) => ErrorCode::PhoneNumberIdTaken,
             StoreError::Closed => ErrorCode::NotReady,
             StoreError::Corrupt { .. } | StoreError::Database(_) => ErrorCode::Internal,

@@ -21,6 +21,7 @@ pub mod dispatch;
 pub mod error;
 pub mod page;
 pub mod records;
+pub mod webhooks;
 
 use async_trait::async_trait;
 use wagate_core::Timestamp;
@@ -30,12 +31,17 @@ use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
 use wagate_core::contact::Contact;
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId};
 use wagate_core::ids::{ContactId, MessageId};
+use wagate_core::ids::{DeliveryId, SubscriptionId};
 use wagate_core::message::{Message, NewOutboundMessage, Wamid};
 use wagate_core::network::NewInboundMessage;
+use wagate_core::webhook::{Subscription, WebhookEvent};
 
 pub use dispatch::{Applied, ContactKey, DispatchOutcome, MessageFilter, OutboxJob};
 pub use error::{Entity, StoreError};
 pub use page::Page;
+pub use webhooks::{
+    AttemptOutcome, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryJob, Replay,
+};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -158,6 +164,66 @@ pub trait Store: Send + Sync + 'static {
         channel: ChannelId,
         page: &Page<ContactId>,
     ) -> Result<Vec<Contact>>;
+
+    // Webhooks. Status changes and inbound messages stored by the methods above record their
+    // events (and deliveries to matching subscriptions) in their own transaction.
+
+    async fn create_subscription(&self, new: Subscription) -> Result<Subscription>;
+    async fn get_subscription(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+    ) -> Result<Subscription>;
+    /// The account's subscriptions, oldest first.
+    async fn list_subscriptions(&self, account: AccountId) -> Result<Vec<Subscription>>;
+    /// Writes every field of `s` (the caller applied its patch to the stored one).
+    async fn update_subscription(&self, s: Subscription) -> Result<Subscription>;
+    /// Removes the subscription and its deliveries.
+    async fn delete_subscription(&self, account: AccountId, id: SubscriptionId) -> Result<()>;
+    /// Stores events not caused by a change the store makes itself (template reviews…),
+    /// with their deliveries, in one transaction.
+    async fn record_events(&self, events: Vec<WebhookEvent>) -> Result<()>;
+    /// Subscriptions with a delivery that can be attempted at `now`, up to `limit`.
+    async fn due_subscriptions(&self, now: Timestamp, limit: u32) -> Result<Vec<Subscription>>;
+    /// Leases up to `limit` of the subscription's deliveries due at `now` until
+    /// `lease_until`, oldest first: for each message only its oldest pending delivery (so a
+    /// subscriber gets one message's events in order, even across retries), and none whose
+    /// lease is still running.
+    async fn lease_deliveries(
+        &self,
+        subscription: SubscriptionId,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<DeliveryJob>>;
+    /// Records attempts and ends their leases, in one transaction. An attempt on a delivery
+    /// that is no longer pending (replayed or deleted meanwhile) changes nothing.
+    async fn complete_deliveries(&self, attempts: Vec<DeliveryAttempt>) -> Result<()>;
+    /// A subscription's deliveries, newest first; `page.after` continues with older ones.
+    async fn list_deliveries(
+        &self,
+        account: AccountId,
+        subscription: SubscriptionId,
+        filter: &DeliveryFilter,
+        page: &Page<DeliveryId>,
+    ) -> Result<Vec<Delivery>>;
+    /// Every delivery of every event about one of the account's messages, oldest first.
+    async fn message_deliveries(
+        &self,
+        account: AccountId,
+        message: MessageId,
+    ) -> Result<Vec<Delivery>>;
+    /// Makes the selected deliveries pending and due at `now` (their attempt history is
+    /// kept); returns how many.
+    async fn replay_deliveries(
+        &self,
+        account: AccountId,
+        subscription: SubscriptionId,
+        replay: Replay,
+        now: Timestamp,
+    ) -> Result<u64>;
+    /// Pending deliveries per subscription (for metrics).
+    async fn delivery_backlog(&self) -> Result<Vec<(SubscriptionId, u64)>>;
 }
 
 /// How a caller names a message.

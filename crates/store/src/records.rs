@@ -37,7 +37,7 @@ pub fn millis(t: Timestamp) -> i64 {
     t.as_millisecond()
 }
 
-fn timestamp(what: &'static str, ms: i64) -> Result<Timestamp, StoreError> {
+pub(crate) fn timestamp(what: &'static str, ms: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_millisecond(ms).map_err(|e| corrupt(what, e))
 }
 
@@ -51,7 +51,7 @@ fn stored_bsuid(v: Option<&str>) -> Result<Option<Bsuid>, ValidationError> {
     v.map(|b| Bsuid::parse_field("bsuid", b)).transpose()
 }
 
-fn corrupt(what: &'static str, e: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(what: &'static str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt {
         what,
         detail: e.to_string(),

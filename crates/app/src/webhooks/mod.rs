@@ -1,0 +1,206 @@
+//! Webhook subscriptions and their delivery log: the service functions, and the
+//! [`deliver::Deliverer`] worker. Managing subscriptions needs an account-wide key.
+
+pub mod config;
+pub mod deliver;
+pub mod render;
+mod verify;
+
+use std::time::Duration;
+
+use wagate_core::error::ErrorCode;
+use wagate_core::ids::{ChannelId, DeliveryId, SubscriptionId};
+use wagate_core::message::Message;
+use wagate_core::webhook::{
+    BatchSize, EventField, PayloadFormat, Subscription, SubscriptionPatch, VerifyToken,
+    WebhookSecret, WebhookUrl,
+};
+use wagate_store::records::now;
+use wagate_store::{Delivery, DeliveryFilter, MessageKey, Page, Replay};
+
+use crate::error::Result;
+use crate::{App, Error, Principal};
+
+pub use config::WebhookConfig;
+
+/// What a new subscription asks for.
+#[derive(Debug, Clone)]
+pub struct SubscriptionInput {
+    pub channel_id: Option<ChannelId>,
+    pub url: WebhookUrl,
+    pub secret: WebhookSecret,
+    pub verify_token: VerifyToken,
+    /// Empty: `messages` and `statuses`.
+    pub fields: Vec<EventField>,
+    pub format: PayloadFormat,
+    pub batch_size: BatchSize,
+    pub enabled: bool,
+}
+
+fn normalise(fields: Vec<EventField>) -> Vec<EventField> {
+    let mut out: Vec<EventField> = Vec::new();
+    for f in fields {
+        if !out.contains(&f) {
+            out.push(f);
+        }
+    }
+    if out.is_empty() {
+        out = vec![EventField::Messages, EventField::Statuses];
+    }
+    out
+}
+
+impl App {
+    fn verify_timeout(&self) -> Duration {
+        Duration::from_secs(self.deliverer.config().timeout_secs)
+    }
+
+    async fn verify_url(&self, url: &WebhookUrl, token: &VerifyToken) -> Result<()> {
+        verify::verify(&self.http, url, token, self.verify_timeout())
+            .await
+            .map_err(|why| Error::Failed(ErrorCode::WebhookVerificationFailed, why))
+    }
+
+    /// Verifies the URL like Meta (GET with `hub.challenge`) and stores the subscription.
+    pub async fn create_subscription(
+        &self,
+        p: &Principal,
+        input: SubscriptionInput,
+    ) -> Result<Subscription> {
+        p.require_account_wide()?;
+        if let Some(c) = input.channel_id {
+            self.store.get_channel(p.account_id, c).await?;
+        }
+        self.verify_url(&input.url, &input.verify_token).await?;
+        let at = now();
+        let s = Subscription {
+            id: SubscriptionId::generate(),
+            account_id: p.account_id,
+            channel_id: input.channel_id,
+            url: input.url,
+            secret: input.secret,
+            verify_token: input.verify_token,
+            fields: normalise(input.fields),
+            format: input.format,
+            batch_size: input.batch_size,
+            enabled: input.enabled,
+            created_at: at,
+            updated_at: at,
+        };
+        Ok(self.store.create_subscription(s).await?)
+    }
+
+    pub async fn get_subscription(
+        &self,
+        p: &Principal,
+        id: SubscriptionId,
+    ) -> Result<Subscription> {
+        p.require_account_wide()?;
+        Ok(self.store.get_subscription(p.account_id, id).await?)
+    }
+
+    pub async fn list_subscriptions(&self, p: &Principal) -> Result<Vec<Subscription>> {
+        p.require_account_wide()?;
+        Ok(self.store.list_subscriptions(p.account_id).await?)
+    }
+
+    /// Applies `patch`; a new URL or verify token is verified again first.
+    pub async fn update_subscription(
+        &self,
+        p: &Principal,
+        id: SubscriptionId,
+        patch: SubscriptionPatch,
+    ) -> Result<Subscription> {
+        p.require_account_wide()?;
+        let mut s = self.store.get_subscription(p.account_id, id).await?;
+        let reverify = patch.url.as_ref().is_some_and(|u| *u != s.url)
+            || patch
+                .verify_token
+                .as_ref()
+                .is_some_and(|t| *t != s.verify_token);
+        if let Some(u) = patch.url {
+            s.url = u;
+        }
+        if let Some(t) = patch.verify_token {
+            s.verify_token = t;
+        }
+        if let Some(k) = patch.secret {
+            s.secret = k;
+        }
+        if let Some(f) = patch.fields {
+            s.fields = normalise(f);
+        }
+        if let Some(b) = patch.batch_size {
+            s.batch_size = b;
+        }
+        if let Some(e) = patch.enabled {
+            s.enabled = e;
+        }
+        if reverify {
+            self.verify_url(&s.url, &s.verify_token).await?;
+        }
+        s.updated_at = now();
+        Ok(self.store.update_subscription(s).await?)
+    }
+
+    pub async fn delete_subscription(&self, p: &Principal, id: SubscriptionId) -> Result<()> {
+        p.require_account_wide()?;
+        Ok(self.store.delete_subscription(p.account_id, id).await?)
+    }
+
+    /// The subscription's delivery log, newest first.
+    pub async fn list_deliveries(
+        &self,
+        p: &Principal,
+        id: SubscriptionId,
+        filter: &DeliveryFilter,
+        page: &Page<DeliveryId>,
+    ) -> Result<Vec<Delivery>> {
+        p.require_account_wide()?;
+        Ok(self
+            .store
+            .list_deliveries(p.account_id, id, filter, page)
+            .await?)
+    }
+
+    /// Which of a message's events went to which subscription, and how it went.
+    pub async fn message_deliveries(
+        &self,
+        p: &Principal,
+        key: &MessageKey,
+    ) -> Result<(Message, Vec<Delivery>)> {
+        let message = self.get_message(p, key).await?;
+        let deliveries = self
+            .store
+            .message_deliveries(p.account_id, message.id)
+            .await?;
+        Ok((message, deliveries))
+    }
+
+    /// Sends deliveries again (see [`Replay`]); returns how many were queued.
+    pub async fn replay_deliveries(
+        &self,
+        p: &Principal,
+        id: SubscriptionId,
+        replay: Replay,
+    ) -> Result<u64> {
+        p.require_account_wide()?;
+        if let Replay::Range { since, until } = &replay
+            && since >= until
+        {
+            return Err(
+                wagate_core::error::ValidationError::new("until", "must be after `since`").into(),
+            );
+        }
+        let n = self
+            .store
+            .replay_deliveries(p.account_id, id, replay, now())
+            .await?;
+        Ok(n)
+    }
+
+    /// The deliverer, for tests and benchmarks that step it by hand.
+    pub fn deliverer(&self) -> &std::sync::Arc<deliver::Deliverer> {
+        &self.deliverer
+    }
+}

@@ -1,0 +1,471 @@
+//! The SQL of webhooks on SQLite: subscriptions, events with their deliveries (written
+//! inside the transaction of the change that caused them), leases and attempts.
+
+use std::collections::HashSet;
+
+use sqlx::types::Json;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use uuid::Uuid;
+use wagate_core::Timestamp;
+use wagate_core::ids::{AccountId, DeliveryId, MessageId, SubscriptionId};
+use wagate_core::message::Message;
+use wagate_core::webhook::{Subscription, WebhookEvent};
+use wagate_store::records::millis;
+use wagate_store::webhooks::{DeliveryRecord, EventRecord, SubscriptionRecord, event_rows};
+use wagate_store::{
+    AttemptOutcome, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryJob, Entity, Page, Replay,
+    Result, StoreError, delivery_columns, subscription_columns,
+};
+
+/// Rows per multi-row statement: well under SQLite's 32,766 bound variables.
+const CHUNK: usize = 500;
+
+fn db(e: sqlx::Error) -> StoreError {
+    StoreError::database(e)
+}
+
+pub async fn insert_subscription(
+    conn: &mut SqliteConnection,
+    s: Subscription,
+) -> Result<Subscription> {
+    let r = SubscriptionRecord::new(&s);
+    sqlx::query(concat!(
+        "INSERT INTO webhook_subscriptions (",
+        subscription_columns!(),
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(r.id)
+    .bind(r.account_id)
+    .bind(r.channel_id)
+    .bind(r.url)
+    .bind(r.secret)
+    .bind(r.verify_token)
+    .bind(r.fields)
+    .bind(r.format)
+    .bind(r.batch_size)
+    .bind(r.enabled)
+    .bind(r.created_at)
+    .bind(r.updated_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(s)
+}
+
+pub async fn get_subscription(
+    conn: &mut SqliteConnection,
+    account: AccountId,
+    id: SubscriptionId,
+) -> Result<Subscription> {
+    sqlx::query_as::<_, SubscriptionRecord>(concat!(
+        "SELECT ",
+        subscription_columns!(),
+        " FROM webhook_subscriptions WHERE account_id = ? AND id = ?"
+    ))
+    .bind(account.as_uuid())
+    .bind(id.as_uuid())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?
+    .ok_or(StoreError::NotFound(Entity::Subscription))?
+    .try_into()
+}
+
+pub async fn list_subscriptions(
+    conn: &mut SqliteConnection,
+    account: AccountId,
+) -> Result<Vec<Subscription>> {
+    sqlx::query_as::<_, SubscriptionRecord>(concat!(
+        "SELECT ",
+        subscription_columns!(),
+        " FROM webhook_subscriptions WHERE account_id = ? ORDER BY id"
+    ))
+    .bind(account.as_uuid())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?
+    .into_iter()
+    .map(Subscription::try_from)
+    .collect()
+}
+
+pub async fn update_subscription(
+    conn: &mut SqliteConnection,
+    s: Subscription,
+) -> Result<Subscription> {
+    let r = SubscriptionRecord::new(&s);
+    let done = sqlx::query(
+        "UPDATE webhook_subscriptions SET url = ?, secret = ?, verify_token = ?, fields = ?, \
+         format = ?, batch_size = ?, enabled = ?, updated_at = ? WHERE account_id = ? AND id = ?",
+    )
+    .bind(r.url)
+    .bind(r.secret)
+    .bind(r.verify_token)
+    .bind(r.fields)
+    .bind(r.format)
+    .bind(r.batch_size)
+    .bind(r.enabled)
+    .bind(r.updated_at)
+    .bind(r.account_id)
+    .bind(r.id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound(Entity::Subscription));
+    }
+    Ok(s)
+}
+
+pub async fn delete_subscription(
+    conn: &mut SqliteConnection,
+    account: AccountId,
+    id: SubscriptionId,
+) -> Result<()> {
+    let done = sqlx::query("DELETE FROM webhook_subscriptions WHERE account_id = ? AND id = ?")
+        .bind(account.as_uuid())
+        .bind(id.as_uuid())
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound(Entity::Subscription));
+    }
+    Ok(())
+}
+
+/// Records the events of these messages' latest changes (see `WebhookEvent::of_message`).
+pub async fn emit_for_messages(conn: &mut SqliteConnection, messages: &[Message]) -> Result<()> {
+    let events: Vec<WebhookEvent> = messages
+        .iter()
+        .filter_map(WebhookEvent::of_message)
+        .collect();
+    emit(conn, &events).await
+}
+
+/// Stores `events` that some enabled subscription wants, with one delivery per such
+/// subscription, due now.
+pub async fn emit(conn: &mut SqliteConnection, events: &[WebhookEvent]) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let accounts: HashSet<Uuid> = events.iter().map(|e| e.account_id.as_uuid()).collect();
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(concat!(
+        "SELECT ",
+        subscription_columns!(),
+        " FROM webhook_subscriptions WHERE enabled = 1 AND account_id IN ("
+    ));
+    let mut list = q.separated(", ");
+    for a in &accounts {
+        list.push_bind(*a);
+    }
+    q.push(")");
+    let subscriptions: Vec<Subscription> = q
+        .build_query_as::<SubscriptionRecord>()
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+        .into_iter()
+        .map(Subscription::try_from)
+        .collect::<Result<_>>()?;
+    if subscriptions.is_empty() {
+        return Ok(());
+    }
+    let now = wagate_store::records::now();
+    let (event_rows, deliveries) = event_rows(events, &subscriptions, now);
+    for chunk in event_rows.chunks(CHUNK) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO webhook_events (id, account_id, channel_id, message_id, field, occurred_at, data) ",
+        );
+        q.push_values(chunk, |mut b, e: &EventRecord| {
+            b.push_bind(e.id)
+                .push_bind(e.account_id)
+                .push_bind(e.channel_id)
+                .push_bind(e.message_id)
+                .push_bind(e.field.clone())
+                .push_bind(e.occurred_at)
+                .push_bind(Json(e.data.0.clone()));
+        });
+        q.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    for chunk in deliveries.chunks(CHUNK) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO webhook_deliveries (id, subscription_id, event_id, message_id, state, \
+             created_at, next_attempt_at) ",
+        );
+        q.push_values(chunk, |mut b, d| {
+            b.push_bind(d.id)
+                .push_bind(d.subscription_id)
+                .push_bind(d.event_id)
+                .push_bind(d.message_id)
+                .push_bind("pending")
+                .push_bind(d.created_at)
+                .push_bind(d.created_at);
+        });
+        q.build().execute(&mut *conn).await.map_err(db)?;
+    }
+    Ok(())
+}
+
+pub async fn due_subscriptions(
+    conn: &mut SqliteConnection,
+    now: Timestamp,
+    limit: u32,
+) -> Result<Vec<Subscription>> {
+    sqlx::query_as::<_, SubscriptionRecord>(concat!(
+        "SELECT ",
+        subscription_columns!(),
+        " FROM webhook_subscriptions WHERE enabled = 1 AND id IN (
+            SELECT DISTINCT subscription_id FROM webhook_deliveries
+            WHERE state = 'pending' AND next_attempt_at <= ?1
+              AND (lease_until IS NULL OR lease_until < ?1))
+         ORDER BY id LIMIT ?2"
+    ))
+    .bind(millis(now))
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?
+    .into_iter()
+    .map(Subscription::try_from)
+    .collect()
+}
+
+pub async fn lease_deliveries(
+    conn: &mut SqliteConnection,
+    subscription: SubscriptionId,
+    now: Timestamp,
+    lease_until: Timestamp,
+    limit: u32,
+) -> Result<Vec<DeliveryJob>> {
+    let seqs: Vec<i64> = sqlx::query_scalar(
+        "UPDATE webhook_deliveries SET lease_until = ?1 WHERE seq IN (
+            SELECT d.seq FROM webhook_deliveries d
+            WHERE d.subscription_id = ?2 AND d.state = 'pending' AND d.next_attempt_at <= ?3
+              AND (d.lease_until IS NULL OR d.lease_until < ?3)
+              AND (d.message_id IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM webhook_deliveries p
+                  WHERE p.subscription_id = d.subscription_id AND p.message_id = d.message_id
+                    AND p.state = 'pending' AND p.seq < d.seq))
+            ORDER BY d.seq LIMIT ?4)
+         RETURNING seq",
+    )
+    .bind(millis(lease_until))
+    .bind(subscription.as_uuid())
+    .bind(millis(now))
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    jobs(conn, &seqs).await
+}
+
+/// The deliveries with these `seq`s and their events, in `seq` order.
+async fn jobs(conn: &mut SqliteConnection, seqs: &[i64]) -> Result<Vec<DeliveryJob>> {
+    if seqs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(concat!(
+        "SELECT ",
+        delivery_columns!(),
+        " FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id WHERE d.seq IN ("
+    ));
+    let mut list = q.separated(", ");
+    for s in seqs {
+        list.push_bind(*s);
+    }
+    q.push(") ORDER BY d.seq");
+    let deliveries: Vec<Delivery> = q
+        .build_query_as::<DeliveryRecord>()
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+        .into_iter()
+        .map(Delivery::try_from)
+        .collect::<Result<_>>()?;
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "SELECT id, account_id, channel_id, message_id, field, occurred_at, data \
+         FROM webhook_events WHERE id IN (",
+    );
+    let mut list = q.separated(", ");
+    for d in &deliveries {
+        list.push_bind(d.event_id.as_uuid());
+    }
+    q.push(")");
+    let events: std::collections::HashMap<Uuid, WebhookEvent> = q
+        .build_query_as::<EventRecord>()
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+        .into_iter()
+        .map(|r| WebhookEvent::try_from(r).map(|e| (e.id.as_uuid(), e)))
+        .collect::<Result<_>>()?;
+    deliveries
+        .into_iter()
+        .map(|delivery| {
+            let event = events
+                .get(&delivery.event_id.as_uuid())
+                .cloned()
+                .ok_or_else(|| StoreError::Corrupt {
+                    what: "webhook delivery",
+                    detail: format!("event {} is missing", delivery.event_id),
+                })?;
+            Ok(DeliveryJob { delivery, event })
+        })
+        .collect()
+}
+
+pub async fn complete_deliveries(
+    conn: &mut SqliteConnection,
+    attempts: Vec<DeliveryAttempt>,
+) -> Result<()> {
+    for a in attempts {
+        let (state, next, delivered, error) = match &a.outcome {
+            AttemptOutcome::Delivered => ("delivered", None, Some(millis(a.at)), None),
+            AttemptOutcome::Retry { error, at } => {
+                ("pending", Some(millis(*at)), None, Some(error.clone()))
+            }
+            AttemptOutcome::Dead { error } => ("dead", None, None, Some(error.clone())),
+        };
+        sqlx::query(
+            "UPDATE webhook_deliveries SET state = ?, next_attempt_at = ?, delivered_at = ?, \
+             last_error = ?, attempts = attempts + 1, last_attempt_at = ?, last_status_code = ?, \
+             last_latency_ms = ?, body_excerpt = ?, lease_until = NULL \
+             WHERE id = ? AND state = 'pending'",
+        )
+        .bind(state)
+        .bind(next)
+        .bind(delivered)
+        .bind(error)
+        .bind(millis(a.at))
+        .bind(a.status_code.map(i64::from))
+        .bind(i64::from(a.latency_ms))
+        .bind(&a.body_excerpt)
+        .bind(a.id.as_uuid())
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    }
+    Ok(())
+}
+
+pub async fn list_deliveries(
+    conn: &mut SqliteConnection,
+    account: AccountId,
+    subscription: SubscriptionId,
+    filter: &DeliveryFilter,
+    page: &Page<DeliveryId>,
+) -> Result<Vec<Delivery>> {
+    get_subscription(conn, account, subscription).await?;
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(concat!(
+        "SELECT ",
+        delivery_columns!(),
+        " FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id \
+         WHERE d.subscription_id = "
+    ));
+    q.push_bind(subscription.as_uuid());
+    if let Some(s) = filter.state {
+        q.push(" AND d.state = ").push_bind(s.as_str());
+    }
+    if let Some(t) = filter.since {
+        q.push(" AND d.created_at >= ").push_bind(millis(t));
+    }
+    if let Some(t) = filter.until {
+        q.push(" AND d.created_at < ").push_bind(millis(t));
+    }
+    if let Some(after) = page.after {
+        q.push(" AND d.seq < (SELECT seq FROM webhook_deliveries WHERE id = ")
+            .push_bind(after.as_uuid())
+            .push(")");
+    }
+    q.push(" ORDER BY d.seq DESC LIMIT ")
+        .push_bind(page.sql_limit());
+    q.build_query_as::<DeliveryRecord>()
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+        .into_iter()
+        .map(Delivery::try_from)
+        .collect()
+}
+
+pub async fn message_deliveries(
+    conn: &mut SqliteConnection,
+    account: AccountId,
+    message: MessageId,
+) -> Result<Vec<Delivery>> {
+    sqlx::query_as::<_, DeliveryRecord>(concat!(
+        "SELECT ",
+        delivery_columns!(),
+        " FROM webhook_events e JOIN webhook_deliveries d ON d.event_id = e.id \
+         WHERE e.message_id = ? AND e.account_id = ? ORDER BY d.seq"
+    ))
+    .bind(message.as_uuid())
+    .bind(account.as_uuid())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?
+    .into_iter()
+    .map(Delivery::try_from)
+    .collect()
+}
+
+pub async fn replay_deliveries(
+    conn: &mut SqliteConnection,
+    account: AccountId,
+    subscription: SubscriptionId,
+    replay: Replay,
+    now: Timestamp,
+) -> Result<u64> {
+    get_subscription(conn, account, subscription).await?;
+    let mut q: QueryBuilder<Sqlite> =
+        QueryBuilder::new("UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = ");
+    q.push_bind(millis(now))
+        .push(", lease_until = NULL, delivered_at = NULL WHERE subscription_id = ")
+        .push_bind(subscription.as_uuid());
+    let one = matches!(replay, Replay::One(_));
+    match replay {
+        Replay::One(id) => {
+            q.push(" AND id = ").push_bind(id.as_uuid());
+        }
+        Replay::Dead { since, until } => {
+            q.push(" AND state = 'dead'");
+            if let Some(t) = since {
+                q.push(" AND created_at >= ").push_bind(millis(t));
+            }
+            if let Some(t) = until {
+                q.push(" AND created_at < ").push_bind(millis(t));
+            }
+        }
+        Replay::Range { since, until } => {
+            q.push(" AND created_at >= ")
+                .push_bind(millis(since))
+                .push(" AND created_at < ")
+                .push_bind(millis(until));
+        }
+    }
+    let n = q
+        .build()
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?
+        .rows_affected();
+    if one && n == 0 {
+        return Err(StoreError::NotFound(Entity::Delivery));
+    }
+    Ok(n)
+}
+
+pub async fn delivery_backlog(conn: &mut SqliteConnection) -> Result<Vec<(SubscriptionId, u64)>> {
+    let rows: Vec<(Uuid, i64)> = sqlx::query_as(
+        "SELECT subscription_id, COUNT(*) FROM webhook_deliveries WHERE state = 'pending' \
+         GROUP BY subscription_id",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(rows
+        .into_iter()
+        .map(|(s, n)| (SubscriptionId::from_uuid(s), u64::try_from(n).unwrap_or(0)))
+        .collect())
+}

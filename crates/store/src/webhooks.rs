@@ -1,0 +1,335 @@
+//! Webhook storage: subscriptions, events and deliveries, as the trait speaks them and as
+//! rows. Events are written by the backends in the transaction of the change that caused
+//! them ([`fan_out`] decides which subscriptions get a delivery); the deliverer leases
+//! deliveries, one message's in order, and records each attempt.
+
+use std::collections::HashMap;
+
+use sqlx::types::Json;
+use uuid::Uuid;
+use wagate_core::Timestamp;
+use wagate_core::ids::{AccountId, ChannelId, DeliveryId, EventId, MessageId, SubscriptionId};
+use wagate_core::webhook::{
+    BatchSize, DeliveryState, EventData, EventField, PayloadFormat, Subscription, VerifyToken,
+    WebhookEvent, WebhookSecret, WebhookUrl,
+};
+
+use crate::StoreError;
+use crate::records::{corrupt, millis, timestamp};
+
+/// One event on its way to one subscription.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    pub id: DeliveryId,
+    pub subscription_id: SubscriptionId,
+    pub event_id: EventId,
+    pub message_id: Option<MessageId>,
+    pub field: EventField,
+    pub state: DeliveryState,
+    pub attempts: u32,
+    pub created_at: Timestamp,
+    /// When the next attempt is due (pending only).
+    pub next_attempt_at: Option<Timestamp>,
+    pub last_attempt_at: Option<Timestamp>,
+    /// The receiver's HTTP status on the last attempt (none: no answer).
+    pub last_status_code: Option<u16>,
+    /// Why the last attempt failed (a timeout, a refused connection, a 5xx…).
+    pub last_error: Option<String>,
+    pub last_latency_ms: Option<u32>,
+    pub delivered_at: Option<Timestamp>,
+    /// The first bytes of the body last sent.
+    pub body_excerpt: Option<String>,
+}
+
+/// A leased delivery and the event it carries.
+#[derive(Debug, Clone)]
+pub struct DeliveryJob {
+    pub delivery: Delivery,
+    pub event: WebhookEvent,
+}
+
+/// What one attempt came to.
+#[derive(Debug, Clone)]
+pub struct DeliveryAttempt {
+    pub id: DeliveryId,
+    pub at: Timestamp,
+    pub status_code: Option<u16>,
+    pub latency_ms: u32,
+    pub body_excerpt: String,
+    pub outcome: AttemptOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AttemptOutcome {
+    /// 2xx: done.
+    Delivered,
+    /// Failed; try again at this time.
+    Retry { error: String, at: Timestamp },
+    /// Failed past the retry horizon: dead-lettered.
+    Dead { error: String },
+}
+
+/// Filters of a subscription's delivery log.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryFilter {
+    pub state: Option<DeliveryState>,
+    /// Created at or after.
+    pub since: Option<Timestamp>,
+    /// Created before.
+    pub until: Option<Timestamp>,
+}
+
+/// What to send again.
+#[derive(Debug, Clone)]
+pub enum Replay {
+    /// One delivery, whatever its state (a pending one is simply made due now).
+    One(DeliveryId),
+    /// Every dead letter of the subscription created in the range.
+    Dead {
+        since: Option<Timestamp>,
+        until: Option<Timestamp>,
+    },
+    /// Every delivery of the subscription created in the range, delivered or not.
+    Range { since: Timestamp, until: Timestamp },
+}
+
+/// Which subscriptions get a delivery of which event: the enabled ones of the event's
+/// account that ask for its field, for every channel or for the event's. Backends call this
+/// with the account's subscriptions inside the transaction that stores the events.
+pub fn fan_out<'a>(
+    events: &'a [WebhookEvent],
+    subscriptions: &'a [Subscription],
+) -> Vec<(&'a WebhookEvent, &'a Subscription)> {
+    events
+        .iter()
+        .flat_map(|e| {
+            subscriptions
+                .iter()
+                .filter(move |s| {
+                    s.account_id == e.account_id
+                        && s.wants(e.field())
+                        && (s.channel_id.is_none() || s.channel_id == e.channel_id)
+                })
+                .map(move |s| (e, s))
+        })
+        .collect()
+}
+
+/// The subscription columns, in [`SubscriptionRecord`] order.
+#[macro_export]
+macro_rules! subscription_columns {
+    () => {
+        "id, account_id, channel_id, url, secret, verify_token, fields, format, batch_size, \
+         enabled, created_at, updated_at"
+    };
+}
+
+/// The delivery columns, in [`DeliveryRecord`] order (the event's field comes from a join).
+#[macro_export]
+macro_rules! delivery_columns {
+    () => {
+        "d.id, d.subscription_id, d.event_id, d.message_id, e.field, d.state, d.attempts, \
+         d.created_at, d.next_attempt_at, d.last_attempt_at, d.last_status_code, d.last_error, \
+         d.last_latency_ms, d.delivered_at, d.body_excerpt"
+    };
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SubscriptionRecord {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub channel_id: Option<Uuid>,
+    pub url: String,
+    pub secret: String,
+    pub verify_token: String,
+    /// `,messages,statuses,`: each field between commas, so SQL can match one with LIKE.
+    pub fields: String,
+    pub format: String,
+    pub batch_size: i64,
+    pub enabled: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl SubscriptionRecord {
+    pub fn new(s: &Subscription) -> Self {
+        Self {
+            id: s.id.as_uuid(),
+            account_id: s.account_id.as_uuid(),
+            channel_id: s.channel_id.map(|c| c.as_uuid()),
+            url: s.url.as_str().to_owned(),
+            secret: s.secret.expose().to_owned(),
+            verify_token: s.verify_token.expose().to_owned(),
+            fields: fields_column(&s.fields),
+            format: s.format.as_str().to_owned(),
+            batch_size: i64::from(s.batch_size.get()),
+            enabled: s.enabled,
+            created_at: millis(s.created_at),
+            updated_at: millis(s.updated_at),
+        }
+    }
+}
+
+pub fn fields_column(fields: &[EventField]) -> String {
+    let mut s = String::from(",");
+    for f in fields {
+        s.push_str(f.as_str());
+        s.push(',');
+    }
+    s
+}
+
+impl TryFrom<SubscriptionRecord> for Subscription {
+    type Error = StoreError;
+    fn try_from(r: SubscriptionRecord) -> Result<Self, StoreError> {
+        let what = "webhook subscription";
+        Ok(Subscription {
+            id: SubscriptionId::from_uuid(r.id),
+            account_id: AccountId::from_uuid(r.account_id),
+            channel_id: r.channel_id.map(ChannelId::from_uuid),
+            url: WebhookUrl::parse(&r.url).map_err(|e| corrupt(what, e))?,
+            secret: WebhookSecret::parse(&r.secret).map_err(|e| corrupt(what, e))?,
+            verify_token: VerifyToken::parse(&r.verify_token).map_err(|e| corrupt(what, e))?,
+            fields: r
+                .fields
+                .split(',')
+                .filter(|f| !f.is_empty())
+                .map(EventField::parse)
+                .collect::<Result<_, _>>()
+                .map_err(|e| corrupt(what, e))?,
+            format: PayloadFormat::parse(&r.format).map_err(|e| corrupt(what, e))?,
+            batch_size: u32::try_from(r.batch_size)
+                .map_err(|e| corrupt(what, e))
+                .and_then(|n| BatchSize::new(n).map_err(|e| corrupt(what, e)))?,
+            enabled: r.enabled,
+            created_at: timestamp(what, r.created_at)?,
+            updated_at: timestamp(what, r.updated_at)?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRecord {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub channel_id: Option<Uuid>,
+    pub message_id: Option<Uuid>,
+    pub field: String,
+    pub occurred_at: i64,
+    pub data: Json<EventData>,
+}
+
+impl EventRecord {
+    pub fn new(e: &WebhookEvent) -> Self {
+        Self {
+            id: e.id.as_uuid(),
+            account_id: e.account_id.as_uuid(),
+            channel_id: e.channel_id.map(|c| c.as_uuid()),
+            message_id: e.data.message_id().map(|m| m.as_uuid()),
+            field: e.field().as_str().to_owned(),
+            occurred_at: millis(e.occurred_at),
+            data: Json(e.data.clone()),
+        }
+    }
+}
+
+impl TryFrom<EventRecord> for WebhookEvent {
+    type Error = StoreError;
+    fn try_from(r: EventRecord) -> Result<Self, StoreError> {
+        Ok(WebhookEvent {
+            id: EventId::from_uuid(r.id),
+            account_id: AccountId::from_uuid(r.account_id),
+            channel_id: r.channel_id.map(ChannelId::from_uuid),
+            occurred_at: timestamp("webhook event", r.occurred_at)?,
+            data: r.data.0,
+        })
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeliveryRecord {
+    pub id: Uuid,
+    pub subscription_id: Uuid,
+    pub event_id: Uuid,
+    pub message_id: Option<Uuid>,
+    pub field: String,
+    pub state: String,
+    pub attempts: i64,
+    pub created_at: i64,
+    pub next_attempt_at: Option<i64>,
+    pub last_attempt_at: Option<i64>,
+    pub last_status_code: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_latency_ms: Option<i64>,
+    pub delivered_at: Option<i64>,
+    pub body_excerpt: Option<String>,
+}
+
+impl TryFrom<DeliveryRecord> for Delivery {
+    type Error = StoreError;
+    fn try_from(r: DeliveryRecord) -> Result<Self, StoreError> {
+        let what = "webhook delivery";
+        let at = |ms: Option<i64>| ms.map(|ms| timestamp(what, ms)).transpose();
+        Ok(Delivery {
+            id: DeliveryId::from_uuid(r.id),
+            subscription_id: SubscriptionId::from_uuid(r.subscription_id),
+            event_id: EventId::from_uuid(r.event_id),
+            message_id: r.message_id.map(MessageId::from_uuid),
+            field: EventField::parse(&r.field).map_err(|e| corrupt(what, e))?,
+            state: DeliveryState::parse(&r.state).map_err(|e| corrupt(what, e))?,
+            attempts: u32::try_from(r.attempts).map_err(|e| corrupt(what, e))?,
+            created_at: timestamp(what, r.created_at)?,
+            next_attempt_at: at(r.next_attempt_at)?,
+            last_attempt_at: at(r.last_attempt_at)?,
+            last_status_code: r
+                .last_status_code
+                .map(u16::try_from)
+                .transpose()
+                .map_err(|e| corrupt(what, e))?,
+            last_error: r.last_error,
+            last_latency_ms: r
+                .last_latency_ms
+                .map(u32::try_from)
+                .transpose()
+                .map_err(|e| corrupt(what, e))?,
+            delivered_at: at(r.delivered_at)?,
+            body_excerpt: r.body_excerpt,
+        })
+    }
+}
+
+/// A new delivery row: one event for one subscription, due at once.
+#[derive(Debug, Clone)]
+pub struct NewDeliveryRecord {
+    pub id: Uuid,
+    pub subscription_id: Uuid,
+    pub event_id: Uuid,
+    pub message_id: Option<Uuid>,
+    pub created_at: i64,
+}
+
+/// The rows to insert for `events`: the events that have at least one subscriber, and one
+/// delivery per (event, subscription). Events nobody subscribed to are not stored.
+pub fn event_rows(
+    events: &[WebhookEvent],
+    subscriptions: &[Subscription],
+    now: Timestamp,
+) -> (Vec<EventRecord>, Vec<NewDeliveryRecord>) {
+    let pairs = fan_out(events, subscriptions);
+    let mut stored: HashMap<EventId, ()> = HashMap::new();
+    let mut event_rows = Vec::new();
+    let mut deliveries = Vec::with_capacity(pairs.len());
+    for (e, s) in pairs {
+        if stored.insert(e.id, ()).is_none() {
+            event_rows.push(EventRecord::new(e));
+        }
+        deliveries.push(NewDeliveryRecord {
+            id: DeliveryId::generate().as_uuid(),
+            subscription_id: s.id.as_uuid(),
+            event_id: e.id.as_uuid(),
+            message_id: e.data.message_id().map(|m| m.as_uuid()),
+            created_at: millis(now),
+        });
+    }
+    (event_rows, deliveries)
+}
