@@ -7,6 +7,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use wagate_app::config::Config;
 use wagate_app::database::DatabaseSetting;
+use wagate_app::webhooks::WebhookConfig;
 use wagate_app::{App, Principal};
 use wagate_core::api_key::KeyChannels;
 use wagate_core::text::{AccountName, KeyName};
@@ -77,6 +78,14 @@ async fn spawn(postgres: Option<String>) -> TestApp {
         database: DatabaseSetting(postgres.unwrap_or_default()),
         database_max_connections: 4,
         max_body_bytes: 64 * 1024,
+        // Retries in tens of milliseconds, so tests of failing receivers finish fast.
+        webhooks: WebhookConfig {
+            timeout_secs: 2,
+            backoff_base_ms: 50,
+            backoff_max_ms: 400,
+            pause_base_ms: 20,
+            ..WebhookConfig::default()
+        },
         ..Config::default()
     };
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -17,3 +17,4 @@ mod messages;
 mod policy;
 mod probes;
 mod process;
+mod webhooks;

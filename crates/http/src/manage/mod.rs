@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod channels;
 pub mod messages;
 pub mod paging;
+pub mod webhooks;
 
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -21,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(channels::router())
         .merge(api_keys::router())
         .merge(messages::router())
+        .merge(webhooks::router())
 }
 
 /// The management plane's error envelope.
