@@ -216,16 +216,21 @@ pub async fn get(
     Auth(p): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<MessageView>, ApiError> {
-    let unknown = || ApiError::not_found(ErrorCode::MessageNotFound, "message", id.clone());
-    let key = if let Ok(uuid) = id.parse::<MessageId>() {
-        MessageKey::Id(uuid)
-    } else {
-        MessageKey::Wamid(Wamid::parse_field("id", &id).map_err(|_| unknown())?)
-    };
+    let key = message_key(&id)?;
     let message = state
         .app
         .get_message(&p, &key)
         .await
         .map_err(|e| ApiError::naming(e, ErrorCode::MessageNotFound, "message", id.clone()))?;
     Ok(Json(message.into()))
+}
+
+/// A message named in a path: wagate's id or a `wamid.…`; anything else is not found.
+pub fn message_key(id: &str) -> Result<MessageKey, ApiError> {
+    if let Ok(uuid) = id.parse::<MessageId>() {
+        return Ok(MessageKey::Id(uuid));
+    }
+    Wamid::parse_field("id", id)
+        .map(MessageKey::Wamid)
+        .map_err(|_| ApiError::not_found(ErrorCode::MessageNotFound, "message", id))
 }

@@ -17,12 +17,13 @@ use wagate_core::webhook::{
     BatchSize, DeliveryState, EventField, PayloadFormat, Subscription, SubscriptionPatch,
     VerifyToken, WebhookSecret, WebhookUrl,
 };
-use wagate_store::{Delivery, DeliveryFilter, MessageKey, Replay};
+use wagate_store::{Delivery, DeliveryFilter, Replay};
 
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Query};
 use crate::manage::ErrorBody;
+use crate::manage::messages::message_key;
 use crate::manage::paging::{List, ListQuery};
 use crate::state::AppState;
 
@@ -497,12 +498,7 @@ pub async fn message_deliveries(
     Auth(p): Auth,
     Path(id): Path<String>,
 ) -> Result<Json<MessageDeliveries>, ApiError> {
-    let unknown = || ApiError::not_found(ErrorCode::MessageNotFound, "message", id.clone());
-    let key = if let Ok(uuid) = id.parse::<MessageId>() {
-        MessageKey::Id(uuid)
-    } else {
-        MessageKey::Wamid(Wamid::parse_field("id", &id).map_err(|_| unknown())?)
-    };
+    let key = message_key(&id)?;
     let (message, deliveries) = state
         .app
         .message_deliveries(&p, &key)
