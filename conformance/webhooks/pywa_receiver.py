@@ -133,7 +133,7 @@ def build_client(args) -> WhatsApp:
             "status",
             st,
             status=_str(st.status),
-            error_code=getattr(err, "error_code", None) if err else None,
+            error_code=getattr(err, "code", None) if err else None,
             pricing_category=_str(getattr(getattr(st, "pricing", None), "category", None)),
         )
 

@@ -1,14 +1,18 @@
 //! Prometheus metrics. The recorder is process-wide and can be installed once, so
 //! [`handle`] installs it on first use and every server in the process (tests start many)
-//! shares it. [`track`] records each request by method, matched route and status.
+//! shares it. [`track`] records each request by method, matched route and status;
+//! [`QueueDepth`] sets the gauges read from the store at each scrape.
 
-use std::sync::OnceLock;
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use wagate_core::ids::SubscriptionId;
+use wagate_store::Store;
 
 const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
@@ -50,4 +54,35 @@ pub async fn track(req: Request, next: Next) -> Response {
     metrics::histogram!("wagate_http_request_duration_seconds", "method" => method, "route" => route)
         .record(start.elapsed().as_secs_f64());
     res
+}
+
+/// `wagate_webhook_queue_depth{subscription}`: deliveries waiting per subscription, read
+/// from the store when `/metrics` is scraped. A subscription whose queue emptied since the
+/// last scrape reads 0 rather than its last value.
+#[derive(Default)]
+pub struct QueueDepth {
+    reported: Mutex<HashSet<SubscriptionId>>,
+}
+
+impl QueueDepth {
+    pub async fn refresh(&self, store: &dyn Store) {
+        let backlog = match store.delivery_backlog().await {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the webhook backlog for /metrics failed");
+                return;
+            }
+        };
+        let mut reported = self.reported.lock().expect("queue depth lock");
+        let now: HashSet<SubscriptionId> = backlog.iter().map(|(id, _)| *id).collect();
+        for gone in reported.difference(&now) {
+            metrics::gauge!("wagate_webhook_queue_depth", "subscription" => gone.to_string())
+                .set(0.0);
+        }
+        for (id, depth) in backlog {
+            metrics::gauge!("wagate_webhook_queue_depth", "subscription" => id.to_string())
+                .set(depth as f64);
+        }
+        *reported = now;
+    }
 }

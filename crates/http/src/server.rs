@@ -148,6 +148,7 @@ impl Server {
             app,
             config: Arc::new(config),
             metrics,
+            queue_depth: Arc::default(),
         };
         Ok(Self {
             listener,

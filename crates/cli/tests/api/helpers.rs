@@ -53,19 +53,24 @@ pub struct TestApp {
 
 /// One server on SQLite, plus one on PostgreSQL when `WAGATE_TEST_POSTGRES_URL` is set.
 pub async fn spawn_apps() -> Vec<TestApp> {
-    let mut apps = vec![spawn(None).await];
+    spawn_apps_with(|_| {}).await
+}
+
+/// [`spawn_apps`] with settings changed by `configure`.
+pub async fn spawn_apps_with(configure: impl Fn(&mut Config)) -> Vec<TestApp> {
+    let mut apps = vec![spawn(None, &configure).await];
     if let Some(url) = fresh_postgres_url().await {
-        apps.push(spawn(Some(url)).await);
+        apps.push(spawn(Some(url), &configure).await);
     }
     apps
 }
 
 /// One server on SQLite (for tests about the HTTP layer only).
 pub async fn spawn_app() -> TestApp {
-    spawn(None).await
+    spawn(None, &|_| {}).await
 }
 
-async fn spawn(postgres: Option<String>) -> TestApp {
+async fn spawn(postgres: Option<String>, configure: &dyn Fn(&mut Config)) -> TestApp {
     init_logs();
     let dir = tempfile::tempdir().unwrap();
     let backend = if postgres.is_some() {
@@ -73,7 +78,7 @@ async fn spawn(postgres: Option<String>) -> TestApp {
     } else {
         "sqlite"
     };
-    let config = Config {
+    let mut config = Config {
         data_dir: dir.path().join("data"),
         database: DatabaseSetting(postgres.unwrap_or_default()),
         database_max_connections: 4,
@@ -88,6 +93,7 @@ async fn spawn(postgres: Option<String>) -> TestApp {
         },
         ..Config::default()
     };
+    configure(&mut config);
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server = Server::build(config.clone(), listener)
         .await

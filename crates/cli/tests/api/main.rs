@@ -17,4 +17,6 @@ mod messages;
 mod policy;
 mod probes;
 mod process;
+mod receiver;
+mod sdk_receivers;
 mod webhooks;

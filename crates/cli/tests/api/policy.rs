@@ -186,6 +186,10 @@ async fn bad_inbound_injections_are_refused_and_store_nothing() {
             "timestamp",
         ),
         (
+            json!({"from": USER, "timestamp": (wagate_core::Timestamp::now().as_second() + 3600).to_string(), "text": {"body": "x"}}),
+            "timestamp",
+        ),
+        (
             json!({"from": USER, "id": "not-a-wamid", "text": {"body": "x"}}),
             "id",
         ),

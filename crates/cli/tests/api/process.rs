@@ -654,3 +654,79 @@ async fn a_crash_mid_queue_loses_nothing_and_sends_nothing_twice() {
     );
     run.child.kill().await.unwrap();
 }
+
+/// Killed (SIGKILL) while webhook deliveries are being retried, then restarted: the
+/// receiver gets every event, each message's events in order.
+#[tokio::test]
+async fn a_crash_mid_retry_loses_no_webhook() {
+    use std::sync::atomic::Ordering;
+
+    use crate::receiver::{Receiver, SECRET, TOKEN, events};
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("wagate.toml");
+    std::fs::write(
+        &config,
+        "[webhooks]\ntimeout_secs = 2\nbackoff_base_ms = 100\nbackoff_max_ms = 300\npause_base_ms = 20\n",
+    )
+    .unwrap();
+    let extra = ["--config", config.to_str().unwrap()];
+    let run = serve_with(&data, None, &extra).await;
+    let base = run.base_url.clone();
+    let creds = std::fs::read_to_string(data.join("credentials.env")).unwrap();
+    let key = env_value(&creds, "WAGATE_API_KEY").to_owned();
+    let pnid = env_value(&creds, "WAGATE_PHONE_NUMBER_ID").to_owned();
+    let client = reqwest::Client::new();
+    let receiver = Receiver::start().await;
+    let res = client
+        .post(format!("{base}/api/v1/webhooks"))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"url": receiver.url, "secret": SECRET, "verify_token": TOKEN}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    receiver.inbox.failing.store(true, Ordering::SeqCst);
+
+    let users = 5;
+    for i in 0..users {
+        let res = client
+            .post(format!("{base}/sandbox/{pnid}/inbound"))
+            .bearer_auth(&key)
+            .json(&serde_json::json!({"from": format!("1650555{i:04}"), "type": "text", "text": {"body": "hi"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+    }
+    // Mid-retry: every event has been refused at least once.
+    for _ in 0..500 {
+        if receiver.inbox.refused.load(Ordering::SeqCst) >= users + 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(receiver.inbox.refused.load(Ordering::SeqCst) >= users + 2);
+    let mut child = run.child;
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    receiver.inbox.failing.store(false, Ordering::SeqCst);
+    assert!(receiver.posts().is_empty());
+
+    let mut run = serve_with(&data, None, &extra).await;
+    let posts = receiver.wait(users).await;
+    let got = events(&posts);
+    let unique: std::collections::HashSet<_> = got.iter().collect();
+    assert_eq!(
+        unique.len(),
+        users,
+        "every event after the restart: {got:?}"
+    );
+    let from: std::collections::HashSet<_> = posts
+        .iter()
+        .map(|p| p.body["entry"][0]["changes"][0]["value"]["messages"][0]["from"].clone())
+        .collect();
+    assert_eq!(from.len(), users, "one per user");
+    run.child.kill().await.unwrap();
+}

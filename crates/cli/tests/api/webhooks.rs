@@ -2,111 +2,14 @@
 //! signed ASCII-escaped payloads, per-message order, retries of a failing receiver, the
 //! delivery log, replay and bad input.
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::get;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
 use wagate_core::webhook::ascii;
 
 use crate::helpers::{TestApp, assert_manage_error, spawn_apps};
-
-const SECRET: &str = "receiver-app-secret";
-const TOKEN: &str = "my-verify-token";
-
-/// One POST the receiver acknowledged.
-#[derive(Debug, Clone)]
-struct Post {
-    raw: Vec<u8>,
-    body: Value,
-    signature: String,
-    event_ids: String,
-}
-
-#[derive(Default)]
-struct Inbox {
-    posts: Mutex<Vec<Post>>,
-    /// POSTs to refuse with 500 before acknowledging any.
-    fail_first: AtomicUsize,
-    refused: AtomicUsize,
-}
-
-struct Receiver {
-    url: String,
-    inbox: Arc<Inbox>,
-}
-
-impl Receiver {
-    async fn start() -> Receiver {
-        let inbox = Arc::new(Inbox::default());
-        let app = Router::new()
-            .route("/hook", get(challenge).post(notify))
-            .with_state(inbox.clone());
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/hook", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        Receiver { url, inbox }
-    }
-
-    fn posts(&self) -> Vec<Post> {
-        self.inbox.posts.lock().unwrap().clone()
-    }
-
-    /// Waits until `n` POSTs were acknowledged.
-    async fn wait(&self, n: usize) -> Vec<Post> {
-        for _ in 0..500 {
-            let posts = self.posts();
-            if posts.len() >= n {
-                return posts;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!("the receiver got {} of {n} POSTs", self.posts().len());
-    }
-}
-
-async fn challenge(Query(q): Query<HashMap<String, String>>) -> (StatusCode, String) {
-    if q.get("hub.mode").map(String::as_str) == Some("subscribe")
-        && q.get("hub.verify_token").map(String::as_str) == Some(TOKEN)
-    {
-        (
-            StatusCode::OK,
-            q.get("hub.challenge").cloned().unwrap_or_default(),
-        )
-    } else {
-        (StatusCode::FORBIDDEN, "bad verify token".to_owned())
-    }
-}
-
-async fn notify(State(inbox): State<Arc<Inbox>>, headers: HeaderMap, raw: Bytes) -> StatusCode {
-    let left = inbox.fail_first.load(Ordering::SeqCst);
-    if left > 0 {
-        inbox.fail_first.store(left - 1, Ordering::SeqCst);
-        inbox.refused.fetch_add(1, Ordering::SeqCst);
-        return StatusCode::INTERNAL_SERVER_ERROR;
-    }
-    let header = |n: &str| {
-        headers
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    inbox.posts.lock().unwrap().push(Post {
-        raw: raw.to_vec(),
-        body: serde_json::from_slice(&raw).expect("the body is JSON"),
-        signature: header("x-hub-signature-256"),
-        event_ids: header("x-wagate-event-id"),
-    });
-    StatusCode::OK
-}
+use crate::receiver::{Post, Receiver, SECRET, TOKEN, events};
 
 async fn subscribe(app: &TestApp, receiver: &Receiver) -> Value {
     let res = app
@@ -378,6 +281,300 @@ async fn bad_subscriptions_are_refused_and_nothing_is_stored() {
             )
             .await;
         assert_manage_error(res, 400, "invalid_request").await;
+        app.stop().await;
+    }
+}
+
+/// `n` users each write once; returns nothing (the events are what matters).
+async fn users_write(app: &TestApp, prefix: &str, n: usize) {
+    for i in 0..n {
+        app.inject(
+            json!({"from": format!("{prefix}{i:03}"), "type": "text", "text": {"body": "hi"}}),
+        )
+        .await;
+    }
+}
+
+async fn deliveries(app: &TestApp, sub: &Value, query: &str) -> Vec<Value> {
+    let id = sub["id"].as_str().unwrap();
+    let log: Value = app
+        .get(&format!(
+            "/api/v1/webhooks/{id}/deliveries?limit=100&{query}"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    log["data"].as_array().unwrap().clone()
+}
+
+/// The `wagate_webhook_queue_depth` gauge of one subscription, as `/metrics` shows it.
+async fn queue_depth(app: &TestApp, sub: &Value) -> Option<f64> {
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let needle = format!(
+        "wagate_webhook_queue_depth{{subscription=\"{}\"}} ",
+        sub["id"].as_str().unwrap()
+    );
+    text.lines()
+        .find_map(|l| l.strip_prefix(&needle))
+        .map(|v| v.parse().unwrap())
+}
+
+#[tokio::test]
+async fn a_receiver_down_for_a_while_gets_everything_after() {
+    for app in spawn_apps().await {
+        let mut one = Receiver::start().await;
+        let mut batched = Receiver::start().await;
+        let single = subscribe(&app, &one).await;
+        let res = app
+            .post_json(
+                "/api/v1/webhooks",
+                &json!({"url": batched.url, "secret": SECRET, "verify_token": TOKEN, "batch_size": 5}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let batch_sub: Value = res.json().await.unwrap();
+        one.stop().await;
+        batched.stop().await;
+
+        let n = 12;
+        users_write(&app, "1555000300", n).await;
+        // Nobody listens: every delivery is pending with the connection error, and the
+        // queue depth shows them.
+        for sub in [&single, &batch_sub] {
+            let mut tried = Vec::new();
+            for _ in 0..200 {
+                tried = deliveries(&app, sub, "status=pending").await;
+                if tried.len() == n && tried.iter().any(|d| d["attempts"].as_u64() >= Some(1)) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            assert_eq!(tried.len(), n, "{}", app.backend);
+            let failed = tried
+                .iter()
+                .find(|d| d["attempts"].as_u64() >= Some(1))
+                .unwrap();
+            assert!(failed["last_status_code"].is_null(), "{failed}");
+            assert!(
+                failed["last_error"].as_str().unwrap().contains("connect"),
+                "{failed}"
+            );
+            assert!(failed["next_attempt_at"].is_string(), "{failed}");
+            assert_eq!(queue_depth(&app, sub).await, Some(n as f64));
+        }
+
+        one.restart().await;
+        batched.restart().await;
+        let posts = one.wait_events(n).await;
+        let got = events(&posts);
+        let unique: std::collections::HashSet<_> = got.iter().collect();
+        assert_eq!(unique.len(), n, "{}: every event", app.backend);
+        assert_eq!(posts.len(), n, "one event per POST by default");
+
+        // The batched subscription gets the same events in fewer POSTs of at most 5.
+        let posts = batched.wait_events(n).await;
+        assert_eq!(events(&posts).len(), n, "nothing twice");
+        for p in &posts {
+            let changes = p.body["entry"][0]["changes"].as_array().unwrap();
+            assert!((1..=5).contains(&changes.len()));
+            assert_eq!(changes.len(), p.event_ids.split(',').count());
+            assert_eq!(
+                p.signature,
+                ascii::signature(SECRET.as_bytes(), &p.raw),
+                "a batch is signed as sent"
+            );
+        }
+        assert!(posts.len() < n, "{} POSTs for {n} events", posts.len());
+        for sub in [&single, &batch_sub] {
+            let mut depth = None;
+            for _ in 0..100 {
+                depth = queue_depth(&app, sub).await;
+                if depth == Some(0.0) {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            assert_eq!(depth, Some(0.0), "the queue emptied");
+        }
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_slow_receiver_does_not_hold_back_a_fast_one() {
+    for app in spawn_apps().await {
+        app.configure_sandbox(json!({})).await;
+        let slow = Receiver::start().await;
+        let fast = Receiver::start().await;
+        slow.inbox.delay_ms.store(1500, Ordering::SeqCst);
+        let slow_sub = subscribe(&app, &slow).await;
+        subscribe(&app, &fast).await;
+
+        let n = 10;
+        users_write(&app, "1555000400", n).await;
+        let wamid = app
+            .send(json!({"to": "1555000400000", "type": "text", "text": {"body": "hello"}}))
+            .await;
+        // The fast receiver has all the inbound messages and the three statuses while the
+        // slow one has at most its concurrency (4) in hand; sending was not held back either.
+        fast.wait(n + 3).await;
+        assert!(slow.posts().len() <= 4, "{}", slow.posts().len());
+        assert_eq!(app.message(&wamid).await["status"], "read");
+        let in_flight = deliveries(&app, &slow_sub, "status=pending").await;
+        assert!(in_flight.len() >= n + 3 - 4, "{}", in_flight.len());
+        // In time the slow one gets everything too.
+        slow.wait(n + 3).await;
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn dead_letters_after_the_horizon_and_replays_bring_them_back() {
+    let apps = crate::helpers::spawn_apps_with(|c| c.webhooks.retry_horizon_secs = 1).await;
+    for app in apps {
+        let receiver = Receiver::start().await;
+        let sub = subscribe(&app, &receiver).await;
+        let id = sub["id"].as_str().unwrap().to_owned();
+        receiver.inbox.failing.store(true, Ordering::SeqCst);
+        let n = 3;
+        users_write(&app, "1555000500", n).await;
+        let mut dead = Vec::new();
+        for _ in 0..300 {
+            dead = deliveries(&app, &sub, "status=dead").await;
+            if dead.len() == n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(dead.len(), n, "{}: dead after the horizon", app.backend);
+        // While the receiver fails, it is probed one POST at a time, so some deliveries may
+        // reach the horizon after a single attempt; the first one was retried.
+        assert!(
+            dead.iter().any(|d| d["attempts"].as_u64().unwrap() >= 2),
+            "retried first: {dead:?}"
+        );
+        for d in &dead {
+            assert_eq!(d["last_status_code"], 500);
+            assert_eq!(d["last_error"], "HTTP 500");
+            assert!(d["next_attempt_at"].is_null(), "{d}");
+        }
+        let refused = receiver.inbox.refused.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            receiver.inbox.refused.load(Ordering::SeqCst),
+            refused,
+            "dead letters are not tried again"
+        );
+
+        // The receiver is fixed; every dead letter is replayed.
+        receiver.inbox.failing.store(false, Ordering::SeqCst);
+        let res = app
+            .post_json(&format!("/api/v1/webhooks/{id}/replay"), &json!({}))
+            .await;
+        assert_eq!(res.status(), 200);
+        let replayed: Value = res.json().await.unwrap();
+        assert_eq!(replayed["replayed"], n);
+        let posts = receiver.wait(n).await;
+        let ids: std::collections::HashSet<_> =
+            dead.iter().map(|d| d["event_id"].clone()).collect();
+        let got: std::collections::HashSet<_> =
+            events(&posts).into_iter().map(Value::from).collect();
+        assert_eq!(got, ids, "the dead letters, once each");
+        for _ in 0..100 {
+            if deliveries(&app, &sub, "status=delivered").await.len() == n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(deliveries(&app, &sub, "status=delivered").await.len(), n);
+        assert!(deliveries(&app, &sub, "status=dead").await.is_empty());
+
+        // Nothing dead is left: a second replay queues nothing.
+        let again: Value = app
+            .post_json(&format!("/api/v1/webhooks/{id}/replay"), &json!({}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(again["replayed"], 0);
+        // A time range replays delivered events too.
+        let range: Value = app
+            .post_json(
+                &format!("/api/v1/webhooks/{id}/replay"),
+                &json!({"only": "all", "since": "2000-01-01T00:00:00Z", "until": "2100-01-01T00:00:00Z"}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(range["replayed"], n);
+        receiver.wait(2 * n).await;
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn changing_the_url_verifies_the_new_receiver_first() {
+    for app in spawn_apps().await {
+        let receiver = Receiver::start().await;
+        let sub = subscribe(&app, &receiver).await;
+        let id = sub["id"].as_str().unwrap();
+        let mut gone = Receiver::start().await;
+        gone.stop().await;
+        let res = app
+            .patch_json(&format!("/api/v1/webhooks/{id}"), &json!({"url": gone.url}))
+            .await;
+        assert_manage_error(res, 422, "webhook_verification_failed").await;
+        let res = app
+            .patch_json(
+                &format!("/api/v1/webhooks/{id}"),
+                &json!({"verify_token": "not-what-it-expects"}),
+            )
+            .await;
+        assert_manage_error(res, 422, "webhook_verification_failed").await;
+        let now: Value = app
+            .get(&format!("/api/v1/webhooks/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(now["url"], receiver.url.as_str(), "unchanged");
+
+        let other = Receiver::start().await;
+        let res = app
+            .patch_json(
+                &format!("/api/v1/webhooks/{id}"),
+                &json!({"url": other.url, "fields": ["messages"], "enabled": true}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let updated: Value = res.json().await.unwrap();
+        assert_eq!(updated["url"], other.url.as_str());
+        assert_eq!(updated["fields"], json!(["messages"]));
+        users_write(&app, "1555000600", 1).await;
+        other.wait(1).await;
+        assert!(receiver.posts().is_empty(), "the old URL gets nothing");
+
+        // Disabled: events are not queued for it.
+        let res = app
+            .patch_json(
+                &format!("/api/v1/webhooks/{id}"),
+                &json!({"enabled": false}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        users_write(&app, "1555000601", 1).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(other.posts().len(), 1);
         app.stop().await;
     }
 }

@@ -81,10 +81,15 @@ pub fn parse(body: &Value) -> Result<InjectInbound, ValidationError> {
                 _ => None,
             }
             .ok_or_else(|| ValidationError::new("timestamp", "must be Unix seconds"))?;
-            Some(
-                Timestamp::from_second(secs)
-                    .map_err(|_| ValidationError::new("timestamp", "is out of range"))?,
-            )
+            let at = Timestamp::from_second(secs)
+                .map_err(|_| ValidationError::new("timestamp", "is out of range"))?;
+            if at.as_second() > Timestamp::now().as_second() + MAX_CLOCK_SKEW_SECS {
+                return Err(ValidationError::out_of_range(
+                    "timestamp",
+                    "is in the future: a user's message is dated when it was sent",
+                ));
+            }
+            Some(at)
         }
     };
     let context = match body.get("context") {
@@ -120,6 +125,9 @@ pub fn parse(body: &Value) -> Result<InjectInbound, ValidationError> {
         profile_name,
     })
 }
+
+/// How far ahead of this clock a user's message may be dated.
+const MAX_CLOCK_SKEW_SECS: i64 = 60;
 
 pub async fn inject(
     State(state): State<AppState>,

@@ -1,0 +1,183 @@
+//! A real webhook receiver for tests: an axum server that answers Meta's verification GET
+//! and records every POST it acknowledges. It can refuse the first N POSTs, refuse all of
+//! them for a while, answer slowly, or be stopped and started again on the same port.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::get;
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const SECRET: &str = "receiver-app-secret";
+pub const TOKEN: &str = "my-verify-token";
+
+/// One POST the receiver acknowledged.
+#[derive(Debug, Clone)]
+pub struct Post {
+    pub raw: Vec<u8>,
+    pub body: Value,
+    pub signature: String,
+    /// `X-Wagate-Event-Id`: the ids of the events in the body, comma-separated.
+    pub event_ids: String,
+}
+
+#[derive(Default)]
+pub struct Inbox {
+    pub posts: Mutex<Vec<Post>>,
+    /// POSTs to refuse with 500 before acknowledging any.
+    pub fail_first: AtomicUsize,
+    /// Refuse every POST with 500 while set.
+    pub failing: AtomicBool,
+    /// Milliseconds to wait before answering a POST.
+    pub delay_ms: AtomicU64,
+    pub refused: AtomicUsize,
+}
+
+pub struct Receiver {
+    pub url: String,
+    pub addr: SocketAddr,
+    pub inbox: Arc<Inbox>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Receiver {
+    pub async fn start() -> Receiver {
+        Self::serve(
+            TcpListener::bind("127.0.0.1:0").await.unwrap(),
+            Arc::default(),
+        )
+    }
+
+    fn serve(listener: TcpListener, inbox: Arc<Inbox>) -> Receiver {
+        let app = Router::new()
+            .route("/hook", get(challenge).post(notify))
+            .with_state(inbox.clone());
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        Receiver {
+            url: format!("http://{addr}/hook"),
+            addr,
+            inbox,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Stops listening (connections are refused) and waits until it has.
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+
+    /// Listens again on the same address, keeping what was received.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        let listener = TcpListener::bind(self.addr).await.unwrap();
+        let inbox = self.inbox.clone();
+        *self = Self::serve(listener, inbox);
+    }
+
+    pub fn posts(&self) -> Vec<Post> {
+        self.inbox.posts.lock().unwrap().clone()
+    }
+
+    /// Waits until `n` POSTs were acknowledged.
+    pub async fn wait(&self, n: usize) -> Vec<Post> {
+        for _ in 0..1000 {
+            let posts = self.posts();
+            if posts.len() >= n {
+                return posts;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("the receiver got {} of {n} POSTs", self.posts().len());
+    }
+
+    /// Waits until the acknowledged POSTs carried `n` events in all.
+    pub async fn wait_events(&self, n: usize) -> Vec<Post> {
+        for _ in 0..1000 {
+            let posts = self.posts();
+            if events(&posts).len() >= n {
+                return posts;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!(
+            "the receiver got {} of {n} events",
+            events(&self.posts()).len()
+        );
+    }
+}
+
+/// The event ids of `posts`, in the order they arrived.
+pub fn events(posts: &[Post]) -> Vec<String> {
+    posts
+        .iter()
+        .flat_map(|p| p.event_ids.split(',').map(str::to_owned))
+        .collect()
+}
+
+async fn challenge(Query(q): Query<HashMap<String, String>>) -> (StatusCode, String) {
+    if q.get("hub.mode").map(String::as_str) == Some("subscribe")
+        && q.get("hub.verify_token").map(String::as_str) == Some(TOKEN)
+    {
+        (
+            StatusCode::OK,
+            q.get("hub.challenge").cloned().unwrap_or_default(),
+        )
+    } else {
+        (StatusCode::FORBIDDEN, "bad verify token".to_owned())
+    }
+}
+
+async fn notify(State(inbox): State<Arc<Inbox>>, headers: HeaderMap, raw: Bytes) -> StatusCode {
+    let delay = inbox.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    let left = inbox.fail_first.load(Ordering::SeqCst);
+    if left > 0 || inbox.failing.load(Ordering::SeqCst) {
+        inbox
+            .fail_first
+            .store(left.saturating_sub(1), Ordering::SeqCst);
+        inbox.refused.fetch_add(1, Ordering::SeqCst);
+        return StatusCode::INTERNAL_SERVER_ERROR;
+    }
+    let header = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    inbox.posts.lock().unwrap().push(Post {
+        raw: raw.to_vec(),
+        body: serde_json::from_slice(&raw).expect("the body is JSON"),
+        signature: header("x-hub-signature-256"),
+        event_ids: header("x-wagate-event-id"),
+    });
+    StatusCode::OK
+}
