@@ -26,7 +26,7 @@ impl App {
             tracker.spawn(async move {
                 loop {
                     let idle = match deliverer.run_once(now()).await {
-                        Ok(step) => step.posts == 0,
+                        Ok(step) => step.leased == 0 && step.posts == 0,
                         Err(e) => {
                             tracing::error!(error = %e, "webhook step failed");
                             sleep_or_stop(&token, None, ON_ERROR).await;
@@ -40,8 +40,9 @@ impl App {
                         break;
                     }
                 }
-                // POSTs under way finish (or time out) and are recorded before shutdown.
-                deliverer.settle().await;
+                // POSTs under way finish (or time out) and are recorded before shutdown;
+                // what was leased ahead is given back.
+                deliverer.shutdown().await;
             });
         }
         if !self.dispatcher.config().enabled {

@@ -55,6 +55,9 @@ pub struct BenchArgs {
     /// (its tables are created if missing; use a scratch database).
     #[arg(long, default_value = "")]
     pub database: String,
+    /// Events per POST for the webhook phase's subscriber (1 is Meta's way, the default).
+    #[arg(long, default_value_t = 1)]
+    pub webhook_batch: u32,
 }
 
 /// Where the database is: the same settings `serve` uses.

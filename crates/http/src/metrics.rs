@@ -18,6 +18,12 @@ const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 ];
 
+/// Event-to-delivery time of webhooks: milliseconds when all is well, days under retries.
+const WEBHOOK_AGE_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+    300.0, 1800.0, 3600.0, 21600.0, 86400.0, 604800.0,
+];
+
 const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
 
 pub fn handle() -> PrometheusHandle {
@@ -26,6 +32,12 @@ pub fn handle() -> PrometheusHandle {
         .get_or_init(|| {
             PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY_BUCKETS)
+                .expect("buckets are not empty")
+                // A full name wins over the suffix above.
+                .set_buckets_for_metric(
+                    Matcher::Full("wagate_webhook_delivery_seconds".into()),
+                    WEBHOOK_AGE_BUCKETS,
+                )
                 .expect("buckets are not empty")
                 .set_buckets_for_metric(
                     Matcher::Full("wagate_store_write_batch_size".into()),

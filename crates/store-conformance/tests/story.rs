@@ -1,103 +1,29 @@
 //! The conformance story: the same assertions on every Store backend.
 
-use std::sync::Arc;
-
 use futures::future::join_all;
-use wagate_core::Timestamp;
 use wagate_core::account::NewAccount;
 use wagate_core::api_key::{ApiKeyDigest, KeyChannels, NewApiKey};
-use wagate_core::channel::{
-    BusinessProfilePatch, ChannelPatch, NewChannel, QualityRating, Throughput,
-};
+use wagate_core::channel::{BusinessProfilePatch, ChannelPatch, QualityRating, Throughput};
 use wagate_core::contact::MarketingPreference;
 use wagate_core::content::MessageType;
 use wagate_core::failure::Failure;
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId};
 use wagate_core::ids::{ContactId, MessageId};
-use wagate_core::message::{
-    Bsuid, Content, Direction, Message, MessageStatus, NewOutboundMessage, Recipient, Wamid,
-};
+use wagate_core::message::{Bsuid, Content, Direction, MessageStatus, Recipient};
 use wagate_core::network::{NetworkEvent, NewInboundMessage, StatusUpdate};
 use wagate_core::phone::PhoneE164;
 use wagate_core::policy::RecipientState;
 use wagate_core::pricing;
-use wagate_core::text::{AccountName, KeyName, ProfileAbout, VerifiedName};
+use wagate_core::text::{KeyName, ProfileAbout, VerifiedName};
 use wagate_store::records;
 use wagate_store::{
     Applied, Bootstrap, ContactKey, DispatchOutcome, Entity, MessageFilter, MessageKey, OutboxJob,
-    Page, Store, StoreError,
+    Page, StoreError,
 };
-use wagate_store_postgres::PgStore;
-use wagate_store_sqlite::SqliteStore;
-
-/// A backend under test, and how to open it again (to check that data survives).
-struct Backend {
-    store: Arc<dyn Store>,
-    reopen: Box<dyn Fn() -> futures::future::BoxFuture<'static, Arc<dyn Store>> + Send + Sync>,
-    _dir: Option<tempfile::TempDir>,
-}
-
-async fn sqlite() -> Backend {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("wagate.db");
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).await.unwrap());
-    Backend {
-        store,
-        reopen: Box::new(move || {
-            let path = path.clone();
-            Box::pin(
-                async move { Arc::new(SqliteStore::open(&path).await.unwrap()) as Arc<dyn Store> },
-            )
-        }),
-        _dir: Some(dir),
-    }
-}
-
-/// A fresh schema on the PostgreSQL of `WAGATE_TEST_POSTGRES_URL`, or `None` when unset.
-async fn postgres() -> Option<Backend> {
-    let base = std::env::var("WAGATE_TEST_POSTGRES_URL").ok()?;
-    let schema = format!("wagate_story_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
-        .await
-        .unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
-    let store: Arc<dyn Store> = Arc::new(PgStore::open(&url, 8).await.unwrap());
-    Some(Backend {
-        store,
-        reopen: Box::new(move || {
-            let url = url.clone();
-            Box::pin(
-                async move { Arc::new(PgStore::open(&url, 4).await.unwrap()) as Arc<dyn Store> },
-            )
-        }),
-        _dir: None,
-    })
-}
-
-/// Runs one story on SQLite, then on PostgreSQL when configured.
-macro_rules! story {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                super::$name(super::sqlite().await).await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                match super::postgres().await {
-                    Some(backend) => super::$name(backend).await,
-                    None => eprintln!("WAGATE_TEST_POSTGRES_URL unset: PostgreSQL story skipped"),
-                }
-            }
-        }
-    };
-}
+use wagate_store_conformance::{
+    Backend, USER_A, USER_B, USER_C, account_with_channel, get, inbound, name, plus, sandbox, send,
+    sent, status, story, text_to,
+};
 
 story!(bootstrap_happens_once);
 story!(accounts_are_paged_in_creation_order);
@@ -115,14 +41,6 @@ story!(failed_outcome_sets_error_and_removes_the_entry);
 story!(inbound_creates_and_renews_contacts);
 story!(block_list);
 story!(message_list_filters);
-
-fn name(s: &str) -> AccountName {
-    AccountName::parse(s).unwrap()
-}
-
-fn sandbox(account: AccountId) -> NewChannel {
-    NewChannel::sandbox(account, VerifiedName::parse("Acme").unwrap())
-}
 
 fn key(
     account: AccountId,
@@ -489,24 +407,6 @@ async fn data_survives_reopen(b: Backend) {
     reopened.close().await;
 }
 
-fn text_to(account: AccountId, channel: ChannelId, to: &str, body: &str) -> NewOutboundMessage {
-    let wa_id = PhoneE164::parse(to).unwrap();
-    let id = MessageId::generate();
-    NewOutboundMessage {
-        id,
-        wamid: Wamid::for_message(id, &wa_id),
-        account_id: account,
-        channel_id: channel,
-        recipient: Recipient::Phone {
-            input: to.to_owned(),
-            wa_id,
-        },
-        content: Content::text(body, false).unwrap(),
-        context: None,
-        biz_opaque_callback_data: Some("order-42".to_owned()),
-    }
-}
-
 async fn outbound_messages_are_stored_with_their_outbox_entry(b: Backend) {
     let s = &b.store;
     let a = s
@@ -573,36 +473,7 @@ async fn outbound_messages_are_stored_with_their_outbox_entry(b: Backend) {
     assert_eq!(s.outbox_depth(ch).await.unwrap(), 102);
 }
 
-const USER_A: &str = "+16505550001";
-const USER_B: &str = "+16505550002";
-const USER_C: &str = "+16505550003";
 const BSUID_A: &str = "US.13491208655302741918";
-
-/// `t` moved by `ms` milliseconds.
-fn plus(t: Timestamp, ms: i64) -> Timestamp {
-    Timestamp::from_millisecond(t.as_millisecond() + ms).unwrap()
-}
-
-async fn account_with_channel(s: &Arc<dyn Store>, account: &str) -> (AccountId, ChannelId) {
-    let a = s
-        .create_account(NewAccount::new(name(account)))
-        .await
-        .unwrap()
-        .id;
-    let ch = s.create_channel(sandbox(a)).await.unwrap().id;
-    (a, ch)
-}
-
-async fn send(s: &Arc<dyn Store>, a: AccountId, ch: ChannelId, to: &str) -> MessageId {
-    s.accept_outbound(text_to(a, ch, to, "hi"))
-        .await
-        .unwrap()
-        .id
-}
-
-async fn get(s: &Arc<dyn Store>, a: AccountId, id: MessageId) -> Message {
-    s.get_message(a, &MessageKey::Id(id)).await.unwrap()
-}
 
 /// The message ids of leased jobs, in id order.
 fn job_ids(jobs: &[OutboxJob]) -> Vec<MessageId> {
@@ -616,25 +487,6 @@ fn sorted(mut ids: Vec<MessageId>) -> Vec<MessageId> {
     ids
 }
 
-fn status(message_id: MessageId, status: MessageStatus, at: Timestamp) -> NetworkEvent {
-    NetworkEvent::Status(StatusUpdate {
-        message_id,
-        status,
-        at,
-        error: None,
-    })
-}
-
-fn sent(message_id: MessageId, at: Timestamp, followups: Vec<NetworkEvent>) -> DispatchOutcome {
-    DispatchOutcome::Sent {
-        message_id,
-        at,
-        pricing: None,
-        conversation: None,
-        followups,
-    }
-}
-
 /// What each applied event did: the message's new status, or `None` when ignored.
 fn summary(applied: &[Applied]) -> Vec<(MessageId, Option<MessageStatus>)> {
     applied
@@ -646,30 +498,6 @@ fn summary(applied: &[Applied]) -> Vec<(MessageId, Option<MessageStatus>)> {
             Applied::Ignored { message_id } => (*message_id, None),
         })
         .collect()
-}
-
-fn inbound(
-    account: AccountId,
-    channel: ChannelId,
-    from: &str,
-    body: &str,
-    at: Timestamp,
-) -> NewInboundMessage {
-    let wa_id = PhoneE164::parse(from).unwrap();
-    let id = MessageId::generate();
-    NewInboundMessage {
-        id,
-        wamid: Wamid::for_message(id, &wa_id),
-        account_id: account,
-        channel_id: channel,
-        wa_id,
-        bsuid: None,
-        profile_name: None,
-        content: Content::text(body, false).unwrap(),
-        context: None,
-        at,
-        preference: None,
-    }
 }
 
 async fn outbox_leases_head_of_line_per_recipient(b: Backend) {

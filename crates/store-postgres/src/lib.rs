@@ -372,6 +372,13 @@ impl Store for PgStore {
         commit(tx, ()).await
     }
 
+    async fn release_deliveries(&self, ids: Vec<DeliveryId>) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        webhooks::release_deliveries(&mut *self.read().await?, &ids).await
+    }
+
     async fn list_deliveries(
         &self,
         account: AccountId,

@@ -209,10 +209,14 @@ pub async fn due_subscriptions(
     sqlx::query_as::<_, SubscriptionRecord>(concat!(
         "SELECT ",
         subscription_columns!(),
-        " FROM webhook_subscriptions WHERE enabled AND id IN (
-            SELECT DISTINCT subscription_id FROM webhook_deliveries
-            WHERE state = 'pending' AND next_attempt_at <= $1
-              AND (lease_until IS NULL OR lease_until < $1))
+        " FROM webhook_subscriptions s WHERE enabled AND EXISTS (
+            SELECT 1 FROM webhook_deliveries d
+            WHERE d.subscription_id = s.id AND d.state = 'pending'
+              AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until < $1)
+              AND (d.message_id IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM webhook_deliveries p
+                  WHERE p.subscription_id = d.subscription_id AND p.message_id = d.message_id
+                    AND p.state = 'pending' AND p.seq < d.seq)))
          ORDER BY id LIMIT $2"
     ))
     .bind(millis(now))
@@ -309,6 +313,18 @@ async fn jobs(conn: &mut PgConnection, seqs: &[i64]) -> Result<Vec<DeliveryJob>>
         .collect()
 }
 
+pub async fn release_deliveries(conn: &mut PgConnection, ids: &[DeliveryId]) -> Result<()> {
+    let ids: Vec<Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
+    sqlx::query(
+        "UPDATE webhook_deliveries SET lease_until = NULL WHERE state = 'pending' AND id = ANY($1)",
+    )
+    .bind(ids)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
 pub async fn complete_deliveries(
     conn: &mut PgConnection,
     attempts: Vec<DeliveryAttempt>,
@@ -334,7 +350,7 @@ pub async fn complete_deliveries(
         .bind(millis(a.at))
         .bind(a.status_code.map(i64::from))
         .bind(i64::from(a.latency_ms))
-        .bind(&a.body_excerpt)
+        .bind((!a.body_excerpt.is_empty()).then_some(&a.body_excerpt))
         .bind(a.id.as_uuid())
         .execute(&mut *conn)
         .await

@@ -448,6 +448,17 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn release_deliveries(&self, ids: Vec<DeliveryId>) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { webhooks::release_deliveries(conn, &ids).await })
+            })
+            .await
+    }
+
     async fn list_deliveries(
         &self,
         account: AccountId,

@@ -215,10 +215,14 @@ pub async fn due_subscriptions(
     sqlx::query_as::<_, SubscriptionRecord>(concat!(
         "SELECT ",
         subscription_columns!(),
-        " FROM webhook_subscriptions WHERE enabled = 1 AND id IN (
-            SELECT DISTINCT subscription_id FROM webhook_deliveries
-            WHERE state = 'pending' AND next_attempt_at <= ?1
-              AND (lease_until IS NULL OR lease_until < ?1))
+        " FROM webhook_subscriptions s WHERE enabled = 1 AND EXISTS (
+            SELECT 1 FROM webhook_deliveries d
+            WHERE d.subscription_id = s.id AND d.state = 'pending'
+              AND d.next_attempt_at <= ?1 AND (d.lease_until IS NULL OR d.lease_until < ?1)
+              AND (d.message_id IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM webhook_deliveries p
+                  WHERE p.subscription_id = d.subscription_id AND p.message_id = d.message_id
+                    AND p.state = 'pending' AND p.seq < d.seq)))
          ORDER BY id LIMIT ?2"
     ))
     .bind(millis(now))
@@ -315,36 +319,74 @@ async fn jobs(conn: &mut SqliteConnection, seqs: &[i64]) -> Result<Vec<DeliveryJ
         .collect()
 }
 
+pub async fn release_deliveries(conn: &mut SqliteConnection, ids: &[DeliveryId]) -> Result<()> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "UPDATE webhook_deliveries SET lease_until = NULL WHERE state = 'pending' AND id IN (",
+    );
+    let mut list = q.separated(", ");
+    for id in ids {
+        list.push_bind(id.as_uuid());
+    }
+    q.push(")");
+    q.build().execute(&mut *conn).await.map_err(db)?;
+    Ok(())
+}
+
+/// Attempts per statement: 9 bound values each, well under SQLite's 32766.
+const ATTEMPTS_PER_STATEMENT: usize = 1000;
+
+/// Splits attempts into statements in order, none naming a delivery twice (an `UPDATE …
+/// FROM` applies only one row per target), so two attempts on one delivery both count.
+fn statements(attempts: &[DeliveryAttempt]) -> Vec<&[DeliveryAttempt]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut seen = HashSet::new();
+    for (i, a) in attempts.iter().enumerate() {
+        if i - start == ATTEMPTS_PER_STATEMENT || !seen.insert(a.id) {
+            out.push(&attempts[start..i]);
+            start = i;
+            seen.clear();
+            seen.insert(a.id);
+        }
+    }
+    if start < attempts.len() {
+        out.push(&attempts[start..]);
+    }
+    out
+}
+
 pub async fn complete_deliveries(
     conn: &mut SqliteConnection,
     attempts: Vec<DeliveryAttempt>,
 ) -> Result<()> {
-    for a in attempts {
-        let (state, next, delivered, error) = match &a.outcome {
-            AttemptOutcome::Delivered => ("delivered", None, Some(millis(a.at)), None),
-            AttemptOutcome::Retry { error, at } => {
-                ("pending", Some(millis(*at)), None, Some(error.clone()))
-            }
-            AttemptOutcome::Dead { error } => ("dead", None, None, Some(error.clone())),
-        };
-        sqlx::query(
-            "UPDATE webhook_deliveries SET state = ?, next_attempt_at = ?, delivered_at = ?, \
-             last_error = ?, attempts = attempts + 1, last_attempt_at = ?, last_status_code = ?, \
-             last_latency_ms = ?, body_excerpt = ?, lease_until = NULL \
-             WHERE id = ? AND state = 'pending'",
-        )
-        .bind(state)
-        .bind(next)
-        .bind(delivered)
-        .bind(error)
-        .bind(millis(a.at))
-        .bind(a.status_code.map(i64::from))
-        .bind(i64::from(a.latency_ms))
-        .bind(&a.body_excerpt)
-        .bind(a.id.as_uuid())
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
+    for chunk in statements(&attempts) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "UPDATE webhook_deliveries SET state = v.column2, next_attempt_at = v.column3, \
+             delivered_at = v.column4, last_error = v.column5, attempts = attempts + 1, \
+             last_attempt_at = v.column6, last_status_code = v.column7, \
+             last_latency_ms = v.column8, body_excerpt = v.column9, lease_until = NULL \
+             FROM (",
+        );
+        q.push_values(chunk, |mut row, a| {
+            let (state, next, delivered, error) = match &a.outcome {
+                AttemptOutcome::Delivered => ("delivered", None, Some(millis(a.at)), None),
+                AttemptOutcome::Retry { error, at } => {
+                    ("pending", Some(millis(*at)), None, Some(error.clone()))
+                }
+                AttemptOutcome::Dead { error } => ("dead", None, None, Some(error.clone())),
+            };
+            row.push_bind(a.id.as_uuid())
+                .push_bind(state)
+                .push_bind(next)
+                .push_bind(delivered)
+                .push_bind(error)
+                .push_bind(millis(a.at))
+                .push_bind(a.status_code.map(i64::from))
+                .push_bind(i64::from(a.latency_ms))
+                .push_bind((!a.body_excerpt.is_empty()).then(|| a.body_excerpt.clone()));
+        });
+        q.push(") AS v WHERE webhook_deliveries.id = v.column1 AND webhook_deliveries.state = 'pending'");
+        q.build().execute(&mut *conn).await.map_err(db)?;
     }
     Ok(())
 }

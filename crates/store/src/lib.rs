@@ -183,7 +183,8 @@ pub trait Store: Send + Sync + 'static {
     /// Stores events not caused by a change the store makes itself (template reviews…),
     /// with their deliveries, in one transaction.
     async fn record_events(&self, events: Vec<WebhookEvent>) -> Result<()>;
-    /// Subscriptions with a delivery that can be attempted at `now`, up to `limit`.
+    /// Subscriptions with a delivery that can be attempted at `now` (pending, due, not
+    /// leased, and the oldest pending one of its message), up to `limit`, by id.
     async fn due_subscriptions(&self, now: Timestamp, limit: u32) -> Result<Vec<Subscription>>;
     /// Leases up to `limit` of the subscription's deliveries due at `now` until
     /// `lease_until`, oldest first: for each message only its oldest pending delivery (so a
@@ -196,9 +197,14 @@ pub trait Store: Send + Sync + 'static {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<DeliveryJob>>;
-    /// Records attempts and ends their leases, in one transaction. An attempt on a delivery
-    /// that is no longer pending (replayed or deleted meanwhile) changes nothing.
+    /// Records attempts and ends their leases, in one transaction, in order (two attempts
+    /// on one delivery both count). An attempt on a delivery that is no longer pending
+    /// (delivered, dead or deleted meanwhile) changes nothing; one on a delivery replayed
+    /// while its POST was out is recorded (delivery is at least once).
     async fn complete_deliveries(&self, attempts: Vec<DeliveryAttempt>) -> Result<()>;
+    /// Ends the leases of deliveries that were not attempted (a deliverer that leased ahead
+    /// gives them back), so they can be leased again at once; no attempt is counted.
+    async fn release_deliveries(&self, ids: Vec<DeliveryId>) -> Result<()>;
     /// A subscription's deliveries, newest first; `page.after` continues with older ones.
     async fn list_deliveries(
         &self,

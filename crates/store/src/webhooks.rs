@@ -37,7 +37,8 @@ pub struct Delivery {
     pub last_error: Option<String>,
     pub last_latency_ms: Option<u32>,
     pub delivered_at: Option<Timestamp>,
-    /// The first bytes of the body last sent.
+    /// The first bytes of the receiver's answer to the last attempt (none: no answer, or
+    /// an empty one).
     pub body_excerpt: Option<String>,
 }
 
@@ -55,6 +56,7 @@ pub struct DeliveryAttempt {
     pub at: Timestamp,
     pub status_code: Option<u16>,
     pub latency_ms: u32,
+    /// The first bytes of the receiver's answer; empty when there was none.
     pub body_excerpt: String,
     pub outcome: AttemptOutcome,
 }

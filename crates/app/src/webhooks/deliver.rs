@@ -1,28 +1,34 @@
 //! The deliverer: sends each pending delivery to its subscriber, signed, and records the
 //! attempt.
 //!
-//! [`Deliverer::run_once`] looks for subscriptions with due deliveries and, for each one
-//! that has room (at most `concurrency` POSTs in flight per subscription, and not resting
-//! after a failure), leases deliveries and starts their POSTs in the background; it does not
-//! wait for them, so a slow receiver never holds back another. The store leases only the
-//! oldest pending delivery of each message, so one message's events reach a subscriber in
-//! the order they happened, retries included. A lease outlives the POST timeout; if this
-//! node dies mid-POST, the lease runs out and another step sends the delivery again (at
-//! least once).
+//! [`Deliverer::run_once`] looks for subscriptions with due deliveries and leases some for
+//! each one's [`Lane`] (ahead of need while the receiver is healthy; see [`super::lane`]),
+//! then starts POSTs in the background up to each lane's concurrency. It does not wait for
+//! them: a slow receiver never holds back another. When a POST ends its lane starts the
+//! next one at once, before the attempt is recorded, so a fast receiver is kept busy.
+//!
+//! Order: the store leases only the oldest pending delivery of each message, and the next
+//! one becomes leasable only once that attempt is recorded, so one message's events reach a
+//! subscriber in the order they happened, retries included. A lease outlives every POST
+//! started under it; if this node dies mid-POST, the lease runs out and another step sends
+//! the delivery again (at least once).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
+use tokio::sync::oneshot;
 use tokio_util::task::TaskTracker;
 use wagate_core::Timestamp;
-use wagate_core::ids::{ChannelId, SubscriptionId};
+use wagate_core::ids::{ChannelId, DeliveryId, SubscriptionId};
 use wagate_core::webhook::{ChannelRef, Subscription, ascii};
 use wagate_store::records::now;
 use wagate_store::{AttemptOutcome, DeliveryAttempt, DeliveryJob, Store};
 
 use super::config::WebhookConfig;
+use super::lane::{Lane, Queued};
 use super::render::Renderers;
 use super::verify::describe;
 
@@ -32,21 +38,16 @@ pub const MAX_BODY: usize = 3 * 1024 * 1024;
 const EXCERPT: usize = 512;
 /// Subscriptions looked at per step.
 const SUBSCRIPTIONS_PER_STEP: u32 = 256;
+/// How long a channel's ids are cached for rendering.
+const CHANNEL_TTL: Duration = Duration::from_secs(60);
 
-/// What one step started.
+/// What one step did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Step {
+    /// Deliveries leased.
+    pub leased: usize,
     /// POSTs started.
     pub posts: usize,
-    /// Deliveries they carry.
-    pub deliveries: usize,
-}
-
-#[derive(Default)]
-struct Lane {
-    in_flight: u32,
-    consecutive_failures: u32,
-    resting_until: Option<Instant>,
 }
 
 pub struct Deliverer {
@@ -55,7 +56,17 @@ pub struct Deliverer {
     config: WebhookConfig,
     renderers: Renderers,
     lanes: Mutex<HashMap<SubscriptionId, Lane>>,
+    channels: Mutex<HashMap<ChannelId, (ChannelRef, Instant)>>,
     tasks: TaskTracker,
+    stopping: AtomicBool,
+    recording: Mutex<Recording>,
+}
+
+/// Attempts waiting to be written, and whether a caller is writing.
+#[derive(Default)]
+struct Recording {
+    waiting: Vec<(Vec<DeliveryAttempt>, oneshot::Sender<()>)>,
+    busy: bool,
 }
 
 impl Deliverer {
@@ -66,7 +77,10 @@ impl Deliverer {
             config,
             renderers: Renderers::default(),
             lanes: Mutex::new(HashMap::new()),
+            channels: Mutex::new(HashMap::new()),
             tasks: TaskTracker::new(),
+            stopping: AtomicBool::new(false),
+            recording: Mutex::default(),
         }
     }
 
@@ -74,122 +88,224 @@ impl Deliverer {
         &self.config
     }
 
-    /// POSTs still running.
+    /// POSTs (and their recording) still running.
     pub fn in_flight(&self) -> usize {
         self.tasks.len()
     }
 
-    /// Waits for every POST started so far to finish and be recorded.
+    /// Waits until every POST started so far, and every POST they started in turn, has
+    /// finished and been recorded.
     pub async fn settle(&self) {
         self.tasks.close();
         self.tasks.wait().await;
         self.tasks.reopen();
     }
 
-    /// Starts POSTs for what is due at `now` (see the module docs).
+    /// Stops starting POSTs, waits for those under way, and gives back what was leased
+    /// ahead, so a restart (or another node) can send it at once.
+    pub async fn shutdown(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.settle().await;
+        let ids: Vec<DeliveryId> = self
+            .lanes
+            .lock()
+            .expect("lanes lock")
+            .values_mut()
+            .flat_map(Lane::drain)
+            .collect();
+        self.give_back(ids).await;
+    }
+
+    /// Forgets a subscription's lane (it was changed or deleted) and gives back what it had
+    /// leased ahead; the next step leases again under the new settings.
+    pub async fn reset(&self, id: SubscriptionId) {
+        let ids = match self.lanes.lock().expect("lanes lock").get_mut(&id) {
+            Some(lane) => {
+                lane.subscription = None;
+                lane.drain()
+            }
+            None => Vec::new(),
+        };
+        self.give_back(ids).await;
+    }
+
+    /// Leases for lanes with room and starts POSTs (see the module docs).
     pub async fn run_once(self: &Arc<Self>, now: Timestamp) -> wagate_store::Result<Step> {
         let mut step = Step::default();
+        if self.stopping.load(Ordering::SeqCst) {
+            return Ok(step);
+        }
+        let concurrency = self.config.concurrency.max(1);
         for subscription in self
             .store
             .due_subscriptions(now, SUBSCRIPTIONS_PER_STEP)
             .await?
         {
-            let room = self.room(subscription.id);
-            if room == 0 {
+            let id = subscription.id;
+            let batch = subscription.batch_size.get();
+            let (want, queued) = {
+                let mut lanes = self.lanes.lock().expect("lanes lock");
+                let lane = lanes.entry(id).or_default();
+                lane.subscription = Some(Arc::new(subscription));
+                (
+                    lane.want(concurrency, batch, Instant::now()),
+                    lane.queue.len() as u32,
+                )
+            };
+            if want == 0 {
                 continue;
             }
-            let batch = subscription.batch_size.get();
-            let lease_until = Timestamp::from_millisecond(
-                now.as_millisecond() + 1000 * (2 * self.config.timeout_secs as i64 + 5),
-            )
-            .unwrap_or(now);
+            // Long enough for every POST queued ahead of the last one, each taking up to
+            // the timeout, plus the last one itself.
+            let rounds = (queued + want).div_ceil(concurrency * batch) as u64;
+            let timeout = self.config.timeout_secs.max(1);
+            let lease_ms = 1000 * (timeout * (rounds + 1) + 5);
+            let lease_until =
+                Timestamp::from_millisecond(now.as_millisecond() + lease_ms as i64).unwrap_or(now);
+            let post_by = Instant::now() + Duration::from_millis(lease_ms - 1000 * (timeout + 2));
             let jobs = self
                 .store
-                .lease_deliveries(subscription.id, now, lease_until, room * batch)
+                .lease_deliveries(id, now, lease_until, want)
                 .await?;
-            if jobs.is_empty() {
-                continue;
-            }
-            step.deliveries += jobs.len();
-            let subscription = Arc::new(subscription);
-            for post in group(jobs, batch as usize) {
-                step.posts += 1;
-                self.lane(subscription.id, |l| l.in_flight += 1);
-                let this = self.clone();
-                let subscription = subscription.clone();
-                self.tasks.spawn(async move {
-                    let ok = this.post(&subscription, post).await;
-                    this.finished(subscription.id, ok);
-                });
-            }
+            step.leased += jobs.len();
+            let mut lanes = self.lanes.lock().expect("lanes lock");
+            let lane = lanes.entry(id).or_default();
+            lane.queue
+                .extend(jobs.into_iter().map(|job| Queued { job, post_by }));
+        }
+        let ids: Vec<SubscriptionId> = self
+            .lanes
+            .lock()
+            .expect("lanes lock")
+            .iter()
+            .filter(|(_, l)| !l.queue.is_empty())
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            step.posts += self.pump(id);
         }
         Ok(step)
     }
 
-    /// POSTs this subscription may start now.
-    fn room(&self, id: SubscriptionId) -> u32 {
-        let lanes = self.lanes.lock().expect("lanes lock");
-        match lanes.get(&id) {
-            None => self.config.concurrency,
-            Some(l) if l.resting_until.is_some_and(|t| t > Instant::now()) => 0,
-            // Probing after failures: one POST at a time until one succeeds.
-            Some(l) if l.consecutive_failures > 0 => u32::from(l.in_flight == 0),
-            Some(l) => self.config.concurrency.saturating_sub(l.in_flight),
+    /// Starts as many POSTs as the lane has room and deliveries for; returns how many.
+    fn pump(self: &Arc<Self>, id: SubscriptionId) -> usize {
+        let mut started = 0;
+        let mut stale = Vec::new();
+        loop {
+            if self.stopping.load(Ordering::SeqCst) {
+                break;
+            }
+            let (subscription, jobs) = {
+                let mut lanes = self.lanes.lock().expect("lanes lock");
+                let Some(lane) = lanes.get_mut(&id) else {
+                    break;
+                };
+                let Some(subscription) = lane.subscription.clone() else {
+                    break;
+                };
+                let now = Instant::now();
+                if lane.room(self.config.concurrency.max(1), now) == 0 {
+                    break;
+                }
+                let jobs = lane.next_post(subscription.batch_size.get(), now, &mut stale);
+                if jobs.is_empty() {
+                    break;
+                }
+                (subscription, jobs)
+            };
+            started += 1;
+            let this = self.clone();
+            self.tasks.spawn(async move {
+                let (ok, attempts) = this.post(&subscription, jobs).await;
+                let released = {
+                    let mut lanes = this.lanes.lock().expect("lanes lock");
+                    lanes
+                        .get_mut(&subscription.id)
+                        .map_or_else(Vec::new, |lane| {
+                            lane.finished(ok, this.config.pause_base_ms, this.config.backoff_max_ms)
+                        })
+                };
+                this.pump(subscription.id);
+                this.give_back(released).await;
+                this.record(attempts).await;
+            });
+        }
+        if !stale.is_empty() {
+            let this = self.clone();
+            self.tasks.spawn(async move { this.give_back(stale).await });
+        }
+        started
+    }
+
+    /// Records attempts. Concurrent callers' attempts reach the store together: the first
+    /// caller writes everything waiting, again and again until nothing is, while the others
+    /// wait for their turn to be written.
+    async fn record(&self, attempts: Vec<DeliveryAttempt>) {
+        let (done, written) = oneshot::channel();
+        let lead = {
+            let mut r = self.recording.lock().expect("recording lock");
+            r.waiting.push((attempts, done));
+            !std::mem::replace(&mut r.busy, true)
+        };
+        if lead {
+            loop {
+                let batch = {
+                    let mut r = self.recording.lock().expect("recording lock");
+                    if r.waiting.is_empty() {
+                        r.busy = false;
+                        break;
+                    }
+                    std::mem::take(&mut r.waiting)
+                };
+                let mut all = Vec::new();
+                let mut waiters = Vec::with_capacity(batch.len());
+                for (attempts, done) in batch {
+                    all.extend(attempts);
+                    waiters.push(done);
+                }
+                if let Err(e) = self.store.complete_deliveries(all).await {
+                    // The leases run out and the deliveries go again: at least once.
+                    tracing::error!(error = %e, "recording webhook attempts failed");
+                }
+                for done in waiters {
+                    let _ = done.send(());
+                }
+            }
+        }
+        let _ = written.await;
+    }
+
+    async fn give_back(&self, ids: Vec<DeliveryId>) {
+        if ids.is_empty() {
+            return;
+        }
+        if let Err(e) = self.store.release_deliveries(ids).await {
+            // Their leases run out instead.
+            tracing::warn!(error = %e, "giving back leased webhook deliveries failed");
         }
     }
 
-    fn lane(&self, id: SubscriptionId, f: impl FnOnce(&mut Lane)) {
-        f(self
-            .lanes
-            .lock()
-            .expect("lanes lock")
-            .entry(id)
-            .or_default());
-    }
-
-    fn finished(&self, id: SubscriptionId, ok: bool) {
-        let base = self.config.pause_base_ms;
-        let max = self.config.backoff_max_ms;
-        self.lane(id, |l| {
-            l.in_flight = l.in_flight.saturating_sub(1);
-            if ok {
-                l.consecutive_failures = 0;
-                l.resting_until = None;
-            } else {
-                l.consecutive_failures = l.consecutive_failures.saturating_add(1);
-                let rest = base
-                    .saturating_mul(2u64.saturating_pow(l.consecutive_failures.min(20) - 1))
-                    .min(max);
-                l.resting_until = Some(Instant::now() + Duration::from_millis(rest));
-            }
-        });
-    }
-
-    /// Sends one POST and records its outcome on every delivery it carries; true on 2xx.
-    async fn post(&self, subscription: &Subscription, jobs: Vec<DeliveryJob>) -> bool {
+    /// Sends one POST; returns whether it got a 2xx and the attempt to record on every
+    /// delivery it carried.
+    async fn post(
+        &self,
+        subscription: &Subscription,
+        jobs: Vec<DeliveryJob>,
+    ) -> (bool, Vec<DeliveryAttempt>) {
         let started = Instant::now();
         let channel = match self.channel_of(subscription, &jobs).await {
             Ok(c) => c,
-            Err(error) => {
-                self.record(subscription, &jobs, None, 0, "", Err(error))
-                    .await;
-                return false;
-            }
+            Err(error) => return (false, self.attempts(&jobs, None, 0, "", Err(error))),
         };
         let Some(renderer) = self.renderers.get(subscription.format) else {
             let error = format!("no renderer for format {}", subscription.format.as_str());
-            self.record(subscription, &jobs, None, 0, "", Err(error))
-                .await;
-            return false;
+            return (false, self.attempts(&jobs, None, 0, "", Err(error)));
         };
         let events: Vec<_> = jobs.iter().map(|j| j.event.clone()).collect();
         let body = renderer.render(&channel, &events);
-        let excerpt = String::from_utf8_lossy(&body[..body.len().min(EXCERPT)]).into_owned();
         if body.len() > MAX_BODY {
             let error = format!("payload of {} bytes is over the 3 MiB limit", body.len());
-            self.record(subscription, &jobs, None, 0, &excerpt, Err(error))
-                .await;
-            return false;
+            return (false, self.attempts(&jobs, None, 0, "", Err(error)));
         }
         let signature = ascii::signature(subscription.secret.expose().as_bytes(), &body);
         let ids: Vec<String> = jobs.iter().map(|j| j.event.id.to_string()).collect();
@@ -204,21 +320,24 @@ impl Deliverer {
             .body(body)
             .send()
             .await;
-        let latency = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
-        let (code, result) = match answer {
-            Ok(r) if r.status().is_success() => (Some(r.status().as_u16()), Ok(())),
-            Ok(r) => (
-                Some(r.status().as_u16()),
-                Err(format!("HTTP {}", r.status().as_u16())),
-            ),
-            Err(e) => (None, Err(describe(&e))),
+        let (code, result, excerpt) = match answer {
+            Ok(r) => {
+                let code = r.status().as_u16();
+                let result = if r.status().is_success() {
+                    Ok(())
+                } else {
+                    Err(format!("HTTP {code}"))
+                };
+                (Some(code), result, excerpt_of(r).await)
+            }
+            Err(e) => (None, Err(describe(&e)), String::new()),
         };
+        let latency = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
         let ok = result.is_ok();
-        self.record(subscription, &jobs, code, latency, &excerpt, result)
-            .await;
-        ok
+        (ok, self.attempts(&jobs, code, latency, &excerpt, result))
     }
 
+    /// The ids a payload names for the event's channel (cached for a minute).
     async fn channel_of(
         &self,
         subscription: &Subscription,
@@ -228,35 +347,44 @@ impl Deliverer {
             .first()
             .and_then(|j| j.event.channel_id)
             .ok_or("the event names no channel")?;
+        if let Some((c, at)) = self.channels.lock().expect("channels lock").get(&id)
+            && at.elapsed() < CHANNEL_TTL
+        {
+            return Ok(c.clone());
+        }
         let c = self
             .store
             .get_channel(subscription.account_id, id)
             .await
             .map_err(|e| format!("channel {id}: {e}"))?;
-        Ok(ChannelRef {
+        let c = ChannelRef {
             waba_id: c.waba_id,
             phone_number_id: c.phone_number_id,
             display_phone_number: c.display_phone_number,
-        })
+        };
+        self.channels
+            .lock()
+            .expect("channels lock")
+            .insert(id, (c.clone(), Instant::now()));
+        Ok(c)
     }
 
-    async fn record(
+    /// One attempt per delivery of a POST, with the metrics of its outcome.
+    fn attempts(
         &self,
-        subscription: &Subscription,
         jobs: &[DeliveryJob],
         status_code: Option<u16>,
         latency_ms: u32,
         excerpt: &str,
         result: Result<(), String>,
-    ) {
+    ) -> Vec<DeliveryAttempt> {
         let at = now();
         let outcome_name = match &result {
             Ok(()) => "delivered",
             Err(_) => "failed",
         };
         metrics::counter!("wagate_webhook_posts_total", "outcome" => outcome_name).increment(1);
-        let attempts: Vec<DeliveryAttempt> = jobs
-            .iter()
+        jobs.iter()
             .map(|j| {
                 let outcome = match &result {
                     Ok(()) => {
@@ -279,11 +407,7 @@ impl Deliverer {
                     outcome,
                 }
             })
-            .collect();
-        if let Err(e) = self.store.complete_deliveries(attempts).await {
-            // The leases run out and the deliveries go again: at least once.
-            tracing::error!(error = %e, subscription = %subscription.id, "recording webhook attempts failed");
-        }
+            .collect()
     }
 
     fn after_failure(&self, job: &DeliveryJob, at: Timestamp, error: String) -> AttemptOutcome {
@@ -303,6 +427,20 @@ impl Deliverer {
     }
 }
 
+/// The first [`EXCERPT`] bytes of an answer's body (cut at a character boundary).
+async fn excerpt_of(mut answer: reqwest::Response) -> String {
+    let mut bytes = Vec::new();
+    while bytes.len() < EXCERPT {
+        match answer.chunk().await {
+            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    bytes.truncate(EXCERPT);
+    let text = String::from_utf8_lossy(&bytes);
+    text.trim_end_matches('\u{FFFD}').to_owned()
+}
+
 /// Delay before attempt `attempts + 2`, in ms: exponential from `backoff_base_ms` with
 /// ±50 % jitter (`jitter` in 0..1), capped at `backoff_max_ms`.
 pub fn backoff_ms(config: &WebhookConfig, attempts: u32, jitter: f64) -> u64 {
@@ -311,23 +449,6 @@ pub fn backoff_ms(config: &WebhookConfig, attempts: u32, jitter: f64) -> u64 {
         .saturating_mul(2u64.saturating_pow(attempts.min(30)));
     let capped = raw.min(config.backoff_max_ms) as f64;
     (capped * (0.5 + jitter.clamp(0.0, 1.0))).round() as u64
-}
-
-/// Splits leased jobs into POSTs of at most `batch` events of one channel, keeping order.
-fn group(jobs: Vec<DeliveryJob>, batch: usize) -> Vec<Vec<DeliveryJob>> {
-    let mut posts: Vec<Vec<DeliveryJob>> = Vec::new();
-    for job in jobs {
-        match posts.last_mut() {
-            Some(last)
-                if last.len() < batch
-                    && last.first().map(|j| j.event.channel_id) == Some(job.event.channel_id) =>
-            {
-                last.push(job);
-            }
-            _ => posts.push(vec![job]),
-        }
-    }
-    posts
 }
 
 #[cfg(test)]

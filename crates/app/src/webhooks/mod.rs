@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod deliver;
+mod lane;
 pub mod render;
 mod verify;
 
@@ -140,12 +141,17 @@ impl App {
             self.verify_url(&s.url, &s.verify_token).await?;
         }
         s.updated_at = now();
-        Ok(self.store.update_subscription(s).await?)
+        let updated = self.store.update_subscription(s).await?;
+        // What this node leased ahead goes out under the new settings.
+        self.deliverer.reset(id).await;
+        Ok(updated)
     }
 
     pub async fn delete_subscription(&self, p: &Principal, id: SubscriptionId) -> Result<()> {
         p.require_account_wide()?;
-        Ok(self.store.delete_subscription(p.account_id, id).await?)
+        self.store.delete_subscription(p.account_id, id).await?;
+        self.deliverer.reset(id).await;
+        Ok(())
     }
 
     /// The subscription's delivery log, newest first.

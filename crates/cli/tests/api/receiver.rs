@@ -153,7 +153,14 @@ async fn challenge(Query(q): Query<HashMap<String, String>>) -> (StatusCode, Str
     }
 }
 
-async fn notify(State(inbox): State<Arc<Inbox>>, headers: HeaderMap, raw: Bytes) -> StatusCode {
+/// What a refusing receiver answers.
+pub const REFUSAL: &str = "down for maintenance";
+
+async fn notify(
+    State(inbox): State<Arc<Inbox>>,
+    headers: HeaderMap,
+    raw: Bytes,
+) -> (StatusCode, &'static str) {
     let delay = inbox.delay_ms.load(Ordering::SeqCst);
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -164,7 +171,7 @@ async fn notify(State(inbox): State<Arc<Inbox>>, headers: HeaderMap, raw: Bytes)
             .fail_first
             .store(left.saturating_sub(1), Ordering::SeqCst);
         inbox.refused.fetch_add(1, Ordering::SeqCst);
-        return StatusCode::INTERNAL_SERVER_ERROR;
+        return (StatusCode::INTERNAL_SERVER_ERROR, REFUSAL);
     }
     let header = |n: &str| {
         headers
@@ -179,5 +186,5 @@ async fn notify(State(inbox): State<Arc<Inbox>>, headers: HeaderMap, raw: Bytes)
         signature: header("x-hub-signature-256"),
         event_ids: header("x-wagate-event-id"),
     });
-    StatusCode::OK
+    (StatusCode::OK, "")
 }

@@ -295,15 +295,23 @@ async fn the_libraries_refuse_what_is_not_signed_with_their_secret() {
             .await;
         let got = r.wait(1).await;
         assert_eq!(got[0]["kind"], "rejected", "{}: {got:?}", r.lib);
-        let log: Value = app
-            .get(&format!(
-                "/api/v1/webhooks/{}/deliveries",
-                sub["id"].as_str().unwrap()
-            ))
-            .await
-            .json()
-            .await
-            .unwrap();
+        // The refusal is recorded just after the library answers.
+        let mut log = Value::Null;
+        for _ in 0..100 {
+            log = app
+                .get(&format!(
+                    "/api/v1/webhooks/{}/deliveries",
+                    sub["id"].as_str().unwrap()
+                ))
+                .await
+                .json()
+                .await
+                .unwrap();
+            if log["data"][0]["last_status_code"].is_u64() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         let row = &log["data"][0];
         assert_eq!(row["status"], "pending", "{}: {log}", r.lib);
         assert!(row["last_status_code"].as_u64().unwrap() >= 400, "{row}");

@@ -195,7 +195,8 @@ pub struct DeliveryView {
     pub last_latency_ms: Option<u32>,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub delivered_at: Option<Timestamp>,
-    /// The first 512 bytes of the body last sent.
+    /// The first 512 bytes of the receiver's answer to the last attempt (`null`: no
+    /// answer, or an empty one) — what a failing receiver says about itself.
     pub body_excerpt: Option<String>,
 }
 

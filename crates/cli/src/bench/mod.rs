@@ -1,0 +1,285 @@
+//! `wagate bench`: wagate measured on this machine, over real HTTP on loopback.
+//!
+//! It starts a server in this process on a temporary database (the embedded default unless
+//! `--database` says otherwise), lifts the channel's throughput limit and the simulated
+//! network's pair rate, lets `--users` virtual users message the business (so their service
+//! windows are open), then runs three phases of `--seconds` each with `--connections`
+//! concurrent keep-alive connections:
+//! 1. `GET /api/v1/whoami`: an authenticated no-op, the server's own floor;
+//! 2. `POST /v23.0/{phone_number_id}/messages` with a text to the users in turn;
+//! 3. the same sends with a webhook subscriber: a receiver in this process, subscribed to
+//!    `statuses` (`sent` and `delivered` of every message: two events each).
+//!
+//! While sends run, the dispatcher hands messages to the simulated network and ingest
+//! applies `delivered`; the delivered rate is measured from the first send to the last
+//! delivery, and the webhook rate from the first send to the last event received. The
+//! event-to-delivery latency comes from wagate's own histogram
+//! (`wagate_webhook_delivery_seconds`). Client, server and receiver share the machine's
+//! cores, as they would on one box.
+
+mod load;
+mod metrics;
+mod receiver;
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, ensure};
+use serde_json::json;
+use tokio::net::TcpListener;
+use wagate_app::config::Config;
+use wagate_app::database::DatabaseSetting;
+use wagate_app::dispatch::DispatchConfig;
+use wagate_http::Server;
+
+use self::load::{Phase, load};
+use self::metrics::{Scrape, StoreStats, quantile};
+use self::receiver::{Receiver, VERIFY_TOKEN};
+use crate::args::BenchArgs;
+
+/// How long the bench waits for deliveries and events after a phase's sends.
+const DRAIN: Duration = Duration::from_secs(120);
+
+struct Target {
+    client: reqwest::Client,
+    base: String,
+    key: String,
+    pnid: String,
+    users: u64,
+    connections: usize,
+    duration: Duration,
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    ensure!(
+        args.connections > 0 && args.users > 0,
+        "--connections and --users must be positive"
+    );
+    let dir = tempfile::tempdir().context("creating a temporary data directory")?;
+    let dispatch = std::env::var_os("WAGATE_BENCH_NO_DISPATCH").is_none();
+    let config = Config {
+        data_dir: dir.path().join("data"),
+        database: DatabaseSetting(args.database.clone()),
+        database_max_connections: 16,
+        log: "warn".to_owned(),
+        dispatch: DispatchConfig {
+            unlimited_throughput: true,
+            enabled: dispatch,
+            batch_size: 2048,
+            ..DispatchConfig::default()
+        },
+        ..Config::default()
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let server = Server::build(config, listener).await?;
+    let creds = server
+        .credentials()
+        .context("the bench needs a fresh database; point --database at an empty one")?
+        .clone();
+    let base = server.base_url().to_owned();
+    let backend = server.database().describe();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.run(async {
+        let _ = stop_rx.await;
+    }));
+
+    let target = Target {
+        client: reqwest::Client::builder()
+            .pool_max_idle_per_host(args.connections)
+            .build()?,
+        base,
+        key: creds.api_key.expose().to_owned(),
+        pnid: creds.phone_number_id.to_string(),
+        users: args.users as u64,
+        connections: args.connections,
+        duration: Duration::from_secs(args.seconds),
+    };
+    setup(&target).await?;
+
+    println!(
+        "wagate bench: {backend}, {} connections, {} s per phase, {} users, {} CPU cores",
+        args.connections,
+        args.seconds,
+        args.users,
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    let whoami = format!("{}/api/v1/whoami", target.base);
+    let key = target.key.clone();
+    let noop = load(
+        &target.client,
+        args.connections,
+        target.duration,
+        "GET /api/v1/whoami (authenticated no-op)",
+        move |c: &reqwest::Client, _i: u64| c.get(&whoami).bearer_auth(&key),
+    )
+    .await;
+    noop.print();
+
+    let sends = sends_phase(&target, "POST /v23.0/{pnid}/messages (text)", 0).await?;
+    println!(
+        "    sends reach {:.0} % of the no-op rate",
+        100.0 * sends.rate() / noop.rate().max(1.0)
+    );
+    if dispatch {
+        webhooks_phase(&target, args.webhook_batch, sends.ok).await?;
+    }
+    let _ = stop_tx.send(());
+    serving.await??;
+    Ok(())
+}
+
+/// Sends for the phase's duration, then waits for their delivery; prints both.
+async fn sends_phase(target: &Target, name: &'static str, offset: u64) -> anyhow::Result<Phase> {
+    let before = Scrape::read(&target.client, &target.base).await?;
+    let started = Instant::now();
+    let path = format!("{}/v23.0/{}/messages", target.base, target.pnid);
+    let (key, users) = (target.key.clone(), target.users);
+    let sends = load(
+        &target.client,
+        target.connections,
+        target.duration,
+        name,
+        move |c: &reqwest::Client, i: u64| {
+            let i = i + offset;
+            c.post(&path).bearer_auth(&key).json(&json!({
+                "messaging_product": "whatsapp",
+                "to": user_number(i % users),
+                "type": "text",
+                "text": {"body": format!("bench message {i}")}
+            }))
+        },
+    )
+    .await;
+    sends.print();
+    if std::env::var_os("WAGATE_BENCH_NO_DISPATCH").is_some() {
+        return Ok(sends);
+    }
+    // Delivery: from the first send until every accepted message is delivered.
+    let goal = before.delivered() + sends.ok;
+    let deadline = Instant::now() + DRAIN;
+    let mut now = Scrape::read(&target.client, &target.base).await?;
+    while now.delivered() < goal && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        now = Scrape::read(&target.client, &target.base).await?;
+    }
+    let took = started.elapsed();
+    let lag = took.saturating_sub(sends.elapsed);
+    let done = now.delivered() - before.delivered();
+    println!(
+        "    delivered in the simulated network: {done} of {} accepted, {:.0} msg/s (last delivery {:.1} s after the last send{})",
+        sends.ok,
+        done as f64 / took.as_secs_f64(),
+        lag.as_secs_f64(),
+        if done >= sends.ok && lag < Duration::from_secs(2) {
+            ": dispatch kept up"
+        } else {
+            ""
+        }
+    );
+    StoreStats::of(&now).since(&StoreStats::of(&before)).print();
+    Ok(sends)
+}
+
+/// Subscribes a local receiver to `statuses`, then runs the sends again.
+async fn webhooks_phase(target: &Target, batch: u32, offset: u64) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let receiver = Receiver::start(started).await?;
+    let res = target
+        .client
+        .post(format!("{}/api/v1/webhooks", target.base))
+        .bearer_auth(&target.key)
+        .json(&json!({"url": receiver.url, "secret": "bench-app-secret",
+            "verify_token": VERIFY_TOKEN, "fields": ["statuses"], "batch_size": batch}))
+        .send()
+        .await?;
+    ensure!(
+        res.status().is_success(),
+        "subscribing the bench receiver: {}",
+        res.text().await?
+    );
+    let before = Scrape::read(&target.client, &target.base).await?;
+    let sends = sends_phase(
+        target,
+        "POST /v23.0/{pnid}/messages, webhook subscriber",
+        offset,
+    )
+    .await?;
+    // Two events per accepted message: sent and delivered.
+    let goal = 2 * sends.ok;
+    let deadline = Instant::now() + DRAIN;
+    while receiver.events() < goal && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let after = Scrape::read(&target.client, &target.base).await?;
+    let last = Duration::from_micros(
+        receiver
+            .counts
+            .last_us
+            .load(std::sync::atomic::Ordering::Relaxed),
+    );
+    let events = receiver.events();
+    let posts = receiver
+        .counts
+        .posts
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let age = "wagate_webhook_delivery_seconds";
+    let (b, a) = (before.buckets(age), after.buckets(age));
+    let ms = |q: f64| quantile(&b, &a, q).map_or(f64::NAN, |s| s * 1000.0);
+    println!(
+        "    webhooks: {events} of {goal} events in {posts} POSTs (batch_size {batch}), {:.0} events/s, event-to-delivery p50 {:.1} ms, p99 {:.1} ms (last event {:.1} s after the last send)",
+        events as f64 / last.as_secs_f64().max(0.001),
+        ms(0.5),
+        ms(0.99),
+        last.saturating_sub(sends.elapsed).as_secs_f64(),
+    );
+    Ok(())
+}
+
+fn user_number(i: u64) -> String {
+    format!("1555{:07}", i)
+}
+
+/// Opens the gate: no throughput limit, no pair pacing, immediate delivery, no reads; and
+/// every user says hello.
+async fn setup(target: &Target) -> anyhow::Result<()> {
+    let Target {
+        client,
+        base,
+        key,
+        pnid,
+        users,
+        ..
+    } = target;
+    let channels: serde_json::Value = client
+        .get(format!("{base}/api/v1/channels"))
+        .bearer_auth(key)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let channel = channels["data"][0]["id"].as_str().context("a channel")?;
+    let res = client
+        .patch(format!("{base}/api/v1/channels/{channel}"))
+        .bearer_auth(key)
+        .json(&json!({"upstream": {"kind": "sandbox", "sandbox": {
+            "delivery_delay_ms": 0, "read_percent": 0, "enforce_throughput": false,
+            "pair_burst": 1_000_000, "pair_interval_ms": 1}}}))
+        .send()
+        .await?;
+    ensure!(
+        res.status().is_success(),
+        "configuring the sandbox: {}",
+        res.text().await?
+    );
+    let inbound = format!("{base}/sandbox/{pnid}/inbound");
+    let hellos = (0..*users).map(|i| {
+        client
+            .post(&inbound)
+            .bearer_auth(key)
+            .json(&json!({"from": user_number(i), "text": {"body": "hi"}}))
+            .send()
+    });
+    for chunk in futures::future::join_all(hellos).await {
+        ensure!(chunk?.status().is_success(), "a user could not say hello");
+    }
+    Ok(())
+}
