@@ -215,7 +215,7 @@ pub async fn due_subscriptions(
               AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until < $1)
               AND (d.message_id IS NULL OR NOT EXISTS (
                   SELECT 1 FROM webhook_deliveries p
-                  WHERE p.subscription_id = d.subscription_id AND p.message_id = d.message_id
+                  WHERE p.message_id = d.message_id AND p.subscription_id = d.subscription_id
                     AND p.state = 'pending' AND p.seq < d.seq)))
          ORDER BY id LIMIT $2"
     ))
@@ -243,7 +243,7 @@ pub async fn lease_deliveries(
               AND (d.lease_until IS NULL OR d.lease_until < $3)
               AND (d.message_id IS NULL OR NOT EXISTS (
                   SELECT 1 FROM webhook_deliveries p
-                  WHERE p.subscription_id = d.subscription_id AND p.message_id = d.message_id
+                  WHERE p.message_id = d.message_id AND p.subscription_id = d.subscription_id
                     AND p.state = 'pending' AND p.seq < d.seq))
             ORDER BY d.seq LIMIT $4 FOR UPDATE SKIP LOCKED)
          RETURNING seq",
@@ -407,8 +407,8 @@ pub async fn message_deliveries(
     sqlx::query_as::<_, DeliveryRecord>(concat!(
         "SELECT ",
         delivery_columns!(),
-        " FROM webhook_events e JOIN webhook_deliveries d ON d.event_id = e.id \
-         WHERE e.message_id = $1 AND e.account_id = $2 ORDER BY d.seq"
+        " FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id \
+         WHERE d.message_id = $1 AND e.account_id = $2 ORDER BY d.seq"
     ))
     .bind(message.as_uuid())
     .bind(account.as_uuid())

@@ -7,8 +7,11 @@ CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (subscription_id, 
     WHERE state = 'pending';
 DROP INDEX webhook_deliveries_due;
 
--- The lease's "no older pending delivery of the same message" check.
-CREATE INDEX webhook_deliveries_pending_by_message
-    ON webhook_deliveries (subscription_id, message_id, seq)
-    WHERE state = 'pending' AND message_id IS NOT NULL;
+-- One message's deliveries: the per-message view, and the lease's "no older pending
+-- delivery of the same message" check (a message has a handful). They replace the
+-- event-side indexes the view used and the per-subscription one the check used.
 DROP INDEX webhook_deliveries_by_message;
+CREATE INDEX webhook_deliveries_of_message ON webhook_deliveries (message_id)
+    WHERE message_id IS NOT NULL;
+DROP INDEX webhook_deliveries_by_event;
+DROP INDEX webhook_events_by_message;

@@ -44,13 +44,14 @@ struct JobRow {
     c_marketing_opt_out_at: Option<i64>,
 }
 
+/// Leases up to `limit` due entries (head of line per recipient); their message ids.
 pub async fn lease_outbox(
     conn: &mut SqliteConnection,
     now: Timestamp,
     lease_until: Timestamp,
     limit: u32,
-) -> Result<Vec<OutboxJob>> {
-    let ids: Vec<Uuid> = sqlx::query_scalar(
+) -> Result<Vec<Uuid>> {
+    sqlx::query_scalar(
         "UPDATE outbox SET lease_until = ?1 WHERE message_id IN (
             SELECT o.message_id FROM outbox o
             WHERE o.available_at <= ?2 AND o.lease_until IS NULL
@@ -66,7 +67,12 @@ pub async fn lease_outbox(
     .bind(i64::from(limit))
     .fetch_all(&mut *conn)
     .await
-    .map_err(db)?;
+    .map_err(db)
+}
+
+/// The leased entries `ids` with their messages and recipients' state. Read after the
+/// lease committed, on a read connection, so the writer is not held for it.
+pub async fn outbox_jobs(conn: &mut SqliteConnection, ids: &[Uuid]) -> Result<Vec<OutboxJob>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -80,7 +86,7 @@ pub async fn lease_outbox(
         prefixed(message_columns!(), "m")
     ));
     let mut list = q.separated(", ");
-    for id in &ids {
+    for id in ids {
         list.push_bind(*id);
     }
     q.push(") ORDER BY o.available_at, o.message_id");

@@ -295,11 +295,14 @@ impl Store for SqliteStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<OutboxJob>> {
-        self.writer
+        let ids = self
+            .writer
             .write(move |conn| {
                 Box::pin(async move { dispatch::lease_outbox(conn, now, lease_until, limit).await })
             })
-            .await
+            .await?;
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        dispatch::outbox_jobs(&mut conn, &ids).await
     }
 
     async fn release_expired_leases(&self, now: Timestamp) -> Result<u64> {
@@ -431,13 +434,16 @@ impl Store for SqliteStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<DeliveryJob>> {
-        self.writer
+        let seqs = self
+            .writer
             .write(move |conn| {
                 Box::pin(async move {
                     webhooks::lease_deliveries(conn, subscription, now, lease_until, limit).await
                 })
             })
-            .await
+            .await?;
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        webhooks::jobs(&mut conn, &seqs).await
     }
 
     async fn complete_deliveries(&self, attempts: Vec<DeliveryAttempt>) -> Result<()> {

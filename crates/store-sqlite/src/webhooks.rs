@@ -221,7 +221,7 @@ pub async fn due_subscriptions(
               AND d.next_attempt_at <= ?1 AND (d.lease_until IS NULL OR d.lease_until < ?1)
               AND (d.message_id IS NULL OR NOT EXISTS (
                   SELECT 1 FROM webhook_deliveries p
-                  WHERE p.subscription_id = d.subscription_id AND p.message_id = d.message_id
+                  WHERE p.message_id = d.message_id AND p.subscription_id = d.subscription_id
                     AND p.state = 'pending' AND p.seq < d.seq)))
          ORDER BY id LIMIT ?2"
     ))
@@ -235,21 +235,22 @@ pub async fn due_subscriptions(
     .collect()
 }
 
+/// Leases deliveries (see the trait); their `seq`s, oldest first.
 pub async fn lease_deliveries(
     conn: &mut SqliteConnection,
     subscription: SubscriptionId,
     now: Timestamp,
     lease_until: Timestamp,
     limit: u32,
-) -> Result<Vec<DeliveryJob>> {
-    let seqs: Vec<i64> = sqlx::query_scalar(
+) -> Result<Vec<i64>> {
+    sqlx::query_scalar(
         "UPDATE webhook_deliveries SET lease_until = ?1 WHERE seq IN (
             SELECT d.seq FROM webhook_deliveries d
             WHERE d.subscription_id = ?2 AND d.state = 'pending' AND d.next_attempt_at <= ?3
               AND (d.lease_until IS NULL OR d.lease_until < ?3)
               AND (d.message_id IS NULL OR NOT EXISTS (
                   SELECT 1 FROM webhook_deliveries p
-                  WHERE p.subscription_id = d.subscription_id AND p.message_id = d.message_id
+                  WHERE p.message_id = d.message_id AND p.subscription_id = d.subscription_id
                     AND p.state = 'pending' AND p.seq < d.seq))
             ORDER BY d.seq LIMIT ?4)
          RETURNING seq",
@@ -260,12 +261,12 @@ pub async fn lease_deliveries(
     .bind(i64::from(limit))
     .fetch_all(&mut *conn)
     .await
-    .map_err(db)?;
-    jobs(conn, &seqs).await
+    .map_err(db)
 }
 
-/// The deliveries with these `seq`s and their events, in `seq` order.
-async fn jobs(conn: &mut SqliteConnection, seqs: &[i64]) -> Result<Vec<DeliveryJob>> {
+/// The deliveries with these `seq`s and their events, in `seq` order. Read after the lease
+/// committed, on a read connection, so the writer is not held for it.
+pub async fn jobs(conn: &mut SqliteConnection, seqs: &[i64]) -> Result<Vec<DeliveryJob>> {
     if seqs.is_empty() {
         return Ok(Vec::new());
     }
@@ -439,8 +440,8 @@ pub async fn message_deliveries(
     sqlx::query_as::<_, DeliveryRecord>(concat!(
         "SELECT ",
         delivery_columns!(),
-        " FROM webhook_events e JOIN webhook_deliveries d ON d.event_id = e.id \
-         WHERE e.message_id = ? AND e.account_id = ? ORDER BY d.seq"
+        " FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id \
+         WHERE d.message_id = ? AND e.account_id = ? ORDER BY d.seq"
     ))
     .bind(message.as_uuid())
     .bind(account.as_uuid())

@@ -28,7 +28,7 @@ impl Default for WebhookConfig {
         Self {
             enabled: true,
             timeout_secs: 10,
-            concurrency: 4,
+            concurrency: 16,
             retry_horizon_secs: 7 * 24 * 3600,
             backoff_base_ms: 1000,
             backoff_max_ms: 3_600_000,

@@ -415,7 +415,7 @@ async fn a_receiver_down_for_a_while_gets_everything_after() {
 
 #[tokio::test]
 async fn a_slow_receiver_does_not_hold_back_a_fast_one() {
-    for app in spawn_apps().await {
+    for app in crate::helpers::spawn_apps_with(|c| c.webhooks.concurrency = 4).await {
         app.configure_sandbox(json!({})).await;
         let slow = Receiver::start().await;
         let fast = Receiver::start().await;
