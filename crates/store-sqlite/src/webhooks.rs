@@ -136,11 +136,21 @@ pub async fn delete_subscription(
 
 /// Records the events of these messages' latest changes (see `WebhookEvent::of_message`).
 pub async fn emit_for_messages(conn: &mut SqliteConnection, messages: &[Message]) -> Result<()> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let accounts: HashSet<Uuid> = messages.iter().map(|m| m.account_id.as_uuid()).collect();
+    let subscriptions = enabled_subscriptions(conn, &accounts).await?;
+    if subscriptions.is_empty() {
+        // The common case without webhooks: no event is even built.
+        return Ok(());
+    }
     let events: Vec<WebhookEvent> = messages
         .iter()
+        .filter(|m| subscriptions.iter().any(|s| s.account_id == m.account_id))
         .filter_map(WebhookEvent::of_message)
         .collect();
-    emit(conn, &events).await
+    insert_events(conn, &events, &subscriptions).await
 }
 
 /// Stores `events` that some enabled subscription wants, with one delivery per such
@@ -150,29 +160,46 @@ pub async fn emit(conn: &mut SqliteConnection, events: &[WebhookEvent]) -> Resul
         return Ok(());
     }
     let accounts: HashSet<Uuid> = events.iter().map(|e| e.account_id.as_uuid()).collect();
+    let subscriptions = enabled_subscriptions(conn, &accounts).await?;
+    insert_events(conn, events, &subscriptions).await
+}
+
+/// The enabled subscriptions of `accounts`.
+async fn enabled_subscriptions(
+    conn: &mut SqliteConnection,
+    accounts: &HashSet<Uuid>,
+) -> Result<Vec<Subscription>> {
     let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(concat!(
         "SELECT ",
         subscription_columns!(),
         " FROM webhook_subscriptions WHERE enabled = 1 AND account_id IN ("
     ));
     let mut list = q.separated(", ");
-    for a in &accounts {
+    for a in accounts {
         list.push_bind(*a);
     }
     q.push(")");
-    let subscriptions: Vec<Subscription> = q
-        .build_query_as::<SubscriptionRecord>()
+    q.build_query_as::<SubscriptionRecord>()
         .fetch_all(&mut *conn)
         .await
         .map_err(db)?
         .into_iter()
         .map(Subscription::try_from)
-        .collect::<Result<_>>()?;
-    if subscriptions.is_empty() {
+        .collect()
+}
+
+/// Stores `events` with one delivery, due now, per subscription in `subscriptions` that
+/// wants it.
+async fn insert_events(
+    conn: &mut SqliteConnection,
+    events: &[WebhookEvent],
+    subscriptions: &[Subscription],
+) -> Result<()> {
+    if events.is_empty() || subscriptions.is_empty() {
         return Ok(());
     }
     let now = wagate_store::records::now();
-    let (event_rows, deliveries) = event_rows(events, &subscriptions, now);
+    let (event_rows, deliveries) = event_rows(events, subscriptions, now);
     for chunk in event_rows.chunks(CHUNK) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
             "INSERT INTO webhook_events (id, account_id, channel_id, message_id, field, occurred_at, data) ",
