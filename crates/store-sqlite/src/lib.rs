@@ -434,11 +434,18 @@ impl Store for SqliteStore {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<DeliveryJob>> {
+        let candidates = {
+            let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+            webhooks::lease_candidates(&mut conn, subscription, now, limit).await?
+        };
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
         let seqs = self
             .writer
             .write(move |conn| {
                 Box::pin(async move {
-                    webhooks::lease_deliveries(conn, subscription, now, lease_until, limit).await
+                    webhooks::lease_deliveries(conn, &candidates, now, lease_until).await
                 })
             })
             .await?;

@@ -262,33 +262,71 @@ pub async fn due_subscriptions(
     .collect()
 }
 
-/// Leases deliveries (see the trait); their `seq`s, oldest first.
-pub async fn lease_deliveries(
+/// The deliveries [`lease_deliveries`] would lease, oldest first. Run on a read connection:
+/// finding them walks the subscription's whole backlog (past what is leased already and
+/// what waits behind an earlier event of its message), which the writer must not pay for.
+pub async fn lease_candidates(
     conn: &mut SqliteConnection,
     subscription: SubscriptionId,
     now: Timestamp,
-    lease_until: Timestamp,
     limit: u32,
 ) -> Result<Vec<i64>> {
     sqlx::query_scalar(
-        "UPDATE webhook_deliveries SET lease_until = ?1 WHERE seq IN (
-            SELECT d.seq FROM webhook_deliveries d
-            WHERE d.subscription_id = ?2 AND d.state = 'pending' AND d.next_attempt_at <= ?3
-              AND (d.lease_until IS NULL OR d.lease_until < ?3)
-              AND (d.message_id IS NULL OR NOT EXISTS (
-                  SELECT 1 FROM webhook_deliveries p
-                  WHERE p.message_id = d.message_id AND p.subscription_id = d.subscription_id
-                    AND p.state = 'pending' AND p.seq < d.seq))
-            ORDER BY d.seq LIMIT ?4)
-         RETURNING seq",
+        "SELECT d.seq FROM webhook_deliveries d
+         WHERE d.subscription_id = ?1 AND d.state = 'pending' AND d.next_attempt_at <= ?2
+           AND (d.lease_until IS NULL OR d.lease_until < ?2)
+           AND (d.message_id IS NULL OR NOT EXISTS (
+               SELECT 1 FROM webhook_deliveries p
+               WHERE p.message_id = d.message_id AND p.subscription_id = d.subscription_id
+                 AND p.state = 'pending' AND p.seq < d.seq))
+         ORDER BY d.seq LIMIT ?3",
     )
-    .bind(millis(lease_until))
     .bind(subscription.as_uuid())
     .bind(millis(now))
     .bind(i64::from(limit))
     .fetch_all(&mut *conn)
     .await
     .map_err(db)
+}
+
+/// Leases those of `candidates` that are still leasable (the same rules, checked again in
+/// the write transaction); their `seq`s, oldest first.
+pub async fn lease_deliveries(
+    conn: &mut SqliteConnection,
+    candidates: &[i64],
+    now: Timestamp,
+    lease_until: Timestamp,
+) -> Result<Vec<i64>> {
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q: QueryBuilder<Sqlite> =
+        QueryBuilder::new("UPDATE webhook_deliveries SET lease_until = ");
+    q.push_bind(millis(lease_until))
+        .push(" WHERE state = 'pending' AND next_attempt_at <= ")
+        .push_bind(millis(now))
+        .push(" AND (lease_until IS NULL OR lease_until < ")
+        .push_bind(millis(now))
+        .push(
+            ") AND (message_id IS NULL OR NOT EXISTS (
+               SELECT 1 FROM webhook_deliveries p
+               WHERE p.message_id = webhook_deliveries.message_id
+                 AND p.subscription_id = webhook_deliveries.subscription_id
+                 AND p.state = 'pending' AND p.seq < webhook_deliveries.seq))
+             AND seq IN (",
+        );
+    let mut list = q.separated(", ");
+    for seq in candidates {
+        list.push_bind(*seq);
+    }
+    q.push(") RETURNING seq");
+    let mut seqs: Vec<i64> = q
+        .build_query_scalar()
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+    seqs.sort_unstable();
+    Ok(seqs)
 }
 
 /// The deliveries with these `seq`s and their events, in `seq` order. Read after the lease

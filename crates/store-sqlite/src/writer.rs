@@ -33,6 +33,8 @@ type RunFn = Box<dyn for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, O
 struct Job {
     run: RunFn,
     reply: oneshot::Sender<Output>,
+    /// The store operation, for `wagate_store_job_seconds{op}`.
+    op: &'static str,
 }
 
 pub struct Writer {
@@ -65,8 +67,9 @@ impl Writer {
             Box::pin(async move { f(conn).await.map(|v| Box::new(v) as Box<dyn Any + Send>) })
         });
         let (reply, answer) = oneshot::channel();
+        let op = op_name(std::any::type_name::<F>());
         self.queue
-            .send(Job { run, reply })
+            .send(Job { run, reply, op })
             .await
             .map_err(|_| StoreError::Closed)?;
         let value = answer.await.map_err(|_| StoreError::Closed)??;
@@ -116,6 +119,14 @@ async fn run(mut conn: Conn, mut rx: mpsc::Receiver<Job>, mut stop: oneshot::Rec
     }
 }
 
+/// The store method a write closure belongs to: `…Store>::accept_outbound::{{closure}}…`
+/// → `accept_outbound`.
+fn op_name(closure: &'static str) -> &'static str {
+    let head = closure.split("::{{closure}}").next().unwrap_or(closure);
+    let name = head.rsplit("::").next().unwrap_or(head);
+    name.split('<').next().unwrap_or(name)
+}
+
 async fn exec(conn: &mut SqliteConnection, sql: &'static str) -> Result<()> {
     sqlx::query(sql)
         .execute(&mut *conn)
@@ -160,7 +171,10 @@ async fn commit_batch(conn: &mut SqliteConnection, batch: Vec<Job>) {
             done.push((Err(StoreError::Closed), job.reply));
             continue;
         }
+        let started = std::time::Instant::now();
         let out = (job.run)(conn).await;
+        metrics::histogram!("wagate_store_job_seconds", "op" => job.op)
+            .record(started.elapsed().as_secs_f64());
         let end = match (out.is_ok(), alone) {
             (true, true) => Ok(()),
             (true, false) => exec(conn, "RELEASE job").await,
@@ -222,4 +236,24 @@ fn scopeguard(f: impl FnOnce()) -> impl Drop {
         }
     }
     Guard(Some(f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::op_name;
+
+    #[test]
+    fn ops_are_named_by_their_store_method() {
+        assert_eq!(
+            op_name(
+                "<wagate_store_sqlite::SqliteStore as wagate_store::Store>::accept_outbound::{{closure}}::{{closure}}"
+            ),
+            "accept_outbound"
+        );
+        assert_eq!(
+            op_name("<x::S as y::Store>::apply_due_events<'_, '_>::{{closure}}"),
+            "apply_due_events"
+        );
+        assert_eq!(op_name("plain"), "plain");
+    }
 }

@@ -25,6 +25,19 @@ impl Scrape {
             .unwrap_or(0.0)
     }
 
+    /// `(label value, value)` of every series `name{label="…"}`.
+    pub fn by_label(&self, name: &str, label: &str) -> Vec<(String, f64)> {
+        let prefix = format!("{name}{{{label}=\"");
+        self.0
+            .lines()
+            .filter_map(|l| l.strip_prefix(&prefix))
+            .filter_map(|rest| {
+                let (value, n) = rest.split_once("\"} ")?;
+                Some((value.to_owned(), n.parse().ok()?))
+            })
+            .collect()
+    }
+
     /// Messages the simulated network reported delivered.
     pub fn delivered(&self) -> u64 {
         self.value("wagate_message_status_total{status=\"delivered\"}") as u64
@@ -84,6 +97,8 @@ pub fn quantile(before: &[(f64, f64)], after: &[(f64, f64)], q: f64) -> Option<f
 
 /// The SQLite writer's counters (all zero on PostgreSQL).
 pub struct StoreStats {
+    /// Seconds the writer spent per store operation.
+    pub ops: Vec<(String, f64)>,
     pub transactions: f64,
     pub jobs: f64,
     pub busy_seconds: f64,
@@ -93,6 +108,7 @@ pub struct StoreStats {
 impl StoreStats {
     pub fn of(scrape: &Scrape) -> Self {
         Self {
+            ops: scrape.by_label("wagate_store_job_seconds_sum", "op"),
             transactions: scrape.value("wagate_store_write_batch_size_count"),
             jobs: scrape.value("wagate_store_write_batch_size_sum"),
             busy_seconds: scrape.value("wagate_store_write_seconds_sum"),
@@ -101,7 +117,20 @@ impl StoreStats {
     }
 
     pub fn since(&self, before: &Self) -> Self {
+        let was = |op: &str| {
+            before
+                .ops
+                .iter()
+                .find(|(o, _)| o == op)
+                .map_or(0.0, |(_, s)| *s)
+        };
         Self {
+            ops: self
+                .ops
+                .iter()
+                .map(|(op, s)| (op.clone(), s - was(op)))
+                .filter(|(_, s)| *s > 0.0)
+                .collect(),
             transactions: self.transactions - before.transactions,
             jobs: self.jobs - before.jobs,
             busy_seconds: self.busy_seconds - before.busy_seconds,
@@ -110,6 +139,17 @@ impl StoreStats {
     }
 
     pub fn print(&self) {
+        if !self.ops.is_empty() {
+            let mut ops = self.ops.clone();
+            ops.sort_by(|a, b| b.1.total_cmp(&a.1));
+            let busy: f64 = ops.iter().map(|(_, s)| s).sum();
+            let top: Vec<String> = ops
+                .iter()
+                .take(6)
+                .map(|(op, s)| format!("{op} {:.0} %", 100.0 * s / busy.max(f64::MIN_POSITIVE)))
+                .collect();
+            println!("    writer time by operation: {}", top.join(", "));
+        }
         if self.transactions > 0.0 {
             println!(
                 "    store: {:.0} write transactions, {:.1} writes each, {:.2} ms each ({:.2} ms of it in COMMIT)",

@@ -8,7 +8,8 @@
 //! 1. `GET /api/v1/whoami`: an authenticated no-op, the server's own floor;
 //! 2. `POST /v23.0/{phone_number_id}/messages` with a text to the users in turn;
 //! 3. the same sends with a webhook subscriber: a receiver in this process, subscribed to
-//!    `statuses` (`sent` and `delivered` of every message: two events each).
+//!    `statuses`, while every user reads what they get (`sent`, `delivered` and `read`:
+//!    three events per message).
 //!
 //! While sends run, the dispatcher hands messages to the simulated network and ingest
 //! applies `delivered`; the delivered rate is measured from the first send to the last
@@ -179,8 +180,11 @@ async fn sends_phase(target: &Target, name: &'static str, offset: u64) -> anyhow
     Ok(sends)
 }
 
-/// Subscribes a local receiver to `statuses`, then runs the sends again.
+/// Subscribes a local receiver to `statuses`, then runs the sends again; every user reads
+/// at once, so each message makes three events (sent, delivered, read), as a business's
+/// traffic does.
 async fn webhooks_phase(target: &Target, batch: u32, offset: u64) -> anyhow::Result<()> {
+    open_gate(target, 100).await?;
     let started = Instant::now();
     let receiver = Receiver::start(started).await?;
     let res = target
@@ -203,8 +207,8 @@ async fn webhooks_phase(target: &Target, batch: u32, offset: u64) -> anyhow::Res
         offset,
     )
     .await?;
-    // Two events per accepted message: sent and delivered.
-    let goal = 2 * sends.ok;
+    // Three events per accepted message: sent, delivered and read.
+    let goal = 3 * sends.ok;
     let deadline = Instant::now() + DRAIN;
     while receiver.events() < goal && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -238,16 +242,11 @@ fn user_number(i: u64) -> String {
     format!("1555{:07}", i)
 }
 
-/// Opens the gate: no throughput limit, no pair pacing, immediate delivery, no reads; and
-/// every user says hello.
-async fn setup(target: &Target) -> anyhow::Result<()> {
+/// Opens the gate: no throughput limit, no pair pacing, immediate delivery, reads by
+/// `read_percent` % of users at once.
+async fn open_gate(target: &Target, read_percent: u8) -> anyhow::Result<()> {
     let Target {
-        client,
-        base,
-        key,
-        pnid,
-        users,
-        ..
+        client, base, key, ..
     } = target;
     let channels: serde_json::Value = client
         .get(format!("{base}/api/v1/channels"))
@@ -261,8 +260,8 @@ async fn setup(target: &Target) -> anyhow::Result<()> {
         .patch(format!("{base}/api/v1/channels/{channel}"))
         .bearer_auth(key)
         .json(&json!({"upstream": {"kind": "sandbox", "sandbox": {
-            "delivery_delay_ms": 0, "read_percent": 0, "enforce_throughput": false,
-            "pair_burst": 1_000_000, "pair_interval_ms": 1}}}))
+            "delivery_delay_ms": 0, "read_delay_ms": 0, "read_percent": read_percent,
+            "enforce_throughput": false, "pair_burst": 1_000_000, "pair_interval_ms": 1}}}))
         .send()
         .await?;
     ensure!(
@@ -270,6 +269,20 @@ async fn setup(target: &Target) -> anyhow::Result<()> {
         "configuring the sandbox: {}",
         res.text().await?
     );
+    Ok(())
+}
+
+/// Opens the gate without reads, and every user says hello.
+async fn setup(target: &Target) -> anyhow::Result<()> {
+    let Target {
+        client,
+        base,
+        key,
+        pnid,
+        users,
+        ..
+    } = target;
+    open_gate(target, 0).await?;
     let inbound = format!("{base}/sandbox/{pnid}/inbound");
     let hellos = (0..*users).map(|i| {
         client
