@@ -82,8 +82,7 @@ impl App {
         webhook_config: webhooks::WebhookConfig,
     ) -> Self {
         let sandbox = Arc::new(SandboxNetwork::new());
-        // rustls needs one crypto provider per process; a second install is a no-op error.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls();
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(32)
@@ -118,4 +117,10 @@ impl App {
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
+}
+
+/// Installs the process's TLS crypto provider (ring), once: every reqwest client needs it,
+/// wagate's own and any a program embedding wagate builds. A second call does nothing.
+pub fn install_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }

@@ -13,6 +13,13 @@ use wagate_core::api_key::KeyChannels;
 use wagate_core::text::{AccountName, KeyName};
 use wagate_http::Server;
 
+/// An HTTP client for tests that start no server in-process (which would install the TLS
+/// provider reqwest needs).
+pub fn http_client() -> Client {
+    wagate_app::install_tls();
+    Client::new()
+}
+
 /// A fresh PostgreSQL schema URL on `WAGATE_TEST_POSTGRES_URL`, or `None` when unset.
 pub async fn fresh_postgres_url() -> Option<String> {
     let base = std::env::var("WAGATE_TEST_POSTGRES_URL").ok()?;

@@ -149,6 +149,15 @@ async fn request_in_flight_survives_sigterm(mut running: Running, key: &str) {
     assert!(exit.success(), "clean exit after SIGTERM: {exit:?}");
 }
 
+/// The admin key and phone number id first start wrote to `credentials.env`.
+fn key_and_number(data_dir: &Path) -> (String, String) {
+    let creds = std::fs::read_to_string(data_dir.join("credentials.env")).unwrap();
+    (
+        env_value(&creds, "WAGATE_API_KEY").to_owned(),
+        env_value(&creds, "WAGATE_PHONE_NUMBER_ID").to_owned(),
+    )
+}
+
 fn env_value<'a>(file: &'a str, key: &str) -> &'a str {
     file.lines()
         .find_map(|l| l.strip_prefix(&format!("{key}=")))
@@ -191,7 +200,7 @@ async fn first_start_then_restart(database: Option<String>) {
         assert!(printed.contains(env_value(&file, k)), "{k} printed");
     }
 
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     let created = client
         .post(format!("{}/api/v1/channels", run.base_url))
         .bearer_auth(&key)
@@ -571,10 +580,8 @@ async fn a_crash_mid_queue_loses_nothing_and_sends_nothing_twice() {
     let extra = ["--config", config.to_str().unwrap()];
     let run = serve_with(&data, None, &extra).await;
     let base = run.base_url.clone();
-    let creds = std::fs::read_to_string(data.join("credentials.env")).unwrap();
-    let key = env_value(&creds, "WAGATE_API_KEY").to_owned();
-    let pnid = env_value(&creds, "WAGATE_PHONE_NUMBER_ID").to_owned();
-    let client = reqwest::Client::new();
+    let (key, pnid) = key_and_number(&data);
+    let client = crate::helpers::http_client();
     let channels: Value = client
         .get(format!("{base}/api/v1/channels"))
         .bearer_auth(&key)
@@ -674,10 +681,8 @@ async fn a_crash_mid_retry_loses_no_webhook() {
     let extra = ["--config", config.to_str().unwrap()];
     let run = serve_with(&data, None, &extra).await;
     let base = run.base_url.clone();
-    let creds = std::fs::read_to_string(data.join("credentials.env")).unwrap();
-    let key = env_value(&creds, "WAGATE_API_KEY").to_owned();
-    let pnid = env_value(&creds, "WAGATE_PHONE_NUMBER_ID").to_owned();
-    let client = reqwest::Client::new();
+    let (key, pnid) = key_and_number(&data);
+    let client = crate::helpers::http_client();
     let receiver = Receiver::start().await;
     let res = client
         .post(format!("{base}/api/v1/webhooks"))
