@@ -1224,6 +1224,11 @@ async fn delivery_log_filters_pages_and_replays(b: Backend) {
     let sub = subscribe(s, a, None, &[AccountUpdate]).await;
     let quiet = subscribe(s, a, None, &[MessageTemplateStatusUpdate]).await;
     let event = || other_event(a, Some(ch), AccountUpdate);
+    assert_eq!(
+        backlog(s).await.get(&quiet.id),
+        Some(&0),
+        "a subscription with nothing waiting counts 0"
+    );
 
     // Three batches, created at distinct times: [d0 d1] t1 [d2 d3] t2 [d4].
     s.record_events(vec![event(), event()]).await.unwrap();

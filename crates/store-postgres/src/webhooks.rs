@@ -356,34 +356,78 @@ pub async fn complete_deliveries(
     conn: &mut PgConnection,
     attempts: Vec<DeliveryAttempt>,
 ) -> Result<()> {
-    for a in attempts {
-        let (state, next, delivered, error) = match &a.outcome {
-            AttemptOutcome::Delivered => ("delivered", None, Some(millis(a.at)), None),
-            AttemptOutcome::Retry { error, at } => {
-                ("pending", Some(millis(*at)), None, Some(error.clone()))
-            }
-            AttemptOutcome::Dead { error } => ("dead", None, None, Some(error.clone())),
-        };
+    for chunk in distinct_runs(&attempts) {
+        let mut ids = Vec::with_capacity(chunk.len());
+        let mut states = Vec::with_capacity(chunk.len());
+        let mut nexts: Vec<Option<i64>> = Vec::with_capacity(chunk.len());
+        let mut delivered: Vec<Option<i64>> = Vec::with_capacity(chunk.len());
+        let mut errors: Vec<Option<String>> = Vec::with_capacity(chunk.len());
+        let mut ats = Vec::with_capacity(chunk.len());
+        let mut codes: Vec<Option<i64>> = Vec::with_capacity(chunk.len());
+        let mut latencies = Vec::with_capacity(chunk.len());
+        let mut excerpts: Vec<Option<String>> = Vec::with_capacity(chunk.len());
+        for a in chunk {
+            let (state, next, done, error) = match &a.outcome {
+                AttemptOutcome::Delivered => ("delivered", None, Some(millis(a.at)), None),
+                AttemptOutcome::Retry { error, at } => {
+                    ("pending", Some(millis(*at)), None, Some(error.clone()))
+                }
+                AttemptOutcome::Dead { error } => ("dead", None, None, Some(error.clone())),
+            };
+            ids.push(a.id.as_uuid());
+            states.push(state);
+            nexts.push(next);
+            delivered.push(done);
+            errors.push(error);
+            ats.push(millis(a.at));
+            codes.push(a.status_code.map(i64::from));
+            latencies.push(i64::from(a.latency_ms));
+            excerpts.push((!a.body_excerpt.is_empty()).then(|| a.body_excerpt.clone()));
+        }
         sqlx::query(
-            "UPDATE webhook_deliveries SET state = $1, next_attempt_at = $2, delivered_at = $3, \
-             last_error = $4, attempts = attempts + 1, last_attempt_at = $5, last_status_code = $6, \
-             last_latency_ms = $7, body_excerpt = $8, lease_until = NULL \
-             WHERE id = $9 AND state = 'pending'",
+            "UPDATE webhook_deliveries d SET state = v.state, next_attempt_at = v.next, \
+             delivered_at = v.delivered, last_error = v.error, attempts = d.attempts + 1, \
+             last_attempt_at = v.at, last_status_code = v.code, last_latency_ms = v.latency, \
+             body_excerpt = v.excerpt, lease_until = NULL \
+             FROM UNNEST($1::uuid[], $2::text[], $3::int8[], $4::int8[], $5::text[], $6::int8[], \
+                         $7::int8[], $8::int8[], $9::text[]) \
+               AS v(id, state, next, delivered, error, at, code, latency, excerpt) \
+             WHERE d.id = v.id AND d.state = 'pending'",
         )
-        .bind(state)
-        .bind(next)
+        .bind(ids)
+        .bind(states)
+        .bind(nexts)
         .bind(delivered)
-        .bind(error)
-        .bind(millis(a.at))
-        .bind(a.status_code.map(i64::from))
-        .bind(i64::from(a.latency_ms))
-        .bind((!a.body_excerpt.is_empty()).then_some(&a.body_excerpt))
-        .bind(a.id.as_uuid())
+        .bind(errors)
+        .bind(ats)
+        .bind(codes)
+        .bind(latencies)
+        .bind(excerpts)
         .execute(&mut *conn)
         .await
         .map_err(db)?;
     }
     Ok(())
+}
+
+/// Splits attempts into runs, in order, none naming a delivery twice (an `UPDATE … FROM`
+/// applies one row per target), so two attempts on one delivery both count.
+fn distinct_runs(attempts: &[DeliveryAttempt]) -> Vec<&[DeliveryAttempt]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut seen = HashSet::new();
+    for (i, a) in attempts.iter().enumerate() {
+        if !seen.insert(a.id) {
+            out.push(&attempts[start..i]);
+            start = i;
+            seen.clear();
+            seen.insert(a.id);
+        }
+    }
+    if start < attempts.len() {
+        out.push(&attempts[start..]);
+    }
+    out
 }
 
 pub async fn list_deliveries(
@@ -495,8 +539,9 @@ pub async fn replay_deliveries(
 
 pub async fn delivery_backlog(conn: &mut PgConnection) -> Result<Vec<(SubscriptionId, u64)>> {
     let rows: Vec<(Uuid, i64)> = sqlx::query_as(
-        "SELECT subscription_id, COUNT(*) FROM webhook_deliveries WHERE state = 'pending' \
-         GROUP BY subscription_id",
+        "SELECT s.id, COUNT(d.seq) FROM webhook_subscriptions s \
+         LEFT JOIN webhook_deliveries d ON d.subscription_id = s.id AND d.state = 'pending' \
+         GROUP BY s.id",
     )
     .fetch_all(&mut *conn)
     .await

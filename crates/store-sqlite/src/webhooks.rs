@@ -566,8 +566,9 @@ pub async fn replay_deliveries(
 
 pub async fn delivery_backlog(conn: &mut SqliteConnection) -> Result<Vec<(SubscriptionId, u64)>> {
     let rows: Vec<(Uuid, i64)> = sqlx::query_as(
-        "SELECT subscription_id, COUNT(*) FROM webhook_deliveries WHERE state = 'pending' \
-         GROUP BY subscription_id",
+        "SELECT s.id, COUNT(d.seq) FROM webhook_subscriptions s \
+         LEFT JOIN webhook_deliveries d ON d.subscription_id = s.id AND d.state = 'pending' \
+         GROUP BY s.id",
     )
     .fetch_all(&mut *conn)
     .await

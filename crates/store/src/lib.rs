@@ -228,7 +228,7 @@ pub trait Store: Send + Sync + 'static {
         replay: Replay,
         now: Timestamp,
     ) -> Result<u64>;
-    /// Pending deliveries per subscription (for metrics).
+    /// Pending deliveries of every subscription, none counted as 0 (for metrics).
     async fn delivery_backlog(&self) -> Result<Vec<(SubscriptionId, u64)>>;
 }
 
