@@ -1,6 +1,7 @@
 //! Typed ids. Our own entities get a UUIDv7 (time-ordered, so keyset paging and outbox order
 //! follow creation time) wrapped in one type per entity; Meta's objects keep their decimal
-//! string ids (`PhoneNumberId`, `WabaId`) because that is what Cloud API clients send.
+//! string ids (`PhoneNumberId`, `WabaId`, `TemplateId`) because that is what Cloud API clients
+//! send.
 
 use std::fmt;
 use std::str::FromStr;
@@ -149,6 +150,11 @@ graph_id!(
     WabaId,
     "waba_id"
 );
+graph_id!(
+    /// Meta's id of one message template in one language (`hsm_id` when deleting).
+    TemplateId,
+    "template_id"
+);
 
 #[cfg(test)]
 mod tests {
@@ -161,6 +167,19 @@ mod tests {
         for bad in ["", "12a", "-1", "123456789012345678901", "１２３"] {
             assert!(PhoneNumberId::parse(bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn template_ids_are_graph_ids() {
+        let id = TemplateId::parse("594425479261596").unwrap();
+        assert_eq!(id.to_string(), "594425479261596");
+        assert_eq!(serde_json::to_value(&id).unwrap(), "594425479261596");
+        let back: TemplateId =
+            serde_json::from_value(serde_json::json!("1387372356726668")).unwrap();
+        assert_eq!(back.as_str(), "1387372356726668");
+        let err = TemplateId::parse("abc").unwrap_err();
+        assert_eq!(err.field, "template_id");
+        assert!(serde_json::from_value::<TemplateId>(serde_json::json!("12x")).is_err());
     }
 
     #[test]

@@ -11,11 +11,13 @@
 //!
 //! # Layout
 //! - [`ids`]: typed ids (`AccountId`, `ChannelId`, `ApiKeyId`) and Meta's decimal object ids
-//!   (`PhoneNumberId`, `WabaId`).
+//!   (`PhoneNumberId`, `WabaId`, `TemplateId`).
 //! - [`phone`]: `PhoneE164`, a phone number in international form.
 //! - [`text`]: bounded text newtypes shared by the models.
 //! - [`account`], [`channel`], [`api_key`], [`message`]: the models and their commands.
 //! - [`content`]: what a message carries, every Cloud API message type with Meta's limits.
+//! - [`template`]: message templates: names, languages, components, Meta's lint rules and
+//!   variables.
 //! - [`contact`], [`policy`]: users of a channel; the service window, blocks and opt-outs.
 //! - [`pricing`], [`failure`]: how Meta prices a message and why one fails.
 //! - [`network`]: what an upstream reports back (statuses, inbound messages).
@@ -39,6 +41,7 @@ pub mod phone;
 pub mod policy;
 pub mod pricing;
 pub mod sandbox;
+pub mod template;
 pub mod text;
 pub mod webhook;
 

@@ -15,13 +15,13 @@ use crate::error::ValidationError;
 
 /// A JSON object being read, and the dotted path it sits at (`interactive.action`).
 #[derive(Clone)]
-pub(super) struct Fields<'a> {
+pub(crate) struct Fields<'a> {
     path: String,
     map: &'a Map<String, Value>,
 }
 
 /// `parent.key`, or just `key` at the root.
-pub(super) fn join(parent: &str, key: &str) -> String {
+pub(crate) fn join(parent: &str, key: &str) -> String {
     if parent.is_empty() {
         key.to_owned()
     } else {
@@ -30,7 +30,7 @@ pub(super) fn join(parent: &str, key: &str) -> String {
 }
 
 /// `parent[index]`.
-pub(super) fn indexed(parent: &str, index: usize) -> String {
+pub(crate) fn indexed(parent: &str, index: usize) -> String {
     format!("{parent}[{index}]")
 }
 
@@ -47,12 +47,12 @@ fn type_name(v: &Value) -> &'static str {
 }
 
 /// An `Invalid` error for a value of the wrong JSON type.
-pub(super) fn wrong_type(field: &str, expected: &str, got: &Value) -> ValidationError {
+pub(crate) fn wrong_type(field: &str, expected: &str, got: &Value) -> ValidationError {
     ValidationError::new(field, format!("must be {expected}, not {}", type_name(got)))
 }
 
 /// `v` as an object at `path`, or an `Invalid` error.
-pub(super) fn object<'a>(
+pub(crate) fn object<'a>(
     v: &'a Value,
     path: &str,
 ) -> Result<&'a Map<String, Value>, ValidationError> {
@@ -62,7 +62,7 @@ pub(super) fn object<'a>(
 
 impl<'a> Fields<'a> {
     /// Reads `map`, whose fields are named `path.<key>` in errors.
-    pub(super) fn new(path: impl Into<String>, map: &'a Map<String, Value>) -> Self {
+    pub(crate) fn new(path: impl Into<String>, map: &'a Map<String, Value>) -> Self {
         Self {
             path: path.into(),
             map,
@@ -70,39 +70,39 @@ impl<'a> Fields<'a> {
     }
 
     /// Reads `v`, which must be an object.
-    pub(super) fn of(v: &'a Value, path: impl Into<String>) -> Result<Self, ValidationError> {
+    pub(crate) fn of(v: &'a Value, path: impl Into<String>) -> Result<Self, ValidationError> {
         let path = path.into();
         let map = object(v, &path)?;
         Ok(Self { path, map })
     }
 
     /// The dotted path of `key` in this object.
-    pub(super) fn path(&self, key: &str) -> String {
+    pub(crate) fn path(&self, key: &str) -> String {
         join(&self.path, key)
     }
 
     /// The path of this object itself.
-    pub(super) fn own_path(&self) -> &str {
+    pub(crate) fn own_path(&self) -> &str {
         &self.path
     }
 
     /// The value at `key`, if present and not `null`.
-    pub(super) fn get(&self, key: &str) -> Option<&'a Value> {
+    pub(crate) fn get(&self, key: &str) -> Option<&'a Value> {
         self.map.get(key).filter(|v| !v.is_null())
     }
 
-    pub(super) fn has(&self, key: &str) -> bool {
+    pub(crate) fn has(&self, key: &str) -> bool {
         self.get(key).is_some()
     }
 
     /// The value at `key`, which is required.
-    pub(super) fn req(&self, key: &str) -> Result<&'a Value, ValidationError> {
+    pub(crate) fn req(&self, key: &str) -> Result<&'a Value, ValidationError> {
         self.get(key)
             .ok_or_else(|| ValidationError::missing(self.path(key), "is required"))
     }
 
     /// An `Invalid` error if `key` is present: `why` says where it would be allowed.
-    pub(super) fn forbid(&self, key: &str, why: &str) -> Result<(), ValidationError> {
+    pub(crate) fn forbid(&self, key: &str, why: &str) -> Result<(), ValidationError> {
         match self.get(key) {
             Some(_) => Err(ValidationError::new(self.path(key), why)),
             None => Ok(()),
@@ -110,7 +110,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional string, as given (possibly empty).
-    pub(super) fn opt_str(&self, key: &str) -> Result<Option<&'a str>, ValidationError> {
+    pub(crate) fn opt_str(&self, key: &str) -> Result<Option<&'a str>, ValidationError> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
@@ -119,7 +119,7 @@ impl<'a> Fields<'a> {
     }
 
     /// An optional string of at most `max` characters.
-    pub(super) fn opt_text(
+    pub(crate) fn opt_text(
         &self,
         key: &str,
         max: usize,
@@ -132,7 +132,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A required string that is not blank and has at most `max` characters.
-    pub(super) fn req_str(&self, key: &str, max: usize) -> Result<&'a str, ValidationError> {
+    pub(crate) fn req_str(&self, key: &str, max: usize) -> Result<&'a str, ValidationError> {
         let field = self.path(key);
         let s = self.opt_str(key)?.unwrap_or_default();
         if s.trim().is_empty() {
@@ -146,13 +146,13 @@ impl<'a> Fields<'a> {
     }
 
     /// A required string that must be one of `allowed`.
-    pub(super) fn req_enum(&self, key: &str, allowed: &[&str]) -> Result<&'a str, ValidationError> {
+    pub(crate) fn req_enum(&self, key: &str, allowed: &[&str]) -> Result<&'a str, ValidationError> {
         let s = self.req_str(key, usize::MAX)?;
         one_of(&self.path(key), s, allowed)
     }
 
     /// An optional string that must be one of `allowed` when present.
-    pub(super) fn opt_enum(
+    pub(crate) fn opt_enum(
         &self,
         key: &str,
         allowed: &[&str],
@@ -165,7 +165,7 @@ impl<'a> Fields<'a> {
 
     /// An optional boolean; `"true"`/`"false"` strings are normalised earlier by
     /// [`coerce_bool`], so here only a real boolean passes.
-    pub(super) fn opt_bool(&self, key: &str) -> Result<Option<bool>, ValidationError> {
+    pub(crate) fn opt_bool(&self, key: &str) -> Result<Option<bool>, ValidationError> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -175,7 +175,7 @@ impl<'a> Fields<'a> {
 
     /// A required number within `range`. Numeric strings are turned into numbers earlier
     /// (by [`coerce_number`]), so a string still here is malformed.
-    pub(super) fn req_number(
+    pub(crate) fn req_number(
         &self,
         key: &str,
         range: RangeInclusive<f64>,
@@ -195,7 +195,7 @@ impl<'a> Fields<'a> {
 
     /// A required whole number within `range`; digit strings are turned into numbers earlier
     /// (by [`coerce_integer`]).
-    pub(super) fn req_integer(
+    pub(crate) fn req_integer(
         &self,
         key: &str,
         range: RangeInclusive<u64>,
@@ -227,12 +227,12 @@ impl<'a> Fields<'a> {
     }
 
     /// Whether the object has no fields.
-    pub(super) fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
 
     /// The nested object at `key`, if present.
-    pub(super) fn child(&self, key: &str) -> Result<Option<Fields<'a>>, ValidationError> {
+    pub(crate) fn child(&self, key: &str) -> Result<Option<Fields<'a>>, ValidationError> {
         match self.get(key) {
             None => Ok(None),
             Some(v) => Fields::of(v, self.path(key)).map(Some),
@@ -240,12 +240,12 @@ impl<'a> Fields<'a> {
     }
 
     /// The nested object at `key`, which is required.
-    pub(super) fn req_child(&self, key: &str) -> Result<Fields<'a>, ValidationError> {
+    pub(crate) fn req_child(&self, key: &str) -> Result<Fields<'a>, ValidationError> {
         Fields::of(self.req(key)?, self.path(key))
     }
 
     /// The objects of the array at `key`: required, with 1 to `max` items.
-    pub(super) fn req_children(
+    pub(crate) fn req_children(
         &self,
         key: &str,
         max: usize,
@@ -255,7 +255,7 @@ impl<'a> Fields<'a> {
     }
 
     /// The objects of the array at `key` if present (absent reads as none), at most `max`.
-    pub(super) fn opt_children(
+    pub(crate) fn opt_children(
         &self,
         key: &str,
         max: usize,
@@ -265,7 +265,7 @@ impl<'a> Fields<'a> {
     }
 
     /// The array at `key`: required, with 1 to `max` items.
-    pub(super) fn req_array(&self, key: &str, max: usize) -> Result<&'a [Value], ValidationError> {
+    pub(crate) fn req_array(&self, key: &str, max: usize) -> Result<&'a [Value], ValidationError> {
         let field = self.path(key);
         let items = match self.req(key)? {
             Value::Array(items) => items,
@@ -276,7 +276,7 @@ impl<'a> Fields<'a> {
     }
 
     /// The array at `key` if present (an absent one reads as empty), at most `max` items.
-    pub(super) fn opt_array(&self, key: &str, max: usize) -> Result<&'a [Value], ValidationError> {
+    pub(crate) fn opt_array(&self, key: &str, max: usize) -> Result<&'a [Value], ValidationError> {
         let field = self.path(key);
         match self.get(key) {
             None => Ok(&[]),
@@ -290,7 +290,7 @@ impl<'a> Fields<'a> {
 }
 
 /// `s`, if it is one of `allowed`; else the [`unknown`] error.
-pub(super) fn one_of<'s>(
+pub(crate) fn one_of<'s>(
     field: &str,
     s: &'s str,
     allowed: &[&str],
@@ -303,7 +303,7 @@ pub(super) fn one_of<'s>(
 }
 
 /// An `Invalid` error for `s`, which is none of `allowed`.
-pub(super) fn unknown(field: &str, s: &str, allowed: &[&str]) -> ValidationError {
+pub(crate) fn unknown(field: &str, s: &str, allowed: &[&str]) -> ValidationError {
     ValidationError::new(
         field,
         format!("must be one of {}, not `{s}`", allowed.join(", ")),
@@ -311,7 +311,7 @@ pub(super) fn unknown(field: &str, s: &str, allowed: &[&str]) -> ValidationError
 }
 
 /// An `OutOfRange` error if `s` has more than `max` characters (Meta counts characters).
-pub(super) fn check_max(field: &str, s: &str, max: usize) -> Result<(), ValidationError> {
+pub(crate) fn check_max(field: &str, s: &str, max: usize) -> Result<(), ValidationError> {
     let len = s.chars().count();
     if len > max {
         return Err(ValidationError::out_of_range(
@@ -323,7 +323,7 @@ pub(super) fn check_max(field: &str, s: &str, max: usize) -> Result<(), Validati
 }
 
 /// `Missing` below `min` (an empty list), `OutOfRange` above `max`.
-pub(super) fn check_count(
+pub(crate) fn check_count(
     field: &str,
     len: usize,
     min: usize,
@@ -347,7 +347,7 @@ pub(super) fn check_count(
 }
 
 /// Each item of an array as an object, read at its indexed path (`buttons[1]`).
-pub(super) fn children<'a>(
+pub(crate) fn children<'a>(
     parent: &str,
     items: &'a [Value],
 ) -> Result<Vec<Fields<'a>>, ValidationError> {
@@ -361,10 +361,10 @@ pub(super) fn children<'a>(
 /// Remembers values seen so far and rejects a repeat (`OutOfRange`, as Meta does for
 /// duplicate button ids).
 #[derive(Default)]
-pub(super) struct Unique(HashSet<String>);
+pub(crate) struct Unique(HashSet<String>);
 
 impl Unique {
-    pub(super) fn check(&mut self, field: &str, value: &str) -> Result<(), ValidationError> {
+    pub(crate) fn check(&mut self, field: &str, value: &str) -> Result<(), ValidationError> {
         if self.0.insert(value.to_owned()) {
             Ok(())
         } else {
@@ -377,7 +377,7 @@ impl Unique {
 }
 
 /// Whether `s` is an absolute `http` or `https` URL with a host and no whitespace.
-pub(super) fn is_http_url(s: &str) -> bool {
+pub(crate) fn is_http_url(s: &str) -> bool {
     let lower = s.get(..8).unwrap_or(s).to_ascii_lowercase();
     let rest = if lower.starts_with("https://") {
         &s[8..]
@@ -391,7 +391,7 @@ pub(super) fn is_http_url(s: &str) -> bool {
 }
 
 /// Checks a URL field value (`OutOfRange` when malformed or longer than `max`).
-pub(super) fn check_url(field: &str, s: &str, max: usize) -> Result<(), ValidationError> {
+pub(crate) fn check_url(field: &str, s: &str, max: usize) -> Result<(), ValidationError> {
     check_max(field, s, max)?;
     if is_http_url(s) {
         Ok(())
@@ -406,7 +406,7 @@ pub(super) fn check_url(field: &str, s: &str, max: usize) -> Result<(), Validati
 // --- Lenient inputs: rewrite what SDKs send into the shape Meta documents. ---
 
 /// Removes `null` values from objects, recursively (SDKs send them for unset fields).
-pub(super) fn drop_nulls(v: &mut Value) {
+pub(crate) fn drop_nulls(v: &mut Value) {
     match v {
         Value::Object(map) => {
             map.retain(|_, v| !v.is_null());
@@ -419,7 +419,7 @@ pub(super) fn drop_nulls(v: &mut Value) {
 
 /// Removes `null`s and empty arrays and objects inside `v`, recursively, including
 /// containers that only become empty by that (pywa's contact cards are full of them).
-pub(super) fn prune(v: &mut Value) {
+pub(crate) fn prune(v: &mut Value) {
     fn is_empty(v: &Value) -> bool {
         match v {
             Value::Null => true,
@@ -442,7 +442,7 @@ pub(super) fn prune(v: &mut Value) {
 }
 
 /// `"true"`/`"false"` (any case) at `key` become booleans.
-pub(super) fn coerce_bool(map: &mut Map<String, Value>, key: &str) {
+pub(crate) fn coerce_bool(map: &mut Map<String, Value>, key: &str) {
     if let Some(Value::String(s)) = map.get(key) {
         let b = match s.to_ascii_lowercase().as_str() {
             "true" => true,
@@ -454,7 +454,7 @@ pub(super) fn coerce_bool(map: &mut Map<String, Value>, key: &str) {
 }
 
 /// A numeric string at `key` (`"37.44"`) becomes a JSON number.
-pub(super) fn coerce_number(map: &mut Map<String, Value>, key: &str) {
+pub(crate) fn coerce_number(map: &mut Map<String, Value>, key: &str) {
     if let Some(Value::String(s)) = map.get(key) {
         let n = s
             .trim()
@@ -468,7 +468,7 @@ pub(super) fn coerce_number(map: &mut Map<String, Value>, key: &str) {
 }
 
 /// A string of digits at `key` (`"0"`) becomes a JSON integer.
-pub(super) fn coerce_integer(map: &mut Map<String, Value>, key: &str) {
+pub(crate) fn coerce_integer(map: &mut Map<String, Value>, key: &str) {
     if let Some(Value::String(s)) = map.get(key)
         && let Ok(n) = s.trim().parse::<u64>()
     {
@@ -477,14 +477,14 @@ pub(super) fn coerce_integer(map: &mut Map<String, Value>, key: &str) {
 }
 
 /// A non-negative integer at `key` becomes its decimal string (ids some SDKs send as numbers).
-pub(super) fn integer_to_string(map: &mut Map<String, Value>, key: &str) {
+pub(crate) fn integer_to_string(map: &mut Map<String, Value>, key: &str) {
     if let Some(n) = map.get(key).and_then(Value::as_u64) {
         map.insert(key.to_owned(), Value::String(n.to_string()));
     }
 }
 
 /// A string at `key` becomes lowercase (template component types and button sub_types).
-pub(super) fn lowercase(map: &mut Map<String, Value>, key: &str) {
+pub(crate) fn lowercase(map: &mut Map<String, Value>, key: &str) {
     if let Some(Value::String(s)) = map.get_mut(key) {
         *s = s.to_ascii_lowercase();
     }

@@ -36,7 +36,7 @@
 //! - `view`: previews and accessors.
 
 mod contacts;
-mod fields;
+pub(crate) mod fields;
 mod inbound;
 mod interactive;
 mod kind;
