@@ -107,6 +107,8 @@ error_codes! {
     SubscriptionNotFound => "subscription_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
     /// The webhook delivery does not exist (or is not yours).
     DeliveryNotFound => "delivery_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The message template does not exist (or is not yours).
+    TemplateNotFound => "template_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
     /// The webhook URL did not pass verification: it must answer the `hub.challenge` GET
     /// with 200 and the challenge as its body.
     WebhookVerificationFailed => "webhook_verification_failed", 422, graph(2200, None, OAuthException, 400);

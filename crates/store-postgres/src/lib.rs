@@ -14,6 +14,7 @@
 
 mod dispatch;
 mod queries;
+mod templates;
 mod webhooks;
 
 use std::str::FromStr;
@@ -28,14 +29,16 @@ use wagate_core::api_key::{ApiKey, ApiKeyDigest, NewApiKey};
 use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
 use wagate_core::contact::Contact;
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, ContactId, MessageId, PhoneNumberId};
-use wagate_core::ids::{DeliveryId, SubscriptionId};
+use wagate_core::ids::{DeliveryId, SubscriptionId, TemplateId, WabaId};
 use wagate_core::message::{Message, NewOutboundMessage};
 use wagate_core::network::NewInboundMessage;
+use wagate_core::template::TemplateName;
 use wagate_core::webhook::{Subscription, WebhookEvent};
 use wagate_store::{
     Applied, Bootstrap, Bootstrapped, ContactKey, DispatchOutcome, Entity, MessageFilter,
     MessageKey, OutboxJob, Page, Result, Store, StoreError, records,
 };
+use wagate_store::{CreateTemplateError, Template, TemplateFilter, TemplateLimits};
 use wagate_store::{Delivery, DeliveryAttempt, DeliveryFilter, DeliveryJob, Replay};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -418,5 +421,59 @@ impl Store for PgStore {
 
     async fn delivery_backlog(&self) -> Result<Vec<(SubscriptionId, u64)>> {
         webhooks::delivery_backlog(&mut *self.read().await?).await
+    }
+
+    async fn create_template(
+        &self,
+        template: Template,
+        limits: TemplateLimits,
+    ) -> std::result::Result<Template, CreateTemplateError> {
+        let mut tx = self.begin().await?;
+        match templates::create_template(&mut tx, template, limits).await? {
+            Ok(t) => Ok(commit(tx, t).await?),
+            Err(refused) => Err(refused),
+        }
+    }
+
+    async fn get_template(&self, account: AccountId, id: &TemplateId) -> Result<Template> {
+        templates::get_template(&mut *self.read().await?, account, id).await
+    }
+
+    async fn list_templates(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        filter: &TemplateFilter,
+        page: &Page<TemplateId>,
+    ) -> Result<Vec<Template>> {
+        templates::list_templates(&mut *self.read().await?, account, waba, filter, page).await
+    }
+
+    async fn count_templates(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        filter: &TemplateFilter,
+    ) -> Result<u64> {
+        templates::count_templates(&mut *self.read().await?, account, waba, filter).await
+    }
+
+    async fn update_template(&self, template: Template) -> Result<Template> {
+        let mut tx = self.begin().await?;
+        let t = templates::update_template(&mut tx, template).await?;
+        commit(tx, t).await
+    }
+
+    async fn delete_templates(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        name: &TemplateName,
+        id: Option<&TemplateId>,
+        now: Timestamp,
+    ) -> Result<Vec<TemplateId>> {
+        let mut tx = self.begin().await?;
+        let ids = templates::delete_templates(&mut tx, account, waba, name, id, now).await?;
+        commit(tx, ids).await
     }
 }

@@ -15,6 +15,7 @@
 mod accept;
 mod dispatch;
 mod queries;
+mod templates;
 mod webhooks;
 pub mod writer;
 
@@ -34,14 +35,16 @@ use wagate_core::api_key::{ApiKey, ApiKeyDigest, NewApiKey};
 use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
 use wagate_core::contact::Contact;
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, ContactId, MessageId, PhoneNumberId};
-use wagate_core::ids::{DeliveryId, SubscriptionId};
+use wagate_core::ids::{DeliveryId, SubscriptionId, TemplateId, WabaId};
 use wagate_core::message::{Message, NewOutboundMessage};
 use wagate_core::network::NewInboundMessage;
+use wagate_core::template::TemplateName;
 use wagate_core::webhook::{Subscription, WebhookEvent};
 use wagate_store::{
     Applied, Bootstrap, Bootstrapped, ContactKey, DispatchOutcome, Entity, MessageFilter,
     MessageKey, OutboxJob, Page, Result, Store, StoreError, records,
 };
+use wagate_store::{CreateTemplateError, Template, TemplateFilter, TemplateLimits};
 use wagate_store::{Delivery, DeliveryAttempt, DeliveryFilter, DeliveryJob, Replay};
 
 use writer::Writer;
@@ -511,5 +514,69 @@ impl Store for SqliteStore {
     async fn delivery_backlog(&self) -> Result<Vec<(SubscriptionId, u64)>> {
         let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
         webhooks::delivery_backlog(&mut conn).await
+    }
+
+    async fn create_template(
+        &self,
+        template: Template,
+        limits: TemplateLimits,
+    ) -> std::result::Result<Template, CreateTemplateError> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { templates::create_template(conn, template, limits).await })
+            })
+            .await?
+    }
+
+    async fn get_template(&self, account: AccountId, id: &TemplateId) -> Result<Template> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        templates::get_template(&mut conn, account, id).await
+    }
+
+    async fn list_templates(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        filter: &TemplateFilter,
+        page: &Page<TemplateId>,
+    ) -> Result<Vec<Template>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        templates::list_templates(&mut conn, account, waba, filter, page).await
+    }
+
+    async fn count_templates(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        filter: &TemplateFilter,
+    ) -> Result<u64> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        templates::count_templates(&mut conn, account, waba, filter).await
+    }
+
+    async fn update_template(&self, template: Template) -> Result<Template> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { templates::update_template(conn, template).await })
+            })
+            .await
+    }
+
+    async fn delete_templates(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        name: &TemplateName,
+        id: Option<&TemplateId>,
+        now: Timestamp,
+    ) -> Result<Vec<TemplateId>> {
+        let (waba, name, id) = (waba.clone(), name.clone(), id.cloned());
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    templates::delete_templates(conn, account, &waba, &name, id.as_ref(), now).await
+                })
+            })
+            .await
     }
 }

@@ -12,6 +12,7 @@ pub enum Entity {
     Message,
     Subscription,
     Delivery,
+    Template,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +47,7 @@ impl StoreError {
             StoreError::NotFound(Entity::Message) => ErrorCode::MessageNotFound,
             StoreError::NotFound(Entity::Subscription) => ErrorCode::SubscriptionNotFound,
             StoreError::NotFound(Entity::Delivery) => ErrorCode::DeliveryNotFound,
+            StoreError::NotFound(Entity::Template) => ErrorCode::TemplateNotFound,
             StoreError::Conflict(_) => ErrorCode::PhoneNumberIdTaken,
             StoreError::Closed => ErrorCode::NotReady,
             StoreError::Corrupt { .. } | StoreError::Database(_) => ErrorCode::Internal,

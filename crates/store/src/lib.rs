@@ -21,6 +21,7 @@ pub mod dispatch;
 pub mod error;
 pub mod page;
 pub mod records;
+pub mod templates;
 pub mod webhooks;
 
 use async_trait::async_trait;
@@ -31,14 +32,16 @@ use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
 use wagate_core::contact::Contact;
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId};
 use wagate_core::ids::{ContactId, MessageId};
-use wagate_core::ids::{DeliveryId, SubscriptionId};
+use wagate_core::ids::{DeliveryId, SubscriptionId, TemplateId, WabaId};
 use wagate_core::message::{Message, NewOutboundMessage, Wamid};
 use wagate_core::network::NewInboundMessage;
+use wagate_core::template::TemplateName;
 use wagate_core::webhook::{Subscription, WebhookEvent};
 
 pub use dispatch::{Applied, ContactKey, DispatchOutcome, MessageFilter, OutboxJob};
 pub use error::{Entity, StoreError};
 pub use page::Page;
+pub use templates::{CreateTemplateError, Template, TemplateFilter, TemplateLimits};
 pub use webhooks::{
     AttemptOutcome, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryJob, Replay,
 };
@@ -230,6 +233,49 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<u64>;
     /// Pending deliveries of every subscription, none counted as 0 (for metrics).
     async fn delivery_backlog(&self) -> Result<Vec<(SubscriptionId, u64)>>;
+
+    // Templates (see [`templates`]).
+
+    /// Stores a new template unless its name and language are live in its WABA or its name
+    /// was deleted there under 30 days before `template.created_at`, the WABA holds
+    /// `limits.max_templates` live templates, or it created `limits.max_per_hour` in the
+    /// hour before.
+    async fn create_template(
+        &self,
+        template: Template,
+        limits: TemplateLimits,
+    ) -> std::result::Result<Template, CreateTemplateError>;
+    /// One of the account's live templates.
+    async fn get_template(&self, account: AccountId, id: &TemplateId) -> Result<Template>;
+    /// The account's live templates of `waba` matching `filter`, oldest first; `page.after`
+    /// continues after that template.
+    async fn list_templates(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        filter: &TemplateFilter,
+        page: &Page<TemplateId>,
+    ) -> Result<Vec<Template>>;
+    /// How many live templates of `waba` match `filter`.
+    async fn count_templates(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        filter: &TemplateFilter,
+    ) -> Result<u64>;
+    /// Replaces a live template's mutable fields (category, components, TTL, status, reason,
+    /// quality, `updated_at`).
+    async fn update_template(&self, template: Template) -> Result<Template>;
+    /// Deletes the live templates of `waba` named `name` (every language), or only `id` when
+    /// given; their ids. `NotFound` when none matched.
+    async fn delete_templates(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        name: &TemplateName,
+        id: Option<&TemplateId>,
+        now: Timestamp,
+    ) -> Result<Vec<TemplateId>>;
 }
 
 /// How a caller names a message.

@@ -1,0 +1,178 @@
+//! Stored message templates: what `POST /{waba_id}/message_templates` created, its review
+//! state, and the rules the store keeps for a WABA (a name and language once among live
+//! templates; a deleted name blocked for 30 days; a count limit and an hourly quota).
+
+use serde_json::Value;
+use wagate_core::Timestamp;
+use wagate_core::ids::{AccountId, TemplateId, WabaId};
+use wagate_core::template::{
+    ParameterFormat, QualityScore, RejectionReason, TemplateCategory, TemplateLanguage,
+    TemplateName, TemplateStatus,
+};
+
+use crate::error::StoreError;
+
+/// How long a deleted template's name cannot be used again in its WABA (Meta: 30 days).
+pub const NAME_BLOCKED_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// A template of one WABA in one language.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Template {
+    pub id: TemplateId,
+    pub account_id: AccountId,
+    pub waba_id: WabaId,
+    pub name: TemplateName,
+    pub language: TemplateLanguage,
+    pub category: TemplateCategory,
+    pub parameter_format: ParameterFormat,
+    pub sub_category: Option<String>,
+    pub status: TemplateStatus,
+    pub rejected_reason: Option<RejectionReason>,
+    pub quality_score: Option<QualityScore>,
+    /// The components as Meta's GET answers them (the create request's, normalised).
+    pub components: Value,
+    pub message_send_ttl_seconds: Option<i64>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// The rules [`crate::Store::create_template`] enforces for a WABA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TemplateLimits {
+    /// Live templates a WABA may hold (Meta: 250 unverified, 6,000 verified).
+    pub max_templates: u32,
+    /// Templates a WABA may create per rolling hour (Meta: 100).
+    pub max_per_hour: u32,
+}
+
+/// Why a template could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateTemplateError {
+    /// The name and language are live in the WABA, or the name was deleted under 30 days ago.
+    #[error("the template name is taken")]
+    NameTaken,
+    /// The WABA holds `max_templates` live templates.
+    #[error("the template count limit is reached")]
+    CountLimit,
+    /// The WABA created `max_per_hour` templates in the last hour.
+    #[error("the hourly template creation quota is used up")]
+    HourlyQuota,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Which templates a list shows (Meta's filters; empty lists and `None` match all). Text
+/// filters match a part of the text, ASCII letters in either case (PostgreSQL folds every
+/// letter).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TemplateFilter {
+    /// Part of the name.
+    pub name: Option<String>,
+    pub statuses: Vec<TemplateStatus>,
+    pub categories: Vec<TemplateCategory>,
+    pub languages: Vec<TemplateLanguage>,
+    /// Part of the components' text.
+    pub content: Option<String>,
+    /// Part of the name or of the components' text.
+    pub name_or_content: Option<String>,
+    pub quality_scores: Vec<QualityScore>,
+}
+
+/// A stored row, as both backends read it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TemplateRecord {
+    pub id: String,
+    pub account_id: uuid::Uuid,
+    pub waba_id: String,
+    pub name: String,
+    pub language: String,
+    pub category: String,
+    pub parameter_format: String,
+    pub sub_category: Option<String>,
+    pub status: String,
+    pub rejected_reason: Option<String>,
+    pub quality_score: Option<String>,
+    pub components: sqlx::types::Json<Value>,
+    pub message_send_ttl_seconds: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The template columns, in [`TemplateRecord`] order.
+#[macro_export]
+macro_rules! template_columns {
+    () => {
+        "id, account_id, waba_id, name, language, category, parameter_format, sub_category, \
+         status, rejected_reason, quality_score, components, message_send_ttl_seconds, \
+         created_at, updated_at"
+    };
+}
+
+fn corrupt(detail: String) -> StoreError {
+    StoreError::Corrupt {
+        what: "template",
+        detail,
+    }
+}
+
+fn at(ms: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_millisecond(ms).map_err(|e| corrupt(format!("time {ms}: {e}")))
+}
+
+impl From<&Template> for TemplateRecord {
+    fn from(t: &Template) -> Self {
+        Self {
+            id: t.id.as_str().to_owned(),
+            account_id: t.account_id.as_uuid(),
+            waba_id: t.waba_id.as_str().to_owned(),
+            name: t.name.as_str().to_owned(),
+            language: t.language.as_str().to_owned(),
+            category: t.category.as_str().to_owned(),
+            parameter_format: t.parameter_format.as_str().to_owned(),
+            sub_category: t.sub_category.clone(),
+            status: t.status.as_str().to_owned(),
+            rejected_reason: t.rejected_reason.map(|r| r.as_str().to_owned()),
+            quality_score: t.quality_score.map(|q| q.as_str().to_owned()),
+            components: sqlx::types::Json(t.components.clone()),
+            message_send_ttl_seconds: t.message_send_ttl_seconds,
+            created_at: t.created_at.as_millisecond(),
+            updated_at: t.updated_at.as_millisecond(),
+        }
+    }
+}
+
+impl TryFrom<TemplateRecord> for Template {
+    type Error = StoreError;
+
+    fn try_from(r: TemplateRecord) -> Result<Self, StoreError> {
+        let bad = |what: &str, e: &dyn std::fmt::Display| corrupt(format!("{what}: {e}"));
+        Ok(Self {
+            id: TemplateId::parse(&r.id).map_err(|e| bad("id", &e))?,
+            account_id: AccountId::from_uuid(r.account_id),
+            waba_id: WabaId::parse(&r.waba_id).map_err(|e| bad("waba_id", &e))?,
+            name: TemplateName::parse(&r.name).map_err(|e| bad("name", &e))?,
+            language: TemplateLanguage::parse(&r.language).map_err(|e| bad("language", &e))?,
+            category: TemplateCategory::parse(&r.category).map_err(|e| bad("category", &e))?,
+            parameter_format: ParameterFormat::parse(&r.parameter_format)
+                .map_err(|e| bad("parameter_format", &e))?,
+            sub_category: r.sub_category,
+            status: TemplateStatus::parse(&r.status).map_err(|e| bad("status", &e))?,
+            rejected_reason: r
+                .rejected_reason
+                .as_deref()
+                .map(RejectionReason::parse)
+                .transpose()
+                .map_err(|e| bad("rejected_reason", &e))?,
+            quality_score: r
+                .quality_score
+                .as_deref()
+                .map(QualityScore::parse)
+                .transpose()
+                .map_err(|e| bad("quality_score", &e))?,
+            components: r.components.0,
+            message_send_ttl_seconds: r.message_send_ttl_seconds,
+            created_at: at(r.created_at)?,
+            updated_at: at(r.updated_at)?,
+        })
+    }
+}
