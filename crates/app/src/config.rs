@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::database::DatabaseSetting;
 use crate::dispatch::DispatchConfig;
+use crate::templates::TemplatesConfig;
 use crate::webhooks::WebhookConfig;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -40,6 +41,8 @@ pub struct Config {
     pub dispatch: DispatchConfig,
     /// Webhook delivery (`[webhooks]` in the TOML file).
     pub webhooks: WebhookConfig,
+    /// Template limits (`[templates]` in the TOML file).
+    pub templates: TemplatesConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -65,6 +68,7 @@ impl Default for Config {
             shutdown_grace_secs: 20,
             dispatch: DispatchConfig::default(),
             webhooks: WebhookConfig::default(),
+            templates: TemplatesConfig::default(),
         }
     }
 }

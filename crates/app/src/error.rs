@@ -1,6 +1,7 @@
 //! Errors of the services, each mapped to one code of the error table.
 
 use wagate_core::error::{ErrorCode, ValidationError};
+use wagate_core::template::TemplateError;
 use wagate_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -19,6 +20,9 @@ pub enum Error {
     /// Something the request depends on failed; the message says what and how to fix it.
     #[error("{1}")]
     Failed(ErrorCode, String),
+    /// A template breaks one of Meta's rules (answered with its Graph subcode).
+    #[error(transparent)]
+    Template(#[from] TemplateError),
 }
 
 impl Error {
@@ -28,6 +32,7 @@ impl Error {
             Error::Forbidden(_) => ErrorCode::Forbidden,
             Error::Store(e) => e.code(),
             Error::Refused(code, _) | Error::Failed(code, _) => *code,
+            Error::Template(t) => t.error_code(),
         }
     }
 }

@@ -31,6 +31,7 @@ pub mod ingest;
 pub mod messages;
 pub mod principal;
 pub mod sandbox;
+pub mod templates;
 pub mod webhooks;
 mod workers;
 
@@ -65,6 +66,7 @@ pub struct App {
     deliverer: Arc<webhooks::deliver::Deliverer>,
     /// Outgoing HTTP (webhook verification and delivery).
     http: reqwest::Client,
+    templates: templates::TemplatesConfig,
 }
 
 impl App {
@@ -101,7 +103,14 @@ impl App {
             wake: Arc::new(Notify::new()),
             keys: Arc::new(TtlCache::new(Duration::from_secs(1))),
             phone_numbers: Arc::new(TtlCache::new(Duration::from_secs(1))),
+            templates: templates::TemplatesConfig::default(),
         }
+    }
+
+    /// The same services with these template limits.
+    pub fn with_templates(mut self, config: templates::TemplatesConfig) -> Self {
+        self.templates = config;
+        self
     }
 
     /// The dispatcher, for tests and benchmarks that step it by hand.

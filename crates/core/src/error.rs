@@ -112,6 +112,8 @@ error_codes! {
     /// The webhook URL did not pass verification: it must answer the `hub.challenge` GET
     /// with 200 and the challenge as its body.
     WebhookVerificationFailed => "webhook_verification_failed", 422, graph(2200, None, OAuthException, 400);
+    /// The WABA created as many templates this hour as it may (Meta: 100); try later.
+    TemplateQuotaExceeded => "template_quota_exceeded", 429, graph(4, None, OAuthException, 400);
     /// Another channel already uses this phone number id.
     PhoneNumberIdTaken => "phone_number_id_taken", 409, graph(100, None, OAuthException, 400);
     /// A required field is absent or empty (Meta: "Required parameter is missing").

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use wagate_core::error::GraphError;
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_store::StoreError;
 
@@ -20,6 +21,9 @@ pub struct ApiError {
     pub object_id: Option<String>,
     /// Internal cause, logged once by the renderer and never sent.
     pub cause: Option<Arc<anyhow::Error>>,
+    /// On the Cloud plane: Graph's code and subcode when they are finer than `code`'s (a
+    /// template rule's 2388xxx subcode), with Meta's user-facing title and message.
+    pub graph: Option<Box<(GraphError, String, String)>>,
 }
 
 impl ApiError {
@@ -30,6 +34,7 @@ impl ApiError {
             field: None,
             object_id: None,
             cause: None,
+            graph: None,
         }
     }
 
@@ -103,6 +108,15 @@ impl From<wagate_app::Error> for ApiError {
             wagate_app::Error::Store(s) => s.into(),
             wagate_app::Error::Refused(code, m) => ApiError::new(code, m),
             wagate_app::Error::Failed(code, m) => ApiError::new(code, m),
+            wagate_app::Error::Template(t) => {
+                let mut e = ApiError::new(t.error_code(), t.message.clone()).field(t.field.clone());
+                e.graph = Some(Box::new((
+                    t.graph(),
+                    t.user_title().to_owned(),
+                    t.user_msg(),
+                )));
+                e
+            }
         }
     }
 }

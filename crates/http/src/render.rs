@@ -59,7 +59,9 @@ async fn render(surface: Surface, req: Request, next: Next) -> Response {
     let (status, body) = match surface {
         Surface::Manage => (err.code.http_status(), manage_body(&err, &request_id)),
         Surface::Cloud => (
-            err.code.graph().status,
+            err.graph
+                .as_ref()
+                .map_or(err.code.graph().status, |g| g.0.status),
             graph_body(&err, &request_id, &method),
         ),
     };
@@ -99,7 +101,7 @@ pub fn manage_body(err: &ApiError, request_id: &str) -> Value {
 
 /// Graph's error object, as Meta's Cloud API answers.
 pub fn graph_body(err: &ApiError, request_id: &str, method: &str) -> Value {
-    let g = err.code.graph();
+    let g = err.graph.as_ref().map_or(err.code.graph(), |g| g.0);
     let message = match err.code {
         ErrorCode::MissingApiKey => {
             "An active access token must be used to query information about the current user."
@@ -123,6 +125,10 @@ pub fn graph_body(err: &ApiError, request_id: &str, method: &str) -> Value {
     e.insert("code".into(), json!(g.code));
     if let Some(sub) = g.subcode {
         e.insert("error_subcode".into(), json!(sub));
+    }
+    if let Some((_, title, msg)) = err.graph.as_deref() {
+        e.insert("error_user_title".into(), json!(title));
+        e.insert("error_user_msg".into(), json!(msg));
     }
     if g.code != 190 && g.subcode != Some(33) {
         e.insert(

@@ -137,7 +137,8 @@ impl Server {
             .open(config.database_max_connections)
             .await
             .with_context(|| format!("opening the database {}", database.describe()))?;
-        let app = App::with_config(store, config.dispatch.clone(), config.webhooks.clone());
+        let app = App::with_config(store, config.dispatch.clone(), config.webhooks.clone())
+            .with_templates(config.templates);
         let addr = listener.local_addr().context("reading the bound address")?;
         let base_url = config.base_url(addr);
         let credentials = app

@@ -19,4 +19,5 @@ mod probes;
 mod process;
 mod receiver;
 mod sdk_receivers;
+mod templates;
 mod webhooks;

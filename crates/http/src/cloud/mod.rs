@@ -8,6 +8,7 @@ pub mod block_users;
 pub mod messages;
 mod path;
 pub mod phone_numbers;
+pub mod templates;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -27,6 +28,17 @@ pub fn router() -> Router<AppState> {
         .route("/{object_id}/messages", post(messages::send))
         .route("/{version}/{object_id}/block_users", block_routes())
         .route("/{object_id}/block_users", block_routes())
+        .route(
+            "/{version}/{object_id}/message_templates",
+            template_routes(),
+        )
+        .route("/{object_id}/message_templates", template_routes())
+}
+
+fn template_routes() -> axum::routing::MethodRouter<AppState> {
+    get(templates::list)
+        .post(templates::create)
+        .delete(templates::delete)
 }
 
 fn block_routes() -> axum::routing::MethodRouter<AppState> {

@@ -55,6 +55,10 @@ async fn get(
     object_id: String,
     Query(q): Query<FieldsQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    // A template id answers with the template (§7); anything else must be a phone number.
+    if let Some(template) = super::templates::find(&state, &p, &object_id).await? {
+        return Ok(Json(template));
+    }
     let channel = phone_number(&state, &p, &object_id).await?;
     let all = fields(&channel);
     let wanted: Vec<&str> = match &q.fields {

@@ -1,0 +1,142 @@
+//! Message templates: created (Meta's lint first), listed, read and deleted per WABA. A
+//! WABA is the account's when one of its channels belongs to it. Review comes later: a new
+//! template is `PENDING`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use wagate_core::ids::{TemplateId, WabaId};
+use wagate_core::template::{TemplateDraft, TemplateError, TemplateName, TemplateStatus, lint};
+use wagate_store::records::now;
+use wagate_store::{
+    CreateTemplateError, Entity, Page, StoreError, Template, TemplateFilter, TemplateLimits,
+};
+
+use crate::error::Result;
+use crate::{App, Principal};
+
+/// Template settings (`[templates]` in the TOML file).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TemplatesConfig {
+    /// Live templates per WABA (Meta: 250 for an unverified business, 6,000 verified).
+    pub max_templates: u32,
+    /// Templates a WABA may create per rolling hour (Meta: 100).
+    pub max_per_hour: u32,
+}
+
+impl Default for TemplatesConfig {
+    fn default() -> Self {
+        Self {
+            max_templates: 250,
+            max_per_hour: 100,
+        }
+    }
+}
+
+impl App {
+    /// `id` as one of the account's WABAs (one of its channels belongs to it); anything
+    /// else is "not found".
+    pub async fn waba(&self, p: &Principal, id: &str) -> Result<WabaId> {
+        let not_found = || StoreError::NotFound(Entity::Channel);
+        let waba = WabaId::parse(id).map_err(|_| not_found())?;
+        let channels = self.list_channels(p, &Page::all()).await?;
+        if channels.iter().any(|c| c.waba_id == waba) {
+            Ok(waba)
+        } else {
+            Err(not_found().into())
+        }
+    }
+
+    /// Parses and lints Meta's create body, then stores the template as `PENDING`.
+    pub async fn create_template(
+        &self,
+        p: &Principal,
+        waba: &WabaId,
+        body: &Value,
+    ) -> Result<Template> {
+        p.require_account_wide()?;
+        let draft = TemplateDraft::parse(body)?;
+        lint(&draft)?;
+        let at = now();
+        let template = Template {
+            id: TemplateId::generate(),
+            account_id: p.account_id,
+            waba_id: waba.clone(),
+            name: draft.name().clone(),
+            language: draft.language(),
+            category: draft.category(),
+            parameter_format: draft.parameter_format(),
+            sub_category: draft.sub_category().map(str::to_owned),
+            status: TemplateStatus::Pending,
+            rejected_reason: None,
+            quality_score: None,
+            components: draft.components_json().clone(),
+            message_send_ttl_seconds: draft.message_send_ttl_seconds(),
+            created_at: at,
+            updated_at: at,
+        };
+        let limits = TemplateLimits {
+            max_templates: self.templates.max_templates,
+            max_per_hour: self.templates.max_per_hour,
+        };
+        match self.store.create_template(template, limits).await {
+            Ok(t) => Ok(t),
+            Err(CreateTemplateError::NameTaken) => Err(TemplateError::name_taken(
+                draft.name().as_str(),
+                draft.language().as_str(),
+            )
+            .into()),
+            Err(CreateTemplateError::CountLimit) => {
+                Err(TemplateError::limit_reached(limits.max_templates).into())
+            }
+            Err(CreateTemplateError::HourlyQuota) => Err(crate::Error::Refused(
+                wagate_core::error::ErrorCode::TemplateQuotaExceeded,
+                "this WABA created its hourly quota of templates; try again later",
+            )),
+            Err(CreateTemplateError::Store(e)) => Err(e.into()),
+        }
+    }
+
+    pub async fn get_template(&self, p: &Principal, id: &str) -> Result<Template> {
+        let id = TemplateId::parse(id).map_err(|_| StoreError::NotFound(Entity::Template))?;
+        Ok(self.store.get_template(p.account_id, &id).await?)
+    }
+
+    /// A page of the WABA's templates and the count of all that match.
+    pub async fn list_templates(
+        &self,
+        p: &Principal,
+        waba: &WabaId,
+        filter: &TemplateFilter,
+        page: &Page<TemplateId>,
+    ) -> Result<(Vec<Template>, u64)> {
+        let list = self
+            .store
+            .list_templates(p.account_id, waba, filter, page)
+            .await?;
+        let total = self
+            .store
+            .count_templates(p.account_id, waba, filter)
+            .await?;
+        Ok((list, total))
+    }
+
+    /// Deletes every language of `name`, or only `id`.
+    pub async fn delete_templates(
+        &self,
+        p: &Principal,
+        waba: &WabaId,
+        name: &TemplateName,
+        id: Option<&TemplateId>,
+    ) -> Result<Vec<TemplateId>> {
+        p.require_account_wide()?;
+        Ok(self
+            .store
+            .delete_templates(p.account_id, waba, name, id, now())
+            .await?)
+    }
+
+    pub fn templates_config(&self) -> TemplatesConfig {
+        self.templates
+    }
+}

@@ -1,0 +1,199 @@
+//! Templates on the Cloud plane: create (Meta's lint and its subcodes), list with filters,
+//! paging and summary, read by id, delete; other accounts' WABAs and templates unknown.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_graph_error, spawn_apps};
+
+async fn waba_id(app: &TestApp) -> String {
+    let list: Value = app.get("/api/v1/channels").await.json().await.unwrap();
+    list["data"][0]["waba_id"].as_str().unwrap().to_owned()
+}
+
+fn order_update(name: &str, language: &str) -> Value {
+    json!({
+        "name": name, "language": language, "category": "UTILITY",
+        "components": [
+            {"type": "HEADER", "format": "TEXT", "text": "Order {{1}}", "example": {"header_text": ["860198"]}},
+            {"type": "BODY", "text": "Hi {{1}}, your order {{2}} has shipped and arrives soon.",
+             "example": {"body_text": [["Pablo", "860198"]]}},
+            {"type": "FOOTER", "text": "Lucky Shrub"},
+            {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Stop updates"}]}
+        ]
+    })
+}
+
+#[tokio::test]
+async fn templates_are_created_listed_read_and_deleted_like_meta() {
+    for app in spawn_apps().await {
+        let waba = waba_id(&app).await;
+        let path = format!("/v23.0/{waba}/message_templates");
+        let res = app
+            .post_json(&path, &order_update("order_update", "en_US"))
+            .await;
+        assert_eq!(res.status(), 200, "{}", app.backend);
+        let created: Value = res.json().await.unwrap();
+        assert_eq!(created["status"], "PENDING");
+        assert_eq!(created["category"], "UTILITY");
+        let id = created["id"].as_str().unwrap().to_owned();
+        assert!(id.chars().all(|c| c.is_ascii_digit()), "{id}");
+        app.post_json(&path, &order_update("order_update", "pt_BR"))
+            .await
+            .error_for_status()
+            .unwrap();
+
+        // Read by id (the same GET path as a phone number).
+        let t: Value = app.get(&format!("/v23.0/{id}")).await.json().await.unwrap();
+        assert_eq!(t["name"], "order_update");
+        assert_eq!(t["language"], "en_US");
+        assert_eq!(t["parameter_format"], "POSITIONAL");
+        assert_eq!(t["components"][1]["type"], "BODY");
+        assert_eq!(t["components"][1]["example"]["body_text"][0][1], "860198");
+
+        // The list: filters, summary, paging.
+        let list: Value = app
+            .get(&format!(
+                "{path}?summary=total_count,message_template_limit&limit=1"
+            ))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["data"].as_array().unwrap().len(), 1);
+        assert_eq!(list["summary"]["total_count"], 2);
+        assert_eq!(list["summary"]["message_template_limit"], 250);
+        let after = list["paging"]["cursors"]["after"].as_str().unwrap();
+        assert!(list["paging"]["next"].as_str().unwrap().contains("after="));
+        let rest: Value = app
+            .get(&format!("{path}?limit=1&after={after}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(rest["data"][0]["language"], "pt_BR");
+        assert!(rest["paging"].get("next").is_none(), "{rest}");
+        let filtered: Value = app
+            .get(&format!(
+                "{path}?language=pt_BR&status=PENDING,APPROVED&content=shipped"
+            ))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(filtered["data"].as_array().unwrap().len(), 1, "{filtered}");
+        let none: Value = app
+            .get(&format!("{path}?status=APPROVED"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(none["data"], json!([]));
+
+        // Delete one language by id, then every language by name.
+        let res = app
+            .req(
+                reqwest::Method::DELETE,
+                &format!("{path}?name=order_update&hsm_id={id}"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.json::<Value>().await.unwrap(), json!({"success": true}));
+        assert_graph_error(app.get(&format!("/v23.0/{id}")).await, 400, 100).await;
+        let res = app
+            .req(
+                reqwest::Method::DELETE,
+                &format!("{path}?name=order_update"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let res = app
+            .req(
+                reqwest::Method::DELETE,
+                &format!("{path}?name=order_update"),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_graph_error(res, 400, 100).await;
+        // A deleted name is blocked for 30 days.
+        let res = app
+            .post_json(&path, &order_update("order_update", "en_US"))
+            .await;
+        let err = assert_graph_error(res, 400, 100).await;
+        assert_eq!(err["error"]["error_subcode"], 2388023, "{err}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn bad_templates_get_metas_subcodes_and_nothing_is_stored() {
+    for app in spawn_apps().await {
+        let waba = waba_id(&app).await;
+        let path = format!("/v23.0/{waba}/message_templates");
+        let mut starts = order_update("starts_with_variable", "en_US");
+        starts["components"][1] = json!({"type": "BODY", "text": "{{1}} your order has shipped today, thanks",
+            "example": {"body_text": [["Pablo"]]}});
+        let mut long = order_update("long_body", "en_US");
+        long["components"][1]["text"] = json!(format!("Hi {{{{1}}}}, {} ok", "a".repeat(1100)));
+        let mut footer = order_update("footer_var", "en_US");
+        footer["components"][2]["text"] = json!("Bye {{1}}");
+        let cases = [
+            (starts, Some(2388299u64)),
+            (long, Some(2388040)),
+            (footer, Some(2388073)),
+            (order_update("Bad Name", "en_US"), None),
+            (order_update("bad_language", "xx_YY"), None),
+        ];
+        for (body, subcode) in cases {
+            let res = app.post_json(&path, &body).await;
+            let err = assert_graph_error(res, 400, 100).await;
+            assert_eq!(
+                err["error"].get("error_subcode").and_then(Value::as_u64),
+                subcode,
+                "{}: {err}",
+                body["name"]
+            );
+            if subcode.is_some() {
+                assert!(err["error"]["error_user_msg"].is_string(), "{err}");
+            }
+        }
+        let res = app
+            .post_raw(&path, "application/json", b"{\"name\": ".to_vec())
+            .await;
+        assert_graph_error(res, 400, 100).await;
+        let list: Value = app
+            .get(&format!("{path}?summary=total_count"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list["summary"]["total_count"], 0, "nothing stored");
+        let res = app.get(&format!("{path}?status=BOGUS")).await;
+        assert_graph_error(res, 400, 100).await;
+
+        // Another account: its WABA and its templates do not exist for us.
+        app.post_json(&path, &order_update("mine", "en_US"))
+            .await
+            .error_for_status()
+            .unwrap();
+        let (_, other_key) = app.other_account().await;
+        let res = app
+            .with_key(reqwest::Method::GET, &path, &other_key)
+            .send()
+            .await
+            .unwrap();
+        let err = assert_graph_error(res, 400, 100).await;
+        assert_eq!(err["error"]["error_subcode"], 33);
+        let res = app
+            .with_key(reqwest::Method::POST, &path, &other_key)
+            .json(&order_update("theirs", "en_US"))
+            .send()
+            .await
+            .unwrap();
+        assert_graph_error(res, 400, 100).await;
+        app.stop().await;
+    }
+}

@@ -1,0 +1,225 @@
+//! `/{waba_id}/message_templates` and `/{template_id}`: Meta's template management
+//! (reference §1.3, §7). Create lints with Meta's rules and answers their 2388xxx subcodes;
+//! lists take Meta's filters, cursor paging and `summary`.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::Uri;
+use serde_json::{Map, Value, json};
+use wagate_core::error::{ErrorCode, ValidationError};
+use wagate_core::ids::TemplateId;
+use wagate_core::template::{
+    QualityScore, TemplateCategory, TemplateLanguage, TemplateName, TemplateStatus,
+};
+use wagate_store::{Page, Template, TemplateFilter};
+
+use super::path::ObjectPath;
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::extract::parse_json;
+use crate::state::AppState;
+
+/// Page size when `limit` is absent (Meta's default).
+const DEFAULT_LIMIT: u32 = 25;
+
+/// Meta's template object (§7).
+pub fn view(t: &Template) -> Value {
+    let mut v = Map::new();
+    v.insert("name".into(), json!(t.name.as_str()));
+    v.insert(
+        "parameter_format".into(),
+        json!(t.parameter_format.as_str()),
+    );
+    v.insert("language".into(), json!(t.language.as_str()));
+    v.insert("status".into(), json!(t.status.as_str()));
+    v.insert("category".into(), json!(t.category.as_str()));
+    if let Some(s) = &t.sub_category {
+        v.insert("sub_category".into(), json!(s));
+    }
+    v.insert("id".into(), json!(t.id.as_str()));
+    v.insert("components".into(), t.components.clone());
+    if let Some(r) = t.rejected_reason {
+        v.insert("rejected_reason".into(), json!(r.as_str()));
+    }
+    if let Some(q) = t.quality_score {
+        v.insert(
+            "quality_score".into(),
+            json!({"score": q.as_str(), "date": t.updated_at.as_second()}),
+        );
+    }
+    if let Some(ttl) = t.message_send_ttl_seconds {
+        v.insert("message_send_ttl_seconds".into(), json!(ttl));
+    }
+    Value::Object(v)
+}
+
+/// `POST /{waba_id}/message_templates` → `{"id","status","category"}`.
+pub async fn create(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ObjectPath(object_id): ObjectPath,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let waba = waba(&state, &p, &object_id).await?;
+    let body: Value = parse_json(&body)?;
+    let t = state.app.create_template(&p, &waba, &body).await?;
+    Ok(Json(json!({
+        "id": t.id.as_str(),
+        "status": t.status.as_str(),
+        "category": t.category.as_str(),
+    })))
+}
+
+/// `GET /{waba_id}/message_templates`: filters, `limit`/`after`, `summary`.
+pub async fn list(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ObjectPath(object_id): ObjectPath,
+    uri: Uri,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let waba = waba(&state, &p, &object_id).await?;
+    let filter = filter(&q)?;
+    let limit = match q.get("limit") {
+        None => DEFAULT_LIMIT,
+        Some(l) => l
+            .parse::<u32>()
+            .ok()
+            .filter(|l| (1..=Page::<TemplateId>::MAX_LIMIT).contains(l))
+            .ok_or_else(|| {
+                ApiError::from(ValidationError::out_of_range(
+                    "limit",
+                    "must be a whole number from 1 to 200",
+                ))
+            })?,
+    };
+    let after = q
+        .get("after")
+        .map(|a| {
+            TemplateId::parse(a)
+                .map_err(|_| ValidationError::new("after", "is not a cursor this list gave"))
+        })
+        .transpose()?;
+    // One more than asked tells whether there is a next page.
+    let page = Page::after(after, limit + 1);
+    let (mut rows, total) = state.app.list_templates(&p, &waba, &filter, &page).await?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let mut out = Map::new();
+    out.insert("data".into(), rows.iter().map(view).collect());
+    if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
+        let mut paging =
+            json!({"cursors": {"before": first.id.as_str(), "after": last.id.as_str()}});
+        if more {
+            let mut next = q.clone();
+            next.insert("after".into(), last.id.as_str().to_owned());
+            let query = serde_urlencoded::to_string(&next).unwrap_or_default();
+            let base = state.config.base_url(state.config.listen);
+            paging["next"] = json!(format!("{base}{}?{query}", uri.path()));
+        }
+        out.insert("paging".into(), paging);
+    }
+    if let Some(summary) = q.get("summary") {
+        let limits = state.app.templates_config();
+        let mut s = Map::new();
+        for part in summary.split(',').map(str::trim) {
+            match part {
+                "total_count" => s.insert("total_count".into(), json!(total)),
+                "message_template_count" => s.insert("message_template_count".into(), json!(total)),
+                "message_template_limit" => {
+                    s.insert("message_template_limit".into(), json!(limits.max_templates))
+                }
+                "are_translations_complete" => {
+                    s.insert("are_translations_complete".into(), json!(true))
+                }
+                _ => None,
+            };
+        }
+        out.insert("summary".into(), Value::Object(s));
+    }
+    Ok(Json(Value::Object(out)))
+}
+
+/// `DELETE /{waba_id}/message_templates?name=…[&hsm_id=…]` → `{"success":true}`.
+pub async fn delete(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ObjectPath(object_id): ObjectPath,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let waba = waba(&state, &p, &object_id).await?;
+    let name = q
+        .get("name")
+        .ok_or_else(|| ValidationError::missing("name", "is required: the template's name"))
+        .and_then(|n| TemplateName::parse(n))?;
+    let id = q
+        .get("hsm_id")
+        .map(|i| {
+            TemplateId::parse(i).map_err(|_| ValidationError::new("hsm_id", "is not a template id"))
+        })
+        .transpose()?;
+    state
+        .app
+        .delete_templates(&p, &waba, &name, id.as_ref())
+        .await
+        .map_err(|e| ApiError::naming(e, ErrorCode::TemplateNotFound, "template", name.as_str()))?;
+    Ok(Json(json!({"success": true})))
+}
+
+/// `GET /{template_id}`: one template, or `None` when the id is not one of the caller's
+/// templates (the caller then tries the other kinds of object).
+pub async fn find(
+    state: &AppState,
+    p: &wagate_app::Principal,
+    object_id: &str,
+) -> Result<Option<Value>, ApiError> {
+    match state.app.get_template(p, object_id).await {
+        Ok(t) => Ok(Some(view(&t))),
+        Err(e) if e.code() == ErrorCode::TemplateNotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn waba(
+    state: &AppState,
+    p: &wagate_app::Principal,
+    object_id: &str,
+) -> Result<wagate_core::ids::WabaId, ApiError> {
+    state
+        .app
+        .waba(p, object_id)
+        .await
+        .map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "object", object_id))
+}
+
+/// Meta's list filters: comma lists for status, category, language and quality score.
+fn filter(q: &HashMap<String, String>) -> Result<TemplateFilter, ApiError> {
+    fn list<T>(
+        q: &HashMap<String, String>,
+        key: &str,
+        parse: impl Fn(&str) -> Result<T, ValidationError>,
+    ) -> Result<Vec<T>, ApiError> {
+        match q.get(key) {
+            None => Ok(Vec::new()),
+            Some(v) => v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| parse(s).map_err(|e| ApiError::from(ValidationError::new(key, e.message))))
+                .collect(),
+        }
+    }
+    let text = |key: &str| q.get(key).filter(|v| !v.is_empty()).cloned();
+    Ok(TemplateFilter {
+        name: text("name"),
+        statuses: list(q, "status", TemplateStatus::parse)?,
+        categories: list(q, "category", TemplateCategory::parse)?,
+        languages: list(q, "language", TemplateLanguage::parse)?,
+        content: text("content"),
+        name_or_content: text("name_or_content"),
+        quality_scores: list(q, "quality_score", QualityScore::parse)?,
+    })
+}
