@@ -31,6 +31,7 @@ pub mod ingest;
 pub mod messages;
 pub mod principal;
 pub mod sandbox;
+pub mod template_review;
 pub mod templates;
 pub mod webhooks;
 mod workers;

@@ -22,6 +22,10 @@ pub struct TemplatesConfig {
     pub max_templates: u32,
     /// Templates a WABA may create per rolling hour (Meta: 100).
     pub max_per_hour: u32,
+    /// The sandbox reviews a new template this long after its creation (Meta: up to 24 h).
+    pub review_delay_ms: u64,
+    /// The sandbox approves every template instead of applying its review rules.
+    pub approve_all: bool,
 }
 
 impl Default for TemplatesConfig {
@@ -29,6 +33,8 @@ impl Default for TemplatesConfig {
         Self {
             max_templates: 250,
             max_per_hour: 100,
+            review_delay_ms: 2000,
+            approve_all: false,
         }
     }
 }

@@ -16,6 +16,8 @@ const IDLE: Duration = Duration::from_millis(50);
 const ON_ERROR: Duration = Duration::from_secs(1);
 /// Webhook steps are cheap reads when idle; a short pause keeps event-to-POST latency low.
 const WEBHOOK_IDLE: Duration = Duration::from_millis(10);
+/// Template review looks for due templates this often.
+const REVIEW_IDLE: Duration = Duration::from_millis(100);
 
 impl App {
     /// Starts the dispatcher and ingest loops on `tracker`; they stop when `stop` is cancelled.
@@ -66,6 +68,20 @@ impl App {
                     break;
                 }
                 if token.is_cancelled() {
+                    break;
+                }
+            }
+        });
+        // The sandbox's template review, on the nodes that run the simulated network.
+        let reviewer =
+            crate::template_review::TemplateReviewer::new(self.store.clone(), self.templates);
+        let token = stop.clone();
+        tracker.spawn(async move {
+            loop {
+                if let Err(e) = reviewer.run_once(now()).await {
+                    tracing::error!(error = %e, "template review step failed");
+                }
+                if !sleep_or_stop(&token, None, REVIEW_IDLE).await {
                     break;
                 }
             }

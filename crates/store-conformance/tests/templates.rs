@@ -549,7 +549,7 @@ async fn template_list_filters_counts_and_pages(b: Backend) {
         }
         reviewed.updated_at = plus(at, HOUR);
         if reviewed != created {
-            s.update_template(reviewed.clone()).await.unwrap();
+            s.update_template(reviewed.clone(), vec![]).await.unwrap();
         }
         t.push(reviewed);
     }
@@ -847,7 +847,7 @@ async fn template_updates_replace_the_mutable_fields(b: Backend) {
     ]);
     reviewed.message_send_ttl_seconds = Some(120);
     reviewed.updated_at = plus(t0, 5 * SECOND);
-    let updated = s.update_template(reviewed.clone()).await.unwrap();
+    let updated = s.update_template(reviewed.clone(), vec![]).await.unwrap();
     assert_eq!(updated, reviewed);
     assert_eq!(s.get_template(a, &original.id).await.unwrap(), reviewed);
 
@@ -858,7 +858,10 @@ async fn template_updates_replace_the_mutable_fields(b: Backend) {
     approved.quality_score = None;
     approved.message_send_ttl_seconds = None;
     approved.updated_at = plus(t0, 9 * SECOND);
-    assert_eq!(s.update_template(approved.clone()).await.unwrap(), approved);
+    assert_eq!(
+        s.update_template(approved.clone(), vec![]).await.unwrap(),
+        approved
+    );
     let got = s.get_template(a, &original.id).await.unwrap();
     assert_eq!(got, approved);
     assert_eq!(
@@ -889,7 +892,7 @@ async fn template_updates_replace_the_mutable_fields(b: Backend) {
     sneaky.created_at = plus(t0, DAY);
     sneaky.quality_score = Some(QualityScore::Green);
     sneaky.updated_at = plus(t0, 10 * SECOND);
-    s.update_template(sneaky).await.unwrap();
+    s.update_template(sneaky, vec![]).await.unwrap();
     let got = s.get_template(a, &original.id).await.unwrap();
     assert_eq!(got.quality_score, Some(QualityScore::Green));
     assert_eq!(got.updated_at, plus(t0, 10 * SECOND));
@@ -916,12 +919,15 @@ async fn template_updates_replace_the_mutable_fields(b: Backend) {
     foreign.account_id = other;
     foreign.status = TemplateStatus::Disabled;
     assert_not_found(
-        s.update_template(foreign).await,
+        s.update_template(foreign, vec![]).await,
         "updating another account's template",
     );
     let mut unknown = got.clone();
     unknown.id = TemplateId::generate();
-    assert_not_found(s.update_template(unknown).await, "updating an unknown id");
+    assert_not_found(
+        s.update_template(unknown, vec![]).await,
+        "updating an unknown id",
+    );
     assert_eq!(s.get_template(a, &original.id).await.unwrap(), got);
 }
 
@@ -1059,7 +1065,7 @@ async fn templates_are_deleted_by_name_or_id(b: Backend) {
     let mut revived = en.clone();
     revived.status = TemplateStatus::Approved;
     assert_not_found(
-        s.update_template(revived).await,
+        s.update_template(revived, vec![]).await,
         "updating a deleted template",
     );
     assert_eq!(count(s, a, &w, &all).await, 1);

@@ -458,10 +458,19 @@ impl Store for PgStore {
         templates::count_templates(&mut *self.read().await?, account, waba, filter).await
     }
 
-    async fn update_template(&self, template: Template) -> Result<Template> {
+    async fn update_template(
+        &self,
+        template: Template,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Template> {
         let mut tx = self.begin().await?;
         let t = templates::update_template(&mut tx, template).await?;
+        webhooks::emit(&mut tx, &events).await?;
         commit(tx, t).await
+    }
+
+    async fn pending_templates(&self, created_by: Timestamp, limit: u32) -> Result<Vec<Template>> {
+        templates::pending_templates(&mut *self.read().await?, created_by, limit).await
     }
 
     async fn delete_templates(

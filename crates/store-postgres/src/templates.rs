@@ -237,6 +237,27 @@ pub async fn update_template(conn: &mut PgConnection, t: Template) -> Result<Tem
     get_template(conn, t.account_id, &t.id).await
 }
 
+pub async fn pending_templates(
+    conn: &mut PgConnection,
+    created_by: Timestamp,
+    limit: u32,
+) -> Result<Vec<Template>> {
+    sqlx::query_as::<_, TemplateRecord>(concat!(
+        "SELECT ",
+        template_columns!(),
+        " FROM templates WHERE deleted_at IS NULL AND status = 'PENDING' AND created_at <= $1 \
+         ORDER BY created_at, seq LIMIT $2"
+    ))
+    .bind(created_by.as_millisecond())
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?
+    .into_iter()
+    .map(Template::try_from)
+    .collect()
+}
+
 pub async fn delete_templates(
     conn: &mut PgConnection,
     account: AccountId,

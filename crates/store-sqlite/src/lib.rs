@@ -554,12 +554,25 @@ impl Store for SqliteStore {
         templates::count_templates(&mut conn, account, waba, filter).await
     }
 
-    async fn update_template(&self, template: Template) -> Result<Template> {
+    async fn update_template(
+        &self,
+        template: Template,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Template> {
         self.writer
             .write(move |conn| {
-                Box::pin(async move { templates::update_template(conn, template).await })
+                Box::pin(async move {
+                    let t = templates::update_template(conn, template).await?;
+                    webhooks::emit(conn, &events).await?;
+                    Ok(t)
+                })
             })
             .await
+    }
+
+    async fn pending_templates(&self, created_by: Timestamp, limit: u32) -> Result<Vec<Template>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        templates::pending_templates(&mut conn, created_by, limit).await
     }
 
     async fn delete_templates(

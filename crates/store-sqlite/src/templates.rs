@@ -231,6 +231,27 @@ pub async fn update_template(conn: &mut SqliteConnection, t: Template) -> Result
     get_template(conn, t.account_id, &t.id).await
 }
 
+pub async fn pending_templates(
+    conn: &mut SqliteConnection,
+    created_by: Timestamp,
+    limit: u32,
+) -> Result<Vec<Template>> {
+    sqlx::query_as::<_, TemplateRecord>(concat!(
+        "SELECT ",
+        template_columns!(),
+        " FROM templates WHERE deleted_at IS NULL AND status = 'PENDING' AND created_at <= ? \
+         ORDER BY created_at, seq LIMIT ?"
+    ))
+    .bind(created_by.as_millisecond())
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?
+    .into_iter()
+    .map(Template::try_from)
+    .collect()
+}
+
 pub async fn delete_templates(
     conn: &mut SqliteConnection,
     account: AccountId,

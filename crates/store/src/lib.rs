@@ -264,8 +264,15 @@ pub trait Store: Send + Sync + 'static {
         filter: &TemplateFilter,
     ) -> Result<u64>;
     /// Replaces a live template's mutable fields (category, components, TTL, status, reason,
-    /// quality, `updated_at`).
-    async fn update_template(&self, template: Template) -> Result<Template>;
+    /// quality, `updated_at`) and stores `events` (its webhooks) in the same transaction.
+    async fn update_template(
+        &self,
+        template: Template,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Template>;
+    /// Live `PENDING` templates created at or before `created_by`, oldest first, up to
+    /// `limit` (what the sandbox reviews next).
+    async fn pending_templates(&self, created_by: Timestamp, limit: u32) -> Result<Vec<Template>>;
     /// Deletes the live templates of `waba` named `name` (every language), or only `id` when
     /// given; their ids. `NotFound` when none matched.
     async fn delete_templates(

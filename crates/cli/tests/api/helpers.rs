@@ -7,6 +7,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use wagate_app::config::Config;
 use wagate_app::database::DatabaseSetting;
+use wagate_app::templates::TemplatesConfig;
 use wagate_app::webhooks::WebhookConfig;
 use wagate_app::{App, Principal};
 use wagate_core::api_key::KeyChannels;
@@ -97,6 +98,11 @@ async fn spawn(postgres: Option<String>, configure: &dyn Fn(&mut Config)) -> Tes
             backoff_max_ms: 400,
             pause_base_ms: 20,
             ..WebhookConfig::default()
+        },
+        // Templates stay PENDING unless a test asks for a quick review.
+        templates: TemplatesConfig {
+            review_delay_ms: 3_600_000,
+            ..TemplatesConfig::default()
         },
         ..Config::default()
     };

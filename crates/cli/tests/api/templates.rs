@@ -197,3 +197,77 @@ async fn bad_templates_get_metas_subcodes_and_nothing_is_stored() {
         app.stop().await;
     }
 }
+
+/// Polls a template until its status leaves PENDING.
+async fn reviewed(app: &TestApp, id: &str) -> Value {
+    for _ in 0..300 {
+        let t: Value = app.get(&format!("/v23.0/{id}")).await.json().await.unwrap();
+        if t["status"] != "PENDING" {
+            return t;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("template {id} was never reviewed");
+}
+
+#[tokio::test]
+async fn the_sandbox_reviews_templates_by_its_rules_and_tells_subscribers() {
+    let apps = crate::helpers::spawn_apps_with(|c| c.templates.review_delay_ms = 50).await;
+    for app in apps {
+        let receiver = crate::receiver::Receiver::start().await;
+        let res = app
+            .post_json(
+                "/api/v1/webhooks",
+                &json!({"url": receiver.url, "secret": crate::receiver::SECRET,
+                    "verify_token": crate::receiver::TOKEN,
+                    "fields": ["message_template_status_update"]}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let waba = waba_id(&app).await;
+        let path = format!("/v23.0/{waba}/message_templates");
+        let mut promo = order_update("weekend_news", "en_US");
+        promo["components"][1]["text"] =
+            json!("Hi {{1}}, our big sale is on: 20% off order {{2}} and more this weekend.");
+        let mut adjacent = order_update("adjacent_vars", "en_US");
+        adjacent["components"][1]["text"] =
+            json!("Hi {{1}}{{2}}, your order has shipped and arrives very soon.");
+        let mut cases = Vec::new();
+        for (body, status, reason) in [
+            (order_update("order_update", "en_US"), "APPROVED", None),
+            (promo, "REJECTED", Some("INCORRECT_CATEGORY")),
+            (adjacent, "REJECTED", Some("INVALID_FORMAT")),
+        ] {
+            let created: Value = app.post_json(&path, &body).await.json().await.unwrap();
+            cases.push((created["id"].as_str().unwrap().to_owned(), status, reason));
+        }
+        for (id, status, reason) in &cases {
+            let t = reviewed(&app, id).await;
+            assert_eq!(t["status"], *status, "{}: {t}", app.backend);
+            assert_eq!(t["rejected_reason"].as_str(), *reason, "{t}");
+        }
+        let approved = reviewed(&app, &cases[0].0).await;
+        assert_eq!(approved["quality_score"]["score"], "UNKNOWN");
+
+        // One status update per template, as Meta sends it: no metadata, entry time, ids.
+        let posts = receiver.wait(3).await;
+        for (id, status, reason) in &cases {
+            let post = posts
+                .iter()
+                .find(|p| {
+                    p.body["entry"][0]["changes"][0]["value"]["message_template_id"].as_u64()
+                        == id.parse::<u64>().ok()
+                })
+                .unwrap_or_else(|| panic!("no update for {id}"));
+            let entry = &post.body["entry"][0];
+            assert_eq!(entry["id"], waba.as_str());
+            assert!(entry["time"].is_i64(), "{entry}");
+            let change = &entry["changes"][0];
+            assert_eq!(change["field"], "message_template_status_update");
+            assert_eq!(change["value"]["event"], *status);
+            assert_eq!(change["value"]["reason"], reason.unwrap_or("NONE"));
+            assert!(change["value"].get("metadata").is_none());
+        }
+        app.stop().await;
+    }
+}
