@@ -327,3 +327,49 @@ async fn the_libraries_refuse_what_is_not_signed_with_their_secret() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn pywa_parses_template_status_updates() {
+    let (python, _) = install().await;
+    let apps = crate::helpers::spawn_apps_with(|c| c.templates.review_delay_ms = 50).await;
+    for app in apps {
+        let mut cmd = Command::new(&python);
+        cmd.arg(conformance_dir().join("pywa_receiver.py"));
+        let pywa = SdkReceiver::start(cmd, "pywa", &app).await;
+        let res = app
+            .post_json(
+                "/api/v1/webhooks",
+                &json!({"url": pywa.url, "secret": SECRET, "verify_token": TOKEN,
+                    "fields": ["message_template_status_update"]}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let channels: Value = app.get("/api/v1/channels").await.json().await.unwrap();
+        let waba = channels["data"][0]["waba_id"].as_str().unwrap().to_owned();
+        let created: Value = app
+            .post_json(
+                &format!("/v23.0/{waba}/message_templates"),
+                &json!({"name": "shipping_update", "language": "en", "category": "UTILITY",
+                    "components": [{"type": "BODY", "text": "Hello {{1}}, your parcel is on its way to you.",
+                        "example": {"body_text": [["Ana"]]}}]}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let got = pywa.wait(1).await;
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(
+            got[0]["kind"], "template_status",
+            "{}: {got:?}",
+            app.backend
+        );
+        assert_eq!(got[0]["event"], "APPROVED");
+        assert_eq!(got[0]["template_name"], "shipping_update");
+        assert_eq!(
+            got[0]["id"].to_string().trim_matches('"'),
+            created["id"].as_str().unwrap()
+        );
+        app.stop().await;
+    }
+}
