@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::{TemplateId, WabaId};
 use wagate_core::template::{TemplateDraft, TemplateError, TemplateName, TemplateStatus, lint};
 use wagate_store::records::now;
@@ -96,7 +97,7 @@ impl App {
                 Err(TemplateError::limit_reached(limits.max_templates).into())
             }
             Err(CreateTemplateError::HourlyQuota) => Err(crate::Error::Refused(
-                wagate_core::error::ErrorCode::TemplateQuotaExceeded,
+                ErrorCode::TemplateQuotaExceeded,
                 "this WABA created its hourly quota of templates; try again later",
             )),
             Err(CreateTemplateError::Store(e)) => Err(e.into()),
@@ -140,6 +141,78 @@ impl App {
             .store
             .delete_templates(p.account_id, waba, name, id, now())
             .await?)
+    }
+
+    /// Meta's edit (`POST /{template_id}`): `category`, `components` (replacing all) and
+    /// `message_send_ttl_seconds`, linted as a whole; only APPROVED, REJECTED or PAUSED
+    /// templates; an approved one keeps its category and is edited at most once per 24 hours
+    /// and 10 times per 30 days. The edit goes back to review (`PENDING`).
+    pub async fn edit_template(&self, p: &Principal, id: &str, body: &Value) -> Result<Template> {
+        p.require_account_wide()?;
+        let mut t = self.get_template(p, id).await?;
+        let Value::Object(changes) = body else {
+            return Err(ValidationError::new("body", "must be a JSON object").into());
+        };
+        if let Some(key) = changes
+            .keys()
+            .find(|k| !["category", "components", "message_send_ttl_seconds"].contains(&k.as_str()))
+        {
+            return Err(ValidationError::new(
+                key.as_str(),
+                "cannot be edited; only category, components and message_send_ttl_seconds can",
+            )
+            .into());
+        }
+        if !t.status.is_editable() {
+            return Err(crate::Error::Refused(
+                ErrorCode::InvalidRequest,
+                "only APPROVED, REJECTED or PAUSED templates can be edited",
+            ));
+        }
+        let mut whole = serde_json::json!({
+            "name": t.name.as_str(),
+            "language": t.language.as_str(),
+            "category": t.category.as_str(),
+            "parameter_format": t.parameter_format.as_str(),
+            "components": t.components,
+        });
+        if let Some(ttl) = t.message_send_ttl_seconds {
+            whole["message_send_ttl_seconds"] = ttl.into();
+        }
+        for (k, v) in changes {
+            whole[k] = v.clone();
+        }
+        let draft = TemplateDraft::parse(&whole)?;
+        lint(&draft)?;
+        let approved = t.status == TemplateStatus::Approved;
+        if approved && draft.category() != t.category {
+            return Err(crate::Error::Refused(
+                ErrorCode::InvalidRequest,
+                "an approved template's category cannot change",
+            ));
+        }
+        t.category = draft.category();
+        t.components = draft.components_json().clone();
+        t.message_send_ttl_seconds = draft.message_send_ttl_seconds();
+        t.status = TemplateStatus::Pending;
+        t.rejected_reason = None;
+        t.updated_at = now();
+        let (per_day, per_30_days) = if approved {
+            (1, 10)
+        } else {
+            (u32::MAX, u32::MAX)
+        };
+        self.store
+            .edit_template(t, per_day, per_30_days)
+            .await?
+            .ok_or_else(|| {
+                crate::Error::Failed(
+                    ErrorCode::TemplateQuotaExceeded,
+                    "an approved template can be edited once per 24 hours and 10 times per \
+                     30 days; try again later"
+                        .to_owned(),
+                )
+            })
     }
 
     pub fn templates_config(&self) -> TemplatesConfig {

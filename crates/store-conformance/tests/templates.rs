@@ -29,6 +29,7 @@ story!(template_list_filters_counts_and_pages);
 story!(template_updates_replace_the_mutable_fields);
 story!(templates_are_deleted_by_name_or_id);
 story!(concurrent_creations_keep_the_rules);
+story!(edits_are_limited_per_day_and_per_30_days);
 
 const SECOND: i64 = 1_000;
 const HOUR: i64 = 3_600_000;
@@ -1112,4 +1113,69 @@ async fn concurrent_creations_keep_the_rules(b: Backend) {
         .count();
     assert_eq!((won, limited), (3, 7), "{results:?}");
     assert_eq!(count(s, a, &w2, &TemplateFilter::default()).await, 3);
+}
+
+async fn edits_are_limited_per_day_and_per_30_days(b: Backend) {
+    let s = &b.store;
+    let (a, ch) = account_with_channel(s, "Acme").await;
+    let w = waba_of(s, a, ch).await;
+    let t0 = records::now();
+    let t = create(
+        s,
+        template(
+            a,
+            &w,
+            "order_update",
+            "en_US",
+            Utility,
+            "Order {{1}} shipped",
+            t0,
+        ),
+    )
+    .await;
+    const HOUR: i64 = 3_600_000;
+    let edit = |at: i64, body: &str| {
+        let mut e = t.clone();
+        e.components = json!([{"type": "BODY", "text": body}]);
+        e.updated_at = plus(t0, at);
+        e
+    };
+    // Once per 24 hours, 2 per 30 days (the limits are the caller's).
+    let first = s.edit_template(edit(HOUR, "one"), 1, 2).await.unwrap();
+    assert_eq!(first.unwrap().components[0]["text"], "one");
+    let refused = s.edit_template(edit(2 * HOUR, "two"), 1, 2).await.unwrap();
+    assert!(refused.is_none(), "a second edit within 24 hours");
+    let kept = s.get_template(a, &t.id).await.unwrap();
+    assert_eq!(
+        kept.components[0]["text"], "one",
+        "a refused edit changes nothing"
+    );
+    assert!(
+        s.edit_template(edit(26 * HOUR, "two"), 1, 2)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        s.edit_template(edit(60 * HOUR, "three"), 1, 2)
+            .await
+            .unwrap()
+            .is_none(),
+        "the third edit within 30 days"
+    );
+    assert!(
+        s.edit_template(edit(60 * HOUR, "three"), u32::MAX, u32::MAX)
+            .await
+            .unwrap()
+            .is_some(),
+        "no limit when the caller sets none"
+    );
+    // Another account's template is not found.
+    let (other, _) = account_with_channel(s, "Other").await;
+    let mut foreign = edit(61 * HOUR, "x");
+    foreign.account_id = other;
+    assert_not_found(
+        s.edit_template(foreign, u32::MAX, u32::MAX).await,
+        "editing another account's template",
+    );
 }

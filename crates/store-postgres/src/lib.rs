@@ -469,6 +469,25 @@ impl Store for PgStore {
         commit(tx, t).await
     }
 
+    async fn edit_template(
+        &self,
+        template: Template,
+        per_day: u32,
+        per_30_days: u32,
+    ) -> Result<Option<Template>> {
+        let mut tx = self.begin().await?;
+        // One edit of a template at a time, so two cannot both pass the limits.
+        sqlx::query("SELECT 1 FROM templates WHERE id = $1 FOR UPDATE")
+            .bind(template.id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::database)?;
+        match templates::edit_template(&mut tx, template, per_day, per_30_days).await? {
+            Some(t) => commit(tx, Some(t)).await,
+            None => Ok(None),
+        }
+    }
+
     async fn pending_templates(&self, created_by: Timestamp, limit: u32) -> Result<Vec<Template>> {
         templates::pending_templates(&mut *self.read().await?, created_by, limit).await
     }

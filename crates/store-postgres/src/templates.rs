@@ -237,6 +237,37 @@ pub async fn update_template(conn: &mut PgConnection, t: Template) -> Result<Tem
     get_template(conn, t.account_id, &t.id).await
 }
 
+pub async fn edit_template(
+    conn: &mut PgConnection,
+    t: Template,
+    per_day: u32,
+    per_30_days: u32,
+) -> Result<Option<Template>> {
+    let at = t.updated_at.as_millisecond();
+    let (day, month): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*) FILTER (WHERE edited_at > $2), COUNT(*) FILTER (WHERE edited_at > $3) \
+         FROM template_edits WHERE template_id = $1",
+    )
+    .bind(t.id.as_str())
+    .bind(at - 24 * 3600 * 1000)
+    .bind(at - 30 * 24 * 3600 * 1000)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db)?;
+    if day >= i64::from(per_day) || month >= i64::from(per_30_days) {
+        return Ok(None);
+    }
+    let id = t.id.clone();
+    let edited = update_template(conn, t).await?;
+    sqlx::query("INSERT INTO template_edits (template_id, edited_at) VALUES ($1, $2)")
+        .bind(id.as_str())
+        .bind(at)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(Some(edited))
+}
+
 pub async fn pending_templates(
     conn: &mut PgConnection,
     created_by: Timestamp,

@@ -570,6 +570,21 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn edit_template(
+        &self,
+        template: Template,
+        per_day: u32,
+        per_30_days: u32,
+    ) -> Result<Option<Template>> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    templates::edit_template(conn, template, per_day, per_30_days).await
+                })
+            })
+            .await
+    }
+
     async fn pending_templates(&self, created_by: Timestamp, limit: u32) -> Result<Vec<Template>> {
         let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
         templates::pending_templates(&mut conn, created_by, limit).await

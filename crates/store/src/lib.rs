@@ -270,6 +270,16 @@ pub trait Store: Send + Sync + 'static {
         template: Template,
         events: Vec<WebhookEvent>,
     ) -> Result<Template>;
+    /// Applies an edit of a live template (as [`Store::update_template`]) and records when,
+    /// unless it was already edited `per_day` times in the 24 hours before
+    /// `template.updated_at` or `per_30_days` times in the 30 days before: then
+    /// `Ok(None)` and nothing changes. Pass `u32::MAX` for no limit.
+    async fn edit_template(
+        &self,
+        template: Template,
+        per_day: u32,
+        per_30_days: u32,
+    ) -> Result<Option<Template>>;
     /// Live `PENDING` templates created at or before `created_by`, oldest first, up to
     /// `limit` (what the sandbox reviews next).
     async fn pending_templates(&self, created_by: Timestamp, limit: u32) -> Result<Vec<Template>>;

@@ -102,10 +102,28 @@ async fn request_in_flight_survives_sigterm(mut running: Running, key: &str) {
     let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let head = format!(
         "POST /api/v1/channels HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\
+         Expect: 100-continue\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes()).await.unwrap();
+    // `100 Continue` comes once the handler reads the body: the request is under way (a
+    // connection whose headers were not read yet would count as idle at shutdown).
+    let mut interim = Vec::new();
+    tokio::time::timeout(Duration::from_secs(15), async {
+        let mut byte = [0u8; 1];
+        while !interim.ends_with(b"\r\n\r\n") {
+            stream.read_exact(&mut byte).await.unwrap();
+            interim.push(byte[0]);
+        }
+    })
+    .await
+    .expect("100 Continue in time");
+    assert!(
+        interim.starts_with(b"HTTP/1.1 100"),
+        "{}",
+        String::from_utf8_lossy(&interim)
+    );
     stream.write_all(&body.as_bytes()[..5]).await.unwrap();
     stream.flush().await.unwrap();
 

@@ -271,3 +271,76 @@ async fn the_sandbox_reviews_templates_by_its_rules_and_tells_subscribers() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn templates_are_edited_within_metas_rules_and_reviewed_again() {
+    let apps = crate::helpers::spawn_apps_with(|c| c.templates.review_delay_ms = 50).await;
+    for app in apps {
+        let waba = waba_id(&app).await;
+        let path = format!("/v23.0/{waba}/message_templates");
+        let created: Value = app
+            .post_json(&path, &order_update("order_update", "en_US"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let id = created["id"].as_str().unwrap().to_owned();
+        let edit = format!("/v23.0/{id}");
+        // Pending: not editable yet.
+        let res = app
+            .post_json(&edit, &json!({"message_send_ttl_seconds": 3600}))
+            .await;
+        assert_graph_error(res, 400, 100).await;
+        assert_eq!(reviewed(&app, &id).await["status"], "APPROVED");
+
+        // Only category, components and the TTL can change; an approved category stays.
+        let res = app.post_json(&edit, &json!({"name": "renamed"})).await;
+        assert_graph_error(res, 400, 100).await;
+        let res = app
+            .post_json(&edit, &json!({"category": "MARKETING"}))
+            .await;
+        assert_graph_error(res, 400, 100).await;
+        // The edit is linted whole.
+        let res = app
+            .post_json(
+                &edit,
+                &json!({"components": [{"type": "BODY", "text": "{{1}} shipped your order today, thanks"}]}),
+            )
+            .await;
+        let err = assert_graph_error(res, 400, 100).await;
+        assert!(err["error"]["error_subcode"].is_u64(), "{err}");
+
+        let new_body = json!([{"type": "BODY", "text": "Hello {{1}}, order {{2}} is on its way to you now.",
+            "example": {"body_text": [["Ana", "42"]]}}]);
+        let res = app.post_json(&edit, &json!({"components": new_body})).await;
+        assert_eq!(res.json::<Value>().await.unwrap(), json!({"success": true}));
+        let t: Value = app.get(&edit).await.json().await.unwrap();
+        assert_eq!(t["status"], "PENDING", "back to review");
+        assert_eq!(t["components"].as_array().unwrap().len(), 1);
+        assert_eq!(reviewed(&app, &id).await["status"], "APPROVED");
+        // An approved template: once per 24 hours.
+        let res = app
+            .post_json(&edit, &json!({"message_send_ttl_seconds": 3600}))
+            .await;
+        assert_graph_error(res, 400, 4).await;
+
+        // Read through its WABA; another WABA id or an unknown id does not exist.
+        let t: Value = app.get(&format!("{path}/{id}")).await.json().await.unwrap();
+        assert_eq!(t["id"], id.as_str());
+        let res = app.get(&format!("{path}/123456789012345")).await;
+        assert_graph_error(res, 400, 100).await;
+        let res = app
+            .post_json("/v23.0/123456789012345", &json!({"category": "UTILITY"}))
+            .await;
+        assert_graph_error(res, 400, 100).await;
+        let (_, other_key) = app.other_account().await;
+        let res = app
+            .with_key(reqwest::Method::POST, &edit, &other_key)
+            .json(&json!({"message_send_ttl_seconds": 3600}))
+            .send()
+            .await
+            .unwrap();
+        assert_graph_error(res, 400, 100).await;
+        app.stop().await;
+    }
+}

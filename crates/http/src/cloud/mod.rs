@@ -22,8 +22,14 @@ use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/{version}/{object_id}", get(phone_numbers::get_versioned))
-        .route("/{object_id}", get(phone_numbers::get_unversioned))
+        .route(
+            "/{version}/{object_id}",
+            get(phone_numbers::get_versioned).post(templates::edit),
+        )
+        .route(
+            "/{object_id}",
+            get(phone_numbers::get_unversioned).post(templates::edit),
+        )
         .route("/{version}/{object_id}/messages", post(messages::send))
         .route("/{object_id}/messages", post(messages::send))
         .route("/{version}/{object_id}/block_users", block_routes())
@@ -33,6 +39,14 @@ pub fn router() -> Router<AppState> {
             template_routes(),
         )
         .route("/{object_id}/message_templates", template_routes())
+        .route(
+            "/{version}/{object_id}/message_templates/{template_id}",
+            get(templates::get_in_waba),
+        )
+        .route(
+            "/{object_id}/message_templates/{template_id}",
+            get(templates::get_in_waba),
+        )
 }
 
 fn template_routes() -> axum::routing::MethodRouter<AppState> {

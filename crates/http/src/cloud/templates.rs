@@ -169,6 +169,40 @@ pub async fn delete(
     Ok(Json(json!({"success": true})))
 }
 
+/// `POST /{template_id}` (an edit) → `{"success":true}`.
+pub async fn edit(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ObjectPath(object_id): ObjectPath,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let body: Value = parse_json(&body)?;
+    state
+        .app
+        .edit_template(&p, &object_id, &body)
+        .await
+        .map_err(|e| ApiError::naming(e, ErrorCode::TemplateNotFound, "object", &object_id))?;
+    Ok(Json(json!({"success": true})))
+}
+
+/// `GET /{waba_id}/message_templates/{template_id}`: one of that WABA's templates.
+pub async fn get_in_waba(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ObjectPath(object_id): ObjectPath,
+    axum::extract::Path(params): axum::extract::Path<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let waba = waba(&state, &p, &object_id).await?;
+    let id = params.get("template_id").cloned().unwrap_or_default();
+    let unknown = || ApiError::not_found(ErrorCode::TemplateNotFound, "object", id.clone());
+    match state.app.get_template(&p, &id).await {
+        Ok(t) if t.waba_id == waba => Ok(Json(view(&t))),
+        Ok(_) => Err(unknown()),
+        Err(e) if e.code() == ErrorCode::TemplateNotFound => Err(unknown()),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// `GET /{template_id}`: one template, or `None` when the id is not one of the caller's
 /// templates (the caller then tries the other kinds of object).
 pub async fn find(
