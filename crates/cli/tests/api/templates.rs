@@ -50,6 +50,26 @@ async fn templates_are_created_listed_read_and_deleted_like_meta() {
         assert_eq!(t["components"][1]["type"], "BODY");
         assert_eq!(t["components"][1]["example"]["body_text"][0][1], "860198");
 
+        // `fields=` narrows a read (the id always comes); an unknown field is refused.
+        let narrow: Value = app
+            .get(&format!("/v23.0/{id}?fields=name,status"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            narrow,
+            json!({"name": "order_update", "status": "PENDING", "id": id})
+        );
+        let listed: Value = app
+            .get(&format!("{path}?fields=language"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed["data"][0], json!({"language": "en_US", "id": id}));
+        assert_graph_error(app.get(&format!("/v23.0/{id}?fields=nope")).await, 400, 100).await;
+
         // The list: filters, summary, paging.
         let list: Value = app
             .get(&format!(

@@ -56,7 +56,9 @@ async fn get(
     Query(q): Query<FieldsQuery>,
 ) -> Result<Json<Value>, ApiError> {
     // A template id answers with the template (§7); anything else must be a phone number.
-    if let Some(template) = super::templates::find(&state, &p, &object_id).await? {
+    if let Some(template) =
+        super::templates::find(&state, &p, &object_id, q.fields.as_deref()).await?
+    {
         return Ok(Json(template));
     }
     let channel = phone_number(&state, &p, &object_id).await?;

@@ -56,6 +56,49 @@ pub fn view(t: &Template) -> Value {
     Value::Object(v)
 }
 
+/// Fields a template read may ask for with `fields=` (Meta's list, §7).
+const FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "language",
+    "status",
+    "category",
+    "sub_category",
+    "components",
+    "parameter_format",
+    "previous_category",
+    "correct_category",
+    "rejected_reason",
+    "quality_score",
+    "library_template_name",
+    "message_send_ttl_seconds",
+    "cta_url_link_tracking_opted_out",
+    "degrees_of_freedom_spec",
+];
+
+/// `view` narrowed to `fields` (a comma list; `id` always comes), as Graph's `fields=`.
+fn select(t: &Template, fields: Option<&str>) -> Result<Value, ApiError> {
+    let full = view(t);
+    let Some(fields) = fields.filter(|f| !f.trim().is_empty()) else {
+        return Ok(full);
+    };
+    let mut out = Map::new();
+    for f in fields.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+        if !FIELDS.contains(&f) {
+            return Err(ValidationError::new(
+                "fields",
+                format!("`{f}` is not a field of a message template"),
+            )
+            .into());
+        }
+        if let Some(v) = full.get(f) {
+            out.insert(f.to_owned(), v.clone());
+        }
+    }
+    out.insert("id".into(), json!(t.id.as_str()));
+    Ok(Value::Object(out))
+}
+
 /// `POST /{waba_id}/message_templates` → `{"id","status","category"}`.
 pub async fn create(
     State(state): State<AppState>,
@@ -109,7 +152,12 @@ pub async fn list(
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let mut out = Map::new();
-    out.insert("data".into(), rows.iter().map(view).collect());
+    let fields = q.get("fields").map(String::as_str);
+    let data = rows
+        .iter()
+        .map(|t| select(t, fields))
+        .collect::<Result<Vec<_>, _>>()?;
+    out.insert("data".into(), Value::Array(data));
     if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
         let mut paging =
             json!({"cursors": {"before": first.id.as_str(), "after": last.id.as_str()}});
@@ -191,12 +239,13 @@ pub async fn get_in_waba(
     Auth(p): Auth,
     ObjectPath(object_id): ObjectPath,
     axum::extract::Path(params): axum::extract::Path<HashMap<String, String>>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     let waba = waba(&state, &p, &object_id).await?;
     let id = params.get("template_id").cloned().unwrap_or_default();
     let unknown = || ApiError::not_found(ErrorCode::TemplateNotFound, "object", id.clone());
     match state.app.get_template(&p, &id).await {
-        Ok(t) if t.waba_id == waba => Ok(Json(view(&t))),
+        Ok(t) if t.waba_id == waba => Ok(Json(select(&t, q.get("fields").map(String::as_str))?)),
         Ok(_) => Err(unknown()),
         Err(e) if e.code() == ErrorCode::TemplateNotFound => Err(unknown()),
         Err(e) => Err(e.into()),
@@ -209,9 +258,10 @@ pub async fn find(
     state: &AppState,
     p: &wagate_app::Principal,
     object_id: &str,
+    fields: Option<&str>,
 ) -> Result<Option<Value>, ApiError> {
     match state.app.get_template(p, object_id).await {
-        Ok(t) => Ok(Some(view(&t))),
+        Ok(t) => Ok(Some(select(&t, fields)?)),
         Err(e) if e.code() == ErrorCode::TemplateNotFound => Ok(None),
         Err(e) => Err(e.into()),
     }
