@@ -4,7 +4,7 @@ use sqlx::{PgConnection, Postgres, QueryBuilder};
 use wagate_core::Timestamp;
 use wagate_core::ids::{AccountId, TemplateId, WabaId};
 use wagate_core::template::TemplateName;
-use wagate_store::templates::{NAME_BLOCKED_MS, TemplateRecord};
+use wagate_store::templates::{NAME_BLOCKED_MS, TemplateRecord, like_pattern as like};
 use wagate_store::{
     CreateTemplateError, Entity, Page, Result, StoreError, Template, TemplateFilter,
     TemplateLimits, template_columns,
@@ -12,20 +12,6 @@ use wagate_store::{
 
 fn db(e: sqlx::Error) -> StoreError {
     StoreError::database(e)
-}
-
-/// `%text%` for `ILIKE … ESCAPE '\'` (SQLite's pattern, shared).
-fn like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
 }
 
 pub async fn create_template(

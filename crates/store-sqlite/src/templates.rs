@@ -4,7 +4,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use wagate_core::Timestamp;
 use wagate_core::ids::{AccountId, TemplateId, WabaId};
 use wagate_core::template::TemplateName;
-use wagate_store::templates::{NAME_BLOCKED_MS, TemplateRecord};
+use wagate_store::templates::{NAME_BLOCKED_MS, TemplateRecord, like_pattern as like};
 use wagate_store::{
     CreateTemplateError, Entity, Page, Result, StoreError, Template, TemplateFilter,
     TemplateLimits, template_columns,
@@ -12,20 +12,6 @@ use wagate_store::{
 
 fn db(e: sqlx::Error) -> StoreError {
     StoreError::database(e)
-}
-
-/// `%text%` for `LIKE … ESCAPE '\'`, the caller's `%`, `_` and `\` taken literally.
-pub fn like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
 }
 
 pub async fn create_template(
@@ -322,15 +308,4 @@ pub async fn delete_templates(
         .collect::<Result<Vec<_>>>()?;
     ids.sort_by(|a, b| a.as_str().cmp(b.as_str()));
     Ok(ids)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::like;
-
-    #[test]
-    fn like_patterns_take_wildcards_literally() {
-        assert_eq!(like("order_1"), "%order\\_1%");
-        assert_eq!(like("50%"), "%50\\%%");
-    }
 }

@@ -78,6 +78,21 @@ pub struct TemplateFilter {
     pub quality_scores: Vec<QualityScore>,
 }
 
+/// `%text%` for `LIKE … ESCAPE '\\'` (and `ILIKE`): the caller's `%`, `_` and `\\` taken
+/// literally, so a name filter `order_1` does not match `orderx1`.
+pub fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
 /// A stored row, as both backends read it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TemplateRecord {
@@ -174,5 +189,16 @@ impl TryFrom<TemplateRecord> for Template {
             created_at: at(r.created_at)?,
             updated_at: at(r.updated_at)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_pattern;
+
+    #[test]
+    fn like_patterns_take_wildcards_literally() {
+        assert_eq!(like_pattern("order_1"), "%order\\_1%");
+        assert_eq!(like_pattern("50%"), "%50\\%%");
     }
 }
