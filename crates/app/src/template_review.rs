@@ -13,11 +13,12 @@
 //! Each decision is stored with its `message_template_status_update` webhook event, in one
 //! transaction. [`TemplateReviewer::run_once`] reviews what is due, so tests never sleep.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
 use wagate_core::Timestamp;
-use wagate_core::ids::EventId;
+use wagate_core::ids::{ChannelId, EventId, WabaId};
 use wagate_core::template::variables::has_adjacent_variables;
 use wagate_core::template::{QualityScore, RejectionReason, TemplateCategory, TemplateStatus};
 use wagate_core::webhook::{EventData, EventField, WebhookEvent};
@@ -145,6 +146,8 @@ impl TemplateReviewer {
                 .unwrap_or(now);
         let pending = self.store.pending_templates(due, PER_STEP).await?;
         let n = pending.len();
+        // Each WABA's channel, looked up once per step.
+        let mut channels: HashMap<WabaId, Option<ChannelId>> = HashMap::new();
         for mut t in pending {
             let (status, reason) = verdict(&t, self.config.approve_all);
             t.status = status;
@@ -154,13 +157,20 @@ impl TemplateReviewer {
             }
             t.updated_at = now;
             // Template events name one of the WABA's channels (for the envelope's WABA id).
-            let channel = self
-                .store
-                .list_channels(t.account_id, &Page::all())
-                .await?
-                .into_iter()
-                .find(|c| c.waba_id == t.waba_id)
-                .map(|c| c.id);
+            let channel = match channels.get(&t.waba_id) {
+                Some(c) => *c,
+                None => {
+                    let c = self
+                        .store
+                        .list_channels(t.account_id, &Page::all())
+                        .await?
+                        .into_iter()
+                        .find(|c| c.waba_id == t.waba_id)
+                        .map(|c| c.id);
+                    channels.insert(t.waba_id.clone(), c);
+                    c
+                }
+            };
             let event = WebhookEvent {
                 id: EventId::generate(),
                 account_id: t.account_id,

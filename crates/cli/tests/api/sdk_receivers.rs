@@ -55,6 +55,21 @@ struct SdkReceiver {
 }
 
 impl SdkReceiver {
+    /// pywa's receiver, run by the venv's `python`.
+    async fn pywa(python: &str, app: &TestApp) -> SdkReceiver {
+        let mut cmd = Command::new(python);
+        cmd.arg(conformance_dir().join("pywa_receiver.py"));
+        Self::start(cmd, "pywa", app).await
+    }
+
+    /// whatsapp-api-js's receiver, with the library from `node_modules`.
+    async fn wajs(node_modules: &str, app: &TestApp) -> SdkReceiver {
+        let mut cmd = Command::new("node");
+        cmd.arg(conformance_dir().join("wajs_receiver.mjs"))
+            .args(["--node-modules", node_modules]);
+        Self::start(cmd, "wajs", app).await
+    }
+
     async fn start(mut cmd: Command, lib: &'static str, app: &TestApp) -> SdkReceiver {
         cmd.args(["--port", "0", "--phone-id", &app.phone_number_id])
             .args(["--token", "unused-token", "--app-secret", SECRET])
@@ -161,14 +176,9 @@ async fn pywa_and_whatsapp_api_js_verify_and_parse_every_update() {
     for app in spawn_apps().await {
         app.configure_sandbox(json!({"not_on_whatsapp": ["15550009999"]}))
             .await;
-        let mut pywa = Command::new(&python);
-        pywa.arg(conformance_dir().join("pywa_receiver.py"));
-        let mut wajs = Command::new("node");
-        wajs.arg(conformance_dir().join("wajs_receiver.mjs"))
-            .args(["--node-modules", &node_modules]);
         let receivers = [
-            SdkReceiver::start(pywa, "pywa", &app).await,
-            SdkReceiver::start(wajs, "wajs", &app).await,
+            SdkReceiver::pywa(&python, &app).await,
+            SdkReceiver::wajs(&node_modules, &app).await,
         ];
         for r in &receivers {
             let res = app
@@ -272,14 +282,9 @@ async fn pywa_and_whatsapp_api_js_verify_and_parse_every_update() {
 async fn the_libraries_refuse_what_is_not_signed_with_their_secret() {
     let (python, node_modules) = install().await;
     let app = crate::helpers::spawn_app().await;
-    let mut pywa = Command::new(&python);
-    pywa.arg(conformance_dir().join("pywa_receiver.py"));
-    let mut wajs = Command::new("node");
-    wajs.arg(conformance_dir().join("wajs_receiver.mjs"))
-        .args(["--node-modules", &node_modules]);
     for r in [
-        SdkReceiver::start(pywa, "pywa", &app).await,
-        SdkReceiver::start(wajs, "wajs", &app).await,
+        SdkReceiver::pywa(&python, &app).await,
+        SdkReceiver::wajs(&node_modules, &app).await,
     ] {
         // A subscription with another secret: wagate's POSTs are refused, so they stay
         // pending and retried, never reported as delivered.
@@ -333,9 +338,7 @@ async fn pywa_parses_template_status_updates() {
     let (python, _) = install().await;
     let apps = crate::helpers::spawn_apps_with(|c| c.templates.review_delay_ms = 50).await;
     for app in apps {
-        let mut cmd = Command::new(&python);
-        cmd.arg(conformance_dir().join("pywa_receiver.py"));
-        let pywa = SdkReceiver::start(cmd, "pywa", &app).await;
+        let pywa = SdkReceiver::pywa(&python, &app).await;
         let res = app
             .post_json(
                 "/api/v1/webhooks",

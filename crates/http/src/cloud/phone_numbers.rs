@@ -55,13 +55,18 @@ async fn get(
     object_id: String,
     Query(q): Query<FieldsQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    // A template id answers with the template (§7); anything else must be a phone number.
-    if let Some(template) =
-        super::templates::find(&state, &p, &object_id, q.fields.as_deref()).await?
-    {
-        return Ok(Json(template));
-    }
-    let channel = phone_number(&state, &p, &object_id).await?;
+    // A phone number (the common, cached case) or else a template id (§7).
+    let channel = match phone_number(&state, &p, &object_id).await {
+        Ok(c) => c,
+        Err(not_a_number) if not_a_number.code == ErrorCode::ChannelNotFound => {
+            return match super::templates::find(&state, &p, &object_id, q.fields.as_deref()).await?
+            {
+                Some(template) => Ok(Json(template)),
+                None => Err(not_a_number),
+            };
+        }
+        Err(e) => return Err(e),
+    };
     let all = fields(&channel);
     let wanted: Vec<&str> = match &q.fields {
         Some(f) => f
