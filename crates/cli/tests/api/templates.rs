@@ -191,8 +191,30 @@ async fn bad_templates_get_metas_subcodes_and_nothing_is_stored() {
             .await
             .unwrap();
         assert_eq!(list["summary"]["total_count"], 0, "nothing stored");
-        let res = app.get(&format!("{path}?status=BOGUS")).await;
-        assert_graph_error(res, 400, 100).await;
+        // Bad list and delete parameters: Graph errors naming the parameter.
+        for query in [
+            "status=BOGUS",
+            "language=xx_YY",
+            "limit=0",
+            "limit=many",
+            "after=not-a-cursor",
+        ] {
+            let res = app.get(&format!("{path}?{query}")).await;
+            let err = assert_graph_error(res, 400, 100).await;
+            let param = query.split('=').next().unwrap();
+            assert!(
+                err["error"]["message"].as_str().unwrap().contains(param),
+                "{query}: {err}"
+            );
+        }
+        for query in ["", "?name=Bad%20Name", "?name=ok&hsm_id=abc"] {
+            let res = app
+                .req(reqwest::Method::DELETE, &format!("{path}{query}"))
+                .send()
+                .await
+                .unwrap();
+            assert_graph_error(res, 400, 100).await;
+        }
 
         // Another account: its WABA and its templates do not exist for us.
         app.post_json(&path, &order_update("mine", "en_US"))

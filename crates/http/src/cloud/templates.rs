@@ -133,7 +133,7 @@ pub async fn list(
             .ok()
             .filter(|l| (1..=Page::<TemplateId>::MAX_LIMIT).contains(l))
             .ok_or_else(|| {
-                ApiError::from(ValidationError::out_of_range(
+                ApiError::from(ValidationError::new(
                     "limit",
                     "must be a whole number from 1 to 200",
                 ))
@@ -201,8 +201,11 @@ pub async fn delete(
     let waba = waba(&state, &p, &object_id).await?;
     let name = q
         .get("name")
-        .ok_or_else(|| ValidationError::missing("name", "is required: the template's name"))
-        .and_then(|n| TemplateName::parse(n))?;
+        .ok_or_else(|| ValidationError::new("name", "is required: the template's name"))
+        // Graph answers template parameters with code 100, whatever the fault.
+        .and_then(|n| {
+            TemplateName::parse(n).map_err(|e| ValidationError::new("name", e.message))
+        })?;
     let id = q
         .get("hsm_id")
         .map(|i| {
