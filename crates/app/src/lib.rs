@@ -32,6 +32,7 @@ pub mod messages;
 pub mod principal;
 pub mod sandbox;
 pub mod template_review;
+mod template_send;
 pub mod templates;
 pub mod webhooks;
 mod workers;

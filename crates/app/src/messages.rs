@@ -43,6 +43,11 @@ impl App {
             )
             .into());
         }
+        let content = if cmd.content.kind() == MessageType::Template {
+            self.fill_template_message(p, channel, cmd.content).await?
+        } else {
+            cmd.content
+        };
         let id = MessageId::generate();
         let recipient = match cmd.recipient {
             Recipient::Bsuid(bsuid) => {
@@ -61,8 +66,7 @@ impl App {
             }
             other => other,
         };
-        if channel.window_policy == WindowPolicy::Reject
-            && cmd.content.kind() != MessageType::Template
+        if channel.window_policy == WindowPolicy::Reject && content.kind() != MessageType::Template
         {
             let key = match &recipient {
                 Recipient::Phone { wa_id, .. } => ContactKey::WaId(wa_id.clone()),
@@ -86,7 +90,7 @@ impl App {
             account_id: p.account_id,
             channel_id: channel.id,
             recipient,
-            content: cmd.content,
+            content,
             context: cmd.context,
             biz_opaque_callback_data: cmd.biz_opaque_callback_data,
         };

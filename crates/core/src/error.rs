@@ -114,6 +114,24 @@ error_codes! {
     WebhookVerificationFailed => "webhook_verification_failed", 422, graph(2200, None, OAuthException, 400);
     /// The WABA created as many templates this hour as it may (Meta: 100); try later.
     TemplateQuotaExceeded => "template_quota_exceeded", 429, graph(4, None, OAuthException, 400);
+    /// A template message's parameters do not match the template: too few or too many for
+    /// a component, a button or card without the parameter it needs, a component the
+    /// template does not have.
+    TemplateParamCountMismatch => "template_param_count_mismatch", 400, graph(132000, None, OAuthException, 400);
+    /// The template does not exist in that language, or is not approved (yet).
+    TemplateNotApproved => "template_not_approved", 404, graph(132001, None, OAuthException, 404);
+    /// The template's text with the parameters filled in is longer than Meta allows.
+    TemplateTextTooLong => "template_text_too_long", 400, graph(132005, None, OAuthException, 400);
+    /// A parameter's type or format does not fit the template: a `currency` without a code,
+    /// a video for an image header, a button parameter of the wrong `sub_type`, a named
+    /// parameter for a positional template.
+    TemplateParamFormatMismatch => "template_param_format_mismatch", 400, graph(132012, None, OAuthException, 400);
+    /// The template is paused for low quality; it cannot be sent until it is unpaused.
+    TemplatePaused => "template_paused", 400, graph(132015, None, OAuthException, 400);
+    /// The template is disabled (paused too often); it can no longer be sent.
+    TemplateDisabled => "template_disabled", 400, graph(132016, None, OAuthException, 400);
+    /// A text parameter holds a newline, a tab or more than four spaces in a row.
+    TemplateParamInvalid => "template_param_invalid", 400, graph(132018, None, OAuthException, 400);
     /// Another channel already uses this phone number id.
     PhoneNumberIdTaken => "phone_number_id_taken", 409, graph(100, None, OAuthException, 400);
     /// A required field is absent or empty (Meta: "Required parameter is missing").
@@ -128,6 +146,29 @@ error_codes! {
     NotReady => "not_ready", 503, graph(2, None, OAuthException, 503);
     /// Something went wrong on our side; the cause is logged, never sent.
     Internal => "internal_error", 500, graph(1, None, OAuthException, 500);
+}
+
+impl ErrorCode {
+    /// Meta's fixed `error.message` text for the codes that have one; Graph answers those as
+    /// `(#132000) Number of parameters…` with what went wrong in `error_data.details`.
+    pub fn graph_title(self) -> Option<&'static str> {
+        Some(match self {
+            ErrorCode::TemplateParamCountMismatch => {
+                "Number of parameters does not match the expected number of params"
+            }
+            ErrorCode::TemplateNotApproved => "Template name does not exist in the translation",
+            ErrorCode::TemplateTextTooLong => "Translated text too long",
+            ErrorCode::TemplateParamFormatMismatch => {
+                "Parameter format does not match format in the created template"
+            }
+            ErrorCode::TemplatePaused => "Template is Paused",
+            ErrorCode::TemplateDisabled => "Template is Disabled",
+            ErrorCode::TemplateParamInvalid => {
+                "There was an issue with the parameters in your template"
+            }
+            _ => return None,
+        })
+    }
 }
 
 impl fmt::Display for ErrorCode {

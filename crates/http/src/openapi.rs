@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
         (name = "channels", description = "WhatsApp business numbers and their upstreams"),
         (name = "api-keys", description = "Keys are shown once; wagate stores a SHA-256 digest"),
         (name = "messages", description = "Messages sent and received, with their status"),
+        (name = "templates", description = "Message templates: preview a send's parameters (create, list and edit them on the Cloud plane)"),
         (name = "probes", description = "Liveness, readiness and Prometheus metrics (no auth)"),
     )
 )]

@@ -114,9 +114,10 @@ pub fn graph_body(err: &ApiError, request_id: &str, method: &str) -> Value {
             "Unsupported {method} request. Object with ID '{}' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api",
             err.object_id.as_deref().unwrap_or("")
         ),
-        _ => match &err.field {
-            Some(field) => format!("(#{}) {field}: {}", g.code, err.message),
-            None => format!("(#{}) {}", g.code, err.message),
+        _ => match (err.code.graph_title(), &err.field) {
+            (Some(title), _) => format!("(#{}) {title}", g.code),
+            (None, Some(field)) => format!("(#{}) {field}: {}", g.code, err.message),
+            (None, None) => format!("(#{}) {}", g.code, err.message),
         },
     };
     let mut e = Map::new();

@@ -123,7 +123,8 @@ impl Dispatcher {
     async fn dispatch(&self, channel: &Channel, job: OutboxJob, now: Timestamp) -> DispatchOutcome {
         let message = &job.message;
         let kind = message.content.kind();
-        if let Err(violation) = policy::check(kind, None, &job.recipient, now) {
+        let category = message.content.template_category();
+        if let Err(violation) = policy::check(kind, category, &job.recipient, now) {
             return DispatchOutcome::Failed {
                 message_id: message.id,
                 at: now,
@@ -162,7 +163,7 @@ impl Dispatcher {
         match upstream.hand_over(channel, message, now).await {
             Handover::Accepted { followups } => {
                 let window_open = job.recipient.window_open(now);
-                let pricing = pricing::classify(kind, None, window_open);
+                let pricing = pricing::classify(kind, category, window_open);
                 let conversation = pricing
                     .as_ref()
                     .map(|p| pricing::conversation(message.id, p, now));

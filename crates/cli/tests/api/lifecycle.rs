@@ -72,6 +72,10 @@ async fn every_message_type_is_accepted_and_delivered() {
         .await;
     let inbound = app.messages("direction=inbound").await;
     let their = inbound[0]["wamid"].as_str().unwrap().to_owned();
+    app.approved_template(json!({"name": "order_update", "language": "en_US", "category": "UTILITY",
+        "components": [{"type": "BODY", "text": "Hi {{1}}, your order has shipped.", "example": {"body_text": [["Ann"]]}},
+                       {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Stop updates"}]}]}))
+        .await;
     let link = "https://example.com/a.jpg";
     let bodies = vec![
         json!({"type": "text", "text": {"body": "hi", "preview_url": true}}),
@@ -341,6 +345,7 @@ async fn the_message_list_filters_and_pages() {
         app.send(json!({"to": USER, "text": {"body": format!("m{i}")}}))
             .await;
     }
+    app.simple_template("hello", "en").await;
     let lost = app
         .send(json!({"to": "15550000000", "type": "template", "template": {"name": "hello", "language": {"code": "en"}}}))
         .await;

@@ -19,5 +19,6 @@ mod probes;
 mod process;
 mod receiver;
 mod sdk_receivers;
+mod template_sends;
 mod templates;
 mod webhooks;

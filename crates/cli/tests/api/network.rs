@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use wagate_app::template_review::TemplateReviewer;
+use wagate_app::templates::TemplatesConfig;
+
 use crate::helpers::TestApp;
 
 impl TestApp {
@@ -76,6 +79,46 @@ impl TestApp {
             "{id} never reached {statuses:?}: {}",
             self.message(id).await
         );
+    }
+
+    /// Creates a template on the first channel's WABA from Meta's create `body` and has the
+    /// sandbox approve it at once; returns its id.
+    pub async fn approved_template(&self, body: Value) -> String {
+        let list: Value = self.get("/api/v1/channels").await.json().await.unwrap();
+        let waba = list["data"][0]["waba_id"].as_str().unwrap().to_owned();
+        let res = self
+            .post_json(&format!("/v23.0/{waba}/message_templates"), &body)
+            .await;
+        let status = res.status();
+        let created: Value = res.json().await.unwrap();
+        assert_eq!(status, 200, "create {body}: {created}");
+        let approve = TemplatesConfig {
+            approve_all: true,
+            review_delay_ms: 0,
+            ..TemplatesConfig::default()
+        };
+        TemplateReviewer::new(self.app.store().clone(), approve)
+            .run_once(wagate_core::Timestamp::now())
+            .await
+            .unwrap();
+        let id = created["id"].as_str().unwrap().to_owned();
+        let t: Value = self
+            .get(&format!("/v23.0/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(t["status"], "APPROVED", "{t}");
+        id
+    }
+
+    /// An approved UTILITY template `name` in `language` with a body and no variables.
+    pub async fn simple_template(&self, name: &str, language: &str) -> String {
+        self.approved_template(
+            json!({"name": name, "language": language, "category": "UTILITY",
+            "components": [{"type": "BODY", "text": "Your account was updated as you asked."}]}),
+        )
+        .await
     }
 
     /// The account's messages matching `query` (a query string without `?`).

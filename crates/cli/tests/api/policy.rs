@@ -21,6 +21,7 @@ async fn free_form_needs_the_window_templates_do_not() {
         assert!(m["sent_at"].is_null() && m["failed_at"].is_string());
         assert_eq!(m["handovers"], 0, "never handed to the network");
 
+        app.simple_template("welcome", "de").await;
         let template = app
             .send(json!({"to": USER, "type": "template", "template": {"name": "welcome", "language": {"code": "de"}}}))
             .await;
@@ -57,6 +58,7 @@ async fn numbers_not_on_whatsapp_fail_with_131026() {
     let app = spawn_app().await;
     app.configure_sandbox(json!({"users": {"15550001111": {"on_whatsapp": false}}}))
         .await;
+    app.simple_template("hi", "en").await;
     let id = app
         .send(json!({"to": "+1 555 000 1111", "type": "template", "template": {"name": "hi", "language": {"code": "en"}}}))
         .await;
@@ -255,6 +257,7 @@ async fn a_channel_can_refuse_free_form_outside_the_window_at_the_api() {
         assert!(app.messages("").await.is_empty(), "nothing stored");
 
         // Templates are always allowed; after the user writes, free-form is too.
+        app.simple_template("hi", "en").await;
         app.send(json!({"to": USER, "type": "template", "template": {"name": "hi", "language": {"code": "en"}}}))
             .await;
         app.inject(json!({"from": USER, "text": {"body": "hello"}}))

@@ -594,7 +594,11 @@ async fn a_crash_mid_queue_loses_nothing_and_sends_nothing_twice() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let config = dir.path().join("wagate.toml");
-    std::fs::write(&config, "[dispatch]\nlease_secs = 1\n").unwrap();
+    std::fs::write(
+        &config,
+        "[dispatch]\nlease_secs = 1\n[templates]\napprove_all = true\nreview_delay_ms = 0\n",
+    )
+    .unwrap();
     let extra = ["--config", config.to_str().unwrap()];
     let run = serve_with(&data, None, &extra).await;
     let base = run.base_url.clone();
@@ -621,6 +625,37 @@ async fn a_crash_mid_queue_loses_nothing_and_sends_nothing_twice() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    let waba = channels["data"][0]["waba_id"].as_str().unwrap();
+    let created: Value = client
+        .post(format!("{base}/v23.0/{waba}/message_templates"))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"name": "restock", "language": "en", "category": "UTILITY",
+            "components": [{"type": "BODY", "text": "The item you asked about is back in stock."}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let template = created["id"].as_str().expect("template created");
+    let mut approved = false;
+    for _ in 0..200 {
+        let t: Value = client
+            .get(format!("{base}/v23.0/{template}"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        approved = t["status"] == "APPROVED";
+        if approved {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(approved, "the sandbox approves the template");
 
     let total = 40;
     for i in 0..total {

@@ -215,6 +215,7 @@ async fn pywa_and_whatsapp_api_js_verify_and_parse_every_update() {
         for m in &messages[1..] {
             inbound.push(app.inject(m.clone()).await["wamid"].clone());
         }
+        app.simple_template("welcome", "en").await;
         let failed = app
             .send(json!({"to": "15550009999", "type": "template",
                 "template": {"name": "welcome", "language": {"code": "en"}}}))

@@ -31,7 +31,7 @@ pub(super) fn parse(message: &Value) -> Result<Content, ValidationError> {
             payload(kind, raw)?
         }
     };
-    Ok(Content { kind, body })
+    Ok(Content::from_parts(kind, body))
 }
 
 /// The message type; `text` when absent and a `text` object is there.

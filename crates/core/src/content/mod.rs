@@ -56,6 +56,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value, json};
 
 use crate::error::ValidationError;
+use crate::template::Rendered;
 
 pub use kind::MessageType;
 pub use media::MediaRef;
@@ -67,11 +68,13 @@ pub use view::ReplyOption;
 /// is always valid.
 ///
 /// Serialises as the Cloud API fragment `{"type": "<t>", "<t>": <body>}` (`request_welcome`
-/// has no body key).
+/// has no body key). A template message checked against its stored template also keeps what
+/// the user receives, under `"rendered"` ([`Rendered`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Content {
     kind: MessageType,
     body: Value,
+    rendered: Option<Box<Rendered>>,
 }
 
 impl Content {
@@ -88,6 +91,7 @@ impl Content {
         Ok(Content {
             kind: MessageType::Text,
             body,
+            rendered: None,
         })
     }
 
@@ -109,7 +113,11 @@ impl Content {
         } else {
             body
         };
-        Content { kind, body }
+        Content {
+            kind,
+            body,
+            rendered: None,
+        }
     }
 
     pub fn kind(&self) -> MessageType {
@@ -126,15 +134,31 @@ impl Content {
     pub fn body_mut(&mut self) -> &mut Value {
         &mut self.body
     }
+
+    /// A template message's text as the user receives it, once checked against the template.
+    pub fn rendered(&self) -> Option<&Rendered> {
+        self.rendered.as_deref()
+    }
+
+    /// Keeps what [`crate::template::fill`] made of this template message.
+    pub fn with_rendered(mut self, rendered: Rendered) -> Content {
+        debug_assert_eq!(self.kind, MessageType::Template);
+        self.rendered = Some(Box::new(rendered));
+        self
+    }
 }
 
 impl Serialize for Content {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let has_body = self.kind != MessageType::RequestWelcome;
-        let mut map = serializer.serialize_map(Some(1 + usize::from(has_body)))?;
+        let entries = 1 + usize::from(has_body) + usize::from(self.rendered.is_some());
+        let mut map = serializer.serialize_map(Some(entries))?;
         map.serialize_entry("type", self.kind.as_str())?;
         if has_body {
             map.serialize_entry(self.kind.as_str(), &self.body)?;
+        }
+        if let Some(rendered) = &self.rendered {
+            map.serialize_entry("rendered", rendered)?;
         }
         map.end()
     }
@@ -156,7 +180,17 @@ impl<'de> Deserialize<'de> for Content {
         let body = map
             .remove(kind.as_str())
             .ok_or_else(|| D::Error::custom(format!("missing field `{name}`")))?;
-        Ok(Content { kind, body })
+        let rendered = match map.remove("rendered") {
+            Some(v) => Some(Box::new(
+                serde_json::from_value::<Rendered>(v).map_err(D::Error::custom)?,
+            )),
+            None => None,
+        };
+        Ok(Content {
+            kind,
+            body,
+            rendered,
+        })
     }
 }
 

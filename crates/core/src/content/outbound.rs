@@ -18,7 +18,7 @@ pub(super) fn parse(send_body: &Value) -> Result<Content, ValidationError> {
     let mut raw = f.req(kind.as_str())?.clone();
     drop_nulls(&mut raw);
     let body = payload(kind, raw)?;
-    Ok(Content { kind, body })
+    Ok(Content::from_parts(kind, body))
 }
 
 /// The message type; `text` when absent, as Meta does.

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::limits::PREVIEW;
 use super::{Content, MediaRef, MessageType};
+use crate::pricing::PricingCategory;
 
 /// A choice a recipient could tap: a reply button, or a row of a list message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,10 +61,13 @@ impl Content {
                 "/nfm_reply/body",
             ]),
             MessageType::Reaction => first(&["/emoji"]),
-            MessageType::Template => {
-                let (name, lang) = self.template_name()?;
-                Some(format!("template {name} ({lang})"))
-            }
+            MessageType::Template => match self.rendered().and_then(|r| r.body.clone()) {
+                Some(body) => Some(body),
+                None => {
+                    let (name, lang) = self.template_name()?;
+                    Some(format!("template {name} ({lang})"))
+                }
+            },
             MessageType::Button => first(&["/text"]),
             MessageType::Order => first(&["/text"]).or_else(|| self.order_preview()),
             MessageType::System => first(&["/body"]),
@@ -117,6 +121,13 @@ impl Content {
             str_at(&self.body, "/name")?,
             str_at(&self.body, "/language/code")?,
         ))
+    }
+
+    /// A template message's category, once checked against its template (pricing and the
+    /// marketing opt-out depend on it).
+    pub fn template_category(&self) -> Option<PricingCategory> {
+        let category = self.rendered()?.category;
+        PricingCategory::parse_template_category(category.as_str()).ok()
     }
 
     /// The reply buttons a recipient could tap: the buttons of an interactive `button`

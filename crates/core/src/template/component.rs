@@ -167,6 +167,13 @@ pub(super) const IN_CARD: &[ComponentType] = &[
     ComponentType::Buttons,
 ];
 
+/// A stored template's `components` (as [`super::TemplateDraft::components_json`] kept them)
+/// read back into typed components.
+pub fn parse_components(components: &Value) -> Result<Vec<Component>, ValidationError> {
+    let wrapped = serde_json::json!({ "components": components });
+    self::components(&Fields::of(&wrapped, "")?, TOP_LEVEL)
+}
+
 /// The `components` array of `f`, each of a type in `allowed`.
 pub(super) fn components(
     f: &Fields<'_>,

@@ -20,6 +20,8 @@
 //! - `draft`: [`TemplateDraft`], the parsed request.
 //! - [`mod@lint`]: Meta's rules, one file per part of a template.
 //! - [`variables`]: variables, [`ParameterFormat`], rendering.
+//! - [`mod@fill`]: a send request's parameters checked against the template (132xxx) and the
+//!   text the user receives.
 //! - `error`: [`TemplateError`] and its subcodes. [`limits`]: Meta's numbers.
 //! - `wire`: the macro behind the uppercase wire enums.
 
@@ -30,6 +32,7 @@ mod category;
 mod component;
 mod draft;
 mod error;
+pub mod fill;
 mod language;
 pub mod limits;
 pub mod lint;
@@ -39,12 +42,14 @@ pub mod variables;
 
 pub use button::{Button, ButtonType, FlowAction, FlowButton, OtpButton, OtpType, SupportedApp};
 pub use category::TemplateCategory;
+pub use component::parse_components;
 pub use component::{
     Body, Card, Component, ComponentType, Example, Footer, Header, HeaderFormat, LimitedTimeOffer,
     NamedExample,
 };
 pub use draft::TemplateDraft;
 pub use error::{TemplateError, TemplateErrorKind};
+pub use fill::{FillError, Fillable, Rendered, RenderedCard, fill};
 pub use language::{LANGUAGES, TemplateLanguage};
 pub use lint::lint;
 pub use name::TemplateName;

@@ -14,6 +14,7 @@ use wagate_core::ids::{ChannelId, MessageId};
 use wagate_core::message::{Direction, Message, MessageStatus, Wamid};
 use wagate_core::phone::PhoneE164;
 use wagate_core::pricing::{Conversation, Pricing};
+use wagate_core::template::Rendered;
 use wagate_store::{MessageFilter, MessageKey};
 
 use crate::auth::Auth;
@@ -50,6 +51,10 @@ pub struct MessageView {
     /// The object under the type's key, as the Cloud API spells it (`{"body": …}` for text).
     #[schema(value_type = Object)]
     pub content: Value,
+    /// A template message: what the user received, the template's texts filled with the
+    /// send's parameters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rendered: Option<Rendered>,
     pub status: MessageStatus,
     /// The message this one replies to.
     pub context_message_id: Option<Wamid>,
@@ -86,6 +91,7 @@ impl From<Message> for MessageView {
             profile_name: m.profile_name,
             kind: m.content.kind().as_str(),
             preview: m.content.preview(),
+            rendered: m.content.rendered().cloned(),
             content,
             status: m.status,
             context_message_id: m.context,

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod channels;
 pub mod messages;
 pub mod paging;
+pub mod templates;
 pub mod webhooks;
 
 use serde::Serialize;
@@ -22,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(channels::router())
         .merge(api_keys::router())
         .merge(messages::router())
+        .merge(templates::router())
         .merge(webhooks::router())
 }
 
