@@ -19,6 +19,7 @@ mod probes;
 mod process;
 mod receiver;
 mod sdk_receivers;
+mod sdk_templates;
 mod template_sends;
 mod templates;
 mod webhooks;
