@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::database::DatabaseSetting;
 use crate::dispatch::DispatchConfig;
+use crate::media::MediaConfig;
 use crate::templates::TemplatesConfig;
 use crate::webhooks::WebhookConfig;
 
@@ -43,6 +44,8 @@ pub struct Config {
     pub webhooks: WebhookConfig,
     /// Template limits (`[templates]` in the TOML file).
     pub templates: TemplatesConfig,
+    /// Media storage and retention (`[media]` in the TOML file).
+    pub media: MediaConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -69,6 +72,7 @@ impl Default for Config {
             dispatch: DispatchConfig::default(),
             webhooks: WebhookConfig::default(),
             templates: TemplatesConfig::default(),
+            media: MediaConfig::default(),
         }
     }
 }

@@ -28,6 +28,8 @@ pub mod database;
 pub mod dispatch;
 pub mod error;
 pub mod ingest;
+pub mod media;
+pub mod media_fetch;
 pub mod messages;
 pub mod principal;
 pub mod sandbox;
@@ -69,6 +71,7 @@ pub struct App {
     /// Outgoing HTTP (webhook verification and delivery).
     http: reqwest::Client,
     templates: templates::TemplatesConfig,
+    media: Arc<media::MediaService>,
 }
 
 impl App {
@@ -106,7 +109,14 @@ impl App {
             keys: Arc::new(TtlCache::new(Duration::from_secs(1))),
             phone_numbers: Arc::new(TtlCache::new(Duration::from_secs(1))),
             templates: templates::TemplatesConfig::default(),
+            media: Arc::new(media::MediaService::temporary()),
         }
+    }
+
+    /// The same services keeping media as `media` says.
+    pub fn with_media(mut self, media: media::MediaService) -> Self {
+        self.media = Arc::new(media);
+        self
     }
 
     /// The same services with these template limits.

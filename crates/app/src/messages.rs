@@ -6,6 +6,7 @@ use wagate_core::content::{MediaRef, MessageType};
 use wagate_core::error::ErrorCode;
 use wagate_core::error::ValidationError;
 use wagate_core::ids::MessageId;
+use wagate_core::media::MediaKind;
 use wagate_core::message::{Content, Message, NewOutboundMessage, Recipient, Wamid};
 use wagate_core::policy::WindowPolicy;
 use wagate_store::records::now;
@@ -36,12 +37,10 @@ impl App {
         cmd: SendMessage,
     ) -> Result<Message> {
         if let Some(MediaRef::Id(id)) = cmd.content.media() {
-            // The media store arrives with the Media issue; until then no id is known.
-            return Err(ValidationError::new(
-                format!("{}.id", cmd.content.kind().as_str()),
-                format!("media id {id} does not exist; send the media by `link`"),
-            )
-            .into());
+            let kind = MediaKind::try_from(cmd.content.kind())
+                .map_err(|_| ValidationError::new("type", "is not a media type"))?;
+            let field = format!("{}.id", cmd.content.kind().as_str());
+            self.check_media_ref(p, kind, &field, &id).await?;
         }
         let content = if cmd.content.kind() == MessageType::Template {
             self.fill_template_message(p, channel, cmd.content).await?

@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 use wagate_core::channel::Channel;
-use wagate_core::error::{ErrorCode, ValidationError};
+use wagate_core::error::ErrorCode;
 use wagate_core::ids::{TemplateId, WabaId};
 use wagate_core::message::Content;
 use wagate_core::template::{
@@ -61,6 +61,10 @@ impl App {
             }
         }
         let rendered = fill_with(&template, content.body())?;
+        for (kind, id) in &rendered.media_ids {
+            self.check_media_ref(p, *kind, "template.components", id)
+                .await?;
+        }
         Ok(content.with_rendered(rendered))
     }
 
@@ -127,13 +131,5 @@ pub(crate) fn fill_with(template: &Template, send: &Value) -> Result<Rendered> {
     };
     let rendered = fill(&fillable, send)
         .map_err(|FillError { code, details }| Error::Failed(code, details))?;
-    if let Some(id) = rendered.media_ids.first() {
-        // The media store arrives with the Media issue; until then no id is known.
-        return Err(ValidationError::new(
-            "template.components.header",
-            format!("media id {id} does not exist; send the media by `link`"),
-        )
-        .into());
-    }
     Ok(rendered)
 }

@@ -25,7 +25,8 @@ pub struct TemplatesConfig {
     pub max_per_hour: u32,
     /// The sandbox reviews a new template this long after its creation (Meta: up to 24 h).
     pub review_delay_ms: u64,
-    /// The sandbox approves every template instead of applying its review rules.
+    /// The sandbox approves every template instead of applying its review rules (a sandbox
+    /// channel's `approve_templates` does the same for its WABA only).
     pub approve_all: bool,
 }
 
@@ -81,6 +82,9 @@ impl App {
             message_send_ttl_seconds: draft.message_send_ttl_seconds(),
             created_at: at,
             updated_at: at,
+            pause_count: 0,
+            paused_until: None,
+            allow_category_change: draft.allow_category_change(),
         };
         let limits = TemplateLimits {
             max_templates: self.templates.max_templates,

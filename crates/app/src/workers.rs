@@ -18,6 +18,8 @@ const ON_ERROR: Duration = Duration::from_secs(1);
 const WEBHOOK_IDLE: Duration = Duration::from_millis(10);
 /// Template review looks for due templates this often.
 const REVIEW_IDLE: Duration = Duration::from_millis(100);
+/// How often the media collector looks for deleted and expired media when it found none.
+const MEDIA_GC_IDLE: Duration = Duration::from_secs(60);
 
 impl App {
     /// Starts the dispatcher and ingest loops on `tracker`; they stop when `stop` is cancelled.
@@ -82,6 +84,26 @@ impl App {
                     tracing::error!(error = %e, "template review step failed");
                 }
                 if !sleep_or_stop(&token, None, REVIEW_IDLE).await {
+                    break;
+                }
+            }
+        });
+        // Deleted and expired media, and the bytes no id refers to any more.
+        let collector = self.media_collector();
+        let token = stop.clone();
+        tracker.spawn(async move {
+            loop {
+                let idle = match collector.run_once(now()).await {
+                    Ok(n) => n == 0,
+                    Err(e) => {
+                        tracing::error!(error = %e, "media collection step failed");
+                        true
+                    }
+                };
+                if idle && !sleep_or_stop(&token, None, MEDIA_GC_IDLE).await {
+                    break;
+                }
+                if token.is_cancelled() {
                     break;
                 }
             }

@@ -109,6 +109,10 @@ error_codes! {
     DeliveryNotFound => "delivery_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
     /// The message template does not exist (or is not yours).
     TemplateNotFound => "template_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The media id does not exist, expired, was deleted, or belongs to another account.
+    MediaNotFound => "media_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// A media download URL past its expiry or with a wrong signature; get a new one.
+    MediaUrlExpired => "media_url_expired", 404, graph(100, None, OAuthException, 404);
     /// The webhook URL did not pass verification: it must answer the `hub.challenge` GET
     /// with 200 and the challenge as its body.
     WebhookVerificationFailed => "webhook_verification_failed", 422, graph(2200, None, OAuthException, 400);
@@ -132,6 +136,21 @@ error_codes! {
     TemplateDisabled => "template_disabled", 400, graph(132016, None, OAuthException, 400);
     /// A text parameter holds a newline, a tab or more than four spaces in a row.
     TemplateParamInvalid => "template_param_invalid", 400, graph(132018, None, OAuthException, 400);
+    /// The file is empty.
+    MediaEmpty => "media_empty", 400, graph(100, None, OAuthException, 400);
+    /// The file's type is not one WhatsApp accepts (reference §6.4): a type outside the table,
+    /// Ogg audio that is not Opus, or bytes of no known format. Meta answers an upload of such
+    /// a file with `(#100) Param file must be a file with one of the following types: …`.
+    MediaTypeNotSupported => "media_type_not_supported", 415, graph(100, None, OAuthException, 400);
+    /// The file's bytes are of another type than the one declared (`type`, the part's
+    /// Content-Type, a `data:` URI's type), or of another kind than the message needs.
+    MediaTypeMismatch => "media_type_mismatch", 400, graph(100, None, OAuthException, 400);
+    /// The file is larger than WhatsApp allows for its kind (image 5 MB, video and audio
+    /// 16 MB, document 100 MB, sticker 100 KB or 500 KB animated).
+    MediaTooLarge => "media_too_large", 413, graph(100, None, OAuthException, 400);
+    /// A message's media could not be used when sending it: its `link` fetched a file of the
+    /// wrong type, size or kind (Meta: "Media upload error", details in `error_data`).
+    MediaUploadError => "media_upload_error", 400, graph(131053, None, OAuthException, 400);
     /// Another channel already uses this phone number id.
     PhoneNumberIdTaken => "phone_number_id_taken", 409, graph(100, None, OAuthException, 400);
     /// A required field is absent or empty (Meta: "Required parameter is missing").
@@ -166,6 +185,7 @@ impl ErrorCode {
             ErrorCode::TemplateParamInvalid => {
                 "There was an issue with the parameters in your template"
             }
+            ErrorCode::MediaUploadError => "Media upload error",
             _ => return None,
         })
     }

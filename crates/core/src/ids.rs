@@ -155,6 +155,11 @@ graph_id!(
     TemplateId,
     "template_id"
 );
+graph_id!(
+    /// Meta's id of an uploaded or received media file.
+    MediaId,
+    "media_id"
+);
 
 #[cfg(test)]
 mod tests {

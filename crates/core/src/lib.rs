@@ -34,6 +34,7 @@ pub mod content;
 pub mod error;
 pub mod failure;
 pub mod ids;
+pub mod media;
 pub mod message;
 pub mod network;
 pub mod pacing;

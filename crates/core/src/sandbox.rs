@@ -77,6 +77,9 @@ pub struct SandboxSettings {
     pub script: Script,
     /// Per-user overrides, by number (digits).
     pub users: BTreeMap<String, VirtualUserSettings>,
+    /// The sandbox's template review approves every template of this channel's WABA
+    /// instead of applying its rules (as `[templates] approve_all` does for every WABA).
+    pub approve_templates: bool,
 }
 
 impl Default for SandboxSettings {
@@ -94,6 +97,7 @@ impl Default for SandboxSettings {
             pair_interval_ms: 6000,
             script: Script::default(),
             users: BTreeMap::new(),
+            approve_templates: false,
         }
     }
 }
@@ -230,5 +234,8 @@ mod tests {
             "upstream.sandbox.not_on_whatsapp"
         );
         assert!(bad(serde_json::json!({})).is_ok());
+        let approving = bad(serde_json::json!({"approve_templates": true})).unwrap();
+        assert!(approving.approve_templates);
+        assert!(!SandboxSettings::default().approve_templates);
     }
 }

@@ -28,6 +28,7 @@ use wagate_app::App;
 use wagate_app::bootstrap::Credentials;
 use wagate_app::config::Config;
 use wagate_app::database::Database;
+use wagate_app::media::MediaService;
 use wagate_core::error::ErrorCode;
 
 use crate::error::ApiError;
@@ -137,8 +138,11 @@ impl Server {
             .open(config.database_max_connections)
             .await
             .with_context(|| format!("opening the database {}", database.describe()))?;
+        let media = MediaService::open(&config.data_dir, config.media.clone())
+            .context("opening the media store")?;
         let app = App::with_config(store, config.dispatch.clone(), config.webhooks.clone())
-            .with_templates(config.templates);
+            .with_templates(config.templates)
+            .with_media(media);
         let addr = listener.local_addr().context("reading the bound address")?;
         let base_url = config.base_url(addr);
         let credentials = app
@@ -150,6 +154,7 @@ impl Server {
             config: Arc::new(config),
             metrics,
             queue_depth: Arc::default(),
+            base_url: Arc::from(base_url.as_str()),
         };
         Ok(Self {
             listener,

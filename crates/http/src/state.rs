@@ -15,4 +15,6 @@ pub struct AppState {
     /// Renders `/metrics`; the recorder behind it is process-wide (installed once).
     pub metrics: PrometheusHandle,
     pub queue_depth: Arc<QueueDepth>,
+    /// The base URL clients reach this server at (for absolute URLs in answers).
+    pub base_url: Arc<str>,
 }

@@ -1,22 +1,28 @@
 //! The template part of the conformance story: create, get, list, count, update and delete
 //! message templates, with the rules the store keeps per WABA (a name and language once among
-//! live templates, a deleted name blocked for 30 days, a count limit and an hourly quota);
-//! the same assertions on every Store backend.
+//! live templates, a deleted name blocked for 30 days, a count limit and an hourly quota),
+//! and the pause ladder's state (pauses found when they end, guarded updates); the same
+//! assertions on every Store backend.
 
 use std::sync::Arc;
 
 use futures::future::join_all;
 use serde_json::json;
 use wagate_core::Timestamp;
-use wagate_core::ids::{AccountId, ChannelId, TemplateId, WabaId};
+use wagate_core::ids::{AccountId, ChannelId, EventId, SubscriptionId, TemplateId, WabaId};
 use wagate_core::template::{
     ParameterFormat, QualityScore, RejectionReason, TemplateCategory, TemplateLanguage,
     TemplateName, TemplateStatus,
 };
+use wagate_core::webhook::{
+    BatchSize, EventData, EventField, PayloadFormat, Subscription, VerifyToken, WebhookEvent,
+    WebhookSecret, WebhookUrl,
+};
 use wagate_store::records;
 use wagate_store::templates::NAME_BLOCKED_MS;
 use wagate_store::{
-    CreateTemplateError, Entity, Page, Store, StoreError, Template, TemplateFilter, TemplateLimits,
+    CreateTemplateError, DeliveryFilter, Entity, Page, Store, StoreError, Template, TemplateFilter,
+    TemplateLimits,
 };
 use wagate_store_conformance::{Backend, account_with_channel, plus, sandbox, story};
 
@@ -30,6 +36,7 @@ story!(template_updates_replace_the_mutable_fields);
 story!(templates_are_deleted_by_name_or_id);
 story!(concurrent_creations_keep_the_rules);
 story!(edits_are_limited_per_day_and_per_30_days);
+story!(pauses_end_in_order_and_guarded_updates_never_overwrite);
 
 const SECOND: i64 = 1_000;
 const HOUR: i64 = 3_600_000;
@@ -75,6 +82,9 @@ fn template(
         message_send_ttl_seconds: None,
         created_at: at,
         updated_at: at,
+        pause_count: 0,
+        paused_until: None,
+        allow_category_change: false,
     }
 }
 
@@ -199,6 +209,9 @@ async fn templates_round_trip_every_field(b: Backend) {
         message_send_ttl_seconds: Some(600),
         created_at: t0,
         updated_at: plus(t0, 7),
+        pause_count: 2,
+        paused_until: Some(plus(t0, HOUR)),
+        allow_category_change: true,
     };
     let created = create(s, rich.clone()).await;
     assert_eq!(created.status, TemplateStatus::Pending);
@@ -228,6 +241,10 @@ async fn templates_round_trip_every_field(b: Backend) {
     assert_eq!(got.sub_category.as_deref(), Some("ORDER_STATUS"));
     assert_eq!(got.message_send_ttl_seconds, Some(600));
     assert_eq!(got.parameter_format, ParameterFormat::Named);
+    assert_eq!(
+        (got.pause_count, got.paused_until, got.allow_category_change),
+        (2, Some(plus(t0, HOUR)), true)
+    );
     assert_eq!(s.get_template(a, &bare.id).await.unwrap(), bare);
 
     let all = TemplateFilter::default();
@@ -847,6 +864,8 @@ async fn template_updates_replace_the_mutable_fields(b: Backend) {
         {"type": "BODY", "text": "Your order {{1}} is on its way 🚚", "example": {"body_text": [["42"]]}}
     ]);
     reviewed.message_send_ttl_seconds = Some(120);
+    reviewed.pause_count = 1;
+    reviewed.paused_until = Some(plus(t0, 3 * HOUR));
     reviewed.updated_at = plus(t0, 5 * SECOND);
     let updated = s.update_template(reviewed.clone(), vec![]).await.unwrap();
     assert_eq!(updated, reviewed);
@@ -858,6 +877,7 @@ async fn template_updates_replace_the_mutable_fields(b: Backend) {
     approved.rejected_reason = None;
     approved.quality_score = None;
     approved.message_send_ttl_seconds = None;
+    approved.paused_until = None;
     approved.updated_at = plus(t0, 9 * SECOND);
     assert_eq!(
         s.update_template(approved.clone(), vec![]).await.unwrap(),
@@ -892,10 +912,16 @@ async fn template_updates_replace_the_mutable_fields(b: Backend) {
     sneaky.sub_category = Some("ORDER_DETAILS".to_owned());
     sneaky.created_at = plus(t0, DAY);
     sneaky.quality_score = Some(QualityScore::Green);
+    sneaky.allow_category_change = true;
     sneaky.updated_at = plus(t0, 10 * SECOND);
     s.update_template(sneaky, vec![]).await.unwrap();
     let got = s.get_template(a, &original.id).await.unwrap();
     assert_eq!(got.quality_score, Some(QualityScore::Green));
+    assert_eq!(got.pause_count, 1, "the pause count is kept as written");
+    assert!(
+        !got.allow_category_change,
+        "allow_category_change is the create request's"
+    );
     assert_eq!(got.updated_at, plus(t0, 10 * SECOND));
     assert_eq!(
         (
@@ -1177,5 +1203,194 @@ async fn edits_are_limited_per_day_and_per_30_days(b: Backend) {
     assert_not_found(
         s.edit_template(foreign, u32::MAX, u32::MAX).await,
         "editing another account's template",
+    );
+}
+
+// 9. The pause ladder's state.
+
+/// An event about template `t` (what the reviewer stores with a change).
+fn template_event(t: &Template, channel: ChannelId, field: EventField) -> WebhookEvent {
+    WebhookEvent {
+        id: EventId::generate(),
+        account_id: t.account_id,
+        channel_id: Some(channel),
+        occurred_at: t.updated_at,
+        data: EventData::Other {
+            field,
+            value: json!({"message_template_id": t.id.as_str(), "event": t.status.as_str()}),
+        },
+    }
+}
+
+/// How many deliveries the account's subscription `sub` holds.
+async fn deliveries(s: &Arc<dyn Store>, account: AccountId, sub: SubscriptionId) -> usize {
+    s.list_deliveries(account, sub, &DeliveryFilter::default(), &Page::all())
+        .await
+        .unwrap()
+        .len()
+}
+
+async fn pauses_end_in_order_and_guarded_updates_never_overwrite(b: Backend) {
+    let s = &b.store;
+    let (a, ch) = account_with_channel(s, "Acme").await;
+    let w = waba_of(s, a, ch).await;
+    let (other, other_ch) = account_with_channel(s, "Other").await;
+    let other_waba = waba_of(s, other, other_ch).await;
+    let t0 = records::now();
+    let now = records::now();
+    let sub = s
+        .create_subscription(Subscription {
+            id: SubscriptionId::generate(),
+            account_id: a,
+            channel_id: None,
+            url: WebhookUrl::parse("https://example.com/hook").unwrap(),
+            secret: WebhookSecret::parse("s3cret-key").unwrap(),
+            verify_token: VerifyToken::parse("verify-me").unwrap(),
+            fields: vec![
+                EventField::MessageTemplateStatusUpdate,
+                EventField::MessageTemplateQualityUpdate,
+            ],
+            format: PayloadFormat::Cloud,
+            batch_size: BatchSize::ONE,
+            enabled: true,
+            created_at: now,
+            updated_at: now,
+        })
+        .await
+        .unwrap();
+
+    // Approved templates, then paused (as a RED rating does) to end at different times.
+    let approve = |mut t: Template| {
+        t.status = TemplateStatus::Approved;
+        t.quality_score = Some(QualityScore::Green);
+        t.updated_at = plus(t0, SECOND);
+        t
+    };
+    let mut made = Vec::new();
+    for (name, waba, account) in [
+        ("three_hours", &w, a),
+        ("one_hour", &w, a),
+        ("deleted", &w, a),
+        ("not_paused", &w, a),
+        ("elsewhere", &other_waba, other),
+    ] {
+        let t = create(
+            s,
+            template(account, waba, name, "en_US", Utility, "Hi {{1}}", t0),
+        )
+        .await;
+        made.push(s.update_template(approve(t), vec![]).await.unwrap());
+    }
+    let pause = |t: &Template, hours: i64| {
+        let mut p = t.clone();
+        p.status = TemplateStatus::Paused;
+        p.quality_score = Some(QualityScore::Red);
+        p.pause_count += 1;
+        p.paused_until = Some(plus(t0, hours * HOUR));
+        p.updated_at = plus(t0, 2 * SECOND);
+        p
+    };
+
+    // A guarded update from the state last read applies, with its events.
+    let three = pause(&made[0], 3);
+    let events = vec![
+        template_event(&three, ch, EventField::MessageTemplateQualityUpdate),
+        template_event(&three, ch, EventField::MessageTemplateStatusUpdate),
+    ];
+    let stored = s
+        .update_template_if(three.clone(), made[0].updated_at, events)
+        .await
+        .unwrap();
+    assert_eq!(stored.as_ref(), Some(&three));
+    assert_eq!(s.get_template(a, &three.id).await.unwrap(), three);
+    assert_eq!(deliveries(s, a, sub.id).await, 2, "the events were stored");
+
+    // One from a stale read (someone changed it since) changes nothing and stores no event.
+    let mut stale = pause(&made[0], 6);
+    stale.pause_count = 7;
+    stale.updated_at = plus(t0, 3 * SECOND);
+    let event = template_event(&stale, ch, EventField::MessageTemplateStatusUpdate);
+    assert_eq!(
+        s.update_template_if(stale, made[0].updated_at, vec![event])
+            .await
+            .unwrap(),
+        None,
+        "a stale guarded update"
+    );
+    assert_eq!(s.get_template(a, &three.id).await.unwrap(), three);
+    assert_eq!(deliveries(s, a, sub.id).await, 2, "no event stored");
+    // Two updates racing from the same read: exactly one applies.
+    let racing = |hours| {
+        let mut t = three.clone();
+        t.paused_until = Some(plus(t0, hours * HOUR));
+        t.updated_at = plus(t0, 4 * SECOND);
+        s.update_template_if(t, three.updated_at, vec![])
+    };
+    let (x, y) = futures::join!(racing(3), racing(3));
+    let applied = [x.unwrap(), y.unwrap()]
+        .iter()
+        .filter(|r| r.is_some())
+        .count();
+    assert_eq!(applied, 1, "one of two racing guarded updates applies");
+    let three = s.get_template(a, &three.id).await.unwrap();
+
+    // Unknown, another account's, or deleted: not found.
+    let mut unknown = three.clone();
+    unknown.id = TemplateId::generate();
+    assert_not_found(
+        s.update_template_if(unknown, three.updated_at, vec![])
+            .await,
+        "a guarded update of an unknown id",
+    );
+    let mut foreign = three.clone();
+    foreign.account_id = other;
+    assert_not_found(
+        s.update_template_if(foreign, three.updated_at, vec![])
+            .await,
+        "a guarded update of another account's template",
+    );
+
+    let one = s.update_template(pause(&made[1], 1), vec![]).await.unwrap();
+    let deleted = s.update_template(pause(&made[2], 1), vec![]).await.unwrap();
+    s.delete_templates(a, &w, &deleted.name, None, plus(t0, 5 * SECOND))
+        .await
+        .unwrap();
+    assert_not_found(
+        s.update_template_if(deleted.clone(), deleted.updated_at, vec![])
+            .await,
+        "a guarded update of a deleted template",
+    );
+    // APPROVED with a stale end (an edited template back from review): not paused.
+    let mut not_paused = made[3].clone();
+    not_paused.paused_until = Some(plus(t0, HOUR));
+    s.update_template(not_paused, vec![]).await.unwrap();
+    let elsewhere = s.update_template(pause(&made[4], 2), vec![]).await.unwrap();
+
+    // Pauses that are over by a time, across accounts, soonest first; the end is inclusive.
+    let due = |hours: i64, ms: i64, limit| s.paused_templates(plus(t0, hours * HOUR + ms), limit);
+    assert!(due(1, -1, 10).await.unwrap().is_empty(), "none over yet");
+    assert_eq!(ids(&due(1, 0, 10).await.unwrap()), vec![one.id.clone()]);
+    assert_eq!(
+        ids(&due(3, 0, 10).await.unwrap()),
+        vec![one.id.clone(), elsewhere.id.clone(), three.id.clone()]
+    );
+    assert_eq!(
+        ids(&due(3, 0, 2).await.unwrap()),
+        vec![one.id.clone(), elsewhere.id.clone()],
+        "up to the limit"
+    );
+
+    // Unpaused: no longer listed.
+    let mut back = one.clone();
+    back.status = TemplateStatus::Approved;
+    back.paused_until = None;
+    back.updated_at = plus(t0, 6 * SECOND);
+    s.update_template_if(back, one.updated_at, vec![])
+        .await
+        .unwrap()
+        .expect("nothing changed the paused template");
+    assert_eq!(
+        ids(&due(24, 0, 10).await.unwrap()),
+        vec![elsewhere.id.clone(), three.id.clone()]
     );
 }

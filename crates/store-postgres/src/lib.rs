@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 mod dispatch;
+mod media;
 mod queries;
 mod templates;
 mod webhooks;
@@ -29,11 +30,12 @@ use wagate_core::api_key::{ApiKey, ApiKeyDigest, NewApiKey};
 use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
 use wagate_core::contact::Contact;
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, ContactId, MessageId, PhoneNumberId};
-use wagate_core::ids::{DeliveryId, SubscriptionId, TemplateId, WabaId};
+use wagate_core::ids::{DeliveryId, MediaId, SubscriptionId, TemplateId, WabaId};
 use wagate_core::message::{Message, NewOutboundMessage};
 use wagate_core::network::NewInboundMessage;
 use wagate_core::template::TemplateName;
 use wagate_core::webhook::{Subscription, WebhookEvent};
+use wagate_store::Media;
 use wagate_store::{
     Applied, Bootstrap, Bootstrapped, ContactKey, DispatchOutcome, Entity, MessageFilter,
     MessageKey, OutboxJob, Page, Result, Store, StoreError, records,
@@ -469,6 +471,22 @@ impl Store for PgStore {
         commit(tx, t).await
     }
 
+    async fn update_template_if(
+        &self,
+        template: Template,
+        seen: Timestamp,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Option<Template>> {
+        let mut tx = self.begin().await?;
+        match templates::update_template_if(&mut tx, template, Some(seen)).await? {
+            Some(t) => {
+                webhooks::emit(&mut tx, &events).await?;
+                commit(tx, Some(t)).await
+            }
+            None => Ok(None),
+        }
+    }
+
     async fn edit_template(
         &self,
         template: Template,
@@ -492,6 +510,10 @@ impl Store for PgStore {
         templates::pending_templates(&mut *self.read().await?, created_by, limit).await
     }
 
+    async fn paused_templates(&self, by: Timestamp, limit: u32) -> Result<Vec<Template>> {
+        templates::paused_templates(&mut *self.read().await?, by, limit).await
+    }
+
     async fn delete_templates(
         &self,
         account: AccountId,
@@ -503,5 +525,27 @@ impl Store for PgStore {
         let mut tx = self.begin().await?;
         let ids = templates::delete_templates(&mut tx, account, waba, name, id, now).await?;
         commit(tx, ids).await
+    }
+
+    async fn create_media(&self, m: Media) -> Result<Media> {
+        let mut tx = self.begin().await?;
+        let m = media::create_media(&mut tx, m).await?;
+        commit(tx, m).await
+    }
+
+    async fn get_media(&self, account: AccountId, id: &MediaId) -> Result<Media> {
+        media::get_media(&mut *self.read().await?, account, id).await
+    }
+
+    async fn delete_media(&self, account: AccountId, id: &MediaId, now: Timestamp) -> Result<()> {
+        let mut tx = self.begin().await?;
+        media::delete_media(&mut tx, account, id, now).await?;
+        commit(tx, ()).await
+    }
+
+    async fn collect_media(&self, now: Timestamp, limit: u32) -> Result<Vec<String>> {
+        let mut tx = self.begin().await?;
+        let keys = media::collect_media(&mut tx, now, limit).await?;
+        commit(tx, keys).await
     }
 }

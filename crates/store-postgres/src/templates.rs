@@ -60,7 +60,7 @@ pub async fn create_template(
     sqlx::query(concat!(
         "INSERT INTO templates (",
         template_columns!(),
-        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
     ))
     .bind(&r.id)
     .bind(r.account_id)
@@ -77,6 +77,9 @@ pub async fn create_template(
     .bind(r.message_send_ttl_seconds)
     .bind(r.created_at)
     .bind(r.updated_at)
+    .bind(r.pause_count)
+    .bind(r.paused_until)
+    .bind(r.allow_category_change)
     .execute(&mut *conn)
     .await
     .map_err(db)?;
@@ -198,11 +201,26 @@ pub async fn count_templates(
 }
 
 pub async fn update_template(conn: &mut PgConnection, t: Template) -> Result<Template> {
+    update_template_if(conn, t, None)
+        .await?
+        .ok_or(StoreError::NotFound(Entity::Template))
+}
+
+/// Writes the mutable fields when the template is live (and, given `seen`, still last
+/// updated then); `None` when it was updated since. The row lock the `UPDATE` takes makes a
+/// concurrent guarded update re-check `updated_at` after this one commits.
+pub async fn update_template_if(
+    conn: &mut PgConnection,
+    t: Template,
+    seen: Option<Timestamp>,
+) -> Result<Option<Template>> {
     let r = TemplateRecord::from(&t);
     let n = sqlx::query(
-        "UPDATE templates SET category = $1, status = $2, rejected_reason = $3, quality_score = $4, \
-         components = $5, message_send_ttl_seconds = $6, updated_at = $7 \
-         WHERE id = $8 AND account_id = $9 AND deleted_at IS NULL",
+        "UPDATE templates SET category = $1, status = $2, rejected_reason = $3, \
+         quality_score = $4, components = $5, message_send_ttl_seconds = $6, updated_at = $7, \
+         pause_count = $8, paused_until = $9 \
+         WHERE id = $10 AND account_id = $11 AND deleted_at IS NULL \
+         AND ($12::BIGINT IS NULL OR updated_at = $12)",
     )
     .bind(&r.category)
     .bind(&r.status)
@@ -211,16 +229,18 @@ pub async fn update_template(conn: &mut PgConnection, t: Template) -> Result<Tem
     .bind(&r.components)
     .bind(r.message_send_ttl_seconds)
     .bind(r.updated_at)
+    .bind(r.pause_count)
+    .bind(r.paused_until)
     .bind(&r.id)
     .bind(r.account_id)
+    .bind(seen.map(|at| at.as_millisecond()))
     .execute(&mut *conn)
     .await
     .map_err(db)?
     .rows_affected();
-    if n == 0 {
-        return Err(StoreError::NotFound(Entity::Template));
-    }
-    get_template(conn, t.account_id, &t.id).await
+    // Gone (`NotFound`) or changed since `seen` (`None`).
+    let current = get_template(conn, t.account_id, &t.id).await?;
+    Ok((n > 0).then_some(current))
 }
 
 pub async fn edit_template(
@@ -266,6 +286,27 @@ pub async fn pending_templates(
          ORDER BY created_at, seq LIMIT $2"
     ))
     .bind(created_by.as_millisecond())
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?
+    .into_iter()
+    .map(Template::try_from)
+    .collect()
+}
+
+pub async fn paused_templates(
+    conn: &mut PgConnection,
+    by: Timestamp,
+    limit: u32,
+) -> Result<Vec<Template>> {
+    sqlx::query_as::<_, TemplateRecord>(concat!(
+        "SELECT ",
+        template_columns!(),
+        " FROM templates WHERE deleted_at IS NULL AND status = 'PAUSED' AND paused_until <= $1 \
+         ORDER BY paused_until, seq LIMIT $2"
+    ))
+    .bind(by.as_millisecond())
     .bind(i64::from(limit))
     .fetch_all(&mut *conn)
     .await

@@ -14,6 +14,7 @@
 
 mod accept;
 mod dispatch;
+mod media;
 mod queries;
 mod templates;
 mod webhooks;
@@ -35,11 +36,12 @@ use wagate_core::api_key::{ApiKey, ApiKeyDigest, NewApiKey};
 use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
 use wagate_core::contact::Contact;
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, ContactId, MessageId, PhoneNumberId};
-use wagate_core::ids::{DeliveryId, SubscriptionId, TemplateId, WabaId};
+use wagate_core::ids::{DeliveryId, MediaId, SubscriptionId, TemplateId, WabaId};
 use wagate_core::message::{Message, NewOutboundMessage};
 use wagate_core::network::NewInboundMessage;
 use wagate_core::template::TemplateName;
 use wagate_core::webhook::{Subscription, WebhookEvent};
+use wagate_store::Media;
 use wagate_store::{
     Applied, Bootstrap, Bootstrapped, ContactKey, DispatchOutcome, Entity, MessageFilter,
     MessageKey, OutboxJob, Page, Result, Store, StoreError, records,
@@ -570,6 +572,25 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn update_template_if(
+        &self,
+        template: Template,
+        seen: Timestamp,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Option<Template>> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    let t = templates::update_template_if(conn, template, Some(seen)).await?;
+                    if t.is_some() {
+                        webhooks::emit(conn, &events).await?;
+                    }
+                    Ok(t)
+                })
+            })
+            .await
+    }
+
     async fn edit_template(
         &self,
         template: Template,
@@ -590,6 +611,11 @@ impl Store for SqliteStore {
         templates::pending_templates(&mut conn, created_by, limit).await
     }
 
+    async fn paused_templates(&self, by: Timestamp, limit: u32) -> Result<Vec<Template>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        templates::paused_templates(&mut conn, by, limit).await
+    }
+
     async fn delete_templates(
         &self,
         account: AccountId,
@@ -604,6 +630,34 @@ impl Store for SqliteStore {
                 Box::pin(async move {
                     templates::delete_templates(conn, account, &waba, &name, id.as_ref(), now).await
                 })
+            })
+            .await
+    }
+
+    async fn create_media(&self, m: Media) -> Result<Media> {
+        self.writer
+            .write(move |conn| Box::pin(async move { media::create_media(conn, m).await }))
+            .await
+    }
+
+    async fn get_media(&self, account: AccountId, id: &MediaId) -> Result<Media> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        media::get_media(&mut conn, account, id).await
+    }
+
+    async fn delete_media(&self, account: AccountId, id: &MediaId, now: Timestamp) -> Result<()> {
+        let id = id.clone();
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { media::delete_media(conn, account, &id, now).await })
+            })
+            .await
+    }
+
+    async fn collect_media(&self, now: Timestamp, limit: u32) -> Result<Vec<String>> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { media::collect_media(conn, now, limit).await })
             })
             .await
     }

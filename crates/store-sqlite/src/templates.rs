@@ -54,7 +54,7 @@ pub async fn create_template(
     sqlx::query(concat!(
         "INSERT INTO templates (",
         template_columns!(),
-        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     ))
     .bind(&r.id)
     .bind(r.account_id)
@@ -71,6 +71,9 @@ pub async fn create_template(
     .bind(r.message_send_ttl_seconds)
     .bind(r.created_at)
     .bind(r.updated_at)
+    .bind(r.pause_count)
+    .bind(r.paused_until)
+    .bind(r.allow_category_change)
     .execute(&mut *conn)
     .await
     .map_err(db)?;
@@ -192,11 +195,25 @@ pub async fn count_templates(
 }
 
 pub async fn update_template(conn: &mut SqliteConnection, t: Template) -> Result<Template> {
+    update_template_if(conn, t, None)
+        .await?
+        .ok_or(StoreError::NotFound(Entity::Template))
+}
+
+/// Writes the mutable fields when the template is live (and, given `seen`, still last
+/// updated then); `None` when it was updated since.
+pub async fn update_template_if(
+    conn: &mut SqliteConnection,
+    t: Template,
+    seen: Option<Timestamp>,
+) -> Result<Option<Template>> {
     let r = TemplateRecord::from(&t);
     let n = sqlx::query(
-        "UPDATE templates SET category = ?, status = ?, rejected_reason = ?, quality_score = ?, \
-         components = ?, message_send_ttl_seconds = ?, updated_at = ? \
-         WHERE id = ? AND account_id = ? AND deleted_at IS NULL",
+        "UPDATE templates SET category = ?1, status = ?2, rejected_reason = ?3, \
+         quality_score = ?4, components = ?5, message_send_ttl_seconds = ?6, updated_at = ?7, \
+         pause_count = ?8, paused_until = ?9 \
+         WHERE id = ?10 AND account_id = ?11 AND deleted_at IS NULL \
+         AND (?12 IS NULL OR updated_at = ?12)",
     )
     .bind(&r.category)
     .bind(&r.status)
@@ -205,16 +222,18 @@ pub async fn update_template(conn: &mut SqliteConnection, t: Template) -> Result
     .bind(&r.components)
     .bind(r.message_send_ttl_seconds)
     .bind(r.updated_at)
+    .bind(r.pause_count)
+    .bind(r.paused_until)
     .bind(&r.id)
     .bind(r.account_id)
+    .bind(seen.map(|at| at.as_millisecond()))
     .execute(&mut *conn)
     .await
     .map_err(db)?
     .rows_affected();
-    if n == 0 {
-        return Err(StoreError::NotFound(Entity::Template));
-    }
-    get_template(conn, t.account_id, &t.id).await
+    // Gone (`NotFound`) or changed since `seen` (`None`).
+    let current = get_template(conn, t.account_id, &t.id).await?;
+    Ok((n > 0).then_some(current))
 }
 
 pub async fn edit_template(
@@ -260,6 +279,27 @@ pub async fn pending_templates(
          ORDER BY created_at, seq LIMIT ?"
     ))
     .bind(created_by.as_millisecond())
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?
+    .into_iter()
+    .map(Template::try_from)
+    .collect()
+}
+
+pub async fn paused_templates(
+    conn: &mut SqliteConnection,
+    by: Timestamp,
+    limit: u32,
+) -> Result<Vec<Template>> {
+    sqlx::query_as::<_, TemplateRecord>(concat!(
+        "SELECT ",
+        template_columns!(),
+        " FROM templates WHERE deleted_at IS NULL AND status = 'PAUSED' AND paused_until <= ? \
+         ORDER BY paused_until, seq LIMIT ?"
+    ))
+    .bind(by.as_millisecond())
     .bind(i64::from(limit))
     .fetch_all(&mut *conn)
     .await

@@ -13,6 +13,7 @@ pub enum Entity {
     Subscription,
     Delivery,
     Template,
+    Media,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +49,7 @@ impl StoreError {
             StoreError::NotFound(Entity::Subscription) => ErrorCode::SubscriptionNotFound,
             StoreError::NotFound(Entity::Delivery) => ErrorCode::DeliveryNotFound,
             StoreError::NotFound(Entity::Template) => ErrorCode::TemplateNotFound,
+            StoreError::NotFound(Entity::Media) => ErrorCode::MediaNotFound,
             StoreError::Conflict(_) => ErrorCode::PhoneNumberIdTaken,
             StoreError::Closed => ErrorCode::NotReady,
             StoreError::Corrupt { .. } | StoreError::Database(_) => ErrorCode::Internal,

@@ -19,6 +19,7 @@
 
 pub mod dispatch;
 pub mod error;
+pub mod media;
 pub mod page;
 pub mod records;
 pub mod templates;
@@ -32,7 +33,7 @@ use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
 use wagate_core::contact::Contact;
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId};
 use wagate_core::ids::{ContactId, MessageId};
-use wagate_core::ids::{DeliveryId, SubscriptionId, TemplateId, WabaId};
+use wagate_core::ids::{DeliveryId, MediaId, SubscriptionId, TemplateId, WabaId};
 use wagate_core::message::{Message, NewOutboundMessage, Wamid};
 use wagate_core::network::NewInboundMessage;
 use wagate_core::template::TemplateName;
@@ -40,6 +41,7 @@ use wagate_core::webhook::{Subscription, WebhookEvent};
 
 pub use dispatch::{Applied, ContactKey, DispatchOutcome, MessageFilter, OutboxJob};
 pub use error::{Entity, StoreError};
+pub use media::{Media, MediaOrigin};
 pub use page::Page;
 pub use templates::{CreateTemplateError, Template, TemplateFilter, TemplateLimits};
 pub use webhooks::{
@@ -264,12 +266,23 @@ pub trait Store: Send + Sync + 'static {
         filter: &TemplateFilter,
     ) -> Result<u64>;
     /// Replaces a live template's mutable fields (category, components, TTL, status, reason,
-    /// quality, `updated_at`) and stores `events` (its webhooks) in the same transaction.
+    /// quality, pause count and end, `updated_at`) and stores `events` (its webhooks) in the
+    /// same transaction.
     async fn update_template(
         &self,
         template: Template,
         events: Vec<WebhookEvent>,
     ) -> Result<Template>;
+    /// As [`Store::update_template`], but only while the stored template's `updated_at` is
+    /// still `seen` (nothing changed it since the caller read it); otherwise `Ok(None)` and
+    /// nothing is stored. Read-modify-write steps (a quality rating, an unpause) use it, so
+    /// two of them never both act on the same state. `NotFound` when the template is gone.
+    async fn update_template_if(
+        &self,
+        template: Template,
+        seen: Timestamp,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Option<Template>>;
     /// Applies an edit of a live template (as [`Store::update_template`]) and records when,
     /// unless it was already edited `per_day` times in the 24 hours before
     /// `template.updated_at` or `per_30_days` times in the 30 days before: then
@@ -283,6 +296,9 @@ pub trait Store: Send + Sync + 'static {
     /// Live `PENDING` templates created at or before `created_by`, oldest first, up to
     /// `limit` (what the sandbox reviews next).
     async fn pending_templates(&self, created_by: Timestamp, limit: u32) -> Result<Vec<Template>>;
+    /// Live `PAUSED` templates whose pause ends at or before `by`, soonest first, up to
+    /// `limit` (what the sandbox unpauses next).
+    async fn paused_templates(&self, by: Timestamp, limit: u32) -> Result<Vec<Template>>;
     /// Deletes the live templates of `waba` named `name` (every language), or only `id` when
     /// given; their ids. `NotFound` when none matched.
     async fn delete_templates(
@@ -293,6 +309,19 @@ pub trait Store: Send + Sync + 'static {
         id: Option<&TemplateId>,
         now: Timestamp,
     ) -> Result<Vec<TemplateId>>;
+
+    // Media (see [`media`]).
+
+    /// Stores a new media id. `Conflict` when the id exists.
+    async fn create_media(&self, media: Media) -> Result<Media>;
+    /// One of the account's media ids, unless deleted or collected (an expired one is still
+    /// answered until collected; the caller checks `expires_at`).
+    async fn get_media(&self, account: AccountId, id: &MediaId) -> Result<Media>;
+    /// Deletes one of the account's media ids at `now`. `NotFound` when it is not live.
+    async fn delete_media(&self, account: AccountId, id: &MediaId, now: Timestamp) -> Result<()>;
+    /// Purges up to `limit` media ids deleted or expired by `now`, and answers the storage
+    /// keys that no live media id refers to any more (each once), for the caller to delete.
+    async fn collect_media(&self, now: Timestamp, limit: u32) -> Result<Vec<String>>;
 }
 
 /// How a caller names a message.

@@ -1,6 +1,7 @@
 //! Stored message templates: what `POST /{waba_id}/message_templates` created, its review
-//! state, and the rules the store keeps for a WABA (a name and language once among live
-//! templates; a deleted name blocked for 30 days; a count limit and an hourly quota).
+//! state (with the pause ladder of a low-quality template), and the rules the store keeps
+//! for a WABA (a name and language once among live templates; a deleted name blocked for 30
+//! days; a count limit and an hourly quota).
 
 use serde_json::Value;
 use wagate_core::Timestamp;
@@ -34,6 +35,14 @@ pub struct Template {
     pub message_send_ttl_seconds: Option<i64>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// How often a RED quality rating paused (or disabled) the template: Meta pauses it for
+    /// 3 hours the first time, 6 hours the second, and disables it the third. Never reset.
+    pub pause_count: u32,
+    /// While `PAUSED`: when the pause ends and the template is `APPROVED` again.
+    pub paused_until: Option<Timestamp>,
+    /// The create request's `allow_category_change`: review may re-categorise the template
+    /// instead of rejecting it as `INCORRECT_CATEGORY`. Set at creation only.
+    pub allow_category_change: bool,
 }
 
 /// The rules [`crate::Store::create_template`] enforces for a WABA.
@@ -111,6 +120,9 @@ pub struct TemplateRecord {
     pub message_send_ttl_seconds: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    pub pause_count: i64,
+    pub paused_until: Option<i64>,
+    pub allow_category_change: bool,
 }
 
 /// The template columns, in [`TemplateRecord`] order.
@@ -119,7 +131,7 @@ macro_rules! template_columns {
     () => {
         "id, account_id, waba_id, name, language, category, parameter_format, sub_category, \
          status, rejected_reason, quality_score, components, message_send_ttl_seconds, \
-         created_at, updated_at"
+         created_at, updated_at, pause_count, paused_until, allow_category_change"
     };
 }
 
@@ -152,6 +164,9 @@ impl From<&Template> for TemplateRecord {
             message_send_ttl_seconds: t.message_send_ttl_seconds,
             created_at: t.created_at.as_millisecond(),
             updated_at: t.updated_at.as_millisecond(),
+            pause_count: i64::from(t.pause_count),
+            paused_until: t.paused_until.map(|at| at.as_millisecond()),
+            allow_category_change: t.allow_category_change,
         }
     }
 }
@@ -188,6 +203,9 @@ impl TryFrom<TemplateRecord> for Template {
             message_send_ttl_seconds: r.message_send_ttl_seconds,
             created_at: at(r.created_at)?,
             updated_at: at(r.updated_at)?,
+            pause_count: u32::try_from(r.pause_count).map_err(|e| bad("pause_count", &e))?,
+            paused_until: r.paused_until.map(at).transpose()?,
+            allow_category_change: r.allow_category_change,
         })
     }
 }

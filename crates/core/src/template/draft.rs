@@ -8,8 +8,9 @@
 //!
 //! Parsing takes the shape (required keys, JSON types, known enum values) and Meta's rules on
 //! the name and language (they are newtypes); [`lint`](super::lint) then checks the content.
-//! Keys Meta defines that wagate does not read (`allow_category_change`,
-//! `cta_url_link_tracking_opted_out`, `library_template_name`…) are accepted and ignored.
+//! `allow_category_change` is kept for review (the sandbox re-categorises instead of
+//! rejecting); other keys Meta defines that wagate does not read
+//! (`cta_url_link_tracking_opted_out`, `library_template_name`…) are accepted and ignored.
 
 use serde_json::{Map, Value};
 
@@ -31,6 +32,7 @@ pub struct TemplateDraft {
     components_json: Value,
     message_send_ttl_seconds: Option<i64>,
     sub_category: Option<String>,
+    allow_category_change: bool,
 }
 
 impl TemplateDraft {
@@ -55,6 +57,7 @@ impl TemplateDraft {
         };
         let message_send_ttl_seconds = ttl(&f)?;
         let sub_category = f.opt_str("sub_category")?.map(str::to_owned);
+        let allow_category_change = f.opt_bool("allow_category_change")?.unwrap_or(false);
         let components = component::components(&f, TOP_LEVEL)?;
         let components_json = body["components"].take();
         Ok(Self {
@@ -66,6 +69,7 @@ impl TemplateDraft {
             components_json,
             message_send_ttl_seconds,
             sub_category,
+            allow_category_change,
         })
     }
 
@@ -105,6 +109,12 @@ impl TemplateDraft {
     /// `sub_category` as sent (Meta's utility sub-categories); not interpreted.
     pub fn sub_category(&self) -> Option<&str> {
         self.sub_category.as_deref()
+    }
+
+    /// `allow_category_change`: review may give the template the category its content fits
+    /// instead of rejecting it as `INCORRECT_CATEGORY` (default `false`).
+    pub fn allow_category_change(&self) -> bool {
+        self.allow_category_change
     }
 }
 
@@ -191,6 +201,7 @@ mod tests {
         assert_eq!(d.parameter_format(), ParameterFormat::Positional);
         assert_eq!(d.message_send_ttl_seconds(), None);
         assert_eq!(d.sub_category(), None);
+        assert!(!d.allow_category_change());
         assert_eq!(
             d.components(),
             [Component::Body(Body {
@@ -215,6 +226,7 @@ mod tests {
         assert_eq!(d.parameter_format(), ParameterFormat::Named);
         assert_eq!(d.message_send_ttl_seconds(), Some(-1));
         assert_eq!(d.sub_category(), Some("ORDER_STATUS"));
+        assert!(d.allow_category_change());
         assert_eq!(d.language().as_str(), "en_US");
     }
 
@@ -277,6 +289,9 @@ mod tests {
         let mut b = utility();
         b["message_send_ttl_seconds"] = json!("600");
         assert_eq!(err(b).0, "message_send_ttl_seconds");
+        let mut b = utility();
+        b["allow_category_change"] = json!("yes");
+        assert_eq!(err(b).0, "allow_category_change");
         let mut b = utility();
         b.as_object_mut().unwrap().remove("components");
         assert_eq!(err(b).0, "components");

@@ -30,6 +30,7 @@ use super::component::{Body, Card, Component, Footer, Header, HeaderFormat};
 use super::limits::{BODY_TEXT, CARD_BODY_TEXT, COPY_CODE, HEADER_TEXT};
 use super::variables::{ParameterFormat, Params, Variable, render, variables};
 use crate::error::ErrorCode;
+use crate::media::MediaKind;
 
 /// Meta's text for an AUTHENTICATION body (the template has none of its own).
 const OTP_BODY: &str = "{{1}} is your verification code.";
@@ -85,9 +86,10 @@ pub struct Rendered {
     /// Carousel cards, in card order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cards: Vec<RenderedCard>,
-    /// Media ids the send refers to (header or card media), for the caller to check.
+    /// Media ids the send refers to (header or card media) and the kind each must be, for
+    /// the caller to check.
     #[serde(skip)]
-    pub media_ids: Vec<String>,
+    pub media_ids: Vec<(MediaKind, String)>,
 }
 
 /// One filled carousel card.
@@ -140,7 +142,7 @@ pub fn fill(t: &Fillable<'_>, send: &Value) -> Result<Rendered, FillError> {
     });
     match (carousel, sent.carousel) {
         (Some(cards), Some(sent_cards)) => {
-            out.cards = fill_cards(t, cards, sent_cards, &mut out.media_ids)?
+            out.cards = fill_cards(t, cards, sent_cards, &mut out.media_ids)?;
         }
         (Some(cards), None) => {
             return Err(FillError::count(format!(
@@ -257,7 +259,11 @@ impl Part<'_> {
         }
     }
 
-    fn fill(&self, sent: &Sent<'_>, media: &mut Vec<String>) -> Result<FilledPart, FillError> {
+    fn fill(
+        &self,
+        sent: &Sent<'_>,
+        media: &mut Vec<(MediaKind, String)>,
+    ) -> Result<FilledPart, FillError> {
         let mut out = FilledPart::default();
         let mut has_header = false;
         let mut has_body = false;
@@ -305,7 +311,7 @@ impl Part<'_> {
         &self,
         h: &Header,
         params: &[Value],
-        media: &mut Vec<String>,
+        media: &mut Vec<(MediaKind, String)>,
     ) -> Result<String, FillError> {
         let at = self.at("header");
         let format = match h {
@@ -370,7 +376,14 @@ impl Part<'_> {
                 }
             }
             _ => match (str_of(object, "id"), str_of(object, "link")) {
-                (Some(id), _) => media.push(id.to_owned()),
+                (Some(id), _) => {
+                    let kind = match format {
+                        HeaderFormat::Image => MediaKind::Image,
+                        HeaderFormat::Document => MediaKind::Document,
+                        _ => MediaKind::Video,
+                    };
+                    media.push((kind, id.to_owned()));
+                }
                 (None, Some(link))
                     if link.starts_with("https://") || link.starts_with("http://") => {}
                 (None, Some(_)) => {
@@ -670,7 +683,7 @@ fn fill_cards(
     t: &Fillable<'_>,
     cards: &[Card],
     sent: &[Value],
-    media: &mut Vec<String>,
+    media: &mut Vec<(MediaKind, String)>,
 ) -> Result<Vec<RenderedCard>, FillError> {
     if sent.len() != cards.len() {
         return Err(FillError::count(format!(
@@ -762,11 +775,8 @@ fn text_value(at: &str, p: &Value) -> Result<String, FillError> {
                     "{at}: currency.code must be an ISO 4217 code such as USD"
                 )));
             }
-            if !c
-                .get("amount_1000")
-                .and_then(Value::as_i64)
-                .is_some_and(|a| a > 0)
-            {
+            let amount = c.get("amount_1000").and_then(Value::as_i64);
+            if amount.is_none_or(|a| a <= 0) {
                 return Err(FillError::format(format!(
                     "{at}: currency.amount_1000 must be a positive integer (the amount times 1000)"
                 )));

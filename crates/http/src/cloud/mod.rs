@@ -5,6 +5,7 @@
 //! Errors here are rendered in Graph's shape by [`crate::render::cloud_errors`].
 
 pub mod block_users;
+pub mod media;
 pub mod messages;
 mod path;
 pub mod phone_numbers;
@@ -24,12 +25,19 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/{version}/{object_id}",
-            get(phone_numbers::get_versioned).post(templates::edit),
+            get(phone_numbers::get_versioned)
+                .post(templates::edit)
+                .delete(media::delete),
         )
         .route(
             "/{object_id}",
-            get(phone_numbers::get_unversioned).post(templates::edit),
+            get(phone_numbers::get_unversioned)
+                .post(templates::edit)
+                .delete(media::delete),
         )
+        .route("/{version}/{object_id}/media", upload_route())
+        .route("/{object_id}/media", upload_route())
+        .route("/media/{media_id}/download", get(media::download))
         .route("/{version}/{object_id}/messages", post(messages::send))
         .route("/{object_id}/messages", post(messages::send))
         .route("/{version}/{object_id}/block_users", block_routes())
@@ -47,6 +55,11 @@ pub fn router() -> Router<AppState> {
             "/{object_id}/message_templates/{template_id}",
             get(templates::get_in_waba),
         )
+}
+
+/// Uploads stream past the JSON body limit; the media rules cap them by kind.
+fn upload_route() -> axum::routing::MethodRouter<AppState> {
+    post(media::upload).layer(axum::extract::DefaultBodyLimit::disable())
 }
 
 fn template_routes() -> axum::routing::MethodRouter<AppState> {

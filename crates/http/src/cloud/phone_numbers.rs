@@ -55,13 +55,17 @@ async fn get(
     object_id: String,
     Query(q): Query<FieldsQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    // A phone number (the common, cached case) or else a template id (§7).
+    // A phone number (the common, cached case), else a template id (§7), else a media id.
     let channel = match phone_number(&state, &p, &object_id).await {
         Ok(c) => c,
         Err(not_a_number) if not_a_number.code == ErrorCode::ChannelNotFound => {
-            return match super::templates::find(&state, &p, &object_id, q.fields.as_deref()).await?
+            if let Some(t) =
+                super::templates::find(&state, &p, &object_id, q.fields.as_deref()).await?
             {
-                Some(template) => Ok(Json(template)),
+                return Ok(Json(t));
+            }
+            return match super::media::find(&state, &p, &object_id).await? {
+                Some(media) => Ok(Json(media)),
                 None => Err(not_a_number),
             };
         }

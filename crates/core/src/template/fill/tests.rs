@@ -237,7 +237,7 @@ fn text_values_with_newlines_tabs_or_runs_of_spaces_are_132018() {
         assert_eq!(err(order_update(), header).0, 132018, "{bad:?}");
     }
     let four = with(
-        p.clone(),
+        p,
         0,
         json!({"type": "header", "parameters": [{"type": "text", "text": "a    b"}]}),
     );
@@ -344,7 +344,7 @@ fn named_parameters_in_any_order() {
 
     // A positional template refuses parameter_name.
     let p = order_params();
-    let mut named_for_positional = p.clone();
+    let mut named_for_positional = p;
     named_for_positional[0]["parameters"][0]["parameter_name"] = json!("order");
     let (code, details) = err(order_update(), named_for_positional);
     assert_eq!(code, 132012);
@@ -362,14 +362,14 @@ fn media_header(format: &str) -> Value {
 #[test]
 fn media_headers_need_the_right_kind() {
     let image = json!([{"type": "header", "parameters": [{"type": "image", "image": {"link": "https://cdn.example/a.png"}}]}]);
-    let r = try_fill(media_header("IMAGE"), image.clone()).unwrap();
+    let r = try_fill(media_header("IMAGE"), image).unwrap();
     assert_eq!(r.header.as_deref(), Some("IMAGE"));
     assert!(r.media_ids.is_empty());
     let by_id =
         json!([{"type": "header", "parameters": [{"type": "image", "image": {"id": "778"}}]}]);
     assert_eq!(
         try_fill(media_header("IMAGE"), by_id).unwrap().media_ids,
-        ["778"]
+        [(crate::media::MediaKind::Image, "778".to_owned())]
     );
     let (code, details) = err(media_header("IMAGE"), json!([]));
     assert_eq!(code, 132000);

@@ -1,0 +1,209 @@
+//! Media on the Cloud plane (reference §1.2): `POST /{phone_number_id}/media` (multipart
+//! upload), `GET /{media_id}` (Meta's object with a signed URL; served by the `GET /{id}`
+//! route), `DELETE /{media_id}`, and the download URL itself.
+//!
+//! Uploads are read as clients send them: the fields in any order, `messaging_product` and
+//! `type` as form fields or in the query string, `type` a MIME type, a kind (`audio`) or
+//! absent (the file part's Content-Type, then its extension, then the bytes decide).
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Multipart, Path, Query as RawQuery, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use futures::TryStreamExt;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio_util::io::ReaderStream;
+use wagate_app::media::UploadMeta;
+use wagate_core::error::ErrorCode;
+use wagate_core::media::MediaType;
+
+use super::path::ObjectPath;
+use super::phone_number;
+use crate::auth::Auth;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// `POST /{phone_number_id}/media`.
+pub async fn upload(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ObjectPath(object_id): ObjectPath,
+    RawQuery(query): RawQuery<HashMap<String, String>>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let channel = phone_number(&state, &p, &object_id).await?;
+    let mut multipart = multipart.map_err(|e| {
+        ApiError::new(
+            ErrorCode::InvalidRequest,
+            format!("upload media as multipart/form-data with a `file` part: {e}"),
+        )
+    })?;
+    let mut fields: HashMap<String, String> = query;
+    let mut staged = None;
+    let mut meta = UploadMeta::default();
+    let mut part_type = None;
+    while let Some(field) = multipart.next_field().await.map_err(bad_multipart)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            if staged.is_some() {
+                return Err(ApiError::new(
+                    ErrorCode::InvalidRequest,
+                    "send one `file` part per upload",
+                )
+                .field("file"));
+            }
+            meta.filename = field.file_name().map(str::to_owned);
+            part_type = field.content_type().map(str::to_owned);
+            let body = field.map_err(|e| e.to_string());
+            staged = Some(state.app.stage_media(Box::pin(body)).await?);
+        } else {
+            let value = field.text().await.map_err(bad_multipart)?;
+            fields.insert(name, value);
+        }
+    }
+    match fields.get("messaging_product").map(String::as_str) {
+        Some("whatsapp") => {}
+        Some(_) => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidRequest,
+                "The parameter messaging_product must be whatsapp",
+            )
+            .field("messaging_product"));
+        }
+        None => {
+            return Err(ApiError::new(
+                ErrorCode::InvalidRequest,
+                "The parameter messaging_product is required",
+            )
+            .field("messaging_product"));
+        }
+    }
+    let Some(staged) = staged else {
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            "The parameter file is required: a multipart part named `file` with the bytes",
+        )
+        .field("file"));
+    };
+    meta.declared = fields
+        .get("type")
+        .filter(|t| !t.trim().is_empty())
+        .cloned()
+        .or(part_type)
+        .filter(|t| !t.eq_ignore_ascii_case("application/octet-stream"))
+        .or_else(|| {
+            let name = meta.filename.as_deref()?;
+            MediaType::from_file_name(name).map(|t| t.to_string())
+        });
+    let media = state.app.store_upload(&p, &channel, staged, meta).await?;
+    Ok(Json(json!({ "id": media.id.as_str() })))
+}
+
+fn bad_multipart(e: axum::extract::multipart::MultipartError) -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidRequest,
+        format!("the multipart body is malformed: {e}"),
+    )
+}
+
+/// Meta's media object, for `GET /{media_id}`; `None` when `object_id` is no media id of
+/// the principal's.
+pub async fn find(
+    state: &AppState,
+    p: &wagate_app::Principal,
+    object_id: &str,
+) -> Result<Option<Value>, ApiError> {
+    match state.app.media_info(p, object_id, &state.base_url).await {
+        Ok(info) => Ok(Some(json!({
+            "messaging_product": "whatsapp",
+            "url": info.url,
+            "mime_type": info.media.mime_type,
+            "sha256": info.media.sha256,
+            "file_size": info.media.file_size,
+            "id": info.media.id.as_str(),
+        }))),
+        Err(e) if e.code() == ErrorCode::MediaNotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `DELETE /{media_id}`.
+pub async fn delete(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    ObjectPath(object_id): ObjectPath,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .app
+        .delete_media(&p, &object_id)
+        .await
+        .map_err(|e| ApiError::naming(e, ErrorCode::MediaNotFound, "media", object_id.clone()))?;
+    Ok(Json(json!({ "success": true })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DownloadQuery {
+    account: Option<String>,
+    expires: Option<i64>,
+    signature: Option<String>,
+}
+
+/// `GET /media/{media_id}/download?account=&expires=&signature=`: the bytes, to anyone
+/// holding a URL that `GET /{media_id}` gave out and that has not expired.
+pub async fn download(
+    State(state): State<AppState>,
+    Path(media_id): Path<String>,
+    RawQuery(q): RawQuery<DownloadQuery>,
+) -> Result<Response, ApiError> {
+    let (Some(account), Some(expires), Some(signature)) = (q.account, q.expires, q.signature)
+    else {
+        return Err(ApiError::new(
+            ErrorCode::MediaUrlExpired,
+            "this media URL is incomplete; get one with GET /{media_id}",
+        ));
+    };
+    let (media, file) = state
+        .app
+        .open_signed_media(&account, &media_id, expires, &signature)
+        .await
+        .map_err(|e| match e.code() {
+            // Deleted or expired since the URL was given: the URL is dead, as on Meta.
+            ErrorCode::MediaNotFound => ApiError::new(
+                ErrorCode::MediaUrlExpired,
+                "this media was deleted or expired",
+            ),
+            _ => e.into(),
+        })?;
+    let mut res = Body::from_stream(ReaderStream::new(file)).into_response();
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&media.mime_type) {
+        headers.insert(header::CONTENT_TYPE, v);
+    }
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(media.file_size));
+    let name = media
+        .filename
+        .clone()
+        .unwrap_or_else(|| media.id.as_str().to_owned());
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=300"),
+    );
+    Ok(res)
+}

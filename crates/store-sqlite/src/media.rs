@@ -1,0 +1,118 @@
+//! Media ids on SQLite (see `wagate_store::media`).
+
+use sqlx::SqliteConnection;
+use wagate_core::Timestamp;
+use wagate_core::ids::{AccountId, MediaId};
+use wagate_store::media::MediaRecord;
+use wagate_store::{Entity, Media, Result, StoreError, media_columns};
+
+fn db(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Conflict("the media id exists".to_owned())
+        }
+        e => StoreError::database(e),
+    }
+}
+
+pub async fn create_media(conn: &mut SqliteConnection, m: Media) -> Result<Media> {
+    let r = MediaRecord::from(&m);
+    sqlx::query(concat!(
+        "INSERT INTO media (",
+        media_columns!(),
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(&r.id)
+    .bind(r.account_id)
+    .bind(r.channel_id)
+    .bind(&r.origin)
+    .bind(&r.mime_type)
+    .bind(&r.sha256)
+    .bind(r.file_size)
+    .bind(&r.filename)
+    .bind(&r.storage_key)
+    .bind(r.created_at)
+    .bind(r.expires_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(m)
+}
+
+pub async fn get_media(
+    conn: &mut SqliteConnection,
+    account: AccountId,
+    id: &MediaId,
+) -> Result<Media> {
+    let r: Option<MediaRecord> = sqlx::query_as(concat!(
+        "SELECT ",
+        media_columns!(),
+        " FROM media WHERE id = ?1 AND account_id = ?2 AND deleted_at IS NULL"
+    ))
+    .bind(id.as_str())
+    .bind(account.as_uuid())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?;
+    r.ok_or(StoreError::NotFound(Entity::Media))?.try_into()
+}
+
+pub async fn delete_media(
+    conn: &mut SqliteConnection,
+    account: AccountId,
+    id: &MediaId,
+    now: Timestamp,
+) -> Result<()> {
+    let done = sqlx::query(
+        "UPDATE media SET deleted_at = ?3 WHERE id = ?1 AND account_id = ?2 AND deleted_at IS NULL",
+    )
+    .bind(id.as_str())
+    .bind(account.as_uuid())
+    .bind(now.as_millisecond())
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound(Entity::Media));
+    }
+    Ok(())
+}
+
+pub async fn collect_media(
+    conn: &mut SqliteConnection,
+    now: Timestamp,
+    limit: u32,
+) -> Result<Vec<String>> {
+    let dead: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT seq, storage_key FROM media \
+         WHERE deleted_at IS NOT NULL OR expires_at <= ?1 ORDER BY seq LIMIT ?2",
+    )
+    .bind(now.as_millisecond())
+    .bind(i64::from(limit))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    let mut freed: Vec<String> = Vec::new();
+    for (seq, _) in &dead {
+        sqlx::query("DELETE FROM media WHERE seq = ?1")
+            .bind(seq)
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+    }
+    for (_, key) in dead {
+        if freed.contains(&key) {
+            continue;
+        }
+        let used: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM media WHERE storage_key = ?1 LIMIT 1")
+                .bind(&key)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db)?;
+        if used.is_none() {
+            freed.push(key);
+        }
+    }
+    Ok(freed)
+}

@@ -1,0 +1,130 @@
+//! Stored media: one row per media id (an upload, or a file a user sent), pointing at bytes
+//! in the object store by their content address. Several ids may share the same bytes; the
+//! bytes go when the last id that refers to them is gone.
+//!
+//! A row lives until it expires (30 days after an upload, 7 days after a user sent it) or is
+//! deleted. [`crate::Store::collect_media`] then purges such rows and answers the storage keys
+//! no live row refers to any more, for the caller to delete from the object store. Keys are
+//! answered once: a crash between the purge and the object deletion leaves an unreferenced
+//! object behind, never a row without its bytes.
+
+use wagate_core::Timestamp;
+use wagate_core::ids::{AccountId, ChannelId, MediaId};
+
+use crate::error::StoreError;
+
+/// Where a media file came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MediaOrigin {
+    /// `POST /{phone_number_id}/media`.
+    Upload,
+    /// A file a user sent (the simulated network stored it).
+    Inbound,
+}
+
+impl MediaOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaOrigin::Upload => "upload",
+            MediaOrigin::Inbound => "inbound",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "upload" => Some(MediaOrigin::Upload),
+            "inbound" => Some(MediaOrigin::Inbound),
+            _ => None,
+        }
+    }
+}
+
+/// One media id and what it points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Media {
+    pub id: MediaId,
+    pub account_id: AccountId,
+    /// The phone number it was uploaded to or received on.
+    pub channel_id: ChannelId,
+    pub origin: MediaOrigin,
+    /// The type the bytes were found to be (`image/jpeg`).
+    pub mime_type: String,
+    /// Lowercase hex SHA-256 of the bytes.
+    pub sha256: String,
+    pub file_size: u64,
+    /// The uploaded file's name, without its path.
+    pub filename: Option<String>,
+    /// Where the bytes are in the object store (their content address).
+    pub storage_key: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// The media columns, in [`MediaRecord`] order.
+#[macro_export]
+macro_rules! media_columns {
+    () => {
+        "id, account_id, channel_id, origin, mime_type, sha256, file_size, filename, \
+         storage_key, created_at, expires_at"
+    };
+}
+
+/// A stored row, as both backends read it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MediaRecord {
+    pub id: String,
+    pub account_id: uuid::Uuid,
+    pub channel_id: uuid::Uuid,
+    pub origin: String,
+    pub mime_type: String,
+    pub sha256: String,
+    pub file_size: i64,
+    pub filename: Option<String>,
+    pub storage_key: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+impl From<&Media> for MediaRecord {
+    fn from(m: &Media) -> Self {
+        Self {
+            id: m.id.as_str().to_owned(),
+            account_id: m.account_id.as_uuid(),
+            channel_id: m.channel_id.as_uuid(),
+            origin: m.origin.as_str().to_owned(),
+            mime_type: m.mime_type.clone(),
+            sha256: m.sha256.clone(),
+            file_size: i64::try_from(m.file_size).unwrap_or(i64::MAX),
+            filename: m.filename.clone(),
+            storage_key: m.storage_key.clone(),
+            created_at: m.created_at.as_millisecond(),
+            expires_at: m.expires_at.as_millisecond(),
+        }
+    }
+}
+
+impl TryFrom<MediaRecord> for Media {
+    type Error = StoreError;
+
+    fn try_from(r: MediaRecord) -> Result<Self, StoreError> {
+        let bad = |detail: String| StoreError::Corrupt {
+            what: "media",
+            detail,
+        };
+        let at = |ms: i64| Timestamp::from_millisecond(ms).map_err(|e| bad(format!("time: {e}")));
+        Ok(Self {
+            id: MediaId::parse(&r.id).map_err(|e| bad(format!("id: {e}")))?,
+            account_id: AccountId::from_uuid(r.account_id),
+            channel_id: ChannelId::from_uuid(r.channel_id),
+            origin: MediaOrigin::parse(&r.origin)
+                .ok_or_else(|| bad(format!("origin {}", r.origin)))?,
+            mime_type: r.mime_type,
+            sha256: r.sha256,
+            file_size: u64::try_from(r.file_size).map_err(|e| bad(format!("size: {e}")))?,
+            filename: r.filename,
+            storage_key: r.storage_key,
+            created_at: at(r.created_at)?,
+            expires_at: at(r.expires_at)?,
+        })
+    }
+}
