@@ -19,6 +19,7 @@ mod policy;
 mod probes;
 mod process;
 mod receiver;
+mod sdk_media;
 mod sdk_receivers;
 mod sdk_templates;
 mod template_quality;

@@ -1,0 +1,251 @@
+//! Media uploaded, read, downloaded, sent and deleted with real, unmodified client
+//! libraries' own media calls — pywa (PyPI) and @kapso/whatsapp-cloud-api (npm) — round-trip
+//! through wagate. The scripts in `conformance/media/` drive each library against a running
+//! server and print one JSON line per operation (`ok` meaning "behaved as a client expects",
+//! refusals included); this test judges them and checks over wagate's HTTP that every
+//! message they sent by media id is stored with that id and was delivered.
+//! `conformance/webhooks/setup.sh` installs the pinned versions (idempotent, cached in
+//! `$WAGATE_SDK_CACHE` or `/tmp/wagate-sdk`).
+//!
+//! Only the SQLite server is used: the point is the libraries' wire format, not storage.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::process::Command;
+
+use crate::helpers::{TestApp, spawn_app};
+
+/// The virtual user the scripts send to.
+const TO: &str = "+15551230001";
+
+fn conformance_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../conformance")
+}
+
+/// Runs `setup.sh` (a no-op once installed): `(python, node_modules)`.
+async fn install() -> (String, String) {
+    let cache = std::env::var("WAGATE_SDK_CACHE").unwrap_or_else(|_| "/tmp/wagate-sdk".to_owned());
+    let out = Command::new("bash")
+        .arg(conformance_dir().join("webhooks/setup.sh"))
+        .arg(&cache)
+        .stderr(Stdio::inherit())
+        .output()
+        .await
+        .expect("run conformance/webhooks/setup.sh (needs bash, python3 and npm)");
+    assert!(
+        out.status.success(),
+        "conformance/webhooks/setup.sh failed: it installs pywa from PyPI and \
+         @kapso/whatsapp-cloud-api from npm, and needs python3 and npm"
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let value = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .unwrap_or_else(|| panic!("setup.sh printed no {key}: {text}"))
+            .to_owned()
+    };
+    (value("VENV_PYTHON="), value("NODE_MODULES="))
+}
+
+/// A server whose sandbox delivers and reads in tens of milliseconds, with the virtual
+/// user's message already in (so the service window is open for media messages).
+async fn server() -> TestApp {
+    let app = spawn_app().await;
+    app.configure_sandbox(json!({})).await;
+    app.inject(json!({"from": TO.trim_start_matches('+'), "text": {"body": "hi"}}))
+        .await;
+    app
+}
+
+/// Runs one library's script against `app` and returns its JSON lines.
+async fn run(lib: &str, mut cmd: Command, app: &TestApp) -> Vec<Value> {
+    cmd.args(["--base-url", &app.base_url, "--token", &app.api_key])
+        .args(["--phone-id", &app.phone_number_id, "--to", TO])
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
+    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
+        .await
+        .unwrap_or_else(|_| panic!("{lib} script ran over 60 s"))
+        .unwrap_or_else(|e| panic!("start {lib} script: {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{lib} script exited {}:\n{stdout}\n{stderr}",
+        out.status
+    );
+    stdout
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            serde_json::from_str(l)
+                .unwrap_or_else(|e| panic!("{lib} printed a non-JSON line ({e}): {l}\n{stderr}"))
+        })
+        .collect()
+}
+
+/// Polls the stored message until it is delivered or read (10 s at most); the last view.
+async fn delivered(app: &TestApp, wamid: &str) -> Option<Value> {
+    let mut last = None;
+    for _ in 0..500 {
+        let res = app.get(&format!("/api/v1/messages/{wamid}")).await;
+        if res.status() == 200 {
+            let m: Value = res.json().await.unwrap();
+            if m["status"] == "delivered" || m["status"] == "read" {
+                return Some(m);
+            }
+            last = Some(m);
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    last
+}
+
+/// Judges a script's report: every `expected` op present and ok, no other op failed, the
+/// refusals carry Graph code 100, and each send is stored as a delivered message of
+/// `(op, type)` with the uploaded id. Every problem found, so one run shows them all.
+async fn problems(
+    lib: &str,
+    app: &TestApp,
+    expected: &[&str],
+    sends: &[(&str, &str)],
+    ops: &[Value],
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let find = |op: &str| ops.iter().find(|o| o["op"] == op);
+    for op in expected {
+        match find(op) {
+            Some(o) if o["ok"] == true => {}
+            other => problems.push(format!("{op}: {other:?}")),
+        }
+    }
+    for o in ops {
+        let known = o["op"].as_str().is_some_and(|op| expected.contains(&op));
+        if !known && o["ok"] != true {
+            problems.push(format!("unexpected failing op: {o}"));
+        }
+    }
+    // The refusals: Graph code 100 as the library parsed it.
+    for op in expected
+        .iter()
+        .filter(|op| op.starts_with("get_deleted_") || **op == "upload_mismatch")
+    {
+        if let Some(o) = find(op)
+            && o["detail"]["code"] != 100
+        {
+            problems.push(format!("{op}: not refused with code 100: {o}"));
+        }
+    }
+    for (op, kind) in sends {
+        let Some(o) = find(op) else { continue };
+        let (Some(wamid), Some(media_id)) =
+            (o["detail"]["id"].as_str(), o["detail"]["media_id"].as_str())
+        else {
+            continue;
+        };
+        match delivered(app, wamid).await {
+            Some(m)
+                if (m["status"] == "delivered" || m["status"] == "read")
+                    && m["direction"] == "outbound"
+                    && m["type"] == *kind
+                    && m["content"]["id"] == media_id => {}
+            Some(m) => problems.push(format!(
+                "{op}: {wamid} stored as {m}, not a delivered {kind} of media {media_id}"
+            )),
+            None => problems.push(format!("{op}: {wamid} not stored")),
+        }
+    }
+    problems
+        .into_iter()
+        .map(|p| format!("{lib}: {p}"))
+        .collect()
+}
+
+fn report(problems: &[String], ops: &[Value]) -> String {
+    format!(
+        "{}\n\nthe script's report:\n{}",
+        problems.join("\n"),
+        ops.iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    )
+}
+
+#[tokio::test]
+async fn pywa_media_round_trips() {
+    let (python, _) = install().await;
+    let app = server().await;
+    let mut cmd = Command::new(&python);
+    cmd.arg(conformance_dir().join("media/pywa_media.py"));
+    let ops = run("pywa", cmd, &app).await;
+    let expected = [
+        // upload_media from bytes, from a file path, from a file object.
+        "upload_png_bytes",
+        "upload_pdf_path",
+        "upload_png_file",
+        // get_media_url.
+        "info_png",
+        "info_pdf",
+        "info_png_file",
+        // download_media, MediaURL.get_bytes, Media.download.
+        "download_png",
+        "get_bytes_png",
+        "download_pdf",
+        // send_image by id string, send_document by Media object.
+        "send_image",
+        "send_document",
+        // delete_media with and without phone_id, Media.delete.
+        "delete_png",
+        "delete_pdf",
+        "delete_png_file",
+        "get_deleted_png",
+        "get_deleted_pdf",
+        "get_deleted_png_file",
+        "download_deleted",
+        "upload_mismatch",
+    ];
+    let sends = [("send_image", "image"), ("send_document", "document")];
+    let problems = problems("pywa", &app, &expected, &sends, &ops).await;
+    assert!(problems.is_empty(), "{}", report(&problems, &ops));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn kapso_media_round_trips() {
+    let (_, node_modules) = install().await;
+    let app = server().await;
+    let mut cmd = Command::new("node");
+    cmd.arg(conformance_dir().join("media/kapso_media.mjs"))
+        .args(["--node-modules", &node_modules]);
+    let ops = run("kapso", cmd, &app).await;
+    let expected = [
+        // media.upload from a Uint8Array and from a typed Blob.
+        "upload_png",
+        "upload_pdf",
+        // media.get.
+        "info_png",
+        "info_pdf",
+        // media.download without the token (auth "auto") and with it (auth "always").
+        "download_png",
+        "download_pdf",
+        // messages.sendImage / sendDocument by id.
+        "send_image",
+        "send_document",
+        // media.delete with and without phoneNumberId.
+        "delete_png",
+        "delete_pdf",
+        "get_deleted_png",
+        "get_deleted_pdf",
+        // client.rawFetch of the URL given before the delete.
+        "download_deleted",
+        "upload_mismatch",
+    ];
+    let sends = [("send_image", "image"), ("send_document", "document")];
+    let problems = problems("kapso", &app, &expected, &sends, &ops).await;
+    assert!(problems.is_empty(), "{}", report(&problems, &ops));
+    app.stop().await;
+}
