@@ -115,6 +115,7 @@ impl App {
 
     /// The same services keeping media as `media` says.
     pub fn with_media(mut self, media: media::MediaService) -> Self {
+        self.dispatcher.use_media_fetcher(media.fetcher().clone());
         self.media = Arc::new(media);
         self
     }

@@ -65,6 +65,7 @@ impl App {
         p.require_account_wide()?;
         let draft = TemplateDraft::parse(body)?;
         lint(&draft)?;
+        self.check_header_handles(p, &draft).await?;
         let at = now();
         let template = Template {
             id: TemplateId::generate(),
@@ -188,6 +189,7 @@ impl App {
         }
         let draft = TemplateDraft::parse(&whole)?;
         lint(&draft)?;
+        self.check_header_handles(p, &draft).await?;
         let approved = t.status == TemplateStatus::Approved;
         if approved && draft.category() != t.category {
             return Err(crate::Error::Refused(

@@ -90,10 +90,16 @@ impl App {
         });
         // Deleted and expired media, and the bytes no id refers to any more.
         let collector = self.media_collector();
+        let app = self.clone();
         let token = stop.clone();
         tracker.spawn(async move {
             loop {
-                let idle = match collector.run_once(now()).await {
+                let at = now();
+                // Abandoned resumable uploads (24 h) and their parts too.
+                if let Err(e) = app.collect_upload_sessions(at).await {
+                    tracing::error!(error = %e, "upload session collection failed");
+                }
+                let idle = match collector.run_once(at).await {
                     Ok(n) => n == 0,
                     Err(e) => {
                         tracing::error!(error = %e, "media collection step failed");

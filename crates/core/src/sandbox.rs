@@ -80,6 +80,11 @@ pub struct SandboxSettings {
     /// The sandbox's template review approves every template of this channel's WABA
     /// instead of applying its rules (as `[templates] approve_all` does for every WABA).
     pub approve_templates: bool,
+    /// Download the file behind every media `link` a message of this channel carries (media
+    /// messages, template and interactive headers) before delivering it, as WhatsApp does:
+    /// a link that cannot be fetched, or fetches a file of the wrong type or size, fails the
+    /// message with 131053 and says why. Off: links are delivered unread (no network needed).
+    pub fetch_media_links: bool,
 }
 
 impl Default for SandboxSettings {
@@ -98,6 +103,7 @@ impl Default for SandboxSettings {
             script: Script::default(),
             users: BTreeMap::new(),
             approve_templates: false,
+            fetch_media_links: false,
         }
     }
 }
@@ -237,5 +243,8 @@ mod tests {
         let approving = bad(serde_json::json!({"approve_templates": true})).unwrap();
         assert!(approving.approve_templates);
         assert!(!SandboxSettings::default().approve_templates);
+        let fetching = bad(serde_json::json!({"fetch_media_links": true})).unwrap();
+        assert!(fetching.fetch_media_links);
+        assert!(!SandboxSettings::default().fetch_media_links);
     }
 }

@@ -16,6 +16,7 @@ mod dispatch;
 mod media;
 mod queries;
 mod templates;
+mod uploads;
 mod webhooks;
 
 use std::str::FromStr;
@@ -40,6 +41,7 @@ use wagate_store::{
     Applied, Bootstrap, Bootstrapped, ContactKey, DispatchOutcome, Entity, MessageFilter,
     MessageKey, OutboxJob, Page, Result, Store, StoreError, records,
 };
+use wagate_store::{CompletedUpload, UploadHandle, UploadSession, UploadSessionId};
 use wagate_store::{CreateTemplateError, Template, TemplateFilter, TemplateLimits};
 use wagate_store::{Delivery, DeliveryAttempt, DeliveryFilter, DeliveryJob, Replay};
 
@@ -547,5 +549,67 @@ impl Store for PgStore {
         let mut tx = self.begin().await?;
         let keys = media::collect_media(&mut tx, now, limit).await?;
         commit(tx, keys).await
+    }
+
+    async fn create_upload_session(&self, session: UploadSession) -> Result<UploadSession> {
+        let mut tx = self.begin().await?;
+        let session = uploads::create(&mut tx, session).await?;
+        commit(tx, session).await
+    }
+
+    async fn get_upload_session(
+        &self,
+        account: AccountId,
+        id: &UploadSessionId,
+    ) -> Result<UploadSession> {
+        uploads::get(&mut *self.read().await?, account, id).await
+    }
+
+    async fn find_upload_handle(
+        &self,
+        account: AccountId,
+        handle: &UploadHandle,
+    ) -> Result<UploadSession> {
+        uploads::by_handle(&mut *self.read().await?, account, handle).await
+    }
+
+    async fn advance_upload_session(
+        &self,
+        account: AccountId,
+        id: &UploadSessionId,
+        from: u64,
+        to: u64,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let moved = uploads::advance(&mut tx, account, id, from, to).await?;
+        commit(tx, moved).await
+    }
+
+    async fn complete_upload_session(
+        &self,
+        account: AccountId,
+        id: &UploadSessionId,
+        done: &CompletedUpload,
+        expires_at: Timestamp,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let completed = uploads::complete(&mut tx, account, id, done, expires_at).await?;
+        commit(tx, completed).await
+    }
+
+    async fn delete_upload_session(&self, account: AccountId, id: &UploadSessionId) -> Result<()> {
+        let mut tx = self.begin().await?;
+        uploads::delete(&mut tx, account, id).await?;
+        commit(tx, ()).await
+    }
+
+    async fn collect_upload_sessions(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<UploadSessionId>> {
+        let mut tx = self.begin().await?;
+        let ids = uploads::collect(&mut tx, now, limit).await?;
+        commit(tx, ids).await
     }
 }

@@ -17,6 +17,7 @@ mod dispatch;
 mod media;
 mod queries;
 mod templates;
+mod uploads;
 mod webhooks;
 pub mod writer;
 
@@ -46,6 +47,7 @@ use wagate_store::{
     Applied, Bootstrap, Bootstrapped, ContactKey, DispatchOutcome, Entity, MessageFilter,
     MessageKey, OutboxJob, Page, Result, Store, StoreError, records,
 };
+use wagate_store::{CompletedUpload, UploadHandle, UploadSession, UploadSessionId};
 use wagate_store::{CreateTemplateError, Template, TemplateFilter, TemplateLimits};
 use wagate_store::{Delivery, DeliveryAttempt, DeliveryFilter, DeliveryJob, Replay};
 
@@ -659,6 +661,79 @@ impl Store for SqliteStore {
             .write(move |conn| {
                 Box::pin(async move { media::collect_media(conn, now, limit).await })
             })
+            .await
+    }
+
+    async fn create_upload_session(&self, session: UploadSession) -> Result<UploadSession> {
+        self.writer
+            .write(move |conn| Box::pin(async move { uploads::create(conn, session).await }))
+            .await
+    }
+
+    async fn get_upload_session(
+        &self,
+        account: AccountId,
+        id: &UploadSessionId,
+    ) -> Result<UploadSession> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        uploads::get(&mut conn, account, id).await
+    }
+
+    async fn find_upload_handle(
+        &self,
+        account: AccountId,
+        handle: &UploadHandle,
+    ) -> Result<UploadSession> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        uploads::by_handle(&mut conn, account, handle).await
+    }
+
+    async fn advance_upload_session(
+        &self,
+        account: AccountId,
+        id: &UploadSessionId,
+        from: u64,
+        to: u64,
+    ) -> Result<bool> {
+        let id = id.clone();
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { uploads::advance(conn, account, &id, from, to).await })
+            })
+            .await
+    }
+
+    async fn complete_upload_session(
+        &self,
+        account: AccountId,
+        id: &UploadSessionId,
+        done: &CompletedUpload,
+        expires_at: Timestamp,
+    ) -> Result<bool> {
+        let (id, done) = (id.clone(), done.clone());
+        self.writer
+            .write(move |conn| {
+                Box::pin(
+                    async move { uploads::complete(conn, account, &id, &done, expires_at).await },
+                )
+            })
+            .await
+    }
+
+    async fn delete_upload_session(&self, account: AccountId, id: &UploadSessionId) -> Result<()> {
+        let id = id.clone();
+        self.writer
+            .write(move |conn| Box::pin(async move { uploads::delete(conn, account, &id).await }))
+            .await
+    }
+
+    async fn collect_upload_sessions(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<UploadSessionId>> {
+        self.writer
+            .write(move |conn| Box::pin(async move { uploads::collect(conn, now, limit).await }))
             .await
     }
 }

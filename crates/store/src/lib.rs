@@ -23,6 +23,7 @@ pub mod media;
 pub mod page;
 pub mod records;
 pub mod templates;
+pub mod uploads;
 pub mod webhooks;
 
 use async_trait::async_trait;
@@ -44,6 +45,7 @@ pub use error::{Entity, StoreError};
 pub use media::{Media, MediaOrigin};
 pub use page::Page;
 pub use templates::{CreateTemplateError, Template, TemplateFilter, TemplateLimits};
+pub use uploads::{CompletedUpload, UploadHandle, UploadSession, UploadSessionId};
 pub use webhooks::{
     AttemptOutcome, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryJob, Replay,
 };
@@ -322,6 +324,56 @@ pub trait Store: Send + Sync + 'static {
     /// Purges up to `limit` media ids deleted or expired by `now`, and answers the storage
     /// keys that no live media id refers to any more (each once), for the caller to delete.
     async fn collect_media(&self, now: Timestamp, limit: u32) -> Result<Vec<String>>;
+
+    // Upload sessions (see [`uploads`]). A session another account owns is `NotFound(Media)`,
+    // like one that does not exist.
+
+    /// Stores a new upload session. `Conflict` when the id exists.
+    async fn create_upload_session(&self, session: UploadSession) -> Result<UploadSession>;
+    /// One of the account's upload sessions, complete or not (an expired one is answered
+    /// until collected; the caller checks `expires_at`).
+    async fn get_upload_session(
+        &self,
+        account: AccountId,
+        id: &UploadSessionId,
+    ) -> Result<UploadSession>;
+    /// The account's completed session that answered `handle`.
+    async fn find_upload_handle(
+        &self,
+        account: AccountId,
+        handle: &UploadHandle,
+    ) -> Result<UploadSession>;
+    /// Compare-and-set: moves an incomplete session's offset from `from` to `to` (at most its
+    /// `file_length`). `Ok(false)`, changing nothing, when the stored offset is not `from` or
+    /// the session is complete; `NotFound` when there is no such session.
+    async fn advance_upload_session(
+        &self,
+        account: AccountId,
+        id: &UploadSessionId,
+        from: u64,
+        to: u64,
+    ) -> Result<bool>;
+    /// Records that the session's whole file was kept as `done.media_id`, answered as
+    /// `done.handle`, and that the session now lives until `expires_at` — once, and only when
+    /// every byte is in: `Ok(false)`, changing nothing, when it is already complete or its
+    /// offset is short of its length. `NotFound` when there is no such session.
+    async fn complete_upload_session(
+        &self,
+        account: AccountId,
+        id: &UploadSessionId,
+        done: &CompletedUpload,
+        expires_at: Timestamp,
+    ) -> Result<bool>;
+    /// Deletes one of the account's sessions (an upload that was refused). `NotFound` when
+    /// there is none.
+    async fn delete_upload_session(&self, account: AccountId, id: &UploadSessionId) -> Result<()>;
+    /// Deletes up to `limit` sessions expired by `now`, complete or not, and answers their
+    /// ids, for the caller to remove any bytes still waiting for them.
+    async fn collect_upload_sessions(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<UploadSessionId>>;
 }
 
 /// How a caller names a message.

@@ -10,13 +10,24 @@
 //! Crash safety: a lease expires, so entries held by a dead dispatcher go out after restart;
 //! the `sent` transition removes the outbox entry in the same transaction that counts the
 //! hand-over, so a message is never recorded as handed over twice.
+//!
+//! Media links: on a sandbox channel with `fetch_media_links`, the network needs the bytes
+//! to deliver, so the hand-over step first downloads and checks every media link of the
+//! message (`media`); a failure fails the message with 131053 (permanent, as on Meta).
+//! A cloud upstream would pass links on unread.
+//!
+//! # Layout
+//! - `config`: [`DispatchConfig`].
+//! - `pacing`: throughput and pair-rate lanes. `retry`: backoff.
+//! - `media`: the media links of a message, fetched and checked.
 
 pub mod config;
+mod media;
 mod pacing;
 mod retry;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use jiff::SignedDuration;
 use wagate_core::Timestamp;
@@ -28,6 +39,8 @@ use wagate_core::policy;
 use wagate_core::pricing;
 use wagate_store::{DispatchOutcome, OutboxJob, Store};
 use wagate_upstream::{Handover, Upstream};
+
+use crate::media_fetch::{FetchConfig, MediaFetcher};
 
 pub use config::DispatchConfig;
 use pacing::{Pacer, Slot};
@@ -48,6 +61,10 @@ pub struct Dispatcher {
     sandbox: Arc<dyn Upstream>,
     config: DispatchConfig,
     pacer: Mutex<Pacer>,
+    /// Downloads media links for the sandbox (see the module docs). The app's media service
+    /// hands over its own (`[media.fetch]`) once it is set up, hence the lock; until then a
+    /// fetcher with the default settings.
+    fetcher: RwLock<MediaFetcher>,
 }
 
 impl Dispatcher {
@@ -57,7 +74,16 @@ impl Dispatcher {
             sandbox,
             config,
             pacer: Mutex::new(Pacer::default()),
+            fetcher: RwLock::new(
+                MediaFetcher::new(FetchConfig::default())
+                    .expect("the default media fetcher builds"),
+            ),
         }
+    }
+
+    /// Fetches media links with `fetcher` from now on.
+    pub fn use_media_fetcher(&self, fetcher: MediaFetcher) {
+        *self.fetcher.write().expect("media fetcher lock") = fetcher;
     }
 
     pub fn config(&self) -> &DispatchConfig {
@@ -149,7 +175,21 @@ impl Dispatcher {
             };
         }
         let upstream: &dyn Upstream = match &channel.upstream {
-            ChannelUpstream::Sandbox(_) => self.sandbox.as_ref(),
+            ChannelUpstream::Sandbox(settings) => {
+                if settings.fetch_media_links {
+                    let fetcher = self.fetcher.read().expect("media fetcher lock").clone();
+                    if let Err(error) = media::fetch_links(&fetcher, &message.content).await {
+                        tracing::debug!(message_id = %message.id, details = %error.details,
+                            "a media link could not be fetched");
+                        return DispatchOutcome::Failed {
+                            message_id: message.id,
+                            at: now,
+                            error,
+                        };
+                    }
+                }
+                self.sandbox.as_ref()
+            }
             ChannelUpstream::Cloud(_) => {
                 return DispatchOutcome::Failed {
                     message_id: message.id,

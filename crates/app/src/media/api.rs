@@ -182,7 +182,7 @@ impl App {
         id: &str,
         expires: i64,
         signature: &str,
-    ) -> Result<(Media, tokio::fs::File)> {
+    ) -> Result<(Media, super::blob::Reader)> {
         let at = now();
         if !self
             .media

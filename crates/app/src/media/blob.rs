@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 
+/// Bytes being read out of a store.
+pub type Reader = Box<dyn tokio::io::AsyncRead + Send + Unpin>;
+
 /// The content address of bytes with this SHA-256 (lowercase hex).
 pub fn content_key(sha256_hex: &str) -> String {
     let prefix = sha256_hex.get(..2).unwrap_or("00");
@@ -23,8 +26,8 @@ pub trait BlobStore: Send + Sync + std::fmt::Debug {
     /// Moves the finished file `staged` in under `key`. When the key already holds bytes
     /// (the same content, by construction) the staged file is dropped instead.
     async fn put_file(&self, key: &str, staged: &Path) -> io::Result<()>;
-    /// The bytes under `key` as a file to stream, `None` when there are none.
-    async fn open(&self, key: &str) -> io::Result<Option<tokio::fs::File>>;
+    /// The bytes under `key` as a stream to read, `None` when there are none.
+    async fn open(&self, key: &str) -> io::Result<Option<Reader>>;
     /// Removes `key`; a missing key is not an error.
     async fn delete(&self, key: &str) -> io::Result<()>;
     /// Whether `key` holds bytes.
@@ -73,9 +76,9 @@ impl BlobStore for LocalDir {
         tokio::fs::rename(staged, &dest).await
     }
 
-    async fn open(&self, key: &str) -> io::Result<Option<tokio::fs::File>> {
+    async fn open(&self, key: &str) -> io::Result<Option<Reader>> {
         match tokio::fs::File::open(self.path(key)?).await {
-            Ok(f) => Ok(Some(f)),
+            Ok(f) => Ok(Some(Box::new(f))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
         }

@@ -18,11 +18,19 @@
 //! - **Retention**: [`MediaCollector::run_once`] purges deleted and expired ids and deletes
 //!   bytes no live id refers to any more.
 //!
+//! - **Links and users' files**: a media `link` is downloaded by the one
+//!   [`MediaFetcher`](crate::media_fetch::MediaFetcher) (`fetcher`, set up from
+//!   `[media.fetch]`) where the simulated network needs the bytes; a file a simulated user
+//!   sends is kept as an inbound media id (`inbound`).
+//!
 //! Another account's media id is unknown: every read is by account.
 
 mod api;
 pub mod blob;
 mod collector;
+pub(crate) mod inbound;
+pub mod resumable;
+pub mod s3;
 pub mod staging;
 pub mod url;
 
@@ -30,6 +38,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+
+use crate::media_fetch::{FetchConfig, MediaFetcher};
 
 pub use api::{MediaInfo, UploadMeta};
 pub use blob::{BlobStore, LocalDir};
@@ -40,8 +50,14 @@ pub use url::UrlSigner;
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct MediaConfig {
-    /// Where the bytes are kept. Default: `<data_dir>/media`.
+    /// Where the bytes are kept: `local` (a directory, the default) or `s3` (an
+    /// S3-compatible bucket, `[media.s3]`; needed when several nodes share a database).
+    pub store: StoreKind,
+    /// The local directory for the bytes (`store = "local"`) and for uploads on their way in
+    /// (both stores). Default: `<data_dir>/media`.
     pub dir: Option<PathBuf>,
+    /// The bucket, when `store = "s3"`.
+    pub s3: s3::S3Config,
     /// Days an uploaded media id lives (Meta: 30).
     pub retention_days: u32,
     /// Days the id of a file a user sent lives (Meta: 7).
@@ -51,18 +67,33 @@ pub struct MediaConfig {
     /// The key download URLs are signed with; nodes sharing a database must share it.
     /// Default: generated once into `<data_dir>/media.key`.
     pub url_key: Option<String>,
+    /// How media links are downloaded (`[media.fetch]`): the SSRF guard, timeouts and size
+    /// cap of the fetcher.
+    pub fetch: FetchConfig,
 }
 
 impl Default for MediaConfig {
     fn default() -> Self {
         Self {
+            store: StoreKind::Local,
             dir: None,
+            s3: s3::S3Config::default(),
             retention_days: 30,
             inbound_retention_days: 7,
             url_ttl_secs: 300,
             url_key: None,
+            fetch: FetchConfig::default(),
         }
     }
+}
+
+/// Where media bytes live.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum StoreKind {
+    #[default]
+    Local,
+    S3,
 }
 
 /// The media services' parts: where bytes live, how URLs are signed, how long ids live.
@@ -73,9 +104,17 @@ pub struct MediaService {
     /// Staging files go here (on the same file system as a local store).
     pub(crate) staging: PathBuf,
     pub(crate) config: MediaConfig,
+    /// Downloads media links (`config.fetch`); shared with the dispatcher, one connection
+    /// pool for both.
+    pub(crate) fetcher: MediaFetcher,
 }
 
 impl MediaService {
+    /// The fetcher of media links, as `[media.fetch]` set it up.
+    pub fn fetcher(&self) -> &MediaFetcher {
+        &self.fetcher
+    }
+
     /// Media in a fresh directory under the system's temporary directory, with a random URL
     /// key: for an [`crate::App`] built without settings (tests, benchmarks).
     pub fn temporary() -> Self {
@@ -85,6 +124,8 @@ impl MediaService {
             blobs: Arc::new(LocalDir::new(&root)),
             signer: UrlSigner::new(format!("{:032x}", rand::random::<u128>())),
             staging: root.join("tmp"),
+            fetcher: MediaFetcher::new(FetchConfig::default())
+                .expect("the default media fetcher builds"),
             config: MediaConfig::default(),
         }
     }
@@ -111,10 +152,17 @@ impl MediaService {
                 }
             }
         };
+        let blobs: Arc<dyn BlobStore> = match config.store {
+            StoreKind::Local => Arc::new(LocalDir::new(&root)),
+            StoreKind::S3 => Arc::new(s3::S3Store::new(config.s3.clone())?),
+        };
+        let fetcher =
+            MediaFetcher::new(config.fetch.clone()).context("setting up [media.fetch]")?;
         Ok(Self {
-            blobs: Arc::new(LocalDir::new(&root)),
+            blobs,
             signer: UrlSigner::new(key),
             staging: root.join("tmp"),
+            fetcher,
             config,
         })
     }

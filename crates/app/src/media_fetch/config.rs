@@ -1,4 +1,4 @@
-//! Settings of the media fetcher (`[media_fetch]` in the TOML file).
+//! Settings of the media fetcher (`[media.fetch]` in the TOML file).
 
 use serde::{Deserialize, Serialize};
 

@@ -10,6 +10,7 @@ pub mod messages;
 mod path;
 pub mod phone_numbers;
 pub mod templates;
+pub mod uploads;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -26,17 +27,19 @@ pub fn router() -> Router<AppState> {
         .route(
             "/{version}/{object_id}",
             get(phone_numbers::get_versioned)
-                .post(templates::edit)
+                .merge(object_post())
                 .delete(media::delete),
         )
         .route(
             "/{object_id}",
             get(phone_numbers::get_unversioned)
-                .post(templates::edit)
+                .merge(object_post())
                 .delete(media::delete),
         )
         .route("/{version}/{object_id}/media", upload_route())
         .route("/{object_id}/media", upload_route())
+        .route("/{version}/{object_id}/uploads", post(uploads::create))
+        .route("/{object_id}/uploads", post(uploads::create))
         .route("/media/{media_id}/download", get(media::download))
         .route("/{version}/{object_id}/messages", post(messages::send))
         .route("/{object_id}/messages", post(messages::send))
@@ -60,6 +63,12 @@ pub fn router() -> Router<AppState> {
 /// Uploads stream past the JSON body limit; the media rules cap them by kind.
 fn upload_route() -> axum::routing::MethodRouter<AppState> {
     post(media::upload).layer(axum::extract::DefaultBodyLimit::disable())
+}
+
+/// `POST /{object_id}`: a template edit (JSON, capped by the handler at the usual body
+/// limit) or a Resumable Upload chunk (`upload:…`, raw bytes up to the session's length).
+fn object_post() -> axum::routing::MethodRouter<AppState> {
+    post(templates::edit).layer(axum::extract::DefaultBodyLimit::disable())
 }
 
 fn template_routes() -> axum::routing::MethodRouter<AppState> {

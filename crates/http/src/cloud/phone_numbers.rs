@@ -55,6 +55,9 @@ async fn get(
     object_id: String,
     Query(q): Query<FieldsQuery>,
 ) -> Result<Json<Value>, ApiError> {
+    if super::uploads::is_session(&object_id) {
+        return super::uploads::get(&state, &p, &object_id).await;
+    }
     // A phone number (the common, cached case), else a template id (§7), else a media id.
     let channel = match phone_number(&state, &p, &object_id).await {
         Ok(c) => c,

@@ -220,13 +220,22 @@ pub async fn delete(
     Ok(Json(json!({"success": true})))
 }
 
-/// `POST /{template_id}` (an edit) → `{"success":true}`.
+/// `POST /{template_id}` (an edit) → `{"success":true}`. `POST /upload:…` (a Resumable
+/// Upload chunk) shares the path and is handed to [`super::uploads::upload`].
 pub async fn edit(
     State(state): State<AppState>,
     Auth(p): Auth,
     ObjectPath(object_id): ObjectPath,
-    body: Bytes,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
 ) -> Result<Json<Value>, ApiError> {
+    if super::uploads::is_session(&object_id) {
+        return super::uploads::upload(&state, &p, &object_id, &headers, body).await;
+    }
+    // The route lifts the body limit for upload chunks; an edit keeps it.
+    let body = axum::body::to_bytes(body, state.config.max_body_bytes)
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::PayloadTooLarge, "the request body is too large"))?;
     let body: Value = parse_json(&body)?;
     state
         .app

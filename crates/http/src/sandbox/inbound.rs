@@ -1,19 +1,20 @@
 //! `POST /sandbox/{phone_number_id}/inbound`: a virtual user sends a message to the channel.
 //! The body is an inbound message object as Meta's webhooks carry it (reference §5.4):
 //! `from` plus the type's fields; `id`, `timestamp`, `context.id` and `profile.name` are
-//! optional. Media messages get a generated media id, type and digest.
+//! optional. A media message's file is its `link` (fetched like any media link), its `data`
+//! (a `data:` URI) or, with neither, a small sample file; it is kept as an inbound media id
+//! whose id, type and digest the message carries (see `wagate_app::sandbox`).
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use base64::Engine;
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
-use wagate_app::sandbox::InjectInbound;
+use serde_json::Value;
+use wagate_app::sandbox::{InboundFile, InboundMedia, InjectInbound};
 use wagate_core::Timestamp;
-use wagate_core::content::{Content, MessageType};
+use wagate_core::content::Content;
 use wagate_core::error::{ErrorCode, ValidationError};
+use wagate_core::media::{MediaError, MediaKind, MediaType, data_uri};
 use wagate_core::message::Wamid;
 use wagate_core::phone::PhoneE164;
 
@@ -32,39 +33,82 @@ fn string<'a>(v: &'a Value, field: &str) -> Result<Option<&'a str>, ValidationEr
     }
 }
 
-/// The default MIME type of generated media per kind.
-fn mime_for(kind: MessageType) -> &'static str {
-    match kind {
-        MessageType::Image => "image/jpeg",
-        MessageType::Video => "video/mp4",
-        MessageType::Audio => "audio/ogg; codecs=opus",
-        MessageType::Document => "application/pdf",
-        _ => "image/webp",
-    }
-}
-
-/// Gives generated media the fields Meta's webhooks carry: id, mime_type, sha256 (base64).
-fn fill_media(content: &mut Content, seed: &str) {
-    let kind = content.kind();
-    if !kind.is_media() {
-        return;
-    }
-    let Some(body) = content.body_mut().as_object_mut() else {
-        return;
+/// The file of an injected media message: its `link`, its `data` (a `data:` URI), or neither
+/// (a sample file); `mime_type`, if given, is the type the file must be. An `id` is refused:
+/// the network keeps the file as a new media id.
+fn media(content: &Content) -> Result<Option<InboundMedia>, ApiError> {
+    let Ok(kind) = MediaKind::try_from(content.kind()) else {
+        return Ok(None);
     };
-    let digest = Sha256::digest(format!("sandbox-media|{seed}").as_bytes());
-    let id: u64 = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes")) % 10u64.pow(15);
-    body.entry("id")
-        .or_insert_with(|| json!(format!("{}", 10u64.pow(15) + id)));
-    body.entry("mime_type")
-        .or_insert_with(|| json!(mime_for(kind)));
-    body.entry("sha256")
-        .or_insert_with(|| json!(base64::engine::general_purpose::STANDARD.encode(digest)));
+    let name = kind.as_str();
+    let body = content.body();
+    let media_error = |field: &str, e: MediaError| {
+        ApiError::new(e.code, e.details).field(format!("{name}.{field}"))
+    };
+    if body.get("id").is_some() {
+        return Err(ValidationError::new(
+            format!("{name}.id"),
+            "is given by the simulated network, which keeps the file as a new media id; send \
+             the file as `link` or `data` (a data: URI), or neither for a sample file",
+        )
+        .into());
+    }
+    let declared = string(body, "mime_type")
+        .map_err(|e| e.within(name))?
+        .map(MediaType::parse)
+        .transpose()
+        .map_err(|e| media_error("mime_type", e))?;
+    let link = string(body, "link").map_err(|e| e.within(name))?;
+    let data = string(body, "data").map_err(|e| e.within(name))?;
+    let media = match (link, data) {
+        (Some(_), Some(_)) => {
+            return Err(
+                ValidationError::new(name, "must have either `link` or `data`, not both").into(),
+            );
+        }
+        (Some(link), None) => InboundMedia {
+            file: InboundFile::Link(link.to_owned()),
+            declared,
+        },
+        (None, Some(data)) => {
+            let uri =
+                data_uri::parse(data, kind.max_bytes()).map_err(|e| media_error("data", e))?;
+            if let Some(d) = &declared
+                && d.essence() != uri.media_type.essence()
+            {
+                return Err(ValidationError::new(
+                    format!("{name}.mime_type"),
+                    format!("says {d} but the data: URI says {}", uri.media_type),
+                )
+                .into());
+            }
+            InboundMedia {
+                declared: Some(uri.media_type.clone()),
+                file: InboundFile::Data(uri),
+            }
+        }
+        (None, None) => InboundMedia {
+            file: InboundFile::Sample,
+            declared,
+        },
+    };
+    Ok(Some(media))
 }
 
-pub fn parse(body: &Value) -> Result<InjectInbound, ValidationError> {
+/// The request field a refused media file is blamed on.
+fn media_field(content: &Content, media: &InboundMedia) -> String {
+    let name = content.kind().as_str();
+    match (&media.file, &media.declared) {
+        (InboundFile::Link(_), _) => format!("{name}.link"),
+        (InboundFile::Data(_), _) => format!("{name}.data"),
+        (InboundFile::Sample, Some(_)) => format!("{name}.mime_type"),
+        (InboundFile::Sample, None) => name.to_owned(),
+    }
+}
+
+pub fn parse(body: &Value) -> Result<InjectInbound, ApiError> {
     if !body.is_object() {
-        return Err(ValidationError::new("body", "must be a JSON object"));
+        return Err(ValidationError::new("body", "must be a JSON object").into());
     }
     let from = string(body, "from")?
         .ok_or_else(|| ValidationError::missing("from", "is required: the user's number"))?;
@@ -87,7 +131,8 @@ pub fn parse(body: &Value) -> Result<InjectInbound, ValidationError> {
                 return Err(ValidationError::out_of_range(
                     "timestamp",
                     "is in the future: a user's message is dated when it was sent",
-                ));
+                )
+                .into());
             }
             Some(at)
         }
@@ -112,10 +157,11 @@ pub fn parse(body: &Value) -> Result<InjectInbound, ValidationError> {
         return Err(ValidationError::out_of_range(
             "profile.name",
             "must be at most 256 characters",
-        ));
+        )
+        .into());
     }
-    let mut content = Content::inbound(body)?;
-    fill_media(&mut content, &format!("{from}|{}", body));
+    let content = Content::inbound(body)?;
+    let media = media(&content)?;
     Ok(InjectInbound {
         from,
         wamid,
@@ -123,6 +169,7 @@ pub fn parse(body: &Value) -> Result<InjectInbound, ValidationError> {
         content,
         context,
         profile_name,
+        media,
     })
 }
 
@@ -137,6 +184,7 @@ pub async fn inject(
 ) -> Result<(StatusCode, Json<MessageView>), ApiError> {
     let channel = phone_number(&state, &p, &object_id).await?;
     let cmd = parse(&parse_json(&body)?)?;
+    let media_field = cmd.media.as_ref().map(|m| media_field(&cmd.content, m));
     let message = state
         .app
         .inject_inbound(&p, &channel, cmd)
@@ -147,6 +195,13 @@ pub async fn inject(
                 "a message with this id was already received",
             )
             .field("id"),
+            wagate_app::Error::Failed(code, message) if code != ErrorCode::Internal => {
+                let e = ApiError::new(code, message);
+                match &media_field {
+                    Some(field) => e.field(field.clone()),
+                    None => e,
+                }
+            }
             other => other.into(),
         })?;
     Ok((StatusCode::CREATED, Json(message.into())))
@@ -154,41 +209,64 @@ pub async fn inject(
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+
+    fn field(body: Value) -> String {
+        parse(&body).unwrap_err().field.unwrap_or_default()
+    }
 
     #[test]
     fn inbound_bodies() {
         let cmd = parse(&json!({"from": "16505551234", "type": "text", "text": {"body": "hi"}, "timestamp": "1750000000"})).unwrap();
         assert_eq!(cmd.from.digits(), "16505551234");
         assert_eq!(cmd.at.unwrap().as_second(), 1_750_000_000);
-        let image =
-            parse(&json!({"from": "16505551234", "type": "image", "image": {"caption": "look"}}))
-                .unwrap();
-        assert_eq!(image.content.body()["mime_type"], "image/jpeg");
-        assert!(image.content.body()["id"].as_str().unwrap().len() >= 15);
+        assert!(cmd.media.is_none());
         assert_eq!(
-            parse(&json!({"type": "text", "text": {"body": "x"}}))
-                .unwrap_err()
-                .field,
+            field(json!({"type": "text", "text": {"body": "x"}})),
             "from"
         );
+        assert_eq!(field(json!({"from": "x", "text": {"body": "x"}})), "from");
         assert_eq!(
-            parse(&json!({"from": "x", "text": {"body": "x"}}))
-                .unwrap_err()
-                .field,
-            "from"
-        );
-        assert_eq!(
-            parse(&json!({"from": "16505551234", "timestamp": "soon", "text": {"body": "x"}}))
-                .unwrap_err()
-                .field,
+            field(json!({"from": "16505551234", "timestamp": "soon", "text": {"body": "x"}})),
             "timestamp"
         );
         assert_eq!(
-            parse(&json!({"from": "16505551234", "type": "text"}))
-                .unwrap_err()
-                .field,
+            field(json!({"from": "16505551234", "type": "text"})),
             "text"
         );
+    }
+
+    #[test]
+    fn media_files_come_from_a_link_a_data_uri_or_a_sample() {
+        let inject = |media: Value| {
+            parse(&json!({"from": "16505551234", "type": "image", "image": media}))
+                .map(|cmd| cmd.media.unwrap())
+        };
+        let sample = inject(json!({"caption": "look"})).unwrap();
+        assert!(matches!(sample.file, InboundFile::Sample) && sample.declared.is_none());
+        let jpeg = inject(json!({"mime_type": "image/jpg"})).unwrap();
+        assert_eq!(jpeg.declared.unwrap(), MediaType::JPEG);
+        let link = inject(json!({"link": "https://cdn.example/a.png"})).unwrap();
+        assert!(matches!(link.file, InboundFile::Link(l) if l == "https://cdn.example/a.png"));
+        let data = inject(json!({"data": "data:image/png;base64,iVBORw0KGgo="})).unwrap();
+        assert_eq!(data.declared.unwrap(), MediaType::PNG);
+        assert!(matches!(data.file, InboundFile::Data(d) if d.bytes.starts_with(b"\x89PNG")));
+
+        let refused = |media: Value| inject(media).unwrap_err();
+        let e = refused(json!({"data": "data:image/png;base64,***"}));
+        assert_eq!(e.field.as_deref(), Some("image.data"));
+        assert_eq!(e.code, ErrorCode::InvalidParameterValue);
+        let e = refused(json!({"data": "image/png;base64,AAAA"}));
+        assert!(e.message.contains("not a data: URI"), "{}", e.message);
+        let e = refused(json!({"data": "data:image/png;base64,AAAA", "link": "https://x/y"}));
+        assert_eq!(e.field.as_deref(), Some("image"));
+        let e = refused(json!({"data": "data:image/png;base64,AAAA", "mime_type": "image/jpeg"}));
+        assert_eq!(e.field.as_deref(), Some("image.mime_type"));
+        let e = refused(json!({"id": "1234567890"}));
+        assert_eq!(e.field.as_deref(), Some("image.id"));
+        let e = refused(json!({"link": 5}));
+        assert_eq!(e.field.as_deref(), Some("image.link"));
     }
 }

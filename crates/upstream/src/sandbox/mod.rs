@@ -8,6 +8,9 @@
 //!   hand-over with 131016 (which the dispatcher retries);
 //! - every accepted message is delivered after `delivery_delay_ms` (later if the user's phone
 //!   is offline) and read after `read_delay_ms` by `read_percent` of users; scripts reply.
+//! - with `fetch_media_links`, a message's media links must download as files of the right
+//!   kind (131053 otherwise); the dispatcher fetches them before the hand-over, so the network
+//!   itself does no I/O.
 //!
 //! Everything that happens after the hand-over is returned as scheduled [`NetworkEvent`]s,
 //! which the dispatcher stores in the same transaction as the `sent` status. So the network's

@@ -1,0 +1,25 @@
+-- Resumable upload sessions (Meta's Resumable Upload API). The bytes received so far wait in
+-- files under the media root; the row keeps how far the upload got (file_offset, moved by
+-- compare-and-set). Once the whole file is checked it is kept as an ordinary media id
+-- (origin 'upload') and media_id and handle are set together; template header examples
+-- name the handle. An incomplete session expires after 24 hours, a complete one with its
+-- media id; the collector then deletes the row.
+CREATE TABLE upload_sessions (
+    seq          INTEGER PRIMARY KEY,
+    id           TEXT NOT NULL UNIQUE,
+    account_id   BLOB NOT NULL REFERENCES accounts (id),
+    channel_id   BLOB NOT NULL REFERENCES channels (id),
+    file_name    TEXT NOT NULL,
+    file_length  INTEGER NOT NULL CHECK (file_length > 0),
+    file_type    TEXT NOT NULL,
+    file_offset  INTEGER NOT NULL DEFAULT 0,
+    media_id     TEXT,
+    handle       TEXT UNIQUE,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    CHECK (file_offset BETWEEN 0 AND file_length),
+    CHECK ((media_id IS NULL) = (handle IS NULL))
+) STRICT;
+
+-- What the collector deletes next.
+CREATE INDEX upload_sessions_by_expiry ON upload_sessions (expires_at);
