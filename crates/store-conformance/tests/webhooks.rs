@@ -1528,6 +1528,22 @@ async fn delivery_log_filters_pages_and_replays(b: Backend) {
         lease(s, sub.id, now, plus(now, MINUTE), 10).await,
         vec![d[0], d[1], d[2], d[3]]
     );
+    // Replaying a delivery whose POST is out keeps its lease: that POST is the replay, and
+    // nobody leases it a second time meanwhile.
+    s.replay_deliveries(a, sub.id, Replay::One(d[0]), plus(now, 1))
+        .await
+        .unwrap();
+    assert!(
+        lease(s, sub.id, plus(now, 2), plus(now, MINUTE), 10)
+            .await
+            .is_empty(),
+        "still leased"
+    );
+    assert_eq!(
+        lease(s, sub.id, plus(now, MINUTE + 1), plus(now, 2 * MINUTE), 10).await,
+        vec![d[0], d[1], d[2], d[3], d[4]],
+        "once the leases run out, all are due"
+    );
 }
 
 async fn due_subscriptions_have_a_due_unleased_delivery(b: Backend) {

@@ -502,7 +502,10 @@ pub async fn replay_deliveries(
     let mut q: QueryBuilder<Postgres> =
         QueryBuilder::new("UPDATE webhook_deliveries SET state = 'pending', next_attempt_at = ");
     q.push_bind(millis(now))
-        .push(", lease_until = NULL, delivered_at = NULL WHERE subscription_id = ")
+        // A delivery whose POST is out keeps its lease: that POST is the replay.
+        .push(", delivered_at = NULL, lease_until = CASE WHEN lease_until > ")
+        .push_bind(millis(now))
+        .push(" THEN lease_until ELSE NULL END WHERE subscription_id = ")
         .push_bind(subscription.as_uuid());
     let one = matches!(replay, Replay::One(_));
     match replay {
