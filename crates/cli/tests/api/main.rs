@@ -11,6 +11,7 @@ mod network;
 mod api_keys;
 mod auth;
 mod channels;
+mod conformance_suite;
 mod cloud;
 mod lifecycle;
 mod media;
