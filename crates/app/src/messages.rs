@@ -36,6 +36,7 @@ impl App {
         channel: &Channel,
         cmd: SendMessage,
     ) -> Result<Message> {
+        self.check_can_send(channel).await?;
         if let Some(MediaRef::Id(id)) = cmd.content.media() {
             let kind = MediaKind::try_from(cmd.content.kind())
                 .map_err(|_| ValidationError::new("type", "is not a media type"))?;

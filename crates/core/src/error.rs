@@ -113,6 +113,8 @@ error_codes! {
     MediaNotFound => "media_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
     /// A media download URL past its expiry or with a wrong signature; get a new one.
     MediaUrlExpired => "media_url_expired", 404, graph(100, None, OAuthException, 404);
+    /// The QR code does not exist, was deleted, or belongs to another phone number or account.
+    QrCodeNotFound => "qr_code_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
     /// The webhook URL did not pass verification: it must answer the `hub.challenge` GET
     /// with 200 and the challenge as its body.
     WebhookVerificationFailed => "webhook_verification_failed", 422, graph(2200, None, OAuthException, 400);
@@ -161,6 +163,22 @@ error_codes! {
     /// A free-form message outside the 24-hour window, on a channel that refuses them
     /// (`window_policy: reject`); send a template.
     OutsideServiceWindow => "outside_service_window", 400, graph(131047, None, OAuthException, 400);
+    /// The phone number is deregistered: register it again (`POST /{phone_number_id}/register`)
+    /// before sending from it.
+    PhoneNumberNotRegistered => "phone_number_not_registered", 400, graph(133010, None, OAuthException, 400);
+    /// Too many register (or deregister) calls for this number: at most 10 per 72 hours, and
+    /// registration is then blocked for 72 hours.
+    RegistrationRateLimited => "registration_rate_limited", 429, graph(133016, None, OAuthException, 400);
+    /// The PIN does not match the number's two-step verification PIN.
+    TwoStepPinMismatch => "two_step_pin_mismatch", 400, graph(133005, None, OAuthException, 400);
+    /// The number must be verified (request_code, verify_code) before it is registered.
+    PhoneNumberNotVerified => "phone_number_not_verified", 400, graph(133006, None, OAuthException, 400);
+    /// A verification code cannot be sent now: one per minute, ten per 24 hours.
+    VerificationCodeRequestRefused => "verification_code_request_refused", 429, graph(136024, None, OAuthException, 400);
+    /// The verification code is wrong, expired, used up, or none was requested.
+    VerificationCodeIncorrect => "verification_code_incorrect", 400, graph(136025, None, OAuthException, 400);
+    /// No verification code is waiting for this number (none requested, or already used).
+    VerificationCodeNotFound => "verification_code_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
     /// The database is unreachable (readiness).
     NotReady => "not_ready", 503, graph(2, None, OAuthException, 503);
     /// Something went wrong on our side; the cause is logged, never sent.
@@ -186,6 +204,12 @@ impl ErrorCode {
                 "There was an issue with the parameters in your template"
             }
             ErrorCode::MediaUploadError => "Media upload error",
+            ErrorCode::PhoneNumberNotRegistered => "Phone number Not Registered",
+            ErrorCode::RegistrationRateLimited => "Account register deregister rate limit exceeded",
+            ErrorCode::TwoStepPinMismatch => "Two step verification PIN Mismatch",
+            ErrorCode::PhoneNumberNotVerified => "Phone number re-verification needed",
+            ErrorCode::VerificationCodeRequestRefused => "Request code error",
+            ErrorCode::VerificationCodeIncorrect => "Verify code error",
             _ => return None,
         })
     }

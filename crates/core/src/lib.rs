@@ -21,7 +21,11 @@
 //! - [`contact`], [`policy`]: users of a channel; the service window, blocks and opt-outs.
 //! - [`pricing`], [`failure`]: how Meta prices a message and why one fails.
 //! - [`network`]: what an upstream reports back (statuses, inbound messages).
+//! - [`profile`]: the Cloud plane's business profile, commerce settings and subscribed apps.
 //! - [`sandbox`]: settings of the simulated WhatsApp network.
+//! - [`registration`]: a phone number's registration, verification code, two-step PIN and
+//!   display-name review, as a state machine.
+//! - [`qr`]: QR codes with a prefilled message: codes, messages, the PNG and SVG images.
 //! - [`error`]: the error-code table and `ValidationError`.
 
 #![forbid(unsafe_code)]
@@ -41,6 +45,9 @@ pub mod pacing;
 pub mod phone;
 pub mod policy;
 pub mod pricing;
+pub mod profile;
+pub mod qr;
+pub mod registration;
 pub mod sandbox;
 pub mod template;
 pub mod text;

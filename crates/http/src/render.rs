@@ -40,6 +40,15 @@ async fn render(surface: Surface, req: Request, next: Next) -> Response {
         .unwrap_or_default()
         .to_owned();
     let method = req.method().as_str().to_ascii_lowercase();
+    // A refused request's body may be left unread (an auth or path error comes first); the
+    // connection then cannot be reused, so the answer says so instead of the server
+    // dropping it under a client that would send its next request there.
+    let has_body = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim() != "0")
+        || req.headers().contains_key(header::TRANSFER_ENCODING);
     let res = next.run(req).await;
     let err = match res.extensions().get::<Rendered>() {
         Some(Rendered(e)) => e.clone(),
@@ -74,6 +83,10 @@ async fn render(surface: Surface, req: Request, next: Next) -> Response {
         body.to_string(),
     )
         .into_response();
+    if has_body {
+        out.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     if let Some(allow) = res.headers().get(header::ALLOW) {
         out.headers_mut().insert(header::ALLOW, allow.clone());
     }

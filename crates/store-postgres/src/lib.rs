@@ -14,7 +14,10 @@
 
 mod dispatch;
 mod media;
+mod profile;
+mod qr_codes;
 mod queries;
+mod registration;
 mod templates;
 mod uploads;
 mod webhooks;
@@ -611,5 +614,152 @@ impl Store for PgStore {
         let mut tx = self.begin().await?;
         let ids = uploads::collect(&mut tx, now, limit).await?;
         commit(tx, ids).await
+    }
+
+    async fn get_registration(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+    ) -> Result<Option<wagate_core::registration::Registration>> {
+        registration::get(&mut *self.read().await?, account, channel).await
+    }
+
+    async fn list_registrations(
+        &self,
+        account: AccountId,
+        channels: &[ChannelId],
+    ) -> Result<Vec<wagate_core::registration::Registration>> {
+        registration::list(&mut *self.read().await?, account, channels).await
+    }
+
+    async fn save_registration(
+        &self,
+        next: wagate_core::registration::Registration,
+        seen: Option<u64>,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let saved = registration::save(&mut tx, next, seen).await?;
+        commit(tx, saved).await
+    }
+
+    async fn create_qr_code(
+        &self,
+        qr: wagate_store::qr_codes::QrCode,
+    ) -> Result<wagate_store::qr_codes::QrCode> {
+        let mut tx = self.begin().await?;
+        let qr = qr_codes::create(&mut tx, qr).await?;
+        commit(tx, qr).await
+    }
+
+    async fn get_qr_code(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        code: &wagate_core::qr::QrCodeId,
+    ) -> Result<wagate_store::qr_codes::QrCode> {
+        qr_codes::get(&mut *self.read().await?, account, channel, code).await
+    }
+
+    async fn find_qr_code(
+        &self,
+        code: &wagate_core::qr::QrCodeId,
+    ) -> Result<wagate_store::qr_codes::QrCode> {
+        qr_codes::find(&mut *self.read().await?, code).await
+    }
+
+    async fn list_qr_codes(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        page: &Page<wagate_core::qr::QrCodeId>,
+    ) -> Result<Vec<wagate_store::qr_codes::QrCode>> {
+        qr_codes::list(&mut *self.read().await?, account, channel, page).await
+    }
+
+    async fn update_qr_code(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        code: &wagate_core::qr::QrCodeId,
+        message: &wagate_core::qr::PrefilledMessage,
+        at: Timestamp,
+    ) -> Result<wagate_store::qr_codes::QrCode> {
+        let mut tx = self.begin().await?;
+        let qr = qr_codes::update(&mut tx, account, channel, code, message, at).await?;
+        commit(tx, qr).await
+    }
+
+    async fn delete_qr_code(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        code: &wagate_core::qr::QrCodeId,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        qr_codes::delete(&mut tx, account, channel, code).await?;
+        commit(tx, ()).await
+    }
+
+    // Business profiles (see `wagate_store::profile`).
+
+    async fn business_profile(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+    ) -> Result<wagate_store::profile::ProfileSettings> {
+        profile::get(&mut *self.read().await?, account, channel).await
+    }
+
+    async fn update_business_profile(
+        &self,
+        write: wagate_store::profile::ProfileWrite,
+    ) -> Result<(Channel, wagate_store::profile::ProfileSettings)> {
+        let mut tx = self.begin().await?;
+        let updated = profile::update(&mut tx, write).await?;
+        commit(tx, updated).await
+    }
+
+    async fn update_commerce_settings(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        update: wagate_core::profile::CommerceUpdate,
+        at: Timestamp,
+    ) -> Result<wagate_store::profile::ProfileSettings> {
+        let mut tx = self.begin().await?;
+        let settings = profile::update_commerce(&mut tx, account, channel, update, at).await?;
+        commit(tx, settings).await
+    }
+
+    async fn find_profile_picture(&self, id: &MediaId) -> Result<Media> {
+        profile::find_picture(&mut *self.read().await?, id).await
+    }
+
+    async fn get_waba_subscription(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+    ) -> Result<Option<wagate_store::profile::WabaSubscription>> {
+        profile::get_waba(&mut *self.read().await?, account, waba).await
+    }
+
+    async fn put_waba_subscription(
+        &self,
+        sub: wagate_store::profile::WabaSubscription,
+        remove: Vec<SubscriptionId>,
+    ) -> Result<wagate_store::profile::WabaSubscription> {
+        let mut tx = self.begin().await?;
+        let stored = profile::put_waba(&mut tx, sub, remove).await?;
+        commit(tx, stored).await
+    }
+
+    async fn delete_waba_subscription(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+    ) -> Result<Option<wagate_store::profile::WabaSubscription>> {
+        let mut tx = self.begin().await?;
+        let removed = profile::delete_waba(&mut tx, account, waba).await?;
+        commit(tx, removed).await
     }
 }

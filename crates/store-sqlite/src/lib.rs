@@ -15,7 +15,10 @@
 mod accept;
 mod dispatch;
 mod media;
+mod profile;
+mod qr_codes;
 mod queries;
+mod registration;
 mod templates;
 mod uploads;
 mod webhooks;
@@ -734,6 +737,176 @@ impl Store for SqliteStore {
     ) -> Result<Vec<UploadSessionId>> {
         self.writer
             .write(move |conn| Box::pin(async move { uploads::collect(conn, now, limit).await }))
+            .await
+    }
+
+    async fn get_registration(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+    ) -> Result<Option<wagate_core::registration::Registration>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        registration::get(&mut conn, account, channel).await
+    }
+
+    async fn list_registrations(
+        &self,
+        account: AccountId,
+        channels: &[ChannelId],
+    ) -> Result<Vec<wagate_core::registration::Registration>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        registration::list(&mut conn, account, channels).await
+    }
+
+    async fn save_registration(
+        &self,
+        next: wagate_core::registration::Registration,
+        seen: Option<u64>,
+    ) -> Result<bool> {
+        self.writer
+            .write(move |conn| Box::pin(async move { registration::save(conn, next, seen).await }))
+            .await
+    }
+
+    async fn create_qr_code(
+        &self,
+        qr: wagate_store::qr_codes::QrCode,
+    ) -> Result<wagate_store::qr_codes::QrCode> {
+        self.writer
+            .write(move |conn| Box::pin(async move { qr_codes::create(conn, qr).await }))
+            .await
+    }
+
+    async fn get_qr_code(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        code: &wagate_core::qr::QrCodeId,
+    ) -> Result<wagate_store::qr_codes::QrCode> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        qr_codes::get(&mut conn, account, channel, code).await
+    }
+
+    async fn find_qr_code(
+        &self,
+        code: &wagate_core::qr::QrCodeId,
+    ) -> Result<wagate_store::qr_codes::QrCode> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        qr_codes::find(&mut conn, code).await
+    }
+
+    async fn list_qr_codes(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        page: &Page<wagate_core::qr::QrCodeId>,
+    ) -> Result<Vec<wagate_store::qr_codes::QrCode>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        qr_codes::list(&mut conn, account, channel, page).await
+    }
+
+    async fn update_qr_code(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        code: &wagate_core::qr::QrCodeId,
+        message: &wagate_core::qr::PrefilledMessage,
+        at: Timestamp,
+    ) -> Result<wagate_store::qr_codes::QrCode> {
+        let (code, message) = (*code, message.clone());
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    qr_codes::update(conn, account, channel, &code, &message, at).await
+                })
+            })
+            .await
+    }
+
+    async fn delete_qr_code(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        code: &wagate_core::qr::QrCodeId,
+    ) -> Result<()> {
+        let code = *code;
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { qr_codes::delete(conn, account, channel, &code).await })
+            })
+            .await
+    }
+
+    // Business profiles (see `wagate_store::profile`).
+
+    async fn business_profile(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+    ) -> Result<wagate_store::profile::ProfileSettings> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        profile::get(&mut conn, account, channel).await
+    }
+
+    async fn update_business_profile(
+        &self,
+        write: wagate_store::profile::ProfileWrite,
+    ) -> Result<(Channel, wagate_store::profile::ProfileSettings)> {
+        self.writer
+            .write(move |conn| Box::pin(async move { profile::update(conn, write).await }))
+            .await
+    }
+
+    async fn update_commerce_settings(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        update: wagate_core::profile::CommerceUpdate,
+        at: Timestamp,
+    ) -> Result<wagate_store::profile::ProfileSettings> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    profile::update_commerce(conn, account, channel, update, at).await
+                })
+            })
+            .await
+    }
+
+    async fn find_profile_picture(&self, id: &MediaId) -> Result<Media> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        profile::find_picture(&mut conn, id).await
+    }
+
+    async fn get_waba_subscription(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+    ) -> Result<Option<wagate_store::profile::WabaSubscription>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        profile::get_waba(&mut conn, account, waba).await
+    }
+
+    async fn put_waba_subscription(
+        &self,
+        sub: wagate_store::profile::WabaSubscription,
+        remove: Vec<SubscriptionId>,
+    ) -> Result<wagate_store::profile::WabaSubscription> {
+        self.writer
+            .write(move |conn| Box::pin(async move { profile::put_waba(conn, sub, remove).await }))
+            .await
+    }
+
+    async fn delete_waba_subscription(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+    ) -> Result<Option<wagate_store::profile::WabaSubscription>> {
+        let waba = waba.clone();
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { profile::delete_waba(conn, account, &waba).await })
+            })
             .await
     }
 }

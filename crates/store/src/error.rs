@@ -14,6 +14,7 @@ pub enum Entity {
     Delivery,
     Template,
     Media,
+    QrCode,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +51,7 @@ impl StoreError {
             StoreError::NotFound(Entity::Delivery) => ErrorCode::DeliveryNotFound,
             StoreError::NotFound(Entity::Template) => ErrorCode::TemplateNotFound,
             StoreError::NotFound(Entity::Media) => ErrorCode::MediaNotFound,
+            StoreError::NotFound(Entity::QrCode) => ErrorCode::QrCodeNotFound,
             StoreError::Conflict(_) => ErrorCode::PhoneNumberIdTaken,
             StoreError::Closed => ErrorCode::NotReady,
             StoreError::Corrupt { .. } | StoreError::Database(_) => ErrorCode::Internal,

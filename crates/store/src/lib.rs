@@ -21,7 +21,10 @@ pub mod dispatch;
 pub mod error;
 pub mod media;
 pub mod page;
+pub mod profile;
+pub mod qr_codes;
 pub mod records;
+pub mod registration;
 pub mod templates;
 pub mod uploads;
 pub mod webhooks;
@@ -374,6 +377,119 @@ pub trait Store: Send + Sync + 'static {
         now: Timestamp,
         limit: u32,
     ) -> Result<Vec<UploadSessionId>>;
+
+    // Phone number registration (see [`registration`]).
+
+    /// The registration state of one of the account's channels, or `None` while it never
+    /// changed (the initial state: registered, verified, no two-step PIN). Another account's
+    /// channel answers `None` too.
+    async fn get_registration(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+    ) -> Result<Option<wagate_core::registration::Registration>>;
+    /// The registration states of those of `channels` (the account's) that have one.
+    async fn list_registrations(
+        &self,
+        account: AccountId,
+        channels: &[ChannelId],
+    ) -> Result<Vec<wagate_core::registration::Registration>>;
+    /// Compare-and-set: stores `next` (its `version` already bumped by the caller) when the
+    /// stored row is still at version `seen` (`None`: no row yet). `Ok(false)`, changing
+    /// nothing, when another write came first; `NotFound(Channel)` when the channel is not
+    /// the account's.
+    async fn save_registration(
+        &self,
+        next: wagate_core::registration::Registration,
+        seen: Option<u64>,
+    ) -> Result<bool>;
+
+    // QR codes (see [`qr_codes`]). Another channel's or account's code is `NotFound(QrCode)`,
+    // like one that does not exist.
+
+    /// Stores a new QR code. `Conflict` when its code exists in any account (the caller draws
+    /// another).
+    async fn create_qr_code(&self, qr: qr_codes::QrCode) -> Result<qr_codes::QrCode>;
+    /// One of the channel's QR codes.
+    async fn get_qr_code(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        code: &wagate_core::qr::QrCodeId,
+    ) -> Result<qr_codes::QrCode>;
+    /// Any account's QR code by its code (for its public image URL).
+    async fn find_qr_code(&self, code: &wagate_core::qr::QrCodeId) -> Result<qr_codes::QrCode>;
+    /// The channel's QR codes in code order; `page.after` continues after that code.
+    async fn list_qr_codes(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        page: &Page<wagate_core::qr::QrCodeId>,
+    ) -> Result<Vec<qr_codes::QrCode>>;
+    /// Replaces one of the channel's QR codes' prefilled message; `updated_at` becomes `at`.
+    async fn update_qr_code(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        code: &wagate_core::qr::QrCodeId,
+        message: &wagate_core::qr::PrefilledMessage,
+        at: Timestamp,
+    ) -> Result<qr_codes::QrCode>;
+    /// Deletes one of the channel's QR codes.
+    async fn delete_qr_code(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        code: &wagate_core::qr::QrCodeId,
+    ) -> Result<()>;
+
+    // Business profiles (see [`profile`]). Another account's channel is `NotFound(Channel)`.
+
+    /// The Cloud plane's part of one of the account's channels' profile (picture, commerce
+    /// settings); [`profile::ProfileSettings::defaults`] until something was written.
+    async fn business_profile(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+    ) -> Result<profile::ProfileSettings>;
+    /// In one transaction: patches the channel's profile fields, stores the new picture's
+    /// media id and deletes the previous one's (see [`profile::PictureWrite`]). Answers the
+    /// channel and settings as stored.
+    async fn update_business_profile(
+        &self,
+        write: profile::ProfileWrite,
+    ) -> Result<(Channel, profile::ProfileSettings)>;
+    /// Applies `update` to the channel's commerce settings (`updated_at` becomes `at`).
+    async fn update_commerce_settings(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        update: wagate_core::profile::CommerceUpdate,
+        at: Timestamp,
+    ) -> Result<profile::ProfileSettings>;
+    /// Any account's live media id that is some channel's profile picture now (for the
+    /// picture's public URL); `NotFound(Media)` otherwise.
+    async fn find_profile_picture(&self, id: &MediaId) -> Result<Media>;
+    /// The WABA's subscribed app, if it has one.
+    async fn get_waba_subscription(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+    ) -> Result<Option<profile::WabaSubscription>>;
+    /// In one transaction: stores `sub` (keeping the first `subscribed_at`) and deletes the
+    /// webhook subscriptions `remove` (those already gone are skipped). Answers it as stored.
+    async fn put_waba_subscription(
+        &self,
+        sub: profile::WabaSubscription,
+        remove: Vec<SubscriptionId>,
+    ) -> Result<profile::WabaSubscription>;
+    /// In one transaction: removes the WABA's subscribed app and the webhook subscriptions
+    /// of its alternate callback; answers what was removed (`None`: nothing was subscribed).
+    async fn delete_waba_subscription(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+    ) -> Result<Option<profile::WabaSubscription>>;
 }
 
 /// How a caller names a message.

@@ -172,3 +172,33 @@ async fn channel_scoped_keys_see_only_their_channels_and_cannot_manage() {
         assert_eq!(app.channel_count().await, 2, "nothing created");
     }
 }
+
+/// A refused request whose body was never read answers `Connection: close`, so a client
+/// does not send its next request on a connection the server is about to drop; one whose
+/// body was read, or that had none, keeps the connection.
+#[tokio::test]
+async fn refused_bodies_close_the_connection_cleanly() {
+    let app = crate::helpers::spawn_app().await;
+    let path = format!("/v23.0/{}/messages", app.phone_number_id);
+    let res = app
+        .client
+        .post(app.url(&path))
+        .bearer_auth("wrong")
+        .json(&json!({"messaging_product": "whatsapp", "to": "15550001111", "text": {"body": "x".repeat(50_000)}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["connection"], "close");
+    assert_graph_error(res, 401, 190).await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/channels"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(res.headers().get("connection").is_none(), "no body: kept");
+    // The same client goes on working.
+    let ok = app.get("/api/v1/channels").await;
+    assert_eq!(ok.status(), 200);
+}

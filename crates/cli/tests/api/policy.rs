@@ -100,7 +100,7 @@ async fn blocked_users_cannot_be_messaged() {
         let listed: Value = app.get(&path).await.json().await.unwrap();
         assert_eq!(
             listed["data"],
-            json!([{"messaging_product": "whatsapp", "wa_id": USER}])
+            json!([{"messaging_product": "whatsapp", "input": USER, "wa_id": USER}])
         );
 
         let id = app

@@ -326,7 +326,7 @@ async fn a_paused_template_is_edited_and_reviewed_again() {
             "text": "Hello {{1}}, order {{2}} is on its way to you now.",
             "example": {"body_text": [["Ana", "42"]]}}]});
         let res = app.post_json(&format!("/v23.0/{id}"), &edit).await;
-        assert_eq!(res.json::<Value>().await.unwrap(), json!({"success": true}));
+        assert_eq!(res.json::<Value>().await.unwrap()["success"], true);
         let t = reviewed(&app, &id).await;
         assert_eq!(t["status"], "APPROVED", "{}: {t}", app.backend);
         // Its old pause does not end it again; the ladder remembers the first pause.

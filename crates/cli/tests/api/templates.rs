@@ -368,7 +368,10 @@ async fn templates_are_edited_within_metas_rules_and_reviewed_again() {
         let new_body = json!([{"type": "BODY", "text": "Hello {{1}}, order {{2}} is on its way to you now.",
             "example": {"body_text": [["Ana", "42"]]}}]);
         let res = app.post_json(&edit, &json!({"components": new_body})).await;
-        assert_eq!(res.json::<Value>().await.unwrap(), json!({"success": true}));
+        assert_eq!(
+            res.json::<Value>().await.unwrap(),
+            json!({"success": true, "id": id, "name": "order_update", "category": "UTILITY"})
+        );
         let t: Value = app.get(&edit).await.json().await.unwrap();
         assert_eq!(t["status"], "PENDING", "back to review");
         assert_eq!(t["components"].as_array().unwrap().len(), 1);

@@ -140,7 +140,8 @@ pub async fn list(
     let data: Vec<Value> = contacts
         .iter()
         .filter_map(|c| c.wa_id.as_ref())
-        .map(|w| json!({"messaging_product": "whatsapp", "wa_id": w.digits()}))
+        // `input` too, as pywa reads it: the number the user was blocked by.
+        .map(|w| json!({"messaging_product": "whatsapp", "input": w.digits(), "wa_id": w.digits()}))
         .collect();
     let mut paging = json!({"cursors": {}});
     if let (Some(first), Some(last)) = (contacts.first(), contacts.last()) {

@@ -9,6 +9,9 @@ pub mod media;
 pub mod messages;
 mod path;
 pub mod phone_numbers;
+pub mod profile;
+pub mod qr_codes;
+pub mod registration;
 pub mod templates;
 pub mod uploads;
 
@@ -41,10 +44,50 @@ pub fn router() -> Router<AppState> {
         .route("/{version}/{object_id}/uploads", post(uploads::create))
         .route("/{object_id}/uploads", post(uploads::create))
         .route("/media/{media_id}/download", get(media::download))
+        .merge(profile::routes())
         .route("/{version}/{object_id}/messages", post(messages::send))
         .route("/{object_id}/messages", post(messages::send))
         .route("/{version}/{object_id}/block_users", block_routes())
         .route("/{object_id}/block_users", block_routes())
+        .route("/{version}/{object_id}/message_qrdls", qr_routes())
+        .route("/{object_id}/message_qrdls", qr_routes())
+        // whatsapp-api-js lists with a trailing slash (`message_qrdls/` and no code).
+        .route("/{version}/{object_id}/message_qrdls/", get(qr_codes::list))
+        .route("/{object_id}/message_qrdls/", get(qr_codes::list))
+        .route(
+            "/{version}/{object_id}/message_qrdls/{code}",
+            qr_code_routes(),
+        )
+        .route("/{object_id}/message_qrdls/{code}", qr_code_routes())
+        .route("/qr/{file}", get(qr_codes::image))
+        .route(
+            "/{version}/{object_id}/phone_numbers",
+            get(phone_numbers::list),
+        )
+        .route("/{object_id}/phone_numbers", get(phone_numbers::list))
+        .route(
+            "/{version}/{object_id}/request_code",
+            post(registration::request_code),
+        )
+        .route(
+            "/{object_id}/request_code",
+            post(registration::request_code),
+        )
+        .route(
+            "/{version}/{object_id}/verify_code",
+            post(registration::verify_code),
+        )
+        .route("/{object_id}/verify_code", post(registration::verify_code))
+        .route(
+            "/{version}/{object_id}/register",
+            post(registration::register),
+        )
+        .route("/{object_id}/register", post(registration::register))
+        .route(
+            "/{version}/{object_id}/deregister",
+            post(registration::deregister),
+        )
+        .route("/{object_id}/deregister", post(registration::deregister))
         .route(
             "/{version}/{object_id}/message_templates",
             template_routes(),
@@ -81,6 +124,16 @@ fn block_routes() -> axum::routing::MethodRouter<AppState> {
     get(block_users::list)
         .post(block_users::block)
         .delete(block_users::unblock)
+}
+
+fn qr_routes() -> axum::routing::MethodRouter<AppState> {
+    get(qr_codes::list).post(qr_codes::create)
+}
+
+fn qr_code_routes() -> axum::routing::MethodRouter<AppState> {
+    get(qr_codes::get)
+        .post(qr_codes::update)
+        .delete(qr_codes::delete)
 }
 
 /// Checks the `vNN.N` segment of a versioned Graph path.

@@ -221,7 +221,9 @@ pub async fn delete(
 }
 
 /// `POST /{template_id}` (an edit) → `{"success":true}`. `POST /upload:…` (a Resumable
-/// Upload chunk) shares the path and is handed to [`super::uploads::upload`].
+/// Upload chunk) shares the path and is handed to [`super::uploads::upload`]; so does
+/// `POST /{phone_number_id}` (a two-step PIN or display name), to
+/// [`super::registration::update`].
 pub async fn edit(
     State(state): State<AppState>,
     Auth(p): Auth,
@@ -236,13 +238,24 @@ pub async fn edit(
     let body = axum::body::to_bytes(body, state.config.max_body_bytes)
         .await
         .map_err(|_| ApiError::new(ErrorCode::PayloadTooLarge, "the request body is too large"))?;
+    // A phone number's two-step PIN or display name, else a template edit.
+    if let Some(done) = super::registration::update(&state, &p, &object_id, &headers, &body).await?
+    {
+        return Ok(done);
+    }
     let body: Value = parse_json(&body)?;
-    state
+    let t = state
         .app
         .edit_template(&p, &object_id, &body)
         .await
         .map_err(|e| ApiError::naming(e, ErrorCode::TemplateNotFound, "object", &object_id))?;
-    Ok(Json(json!({"success": true})))
+    // Meta's `{"success":true}`, with the template's id, name and category, which pywa reads.
+    Ok(Json(json!({
+        "success": true,
+        "id": t.id.as_str(),
+        "name": t.name.as_str(),
+        "category": t.category.as_str(),
+    })))
 }
 
 /// `GET /{waba_id}/message_templates/{template_id}`: one of that WABA's templates.

@@ -4,18 +4,24 @@
 //! # Layout
 //! - `inbound`: a virtual user sends a message to a channel.
 //! - `quality`: users rate a template (its quality, and Meta's pause ladder).
+//! - `verification`: the verification code the sandbox "sent" to a number.
 
 mod inbound;
 mod quality;
+mod verification;
 
 use axum::Router;
-use axum::routing::post;
+use axum::routing::{get, post};
 
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/sandbox/{phone_number_id}/inbound", post(inbound::inject))
+        .route(
+            "/sandbox/{phone_number_id}/verification_code",
+            get(verification::get),
+        )
         .route(
             "/sandbox/templates/{template_id}/quality",
             post(quality::rate),

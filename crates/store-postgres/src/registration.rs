@@ -1,0 +1,115 @@
+//! Phone number registration on PostgreSQL (see `wagate_store::registration`).
+
+use sqlx::PgConnection;
+use wagate_core::ids::{AccountId, ChannelId};
+use wagate_core::registration::Registration;
+use wagate_store::registration::RegistrationRecord;
+use wagate_store::{Entity, Result, StoreError, registration_columns};
+
+pub async fn get(
+    conn: &mut PgConnection,
+    account: AccountId,
+    channel: ChannelId,
+) -> Result<Option<Registration>> {
+    let r: Option<RegistrationRecord> = sqlx::query_as(concat!(
+        "SELECT ",
+        registration_columns!(),
+        " FROM phone_registrations WHERE channel_id = $1 AND account_id = $2"
+    ))
+    .bind(channel.as_uuid())
+    .bind(account.as_uuid())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(StoreError::database)?;
+    r.map(Registration::try_from).transpose()
+}
+
+pub async fn list(
+    conn: &mut PgConnection,
+    account: AccountId,
+    channels: &[ChannelId],
+) -> Result<Vec<Registration>> {
+    if channels.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<uuid::Uuid> = channels.iter().map(ChannelId::as_uuid).collect();
+    let rows: Vec<RegistrationRecord> = sqlx::query_as(concat!(
+        "SELECT ",
+        registration_columns!(),
+        " FROM phone_registrations WHERE account_id = $1 AND channel_id = ANY($2)"
+    ))
+    .bind(account.as_uuid())
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(StoreError::database)?;
+    rows.into_iter().map(Registration::try_from).collect()
+}
+
+pub async fn save(conn: &mut PgConnection, next: Registration, seen: Option<u64>) -> Result<bool> {
+    let r = RegistrationRecord::from(&next);
+    let done = match seen {
+        None => sqlx::query(concat!(
+            "INSERT INTO phone_registrations (",
+            registration_columns!(),
+            ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+             $17, $18, $19, $20, $21, $22, $23, $24, $25 \
+             WHERE $26 IS NULL \
+             AND EXISTS (SELECT 1 FROM channels WHERE id = $1 AND account_id = $2) \
+             ON CONFLICT (channel_id) DO NOTHING"
+        )),
+        Some(_) => sqlx::query(
+            "UPDATE phone_registrations SET version = $3, status = $4, verified = $5, \
+             pin_salt = $6, pin_hash = $7, code = $8, code_method = $9, code_language = $10, \
+             code_sent_at = $11, code_expires_at = $12, code_attempts = $13, codes_sent = $14, \
+             code_requests = $15, register_calls = $16, deregister_calls = $17, \
+             blocked_until = $18, data_localization_region = $19, registered_at = $20, \
+             new_display_name = $21, new_name_status = $22, name_requested_at = $23, \
+             name_decided_at = $24, updated_at = $25 \
+             WHERE channel_id = $1 AND account_id = $2 AND version = $26",
+        ),
+    }
+    .bind(r.channel_id)
+    .bind(r.account_id)
+    .bind(r.version)
+    .bind(&r.status)
+    .bind(&r.verified)
+    .bind(&r.pin_salt)
+    .bind(&r.pin_hash)
+    .bind(&r.code)
+    .bind(&r.code_method)
+    .bind(&r.code_language)
+    .bind(r.code_sent_at)
+    .bind(r.code_expires_at)
+    .bind(r.code_attempts)
+    .bind(r.codes_sent)
+    .bind(&r.code_requests)
+    .bind(&r.register_calls)
+    .bind(&r.deregister_calls)
+    .bind(r.blocked_until)
+    .bind(&r.data_localization_region)
+    .bind(r.registered_at)
+    .bind(&r.new_display_name)
+    .bind(&r.new_name_status)
+    .bind(r.name_requested_at)
+    .bind(r.name_decided_at)
+    .bind(r.updated_at)
+    .bind(seen.map(|v| i64::try_from(v).unwrap_or(i64::MAX)))
+    .execute(&mut *conn)
+    .await
+    .map_err(StoreError::database)?;
+    if done.rows_affected() == 1 {
+        return Ok(true);
+    }
+    // Nothing written: another write came first, or the channel is not the account's.
+    let owned: Option<i64> =
+        sqlx::query_scalar("SELECT 1::BIGINT FROM channels WHERE id = $1 AND account_id = $2")
+            .bind(r.channel_id)
+            .bind(r.account_id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(StoreError::database)?;
+    owned
+        .map(|_| false)
+        .ok_or(StoreError::NotFound(Entity::Channel))
+}

@@ -1,0 +1,139 @@
+//! QR codes on SQLite (see `wagate_store::qr_codes`).
+
+use sqlx::SqliteConnection;
+use wagate_core::Timestamp;
+use wagate_core::ids::{AccountId, ChannelId};
+use wagate_core::qr::{PrefilledMessage, QrCodeId};
+use wagate_store::qr_codes::{QrCode, QrCodeRecord};
+use wagate_store::{Entity, Page, Result, StoreError, qr_code_columns};
+
+fn db(e: sqlx::Error) -> StoreError {
+    match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            StoreError::Conflict("the QR code exists".to_owned())
+        }
+        e => StoreError::database(e),
+    }
+}
+
+fn found(r: Option<QrCodeRecord>) -> Result<QrCode> {
+    r.ok_or(StoreError::NotFound(Entity::QrCode))?.try_into()
+}
+
+pub async fn create(conn: &mut SqliteConnection, q: QrCode) -> Result<QrCode> {
+    let r = QrCodeRecord::from(&q);
+    sqlx::query(concat!(
+        "INSERT INTO qr_codes (",
+        qr_code_columns!(),
+        ") VALUES (?, ?, ?, ?, ?, ?)"
+    ))
+    .bind(&r.code)
+    .bind(r.account_id)
+    .bind(r.channel_id)
+    .bind(&r.prefilled_message)
+    .bind(r.created_at)
+    .bind(r.updated_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(q)
+}
+
+pub async fn get(
+    conn: &mut SqliteConnection,
+    account: AccountId,
+    channel: ChannelId,
+    code: &QrCodeId,
+) -> Result<QrCode> {
+    let r: Option<QrCodeRecord> = sqlx::query_as(concat!(
+        "SELECT ",
+        qr_code_columns!(),
+        " FROM qr_codes WHERE code = ?1 AND account_id = ?2 AND channel_id = ?3"
+    ))
+    .bind(code.as_str())
+    .bind(account.as_uuid())
+    .bind(channel.as_uuid())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?;
+    found(r)
+}
+
+pub async fn find(conn: &mut SqliteConnection, code: &QrCodeId) -> Result<QrCode> {
+    let r: Option<QrCodeRecord> = sqlx::query_as(concat!(
+        "SELECT ",
+        qr_code_columns!(),
+        " FROM qr_codes WHERE code = ?1"
+    ))
+    .bind(code.as_str())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?;
+    found(r)
+}
+
+pub async fn list(
+    conn: &mut SqliteConnection,
+    account: AccountId,
+    channel: ChannelId,
+    page: &Page<QrCodeId>,
+) -> Result<Vec<QrCode>> {
+    let rows: Vec<QrCodeRecord> = sqlx::query_as(concat!(
+        "SELECT ",
+        qr_code_columns!(),
+        " FROM qr_codes WHERE channel_id = ?1 AND account_id = ?2 AND code > ?3 \
+         ORDER BY code LIMIT ?4"
+    ))
+    .bind(channel.as_uuid())
+    .bind(account.as_uuid())
+    .bind(page.after.as_ref().map_or("", QrCodeId::as_str))
+    .bind(page.sql_limit())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    rows.into_iter().map(QrCode::try_from).collect()
+}
+
+pub async fn update(
+    conn: &mut SqliteConnection,
+    account: AccountId,
+    channel: ChannelId,
+    code: &QrCodeId,
+    message: &PrefilledMessage,
+    at: Timestamp,
+) -> Result<QrCode> {
+    let r: Option<QrCodeRecord> = sqlx::query_as(concat!(
+        "UPDATE qr_codes SET prefilled_message = ?4, updated_at = ?5 \
+         WHERE code = ?1 AND account_id = ?2 AND channel_id = ?3 RETURNING ",
+        qr_code_columns!()
+    ))
+    .bind(code.as_str())
+    .bind(account.as_uuid())
+    .bind(channel.as_uuid())
+    .bind(message.as_str())
+    .bind(at.as_millisecond())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?;
+    found(r)
+}
+
+pub async fn delete(
+    conn: &mut SqliteConnection,
+    account: AccountId,
+    channel: ChannelId,
+    code: &QrCodeId,
+) -> Result<()> {
+    let done =
+        sqlx::query("DELETE FROM qr_codes WHERE code = ?1 AND account_id = ?2 AND channel_id = ?3")
+            .bind(code.as_str())
+            .bind(account.as_uuid())
+            .bind(channel.as_uuid())
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound(Entity::QrCode));
+    }
+    Ok(())
+}
