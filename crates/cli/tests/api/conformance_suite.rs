@@ -16,7 +16,7 @@ use tokio::process::Command;
 
 /// Areas whose endpoints wagate serves. Pending: `profile` (business profile, commerce
 /// settings, WABA info), `phone` (phone numbers, registration, settings) and `qr`.
-const AREAS: &str = "messages,read,media,templates,block,webhooks";
+const AREAS: &str = "messages,read,media,templates,block,webhooks,profile,phone,qr";
 
 #[tokio::test]
 async fn the_client_libraries_pass_the_conformance_suite() {
