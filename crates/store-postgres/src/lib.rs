@@ -14,6 +14,7 @@
 
 mod dispatch;
 mod media;
+mod phone_settings;
 mod profile;
 mod qr_codes;
 mod queries;
@@ -761,5 +762,24 @@ impl Store for PgStore {
         let mut tx = self.begin().await?;
         let removed = profile::delete_waba(&mut tx, account, waba).await?;
         commit(tx, removed).await
+    }
+
+    // Phone number settings (see `wagate_store::phone_settings`).
+
+    async fn phone_settings(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+    ) -> Result<wagate_store::phone_settings::PhoneSettings> {
+        phone_settings::get(&mut *self.read().await?, account, channel).await
+    }
+
+    async fn update_phone_settings(
+        &self,
+        write: wagate_store::phone_settings::PhoneSettingsWrite,
+    ) -> Result<wagate_store::phone_settings::PhoneSettings> {
+        let mut tx = self.begin().await?;
+        let stored = phone_settings::update(&mut tx, write).await?;
+        commit(tx, stored).await
     }
 }

@@ -15,6 +15,7 @@
 mod accept;
 mod dispatch;
 mod media;
+mod phone_settings;
 mod profile;
 mod qr_codes;
 mod queries;
@@ -907,6 +908,26 @@ impl Store for SqliteStore {
             .write(move |conn| {
                 Box::pin(async move { profile::delete_waba(conn, account, &waba).await })
             })
+            .await
+    }
+
+    // Phone number settings (see `wagate_store::phone_settings`).
+
+    async fn phone_settings(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+    ) -> Result<wagate_store::phone_settings::PhoneSettings> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        phone_settings::get(&mut conn, account, channel).await
+    }
+
+    async fn update_phone_settings(
+        &self,
+        write: wagate_store::phone_settings::PhoneSettingsWrite,
+    ) -> Result<wagate_store::phone_settings::PhoneSettings> {
+        self.writer
+            .write(move |conn| Box::pin(async move { phone_settings::update(conn, write).await }))
             .await
     }
 }

@@ -21,6 +21,7 @@ pub mod dispatch;
 pub mod error;
 pub mod media;
 pub mod page;
+pub mod phone_settings;
 pub mod profile;
 pub mod qr_codes;
 pub mod records;
@@ -490,6 +491,23 @@ pub trait Store: Send + Sync + 'static {
         account: AccountId,
         waba: &WabaId,
     ) -> Result<Option<profile::WabaSubscription>>;
+
+    // Phone number settings.
+    // See [`phone_settings`]. Another account's channel is `NotFound(Channel)`.
+
+    /// One of the account's channels' stored settings and conversational automation (both
+    /// empty until written).
+    async fn phone_settings(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+    ) -> Result<phone_settings::PhoneSettings>;
+    /// In one transaction: replaces the top-level keys `write` names (a `null` removes one)
+    /// in the channel's settings and automation, keeping the others; answers them as stored.
+    async fn update_phone_settings(
+        &self,
+        write: phone_settings::PhoneSettingsWrite,
+    ) -> Result<phone_settings::PhoneSettings>;
 }
 
 /// How a caller names a message.

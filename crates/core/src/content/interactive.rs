@@ -1,13 +1,15 @@
 //! Outbound `interactive` messages (reference §2.4): `{type, header?, body?, footer?, action}`.
 //! What the header and body may be depends on the type ([`Rules`]); the action has one
 //! shape per type. Flow parameters are normalised: `mode` defaults to `published`, and
-//! `flow_id` / `flow_message_version` sent as numbers are stored as strings.
+//! `flow_id` / `flow_message_version` sent as numbers are stored as strings. The newer
+//! types (calls, contact and address requests, media carousels) are in `interactive_extra`.
 
 use std::fmt;
 
 use serde_json::Value;
 
 use super::fields::{Fields, Unique, check_url, integer_to_string, unknown};
+use super::interactive_extra as extra;
 use super::limits::{
     BODY_TEXT, BUTTON_ID, BUTTON_TITLE, CTA_TEXT, FOOTER_TEXT, HEADER_TEXT, LIST_BODY_TEXT,
     LIST_BUTTON, LIST_ROWS, LIST_SECTIONS, MEDIA_LINK, PRODUCT_SECTIONS, PRODUCTS, REPLY_BUTTONS,
@@ -27,10 +29,15 @@ enum Kind {
     ProductList,
     Catalog,
     Flow,
+    VoiceCall,
+    CallPermission,
+    ContactRequest,
+    Address,
+    Carousel,
 }
 
 impl Kind {
-    const ALL: [Kind; 8] = [
+    const ALL: [Kind; 13] = [
         Kind::Button,
         Kind::List,
         Kind::CtaUrl,
@@ -39,6 +46,11 @@ impl Kind {
         Kind::ProductList,
         Kind::Catalog,
         Kind::Flow,
+        Kind::VoiceCall,
+        Kind::CallPermission,
+        Kind::ContactRequest,
+        Kind::Address,
+        Kind::Carousel,
     ];
 
     fn as_str(self) -> &'static str {
@@ -51,6 +63,11 @@ impl Kind {
             Kind::ProductList => "product_list",
             Kind::Catalog => "catalog_message",
             Kind::Flow => "flow",
+            Kind::VoiceCall => "voice_call",
+            Kind::CallPermission => "call_permission_request",
+            Kind::ContactRequest => "request_contact_info",
+            Kind::Address => "address_message",
+            Kind::Carousel => "carousel",
         }
     }
 
@@ -67,15 +84,21 @@ impl Kind {
         let (header, body_required, body_max) = match self {
             Kind::Button | Kind::CtaUrl => (TextOrMedia, true, BODY_TEXT),
             Kind::List => (Text, true, LIST_BODY_TEXT),
-            Kind::Flow => (Text, true, BODY_TEXT),
+            Kind::Flow | Kind::VoiceCall | Kind::Address => (Text, true, BODY_TEXT),
             Kind::ProductList => (TextRequired, true, BODY_TEXT),
             Kind::Product => (Forbidden, false, BODY_TEXT),
-            Kind::LocationRequest | Kind::Catalog => (Forbidden, true, BODY_TEXT),
+            Kind::LocationRequest
+            | Kind::Catalog
+            | Kind::CallPermission
+            | Kind::ContactRequest
+            | Kind::Carousel => (Forbidden, true, BODY_TEXT),
         };
         Rules {
             header,
             body_required,
             body_max,
+            // A carousel is its body and its cards: no header, no footer.
+            footer: self != Kind::Carousel,
         }
     }
 }
@@ -103,15 +126,21 @@ struct Rules {
     header: Header,
     body_required: bool,
     body_max: usize,
+    /// Whether a footer is allowed.
+    footer: bool,
 }
 
 pub(super) fn outbound(mut v: Value) -> Result<Value, ValidationError> {
     normalise_flow(&mut v);
+    extra::normalise(&mut v);
     let f = Fields::of(&v, "interactive")?;
     let kind = Kind::parse(&f)?;
     let rules = kind.rules();
     header(&f, kind, rules.header)?;
     body(&f, kind, &rules)?;
+    if !rules.footer {
+        f.forbid("footer", &format!("is not allowed on {kind} messages"))?;
+    }
     if let Some(footer) = f.child("footer")? {
         footer.req_str("text", FOOTER_TEXT)?;
     }
@@ -125,6 +154,11 @@ pub(super) fn outbound(mut v: Value) -> Result<Value, ValidationError> {
         Kind::ProductList => product_list(&action),
         Kind::Catalog => catalog(&action),
         Kind::Flow => flow(&action),
+        Kind::VoiceCall => extra::voice_call(&action),
+        Kind::CallPermission => named(&action, "call_permission_request"),
+        Kind::ContactRequest => named(&action, "request_contact_info"),
+        Kind::Address => extra::address(&action),
+        Kind::Carousel => extra::carousel(&action),
     }?;
     Ok(v)
 }
@@ -184,7 +218,7 @@ fn body(f: &Fields<'_>, kind: Kind, rules: &Rules) -> Result<(), ValidationError
 }
 
 /// `action.name`, which must be `name`.
-fn named(action: &Fields<'_>, name: &str) -> Result<(), ValidationError> {
+pub(super) fn named(action: &Fields<'_>, name: &str) -> Result<(), ValidationError> {
     action.req_enum("name", &[name]).map(drop)
 }
 
@@ -245,7 +279,7 @@ fn check_total(
     Ok(())
 }
 
-fn cta_url(action: &Fields<'_>) -> Result<(), ValidationError> {
+pub(super) fn cta_url(action: &Fields<'_>) -> Result<(), ValidationError> {
     named(action, "cta_url")?;
     let params = action.req_child("parameters")?;
     params.req_str("display_text", CTA_TEXT)?;
@@ -809,7 +843,7 @@ mod tests {
 
     #[test]
     fn unknown_type() {
-        let e = send(&json!({"type": "carousel", "action": {}})).unwrap_err();
+        let e = send(&json!({"type": "poll", "action": {}})).unwrap_err();
         assert_eq!((e.field.as_str(), e.kind), ("interactive.type", INVALID));
         let e = send(&json!({"action": {}})).unwrap_err();
         assert_eq!((e.field.as_str(), e.kind), ("interactive.type", MISSING));

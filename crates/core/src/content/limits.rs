@@ -50,12 +50,22 @@ pub const PRODUCT_SECTIONS: usize = 10;
 pub const PRODUCTS: usize = 30;
 /// The label of a `cta_url` button (`display_text`) or a flow button (`flow_cta`).
 pub const CTA_TEXT: usize = 20;
+/// Fewest cards of an interactive `carousel` message (the most is [`CAROUSEL_CARDS`]).
+pub const CAROUSEL_MIN_CARDS: usize = 2;
+/// A carousel card's body text.
+pub const CARD_BODY_TEXT: usize = 160;
+/// Line breaks in a carousel card's body text.
+pub const CARD_BODY_LINE_BREAKS: usize = 2;
+/// Longest a `voice_call` button stays tappable, in minutes (30 days).
+pub const VOICE_CALL_TTL_MINUTES: u64 = 43_200;
+/// A `voice_call` button's `payload`, echoed back in call webhooks.
+pub const VOICE_CALL_PAYLOAD: usize = 512;
 
 /// Template name.
 pub const TEMPLATE_NAME: usize = 512;
 /// Highest template button `index` (templates have at most 10 buttons).
 pub const BUTTON_INDEX_MAX: u64 = 9;
-/// Cards of a template carousel.
+/// Cards of a template carousel; also the most an interactive `carousel` takes.
 pub const CAROUSEL_CARDS: usize = 10;
 
 /// Characters of [`Content::preview`](super::Content::preview) before it is cut with `…`.

@@ -39,6 +39,7 @@ mod contacts;
 pub(crate) mod fields;
 mod inbound;
 mod interactive;
+mod interactive_extra;
 mod kind;
 pub mod limits;
 mod location;

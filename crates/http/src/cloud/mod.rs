@@ -9,9 +9,11 @@ pub mod media;
 pub mod messages;
 mod path;
 pub mod phone_numbers;
+pub mod phone_settings;
 pub mod profile;
 pub mod qr_codes;
 pub mod registration;
+pub mod template_extras;
 pub mod templates;
 pub mod uploads;
 
@@ -62,9 +64,22 @@ pub fn router() -> Router<AppState> {
         .route("/qr/{file}", get(qr_codes::image))
         .route(
             "/{version}/{object_id}/phone_numbers",
-            get(phone_numbers::list),
+            get(phone_numbers::list).post(phone_settings::create_phone_number),
         )
-        .route("/{object_id}/phone_numbers", get(phone_numbers::list))
+        .route(
+            "/{object_id}/phone_numbers",
+            get(phone_numbers::list).post(phone_settings::create_phone_number),
+        )
+        .route("/{version}/{object_id}/settings", settings_routes())
+        .route("/{object_id}/settings", settings_routes())
+        .route(
+            "/{version}/{object_id}/conversational_automation",
+            post(phone_settings::update_automation),
+        )
+        .route(
+            "/{object_id}/conversational_automation",
+            post(phone_settings::update_automation),
+        )
         .route(
             "/{version}/{object_id}/request_code",
             post(registration::request_code),
@@ -101,6 +116,40 @@ pub fn router() -> Router<AppState> {
             "/{object_id}/message_templates/{template_id}",
             get(templates::get_in_waba),
         )
+        .merge(template_extras_routes())
+}
+
+/// [`template_extras`]: each path with and without its version segment. The literal
+/// `archive`/`unarchive` segments win over `message_templates/{template_id}` (a GET only).
+fn template_extras_routes() -> Router<AppState> {
+    use template_extras as x;
+    let mut r = Router::new();
+    for prefix in ["/{version}/{object_id}", "/{object_id}"] {
+        r = r
+            .route(
+                &format!("{prefix}/marketing_messages"),
+                post(x::send_marketing),
+            )
+            .route(&format!("{prefix}/unpause"), post(x::unpause))
+            .route(&format!("{prefix}/compare"), get(x::compare))
+            .route(
+                &format!("{prefix}/upsert_message_templates"),
+                post(x::upsert),
+            )
+            .route(
+                &format!("{prefix}/migrate_message_templates"),
+                post(x::migrate),
+            )
+            .route(
+                &format!("{prefix}/message_templates/archive"),
+                post(x::archive),
+            )
+            .route(
+                &format!("{prefix}/message_templates/unarchive"),
+                post(x::unarchive),
+            );
+    }
+    r
 }
 
 /// Uploads stream past the JSON body limit; the media rules cap them by kind.
@@ -124,6 +173,10 @@ fn block_routes() -> axum::routing::MethodRouter<AppState> {
     get(block_users::list)
         .post(block_users::block)
         .delete(block_users::unblock)
+}
+
+fn settings_routes() -> axum::routing::MethodRouter<AppState> {
+    get(phone_settings::get).post(phone_settings::update)
 }
 
 fn qr_routes() -> axum::routing::MethodRouter<AppState> {

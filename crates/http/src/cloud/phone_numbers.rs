@@ -334,7 +334,12 @@ async fn get(
         .app
         .phone_number(&p, channel, wants_webhooks(&wanted), now)
         .await?;
-    Ok(Json(select(&number, &wanted, now)))
+    let mut out = select(&number, &wanted, now);
+    if out.get("conversational_automation").is_some() {
+        out["conversational_automation"] =
+            super::phone_settings::automation_field(&state, &p, &number.channel).await?;
+    }
+    Ok(Json(out))
 }
 
 /// `GET /{waba_id}/phone_numbers`: the WABA's numbers the caller's key may use, in creation
