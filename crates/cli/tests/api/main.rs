@@ -27,6 +27,7 @@ mod profile;
 mod qr_codes;
 mod receiver;
 mod registration;
+mod sdk;
 mod sdk_media;
 mod sdk_receivers;
 mod sdk_templates;

@@ -8,7 +8,6 @@
 //! webhooks. Then pywa's own profile and commerce calls
 //! (`conformance/profile/pywa_profile.py`).
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -18,6 +17,7 @@ use tokio::process::Command;
 
 use crate::helpers::{TestApp, assert_graph_error, http_client, spawn_apps};
 use crate::receiver::{Receiver, SECRET, TOKEN};
+use crate::sdk::{conformance_dir, pywa_python};
 
 const APP_ID: &str = "1234567890";
 
@@ -756,30 +756,6 @@ async fn subscribed_apps_lifecycle_with_an_alternate_callback() {
         app.stop().await;
     }
 }
-
-fn conformance_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../conformance")
-}
-
-/// Runs `conformance/webhooks/setup.sh` (a no-op once installed): the venv's python.
-async fn pywa_python() -> String {
-    let cache = std::env::var("WAGATE_SDK_CACHE").unwrap_or_else(|_| "/tmp/wagate-sdk".to_owned());
-    let out = Command::new("bash")
-        .arg(conformance_dir().join("webhooks/setup.sh"))
-        .arg(&cache)
-        .stderr(Stdio::inherit())
-        .output()
-        .await
-        .expect("run conformance/webhooks/setup.sh (needs bash, python3 and npm)");
-    assert!(out.status.success(), "conformance/webhooks/setup.sh failed");
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("VENV_PYTHON="))
-        .expect("setup.sh printed VENV_PYTHON=")
-        .to_owned()
-}
-
 #[tokio::test]
 async fn pywa_reads_and_updates_the_profile_and_commerce_settings() {
     let python = pywa_python().await;

@@ -7,7 +7,6 @@
 //! calls, unmodified, through the scripts in `conformance/qr/`.
 
 use std::io::Read;
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -16,6 +15,7 @@ use serde_json::{Value, json};
 use tokio::process::Command;
 
 use crate::helpers::{TestApp, assert_graph_error, spawn_app, spawn_apps};
+use crate::sdk::{conformance_dir, install};
 
 fn qrdls(pnid: &str) -> String {
     format!("/v23.0/{pnid}/message_qrdls")
@@ -614,36 +614,6 @@ async fn another_numbers_and_accounts_codes_are_unknown() {
 }
 
 // ---- Real client libraries -------------------------------------------------------------------
-
-fn conformance_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../conformance")
-}
-
-/// Runs `setup.sh` (a no-op once installed): `(python, node_modules)`.
-async fn install() -> (String, String) {
-    let cache = std::env::var("WAGATE_SDK_CACHE").unwrap_or_else(|_| "/tmp/wagate-sdk".to_owned());
-    let out = Command::new("bash")
-        .arg(conformance_dir().join("webhooks/setup.sh"))
-        .arg(&cache)
-        .stderr(Stdio::inherit())
-        .output()
-        .await
-        .expect("run conformance/webhooks/setup.sh (needs bash, python3 and npm)");
-    assert!(
-        out.status.success(),
-        "conformance/webhooks/setup.sh failed: it installs pywa from PyPI and \
-         whatsapp-api-js from npm, and needs python3 and npm"
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let value = |key: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(key))
-            .unwrap_or_else(|| panic!("setup.sh printed no {key}: {text}"))
-            .to_owned()
-    };
-    (value("VENV_PYTHON="), value("NODE_MODULES="))
-}
-
 /// Runs one library's script against `app` and returns its JSON lines.
 async fn run(lib: &str, mut cmd: Command, app: &TestApp) -> Vec<Value> {
     cmd.args(["--base-url", &app.base_url, "--token", &app.api_key])

@@ -6,7 +6,6 @@
 //! rules are checked by calling the service with a later `now` instead of waiting. The last
 //! test drives the same calls through unmodified pywa.
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -24,6 +23,7 @@ use wagate_core::registration::{
 };
 
 use crate::helpers::{TestApp, assert_graph_error, assert_manage_error, spawn_app, spawn_apps};
+use crate::sdk::{conformance_dir, pywa_python};
 
 const TO: &str = "+15551230001";
 
@@ -825,37 +825,11 @@ async fn another_accounts_numbers_and_cloud_numbers() {
         );
     }
 }
-
-fn conformance_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../conformance")
-}
-
-/// Runs `setup.sh` (a no-op once installed); the venv's python.
-async fn install_pywa() -> String {
-    let cache = std::env::var("WAGATE_SDK_CACHE").unwrap_or_else(|_| "/tmp/wagate-sdk".to_owned());
-    let out = Command::new("bash")
-        .arg(conformance_dir().join("webhooks/setup.sh"))
-        .arg(&cache)
-        .stderr(Stdio::inherit())
-        .output()
-        .await
-        .expect("run conformance/webhooks/setup.sh (needs bash, python3 and npm)");
-    assert!(
-        out.status.success(),
-        "conformance/webhooks/setup.sh failed: it installs pywa from PyPI and needs python3 and npm"
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix("VENV_PYTHON="))
-        .unwrap_or_else(|| panic!("setup.sh printed no VENV_PYTHON: {text}"))
-        .to_owned()
-}
-
 /// pywa's phone-number and registration calls, unmodified, against a sandbox number.
 /// Only the SQLite server is used: the point is the library's wire format, not storage.
 #[tokio::test]
 async fn pywa_reads_verifies_registers_and_deregisters_numbers() {
-    let python = install_pywa().await;
+    let python = pywa_python().await;
     let app = spawn_app().await;
     let waba = app.first_waba().await;
     // A second number in the WABA, so the list has two pages of one.

@@ -9,7 +9,6 @@
 //!
 //! Only the SQLite server is used: the point is the libraries' wire format, not storage.
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -17,39 +16,10 @@ use serde_json::{Value, json};
 use tokio::process::Command;
 
 use crate::helpers::{TestApp, spawn_app};
+use crate::sdk::{conformance_dir, install};
 
 /// The virtual user the scripts send to.
 const TO: &str = "+15551230001";
-
-fn conformance_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../conformance")
-}
-
-/// Runs `setup.sh` (a no-op once installed): `(python, node_modules)`.
-async fn install() -> (String, String) {
-    let cache = std::env::var("WAGATE_SDK_CACHE").unwrap_or_else(|_| "/tmp/wagate-sdk".to_owned());
-    let out = Command::new("bash")
-        .arg(conformance_dir().join("webhooks/setup.sh"))
-        .arg(&cache)
-        .stderr(Stdio::inherit())
-        .output()
-        .await
-        .expect("run conformance/webhooks/setup.sh (needs bash, python3 and npm)");
-    assert!(
-        out.status.success(),
-        "conformance/webhooks/setup.sh failed: it installs pywa from PyPI and \
-         @kapso/whatsapp-cloud-api from npm, and needs python3 and npm"
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let value = |key: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(key))
-            .unwrap_or_else(|| panic!("setup.sh printed no {key}: {text}"))
-            .to_owned()
-    };
-    (value("VENV_PYTHON="), value("NODE_MODULES="))
-}
-
 /// A server whose sandbox delivers and reads in tens of milliseconds, with the virtual
 /// user's message already in (so the service window is open for media messages).
 async fn server() -> TestApp {

@@ -5,7 +5,6 @@
 //! library made of each POST. `conformance/webhooks/setup.sh` installs the pinned versions
 //! (idempotent, cached in `$WAGATE_SDK_CACHE` or `/tmp/wagate-sdk`).
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -14,39 +13,10 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::helpers::{TestApp, spawn_apps};
+use crate::sdk::{conformance_dir, install};
 
 const SECRET: &str = "sdk-app-secret";
 const TOKEN: &str = "sdk-verify-token";
-
-fn conformance_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../conformance/webhooks")
-}
-
-/// Runs `setup.sh` (a no-op once installed): `(python, node_modules)`.
-async fn install() -> (String, String) {
-    let cache = std::env::var("WAGATE_SDK_CACHE").unwrap_or_else(|_| "/tmp/wagate-sdk".to_owned());
-    let out = Command::new("bash")
-        .arg(conformance_dir().join("setup.sh"))
-        .arg(&cache)
-        .stderr(Stdio::inherit())
-        .output()
-        .await
-        .expect("run conformance/webhooks/setup.sh (needs bash, python3 and npm)");
-    assert!(
-        out.status.success(),
-        "conformance/webhooks/setup.sh failed: it installs pywa from PyPI and \
-         whatsapp-api-js from npm, and needs python3 and npm"
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let value = |key: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(key))
-            .unwrap_or_else(|| panic!("setup.sh printed no {key}: {text}"))
-            .to_owned()
-    };
-    (value("VENV_PYTHON="), value("NODE_MODULES="))
-}
-
 /// One library's receiver, running as a child process.
 struct SdkReceiver {
     lib: &'static str,
@@ -58,14 +28,14 @@ impl SdkReceiver {
     /// pywa's receiver, run by the venv's `python`.
     async fn pywa(python: &str, app: &TestApp) -> SdkReceiver {
         let mut cmd = Command::new(python);
-        cmd.arg(conformance_dir().join("pywa_receiver.py"));
+        cmd.arg(conformance_dir().join("webhooks/pywa_receiver.py"));
         Self::start(cmd, "pywa", app).await
     }
 
     /// whatsapp-api-js's receiver, with the library from `node_modules`.
     async fn wajs(node_modules: &str, app: &TestApp) -> SdkReceiver {
         let mut cmd = Command::new("node");
-        cmd.arg(conformance_dir().join("wajs_receiver.mjs"))
+        cmd.arg(conformance_dir().join("webhooks/wajs_receiver.mjs"))
             .args(["--node-modules", node_modules]);
         Self::start(cmd, "wajs", app).await
     }

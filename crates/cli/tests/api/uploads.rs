@@ -5,7 +5,6 @@
 //! right kind, refused for another kind or when unknown; foreign handles pass as before);
 //! and pywa's own calls (`conformance/media/pywa_resumable.py`).
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -19,6 +18,7 @@ use wagate_core::ids::AccountId;
 use wagate_http::Server;
 
 use crate::helpers::{TestApp, assert_graph_error, http_client, spawn_apps, spawn_apps_with};
+use crate::sdk::{conformance_dir, pywa_python};
 
 const APP_ID: &str = "1234567890";
 
@@ -643,30 +643,6 @@ async fn an_upload_resumes_across_a_restart() {
     stop.send(()).unwrap();
     task.await.unwrap().unwrap();
 }
-
-fn conformance_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../conformance")
-}
-
-/// Runs `conformance/webhooks/setup.sh` (a no-op once installed): the venv's python.
-async fn pywa_python() -> String {
-    let cache = std::env::var("WAGATE_SDK_CACHE").unwrap_or_else(|_| "/tmp/wagate-sdk".to_owned());
-    let out = Command::new("bash")
-        .arg(conformance_dir().join("webhooks/setup.sh"))
-        .arg(&cache)
-        .stderr(Stdio::inherit())
-        .output()
-        .await
-        .expect("run conformance/webhooks/setup.sh (needs bash, python3 and npm)");
-    assert!(out.status.success(), "conformance/webhooks/setup.sh failed");
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("VENV_PYTHON="))
-        .expect("setup.sh printed VENV_PYTHON=")
-        .to_owned()
-}
-
 #[tokio::test]
 async fn pywa_uploads_resumably_and_uses_the_handle_in_templates() {
     let python = pywa_python().await;
