@@ -10,6 +10,7 @@
 //! - [`database`]: which store backend a `--database` value selects, and opening it.
 //! - [`principal`]: who is calling (an API key, or the operator at the CLI) and what it may touch.
 //! - [`channels`], [`api_keys`], [`accounts`], [`messages`], [`sandbox`]: the services.
+//! - [`upstream_ingest`]: what Meta reports for cloud channels (`/webhooks/meta`).
 //! - [`dispatch`], [`ingest`]: the workers (each with a `run_once` step), and `workers`,
 //!   the loops that run them.
 //! - [`bootstrap`]: first start (account, sandbox channel, admin key, `credentials.env`).
@@ -31,6 +32,7 @@ pub mod ingest;
 pub mod media;
 pub mod media_fetch;
 pub mod messages;
+pub mod phone_quality;
 pub mod phone_settings;
 pub mod principal;
 pub mod profile;
@@ -41,6 +43,7 @@ pub mod template_extras;
 pub mod template_review;
 mod template_send;
 pub mod templates;
+pub mod upstream_ingest;
 pub mod webhooks;
 mod workers;
 
@@ -54,6 +57,7 @@ use wagate_core::api_key::{ApiKey, ApiKeyDigest};
 use wagate_core::channel::Channel;
 use wagate_core::ids::PhoneNumberId;
 use wagate_store::Store;
+use wagate_upstream::cloud::CloudClient;
 use wagate_upstream::sandbox::SandboxNetwork;
 
 use dispatch::{DispatchConfig, Dispatcher};
@@ -75,6 +79,8 @@ pub struct App {
     deliverer: Arc<webhooks::deliver::Deliverer>,
     /// Outgoing HTTP (webhook verification and delivery).
     http: reqwest::Client,
+    /// Graph API calls for cloud channels (media downloads of what Meta reports).
+    cloud: CloudClient,
     templates: templates::TemplatesConfig,
     media: Arc<media::MediaService>,
 }
@@ -100,27 +106,36 @@ impl App {
             .pool_max_idle_per_host(32)
             .build()
             .expect("the HTTP client builds");
+        let cloud_client = CloudClient::new(
+            http.clone(),
+            Duration::from_secs(config.cloud_timeout_secs.max(1)),
+        );
+        let media = media::MediaService::temporary();
+        let dispatcher = Dispatcher::new(store.clone(), sandbox, cloud_client.clone(), config);
+        dispatcher.use_media(media.fetcher().clone(), media.blobs.clone());
         Self {
+            cloud: cloud_client,
             deliverer: Arc::new(webhooks::deliver::Deliverer::new(
                 store.clone(),
                 http.clone(),
                 webhook_config,
             )),
             http,
-            dispatcher: Arc::new(Dispatcher::new(store.clone(), sandbox, config)),
+            dispatcher: Arc::new(dispatcher),
             ingest: Arc::new(Ingest::new(store.clone(), 1024)),
             store,
             wake: Arc::new(Notify::new()),
             keys: Arc::new(TtlCache::new(Duration::from_secs(1))),
             phone_numbers: Arc::new(TtlCache::new(Duration::from_secs(1))),
             templates: templates::TemplatesConfig::default(),
-            media: Arc::new(media::MediaService::temporary()),
+            media: Arc::new(media),
         }
     }
 
     /// The same services keeping media as `media` says.
     pub fn with_media(mut self, media: media::MediaService) -> Self {
-        self.dispatcher.use_media_fetcher(media.fetcher().clone());
+        self.dispatcher
+            .use_media(media.fetcher().clone(), media.blobs.clone());
         self.media = Arc::new(media);
         self
     }

@@ -8,6 +8,10 @@
 //! another request wrote first. A refused transition is stored too when it changed the state
 //! (a wrong code or a register call still counts), then answered with Meta's code.
 //!
+//! The sandbox reviews a requested display name lazily: the first read after
+//! [`wagate_core::registration::NAME_REVIEW_MS`] decides it, and stores the decision, the new
+//! verified name and its `phone_number_name_update` event in one transaction.
+//!
 //! A cloud channel's number is registered at Meta, so these calls refuse it; its reads show
 //! the initial state. Sends from a deregistered sandbox number are refused with 133010
 //! ([`App::check_can_send`], called where sends are accepted).
@@ -23,7 +27,8 @@ use wagate_core::registration::{
     RegistrationError, TwoStepPin, VerificationCode,
 };
 use wagate_core::text::VerifiedName;
-use wagate_core::webhook::Subscription;
+use wagate_core::webhook::phone_events::{NameUpdate, channel_event};
+use wagate_core::webhook::{EventField, Subscription};
 use wagate_store::{Entity, Page, StoreError};
 
 use crate::App;
@@ -182,11 +187,13 @@ impl App {
     }
 
     /// Decides a display name whose review is due at `now` (the sandbox's reviewer): an
-    /// approved name becomes the channel's verified name. Answers the state after it.
+    /// approved name becomes the channel's verified name. The decision, the name and its
+    /// `phone_number_name_update` event are stored in one transaction. Answers the state
+    /// after it.
     async fn settle(
         &self,
-        mut channel: Channel,
-        mut reg: Registration,
+        channel: Channel,
+        reg: Registration,
         seen: Option<u64>,
         now: Timestamp,
     ) -> Result<(Channel, Registration)> {
@@ -194,31 +201,47 @@ impl App {
         let Some(decision) = next.review_name(now) else {
             return Ok((channel, reg));
         };
-        if let NameDecision::Approved(name) = decision {
-            // First the name (setting it again is harmless), then the decision: a lost race
-            // leaves the decision to the next read, which decides the same.
-            let patch = ChannelPatch {
+        let Some(requested) = next.name_change.as_ref().map(|c| c.name.clone()) else {
+            return Ok((channel, reg));
+        };
+        let update = NameUpdate::of(&channel.display_phone_number, &requested, &decision);
+        let events = vec![channel_event(
+            &channel,
+            EventField::PhoneNumberNameUpdate,
+            update.value(),
+            now,
+        )];
+        let patch = match decision {
+            NameDecision::Approved(name) => Some(ChannelPatch {
                 verified_name: Some(name),
                 ..ChannelPatch::default()
-            };
-            channel = self
-                .store
-                .update_channel(channel.account_id, channel.id, &patch)
-                .await?;
-            self.phone_numbers.clear();
-        }
+            }),
+            NameDecision::Declined => None,
+        };
+        let renamed = patch.is_some();
         next.version = seen.unwrap_or(0) + 1;
         next.updated_at = now;
-        if self.store.save_registration(next.clone(), seen).await? {
-            reg = next;
-        } else if let Some(stored) = self
+        match self
             .store
-            .get_registration(channel.account_id, channel.id)
+            .save_registration_with(next.clone(), seen, patch, events)
             .await?
         {
-            reg = stored;
+            Some(stored) => {
+                if renamed {
+                    self.phone_numbers.clear();
+                }
+                Ok((stored, next))
+            }
+            // Another read decided first (the same decision): its state, and its name.
+            None => {
+                let (account, id) = (channel.account_id, channel.id);
+                let reg = match self.store.get_registration(account, id).await? {
+                    Some(stored) => stored,
+                    None => reg,
+                };
+                Ok((self.store.get_channel(account, id).await?, reg))
+            }
         }
-        Ok((channel, reg))
     }
 
     /// One phone number (a channel the caller resolved) with its registration state at

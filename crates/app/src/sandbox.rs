@@ -117,7 +117,7 @@ impl App {
     /// and SHA-256 (base64, as in Meta's webhooks) into `content`. Nothing is kept when the
     /// file is refused. A message that is then not stored (a duplicate `id`) leaves its
     /// media id to expire.
-    async fn attach_inbound_media(
+    pub(crate) async fn attach_inbound_media(
         &self,
         channel: &Channel,
         content: &mut Content,

@@ -118,6 +118,8 @@ error_codes! {
     /// The webhook URL did not pass verification: it must answer the `hub.challenge` GET
     /// with 200 and the challenge as its body.
     WebhookVerificationFailed => "webhook_verification_failed", 422, graph(2200, None, OAuthException, 400);
+    /// A report on the upstream webhook endpoint is not signed with the app secret.
+    WebhookSignatureInvalid => "webhook_signature_invalid", 401, graph(190, None, OAuthException, 401);
     /// The WABA created as many templates this hour as it may (Meta: 100); try later.
     TemplateQuotaExceeded => "template_quota_exceeded", 429, graph(4, None, OAuthException, 400);
     /// A template message's parameters do not match the template: too few or too many for

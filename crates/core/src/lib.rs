@@ -33,6 +33,7 @@
 pub mod account;
 pub mod api_key;
 pub mod channel;
+pub mod cloud_report;
 pub mod contact;
 pub mod content;
 pub mod error;

@@ -11,6 +11,7 @@
 //! - `/{version}/…` and `/…` — the Cloud-API-compatible plane ([`cloud`]): Meta's paths, JSON
 //!   and Graph errors.
 //! - `/healthz`, `/readyz`, `/metrics` — probes and Prometheus ([`probes`]).
+//! - `/webhooks/meta` — what Meta reports for cloud channels ([`upstream_webhooks`]).
 //!
 //! Every handler returns [`error::ApiError`]; each plane renders it in its own format in one
 //! place ([`render`]), so no handler builds an error body.
@@ -34,5 +35,6 @@ pub mod render;
 pub mod sandbox;
 mod server;
 pub mod state;
+pub mod upstream_webhooks;
 
 pub use server::{Server, router};

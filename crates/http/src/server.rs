@@ -35,7 +35,7 @@ use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::render::{cloud_errors, manage_errors};
 use crate::state::AppState;
-use crate::{cloud, manage, metrics, probes, sandbox};
+use crate::{cloud, manage, metrics, probes, sandbox, upstream_webhooks};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .split_for_parts();
 
     let sandbox = sandbox::router().layer(from_fn(manage_errors));
+    let upstream = upstream_webhooks::router().layer(from_fn(manage_errors));
 
     let cloud = cloud::router()
         .fallback(|| async { ApiError::new(ErrorCode::RouteNotFound, "Unknown path components") })
@@ -64,6 +65,7 @@ pub fn router(state: AppState) -> Router {
     documented
         .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
         .merge(sandbox)
+        .merge(upstream)
         .merge(cloud)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(from_fn(metrics::track))

@@ -165,6 +165,7 @@ pub fn sent(message_id: MessageId, at: Timestamp, followups: Vec<NetworkEvent>) 
         pricing: None,
         conversation: None,
         followups,
+        upstream_id: None,
     }
 }
 

@@ -664,6 +664,7 @@ async fn sent_is_recorded_once_and_followups_applied_in_order(b: Backend) {
         at: now,
         pricing: Some(pricing.clone()),
         conversation: Some(conversation.clone()),
+        upstream_id: None,
         followups: vec![
             status(m, MessageStatus::Delivered, t1),
             status(m, MessageStatus::Read, t2),

@@ -135,13 +135,15 @@ pub async fn complete_dispatch(
                 pricing,
                 conversation,
                 followups,
+                upstream_id,
             } => {
                 if !take_outbox(conn, message_id).await? {
                     continue;
                 }
                 let sql = format!(
                     "UPDATE messages SET status = 'sent', sent_at = $1, pricing = $2, \
-                     conversation = $3, handovers = handovers + 1 \
+                     conversation = $3, handovers = handovers + 1, \
+                     upstream_id = COALESCE($5, upstream_id) \
                      WHERE id = $4 AND status = 'accepted' RETURNING {}",
                     message_columns!()
                 );
@@ -150,6 +152,7 @@ pub async fn complete_dispatch(
                     .bind(pricing.map(Json))
                     .bind(conversation.map(Json))
                     .bind(message_id.as_uuid())
+                    .bind(upstream_id)
                     .fetch_optional(&mut *conn)
                     .await
                     .map_err(db)?;

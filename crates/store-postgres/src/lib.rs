@@ -14,6 +14,7 @@
 
 mod dispatch;
 mod media;
+mod phone_events;
 mod phone_settings;
 mod profile;
 mod qr_codes;
@@ -21,6 +22,7 @@ mod queries;
 mod registration;
 mod templates;
 mod uploads;
+mod upstream;
 mod webhooks;
 
 use std::str::FromStr;
@@ -781,5 +783,68 @@ impl Store for PgStore {
         let mut tx = self.begin().await?;
         let stored = phone_settings::update(&mut tx, write).await?;
         commit(tx, stored).await
+    }
+    // Cloud upstream (see `upstream`).
+
+    async fn find_message_by_upstream_id(
+        &self,
+        channel: ChannelId,
+        upstream_id: &str,
+    ) -> Result<Option<Message>> {
+        upstream::find_message(&mut *self.read().await?, channel, upstream_id).await
+    }
+
+    async fn upstream_id_of(
+        &self,
+        channel: ChannelId,
+        wamid: &wagate_core::message::Wamid,
+    ) -> Result<Option<String>> {
+        upstream::upstream_id_of(&mut *self.read().await?, channel, wamid).await
+    }
+
+    async fn record_network_events(
+        &self,
+        channel: ChannelId,
+        events: Vec<wagate_core::network::NetworkEvent>,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        upstream::record_network_events(&mut tx, channel, events).await?;
+        commit(tx, ()).await
+    }
+
+    async fn cloud_channels(&self) -> Result<Vec<Channel>> {
+        upstream::cloud_channels(&mut *self.read().await?).await
+    }
+
+    // Changes of a number that webhooks report (see `phone_events`).
+
+    async fn update_channel_if(
+        &self,
+        seen: &Channel,
+        patch: &ChannelPatch,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Option<Channel>> {
+        let mut tx = self.begin().await?;
+        match phone_events::update_channel_if(&mut tx, seen, patch, &events).await? {
+            Some(channel) => commit(tx, Some(channel)).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn save_registration_with(
+        &self,
+        next: wagate_core::registration::Registration,
+        seen: Option<u64>,
+        patch: Option<ChannelPatch>,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Option<Channel>> {
+        let mut tx = self.begin().await?;
+        let saved =
+            phone_events::save_registration_with(&mut tx, next, seen, patch.as_ref(), &events)
+                .await?;
+        match saved {
+            Some(channel) => commit(tx, Some(channel)).await,
+            None => Ok(None),
+        }
     }
 }

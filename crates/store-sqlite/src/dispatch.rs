@@ -128,6 +128,7 @@ struct Handed {
     pricing: Option<wagate_core::pricing::Pricing>,
     conversation: Option<wagate_core::pricing::Conversation>,
     followups: Vec<NetworkEvent>,
+    upstream_id: Option<String>,
 }
 
 pub async fn complete_dispatch(
@@ -143,12 +144,14 @@ pub async fn complete_dispatch(
                 pricing,
                 conversation,
                 followups,
+                upstream_id,
             } => handed.push(Handed {
                 message_id,
                 at,
                 pricing,
                 conversation,
                 followups,
+                upstream_id,
             }),
             DispatchOutcome::Failed {
                 message_id,
@@ -252,6 +255,12 @@ async fn record_handed(conn: &mut SqliteConnection, handed: Vec<Handed>) -> Resu
         .iter()
         .map(|m| (m.id.as_uuid(), m.channel_id.as_uuid()))
         .collect();
+    let upstream_ids: Vec<(MessageId, String)> = handed
+        .iter()
+        .filter(|h| moved.contains_key(&h.message_id.as_uuid()))
+        .filter_map(|h| h.upstream_id.clone().map(|u| (h.message_id, u)))
+        .collect();
+    crate::upstream::record_upstream_ids(conn, &upstream_ids).await?;
     let events: Vec<(Uuid, NetworkEvent)> = handed
         .iter_mut()
         .filter_map(|h| moved.get(&h.message_id.as_uuid()).map(|c| (*c, h)))

@@ -15,6 +15,7 @@
 mod accept;
 mod dispatch;
 mod media;
+mod phone_events;
 mod phone_settings;
 mod profile;
 mod qr_codes;
@@ -22,6 +23,7 @@ mod queries;
 mod registration;
 mod templates;
 mod uploads;
+mod upstream;
 mod webhooks;
 pub mod writer;
 
@@ -928,6 +930,79 @@ impl Store for SqliteStore {
     ) -> Result<wagate_store::phone_settings::PhoneSettings> {
         self.writer
             .write(move |conn| Box::pin(async move { phone_settings::update(conn, write).await }))
+            .await
+    }
+    // Cloud upstream (see `upstream`).
+
+    async fn find_message_by_upstream_id(
+        &self,
+        channel: ChannelId,
+        upstream_id: &str,
+    ) -> Result<Option<Message>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        upstream::find_message(&mut conn, channel, upstream_id).await
+    }
+
+    async fn upstream_id_of(
+        &self,
+        channel: ChannelId,
+        wamid: &wagate_core::message::Wamid,
+    ) -> Result<Option<String>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        upstream::upstream_id_of(&mut conn, channel, wamid).await
+    }
+
+    async fn record_network_events(
+        &self,
+        channel: ChannelId,
+        events: Vec<wagate_core::network::NetworkEvent>,
+    ) -> Result<()> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(
+                    async move { upstream::record_network_events(conn, channel, events).await },
+                )
+            })
+            .await
+    }
+
+    async fn cloud_channels(&self) -> Result<Vec<Channel>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        upstream::cloud_channels(&mut conn).await
+    }
+
+    // Changes of a number that webhooks report (see `phone_events`).
+
+    async fn update_channel_if(
+        &self,
+        seen: &Channel,
+        patch: &ChannelPatch,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Option<Channel>> {
+        let (seen, patch) = (seen.clone(), patch.clone());
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    phone_events::update_channel_if(conn, &seen, &patch, &events).await
+                })
+            })
+            .await
+    }
+
+    async fn save_registration_with(
+        &self,
+        next: wagate_core::registration::Registration,
+        seen: Option<u64>,
+        patch: Option<ChannelPatch>,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Option<Channel>> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    phone_events::save_registration_with(conn, next, seen, patch.as_ref(), &events)
+                        .await
+                })
+            })
             .await
     }
 }

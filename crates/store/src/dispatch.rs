@@ -28,6 +28,8 @@ pub enum DispatchOutcome {
         pricing: Option<Pricing>,
         conversation: Option<Conversation>,
         followups: Vec<NetworkEvent>,
+        /// The upstream's own id for the message (a cloud upstream's `messages[0].id`).
+        upstream_id: Option<String>,
     },
     /// Permanently failed: status `failed` with the error; the outbox entry goes.
     Failed {

@@ -508,6 +508,57 @@ pub trait Store: Send + Sync + 'static {
         &self,
         write: phone_settings::PhoneSettingsWrite,
     ) -> Result<phone_settings::PhoneSettings>;
+
+    // Cloud upstream: what Meta reports about a channel's messages (see `wagate_app`'s
+    // `upstream_ingest`). Lookups are by channel: ids from Meta name no account.
+
+    /// The channel's message Meta knows as `upstream_id`: an outbound message whose
+    /// hand-over Meta answered with that id, or a message received from Meta (whose wamid is
+    /// Meta's id).
+    async fn find_message_by_upstream_id(
+        &self,
+        channel: ChannelId,
+        upstream_id: &str,
+    ) -> Result<Option<Message>>;
+    /// Meta's id for the channel's message `wamid` (for a reply's `context`): the upstream
+    /// id of an outbound message, the wamid of a received one; `None` for an unknown wamid
+    /// or a message never handed over.
+    async fn upstream_id_of(&self, channel: ChannelId, wamid: &Wamid) -> Result<Option<String>>;
+    /// Stores what the upstream reported about the channel's messages, to be applied by
+    /// ingest (`apply_due_events`) at each event's time, in order.
+    async fn record_network_events(
+        &self,
+        channel: ChannelId,
+        events: Vec<wagate_core::network::NetworkEvent>,
+    ) -> Result<()>;
+    /// Every channel whose upstream is Meta's Cloud API, of every account (Meta's webhook
+    /// verification names no channel).
+    async fn cloud_channels(&self) -> Result<Vec<Channel>>;
+
+    // Changes of a number that webhooks report (`phone_number_quality_update`,
+    // `phone_number_name_update`): the change and its events in one transaction.
+
+    /// In one transaction: applies `patch` (with [`Channel::apply`]) to one of the account's
+    /// channels if it is still exactly `seen` (as the caller read it, so the events it worked
+    /// out from `seen` are true), and records `events`. `Ok(None)`, changing nothing, when
+    /// another write came first; `NotFound(Channel)` when the channel is not `seen`'s
+    /// account's.
+    async fn update_channel_if(
+        &self,
+        seen: &Channel,
+        patch: &ChannelPatch,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Option<Channel>>;
+    /// In one transaction: [`Store::save_registration`]'s compare-and-set and, when it wins,
+    /// `patch` applied to the channel (when given) and `events` recorded. Answers the channel
+    /// as it is then; `Ok(None)`, changing nothing, when another write came first.
+    async fn save_registration_with(
+        &self,
+        next: wagate_core::registration::Registration,
+        seen: Option<u64>,
+        patch: Option<ChannelPatch>,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Option<Channel>>;
 }
 
 /// How a caller names a message.

@@ -4,9 +4,11 @@
 //!
 //! # Layout
 //! - [`sandbox`]: the simulated WhatsApp network, the embedded default.
+//! - [`cloud`]: Meta's Cloud API (or another wagate speaking it).
 
 #![forbid(unsafe_code)]
 
+pub mod cloud;
 pub mod sandbox;
 
 use async_trait::async_trait;
@@ -21,7 +23,12 @@ use wagate_core::network::NetworkEvent;
 pub enum Handover {
     /// The upstream took the message (status `sent`). `followups` is what the network will
     /// report later (the sandbox knows this at once; a real upstream reports by webhook).
-    Accepted { followups: Vec<NetworkEvent> },
+    /// `upstream_id` is the upstream's own id for the message, when it has one (Meta's
+    /// `messages[0].id`): what its reports will name the message by.
+    Accepted {
+        followups: Vec<NetworkEvent>,
+        upstream_id: Option<String>,
+    },
     /// The upstream refused it. Transient failures are retried by the dispatcher.
     Refused {
         error: MessageError,

@@ -21,6 +21,11 @@ pub struct DispatchConfig {
     pub pair_pacing: bool,
     /// Ignore channel throughput (benchmarks of wagate itself).
     pub unlimited_throughput: bool,
+    /// Hand-overs in flight at once within a step (a cloud hand-over is an HTTP call to
+    /// Meta; each leased entry is a different recipient, so order per recipient holds).
+    pub handover_concurrency: usize,
+    /// How long a call to Meta's Graph API may take before it counts as a transient failure.
+    pub cloud_timeout_secs: u64,
 }
 
 impl Default for DispatchConfig {
@@ -34,6 +39,8 @@ impl Default for DispatchConfig {
             backoff_max_ms: 300_000,
             pair_pacing: true,
             unlimited_throughput: false,
+            handover_concurrency: 64,
+            cloud_timeout_secs: 10,
         }
     }
 }

@@ -14,13 +14,23 @@
 //! Media links: on a sandbox channel with `fetch_media_links`, the network needs the bytes
 //! to deliver, so the hand-over step first downloads and checks every media link of the
 //! message (`media`); a failure fails the message with 131053 (permanent, as on Meta).
-//! A cloud upstream would pass links on unread.
+//! A cloud upstream gets links as they are (Meta fetches them).
+//!
+//! Cloud channels (`cloud`): before a hand-over, the message is put in Meta's terms (a
+//! reply's `context` becomes Meta's id of the message replied to). Meta answers with its
+//! own id for the message, recorded with the `sent` transition; until that commits, the id
+//! is listed as in flight ([`Dispatcher::in_flight`]) so a status Meta reports at once
+//! waits for it instead of being taken for another sender's message. Hand-overs of a step
+//! run concurrently (`handover_concurrency`), and a step stops handing over once half its
+//! lease has passed, so a slow Graph API never outlives the lease.
 //!
 //! # Layout
 //! - `config`: [`DispatchConfig`].
 //! - `pacing`: throughput and pair-rate lanes. `retry`: backoff.
 //! - `media`: the media links of a message, fetched and checked.
+//! - `cloud`: a message put in Meta's terms.
 
+mod cloud;
 pub mod config;
 mod media;
 mod pacing;
@@ -28,17 +38,23 @@ mod retry;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
 
 use jiff::SignedDuration;
 use wagate_core::Timestamp;
 use wagate_core::channel::{Channel, Upstream as ChannelUpstream};
 use wagate_core::failure::Failure;
-use wagate_core::ids::ChannelId;
+use wagate_core::ids::{ChannelId, MessageId};
 use wagate_core::pacing::micros;
 use wagate_core::policy;
 use wagate_core::pricing;
 use wagate_store::{DispatchOutcome, OutboxJob, Store};
+use wagate_upstream::cloud::{CloudClient, CloudUpstream};
 use wagate_upstream::{Handover, Upstream};
+
+use crate::media::blob::BlobStore;
 
 use crate::media_fetch::{FetchConfig, MediaFetcher};
 
@@ -59,7 +75,14 @@ pub struct DispatchReport {
 pub struct Dispatcher {
     store: Arc<dyn Store>,
     sandbox: Arc<dyn Upstream>,
+    cloud: CloudUpstream,
+    cloud_client: CloudClient,
+    /// Media bytes, for files a cloud hand-over uploads to Meta (set with the media service).
+    blobs: RwLock<Option<Arc<dyn BlobStore>>>,
+    uploaded: cloud::UploadedMedia,
     config: DispatchConfig,
+    /// Meta's ids of hand-overs whose `sent` is not committed yet (see the module docs).
+    in_flight: Mutex<HashMap<String, MessageId>>,
     pacer: Mutex<Pacer>,
     /// Downloads media links for the sandbox (see the module docs). The app's media service
     /// hands over its own (`[media.fetch]`) once it is set up, hence the lock; until then a
@@ -68,11 +91,21 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    pub fn new(store: Arc<dyn Store>, sandbox: Arc<dyn Upstream>, config: DispatchConfig) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        sandbox: Arc<dyn Upstream>,
+        cloud_client: CloudClient,
+        config: DispatchConfig,
+    ) -> Self {
         Self {
             store,
             sandbox,
+            cloud: CloudUpstream::new(cloud_client.clone()),
+            cloud_client,
+            blobs: RwLock::new(None),
+            uploaded: cloud::UploadedMedia::default(),
             config,
+            in_flight: Mutex::new(HashMap::new()),
             pacer: Mutex::new(Pacer::default()),
             fetcher: RwLock::new(
                 MediaFetcher::new(FetchConfig::default())
@@ -81,13 +114,24 @@ impl Dispatcher {
         }
     }
 
-    /// Fetches media links with `fetcher` from now on.
-    pub fn use_media_fetcher(&self, fetcher: MediaFetcher) {
+    /// Fetches media links with `fetcher`, and reads media bytes (to upload them to Meta)
+    /// from `blobs`, from now on.
+    pub fn use_media(&self, fetcher: MediaFetcher, blobs: Arc<dyn BlobStore>) {
         *self.fetcher.write().expect("media fetcher lock") = fetcher;
+        *self.blobs.write().expect("media store lock") = Some(blobs);
     }
 
     pub fn config(&self) -> &DispatchConfig {
         &self.config
+    }
+
+    /// Our message Meta knows as `upstream_id`, if its hand-over is being recorded now.
+    pub fn in_flight(&self, upstream_id: &str) -> Option<MessageId> {
+        self.in_flight
+            .lock()
+            .expect("in-flight lock")
+            .get(upstream_id)
+            .copied()
     }
 
     /// One step at `now`. See the module docs.
@@ -109,7 +153,7 @@ impl Dispatcher {
             return Ok(report);
         }
         let mut channels: HashMap<ChannelId, Option<Channel>> = HashMap::new();
-        let mut outcomes = Vec::with_capacity(jobs.len());
+        let mut work = Vec::with_capacity(jobs.len());
         for job in jobs {
             let channel = match channels.get(&job.message.channel_id) {
                 Some(c) => c.clone(),
@@ -123,15 +167,35 @@ impl Dispatcher {
                     c
                 }
             };
-            let outcome = match channel {
-                Some(channel) => self.dispatch(&channel, job, now).await,
-                None => DispatchOutcome::Failed {
-                    message_id: job.message.id,
-                    at: now,
-                    error: Failure::Unknown.with_details("The channel no longer exists."),
-                },
-            };
-            match &outcome {
+            work.push((channel, job));
+        }
+        let deadline = Instant::now() + Duration::from_secs(self.config.lease_secs) / 2;
+        let outcomes: Vec<DispatchOutcome> =
+            futures::stream::iter(work.into_iter().map(|(channel, job)| async move {
+                match channel {
+                    Some(channel) => self.dispatch(&channel, job, now, deadline).await,
+                    None => DispatchOutcome::Failed {
+                        message_id: job.message.id,
+                        at: now,
+                        error: Failure::Unknown.with_details("The channel no longer exists."),
+                    },
+                }
+            }))
+            .buffered(self.config.handover_concurrency.max(1))
+            .collect()
+            .await;
+        let handed_ids: Vec<String> = outcomes
+            .iter()
+            .filter_map(|o| match o {
+                DispatchOutcome::Sent {
+                    upstream_id: Some(u),
+                    ..
+                } => Some(u.clone()),
+                _ => None,
+            })
+            .collect();
+        for outcome in &outcomes {
+            match outcome {
                 DispatchOutcome::Sent { .. } => report.sent += 1,
                 DispatchOutcome::Failed { .. } => report.failed += 1,
                 DispatchOutcome::Retry {
@@ -139,14 +203,26 @@ impl Dispatcher {
                 } => report.retried += 1,
                 DispatchOutcome::Retry { .. } => report.deferred += 1,
             }
-            outcomes.push(outcome);
         }
-        self.store.complete_dispatch(outcomes).await?;
+        let done = self.store.complete_dispatch(outcomes).await;
+        if !handed_ids.is_empty() {
+            let mut in_flight = self.in_flight.lock().expect("in-flight lock");
+            for id in &handed_ids {
+                in_flight.remove(id);
+            }
+        }
+        done?;
         metrics_for(&report);
         Ok(report)
     }
 
-    async fn dispatch(&self, channel: &Channel, job: OutboxJob, now: Timestamp) -> DispatchOutcome {
+    async fn dispatch(
+        &self,
+        channel: &Channel,
+        job: OutboxJob,
+        now: Timestamp,
+        deadline: Instant,
+    ) -> DispatchOutcome {
         let message = &job.message;
         let kind = message.content.kind();
         let category = message.content.template_category();
@@ -174,7 +250,16 @@ impl Dispatcher {
                 error: None,
             };
         }
-        let upstream: &dyn Upstream = match &channel.upstream {
+        if Instant::now() > deadline {
+            // Half the lease is gone (a slow upstream): the rest waits for the next step.
+            return DispatchOutcome::Retry {
+                message_id: message.id,
+                available_at: now,
+                attempted: false,
+                error: None,
+            };
+        }
+        let handover = match &channel.upstream {
             ChannelUpstream::Sandbox(settings) => {
                 if settings.fetch_media_links {
                     let fetcher = self.fetcher.read().expect("media fetcher lock").clone();
@@ -188,20 +273,39 @@ impl Dispatcher {
                         };
                     }
                 }
-                self.sandbox.as_ref()
+                self.sandbox.hand_over(channel, message, now).await
             }
-            ChannelUpstream::Cloud(_) => {
-                return DispatchOutcome::Failed {
-                    message_id: message.id,
-                    at: now,
-                    error: Failure::ServiceUnavailable.with_details(
-                        "Sending through a cloud upstream is not available in this wagate build.",
-                    ),
+            ChannelUpstream::Cloud(settings) => {
+                let parts = cloud::CloudParts {
+                    store: self.store.as_ref(),
+                    client: &self.cloud_client,
+                    blobs: self.blobs.read().expect("media store lock").clone(),
+                    uploaded: &self.uploaded,
                 };
+                match cloud::prepare(&parts, channel, settings, message).await {
+                    Ok(m) => {
+                        let handover = self.cloud.hand_over(channel, &m, now).await;
+                        if let Handover::Accepted {
+                            upstream_id: Some(u),
+                            ..
+                        } = &handover
+                        {
+                            self.in_flight
+                                .lock()
+                                .expect("in-flight lock")
+                                .insert(u.clone(), message.id);
+                        }
+                        handover
+                    }
+                    Err(refused) => refused,
+                }
             }
         };
-        match upstream.hand_over(channel, message, now).await {
-            Handover::Accepted { followups } => {
+        match handover {
+            Handover::Accepted {
+                followups,
+                upstream_id,
+            } => {
                 let window_open = job.recipient.window_open(now);
                 let pricing = pricing::classify(kind, category, window_open);
                 let conversation = pricing
@@ -213,6 +317,7 @@ impl Dispatcher {
                     pricing,
                     conversation,
                     followups,
+                    upstream_id,
                 }
             }
             Handover::Refused {

@@ -10,6 +10,7 @@
 pub mod ascii;
 pub mod cloud;
 mod event;
+pub mod phone_events;
 mod subscription;
 
 pub use event::{ChannelRef, EventData, EventField, InboundEvent, StatusEvent, WebhookEvent};

@@ -4,9 +4,11 @@
 //! # Layout
 //! - `inbound`: a virtual user sends a message to a channel.
 //! - `quality`: users rate a template (its quality, and Meta's pause ladder).
+//! - `phone_quality`: a number's quality rating and messaging limit, with their webhooks.
 //! - `verification`: the verification code the sandbox "sent" to a number.
 
 mod inbound;
+mod phone_quality;
 mod quality;
 mod verification;
 
@@ -18,6 +20,10 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/sandbox/{phone_number_id}/inbound", post(inbound::inject))
+        .route(
+            "/sandbox/{phone_number_id}/quality",
+            post(phone_quality::set),
+        )
         .route(
             "/sandbox/{phone_number_id}/verification_code",
             get(verification::get),

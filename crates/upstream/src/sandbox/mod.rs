@@ -151,6 +151,7 @@ impl Upstream for SandboxNetwork {
         }
         Handover::Accepted {
             followups: followups(channel, settings, message, wa_id, now),
+            upstream_id: None,
         }
     }
 }

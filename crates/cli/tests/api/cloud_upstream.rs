@@ -1,0 +1,390 @@
+//! The cloud upstream end to end: one wagate (B) whose channel's upstream is `cloud`,
+//! pointed at another wagate (A) whose channel uses the simulated network, as DESIGN.md
+//! describes. A stands in for Meta: B hands messages to A's Cloud API over HTTP, and A's
+//! webhook subscription reports statuses and users' messages to B's `/webhooks/meta`,
+//! signed with the app secret. Real HTTP between two servers both ways.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use wagate_core::webhook::ascii::signature;
+
+use crate::helpers::{TestApp, assert_manage_error, spawn_app, spawn_apps};
+use crate::receiver::{Receiver, SECRET, TOKEN};
+
+const APP_SECRET: &str = "meta-app-secret";
+const VERIFY_TOKEN: &str = "meta-verify-token";
+const USER: &str = "16505551234";
+
+/// A's first channel, as B's cloud channel: same phone number id, WABA and number.
+async fn cloud_channel_on(b: &TestApp, a: &TestApp) -> String {
+    let a_channel: Value = a
+        .get("/api/v1/channels")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["data"][0]
+        .clone();
+    let res = b
+        .post_json(
+            "/api/v1/channels",
+            &json!({
+                "verified_name": "Acme via Meta",
+                "phone_number_id": a.phone_number_id,
+                "waba_id": a_channel["waba_id"],
+                "display_phone_number": a_channel["display_phone_number"],
+                "upstream": {"kind": "cloud", "base_url": a.base_url, "access_token": a.api_key,
+                             "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN}
+            }),
+        )
+        .await;
+    let status = res.status();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(status, 201, "{body}");
+    body["id"].as_str().unwrap().to_owned()
+}
+
+async fn send_on(b: &TestApp, pnid: &str, body: Value) -> String {
+    let mut body = body;
+    body["messaging_product"] = json!("whatsapp");
+    let res = b.post_json(&format!("/v23.0/{pnid}/messages"), &body).await;
+    let status = res.status();
+    let answer: Value = res.json().await.unwrap();
+    assert_eq!(status, 200, "{answer}");
+    answer["messages"][0]["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_cloud_channel_sends_through_meta_and_gets_its_reports() {
+    let a = spawn_app().await;
+    a.configure_sandbox(json!({"read_percent": 100})).await;
+    for b in spawn_apps().await {
+        let pnid = a.phone_number_id.clone();
+        cloud_channel_on(&b, &a).await;
+        let receiver = Receiver::start().await;
+        let res = b
+            .post_json(
+                "/api/v1/webhooks",
+                &json!({"url": receiver.url, "secret": SECRET, "verify_token": TOKEN}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "{}", b.backend);
+
+        // A (Meta) subscribes B's endpoint; B answers Meta's verification itself.
+        let res = a
+            .post_json(
+                "/api/v1/webhooks",
+                &json!({"url": b.url("/webhooks/meta"), "secret": APP_SECRET,
+                        "verify_token": VERIFY_TOKEN}),
+            )
+            .await;
+        let status = res.status();
+        let sub: Value = res.json().await.unwrap();
+        assert_eq!(status, 201, "{}: {sub}", b.backend);
+
+        // A user writes to the number: B stores it under Meta's id and tells its receiver.
+        let injected = a
+            .inject(
+                json!({"from": USER, "type": "text", "text": {"body": "hello"},
+                           "profile": {"name": "Kerry"}}),
+            )
+            .await;
+        let meta_inbound = injected["wamid"].as_str().unwrap().to_owned();
+        let received = b.wait_status(&meta_inbound, &["received"]).await;
+        assert_eq!(received["direction"], "inbound");
+        assert_eq!(received["content"]["body"], "hello");
+
+        // B replies: the reply goes through A (Meta), and A's statuses come back to B.
+        let reply = send_on(
+            &b,
+            &pnid,
+            json!({"to": USER, "type": "text", "text": {"body": "hi Kerry"},
+                   "context": {"message_id": meta_inbound}}),
+        )
+        .await;
+        let read = b.wait_status(&reply, &["read"]).await;
+        assert_eq!(read["handovers"], 1, "{}", b.backend);
+        assert!(read["delivered_at"].is_string(), "{read}");
+        let at_meta = a.wait_messages("direction=outbound", 1).await;
+        let at_meta = at_meta
+            .iter()
+            .find(|m| {
+                m["content"]["body"] == "hi Kerry" && m["context_message_id"] == json!(meta_inbound)
+            })
+            .unwrap_or_else(|| panic!("A got the reply with its context: {at_meta:?}"))
+            .clone();
+        assert_eq!(at_meta["handovers"], 1);
+        assert_ne!(
+            at_meta["wamid"],
+            json!(reply),
+            "B keeps its own id for the message"
+        );
+
+        // The user answers B's reply: the context is put back in B's terms.
+        a.inject(
+            json!({"from": USER, "type": "text", "text": {"body": "thanks"},
+                        "context": {"id": at_meta["wamid"]}}),
+        )
+        .await;
+        let thanks = b.wait_messages("direction=inbound", 2).await;
+        let thanks = thanks
+            .iter()
+            .find(|m| m["content"]["body"] == "thanks")
+            .unwrap();
+        assert_eq!(thanks["context_message_id"], json!(reply), "{}", b.backend);
+
+        // B's own subscribers see B's ids only, in Meta's format.
+        let posts = receiver.wait_events(5).await;
+        let ids: Vec<String> = posts
+            .iter()
+            .flat_map(|p| {
+                let v = &p.body["entry"][0]["changes"][0]["value"];
+                v["statuses"]
+                    .as_array()
+                    .into_iter()
+                    .chain(v["messages"].as_array())
+                    .flatten()
+                    .map(|x| {
+                        format!(
+                            "{}:{}",
+                            x["id"].as_str().unwrap(),
+                            x["status"].as_str().or(x["type"].as_str()).unwrap()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        for want in [
+            format!("{meta_inbound}:text"),
+            format!("{reply}:sent"),
+            format!("{reply}:delivered"),
+            format!("{reply}:read"),
+        ] {
+            assert!(ids.contains(&want), "{}: {want} not in {ids:?}", b.backend);
+        }
+
+        // Meta fails a message (the user left WhatsApp): B fails it with Meta's code.
+        a.inject(json!({"from": "15550001111", "type": "text", "text": {"body": "bye"}}))
+            .await;
+        b.wait_messages("direction=inbound", 3).await;
+        a.configure_sandbox(
+            json!({"read_percent": 100, "users": {"15550001111": {"on_whatsapp": false}}}),
+        )
+        .await;
+        let gone = send_on(
+            &b,
+            &pnid,
+            json!({"to": "15550001111", "type": "text", "text": {"body": "are you there?"}}),
+        );
+        let gone = gone.await;
+        let failed = b.wait_status(&gone, &["failed"]).await;
+        assert_eq!(failed["error"]["code"], 131026, "{failed}");
+
+        let res = a
+            .req(
+                Method::DELETE,
+                &format!("/api/v1/webhooks/{}", sub["id"].as_str().unwrap()),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204);
+        b.stop().await;
+    }
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn reports_must_be_signed_and_verification_needs_a_channels_token() {
+    let a = spawn_app().await;
+    let b = spawn_app().await;
+    cloud_channel_on(&b, &a).await;
+
+    // Meta's verification: the challenge for a cloud channel's token, 403 for another.
+    let ok = b
+        .client
+        .get(b.url(&format!(
+            "/webhooks/meta?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=1158201444"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.text().await.unwrap(), "1158201444");
+    let wrong = b
+        .client
+        .get(b.url("/webhooks/meta?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_manage_error(wrong, 403, "forbidden").await;
+
+    // A report about the cloud channel's number, signed with another secret: refused,
+    // nothing stored.
+    let report = serde_json::to_vec(&json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550000000", "phone_number_id": a.phone_number_id},
+            "contacts": [{"profile": {"name": "Eve"}, "wa_id": USER}],
+            "messages": [{"from": USER, "id": "wamid.Rk9SR0VE", "timestamp": "1750000000",
+                          "type": "text", "text": {"body": "forged"}}]}}]}]
+    }))
+    .unwrap();
+    let post = |sig: Option<String>, body: Vec<u8>| {
+        let mut req = b
+            .client
+            .post(b.url("/webhooks/meta"))
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(sig) = sig {
+            req = req.header("x-hub-signature-256", sig);
+        }
+        req.send()
+    };
+    let forged = post(Some(signature(b"not-the-secret", &report)), report.clone())
+        .await
+        .unwrap();
+    assert_manage_error(forged, 401, "webhook_signature_invalid").await;
+    let unsigned = post(None, report.clone()).await.unwrap();
+    assert_manage_error(unsigned, 401, "webhook_signature_invalid").await;
+    assert!(b.messages("direction=inbound").await.is_empty());
+
+    // Malformed bodies are refused whatever the signature.
+    let garbage = post(Some(signature(APP_SECRET.as_bytes(), b"{")), b"{".to_vec())
+        .await
+        .unwrap();
+    assert_manage_error(garbage, 400, "invalid_request").await;
+
+    // Signed with the app secret: stored once, a redelivery changes nothing.
+    for _ in 0..2 {
+        let res = post(
+            Some(signature(APP_SECRET.as_bytes(), &report)),
+            report.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let stored = b.messages("direction=inbound").await;
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(stored[0]["wamid"], "wamid.Rk9SR0VE");
+
+    // A status of a message wagate never sent (another app on the number) is acknowledged
+    // and ignored.
+    let status = serde_json::to_vec(&json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+            "metadata": {"phone_number_id": a.phone_number_id},
+            "statuses": [{"id": "wamid.T1RIRVI=", "status": "delivered", "timestamp": "1750000000",
+                          "recipient_id": USER}]}}]}]
+    }))
+    .unwrap();
+    let res = post(Some(signature(APP_SECRET.as_bytes(), &status)), status)
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    b.stop().await;
+    a.stop().await;
+}
+
+/// A PNG: the signature, an IHDR chunk, then filler.
+fn png() -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0".to_vec();
+    b.extend(std::iter::repeat_n(0x5a, 2048));
+    b
+}
+
+/// The bytes behind a media id, through the Cloud API (`GET /{id}`, then its `url`).
+async fn download(app: &TestApp, id: &str) -> Vec<u8> {
+    let info: Value = app.get(&format!("/v23.0/{id}")).await.json().await.unwrap();
+    let url = info["url"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{id}: {info}"));
+    let res = app
+        .client
+        .get(url)
+        .bearer_auth(&app.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.bytes().await.unwrap().to_vec()
+}
+
+#[tokio::test]
+async fn media_crosses_to_meta_and_back_as_each_sides_own_ids() {
+    let a = spawn_app().await;
+    a.configure_sandbox(json!({"read_percent": 100})).await;
+    let b = spawn_app().await;
+    let pnid = a.phone_number_id.clone();
+    cloud_channel_on(&b, &a).await;
+    let res = a
+        .post_json(
+            "/api/v1/webhooks",
+            &json!({"url": b.url("/webhooks/meta"), "secret": APP_SECRET,
+                    "verify_token": VERIFY_TOKEN}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+
+    // A user sends a picture: B downloads it from Meta and keeps it under its own id.
+    let injected = a
+        .inject(json!({"from": USER, "type": "image", "image": {"caption": "my cat"}}))
+        .await;
+    let meta_media = injected["content"]["id"].as_str().unwrap().to_owned();
+    let at_b = b
+        .wait_status(injected["wamid"].as_str().unwrap(), &["received"])
+        .await;
+    let b_media = at_b["content"]["id"].as_str().unwrap().to_owned();
+    assert_ne!(b_media, meta_media, "B serves the file under its own id");
+    assert_eq!(at_b["content"]["caption"], "my cat");
+    assert_eq!(
+        download(&b, &b_media).await,
+        download(&a, &meta_media).await
+    );
+
+    // B's user uploads a file to B and sends it twice by id: Meta gets the file once, under
+    // Meta's own id.
+    let form = reqwest::multipart::Form::new()
+        .text("messaging_product", "whatsapp")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(png())
+                .file_name("pic.png")
+                .mime_str("image/png")
+                .unwrap(),
+        );
+    let res = b
+        .req(Method::POST, &format!("/v23.0/{pnid}/media"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let uploaded = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut sent = Vec::new();
+    for caption in ["one", "two"] {
+        let wamid = send_on(
+            &b,
+            &pnid,
+            json!({"to": USER, "type": "image", "image": {"id": uploaded, "caption": caption}}),
+        )
+        .await;
+        b.wait_status(&wamid, &["delivered", "read"]).await;
+        sent.push(wamid);
+    }
+    let at_meta = a.wait_messages("direction=outbound", 2).await;
+    let ids: Vec<&str> = at_meta
+        .iter()
+        .map(|m| m["content"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(ids[0], ids[1], "uploaded to Meta once");
+    assert_ne!(ids[0], uploaded, "Meta's id, not B's");
+    assert_eq!(download(&a, ids[0]).await, png());
+    b.stop().await;
+    a.stop().await;
+}
