@@ -17,6 +17,11 @@
 //!   `context` is put back in our terms, and a media file is downloaded from Meta and kept
 //!   as a wagate media id, so subscribers download it from wagate.
 //!
+//! - **Other fields** (`message_template_status_update`, `phone_number_quality_update`,
+//!   `account_update`, …) of a WABA that cloud channels here belong to are passed on to
+//!   those accounts' subscribers as Meta wrote them. Fields wagate does not know are
+//!   ignored.
+//!
 //! A report is answered 200 only once what it says is stored; a store failure or a media
 //! file Meta could not hand over right now answers 503, and Meta delivers it again.
 
@@ -26,12 +31,13 @@ use wagate_core::Timestamp;
 use wagate_core::channel::{Channel, CloudSettings, Upstream};
 use wagate_core::cloud_report::{self, CloudReport, ReportedChange, ReportedMessage};
 use wagate_core::error::{ErrorCode, ValidationError};
-use wagate_core::ids::MessageId;
+use wagate_core::ids::{EventId, MessageId};
 use wagate_core::media::data_uri::DataUri;
 use wagate_core::media::{MediaKind, MediaType};
 use wagate_core::message::Wamid;
 use wagate_core::network::{NetworkEvent, NewInboundMessage, StatusUpdate};
 use wagate_core::webhook::ascii::signature;
+use wagate_core::webhook::{EventData, EventField, WebhookEvent};
 use wagate_store::StoreError;
 use wagate_store::records::now;
 use wagate_upstream::cloud::CloudError;
@@ -48,6 +54,8 @@ const IN_FLIGHT_WAIT: Duration = Duration::from_secs(5);
 pub struct MetaReport {
     pub statuses: usize,
     pub inbound: usize,
+    /// Changes of other fields passed on to subscribers.
+    pub others: usize,
     /// Items about numbers or messages wagate does not know, duplicates, and other fields.
     pub ignored: usize,
 }
@@ -87,32 +95,43 @@ impl App {
     ) -> Result<MetaReport> {
         let report = cloud_report::parse(body).map_err(|e| ValidationError::new("body", e.0))?;
         let channels = self.report_channels(&report).await?;
-        let signature_header = signature_header.unwrap_or("");
-        for (_, channel) in channels.iter().flatten() {
-            let Upstream::Cloud(settings) = &channel.upstream else {
-                continue;
-            };
-            let Some(secret) = &settings.app_secret else {
-                return Err(Error::Failed(
-                    ErrorCode::WebhookSignatureInvalid,
-                    format!(
-                        "cloud channel {} has no app_secret, so Meta's signature cannot be checked; set upstream.app_secret",
-                        channel.phone_number_id
-                    ),
-                ));
-            };
-            if !constant_eq(
-                &signature(secret.expose().as_bytes(), body),
-                signature_header,
-            ) {
-                return Err(Error::Failed(
-                    ErrorCode::WebhookSignatureInvalid,
-                    "X-Hub-Signature-256 is missing or does not match the body signed with the channel's app secret".into(),
-                ));
+        // WABA-level changes (templates, numbers, the account) go to the cloud channels of
+        // that WABA: one event per account, on its first such channel.
+        let mut others: Vec<(Channel, EventField, serde_json::Value)> = Vec::new();
+        let mut unknown_fields = 0;
+        if !report.others.is_empty() {
+            let cloud = self.store.cloud_channels().await?;
+            for other in &report.others {
+                let Ok(field) = EventField::parse(&other.field) else {
+                    unknown_fields += 1;
+                    continue;
+                };
+                let mut accounts = Vec::new();
+                for c in cloud
+                    .iter()
+                    .filter(|c| Some(&c.waba_id) == other.waba_id.as_ref())
+                {
+                    if !accounts.contains(&c.account_id) {
+                        accounts.push(c.account_id);
+                        others.push((c.clone(), field, other.value.clone()));
+                    }
+                }
+                if accounts.is_empty() {
+                    unknown_fields += 1;
+                }
             }
         }
+        let signature_header = signature_header.unwrap_or("");
+        let signers = channels
+            .iter()
+            .flatten()
+            .map(|(_, c)| c)
+            .chain(others.iter().map(|(c, _, _)| c));
+        for channel in signers {
+            check_signature(channel, body, signature_header)?;
+        }
         let mut done = MetaReport {
-            ignored: report.skipped + report.other_fields.len(),
+            ignored: report.skipped + unknown_fields,
             ..Default::default()
         };
         for (change, channel) in report.changes.into_iter().zip(channels) {
@@ -123,6 +142,21 @@ impl App {
                 }
                 None => done.ignored += change.statuses.len() + change.messages.len(),
             }
+        }
+        if !others.is_empty() {
+            let at = now();
+            done.others = others.len();
+            let events = others
+                .into_iter()
+                .map(|(channel, field, value)| WebhookEvent {
+                    id: EventId::generate(),
+                    account_id: channel.account_id,
+                    channel_id: Some(channel.id),
+                    occurred_at: at,
+                    data: EventData::Other { field, value },
+                })
+                .collect();
+            self.store.record_events(events).await?;
         }
         metrics::counter!("wagate_upstream_reports_total", "kind" => "status")
             .increment(done.statuses as u64);
@@ -313,6 +347,30 @@ impl App {
             Err(StoreError::Conflict(_)) => Ok(false),
             Err(e) => Err(e.into()),
         }
+    }
+}
+
+/// `channel`'s app secret must sign `body` as `header` says.
+fn check_signature(channel: &Channel, body: &[u8], header: &str) -> Result<()> {
+    let Upstream::Cloud(settings) = &channel.upstream else {
+        return Ok(());
+    };
+    let Some(secret) = &settings.app_secret else {
+        return Err(Error::Failed(
+            ErrorCode::WebhookSignatureInvalid,
+            format!(
+                "cloud channel {} has no app_secret, so Meta's signature cannot be checked; set upstream.app_secret",
+                channel.phone_number_id
+            ),
+        ));
+    };
+    if constant_eq(&signature(secret.expose().as_bytes(), body), header) {
+        Ok(())
+    } else {
+        Err(Error::Failed(
+            ErrorCode::WebhookSignatureInvalid,
+            "X-Hub-Signature-256 is missing or does not match the body signed with the channel's app secret".into(),
+        ))
     }
 }
 

@@ -5,8 +5,8 @@
 //! Meta's envelope is `{"object": "whatsapp_business_account", "entry": [{"id": <WABA>,
 //! "changes": [{"field": "messages", "value": {...}}]}]}`; a `messages` change names its
 //! phone number in `value.metadata.phone_number_id` and carries `statuses[]`, or
-//! `messages[]` with `contacts[]`. Other fields (template and account updates) are listed
-//! by name and not read.
+//! `messages[]` with `contacts[]`. Other fields (template, number and account updates) are
+//! kept as they are, with the WABA they are about, for subscribers.
 //!
 //! Parsing is lenient where Meta's payloads vary and strict where wagate acts on a value:
 //! a status of a kind wagate does not track (`deleted`, `warning`) or an item it cannot
@@ -25,8 +25,9 @@ use crate::phone::PhoneE164;
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CloudReport {
     pub changes: Vec<ReportedChange>,
-    /// Changes of other fields (`message_template_status_update`, …): their field names.
-    pub other_fields: Vec<String>,
+    /// Changes of other fields (`message_template_status_update`, `account_update`, …),
+    /// passed on to subscribers as they are.
+    pub others: Vec<ReportedOther>,
     /// Items that could not be read.
     pub skipped: usize,
 }
@@ -38,6 +39,14 @@ pub struct ReportedChange {
     pub phone_number_id: PhoneNumberId,
     pub statuses: Vec<ReportedStatus>,
     pub messages: Vec<ReportedMessage>,
+}
+
+/// A change of a field other than `messages`, about a WABA.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportedOther {
+    pub waba_id: Option<WabaId>,
+    pub field: String,
+    pub value: Value,
 }
 
 /// A status of a message we sent, named by Meta's id for it.
@@ -91,7 +100,11 @@ pub fn parse(body: &[u8]) -> Result<CloudReport, NotAReport> {
         {
             let field = change.get("field").and_then(Value::as_str).unwrap_or("");
             if field != "messages" {
-                report.other_fields.push(field.to_owned());
+                report.others.push(ReportedOther {
+                    waba_id: waba_id.clone(),
+                    field: field.to_owned(),
+                    value: change.get("value").cloned().unwrap_or(Value::Null),
+                });
                 continue;
             }
             let value = change.get("value").unwrap_or(&Value::Null);
@@ -314,7 +327,10 @@ mod tests {
         )
         .unwrap();
         assert!(report.changes.is_empty());
-        assert_eq!(report.other_fields, vec!["message_template_status_update"]);
+        assert_eq!(report.others.len(), 1);
+        assert_eq!(report.others[0].field, "message_template_status_update");
+        assert_eq!(report.others[0].value, json!({"event": "APPROVED"}));
+        assert_eq!(report.others[0].waba_id.as_ref().unwrap().as_str(), "1");
         assert!(parse(b"not json").is_err());
         assert!(parse(b"{\"object\": \"page\"}").is_err());
     }

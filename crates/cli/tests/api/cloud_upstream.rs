@@ -14,6 +14,14 @@ use crate::receiver::{Receiver, SECRET, TOKEN};
 const APP_SECRET: &str = "meta-app-secret";
 const VERIFY_TOKEN: &str = "meta-verify-token";
 const USER: &str = "16505551234";
+/// What a Meta app subscribes its callback URL to.
+const META_FIELDS: &[&str] = &[
+    "messages",
+    "statuses",
+    "message_template_status_update",
+    "phone_number_quality_update",
+    "account_update",
+];
 
 /// A's first channel, as B's cloud channel: same phone number id, WABA and number.
 async fn cloud_channel_on(b: &TestApp, a: &TestApp) -> String {
@@ -64,7 +72,8 @@ async fn a_cloud_channel_sends_through_meta_and_gets_its_reports() {
         let res = b
             .post_json(
                 "/api/v1/webhooks",
-                &json!({"url": receiver.url, "secret": SECRET, "verify_token": TOKEN}),
+                &json!({"url": receiver.url, "secret": SECRET, "verify_token": TOKEN,
+                        "fields": ["messages", "statuses", "phone_number_quality_update"]}),
             )
             .await;
         assert_eq!(res.status(), 201, "{}", b.backend);
@@ -74,7 +83,7 @@ async fn a_cloud_channel_sends_through_meta_and_gets_its_reports() {
             .post_json(
                 "/api/v1/webhooks",
                 &json!({"url": b.url("/webhooks/meta"), "secret": APP_SECRET,
-                        "verify_token": VERIFY_TOKEN}),
+                        "verify_token": VERIFY_TOKEN, "fields": META_FIELDS}),
             )
             .await;
         let status = res.status();
@@ -179,6 +188,51 @@ async fn a_cloud_channel_sends_through_meta_and_gets_its_reports() {
         let failed = b.wait_status(&gone, &["failed"]).await;
         assert_eq!(failed["error"]["code"], 131026, "{failed}");
 
+        // Templates live at Meta: B passes on one it has not seen; Meta checks it.
+        let template = format!("order_update_{}", b.backend);
+        a.simple_template(&template, "en_US").await;
+        let ok = send_on(
+            &b,
+            &pnid,
+            json!({"to": USER, "type": "template",
+                   "template": {"name": template, "language": {"code": "en_US"}}}),
+        )
+        .await;
+        b.wait_status(&ok, &["delivered", "read"]).await;
+        let missing = send_on(
+            &b,
+            &pnid,
+            json!({"to": USER, "type": "template",
+                   "template": {"name": "no_such_template", "language": {"code": "en_US"}}}),
+        )
+        .await;
+        let failed = b.wait_status(&missing, &["failed"]).await;
+        assert_eq!(failed["error"]["code"], 132001, "Meta's refusal: {failed}");
+
+        // What Meta reports about the number itself reaches B's subscribers too.
+        let res = a
+            .post_json(
+                &format!("/sandbox/{pnid}/quality"),
+                &json!({"quality_rating": "RED"}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let mut flagged = None;
+        for _ in 0..500 {
+            flagged = receiver.posts().into_iter().find(|p| {
+                p.body["entry"][0]["changes"][0]["field"] == "phone_number_quality_update"
+            });
+            if flagged.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let flagged = flagged.expect("B passed on Meta's phone_number_quality_update");
+        assert_eq!(
+            flagged.body["entry"][0]["changes"][0]["value"]["event"],
+            "FLAGGED"
+        );
+
         let res = a
             .req(
                 Method::DELETE,
@@ -188,6 +242,14 @@ async fn a_cloud_channel_sends_through_meta_and_gets_its_reports() {
             .await
             .unwrap();
         assert_eq!(res.status(), 204);
+        // A is shared by the backends' rounds: back to GREEN for the next one.
+        let res = a
+            .post_json(
+                &format!("/sandbox/{pnid}/quality"),
+                &json!({"quality_rating": "GREEN"}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
         b.stop().await;
     }
     a.stop().await;
