@@ -123,10 +123,24 @@ pub async fn release_expired_leases(conn: &mut PgConnection, now: Timestamp) -> 
     .map_err(db)
 }
 
+/// A message the upstream took, as recorded by [`complete_dispatch`].
+struct Handed {
+    message_id: MessageId,
+    at: Timestamp,
+    pricing: Option<wagate_core::pricing::Pricing>,
+    conversation: Option<wagate_core::pricing::Conversation>,
+    followups: Vec<NetworkEvent>,
+    upstream_id: Option<String>,
+}
+
+/// Rows per multi-row statement (PostgreSQL takes at most 65,535 parameters).
+const CHUNK: usize = 1000;
+
 pub async fn complete_dispatch(
     conn: &mut PgConnection,
     outcomes: Vec<DispatchOutcome>,
 ) -> Result<()> {
+    let mut handed = Vec::new();
     for outcome in outcomes {
         match outcome {
             DispatchOutcome::Sent {
@@ -136,34 +150,14 @@ pub async fn complete_dispatch(
                 conversation,
                 followups,
                 upstream_id,
-            } => {
-                if !take_outbox(conn, message_id).await? {
-                    continue;
-                }
-                let sql = format!(
-                    "UPDATE messages SET status = 'sent', sent_at = $1, pricing = $2, \
-                     conversation = $3, handovers = handovers + 1, \
-                     upstream_id = COALESCE($5, upstream_id) \
-                     WHERE id = $4 AND status = 'accepted' RETURNING {}",
-                    message_columns!()
-                );
-                let row = sqlx::query_as::<_, MessageRecord>(sqlx::AssertSqlSafe(sql))
-                    .bind(millis(at))
-                    .bind(pricing.map(Json))
-                    .bind(conversation.map(Json))
-                    .bind(message_id.as_uuid())
-                    .bind(upstream_id)
-                    .fetch_optional(&mut *conn)
-                    .await
-                    .map_err(db)?;
-                if let Some(record) = row {
-                    let message = Message::try_from(record)?;
-                    webhooks::emit_for_messages(conn, std::slice::from_ref(&message)).await?;
-                    for event in followups {
-                        insert_event(conn, message.channel_id.as_uuid(), &event).await?;
-                    }
-                }
-            }
+            } => handed.push(Handed {
+                message_id,
+                at,
+                pricing,
+                conversation,
+                followups,
+                upstream_id,
+            }),
             DispatchOutcome::Failed {
                 message_id,
                 at,
@@ -207,6 +201,100 @@ pub async fn complete_dispatch(
             }
         }
     }
+    let mut rest = handed;
+    while !rest.is_empty() {
+        let tail = rest.split_off(rest.len().min(CHUNK));
+        record_handed(conn, rest).await?;
+        rest = tail;
+    }
+    Ok(())
+}
+
+/// Records hand-overs with a few statements however many there are: the outbox entries go
+/// (an entry already gone was completed by someone else, and its message is skipped), the
+/// messages become `sent` with Meta's id when there is one, their events are emitted, and
+/// what the network will report later is stored.
+async fn record_handed(conn: &mut PgConnection, handed: Vec<Handed>) -> Result<()> {
+    let ids: Vec<Uuid> = handed.iter().map(|h| h.message_id.as_uuid()).collect();
+    let taken: std::collections::HashSet<Uuid> =
+        sqlx::query_scalar("DELETE FROM outbox WHERE message_id = ANY($1) RETURNING message_id")
+            .bind(&ids)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?
+            .into_iter()
+            .collect();
+    let mut handed: Vec<Handed> = handed
+        .into_iter()
+        .filter(|h| taken.contains(&h.message_id.as_uuid()))
+        .collect();
+    if handed.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = handed.iter().map(|h| h.message_id.as_uuid()).collect();
+    let ats: Vec<i64> = handed.iter().map(|h| millis(h.at)).collect();
+    let pricing: Vec<Option<String>> = handed
+        .iter()
+        .map(|h| {
+            h.pricing
+                .as_ref()
+                .map(|p| serde_json::to_string(p).expect("pricing serialises"))
+        })
+        .collect();
+    let conversations: Vec<Option<String>> = handed
+        .iter()
+        .map(|h| {
+            h.conversation
+                .as_ref()
+                .map(|c| serde_json::to_string(c).expect("conversations serialise"))
+        })
+        .collect();
+    let upstream: Vec<Option<String>> = handed.iter().map(|h| h.upstream_id.clone()).collect();
+    let sql = format!(
+        "UPDATE messages SET status = 'sent', sent_at = v.vat, pricing = v.vpricing::jsonb, \
+         conversation = v.vconv::jsonb, handovers = messages.handovers + 1, \
+         upstream_id = COALESCE(v.vup, messages.upstream_id) \
+         FROM UNNEST($1::uuid[], $2::int8[], $3::text[], $4::text[], $5::text[]) \
+           AS v(vid, vat, vpricing, vconv, vup) \
+         WHERE messages.id = v.vid AND messages.status = 'accepted' RETURNING {}",
+        qualified_message_columns()
+    );
+    let sent: Vec<Message> = sqlx::query_as::<_, MessageRecord>(sqlx::AssertSqlSafe(sql))
+        .bind(&ids)
+        .bind(&ats)
+        .bind(&pricing)
+        .bind(&conversations)
+        .bind(&upstream)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+        .into_iter()
+        .map(Message::try_from)
+        .collect::<Result<_>>()?;
+    webhooks::emit_for_messages(conn, &sent).await?;
+    let moved: std::collections::HashMap<MessageId, Uuid> = sent
+        .iter()
+        .map(|m| (m.id, m.channel_id.as_uuid()))
+        .collect();
+    let events: Vec<(Uuid, NetworkEvent)> = handed
+        .iter_mut()
+        .filter_map(|h| moved.get(&h.message_id).map(|c| (*c, h)))
+        .flat_map(|(channel, h)| {
+            std::mem::take(&mut h.followups)
+                .into_iter()
+                .map(move |e| (channel, e))
+        })
+        .collect();
+    for chunk in events.chunks(CHUNK) {
+        let mut q: QueryBuilder<Postgres> =
+            QueryBuilder::new("INSERT INTO network_events (channel_id, due_at, event) ");
+        q.push_values(chunk, |mut b, (channel, event)| {
+            b.push_bind(*channel)
+                .push_bind(millis(event.at()))
+                .push_bind(Json(event.clone()));
+        });
+        q.build().execute(&mut *conn).await.map_err(db)?;
+    }
     Ok(())
 }
 
@@ -218,17 +306,6 @@ async fn take_outbox(conn: &mut PgConnection, id: MessageId) -> Result<bool> {
         .await
         .map(|r| r.rows_affected() == 1)
         .map_err(db)
-}
-
-async fn insert_event(conn: &mut PgConnection, channel: Uuid, event: &NetworkEvent) -> Result<()> {
-    sqlx::query("INSERT INTO network_events (channel_id, due_at, event) VALUES ($1, $2, $3)")
-        .bind(channel)
-        .bind(millis(event.at()))
-        .bind(Json(event))
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-    Ok(())
 }
 
 /// Moves a message to `update.status` if that is progress; returns the message if it moved.
@@ -274,27 +351,51 @@ pub async fn apply_due_events(
     .fetch_all(&mut *conn)
     .await
     .map_err(db)?;
-    let mut applied = Vec::with_capacity(rows.len());
-    for (id, Json(event)) in rows {
+    let ids: Vec<i64> = rows.iter().map(|(id, _)| *id).collect();
+    // What each event did, by its place in `rows`: the answer keeps the order they happened.
+    let mut applied: Vec<Option<Applied>> = vec![None; rows.len()];
+    let mut statuses: Vec<(usize, StatusUpdate)> = Vec::new();
+    for (i, (_, Json(event))) in rows.into_iter().enumerate() {
         match event {
-            NetworkEvent::Status(update) => match set_status(conn, &update).await? {
-                Some(message) => applied.push(Applied::Status { message }),
-                None => applied.push(Applied::Ignored {
-                    message_id: update.message_id,
-                }),
-            },
+            NetworkEvent::Status(update) => statuses.push((i, update)),
             NetworkEvent::Inbound(new) => {
-                if let Some(message) = ingest_inbound(conn, *new).await? {
-                    applied.push(Applied::Inbound { message });
-                }
+                applied[i] = ingest_inbound(conn, *new)
+                    .await?
+                    .map(|message| Applied::Inbound { message });
             }
         }
-        sqlx::query("DELETE FROM network_events WHERE id = $1")
-            .bind(id)
-            .execute(&mut *conn)
-            .await
-            .map_err(db)?;
     }
+    // Waves, as on SQLite: a message's first report in this batch is in wave 0, its second
+    // in wave 1…; one statement per (wave, status) applies a wave's reports in any order,
+    // and waves apply in turn, so each message sees its reports in the order they happened.
+    let mut seen: std::collections::HashMap<MessageId, usize> = std::collections::HashMap::new();
+    let waves: Vec<usize> = statuses
+        .iter()
+        .map(|(_, u)| {
+            let n = seen.entry(u.message_id).or_default();
+            *n += 1;
+            *n - 1
+        })
+        .collect();
+    for wave in 0..waves.iter().max().map_or(0, |w| w + 1) {
+        for status in MessageStatus::ALL {
+            let group: Vec<&(usize, StatusUpdate)> = statuses
+                .iter()
+                .zip(&waves)
+                .filter(|((_, u), w)| **w == wave && u.status == *status)
+                .map(|(s, _)| s)
+                .collect();
+            if !group.is_empty() {
+                apply_statuses(conn, *status, &group, &mut applied).await?;
+            }
+        }
+    }
+    sqlx::query("DELETE FROM network_events WHERE id = ANY($1)")
+        .bind(&ids)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    let applied: Vec<Applied> = applied.into_iter().flatten().collect();
     let changed: Vec<Message> = applied
         .iter()
         .filter_map(|a| match a {
@@ -304,6 +405,77 @@ pub async fn apply_due_events(
         .collect();
     webhooks::emit_for_messages(conn, &changed).await?;
     Ok(applied)
+}
+
+/// Moves every message of `updates` (all reporting `status`) that can make that progress, in
+/// one statement; the others are reported as ignored.
+async fn apply_statuses(
+    conn: &mut PgConnection,
+    status: MessageStatus,
+    updates: &[&(usize, StatusUpdate)],
+    applied: &mut [Option<Applied>],
+) -> Result<()> {
+    let ignored = |u: &StatusUpdate| {
+        Some(Applied::Ignored {
+            message_id: u.message_id,
+        })
+    };
+    let Some(column) = status_time_column(status) else {
+        for (i, u) in updates {
+            applied[*i] = ignored(u);
+        }
+        return Ok(());
+    };
+    let ids: Vec<Uuid> = updates
+        .iter()
+        .map(|(_, u)| u.message_id.as_uuid())
+        .collect();
+    let ats: Vec<i64> = updates.iter().map(|(_, u)| millis(u.at)).collect();
+    let errors: Vec<Option<String>> = updates
+        .iter()
+        .map(|(_, u)| {
+            u.error
+                .as_ref()
+                .map(|e| serde_json::to_string(e).expect("errors serialise"))
+        })
+        .collect();
+    let sql = format!(
+        "UPDATE messages SET status = '{}', {column} = v.vat, \
+         error = COALESCE(v.verr::jsonb, messages.error) \
+         FROM UNNEST($1::uuid[], $2::int8[], $3::text[]) AS v(vid, vat, verr) \
+         WHERE messages.id = v.vid AND messages.direction = 'outbound' \
+         AND messages.status IN ({}) RETURNING {}",
+        status.as_str(),
+        predecessors_sql(status),
+        qualified_message_columns()
+    );
+    let mut moved: std::collections::HashMap<MessageId, Message> =
+        sqlx::query_as::<_, MessageRecord>(sqlx::AssertSqlSafe(sql))
+            .bind(&ids)
+            .bind(&ats)
+            .bind(&errors)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?
+            .into_iter()
+            .map(|r| Message::try_from(r).map(|m| (m.id, m)))
+            .collect::<Result<_>>()?;
+    for (i, u) in updates {
+        applied[*i] = match moved.remove(&u.message_id) {
+            Some(message) => Some(Applied::Status { message }),
+            None => ignored(u),
+        };
+    }
+    Ok(())
+}
+
+/// The message columns prefixed with `messages.` (for statements joining other rows).
+fn qualified_message_columns() -> String {
+    message_columns!()
+        .split(',')
+        .map(|c| format!("messages.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub async fn next_event_due(conn: &mut PgConnection) -> Result<Option<Timestamp>> {

@@ -236,15 +236,18 @@ pub async fn due_subscriptions(
     sqlx::query_as::<_, SubscriptionRecord>(concat!(
         "SELECT ",
         subscription_columns!(),
-        " FROM webhook_subscriptions s WHERE enabled AND EXISTS (
+        " FROM webhook_subscriptions s
+         CROSS JOIN LATERAL (
             SELECT 1 FROM webhook_deliveries d
             WHERE d.subscription_id = s.id AND d.state = 'pending'
               AND d.next_attempt_at <= $1 AND (d.lease_until IS NULL OR d.lease_until < $1)
               AND (d.message_id IS NULL OR NOT EXISTS (
                   SELECT 1 FROM webhook_deliveries p
                   WHERE p.message_id = d.message_id AND p.subscription_id = d.subscription_id
-                    AND p.state = 'pending' AND p.seq < d.seq)))
-         ORDER BY id LIMIT $2"
+                    AND p.state = 'pending' AND p.seq < d.seq))
+            ORDER BY d.seq LIMIT 1) due
+         WHERE s.enabled
+         ORDER BY s.id LIMIT $2"
     ))
     .bind(millis(now))
     .bind(i64::from(limit))
