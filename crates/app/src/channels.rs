@@ -69,7 +69,9 @@ impl App {
     pub async fn create_channel(&self, p: &Principal, mut new: NewChannel) -> Result<Channel> {
         p.require_account_wide()?;
         new.account_id = p.account_id;
-        Ok(self.store.create_channel(new).await?)
+        let channel = self.store.create_channel(new).await?;
+        self.cloud_channels.clear();
+        Ok(channel)
     }
 
     pub async fn update_channel(
@@ -83,6 +85,7 @@ impl App {
         }
         let channel = self.store.update_channel(p.account_id, id, patch).await?;
         self.phone_numbers.clear();
+        self.cloud_channels.clear();
         Ok(channel)
     }
 }

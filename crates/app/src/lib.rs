@@ -11,6 +11,7 @@
 //! - [`principal`]: who is calling (an API key, or the operator at the CLI) and what it may touch.
 //! - [`channels`], [`api_keys`], [`accounts`], [`messages`], [`sandbox`]: the services.
 //! - [`upstream_ingest`]: what Meta reports for cloud channels (`/webhooks/meta`).
+//! - [`upstream_proxy`]: Graph calls about a cloud channel's number or WABA, passed to Meta.
 //! - [`dispatch`], [`ingest`]: the workers (each with a `run_once` step), and `workers`,
 //!   the loops that run them.
 //! - [`bootstrap`]: first start (account, sandbox channel, admin key, `credentials.env`).
@@ -44,6 +45,7 @@ pub mod template_review;
 mod template_send;
 pub mod templates;
 pub mod upstream_ingest;
+pub mod upstream_proxy;
 pub mod webhooks;
 mod workers;
 
@@ -76,6 +78,8 @@ pub struct App {
     wake: Arc<Notify>,
     keys: Arc<TtlCache<ApiKeyDigest, ApiKey>>,
     phone_numbers: Arc<TtlCache<PhoneNumberId, Channel>>,
+    /// Every cloud channel, for calls naming a WABA (`upstream_proxy`).
+    cloud_channels: Arc<TtlCache<(), Vec<Channel>>>,
     deliverer: Arc<webhooks::deliver::Deliverer>,
     /// Outgoing HTTP (webhook verification and delivery).
     http: reqwest::Client,
@@ -127,6 +131,7 @@ impl App {
             wake: Arc::new(Notify::new()),
             keys: Arc::new(TtlCache::new(Duration::from_secs(1))),
             phone_numbers: Arc::new(TtlCache::new(Duration::from_secs(1))),
+            cloud_channels: Arc::new(TtlCache::new(Duration::from_secs(1))),
             templates: templates::TemplatesConfig::default(),
             media: Arc::new(media),
         }

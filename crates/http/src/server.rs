@@ -9,7 +9,7 @@ use anyhow::Context;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderName, StatusCode, header};
-use axum::middleware::from_fn;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -58,6 +58,10 @@ pub fn router(state: AppState) -> Router {
 
     let cloud = cloud::router()
         .fallback(|| async { ApiError::new(ErrorCode::RouteNotFound, "Unknown path components") })
+        .layer(from_fn_with_state(
+            state.clone(),
+            cloud::passthrough::passthrough,
+        ))
         .layer(from_fn(cloud_errors));
 
     let timeout = Duration::from_secs(state.config.request_timeout_secs);

@@ -450,3 +450,137 @@ async fn media_crosses_to_meta_and_back_as_each_sides_own_ids() {
     b.stop().await;
     a.stop().await;
 }
+
+#[tokio::test]
+async fn calls_meta_owns_about_a_cloud_number_are_answered_by_meta() {
+    let a = spawn_app().await;
+    let b = spawn_app().await;
+    let pnid = a.phone_number_id.clone();
+    cloud_channel_on(&b, &a).await;
+    let waba: String = a
+        .get("/api/v1/channels")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["data"][0]["waba_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // A template created through B is created at Meta, which reviews it.
+    let res = b
+        .post_json(
+            &format!("/v23.0/{waba}/message_templates"),
+            &json!({"name": "shipping_update", "language": "en_US", "category": "UTILITY",
+                    "components": [{"type": "BODY", "text": "Your parcel is on its way."}]}),
+        )
+        .await;
+    let status = res.status();
+    let created: Value = res.json().await.unwrap();
+    assert_eq!(status, 200, "{created}");
+    let id = created["id"].as_str().unwrap();
+    let at_meta: Value = a.get(&format!("/v23.0/{id}")).await.json().await.unwrap();
+    assert_eq!(at_meta["name"], "shipping_update", "{at_meta}");
+    let listed: Value = b
+        .get(&format!(
+            "/v23.0/{waba}/message_templates?name=shipping_update"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["data"][0]["id"], json!(id), "{listed}");
+
+    // Meta's refusals come back as Meta wrote them.
+    let res = b
+        .post_json(
+            &format!("/v23.0/{waba}/message_templates"),
+            &json!({"name": "Bad Name!", "language": "en_US", "category": "UTILITY",
+                    "components": [{"type": "BODY", "text": "x"}]}),
+        )
+        .await;
+    let via_b = (res.status(), res.json::<Value>().await.unwrap());
+    let res = a
+        .post_json(
+            &format!("/v23.0/{waba}/message_templates"),
+            &json!({"name": "Bad Name!", "language": "en_US", "category": "UTILITY",
+                    "components": [{"type": "BODY", "text": "x"}]}),
+        )
+        .await;
+    let direct = (res.status(), res.json::<Value>().await.unwrap());
+    assert_eq!(via_b.0, direct.0);
+    assert_eq!(
+        via_b.1["error"]["code"], direct.1["error"]["code"],
+        "{via_b:?}"
+    );
+    assert_eq!(
+        via_b.1["error"]["error_subcode"],
+        direct.1["error"]["error_subcode"]
+    );
+
+    // The number's own fields are Meta's.
+    let via_b: Value = b
+        .get(&format!(
+            "/v23.0/{pnid}?fields=verified_name,quality_rating"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let direct: Value = a
+        .get(&format!(
+            "/v23.0/{pnid}?fields=verified_name,quality_rating"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(via_b, direct);
+
+    // A key of B's that may not use the cloud number is answered by B: nothing reaches Meta.
+    let sandbox_channel: Value = b
+        .get("/api/v1/channels")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["upstream"]["kind"] == "sandbox")
+        .unwrap()
+        .clone();
+    let res = b
+        .post_json(
+            "/api/v1/api-keys",
+            &json!({"name": "sandbox only", "channel_ids": [sandbox_channel["id"]]}),
+        )
+        .await;
+    let scoped = res.json::<Value>().await.unwrap()["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = b
+        .with_key(
+            Method::POST,
+            &format!("/v23.0/{waba}/message_templates"),
+            &scoped,
+        )
+        .json(
+            &json!({"name": "sneaky", "language": "en_US", "category": "UTILITY",
+                      "components": [{"type": "BODY", "text": "hi"}]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(res.status(), 200);
+    let at_meta: Value = a
+        .get(&format!("/v23.0/{waba}/message_templates?name=sneaky"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(at_meta["data"], json!([]), "{at_meta}");
+    b.stop().await;
+    a.stop().await;
+}

@@ -788,40 +788,43 @@ async fn another_accounts_numbers_and_cloud_numbers() {
         let body: Value = res.json().await.unwrap();
         assert_eq!(body["status"], "CONNECTED");
 
-        // A cloud number is registered at Meta: wagate refuses, and shows it LIVE.
+        // A cloud number is registered at Meta: the call goes to Meta (here unreachable),
+        // never to wagate's own registration (see cloud_upstream.rs for a reachable Meta).
         let res = app
             .post_json(
                 "/api/v1/channels",
                 &json!({"verified_name": "Live", "phone_number_id": "777000111222333",
                         "waba_id": "777000111222000", "display_phone_number": "+447700900123",
-                        "upstream": {"kind": "cloud", "access_token": "EAAG-test"}}),
+                        "upstream": {"kind": "cloud", "access_token": "EAAG-test",
+                                     "base_url": "http://127.0.0.1:9"}}),
             )
             .await;
         assert_eq!(res.status(), 201);
-        let res = app
-            .post_json(
+        for (path, body) in [
+            (
                 "/v23.0/777000111222333/register",
-                &json!({"messaging_product": "whatsapp", "pin": "123456"}),
-            )
-            .await;
-        let body = assert_graph_error(res, 400, 100).await;
-        assert!(
-            body["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains("Meta's Cloud API"),
-            "{body}"
-        );
-        let body: Value = app
-            .get("/v23.0/777000111222333?fields=account_mode,country_code,country_dial_code,status")
-            .await
-            .json()
-            .await
-            .unwrap();
+                json!({"messaging_product": "whatsapp", "pin": "123456"}),
+            ),
+            (
+                "/v23.0/777000111222333/request_code",
+                json!({"code_method": "SMS", "language": "en"}),
+            ),
+        ] {
+            let res = app.post_json(path, &body).await;
+            let body = assert_graph_error(res, 503, 2).await;
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("could not be reached"),
+                "{body}"
+            );
+        }
         assert_eq!(
-            body,
-            json!({"id": "777000111222333", "account_mode": "LIVE", "country_code": "GB",
-                   "country_dial_code": "44", "status": "CONNECTED"})
+            app.get("/v23.0/777000111222333/verification_code")
+                .await
+                .status(),
+            503
         );
     }
 }

@@ -7,6 +7,7 @@
 pub mod block_users;
 pub mod media;
 pub mod messages;
+pub mod passthrough;
 mod path;
 pub mod phone_numbers;
 pub mod phone_settings;
