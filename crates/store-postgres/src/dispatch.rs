@@ -3,7 +3,10 @@
 //! transaction; read functions on a pooled connection. Mirrors store-sqlite's `dispatch`.
 //!
 //! Several nodes share the database, so what SQLite gets from its single writer is done here
-//! with row locks: the lease skips entries another node is leasing (`FOR UPDATE SKIP LOCKED`),
+//! with row locks and leases: each channel's lane is owned by one node at a time
+//! (`dispatch_lanes`, claimed and renewed by the lease step, free again once its node stops
+//! renewing), so a channel's throughput is paced by one node; the lease skips entries
+//! another node is leasing (`FOR UPDATE SKIP LOCKED`),
 //! and network events are applied under a transaction-scoped advisory lock so they stay in
 //! time order across nodes.
 
@@ -53,17 +56,44 @@ struct JobRow {
     c_marketing_opt_out_at: Option<i64>,
 }
 
+/// Due channels looked at per step when claiming lanes.
+const LANES_PER_STEP: i64 = 1000;
+
 pub async fn lease_outbox(
     conn: &mut PgConnection,
+    node: &str,
     now: Timestamp,
     lease_until: Timestamp,
     limit: u32,
 ) -> Result<Vec<OutboxJob>> {
-    // SKIP LOCKED: entries another node is leasing right now are passed over, not waited
-    // for; once that node commits, they have a lease and no longer qualify.
+    // The lanes of channels with due work: free ones (never claimed, or their node stopped
+    // renewing) are claimed, ours renewed, other live nodes' left alone. In channel order,
+    // so two nodes claiming at once lock lane rows in the same order.
+    sqlx::query(
+        "INSERT INTO dispatch_lanes (channel_id, node, lease_until)
+         SELECT channel_id, $1, $2 FROM (
+             SELECT DISTINCT o.channel_id FROM outbox o
+             WHERE o.available_at <= $3 AND o.lease_until IS NULL
+             LIMIT $4) due
+         ORDER BY channel_id
+         ON CONFLICT (channel_id) DO UPDATE SET node = EXCLUDED.node,
+             lease_until = EXCLUDED.lease_until
+         WHERE dispatch_lanes.node = EXCLUDED.node OR dispatch_lanes.lease_until < $3",
+    )
+    .bind(node)
+    .bind(millis(lease_until))
+    .bind(millis(now))
+    .bind(LANES_PER_STEP)
+    .execute(&mut *conn)
+    .await
+    .map_err(db)?;
+    // Only our lanes' entries. SKIP LOCKED: entries another node is leasing right now are
+    // passed over, not waited for; once that node commits, they have a lease and no longer
+    // qualify.
     let ids: Vec<Uuid> = sqlx::query_scalar(
         "UPDATE outbox SET lease_until = $1 WHERE message_id IN (
             SELECT o.message_id FROM outbox o
+            JOIN dispatch_lanes l ON l.channel_id = o.channel_id AND l.node = $4
             WHERE o.available_at <= $2 AND o.lease_until IS NULL
               AND NOT EXISTS (SELECT 1 FROM outbox p
                               WHERE p.channel_id = o.channel_id
@@ -76,6 +106,7 @@ pub async fn lease_outbox(
     .bind(millis(lease_until))
     .bind(millis(now))
     .bind(i64::from(limit))
+    .bind(node)
     .fetch_all(&mut *conn)
     .await
     .map_err(db)?;

@@ -8,7 +8,8 @@
 //!
 //! # Layout
 //! - `queries`: the SQL, one function per statement, mirrored from the SQLite backend.
-//! - `dispatch`: the SQL of the outbox, network events, inbound messages and contacts.
+//! - `dispatch`: the SQL of the outbox, network events, inbound messages and contacts;
+//!   each channel's dispatch lane is owned by one node at a time (`dispatch_lanes`).
 
 #![forbid(unsafe_code)]
 
@@ -59,6 +60,9 @@ const BOOTSTRAP_LOCK: i64 = 0x7761_6761_7465;
 #[derive(Debug)]
 pub struct PgStore {
     pool: PgPool,
+    /// This store's name among the nodes sharing the database: which dispatch lanes it
+    /// owns (see `dispatch::lease_outbox`).
+    node: String,
 }
 
 impl PgStore {
@@ -72,7 +76,10 @@ impl PgStore {
             .await
             .map_err(StoreError::database)?;
         MIGRATOR.run(&pool).await.map_err(StoreError::database)?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            node: uuid::Uuid::new_v4().to_string(),
+        })
     }
 
     async fn begin(&self) -> Result<Transaction<'static, Postgres>> {
@@ -262,7 +269,7 @@ impl Store for PgStore {
         limit: u32,
     ) -> Result<Vec<OutboxJob>> {
         let mut tx = self.begin().await?;
-        let jobs = dispatch::lease_outbox(&mut tx, now, lease_until, limit).await?;
+        let jobs = dispatch::lease_outbox(&mut tx, &self.node, now, lease_until, limit).await?;
         commit(tx, jobs).await
     }
 
