@@ -788,3 +788,125 @@ async fn a_crash_mid_retry_loses_no_webhook() {
     assert_eq!(from.len(), users, "one per user");
     run.child.kill().await.unwrap();
 }
+
+/// The README's walkthrough of a cloud channel, with two real `wagate` processes: one plays
+/// Meta (its channel on the simulated network), the other is the gateway whose cloud
+/// channel points at it. A user's message reaches the gateway through Meta's webhook; the
+/// gateway's answer goes out through Meta and comes back read.
+#[tokio::test]
+async fn a_gateway_process_sends_through_another_playing_meta() {
+    let dir = tempfile::tempdir().unwrap();
+    let (meta_dir, gw_dir) = (dir.path().join("meta"), dir.path().join("gw"));
+    let meta = serve(&meta_dir, None).await;
+    let gw = serve(&gw_dir, None).await;
+    let (meta_key, pnid) = key_and_number(&meta_dir);
+    let (gw_key, _) = key_and_number(&gw_dir);
+    let http = crate::helpers::http_client();
+    let post = |base: &str, key: &str, path: &str, body: Value| {
+        http.post(format!("{base}{path}"))
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+    };
+    let channels: Value = http
+        .get(format!("{}/api/v1/channels", meta.base_url))
+        .bearer_auth(&meta_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let waba = channels["data"][0]["waba_id"].as_str().unwrap();
+    let res = post(
+        &gw.base_url,
+        &gw_key,
+        "/api/v1/channels",
+        serde_json::json!({"verified_name": "Acme via Meta", "phone_number_id": pnid,
+            "waba_id": waba, "display_phone_number": "+15550100001",
+            "upstream": {"kind": "cloud", "base_url": meta.base_url, "access_token": meta_key,
+                         "app_secret": "demo-secret", "verify_token": "demo-token"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 201);
+    let res = post(
+        &meta.base_url,
+        &meta_key,
+        "/api/v1/webhooks",
+        serde_json::json!({"url": format!("{}/webhooks/meta", gw.base_url),
+            "secret": "demo-secret", "verify_token": "demo-token",
+            "fields": ["messages", "statuses"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        res.status(),
+        201,
+        "the gateway answered Meta's verification"
+    );
+    let res = post(
+        &meta.base_url,
+        &meta_key,
+        &format!("/sandbox/{pnid}/inbound"),
+        serde_json::json!({"from": "16505551234", "type": "text", "text": {"body": "Hi!"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 201);
+    // The user's message reaches the gateway through Meta's webhook (opening the window).
+    let mut inbound = Value::Null;
+    for _ in 0..500 {
+        inbound = http
+            .get(format!("{}/api/v1/messages?direction=inbound", gw.base_url))
+            .bearer_auth(&gw_key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if inbound["data"].as_array().is_some_and(|d| !d.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(inbound["data"][0]["content"]["body"], "Hi!", "{inbound}");
+    let res = post(
+        &gw.base_url,
+        &gw_key,
+        &format!("/v23.0/{pnid}/messages"),
+        serde_json::json!({"messaging_product": "whatsapp", "to": "16505551234",
+            "type": "text", "text": {"body": "Hello from behind Meta"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let wamid = res.json::<Value>().await.unwrap()["messages"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut last = Value::Null;
+    for _ in 0..500 {
+        last = http
+            .get(format!("{}/api/v1/messages/{wamid}", gw.base_url))
+            .bearer_auth(&gw_key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if last["status"] == "read" || last["status"] == "delivered" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        last["status"] == "read" || last["status"] == "delivered",
+        "{last}"
+    );
+    assert_eq!(last["handovers"], 1);
+    signal_and_wait(gw, "-TERM").await;
+    signal_and_wait(meta, "-TERM").await;
+}
