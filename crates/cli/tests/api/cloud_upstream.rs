@@ -279,6 +279,28 @@ async fn reports_must_be_signed_and_verification_needs_a_channels_token() {
         .await
         .unwrap();
     assert_manage_error(wrong, 403, "forbidden").await;
+    for (query, code) in [
+        (
+            "hub.verify_token=meta-verify-token&hub.challenge=1",
+            "invalid_request",
+        ),
+        (
+            "hub.mode=unsubscribe&hub.verify_token=meta-verify-token&hub.challenge=1",
+            "invalid_request",
+        ),
+        (
+            "hub.mode=subscribe&hub.verify_token=meta-verify-token",
+            "missing_parameter",
+        ),
+    ] {
+        let res = b
+            .client
+            .get(b.url(&format!("/webhooks/meta?{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_manage_error(res, 400, code).await;
+    }
 
     // A report about the cloud channel's number, signed with another secret: refused,
     // nothing stored.
@@ -309,6 +331,28 @@ async fn reports_must_be_signed_and_verification_needs_a_channels_token() {
     assert_manage_error(forged, 401, "webhook_signature_invalid").await;
     let unsigned = post(None, report.clone()).await.unwrap();
     assert_manage_error(unsigned, 401, "webhook_signature_invalid").await;
+    assert!(b.messages("direction=inbound").await.is_empty());
+
+    // A body over Meta's 3 MiB (with room) is refused before it is read.
+    let huge = vec![b' '; 5 * 1024 * 1024];
+    let res = post(Some(signature(APP_SECRET.as_bytes(), &huge)), huge)
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+
+    // A report about a number wagate does not serve is acknowledged and ignored.
+    let elsewhere = serde_json::to_vec(&json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+            "metadata": {"phone_number_id": "999000999000"},
+            "messages": [{"from": USER, "id": "wamid.RUxTRVdIRVJF", "type": "text",
+                          "text": {"body": "not for us"}}]}}]}]
+    }))
+    .unwrap();
+    let res = post(Some(signature(b"any", &elsewhere)), elsewhere)
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
     assert!(b.messages("direction=inbound").await.is_empty());
 
     // Malformed bodies are refused whatever the signature.
