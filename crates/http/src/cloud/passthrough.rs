@@ -19,6 +19,17 @@ use crate::state::AppState;
 /// Edges wagate serves itself for cloud channels too.
 const OWN_EDGES: &[&str] = &["messages", "media", "uploads"];
 
+/// A path segment passed on as it is: Graph's names and ids, never `.`/`..` or an escape
+/// that could make Meta's URL reach another object with the channel's token.
+fn plain_segment(segment: &str) -> bool {
+    !segment.is_empty()
+        && segment != "."
+        && segment != ".."
+        && segment
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'))
+}
+
 pub async fn passthrough(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().trim_start_matches('/').to_owned();
     let mut segments = path.split('/');
@@ -32,6 +43,7 @@ pub async fn passthrough(State(state): State<AppState>, req: Request, next: Next
     if object.is_empty()
         || !object.bytes().all(|b| b.is_ascii_digit())
         || edge.is_some_and(|e| OWN_EDGES.contains(&e))
+        || !path.trim_end_matches('/').split('/').all(plain_segment)
     {
         return next.run(req).await;
     }
@@ -96,5 +108,25 @@ pub async fn passthrough(State(state): State<AppState>, req: Request, next: Next
             res
         }
         Err(e) => ApiError::from(e).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_segment;
+
+    #[test]
+    fn only_plain_segments_are_passed_on() {
+        for ok in [
+            "v23.0",
+            "106540352242922",
+            "message_templates",
+            "whatsapp_business_profile",
+        ] {
+            assert!(plain_segment(ok), "{ok}");
+        }
+        for bad in ["", ".", "..", "%2e%2e", "a%2Fb", "a b", "x?y", "über"] {
+            assert!(!plain_segment(bad), "{bad:?}");
+        }
     }
 }
