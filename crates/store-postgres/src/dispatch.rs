@@ -288,7 +288,7 @@ async fn record_handed(conn: &mut PgConnection, handed: Vec<Handed>) -> Result<(
          FROM UNNEST($1::uuid[], $2::int8[], $3::text[], $4::text[], $5::text[]) \
            AS v(vid, vat, vpricing, vconv, vup) \
          WHERE messages.id = v.vid AND messages.status = 'accepted' RETURNING {}",
-        qualified_message_columns()
+        prefixed(message_columns!(), "messages")
     );
     let sent: Vec<Message> = sqlx::query_as::<_, MessageRecord>(sqlx::AssertSqlSafe(sql))
         .bind(&ids)
@@ -478,7 +478,7 @@ async fn apply_statuses(
          AND messages.status IN ({}) RETURNING {}",
         status.as_str(),
         predecessors_sql(status),
-        qualified_message_columns()
+        prefixed(message_columns!(), "messages")
     );
     let mut moved: std::collections::HashMap<MessageId, Message> =
         sqlx::query_as::<_, MessageRecord>(sqlx::AssertSqlSafe(sql))
@@ -498,15 +498,6 @@ async fn apply_statuses(
         };
     }
     Ok(())
-}
-
-/// The message columns prefixed with `messages.` (for statements joining other rows).
-fn qualified_message_columns() -> String {
-    message_columns!()
-        .split(',')
-        .map(|c| format!("messages.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 pub async fn next_event_due(conn: &mut PgConnection) -> Result<Option<Timestamp>> {
