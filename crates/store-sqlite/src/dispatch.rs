@@ -228,20 +228,7 @@ async fn record_handed(conn: &mut SqliteConnection, handed: Vec<Handed>) -> Resu
     if handed.is_empty() {
         return Ok(());
     }
-    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-        "UPDATE messages SET status = 'sent', sent_at = v.column2, pricing = v.column3, \
-         conversation = v.column4, handovers = handovers + 1 FROM (",
-    );
-    q.push_values(handed.iter(), |mut b, h| {
-        b.push_bind(h.message_id.as_uuid())
-            .push_bind(millis(h.at))
-            .push_bind(h.pricing.clone().map(Json))
-            .push_bind(h.conversation.clone().map(Json));
-    });
-    q.push(concat!(
-        ") AS v WHERE messages.id = v.column1 AND messages.status = 'accepted' RETURNING ",
-        message_columns!()
-    ));
+    let mut q = sent_statement(&handed);
     let sent: Vec<Message> = q
         .build_query_as::<MessageRecord>()
         .fetch_all(&mut *conn)
@@ -281,6 +268,30 @@ async fn record_handed(conn: &mut SqliteConnection, handed: Vec<Handed>) -> Resu
         q.build().execute(&mut *conn).await.map_err(db)?;
     }
     Ok(())
+}
+
+/// `UPDATE … FROM (VALUES …)` making `handed` `sent`; it returns the messages that moved.
+///
+/// Every batched `UPDATE … FROM (VALUES …)` here joins on `+v.column1`: without table
+/// statistics SQLite otherwise indexes the VALUES list and scans the whole target table for
+/// each statement, so each batch cost as much as the table is long. The unary `+` leaves
+/// the list nothing to index, and each row is found by its id (`plan_check` tests the plans).
+fn sent_statement(handed: &[Handed]) -> QueryBuilder<Sqlite> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "UPDATE messages SET status = 'sent', sent_at = v.column2, pricing = v.column3, \
+         conversation = v.column4, handovers = handovers + 1 FROM (",
+    );
+    q.push_values(handed.iter(), |mut b, h| {
+        b.push_bind(h.message_id.as_uuid())
+            .push_bind(millis(h.at))
+            .push_bind(h.pricing.clone().map(Json))
+            .push_bind(h.conversation.clone().map(Json));
+    });
+    q.push(concat!(
+        ") AS v WHERE messages.id = +v.column1 AND messages.status = 'accepted' RETURNING ",
+        message_columns!()
+    ));
+    q
 }
 
 /// Removes the outbox entry; false when it was already gone (someone else completed it).
@@ -411,22 +422,7 @@ async fn apply_statuses(
         }
         return Ok(());
     };
-    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-        "UPDATE messages SET status = '{}', {column} = v.column2, \
-         error = COALESCE(v.column3, messages.error) FROM (",
-        status.as_str()
-    ));
-    q.push_values(updates.iter(), |mut b, (_, u)| {
-        b.push_bind(u.message_id.as_uuid())
-            .push_bind(millis(u.at))
-            .push_bind(u.error.clone().map(Json));
-    });
-    q.push(format!(
-        ") AS v WHERE messages.id = v.column1 AND messages.direction = 'outbound' \
-         AND messages.status IN ({}) RETURNING {}",
-        predecessors_sql(status),
-        message_columns!()
-    ));
+    let mut q = status_statement(status, column, updates);
     let mut moved: std::collections::HashMap<MessageId, Message> = q
         .build_query_as::<MessageRecord>()
         .fetch_all(&mut *conn)
@@ -442,6 +438,33 @@ async fn apply_statuses(
         };
     }
     Ok(())
+}
+
+/// `UPDATE … FROM (VALUES …)` moving the messages of `updates` to `status` (its time in
+/// `column`) where that is progress; it returns the messages that moved. See
+/// [`sent_statement`] for the `+v.column1`.
+fn status_statement(
+    status: MessageStatus,
+    column: &str,
+    updates: &[&(usize, StatusUpdate)],
+) -> QueryBuilder<Sqlite> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        "UPDATE messages SET status = '{}', {column} = v.column2, \
+         error = COALESCE(v.column3, messages.error) FROM (",
+        status.as_str()
+    ));
+    q.push_values(updates.iter(), |mut b, (_, u)| {
+        b.push_bind(u.message_id.as_uuid())
+            .push_bind(millis(u.at))
+            .push_bind(u.error.clone().map(Json));
+    });
+    q.push(format!(
+        ") AS v WHERE messages.id = +v.column1 AND messages.direction = 'outbound' \
+         AND messages.status IN ({}) RETURNING {}",
+        predecessors_sql(status),
+        message_columns!()
+    ));
+    q
 }
 
 pub async fn next_event_due(conn: &mut SqliteConnection) -> Result<Option<Timestamp>> {
@@ -632,4 +655,50 @@ pub async fn list_messages(
         .into_iter()
         .map(Message::try_from)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan_check::{assert_searches, plan, schema};
+
+    /// Enough rows that SQLite weighs indexing the VALUES list against the table.
+    const ROWS: usize = 300;
+
+    #[tokio::test]
+    async fn batched_status_changes_find_each_message_by_id() {
+        let mut conn = schema().await;
+        let at = wagate_store::records::now();
+        let handed: Vec<Handed> = (0..ROWS)
+            .map(|_| Handed {
+                message_id: MessageId::generate(),
+                at,
+                pricing: None,
+                conversation: None,
+                followups: Vec::new(),
+                upstream_id: None,
+            })
+            .collect();
+        assert_searches(&plan(&mut conn, &sent_statement(&handed)).await, "messages");
+
+        let updates: Vec<(usize, StatusUpdate)> = (0..ROWS)
+            .map(|i| {
+                (
+                    i,
+                    StatusUpdate {
+                        message_id: MessageId::generate(),
+                        status: MessageStatus::Delivered,
+                        at,
+                        error: None,
+                    },
+                )
+            })
+            .collect();
+        let refs: Vec<&(usize, StatusUpdate)> = updates.iter().collect();
+        for status in [MessageStatus::Delivered, MessageStatus::Read] {
+            let column = status_time_column(status).expect("a progress status");
+            let q = status_statement(status, column, &refs);
+            assert_searches(&plan(&mut conn, &q).await, "messages");
+        }
+    }
 }

@@ -17,6 +17,8 @@ mod dispatch;
 mod media;
 mod phone_events;
 mod phone_settings;
+#[cfg(test)]
+mod plan_check;
 mod profile;
 mod qr_codes;
 mod queries;

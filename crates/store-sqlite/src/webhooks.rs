@@ -426,35 +426,47 @@ pub async fn complete_deliveries(
     attempts: Vec<DeliveryAttempt>,
 ) -> Result<()> {
     for chunk in statements(&attempts) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "UPDATE webhook_deliveries SET state = v.column2, next_attempt_at = v.column3, \
-             delivered_at = v.column4, last_error = v.column5, attempts = attempts + 1, \
-             last_attempt_at = v.column6, last_status_code = v.column7, \
-             last_latency_ms = v.column8, body_excerpt = v.column9, lease_until = NULL \
-             FROM (",
-        );
-        q.push_values(chunk, |mut row, a| {
-            let (state, next, delivered, error) = match &a.outcome {
-                AttemptOutcome::Delivered => ("delivered", None, Some(millis(a.at)), None),
-                AttemptOutcome::Retry { error, at } => {
-                    ("pending", Some(millis(*at)), None, Some(error.clone()))
-                }
-                AttemptOutcome::Dead { error } => ("dead", None, None, Some(error.clone())),
-            };
-            row.push_bind(a.id.as_uuid())
-                .push_bind(state)
-                .push_bind(next)
-                .push_bind(delivered)
-                .push_bind(error)
-                .push_bind(millis(a.at))
-                .push_bind(a.status_code.map(i64::from))
-                .push_bind(i64::from(a.latency_ms))
-                .push_bind((!a.body_excerpt.is_empty()).then(|| a.body_excerpt.clone()));
-        });
-        q.push(") AS v WHERE webhook_deliveries.id = v.column1 AND webhook_deliveries.state = 'pending'");
-        q.build().execute(&mut *conn).await.map_err(db)?;
+        attempts_statement(chunk)
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
     }
     Ok(())
+}
+
+/// `UPDATE … FROM (VALUES …)` recording `attempts` (no delivery twice) on deliveries still
+/// pending. See `dispatch::sent_statement` for the `+v.column1`.
+fn attempts_statement(attempts: &[DeliveryAttempt]) -> QueryBuilder<Sqlite> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "UPDATE webhook_deliveries SET state = v.column2, next_attempt_at = v.column3, \
+         delivered_at = v.column4, last_error = v.column5, attempts = attempts + 1, \
+         last_attempt_at = v.column6, last_status_code = v.column7, \
+         last_latency_ms = v.column8, body_excerpt = v.column9, lease_until = NULL \
+         FROM (",
+    );
+    q.push_values(attempts, |mut row, a| {
+        let (state, next, delivered, error) = match &a.outcome {
+            AttemptOutcome::Delivered => ("delivered", None, Some(millis(a.at)), None),
+            AttemptOutcome::Retry { error, at } => {
+                ("pending", Some(millis(*at)), None, Some(error.clone()))
+            }
+            AttemptOutcome::Dead { error } => ("dead", None, None, Some(error.clone())),
+        };
+        row.push_bind(a.id.as_uuid())
+            .push_bind(state)
+            .push_bind(next)
+            .push_bind(delivered)
+            .push_bind(error)
+            .push_bind(millis(a.at))
+            .push_bind(a.status_code.map(i64::from))
+            .push_bind(i64::from(a.latency_ms))
+            .push_bind((!a.body_excerpt.is_empty()).then(|| a.body_excerpt.clone()));
+    });
+    q.push(
+        ") AS v WHERE webhook_deliveries.id = +v.column1 AND webhook_deliveries.state = 'pending'",
+    );
+    q
 }
 
 pub async fn list_deliveries(
@@ -580,4 +592,27 @@ pub async fn delivery_backlog(conn: &mut SqliteConnection) -> Result<Vec<(Subscr
         .into_iter()
         .map(|(s, n)| (SubscriptionId::from_uuid(s), u64::try_from(n).unwrap_or(0)))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan_check::{assert_searches, plan, schema};
+
+    #[tokio::test]
+    async fn recording_attempts_finds_each_delivery_by_id() {
+        let mut conn = schema().await;
+        let attempts: Vec<DeliveryAttempt> = (0..300)
+            .map(|_| DeliveryAttempt {
+                id: DeliveryId::generate(),
+                at: wagate_store::records::now(),
+                status_code: Some(200),
+                latency_ms: 3,
+                body_excerpt: String::new(),
+                outcome: AttemptOutcome::Delivered,
+            })
+            .collect();
+        let q = attempts_statement(&attempts);
+        assert_searches(&plan(&mut conn, &q).await, "webhook_deliveries");
+    }
 }
