@@ -11,7 +11,9 @@
 //!   are stored as network events and applied by ingest like the sandbox's, so the rules
 //!   are the same: progress only, a webhook event to subscribers, in order per message.
 //!   A status of a hand-over still being recorded waits for it; one of a message wagate
-//!   never sent (another app on the same number) is ignored.
+//!   never sent (another app on the same number) is ignored. Meta's `pricing` and
+//!   `conversation` replace wagate's estimate made at hand-over, even on a status that is
+//!   no progress (Meta bills on `sent`, which wagate has already recorded).
 //! - **Messages** are stored at once with Meta's id as their wamid (a redelivery is
 //!   recognised and changes nothing); the contact and its window are renewed, a reply's
 //!   `context` is put back in our terms, and a media file is downloaded from Meta and kept
@@ -213,6 +215,8 @@ impl App {
                 status: status.status,
                 at: at_most_now(status.at),
                 error: status.error,
+                pricing: status.pricing,
+                conversation: status.conversation,
             }));
         }
         done.statuses += events.len();

@@ -20,6 +20,7 @@ use crate::content::Content;
 use crate::ids::{PhoneNumberId, WabaId};
 use crate::message::{Bsuid, MessageError, MessageStatus, Wamid};
 use crate::phone::PhoneE164;
+use crate::pricing::{Conversation, Pricing, PricingCategory, PricingType};
 
 /// One webhook body from Meta.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -56,6 +57,10 @@ pub struct ReportedStatus {
     pub status: MessageStatus,
     pub at: Option<Timestamp>,
     pub error: Option<MessageError>,
+    /// Meta's `pricing`, when the status carries one it can read.
+    pub pricing: Option<Pricing>,
+    /// Meta's `conversation` (Graph v23 and lower), when it names its expiry.
+    pub conversation: Option<Conversation>,
 }
 
 /// A message a user sent.
@@ -151,7 +156,12 @@ fn items<'a>(value: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
 
 /// Meta's `timestamp`: Unix seconds, as a string (or a number).
 fn timestamp(v: &Value) -> Option<Timestamp> {
-    let secs = match v.get("timestamp")? {
+    v.get("timestamp").and_then(seconds)
+}
+
+/// Unix seconds, as Meta writes them: a string of digits, or a number.
+fn seconds(v: &Value) -> Option<Timestamp> {
+    let secs = match v {
         Value::String(s) => s.parse::<i64>().ok()?,
         Value::Number(n) => n.as_i64()?,
         _ => return None,
@@ -194,6 +204,43 @@ fn status(v: &Value) -> Option<ReportedStatus> {
         status,
         at: timestamp(v),
         error,
+        pricing: v.get("pricing").and_then(pricing),
+        conversation: v.get("conversation").and_then(conversation),
+    })
+}
+
+/// Meta's `{"billable": true, "pricing_model": "PMP", "category": "marketing", "type":
+/// "regular"}`. `type` came with Graph v23; without it, a billable message is `regular`, a
+/// free one a free entry point (`referral_conversion`) or free service.
+fn pricing(v: &Value) -> Option<Pricing> {
+    let category: PricingCategory = serde_json::from_value(v.get("category")?.clone()).ok()?;
+    let billable = v.get("billable").and_then(Value::as_bool).unwrap_or(true);
+    let kind = match v.get("type") {
+        Some(t) => serde_json::from_value(t.clone()).ok()?,
+        None if billable => PricingType::Regular,
+        None if category == PricingCategory::ReferralConversion => PricingType::FreeEntryPoint,
+        None => PricingType::FreeCustomerService,
+    };
+    Some(Pricing {
+        billable,
+        pricing_model: v
+            .get("pricing_model")
+            .and_then(Value::as_str)
+            .unwrap_or("PMP")
+            .to_owned(),
+        kind,
+        category,
+    })
+}
+
+/// Meta's `{"id": …, "expiration_timestamp": "1700000000", "origin": {"type": "service"}}`.
+/// Only the first status of a conversation names its expiry; the others are not kept.
+fn conversation(v: &Value) -> Option<Conversation> {
+    let origin = serde_json::from_value(v.pointer("/origin/type")?.clone()).ok()?;
+    Some(Conversation {
+        id: v.get("id")?.as_str()?.to_owned(),
+        origin,
+        expires_at: seconds(v.get("expiration_timestamp")?)?,
     })
 }
 
@@ -284,6 +331,52 @@ mod tests {
         assert_eq!(error.code, 131026);
         assert_eq!(error.details, "Message Undeliverable.");
         assert_eq!(report.skipped, 1, "`deleted` is not tracked");
+    }
+
+    #[test]
+    fn metas_pricing_and_conversation_are_read_old_and_new_shapes() {
+        let report = parse(&body(json!({
+            "metadata": {"phone_number_id": "106540352242922"},
+            "statuses": [
+                {"id": "wamid.AAA", "status": "sent", "timestamp": "1750000000",
+                 "conversation": {"id": "c1", "expiration_timestamp": "1750086400",
+                                  "origin": {"type": "marketing"}},
+                 "pricing": {"billable": true, "pricing_model": "PMP", "category": "marketing",
+                             "type": "regular"}},
+                {"id": "wamid.BBB", "status": "delivered", "timestamp": "1750000001",
+                 "conversation": {"id": "c2", "origin": {"type": "referral_conversion"}},
+                 "pricing": {"billable": false, "pricing_model": "CBP",
+                             "category": "referral_conversion"}},
+                {"id": "wamid.CCC", "status": "read", "timestamp": "1750000002",
+                 "pricing": {"billable": true, "category": "no_such_category"}}
+            ]
+        })))
+        .unwrap();
+        let s = &report.changes[0].statuses;
+        assert_eq!(
+            s[0].pricing,
+            Some(Pricing {
+                billable: true,
+                pricing_model: "PMP".into(),
+                kind: PricingType::Regular,
+                category: PricingCategory::Marketing,
+            })
+        );
+        let conversation = s[0].conversation.clone().unwrap();
+        assert_eq!(conversation.id, "c1");
+        assert_eq!(conversation.origin, PricingCategory::Marketing);
+        assert_eq!(
+            conversation.expires_at,
+            Timestamp::from_second(1_750_086_400).unwrap()
+        );
+        let free = s[1].pricing.clone().unwrap();
+        assert_eq!(
+            (free.billable, free.kind, free.pricing_model.as_str()),
+            (false, PricingType::FreeEntryPoint, "CBP")
+        );
+        assert_eq!(s[1].conversation, None, "no expiry named: wagate's is kept");
+        assert_eq!(s[2].pricing, None, "an unknown category is not guessed");
+        assert_eq!(report.skipped, 0, "the statuses themselves are all read");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::content::Content;
 use crate::ids::{AccountId, ChannelId, MessageId};
 use crate::message::{Bsuid, MessageError, MessageStatus, Wamid};
 use crate::phone::PhoneE164;
+use crate::pricing::{Conversation, Pricing};
 
 /// One status change of an outbound message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,6 +22,13 @@ pub struct StatusUpdate {
     pub at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<MessageError>,
+    /// How the network prices the message, when it says (Meta does on its statuses); it
+    /// replaces wagate's own estimate. `None` keeps what the message has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pricing: Option<Pricing>,
+    /// The network's conversation for the message, when it says; `None` keeps wagate's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation: Option<Conversation>,
 }
 
 /// A message a user sent to a channel.

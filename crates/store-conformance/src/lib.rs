@@ -155,6 +155,8 @@ pub fn status(message_id: MessageId, status: MessageStatus, at: Timestamp) -> Ne
         status,
         at,
         error: None,
+        pricing: None,
+        conversation: None,
     })
 }
 

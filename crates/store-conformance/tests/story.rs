@@ -759,6 +759,8 @@ async fn sent_is_recorded_once_and_followups_applied_in_order(b: Backend) {
                 status: MessageStatus::Failed,
                 at: t5,
                 error: Some(Failure::Undeliverable.error()),
+                pricing: None,
+                conversation: None,
             }),
         ],
     )])

@@ -8,12 +8,15 @@ use std::sync::Arc;
 
 use wagate_core::channel::{CloudSettings, Upstream};
 use wagate_core::message::MessageStatus;
+use wagate_core::network::NetworkEvent;
+use wagate_core::pricing::{Conversation, Pricing, PricingCategory, PricingType};
 use wagate_store::{DispatchOutcome, Store, records};
 use wagate_store_conformance::{
     Backend, USER_A, account_with_channel, get, inbound, plus, sandbox, send, status, story,
 };
 
 story!(cloud_ids_find_their_messages_on_their_channel);
+story!(the_networks_pricing_replaces_wagates_estimate);
 
 async fn cloud_ids_find_their_messages_on_their_channel(b: Backend) {
     let s: &Arc<dyn Store> = &b.store;
@@ -117,5 +120,110 @@ async fn cloud_ids_find_their_messages_on_their_channel(b: Backend) {
             .unwrap()
             .as_deref(),
         Some(upstream_id.as_str())
+    );
+}
+
+fn pricing(billable: bool, kind: PricingType, category: PricingCategory) -> Pricing {
+    Pricing {
+        billable,
+        pricing_model: "PMP".to_owned(),
+        kind,
+        category,
+    }
+}
+
+/// A status the network reports with its pricing (and conversation).
+fn priced(
+    event: NetworkEvent,
+    pricing: Option<Pricing>,
+    conversation: Option<Conversation>,
+) -> NetworkEvent {
+    match event {
+        NetworkEvent::Status(mut u) => {
+            u.pricing = pricing;
+            u.conversation = conversation;
+            NetworkEvent::Status(u)
+        }
+        other => other,
+    }
+}
+
+async fn the_networks_pricing_replaces_wagates_estimate(b: Backend) {
+    let s: &Arc<dyn Store> = &b.store;
+    let (a, ch) = account_with_channel(s, "Acme").await;
+    let now = records::now();
+    let estimate = pricing(
+        false,
+        PricingType::FreeCustomerService,
+        PricingCategory::Service,
+    );
+    let m = send(s, a, ch, USER_A).await;
+    s.complete_dispatch(vec![DispatchOutcome::Sent {
+        message_id: m,
+        at: now,
+        pricing: Some(estimate.clone()),
+        conversation: None,
+        followups: vec![],
+        upstream_id: None,
+    }])
+    .await
+    .unwrap();
+
+    // Meta's `sent` is no progress (wagate recorded it at hand-over), but its pricing and
+    // conversation are kept.
+    let marketing = pricing(true, PricingType::Regular, PricingCategory::Marketing);
+    let conversation = Conversation {
+        id: "conv-1".to_owned(),
+        origin: PricingCategory::Marketing,
+        expires_at: plus(now, 86_400_000),
+    };
+    s.record_network_events(
+        ch,
+        vec![priced(
+            status(m, MessageStatus::Sent, plus(now, 5)),
+            Some(marketing.clone()),
+            Some(conversation.clone()),
+        )],
+    )
+    .await
+    .unwrap();
+    s.apply_due_events(plus(now, 1_000), 10).await.unwrap();
+    let msg = get(s, a, m).await;
+    assert_eq!(msg.status, MessageStatus::Sent);
+    assert_eq!(
+        msg.sent_at,
+        Some(now),
+        "the status itself is not applied again"
+    );
+    assert_eq!(msg.pricing, Some(marketing.clone()));
+    assert_eq!(msg.conversation, Some(conversation.clone()));
+
+    // A report without pricing keeps it; one with pricing replaces it, with its progress.
+    s.record_network_events(ch, vec![status(m, MessageStatus::Delivered, plus(now, 10))])
+        .await
+        .unwrap();
+    s.apply_due_events(plus(now, 1_000), 10).await.unwrap();
+    let msg = get(s, a, m).await;
+    assert_eq!(msg.status, MessageStatus::Delivered);
+    assert_eq!(msg.pricing, Some(marketing));
+    let utility = pricing(true, PricingType::Regular, PricingCategory::Utility);
+    s.record_network_events(
+        ch,
+        vec![priced(
+            status(m, MessageStatus::Read, plus(now, 20)),
+            Some(utility.clone()),
+            None,
+        )],
+    )
+    .await
+    .unwrap();
+    s.apply_due_events(plus(now, 1_000), 10).await.unwrap();
+    let msg = get(s, a, m).await;
+    assert_eq!(msg.status, MessageStatus::Read);
+    assert_eq!(msg.pricing, Some(utility));
+    assert_eq!(
+        msg.conversation,
+        Some(conversation),
+        "no conversation named: kept"
     );
 }

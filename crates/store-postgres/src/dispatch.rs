@@ -206,6 +206,8 @@ pub async fn complete_dispatch(
                         status: MessageStatus::Failed,
                         at,
                         error: Some(error),
+                        pricing: None,
+                        conversation: None,
                     },
                 )
                 .await?;
@@ -264,22 +266,8 @@ async fn record_handed(conn: &mut PgConnection, handed: Vec<Handed>) -> Result<(
     }
     let ids: Vec<Uuid> = handed.iter().map(|h| h.message_id.as_uuid()).collect();
     let ats: Vec<i64> = handed.iter().map(|h| millis(h.at)).collect();
-    let pricing: Vec<Option<String>> = handed
-        .iter()
-        .map(|h| {
-            h.pricing
-                .as_ref()
-                .map(|p| serde_json::to_string(p).expect("pricing serialises"))
-        })
-        .collect();
-    let conversations: Vec<Option<String>> = handed
-        .iter()
-        .map(|h| {
-            h.conversation
-                .as_ref()
-                .map(|c| serde_json::to_string(c).expect("conversations serialise"))
-        })
-        .collect();
+    let pricing = json_column(handed.iter().map(|h| h.pricing.as_ref()));
+    let conversations = json_column(handed.iter().map(|h| h.conversation.as_ref()));
     let upstream: Vec<Option<String>> = handed.iter().map(|h| h.upstream_id.clone()).collect();
     let sql = format!(
         "UPDATE messages SET status = 'sent', sent_at = v.vat, pricing = v.vpricing::jsonb, \
@@ -462,18 +450,16 @@ async fn apply_statuses(
         .map(|(_, u)| u.message_id.as_uuid())
         .collect();
     let ats: Vec<i64> = updates.iter().map(|(_, u)| millis(u.at)).collect();
-    let errors: Vec<Option<String>> = updates
-        .iter()
-        .map(|(_, u)| {
-            u.error
-                .as_ref()
-                .map(|e| serde_json::to_string(e).expect("errors serialise"))
-        })
-        .collect();
+    let errors = json_column(updates.iter().map(|(_, u)| u.error.as_ref()));
+    let pricing = json_column(updates.iter().map(|(_, u)| u.pricing.as_ref()));
+    let conversations = json_column(updates.iter().map(|(_, u)| u.conversation.as_ref()));
     let sql = format!(
         "UPDATE messages SET status = '{}', {column} = v.vat, \
-         error = COALESCE(v.verr::jsonb, messages.error) \
-         FROM UNNEST($1::uuid[], $2::int8[], $3::text[]) AS v(vid, vat, verr) \
+         error = COALESCE(v.verr::jsonb, messages.error), \
+         pricing = COALESCE(v.vpricing::jsonb, messages.pricing), \
+         conversation = COALESCE(v.vconv::jsonb, messages.conversation) \
+         FROM UNNEST($1::uuid[], $2::int8[], $3::text[], $4::text[], $5::text[]) \
+           AS v(vid, vat, verr, vpricing, vconv) \
          WHERE messages.id = v.vid AND messages.direction = 'outbound' \
          AND messages.status IN ({}) RETURNING {}",
         status.as_str(),
@@ -485,19 +471,53 @@ async fn apply_statuses(
             .bind(&ids)
             .bind(&ats)
             .bind(&errors)
+            .bind(&pricing)
+            .bind(&conversations)
             .fetch_all(&mut *conn)
             .await
             .map_err(db)?
             .into_iter()
             .map(|r| Message::try_from(r).map(|m| (m.id, m)))
             .collect::<Result<_>>()?;
+    // A report that is no progress may still carry the network's pricing (Meta prices a
+    // message on its `sent`, which wagate recorded at hand-over): that is kept.
+    let mut priced: Vec<&StatusUpdate> = Vec::new();
     for (i, u) in updates {
         applied[*i] = match moved.remove(&u.message_id) {
             Some(message) => Some(Applied::Status { message }),
-            None => ignored(u),
+            None => {
+                if u.pricing.is_some() || u.conversation.is_some() {
+                    priced.push(u);
+                }
+                ignored(u)
+            }
         };
     }
+    if !priced.is_empty() {
+        let ids: Vec<Uuid> = priced.iter().map(|u| u.message_id.as_uuid()).collect();
+        sqlx::query(
+            "UPDATE messages SET pricing = COALESCE(v.vpricing::jsonb, messages.pricing), \
+             conversation = COALESCE(v.vconv::jsonb, messages.conversation) \
+             FROM UNNEST($1::uuid[], $2::text[], $3::text[]) AS v(vid, vpricing, vconv) \
+             WHERE messages.id = v.vid AND messages.direction = 'outbound'",
+        )
+        .bind(&ids)
+        .bind(json_column(priced.iter().map(|u| u.pricing.as_ref())))
+        .bind(json_column(priced.iter().map(|u| u.conversation.as_ref())))
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    }
     Ok(())
+}
+
+/// One text column of `UNNEST`: each value as JSON, or NULL.
+fn json_column<'a, T: serde::Serialize + 'a>(
+    values: impl Iterator<Item = Option<&'a T>>,
+) -> Vec<Option<String>> {
+    values
+        .map(|v| v.map(|v| serde_json::to_string(v).expect("values serialise")))
+        .collect()
 }
 
 pub async fn next_event_due(conn: &mut PgConnection) -> Result<Option<Timestamp>> {

@@ -170,6 +170,8 @@ pub async fn complete_dispatch(
                         status: MessageStatus::Failed,
                         at,
                         error: Some(error),
+                        pricing: None,
+                        conversation: None,
                     },
                 )
                 .await?;
@@ -431,11 +433,26 @@ async fn apply_statuses(
         .into_iter()
         .map(|r| Message::try_from(r).map(|m| (m.id, m)))
         .collect::<Result<_>>()?;
+    // A report that is no progress may still carry the network's pricing (Meta prices a
+    // message on its `sent`, which wagate recorded at hand-over): that is kept.
+    let mut priced: Vec<&StatusUpdate> = Vec::new();
     for (i, u) in updates {
         applied[*i] = match moved.remove(&u.message_id) {
             Some(message) => Some(Applied::Status { message }),
-            None => ignored(u),
+            None => {
+                if u.pricing.is_some() || u.conversation.is_some() {
+                    priced.push(u);
+                }
+                ignored(u)
+            }
         };
+    }
+    if !priced.is_empty() {
+        pricing_statement(&priced)
+            .build()
+            .execute(&mut *conn)
+            .await
+            .map_err(db)?;
     }
     Ok(())
 }
@@ -450,13 +467,17 @@ fn status_statement(
 ) -> QueryBuilder<Sqlite> {
     let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
         "UPDATE messages SET status = '{}', {column} = v.column2, \
-         error = COALESCE(v.column3, messages.error) FROM (",
+         error = COALESCE(v.column3, messages.error), \
+         pricing = COALESCE(v.column4, messages.pricing), \
+         conversation = COALESCE(v.column5, messages.conversation) FROM (",
         status.as_str()
     ));
     q.push_values(updates.iter(), |mut b, (_, u)| {
         b.push_bind(u.message_id.as_uuid())
             .push_bind(millis(u.at))
-            .push_bind(u.error.clone().map(Json));
+            .push_bind(u.error.clone().map(Json))
+            .push_bind(u.pricing.clone().map(Json))
+            .push_bind(u.conversation.clone().map(Json));
     });
     q.push(format!(
         ") AS v WHERE messages.id = +v.column1 AND messages.direction = 'outbound' \
@@ -464,6 +485,22 @@ fn status_statement(
         predecessors_sql(status),
         message_columns!()
     ));
+    q
+}
+
+/// `UPDATE … FROM (VALUES …)` taking the network's pricing and conversation of `updates`
+/// (those they name) whatever the messages' status.
+fn pricing_statement(updates: &[&StatusUpdate]) -> QueryBuilder<Sqlite> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        "UPDATE messages SET pricing = COALESCE(v.column2, messages.pricing), \
+         conversation = COALESCE(v.column3, messages.conversation) FROM (",
+    );
+    q.push_values(updates.iter(), |mut b, u| {
+        b.push_bind(u.message_id.as_uuid())
+            .push_bind(u.pricing.clone().map(Json))
+            .push_bind(u.conversation.clone().map(Json));
+    });
+    q.push(") AS v WHERE messages.id = +v.column1 AND messages.direction = 'outbound'");
     q
 }
 
@@ -690,11 +727,18 @@ mod tests {
                         status: MessageStatus::Delivered,
                         at,
                         error: None,
+                        pricing: None,
+                        conversation: None,
                     },
                 )
             })
             .collect();
         let refs: Vec<&(usize, StatusUpdate)> = updates.iter().collect();
+        let reports: Vec<&StatusUpdate> = updates.iter().map(|(_, u)| u).collect();
+        assert_searches(
+            &plan(&mut conn, &pricing_statement(&reports)).await,
+            "messages",
+        );
         for status in [MessageStatus::Delivered, MessageStatus::Read] {
             let column = status_time_column(status).expect("a progress status");
             let q = status_statement(status, column, &refs);

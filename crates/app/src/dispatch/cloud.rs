@@ -19,7 +19,6 @@ use tokio::io::AsyncReadExt;
 use wagate_core::channel::{Channel, CloudSettings};
 use wagate_core::failure::Failure;
 use wagate_core::ids::{ChannelId, MediaId};
-use wagate_core::media::MediaKind;
 use wagate_core::message::{Message, Wamid};
 use wagate_store::Store;
 use wagate_upstream::Handover;
@@ -94,60 +93,33 @@ pub async fn prepare(
     Ok(prepared)
 }
 
-/// Media ids of header objects (`{"type": "<kind>", "<kind>": {"id": …}}`) at any depth.
+/// Media ids of header media objects (see [`super::header_media`]), once each.
 fn header_ids(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::Object(map) => {
-            let kind = map
-                .get("type")
-                .and_then(Value::as_str)
-                .and_then(MediaKind::parse);
-            if let Some(kind) = kind
-                && let Some(id) = map
-                    .get(kind.as_str())
-                    .and_then(|m| m.get("id"))
-                    .and_then(Value::as_str)
-                && !out.iter().any(|i| i == id)
-            {
-                out.push(id.to_owned());
-            }
-            map.values().for_each(|child| header_ids(child, out));
+    super::header_media::visit(v, &mut |_, media| {
+        if let Some(id) = media.get("id").and_then(Value::as_str)
+            && !out.iter().any(|i| i == id)
+        {
+            out.push(id.to_owned());
         }
-        Value::Array(items) => items.iter().for_each(|item| header_ids(item, out)),
-        _ => {}
-    }
+    });
 }
 
-/// Puts Meta's ids where wagate's were.
+/// Puts Meta's ids where wagate's were: in `v` itself when it is a media message's object
+/// (`top`), else in its header media objects.
 fn replace_ids(v: &mut Value, replaced: &[(String, String)], top: bool) {
-    if top {
-        if let Some(id) = v.get_mut("id")
+    let swap = |media: &mut Value| {
+        if let Some(id) = media.get_mut("id")
             && let Some((_, upstream)) = replaced
                 .iter()
                 .find(|(ours, _)| Some(ours.as_str()) == id.as_str())
         {
             *id = Value::String(upstream.clone());
         }
-        return;
-    }
-    match v {
-        Value::Object(map) => {
-            let kind = map
-                .get("type")
-                .and_then(Value::as_str)
-                .and_then(MediaKind::parse);
-            if let Some(kind) = kind
-                && let Some(media) = map.get_mut(kind.as_str())
-            {
-                replace_ids(media, replaced, true);
-            }
-            map.values_mut()
-                .for_each(|child| replace_ids(child, replaced, false));
-        }
-        Value::Array(items) => items
-            .iter_mut()
-            .for_each(|item| replace_ids(item, replaced, false)),
-        _ => {}
+    };
+    if top {
+        swap(v);
+    } else {
+        super::header_media::visit_mut(v, &mut |_, media| swap(media));
     }
 }
 

@@ -41,35 +41,15 @@ pub(super) fn links(content: &Content) -> Vec<(MediaKind, String)> {
     out
 }
 
-/// Finds header media objects: `{"type": "<kind>", "<kind>": {"link": …}}`, the shape of a
-/// template's header parameter and of an interactive header, at any depth (carousel cards).
+/// The links of header media objects (see [`super::header_media`]), once each.
 fn headers(v: &Value, out: &mut Vec<(MediaKind, String)>) {
-    match v {
-        Value::Object(map) => {
-            let kind = map
-                .get("type")
-                .and_then(Value::as_str)
-                .and_then(MediaKind::parse);
-            if let Some(kind) = kind
-                && let Some(link) = map
-                    .get(kind.as_str())
-                    .and_then(|m| m.get("link"))
-                    .and_then(Value::as_str)
-                && !out.iter().any(|(k, l)| *k == kind && l == link)
-            {
-                out.push((kind, link.to_owned()));
-            }
-            for child in map.values() {
-                headers(child, out);
-            }
+    super::header_media::visit(v, &mut |kind, media| {
+        if let Some(link) = media.get("link").and_then(Value::as_str)
+            && !out.iter().any(|(k, l)| *k == kind && l == link)
+        {
+            out.push((kind, link.to_owned()));
         }
-        Value::Array(items) => {
-            for item in items {
-                headers(item, out);
-            }
-        }
-        _ => {}
-    }
+    });
 }
 
 /// Fetches and checks every media link of `content`; the first failure is the error the

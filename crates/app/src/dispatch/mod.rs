@@ -32,6 +32,7 @@
 
 mod cloud;
 pub mod config;
+mod header_media;
 mod media;
 mod pacing;
 mod retry;

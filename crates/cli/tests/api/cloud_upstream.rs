@@ -389,6 +389,69 @@ async fn reports_must_be_signed_and_verification_needs_a_channels_token() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+
+    // Meta's pricing replaces wagate's estimate. The user writes now, opening the window,
+    // so wagate estimates a reply as free service; Meta bills it as utility on its `sent`
+    // (no progress: wagate recorded `sent` at hand-over, and keeps that time).
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let hello = serde_json::to_vec(&json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+            "metadata": {"phone_number_id": a.phone_number_id},
+            "contacts": [{"profile": {"name": "Eve"}, "wa_id": USER}],
+            "messages": [{"from": USER, "id": "wamid.SEVMTE8=", "timestamp": now,
+                          "type": "text", "text": {"body": "hello"}}]}}]}]
+    }))
+    .unwrap();
+    let res = post(Some(signature(APP_SECRET.as_bytes(), &hello)), hello)
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let reply = send_on(
+        &b,
+        &a.phone_number_id,
+        json!({"to": USER, "type": "text", "text": {"body": "priced"}}),
+    )
+    .await;
+    let handed = b.wait_status(&reply, &["sent"]).await;
+    assert_eq!(handed["pricing"]["category"], "service", "{handed}");
+    let upstream = a.wait_messages("direction=outbound", 1).await[0]["wamid"].clone();
+    let priced = serde_json::to_vec(&json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+            "metadata": {"phone_number_id": a.phone_number_id},
+            "statuses": [{"id": upstream, "status": "sent", "timestamp": "1750000000",
+                          "recipient_id": USER,
+                          "conversation": {"id": "c-utility", "expiration_timestamp": "1750086400",
+                                           "origin": {"type": "utility"}},
+                          "pricing": {"billable": true, "pricing_model": "PMP",
+                                      "category": "utility", "type": "regular"}}]}}]}]
+    }))
+    .unwrap();
+    let res = post(Some(signature(APP_SECRET.as_bytes(), &priced)), priced)
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let mut m = b.message(&reply).await;
+    for _ in 0..500 {
+        if m["pricing"]["category"] == "utility" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        m = b.message(&reply).await;
+    }
+    assert_eq!(
+        m["pricing"],
+        json!({"billable": true, "pricing_model": "PMP", "type": "regular", "category": "utility"}),
+        "{m}"
+    );
+    assert_eq!(m["conversation"]["id"], "c-utility", "{m}");
+    assert_eq!(m["status"], "sent");
+    assert_eq!(m["sent_at"], handed["sent_at"]);
     b.stop().await;
     a.stop().await;
 }

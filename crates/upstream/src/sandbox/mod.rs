@@ -174,6 +174,8 @@ fn followups(
             status,
             at,
             error: None,
+            pricing: None,
+            conversation: None,
         })
     };
     let mut events = vec![status(MessageStatus::Delivered, delivered_at)];
