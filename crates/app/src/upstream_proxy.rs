@@ -10,8 +10,13 @@
 //! ids), which it carries to Meta at send time.
 //!
 //! The caller authenticates with a wagate API key that may use the channel; the Meta token
-//! never leaves wagate. A call naming a template or other object by Meta's own id alone
-//! (`/{template_id}`) is not recognised as a cloud channel's and is answered by wagate.
+//! never leaves wagate.
+//!
+//! A call naming an object by its id alone (`/{template_id}`) does not say whose it is.
+//! wagate answers it first; if wagate does not know the object and the caller may use cloud
+//! channels, it is passed to Meta for each of their WABAs in turn (one token each) until
+//! one knows it. Meta answers an object a token cannot see as it answers an unknown one
+//! (code 100, subcode 33), so the first other answer is the owner's.
 
 use std::time::Duration;
 
@@ -65,6 +70,26 @@ impl App {
         let Ok(waba) = WabaId::parse(object) else {
             return Ok(None);
         };
+        Ok(self
+            .usable_cloud_channels(p)
+            .await?
+            .into_iter()
+            .find(|c| c.waba_id == waba))
+    }
+
+    /// The cloud channels the caller may use, one per WABA: where an object wagate does not
+    /// know may live (see the module docs).
+    pub async fn cloud_wabas(&self, p: &Principal) -> Result<Vec<Channel>> {
+        let mut out: Vec<Channel> = Vec::new();
+        for c in self.usable_cloud_channels(p).await? {
+            if !out.iter().any(|o| o.waba_id == c.waba_id) {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn usable_cloud_channels(&self, p: &Principal) -> Result<Vec<Channel>> {
         let cloud = match self.cloud_channels.get(&()) {
             Some(c) => c,
             None => {
@@ -75,7 +100,8 @@ impl App {
         };
         Ok(cloud
             .into_iter()
-            .find(|c| c.waba_id == waba && c.account_id == p.account_id && p.can_use(c.id)))
+            .filter(|c| c.account_id == p.account_id && p.can_use(c.id))
+            .collect())
     }
 
     /// Passes `call` to Meta for `channel` (a cloud channel) and returns Meta's answer.

@@ -598,6 +598,53 @@ async fn calls_meta_owns_about_a_cloud_number_are_answered_by_meta() {
         .unwrap();
     assert_eq!(listed["data"][0]["id"], json!(id), "{listed}");
 
+    // By its id alone: B does not know the template, so Meta answers for the cloud WABA.
+    let by_id: Value = b.get(&format!("/v23.0/{id}")).await.json().await.unwrap();
+    assert_eq!(by_id["name"], "shipping_update", "{by_id}");
+    assert_eq!(by_id, at_meta);
+    // A template of B's own (its sandbox WABA) is still B's; an id nobody knows is
+    // Graph's unknown object, as Meta answered it.
+    let channels: Value = b.get("/api/v1/channels").await.json().await.unwrap();
+    let own_waba = channels["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["upstream"]["kind"] == "sandbox")
+        .unwrap()["waba_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(own_waba, waba);
+    let own = b
+        .post_json(
+            &format!("/v23.0/{own_waba}/message_templates"),
+            &json!({"name": "local_only", "language": "en_US", "category": "UTILITY",
+                    "components": [{"type": "BODY", "text": "Kept by wagate."}]}),
+        )
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let own_id = own["id"].as_str().unwrap();
+    let local: Value = b
+        .get(&format!("/v23.0/{own_id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(local["name"], "local_only", "{local}");
+    let res = b.get("/v23.0/123456789012345").await;
+    assert_eq!(res.status(), 400);
+    let unknown: Value = res.json().await.unwrap();
+    assert_eq!(
+        (
+            &unknown["error"]["code"],
+            &unknown["error"]["error_subcode"]
+        ),
+        (&json!(100), &json!(33)),
+        "{unknown}"
+    );
+
     // Meta's refusals come back as Meta wrote them.
     let res = b
         .post_json(
@@ -688,6 +735,16 @@ async fn calls_meta_owns_about_a_cloud_number_are_answered_by_meta() {
         .await
         .unwrap();
     assert_eq!(at_meta["data"], json!([]), "{at_meta}");
+    let res = b
+        .with_key(Method::GET, &format!("/v23.0/{id}"), &scoped)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        400,
+        "Meta's template is not that key's to see"
+    );
     b.stop().await;
     a.stop().await;
 }

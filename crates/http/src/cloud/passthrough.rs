@@ -1,8 +1,9 @@
 //! Middleware of the Cloud plane: a call about a cloud channel's phone number id or WABA id
 //! goes to Meta as it is (see `wagate_app::upstream_proxy`), except sending and media,
-//! which wagate does itself for every channel. Anything else (sandbox channels, unknown
-//! ids, a key that may not use the channel, a bad key) goes on to wagate's own handlers,
-//! which answer it as usual.
+//! which wagate does itself for every channel. A call about an object by its id alone
+//! (`/{template_id}`) that wagate's handlers answer "unknown object" goes to Meta for the
+//! caller's cloud WABAs. Anything else (sandbox channels, a key that may not use the
+//! channel, a bad key) goes on to wagate's own handlers, which answer it as usual.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -11,9 +12,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use wagate_app::upstream_proxy::ProxyCall;
 use wagate_core::channel::is_graph_version;
+use wagate_core::error::GraphError;
 
 use crate::auth::Auth;
-use crate::error::ApiError;
+use crate::error::{ApiError, Rendered};
 use crate::state::AppState;
 
 /// Edges wagate serves itself for cloud channels too.
@@ -55,10 +57,22 @@ pub async fn passthrough(State(state): State<AppState>, req: Request, next: Next
         return next.run(Request::from_parts(parts, body)).await;
     };
     let channel = match state.app.cloud_object(&principal, object).await {
-        Ok(Some(channel)) => channel,
-        Ok(None) => return next.run(Request::from_parts(parts, body)).await,
+        Ok(channel) => channel,
         Err(e) => return ApiError::from(e).into_response(),
     };
+    let owners = match &channel {
+        Some(c) => vec![c.clone()],
+        // `/{id}` alone: maybe an object of a cloud WABA (a template), once wagate has said
+        // it does not know it.
+        None if edge.is_none() => match state.app.cloud_wabas(&principal).await {
+            Ok(owners) => owners,
+            Err(e) => return ApiError::from(e).into_response(),
+        },
+        None => Vec::new(),
+    };
+    if owners.is_empty() {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
     let Ok(body) = to_bytes(body, state.config.max_body_bytes.max(1)).await else {
         return ApiError::new(
             wagate_core::error::ErrorCode::PayloadTooLarge,
@@ -66,9 +80,57 @@ pub async fn passthrough(State(state): State<AppState>, req: Request, next: Next
         )
         .into_response();
     };
+    if channel.is_none() {
+        let local = next
+            .run(Request::from_parts(parts.clone(), Body::from(body.clone())))
+            .await;
+        // wagate's errors are rendered further out (`render::cloud_errors`); here they
+        // are still the error itself.
+        let unknown = local
+            .extensions()
+            .get::<Rendered>()
+            .is_some_and(|Rendered(e)| is_unknown_object(e.code.graph()));
+        if !unknown {
+            return local;
+        }
+    }
+    let call = proxy_call(&parts, &path, version, body.to_vec());
+    let mut answer = None;
+    for owner in &owners {
+        match state.app.forward_to_meta(owner, call.clone()).await {
+            Ok(a) => {
+                let done = !unknown_object(a.status, &a.body);
+                answer = Some(a);
+                if done {
+                    break;
+                }
+            }
+            Err(e) => return ApiError::from(e).into_response(),
+        }
+    }
+    let answer = answer.expect("there is at least one owner");
+    let mut res = Response::new(Body::from(answer.body));
+    *res.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    if let Some(ct) = answer
+        .content_type
+        .and_then(|ct| HeaderValue::from_str(&ct).ok())
+    {
+        res.headers_mut().insert(header::CONTENT_TYPE, ct);
+    }
+    res
+}
+
+/// The call as Meta gets it: the path after the version, the query without the caller's
+/// `access_token` (a wagate key, not Meta's).
+fn proxy_call(
+    parts: &axum::http::request::Parts,
+    path: &str,
+    version: Option<String>,
+    body: Vec<u8>,
+) -> ProxyCall {
     let rest = match &version {
         Some(v) => path[v.len() + 1..].to_owned(),
-        None => path.clone(),
+        None => path.to_owned(),
     };
     let query = parts.uri.query().map(|q| {
         form_urlencoded::parse(q.as_bytes())
@@ -82,7 +144,7 @@ pub async fn passthrough(State(state): State<AppState>, req: Request, next: Next
             )
             .finish()
     });
-    let call = ProxyCall {
+    ProxyCall {
         method: parts.method.clone(),
         version,
         path: rest,
@@ -92,28 +154,45 @@ pub async fn passthrough(State(state): State<AppState>, req: Request, next: Next
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
-        body: body.to_vec(),
-    };
-    match state.app.forward_to_meta(&channel, call).await {
-        Ok(answer) => {
-            let mut res = Response::new(Body::from(answer.body));
-            *res.status_mut() =
-                StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
-            if let Some(ct) = answer
-                .content_type
-                .and_then(|ct| HeaderValue::from_str(&ct).ok())
-            {
-                res.headers_mut().insert(header::CONTENT_TYPE, ct);
-            }
-            res
-        }
-        Err(e) => ApiError::from(e).into_response(),
+        body,
     }
+}
+
+/// Graph's "Unsupported request: object … does not exist, cannot be loaded due to missing
+/// permissions, or does not support this operation" (code 100, subcode 33).
+fn is_unknown_object(e: GraphError) -> bool {
+    e.code == 100 && e.subcode == Some(33)
+}
+
+/// Whether Meta answered [`is_unknown_object`].
+fn unknown_object(status: u16, body: &[u8]) -> bool {
+    if !(400..500).contains(&status) {
+        return false;
+    }
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return false;
+    };
+    let number = |p: &str| v.pointer(p).and_then(serde_json::Value::as_u64);
+    number("/error/code") == Some(100) && number("/error/error_subcode") == Some(33)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::plain_segment;
+    use super::{is_unknown_object, plain_segment, unknown_object};
+    use wagate_core::error::ErrorCode;
+
+    #[test]
+    fn unknown_objects_are_graphs_code_100_subcode_33() {
+        let unknown = br#"{"error": {"message": "Unsupported get request.", "type": "GraphMethodException", "code": 100, "error_subcode": 33}}"#;
+        assert!(unknown_object(400, unknown));
+        assert!(!unknown_object(200, unknown));
+        let other = br#"{"error": {"message": "Invalid parameter", "code": 100}}"#;
+        assert!(!unknown_object(400, other));
+        assert!(!unknown_object(400, b"not json"));
+        assert!(is_unknown_object(ErrorCode::TemplateNotFound.graph()));
+        assert!(is_unknown_object(ErrorCode::MediaNotFound.graph()));
+        assert!(!is_unknown_object(ErrorCode::RouteNotFound.graph()));
+    }
 
     #[test]
     fn only_plain_segments_are_passed_on() {
