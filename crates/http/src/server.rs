@@ -34,7 +34,7 @@ use wagate_core::error::ErrorCode;
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::render::{cloud_errors, manage_errors};
-use crate::state::AppState;
+use crate::state::{AppState, Shared};
 use crate::{cloud, manage, metrics, probes, sandbox, upstream_webhooks};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -155,13 +155,13 @@ impl Server {
             .bootstrap(&config.data_dir, &base_url)
             .await
             .context("first-start bootstrap")?;
-        let state = AppState {
+        let state = AppState::new(Shared {
             app,
             config: Arc::new(config),
             metrics,
             queue_depth: Arc::default(),
             base_url: Arc::from(base_url.as_str()),
-        };
+        });
         Ok(Self {
             listener,
             state,
