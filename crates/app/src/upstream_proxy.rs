@@ -16,7 +16,8 @@
 //! wagate answers it first; if wagate does not know the object and the caller may use cloud
 //! channels, it is passed to Meta for each of their WABAs in turn (one token each) until
 //! one knows it. Meta answers an object a token cannot see as it answers an unknown one
-//! (code 100, subcode 33), so the first other answer is the owner's.
+//! (code 100, subcode 33), so the first other answer is the owner's. If Meta cannot be
+//! reached, wagate's own "unknown object" stands.
 
 use std::time::Duration;
 

@@ -826,6 +826,10 @@ async fn another_accounts_numbers_and_cloud_numbers() {
                 .status(),
             503
         );
+        // An id alone that wagate does not know may be Meta's, but with Meta unreachable
+        // wagate's "unknown object" stands, not an outage.
+        let res = app.get("/v23.0/123456789012345").await;
+        assert_graph_error(res, 400, 100).await;
     }
 }
 /// pywa's phone-number and registration calls, unmodified, against a sandbox number.

@@ -80,19 +80,22 @@ pub async fn passthrough(State(state): State<AppState>, req: Request, next: Next
         )
         .into_response();
     };
+    // wagate's own answer first when the object may be wagate's.
+    let mut local = None;
     if channel.is_none() {
-        let local = next
+        let res = next
             .run(Request::from_parts(parts.clone(), Body::from(body.clone())))
             .await;
         // wagate's errors are rendered further out (`render::cloud_errors`); here they
         // are still the error itself.
-        let unknown = local
+        let unknown = res
             .extensions()
             .get::<Rendered>()
             .is_some_and(|Rendered(e)| is_unknown_object(e.code.graph()));
         if !unknown {
-            return local;
+            return res;
         }
+        local = Some(res);
     }
     let call = proxy_call(&parts, &path, version, body.to_vec());
     let mut answer = None;
@@ -105,10 +108,23 @@ pub async fn passthrough(State(state): State<AppState>, req: Request, next: Next
                     break;
                 }
             }
+            // Meta could not be asked about an object wagate does not know: wagate's
+            // "unknown object" stands, rather than an outage the caller did not ask about.
+            Err(_) if local.is_some() => continue,
             Err(e) => return ApiError::from(e).into_response(),
         }
     }
-    let answer = answer.expect("there is at least one owner");
+    let answer = match (answer, local) {
+        (Some(answer), _) => answer,
+        (None, Some(local)) => return local,
+        (None, None) => {
+            return ApiError::new(
+                wagate_core::error::ErrorCode::NotReady,
+                "Meta's Graph API could not be reached; try again",
+            )
+            .into_response();
+        }
+    };
     let mut res = Response::new(Body::from(answer.body));
     *res.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
     if let Some(ct) = answer
