@@ -19,6 +19,7 @@ use wagate_core::ids::{AccountId, ChannelId, ContactId, MessageId};
 use wagate_core::message::{Message, MessageStatus};
 use wagate_core::network::{NetworkEvent, NewInboundMessage, StatusUpdate};
 use wagate_core::policy::RecipientState;
+use wagate_store::dispatch::{settle_statuses, status_groups};
 use wagate_store::records::{
     ContactRecord, MessageRecord, millis, predecessors_sql, status_time_column,
 };
@@ -384,30 +385,8 @@ pub async fn apply_due_events(
             }
         }
     }
-    // Waves, as on SQLite: a message's first report in this batch is in wave 0, its second
-    // in wave 1…; one statement per (wave, status) applies a wave's reports in any order,
-    // and waves apply in turn, so each message sees its reports in the order they happened.
-    let mut seen: std::collections::HashMap<MessageId, usize> = std::collections::HashMap::new();
-    let waves: Vec<usize> = statuses
-        .iter()
-        .map(|(_, u)| {
-            let n = seen.entry(u.message_id).or_default();
-            *n += 1;
-            *n - 1
-        })
-        .collect();
-    for wave in 0..waves.iter().max().map_or(0, |w| w + 1) {
-        for status in MessageStatus::ALL {
-            let group: Vec<&(usize, StatusUpdate)> = statuses
-                .iter()
-                .zip(&waves)
-                .filter(|((_, u), w)| **w == wave && u.status == *status)
-                .map(|(s, _)| s)
-                .collect();
-            if !group.is_empty() {
-                apply_statuses(conn, *status, &group, &mut applied).await?;
-            }
-        }
+    for (status, group) in status_groups(&statuses) {
+        apply_statuses(conn, status, &group, &mut applied).await?;
     }
     sqlx::query("DELETE FROM network_events WHERE id = ANY($1)")
         .bind(&ids)
@@ -434,15 +413,9 @@ async fn apply_statuses(
     updates: &[&(usize, StatusUpdate)],
     applied: &mut [Option<Applied>],
 ) -> Result<()> {
-    let ignored = |u: &StatusUpdate| {
-        Some(Applied::Ignored {
-            message_id: u.message_id,
-        })
-    };
     let Some(column) = status_time_column(status) else {
-        for (i, u) in updates {
-            applied[*i] = ignored(u);
-        }
+        // No status to move to: every report is ignored, pricing included.
+        settle_statuses(updates, std::collections::HashMap::new(), applied);
         return Ok(());
     };
     let ids: Vec<Uuid> = updates
@@ -466,7 +439,7 @@ async fn apply_statuses(
         predecessors_sql(status),
         prefixed(message_columns!(), "messages")
     );
-    let mut moved: std::collections::HashMap<MessageId, Message> =
+    let moved: std::collections::HashMap<MessageId, Message> =
         sqlx::query_as::<_, MessageRecord>(sqlx::AssertSqlSafe(sql))
             .bind(&ids)
             .bind(&ats)
@@ -479,20 +452,7 @@ async fn apply_statuses(
             .into_iter()
             .map(|r| Message::try_from(r).map(|m| (m.id, m)))
             .collect::<Result<_>>()?;
-    // A report that is no progress may still carry the network's pricing (Meta prices a
-    // message on its `sent`, which wagate recorded at hand-over): that is kept.
-    let mut priced: Vec<&StatusUpdate> = Vec::new();
-    for (i, u) in updates {
-        applied[*i] = match moved.remove(&u.message_id) {
-            Some(message) => Some(Applied::Status { message }),
-            None => {
-                if u.pricing.is_some() || u.conversation.is_some() {
-                    priced.push(u);
-                }
-                ignored(u)
-            }
-        };
-    }
+    let priced = settle_statuses(updates, moved, applied);
     if !priced.is_empty() {
         let ids: Vec<Uuid> = priced.iter().map(|u| u.message_id.as_uuid()).collect();
         sqlx::query(
