@@ -54,6 +54,8 @@ async fn serve_with(data_dir: &Path, database: Option<&str>, extra: &[&str]) -> 
         data_dir.to_str().unwrap(),
         "--log",
         "warn",
+        // The tests' receivers and "Meta" listen on loopback.
+        "--allow-private-networks",
     ];
     if let Some(db) = database {
         args.extend(["--database", db]);
