@@ -185,7 +185,11 @@ async fn channel_scoped_keys_see_only_their_channels_and_cannot_manage() {
             json!({"throughput_mps": 1}),
         ] {
             let res = app
-                .with_key(Method::PATCH, &format!("/api/v1/channels/{extra_id}"), scoped)
+                .with_key(
+                    Method::PATCH,
+                    &format!("/api/v1/channels/{extra_id}"),
+                    scoped,
+                )
                 .json(&patch)
                 .send()
                 .await
@@ -228,7 +232,10 @@ async fn an_oversized_cloud_body_is_a_graph_error_and_the_next_request_works() {
         assert_eq!(res.headers()["content-type"], "application/json");
         let body = assert_graph_error(res, 400, 100).await;
         assert!(
-            body["error"]["message"].as_str().unwrap().contains("too large"),
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("too large"),
             "{body}"
         );
         let res = client

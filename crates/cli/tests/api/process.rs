@@ -817,8 +817,10 @@ async fn a_crash_with_posts_out_frees_its_leases_in_seconds() {
     let res = client
         .post(format!("{base}/api/v1/webhooks"))
         .bearer_auth(&key)
-        .json(&serde_json::json!({"url": receiver.url, "secret": SECRET, "verify_token": TOKEN,
-                                  "fields": ["messages"]}))
+        .json(
+            &serde_json::json!({"url": receiver.url, "secret": SECRET, "verify_token": TOKEN,
+                                  "fields": ["messages"]}),
+        )
         .send()
         .await
         .unwrap();
