@@ -41,6 +41,7 @@ pub mod profile;
 pub mod qr_codes;
 pub mod registration;
 pub mod sandbox;
+pub mod secrets;
 pub mod template_extras;
 pub mod template_review;
 mod template_send;

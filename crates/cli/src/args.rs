@@ -38,6 +38,20 @@ pub enum Command {
     /// real HTTP on loopback (sends, an authenticated no-op, delivery through the simulated
     /// network), then prints requests/s and latency percentiles.
     Bench(BenchArgs),
+    /// Secrets at rest (works on the database directly, safe beside running servers).
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Replace the master key: the data keys in the database are re-wrapped under a new one
+    /// (sealed values are untouched, running servers keep working), and the new key is
+    /// written to the key file, or printed when it came from WAGATE_SECRETS_KEY.
+    Rotate {
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

@@ -26,6 +26,7 @@ pub mod profile;
 pub mod qr_codes;
 pub mod records;
 pub mod registration;
+pub mod sealing;
 pub mod templates;
 pub mod uploads;
 pub mod webhooks;
@@ -80,6 +81,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// Cheap round trip to the database (readiness).
     async fn ping(&self) -> Result<()>;
+    /// The data keys secrets are sealed with, wrapped by the master key (see [`sealing`]),
+    /// oldest first.
+    async fn secret_keys(&self) -> Result<Vec<sealing::WrappedKey>>;
+    /// Stores a new wrapped data key.
+    async fn add_secret_key(&self, key: sealing::WrappedKey) -> Result<()>;
+    /// Replaces the wrapping of the named data keys, all in one transaction (a master key
+    /// rotation); an id that is not stored is `NotFound`.
+    async fn rewrap_secret_keys(&self, keys: Vec<sealing::WrappedKey>) -> Result<()>;
+    /// Rewrites every stored secret not sealed under the current data key (a value from
+    /// before sealing, or under an older key); returns how many rows changed.
+    async fn reseal_secrets(&self) -> Result<u64>;
 
     /// Finishes queued writes and closes connections. Calls after this fail.
     async fn close(&self);

@@ -33,6 +33,7 @@ mod sdk;
 mod sdk_media;
 mod sdk_receivers;
 mod sdk_templates;
+mod secrets_at_rest;
 mod template_extras;
 mod template_quality;
 mod template_sends;
