@@ -21,6 +21,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod audit;
 pub mod bootstrap;
 mod cache;
 pub mod channels;
