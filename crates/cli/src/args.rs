@@ -258,6 +258,10 @@ pub enum KeyCommand {
         /// Limit the key to a channel (repeatable). Default: every channel.
         #[arg(long = "channel")]
         channels: Vec<String>,
+        /// An admin key: may also create admin keys and read the audit log (always
+        /// account-wide).
+        #[arg(long, conflicts_with = "channels")]
+        admin: bool,
         #[command(flatten)]
         db: DatabaseArgs,
     },
