@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::database::DatabaseSetting;
 use crate::dispatch::DispatchConfig;
 use crate::media::MediaConfig;
+use crate::rate_limit::RateLimitConfig;
 use crate::templates::TemplatesConfig;
 use crate::webhooks::WebhookConfig;
 
@@ -46,6 +47,8 @@ pub struct Config {
     pub templates: TemplatesConfig,
     /// Media storage and retention (`[media]` in the TOML file).
     pub media: MediaConfig,
+    /// Token buckets per API key and per account (`[rate_limits]` in the TOML file).
+    pub rate_limits: RateLimitConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -73,6 +76,7 @@ impl Default for Config {
             webhooks: WebhookConfig::default(),
             templates: TemplatesConfig::default(),
             media: MediaConfig::default(),
+            rate_limits: RateLimitConfig::default(),
         }
     }
 }

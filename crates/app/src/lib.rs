@@ -39,6 +39,7 @@ pub mod phone_settings;
 pub mod principal;
 pub mod profile;
 pub mod qr_codes;
+pub mod rate_limit;
 pub mod registration;
 pub mod sandbox;
 pub mod template_extras;
@@ -88,6 +89,9 @@ pub struct App {
     cloud: CloudClient,
     templates: templates::TemplatesConfig,
     media: Arc<media::MediaService>,
+    /// Token buckets per key and account, checked by every surface right after
+    /// authentication.
+    rate_limits: Arc<rate_limit::RateLimiter>,
 }
 
 impl App {
@@ -135,7 +139,21 @@ impl App {
             cloud_channels: Arc::new(TtlCache::new(Duration::from_secs(1))),
             templates: templates::TemplatesConfig::default(),
             media: Arc::new(media),
+            rate_limits: Arc::new(rate_limit::RateLimiter::new(
+                rate_limit::RateLimitConfig::default(),
+            )),
         }
+    }
+
+    /// The same services with these rate limits.
+    pub fn with_rate_limits(mut self, config: rate_limit::RateLimitConfig) -> Self {
+        self.rate_limits = Arc::new(rate_limit::RateLimiter::new(config));
+        self
+    }
+
+    /// The rate limiter (surfaces check it after authentication; tests drive its clock).
+    pub fn rate_limits(&self) -> &rate_limit::RateLimiter {
+        &self.rate_limits
     }
 
     /// The same services keeping media as `media` says.

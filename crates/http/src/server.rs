@@ -148,7 +148,8 @@ impl Server {
             .context("opening the media store")?;
         let app = App::with_config(store, config.dispatch.clone(), config.webhooks.clone())
             .with_templates(config.templates)
-            .with_media(media);
+            .with_media(media)
+            .with_rate_limits(config.rate_limits);
         let addr = listener.local_addr().context("reading the bound address")?;
         let base_url = config.base_url(addr);
         let credentials = app
