@@ -12,6 +12,7 @@ use crate::dispatch::DispatchConfig;
 use crate::media::MediaConfig;
 use crate::outbound::OutboundConfig;
 use crate::secrets::SecretsConfig;
+use crate::rate_limit::RateLimitConfig;
 use crate::templates::TemplatesConfig;
 use crate::webhooks::WebhookConfig;
 
@@ -52,6 +53,8 @@ pub struct Config {
     pub outbound: OutboundConfig,
     /// Secrets at rest: where the master key is (`[secrets]` in the TOML file).
     pub secrets: SecretsConfig,
+    /// Token buckets per API key and per account (`[rate_limits]` in the TOML file).
+    pub rate_limits: RateLimitConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -81,6 +84,7 @@ impl Default for Config {
             media: MediaConfig::default(),
             outbound: OutboundConfig::default(),
             secrets: SecretsConfig::default(),
+            rate_limits: RateLimitConfig::default(),
         }
     }
 }

@@ -133,6 +133,39 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_ALLOW_PRIVATE_NETWORKS")]
     #[serde(skip)]
     pub allow_private_networks: bool,
+    #[command(flatten)]
+    pub rate_limits: RateLimitArgs,
+}
+
+/// `[rate_limits]` from flags and the environment.
+#[derive(Debug, Clone, Args, Serialize, Default)]
+pub struct RateLimitArgs {
+    /// Enforce the per-key and per-account rate limits [default: true].
+    #[arg(long = "rate-limits", env = "WAGATE_RATE_LIMITS", value_name = "BOOL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Requests per second one API key may make [default: 10000].
+    #[arg(long = "rate-limit-key-per-sec", env = "WAGATE_RATE_LIMIT_KEY_PER_SEC")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_per_sec: Option<u32>,
+    /// Burst one API key may make [default: 20000].
+    #[arg(long = "rate-limit-key-burst", env = "WAGATE_RATE_LIMIT_KEY_BURST")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_burst: Option<u32>,
+    /// Requests per second an account's keys together may make [default: 20000].
+    #[arg(
+        long = "rate-limit-account-per-sec",
+        env = "WAGATE_RATE_LIMIT_ACCOUNT_PER_SEC"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_per_sec: Option<u32>,
+    /// Burst an account's keys together may make [default: 40000].
+    #[arg(
+        long = "rate-limit-account-burst",
+        env = "WAGATE_RATE_LIMIT_ACCOUNT_BURST"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_burst: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum, Serialize)]
@@ -277,6 +310,10 @@ pub enum KeyCommand {
         /// Limit the key to a channel (repeatable). Default: every channel.
         #[arg(long = "channel")]
         channels: Vec<String>,
+        /// An admin key: may also create admin keys and read the audit log (always
+        /// account-wide).
+        #[arg(long, conflicts_with = "channels")]
+        admin: bool,
         #[command(flatten)]
         db: DatabaseArgs,
     },

@@ -160,7 +160,8 @@ impl Server {
             allow_private,
         )
         .with_templates(config.templates)
-        .with_media(media);
+        .with_media(media)
+        .with_rate_limits(config.rate_limits);
         let addr = listener.local_addr().context("reading the bound address")?;
         let base_url = config.base_url(addr);
         let credentials = app

@@ -13,6 +13,7 @@
 
 #![forbid(unsafe_code)]
 
+mod audit;
 mod dispatch;
 mod media;
 mod phone_events;
@@ -894,5 +895,20 @@ impl Store for PgStore {
             Some(channel) => commit(tx, Some(channel)).await,
             None => Ok(None),
         }
+    }
+
+    // The audit log (see `audit`).
+
+    async fn record_audit(&self, entry: wagate_core::audit::AuditEntry) -> Result<()> {
+        audit::record(&mut *self.read().await?, entry).await
+    }
+
+    async fn list_audit(
+        &self,
+        account: AccountId,
+        filter: &wagate_core::audit::AuditFilter,
+        page: &Page<wagate_core::ids::AuditEntryId>,
+    ) -> Result<Vec<wagate_core::audit::AuditEntry>> {
+        audit::list(&mut *self.read().await?, account, filter, page).await
     }
 }

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 mod accept;
+mod audit;
 mod dispatch;
 mod media;
 mod phone_events;
@@ -1084,5 +1085,23 @@ impl Store for SqliteStore {
                 })
             })
             .await
+    }
+
+    // The audit log (see `audit`).
+
+    async fn record_audit(&self, entry: wagate_core::audit::AuditEntry) -> Result<()> {
+        self.writer
+            .write(move |conn| Box::pin(async move { audit::record(conn, entry).await }))
+            .await
+    }
+
+    async fn list_audit(
+        &self,
+        account: AccountId,
+        filter: &wagate_core::audit::AuditFilter,
+        page: &Page<wagate_core::ids::AuditEntryId>,
+    ) -> Result<Vec<wagate_core::audit::AuditEntry>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        audit::list(&mut conn, account, filter, page).await
     }
 }

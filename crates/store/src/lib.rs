@@ -17,6 +17,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod dispatch;
 pub mod error;
 pub mod media;
@@ -588,6 +589,19 @@ pub trait Store: Send + Sync + 'static {
         patch: Option<ChannelPatch>,
         events: Vec<WebhookEvent>,
     ) -> Result<Option<Channel>>;
+
+    // The audit log (see [`audit`]).
+
+    /// Appends one entry. `NotFound(Account)` when its account does not exist.
+    async fn record_audit(&self, entry: wagate_core::audit::AuditEntry) -> Result<()>;
+    /// The account's entries matching `filter`, newest first; `page.after` continues with
+    /// older ones.
+    async fn list_audit(
+        &self,
+        account: AccountId,
+        filter: &wagate_core::audit::AuditFilter,
+        page: &Page<wagate_core::ids::AuditEntryId>,
+    ) -> Result<Vec<wagate_core::audit::AuditEntry>>;
 }
 
 /// How a caller names a message.

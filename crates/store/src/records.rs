@@ -196,6 +196,7 @@ pub struct ApiKeyRecord {
     pub prefix: String,
     /// `NULL` for an account-wide key, else the channel ids it may use.
     pub channel_ids: Option<Json<Vec<Uuid>>>,
+    pub admin: bool,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
 }
@@ -221,6 +222,7 @@ impl TryFrom<ApiKeyRecord> for ApiKey {
                     KeyChannels::Only(ids.into_iter().map(ChannelId::from_uuid).collect())
                 }
             },
+            admin: r.admin,
             created_at: timestamp("api key", r.created_at)?,
             revoked_at: r
                 .revoked_at
@@ -396,7 +398,7 @@ macro_rules! channel_columns {
 #[macro_export]
 macro_rules! api_key_columns {
     () => {
-        "id, account_id, name, prefix, channel_ids, created_at, revoked_at"
+        "id, account_id, name, prefix, channel_ids, admin, created_at, revoked_at"
     };
 }
 

@@ -9,6 +9,7 @@ mod helpers;
 mod network;
 
 mod api_keys;
+mod audit_log;
 mod auth;
 mod channels;
 mod cloud;
@@ -27,6 +28,7 @@ mod probes;
 mod process;
 mod profile;
 mod qr_codes;
+mod rate_limits;
 mod receiver;
 mod registration;
 mod sdk;
