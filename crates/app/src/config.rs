@@ -11,8 +11,8 @@ use crate::database::DatabaseSetting;
 use crate::dispatch::DispatchConfig;
 use crate::media::MediaConfig;
 use crate::outbound::OutboundConfig;
-use crate::secrets::SecretsConfig;
 use crate::rate_limit::RateLimitConfig;
+use crate::secrets::SecretsConfig;
 use crate::templates::TemplatesConfig;
 use crate::webhooks::WebhookConfig;
 

@@ -8,6 +8,7 @@
 mod helpers;
 mod network;
 
+mod access;
 mod api_keys;
 mod audit_log;
 mod auth;
