@@ -181,6 +181,15 @@ error_codes! {
     VerificationCodeIncorrect => "verification_code_incorrect", 400, graph(136025, None, OAuthException, 400);
     /// No verification code is waiting for this number (none requested, or already used).
     VerificationCodeNotFound => "verification_code_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The `Idempotency-Key` header is empty, longer than 255 characters or not visible
+    /// ASCII.
+    IdempotencyKeyInvalid => "idempotency_key_invalid", 400, graph(100, None, OAuthException, 400);
+    /// The `Idempotency-Key` was already used, within 24 hours, for another request (another
+    /// body or endpoint); use a new key for a new request.
+    IdempotencyKeyReused => "idempotency_key_reused", 422, graph(100, None, OAuthException, 422);
+    /// A request with this `Idempotency-Key` is still being processed; retry shortly to get
+    /// its answer.
+    IdempotencyKeyInProgress => "idempotency_key_in_progress", 409, graph(100, None, OAuthException, 409);
     /// The database is unreachable (readiness).
     NotReady => "not_ready", 503, graph(2, None, OAuthException, 503);
     /// Something went wrong on our side; the cause is logged, never sent.

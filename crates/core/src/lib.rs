@@ -26,6 +26,7 @@
 //! - [`registration`]: a phone number's registration, verification code, two-step PIN and
 //!   display-name review, as a state machine.
 //! - [`qr`]: QR codes with a prefilled message: codes, messages, the PNG and SVG images.
+//! - [`idempotency`]: `Idempotency-Key` values and the request digest a key is bound to.
 //! - [`error`]: the error-code table and `ValidationError`.
 
 #![forbid(unsafe_code)]
@@ -38,6 +39,7 @@ pub mod contact;
 pub mod content;
 pub mod error;
 pub mod failure;
+pub mod idempotency;
 pub mod ids;
 pub mod media;
 pub mod message;
