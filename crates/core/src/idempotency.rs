@@ -89,6 +89,7 @@ impl fmt::Debug for RequestHash {
 
 /// Builds a [`RequestHash`]. Each [`RequestHasher::part`] is length-prefixed, so
 /// `("ab", "c")` and `("a", "bc")` hash differently.
+#[derive(Clone)]
 pub struct RequestHasher(Sha256);
 
 impl RequestHasher {
@@ -157,10 +158,7 @@ mod tests {
         let mut whole = RequestHash::hasher().part(b"POST");
         whole.stream(b"hello world");
         assert_eq!(streamed, whole.end_stream(11).finish());
-        assert_eq!(
-            RequestHash::from_slice(streamed.as_bytes()),
-            Some(streamed)
-        );
+        assert_eq!(RequestHash::from_slice(streamed.as_bytes()), Some(streamed));
         assert_eq!(RequestHash::from_slice(&[0; 31]), None);
     }
 }

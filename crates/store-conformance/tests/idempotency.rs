@@ -226,12 +226,32 @@ async fn idempotency_keys_reserve_once_replay_and_expire(b: Backend) {
     );
 
     // The collector deletes dead keys only, in batches, and they stay gone after a reopen.
-    assert_eq!(s.collect_idempotency_keys(plus(t0, DAY - 1), 100).await.unwrap(), 0);
+    assert_eq!(
+        s.collect_idempotency_keys(plus(t0, DAY - 1), 100)
+            .await
+            .unwrap(),
+        0
+    );
     // Dead a second after a day: raw, the two other-scope keys and failed (k was renewed,
     // dead-holder taken over a minute later).
-    assert_eq!(s.collect_idempotency_keys(plus(t0, DAY + 1000), 3).await.unwrap(), 3);
-    assert_eq!(s.collect_idempotency_keys(plus(t0, DAY + 1000), 100).await.unwrap(), 1);
-    assert_eq!(s.collect_idempotency_keys(plus(t0, DAY + 1000), 100).await.unwrap(), 0);
+    assert_eq!(
+        s.collect_idempotency_keys(plus(t0, DAY + 1000), 3)
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        s.collect_idempotency_keys(plus(t0, DAY + 1000), 100)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        s.collect_idempotency_keys(plus(t0, DAY + 1000), 100)
+            .await
+            .unwrap(),
+        0
+    );
     let s = (b.reopen)().await;
     assert_eq!(
         s.reserve_idempotency_key(reserve(&k, "{\"to\":3}", plus(day_later, 5)))

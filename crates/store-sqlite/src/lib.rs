@@ -1047,7 +1047,9 @@ impl Store for SqliteStore {
 
     async fn collect_idempotency_keys(&self, now: Timestamp, limit: u32) -> Result<u64> {
         self.writer
-            .write(move |conn| Box::pin(async move { idempotency::collect(conn, now, limit).await }))
+            .write(move |conn| {
+                Box::pin(async move { idempotency::collect(conn, now, limit).await })
+            })
             .await
     }
 }
