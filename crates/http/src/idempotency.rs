@@ -97,10 +97,9 @@ async fn run(
         }
     };
     let (mut parts, body) = req.into_parts();
-    let principal = match Auth::from_request_parts(&mut parts, &state).await {
-        Ok(Auth(p)) => p,
+    let Ok(Auth(principal)) = Auth::from_request_parts(&mut parts, &state).await else {
         // The handler's own `Auth` refuses it, as without the header.
-        Err(_) => return next.run(Request::from_parts(parts, body)).await,
+        return next.run(Request::from_parts(parts, body)).await;
     };
     let spool = match Spool::read(body, &state.config.data_dir).await {
         Ok(s) => s,
@@ -418,4 +417,73 @@ async fn form_digest(
         }
     }));
     parse.oneshot(req).await.ok().flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(surface: Surface) -> Refusal {
+        Refusal {
+            surface,
+            request_id: "req-1".into(),
+            method: "post".into(),
+            has_body: true,
+        }
+    }
+
+    async fn body(res: Response) -> (u16, Option<HeaderValue>, serde_json::Value) {
+        let status = res.status().as_u16();
+        let close = res.headers().get(header::CONNECTION).cloned();
+        let bytes = axum::body::to_bytes(res.into_body(), 4096).await.unwrap();
+        (status, close, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn refusals_in_each_planes_format() {
+        let busy = || ApiError::new(ErrorCode::IdempotencyKeyInProgress, "still running");
+        let (status, close, graph) = body(refusal(Surface::Cloud).send(busy(), false)).await;
+        assert_eq!((status, close), (409, None));
+        assert_eq!(
+            graph,
+            serde_json::json!({"error": {
+                "message": "(#100) still running", "type": "OAuthException", "code": 100,
+                "error_data": {"messaging_product": "whatsapp", "details": "still running"},
+                "fbtrace_id": "req-1"
+            }})
+        );
+        let reused = ApiError::new(ErrorCode::IdempotencyKeyReused, "used");
+        let (status, _, manage) = body(refusal(Surface::Manage).send(reused, false)).await;
+        assert_eq!(status, 422);
+        assert_eq!(
+            manage,
+            serde_json::json!({"error": {"code": "idempotency_key_reused", "message": "used", "request_id": "req-1"}})
+        );
+        // A refusal before the body was read closes the connection.
+        let bad = ApiError::new(ErrorCode::IdempotencyKeyInvalid, "empty").field("Idempotency-Key");
+        let (status, close, graph) = body(refusal(Surface::Cloud).send(bad, true)).await;
+        assert_eq!(
+            (status, close),
+            (400, Some(HeaderValue::from_static("close")))
+        );
+        assert_eq!(graph["error"]["code"], 100);
+    }
+
+    #[test]
+    fn replays_status_type_and_bytes() {
+        let res = replay(StoredAnswer {
+            status: 201,
+            content_type: Some("application/json".into()),
+            body: b"{\"id\":1}".to_vec(),
+        });
+        assert_eq!(res.status(), 201);
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "application/json");
+        assert_eq!(res.headers()[IDEMPOTENT_REPLAYED], "true");
+        let bare = replay(StoredAnswer {
+            status: 400,
+            content_type: None,
+            body: vec![1, 2],
+        });
+        assert!(bare.headers().get(header::CONTENT_TYPE).is_none());
+    }
 }
