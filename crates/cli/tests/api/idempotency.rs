@@ -463,3 +463,100 @@ async fn two_nodes_on_one_database_have_one_effect() {
     t1.await.unwrap().unwrap();
     t2.await.unwrap().unwrap();
 }
+
+/// A fake Graph API answering every call `{"success":true}`; counts the calls.
+async fn fake_meta() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let calls = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            let counted = counted.clone();
+            tokio::spawn(async move {
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 4096];
+                // Headers, then as many body bytes as Content-Length says.
+                loop {
+                    let Ok(n) = conn.read(&mut buf).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    seen.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&seen).to_ascii_lowercase();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let len = text[..end]
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .map_or(0, |v| v.trim().parse::<usize>().unwrap());
+                        if seen.len() >= end + 4 + len {
+                            break;
+                        }
+                    }
+                }
+                counted.fetch_add(1, Ordering::SeqCst);
+                let body = r#"{"success":true}"#;
+                let res = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = conn.write_all(res.as_bytes()).await;
+            });
+        }
+    });
+    (url, calls)
+}
+
+/// A 5xx answer is not stored: the key is released and a retry runs again.
+#[tokio::test]
+async fn server_errors_release_the_key() {
+    use std::sync::atomic::Ordering;
+    let app = crate::helpers::spawn_app().await;
+    // A cloud channel whose Meta cannot be reached: calls Meta owns answer 503.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let upstream = |base_url: &str| {
+        json!({"kind": "cloud", "base_url": base_url, "access_token": "meta-token",
+               "app_secret": "meta-secret", "verify_token": "meta-verify"})
+    };
+    let created = app
+        .post_json(
+            "/api/v1/channels",
+            &json!({"verified_name": "Acme via Meta", "phone_number_id": "109876543210",
+                    "waba_id": "209876543210", "display_phone_number": "+1 650 555 0199",
+                    "upstream": upstream(&closed)}),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let channel: Value = created.json().await.unwrap();
+    let path = "/v23.0/109876543210/register";
+    let body = json!({"messaging_product": "whatsapp", "pin": "123456"});
+    for _ in 0..2 {
+        let res = post(&app, &app.api_key, path, "register-1", &body).await;
+        assert!(res.headers().get(REPLAYED).is_none());
+        assert_graph_error(res, 503, 2).await;
+    }
+    // Meta is back: the same key runs the request (once), then replays it.
+    let (url, calls) = fake_meta().await;
+    let res = app
+        .patch_json(
+            &format!("/api/v1/channels/{}", channel["id"].as_str().unwrap()),
+            &json!({"upstream": upstream(&url)}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let ran = answer(post(&app, &app.api_key, path, "register-1", &body).await).await;
+    assert_eq!(
+        (ran.0, ran.2, ran.3.as_slice()),
+        (200, false, &br#"{"success":true}"#[..])
+    );
+    let again = answer(post(&app, &app.api_key, path, "register-1", &body).await).await;
+    assert_eq!((again.0, again.2, &again.3), (200, true, &ran.3));
+    assert_eq!(calls.load(Ordering::SeqCst), 1, "Meta was called once");
+}
