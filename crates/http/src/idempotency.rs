@@ -19,6 +19,9 @@
 //!    is not stored: the key is released so a retry runs again. 4xx answers are stored, as
 //!    Stripe does.
 //!
+//! `wagate_idempotent_requests_total{outcome}` counts requests with a key: `run`, `replayed`,
+//! `in_progress`, `reused`, `error`.
+//!
 //! This layer sits outside the plane's error renderer, so what it stores is the rendered
 //! body; its own refusals are rendered here with the plane's body functions.
 
@@ -110,11 +113,19 @@ async fn run(
         Err(e) => return refusal.send(ApiError::internal(e), false),
     };
     let lease = Duration::from_secs(state.config.request_timeout_secs) + LEASE_SLACK;
-    let held = match state
+    let begun = state
         .app
         .begin_idempotent(&principal, key, hash, now(), lease)
-        .await
-    {
+        .await;
+    let outcome = match &begun {
+        Ok(Begun::Run(_)) => "run",
+        Ok(Begun::Replay(_)) => "replayed",
+        Ok(Begun::InProgress) => "in_progress",
+        Ok(Begun::Mismatch) => "reused",
+        Err(_) => "error",
+    };
+    metrics::counter!("wagate_idempotent_requests_total", "outcome" => outcome).increment(1);
+    let held = match begun {
         Ok(Begun::Run(held)) => held,
         Ok(Begun::Replay(answer)) => return replay(answer),
         Ok(Begun::InProgress) => {
