@@ -34,6 +34,9 @@ async fn open(db: &DatabaseArgs) -> anyhow::Result<App> {
         .open(config.database_max_connections.min(4))
         .await
         .with_context(|| format!("opening the database {}", database.describe()))?;
+    wagate_app::secrets::unlock(&store, &config.secrets, &config.data_dir)
+        .await
+        .context("unlocking secrets at rest")?;
     Ok(App::new(store))
 }
 

@@ -38,6 +38,20 @@ pub enum Command {
     /// real HTTP on loopback (sends, an authenticated no-op, delivery through the simulated
     /// network), then prints requests/s and latency percentiles.
     Bench(BenchArgs),
+    /// Secrets at rest (works on the database directly, safe beside running servers).
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Replace the master key: the data keys in the database are re-wrapped under a new one
+    /// (sealed values are untouched, running servers keep working), and the new key is
+    /// written to the key file, or printed when it came from WAGATE_SECRETS_KEY.
+    Rotate {
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -114,6 +128,11 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_SHUTDOWN_GRACE_SECS")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shutdown_grace_secs: Option<u64>,
+    /// Let webhook URLs, media links and cloud upstreams reach loopback, private and
+    /// link-local addresses ([outbound] allow_private_networks) [default: off].
+    #[arg(long, env = "WAGATE_ALLOW_PRIVATE_NETWORKS")]
+    #[serde(skip)]
+    pub allow_private_networks: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum, Serialize)]

@@ -6,6 +6,7 @@
 mod admin;
 mod args;
 mod bench;
+mod secrets;
 mod serve;
 mod settings;
 mod telemetry;
@@ -35,6 +36,7 @@ fn main() -> std::process::ExitCode {
             Command::Channel(cmd) => admin::channel(*cmd).await,
             Command::Key(cmd) => admin::key(cmd).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::Secrets(cmd) => secrets::run(cmd).await,
         }
     });
     match result {

@@ -22,6 +22,7 @@ mod profile;
 mod qr_codes;
 mod queries;
 mod registration;
+mod secrets;
 mod templates;
 mod uploads;
 mod upstream;
@@ -130,6 +131,26 @@ impl Store for PgStore {
             .ping()
             .await
             .map_err(StoreError::database)
+    }
+
+    async fn secret_keys(&self) -> Result<Vec<wagate_store::sealing::WrappedKey>> {
+        secrets::keys(&mut *self.read().await?).await
+    }
+
+    async fn add_secret_key(&self, key: wagate_store::sealing::WrappedKey) -> Result<()> {
+        secrets::add(&mut *self.read().await?, key).await
+    }
+
+    async fn rewrap_secret_keys(&self, keys: Vec<wagate_store::sealing::WrappedKey>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        secrets::rewrap(&mut tx, keys).await?;
+        commit(tx, ()).await
+    }
+
+    async fn reseal_secrets(&self) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let n = secrets::reseal(&mut tx).await?;
+        commit(tx, n).await
     }
 
     async fn close(&self) {
@@ -398,6 +419,26 @@ impl Store for PgStore {
             return Ok(());
         }
         webhooks::release_deliveries(&mut *self.read().await?, &ids).await
+    }
+
+    async fn renew_deliveries(
+        &self,
+        ids: Vec<DeliveryId>,
+        held_until: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<DeliveryId>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        webhooks::renew_deliveries(&mut *self.read().await?, &ids, held_until, until).await
+    }
+
+    async fn expedite_deliveries(
+        &self,
+        subscription: SubscriptionId,
+        now: Timestamp,
+    ) -> Result<u64> {
+        webhooks::expedite_deliveries(&mut *self.read().await?, subscription, now).await
     }
 
     async fn list_deliveries(

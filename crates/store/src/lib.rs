@@ -27,6 +27,7 @@ pub mod profile;
 pub mod qr_codes;
 pub mod records;
 pub mod registration;
+pub mod sealing;
 pub mod templates;
 pub mod uploads;
 pub mod webhooks;
@@ -81,6 +82,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// Cheap round trip to the database (readiness).
     async fn ping(&self) -> Result<()>;
+    /// The data keys secrets are sealed with, wrapped by the master key (see [`sealing`]),
+    /// oldest first.
+    async fn secret_keys(&self) -> Result<Vec<sealing::WrappedKey>>;
+    /// Stores a new wrapped data key.
+    async fn add_secret_key(&self, key: sealing::WrappedKey) -> Result<()>;
+    /// Replaces the wrapping of the named data keys, all in one transaction (a master key
+    /// rotation); an id that is not stored is `NotFound`.
+    async fn rewrap_secret_keys(&self, keys: Vec<sealing::WrappedKey>) -> Result<()>;
+    /// Rewrites every stored secret not sealed under the current data key (a value from
+    /// before sealing, or under an older key); returns how many rows changed.
+    async fn reseal_secrets(&self) -> Result<u64>;
 
     /// Finishes queued writes and closes connections. Calls after this fail.
     async fn close(&self);
@@ -217,6 +229,23 @@ pub trait Store: Send + Sync + 'static {
     /// Ends the leases of deliveries that were not attempted (a deliverer that leased ahead
     /// gives them back), so they can be leased again at once; no attempt is counted.
     async fn release_deliveries(&self, ids: Vec<DeliveryId>) -> Result<()>;
+    /// Extends to `until` the leases of those deliveries still pending and still held under
+    /// `held_until` (the lease the caller took); returns the ones extended. A lease that ran
+    /// out and was taken again, or ended by an attempt, is left alone.
+    async fn renew_deliveries(
+        &self,
+        ids: Vec<DeliveryId>,
+        held_until: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<DeliveryId>>;
+    /// Makes the subscription's pending deliveries that wait on a retry (attempted before,
+    /// due later, not leased) due at `now`; returns how many. For a receiver that is back
+    /// after an outage.
+    async fn expedite_deliveries(
+        &self,
+        subscription: SubscriptionId,
+        now: Timestamp,
+    ) -> Result<u64>;
     /// A subscription's deliveries, newest first; `page.after` continues with older ones.
     async fn list_deliveries(
         &self,
