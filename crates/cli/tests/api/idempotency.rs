@@ -408,6 +408,13 @@ async fn two_nodes_on_one_database_have_one_effect() {
         .await
         .unwrap();
     let creds = first.credentials().unwrap().clone();
+    // Nodes of one database share its master key (secrets at rest).
+    std::fs::create_dir_all(d2.path().join("data")).unwrap();
+    std::fs::copy(
+        d1.path().join("data/secrets.key"),
+        d2.path().join("data/secrets.key"),
+    )
+    .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let second = wagate_http::Server::build(node(&d2), listener)
         .await
