@@ -15,6 +15,7 @@
 //! - [`dispatch`], [`ingest`]: the workers (each with a `run_once` step), and `workers`,
 //!   the loops that run them.
 //! - [`bootstrap`]: first start (account, sandbox channel, admin key, `credentials.env`).
+//! - [`idempotency`]: `Idempotency-Key` reservations, replays and their collector.
 //! - [`error`]: the services' error enum and its error code.
 
 #![forbid(unsafe_code)]
@@ -30,6 +31,7 @@ pub mod contacts;
 pub mod database;
 pub mod dispatch;
 pub mod error;
+pub mod idempotency;
 pub mod ingest;
 pub mod media;
 pub mod media_fetch;

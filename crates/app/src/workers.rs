@@ -20,6 +20,8 @@ const WEBHOOK_IDLE: Duration = Duration::from_millis(10);
 const REVIEW_IDLE: Duration = Duration::from_millis(100);
 /// How often the media collector looks for deleted and expired media when it found none.
 const MEDIA_GC_IDLE: Duration = Duration::from_secs(60);
+/// How often expired idempotency keys are looked for when none were found.
+const IDEMPOTENCY_GC_IDLE: Duration = Duration::from_secs(60);
 
 impl App {
     /// Starts the dispatcher and ingest loops on `tracker`; they stop when `stop` is cancelled.
@@ -49,6 +51,26 @@ impl App {
                 deliverer.shutdown().await;
             });
         }
+        // Idempotency keys past their 24 hours, on every node (deleting is idempotent).
+        let keys = self.idempotency_collector();
+        let token = stop.clone();
+        tracker.spawn(async move {
+            loop {
+                let idle = match keys.run_once(now()).await {
+                    Ok(n) => n == 0,
+                    Err(e) => {
+                        tracing::error!(error = %e, "idempotency key collection failed");
+                        true
+                    }
+                };
+                if idle && !sleep_or_stop(&token, None, IDEMPOTENCY_GC_IDLE).await {
+                    break;
+                }
+                if token.is_cancelled() {
+                    break;
+                }
+            }
+        });
         if !self.dispatcher.config().enabled {
             tracing::info!("dispatch disabled on this node");
             return;

@@ -189,6 +189,15 @@ error_codes! {
     /// (`account_per_sec`/`account_burst`); retry after `Retry-After` seconds. On the Cloud
     /// plane, Meta's WABA rate limit (code 80007), with Meta's status (400).
     AccountRateLimited => "account_rate_limited", 429, graph(80007, None, OAuthException, 400);
+    /// The `Idempotency-Key` header is empty, longer than 255 characters or not visible
+    /// ASCII.
+    IdempotencyKeyInvalid => "idempotency_key_invalid", 400, graph(100, None, OAuthException, 400);
+    /// The `Idempotency-Key` was already used, within 24 hours, for another request (another
+    /// body or endpoint); use a new key for a new request.
+    IdempotencyKeyReused => "idempotency_key_reused", 422, graph(100, None, OAuthException, 422);
+    /// A request with this `Idempotency-Key` is still being processed; retry shortly to get
+    /// its answer.
+    IdempotencyKeyInProgress => "idempotency_key_in_progress", 409, graph(100, None, OAuthException, 409);
     /// The database is unreachable (readiness).
     NotReady => "not_ready", 503, graph(2, None, OAuthException, 503);
     /// Something went wrong on our side; the cause is logged, never sent.

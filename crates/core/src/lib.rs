@@ -27,6 +27,7 @@
 //!   display-name review, as a state machine.
 //! - [`qr`]: QR codes with a prefilled message: codes, messages, the PNG and SVG images.
 //! - [`audit`]: entries of the audit log of management actions (who, what, on what).
+//! - [`idempotency`]: `Idempotency-Key` values and the request digest a key is bound to.
 //! - [`error`]: the error-code table and `ValidationError`.
 
 #![forbid(unsafe_code)]
@@ -40,6 +41,7 @@ pub mod contact;
 pub mod content;
 pub mod error;
 pub mod failure;
+pub mod idempotency;
 pub mod ids;
 pub mod media;
 pub mod message;

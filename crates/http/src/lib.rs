@@ -20,6 +20,7 @@
 //! - [`auth`]: the `Auth` extractor (API key → `Principal`).
 //! - [`extract`]: `Json`, `Query` and `Path` extractors whose rejections are `ApiError`s.
 //! - [`state`]: `AppState`, what every handler can reach.
+//! - [`idempotency`]: `Idempotency-Key` on every POST, one middleware per plane.
 
 #![forbid(unsafe_code)]
 
@@ -27,6 +28,7 @@ pub mod auth;
 pub mod cloud;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 pub mod manage;
 pub mod metrics;
 pub mod openapi;

@@ -35,7 +35,7 @@ use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::render::{cloud_errors, manage_errors};
 use crate::state::{AppState, Shared};
-use crate::{cloud, manage, metrics, probes, sandbox, upstream_webhooks};
+use crate::{cloud, idempotency, manage, metrics, probes, sandbox, upstream_webhooks};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -48,12 +48,15 @@ pub fn router(state: AppState) -> Router {
                 .fallback(|| async {
                     ApiError::new(ErrorCode::RouteNotFound, "no such endpoint; see /docs")
                 })
-                .layer(from_fn(manage_errors)),
+                .layer(from_fn(manage_errors))
+                .layer(from_fn_with_state(state.clone(), idempotency::manage)),
         )
         .merge(probes::router().layer(from_fn(manage_errors)))
         .split_for_parts();
 
-    let sandbox = sandbox::router().layer(from_fn(manage_errors));
+    let sandbox = sandbox::router()
+        .layer(from_fn(manage_errors))
+        .layer(from_fn_with_state(state.clone(), idempotency::manage));
     let upstream = upstream_webhooks::router().layer(from_fn(manage_errors));
 
     let cloud = cloud::router()
@@ -62,7 +65,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             cloud::passthrough::passthrough,
         ))
-        .layer(from_fn(cloud_errors));
+        .layer(from_fn(cloud_errors))
+        .layer(from_fn_with_state(state.clone(), idempotency::cloud));
 
     let timeout = Duration::from_secs(state.config.request_timeout_secs);
     let body_limit = state.config.max_body_bytes;

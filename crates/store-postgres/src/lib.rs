@@ -15,6 +15,7 @@
 
 mod audit;
 mod dispatch;
+mod idempotency;
 mod media;
 mod phone_events;
 mod phone_settings;
@@ -910,5 +911,35 @@ impl Store for PgStore {
         page: &Page<wagate_core::ids::AuditEntryId>,
     ) -> Result<Vec<wagate_core::audit::AuditEntry>> {
         audit::list(&mut *self.read().await?, account, filter, page).await
+    }
+
+    async fn reserve_idempotency_key(
+        &self,
+        reserve: wagate_store::idempotency::Reserve,
+    ) -> Result<wagate_store::idempotency::Reservation> {
+        let mut tx = self.begin().await?;
+        let found = idempotency::reserve(&mut tx, reserve).await?;
+        commit(tx, found).await
+    }
+
+    async fn complete_idempotency_key(
+        &self,
+        scope: &wagate_store::idempotency::KeyScope,
+        holder: uuid::Uuid,
+        answer: wagate_store::idempotency::StoredAnswer,
+    ) -> Result<bool> {
+        idempotency::complete(&mut *self.read().await?, scope, holder, answer).await
+    }
+
+    async fn release_idempotency_key(
+        &self,
+        scope: &wagate_store::idempotency::KeyScope,
+        holder: uuid::Uuid,
+    ) -> Result<bool> {
+        idempotency::release(&mut *self.read().await?, scope, holder).await
+    }
+
+    async fn collect_idempotency_keys(&self, now: Timestamp, limit: u32) -> Result<u64> {
+        idempotency::collect(&mut *self.read().await?, now, limit).await
     }
 }

@@ -15,6 +15,7 @@
 mod accept;
 mod audit;
 mod dispatch;
+mod idempotency;
 mod media;
 mod phone_events;
 mod phone_settings;
@@ -1103,5 +1104,49 @@ impl Store for SqliteStore {
     ) -> Result<Vec<wagate_core::audit::AuditEntry>> {
         let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
         audit::list(&mut conn, account, filter, page).await
+    }
+
+    async fn reserve_idempotency_key(
+        &self,
+        reserve: wagate_store::idempotency::Reserve,
+    ) -> Result<wagate_store::idempotency::Reservation> {
+        self.writer
+            .write(move |conn| Box::pin(async move { idempotency::reserve(conn, reserve).await }))
+            .await
+    }
+
+    async fn complete_idempotency_key(
+        &self,
+        scope: &wagate_store::idempotency::KeyScope,
+        holder: uuid::Uuid,
+        answer: wagate_store::idempotency::StoredAnswer,
+    ) -> Result<bool> {
+        let scope = scope.clone();
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { idempotency::complete(conn, &scope, holder, answer).await })
+            })
+            .await
+    }
+
+    async fn release_idempotency_key(
+        &self,
+        scope: &wagate_store::idempotency::KeyScope,
+        holder: uuid::Uuid,
+    ) -> Result<bool> {
+        let scope = scope.clone();
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { idempotency::release(conn, &scope, holder).await })
+            })
+            .await
+    }
+
+    async fn collect_idempotency_keys(&self, now: Timestamp, limit: u32) -> Result<u64> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { idempotency::collect(conn, now, limit).await })
+            })
+            .await
     }
 }

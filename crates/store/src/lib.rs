@@ -20,6 +20,7 @@
 pub mod audit;
 pub mod dispatch;
 pub mod error;
+pub mod idempotency;
 pub mod media;
 pub mod page;
 pub mod phone_settings;
@@ -602,6 +603,35 @@ pub trait Store: Send + Sync + 'static {
         filter: &wagate_core::audit::AuditFilter,
         page: &Page<wagate_core::ids::AuditEntryId>,
     ) -> Result<Vec<wagate_core::audit::AuditEntry>>;
+    // Idempotency keys (see [`idempotency`]): stored, so they hold across nodes.
+
+    /// Reserves `reserve.scope`'s key for `reserve.request`, atomically: inserts it in
+    /// progress (held by `reserve.holder` until `reserve.lease_until`) when it is absent or
+    /// dead (created 24 h or more before `reserve.now`), or takes over an in-progress row of
+    /// the same request whose lease ran out. Otherwise answers what the row holds. Of
+    /// concurrent reserves of one key, on any node, exactly one is `Reserved`.
+    async fn reserve_idempotency_key(
+        &self,
+        reserve: idempotency::Reserve,
+    ) -> Result<idempotency::Reservation>;
+    /// Stores the answer of the request `holder` reserved the key for, making it `Done`.
+    /// `Ok(false)`, changing nothing, when `holder` no longer holds it (taken over or dead).
+    async fn complete_idempotency_key(
+        &self,
+        scope: &idempotency::KeyScope,
+        holder: uuid::Uuid,
+        answer: idempotency::StoredAnswer,
+    ) -> Result<bool>;
+    /// Forgets the key `holder` reserved and did not complete (its request failed on our
+    /// side), so a retry runs afresh. `Ok(false)` when `holder` no longer holds it.
+    async fn release_idempotency_key(
+        &self,
+        scope: &idempotency::KeyScope,
+        holder: uuid::Uuid,
+    ) -> Result<bool>;
+    /// Deletes up to `limit` keys dead at `now` (created 24 h or more before it), done or
+    /// not; answers how many.
+    async fn collect_idempotency_keys(&self, now: Timestamp, limit: u32) -> Result<u64>;
 }
 
 /// How a caller names a message.

@@ -16,6 +16,7 @@ mod channels;
 mod cloud;
 mod cloud_upstream;
 mod conformance_suite;
+mod idempotency;
 mod interactive_extra;
 mod lifecycle;
 mod media;
