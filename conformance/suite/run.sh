@@ -99,7 +99,7 @@ TOML
 UNSET=()
 while IFS= read -r name; do UNSET+=(-u "$name"); done < <(compgen -e | grep '^WAGATE_' || true)
 env ${UNSET[@]+"${UNSET[@]}"} "$WAGATE_BIN" serve --listen 127.0.0.1:0 --data-dir "$WORK/data" \
-  --config "$WORK/wagate.toml" --log warn >"$WORK/wagate.out" 2>"$WORK/wagate.err" &
+  --config "$WORK/wagate.toml" --log warn --allow-private-networks >"$WORK/wagate.out" 2>"$WORK/wagate.err" &
 PIDS+=($!)
 LINE="$(first_line "$WORK/wagate.out" wagate "${PIDS[-1]}")"
 BASE_URL="$(sed -n 's/^wagate is listening on \([^ ]*\).*/\1/p' <<<"$LINE")"
