@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 mod accept;
+pub mod backup;
 mod dispatch;
 mod media;
 mod phone_events;
@@ -72,6 +73,8 @@ pub struct SqliteStore {
     reads: SqlitePool,
     writer: Arc<Writer>,
     acceptor: accept::Acceptor,
+    /// Held while open: a restore waits for no process to have the database open.
+    _open: backup::OpenLock,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -89,6 +92,7 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(StoreError::database)?;
         }
+        let open = backup::hold_open(path).map_err(StoreError::database)?;
         let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(StoreError::database)?
             .filename(path)
@@ -120,6 +124,7 @@ impl SqliteStore {
             reads,
             acceptor: accept::Acceptor::start(writer.clone()),
             writer,
+            _open: open,
         })
     }
 
