@@ -38,6 +38,34 @@ pub enum Command {
     /// real HTTP on loopback (sends, an authenticated no-op, delivery through the simulated
     /// network), then prints requests/s and latency percentiles.
     Bench(BenchArgs),
+    /// Copy a SQLite database, running or not, into one file (mode 0600) with the media key
+    /// and local media bytes it refers to. PostgreSQL: use pg_dump (see the README).
+    Backup(BackupArgs),
+    /// Put a backup in place of a stopped instance's SQLite database (checks its integrity
+    /// and migrations first; refuses while a wagate process has the database open).
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// The backup file to write.
+    pub dest: PathBuf,
+    /// Replace the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// A file `wagate backup` wrote.
+    pub backup: PathBuf,
+    /// Replace an existing database.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub db: DatabaseArgs,
 }
 
 #[derive(Debug, Clone, Args)]

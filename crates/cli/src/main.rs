@@ -5,6 +5,7 @@
 
 mod admin;
 mod args;
+mod backup;
 mod bench;
 mod serve;
 mod settings;
@@ -35,6 +36,8 @@ fn main() -> std::process::ExitCode {
             Command::Channel(cmd) => admin::channel(*cmd).await,
             Command::Key(cmd) => admin::key(cmd).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::Backup(args) => backup::backup(args).await,
+            Command::Restore(args) => backup::restore(args).await,
         }
     });
     match result {
