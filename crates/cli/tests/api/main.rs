@@ -10,6 +10,7 @@ mod network;
 
 mod api_keys;
 mod auth;
+mod backup;
 mod channels;
 mod cloud;
 mod cloud_upstream;
