@@ -44,6 +44,30 @@ pub enum Command {
     /// Put a backup in place of a stopped instance's SQLite database (checks its integrity
     /// and migrations first; refuses while a wagate process has the database open).
     Restore(RestoreArgs),
+    /// The fault suite: kills, stops and webhook receiver faults against a `wagate serve`
+    /// child process, reporting lost messages, duplicates, order and recovery time.
+    Chaos(ChaosArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["quick", "full"])))]
+pub struct ChaosArgs {
+    /// A minute or two: 2,000 sends and one kill -9 (on PostgreSQL too with --database).
+    #[arg(long)]
+    pub quick: bool,
+    /// Every scenario: 3 kills during 20,000 sends, receiver outage, timeouts, slow receiver,
+    /// SIGTERM.
+    #[arg(long)]
+    pub full: bool,
+    /// A postgres:// URL to run the kill scenario on PostgreSQL too (a fresh schema in it,
+    /// dropped afterwards). SQLite always runs on a temporary file.
+    #[arg(
+        long,
+        env = "WAGATE_CHAOS_DATABASE",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub database: String,
 }
 
 #[derive(Debug, Clone, Args)]

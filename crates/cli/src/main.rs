@@ -7,6 +7,7 @@ mod admin;
 mod args;
 mod backup;
 mod bench;
+mod chaos;
 mod serve;
 mod settings;
 mod telemetry;
@@ -38,6 +39,7 @@ fn main() -> std::process::ExitCode {
             Command::Bench(args) => bench::run(args).await,
             Command::Backup(args) => backup::backup(args).await,
             Command::Restore(args) => backup::restore(args).await,
+            Command::Chaos(args) => chaos::run(args).await,
         }
     });
     match result {
