@@ -222,3 +222,50 @@ async fn notify(
     }
     StatusCode::OK
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn post(r: &Receiver, event: &str, wamid: &str, status: &str) -> u16 {
+        wagate_app::install_tls();
+        let body = serde_json::json!({"entry": [{"changes": [{"value": {"statuses": [
+            {"id": wamid, "status": status}]}}]}]});
+        reqwest::Client::new()
+            .post(&r.url)
+            .header("x-wagate-event-id", event)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
+    #[tokio::test]
+    async fn retries_duplicates_order_and_finals_are_told_apart() {
+        let r = Receiver::start(Instant::now()).await.unwrap();
+        r.faults.refuse.store(true, Ordering::SeqCst);
+        assert_eq!(post(&r, "e1", "m1", "sent").await, 503);
+        r.faults.refuse.store(false, Ordering::SeqCst);
+        // A retry after a refusal, then a duplicate of an acknowledged event.
+        assert_eq!(post(&r, "e1", "m1", "sent").await, 200);
+        assert_eq!(post(&r, "e1", "m1", "sent").await, 200);
+        assert_eq!(post(&r, "e2", "m1", "read").await, 200);
+        // m2: `delivered` after `read` is out of order; a duplicate `sent` of m1 is not.
+        assert_eq!(post(&r, "e3", "m2", "read").await, 200);
+        assert_eq!(post(&r, "e4", "m2", "delivered").await, 200);
+        assert_eq!(post(&r, "e1", "m1", "sent").await, 200);
+        // A hung POST counts as a failure: its next arrival is a retry.
+        r.faults.hang_ms.store(1, Ordering::SeqCst);
+        r.faults.hang_next.store(1, Ordering::SeqCst);
+        assert_eq!(post(&r, "e5", "m3", "sent").await, 503);
+        assert_eq!(post(&r, "e5", "m3", "sent").await, 200);
+        let rec = r.lock();
+        assert_eq!((rec.retries, rec.duplicates, rec.out_of_order), (2, 2, 1));
+        assert!(rec.finals.contains_key("m1") && rec.finals.contains_key("m2"));
+        assert!(!rec.finals.contains_key("m3"));
+        assert_eq!(rec.hung_posts.len(), 1);
+        assert_eq!(rec.acked_posts.len(), 7);
+    }
+}
