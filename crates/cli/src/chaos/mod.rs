@@ -78,6 +78,8 @@ struct Report {
     recovery: Option<Duration>,
     /// The deadline passed before recovery.
     unrecovered: bool,
+    /// A SIGTERM did not end in a clean exit.
+    unclean_exit: bool,
     peak_rss: u64,
     drained: Duration,
     notes: Vec<String>,
@@ -97,6 +99,9 @@ impl Report {
         }
         if self.out_of_order > 0 {
             f.push(format!("{} out of order", self.out_of_order));
+        }
+        if self.unclean_exit {
+            f.push("no clean exit after SIGTERM".to_owned());
         }
         if self.unrecovered || self.recovery.is_some_and(|r| r >= RECOVERY_LIMIT) {
             f.push(format!("recovery {}", self.recovery_text()));
@@ -388,11 +393,7 @@ async fn scenario_on(
                 let when = started.elapsed();
                 if matches!(s.fault, Fault::Term) {
                     let clean = wagate.term().await?;
-                    if !clean {
-                        report
-                            .notes
-                            .push("SIGTERM: the server did not exit cleanly".into());
-                    }
+                    report.unclean_exit |= !clean;
                 } else {
                     wagate.kill9().await?;
                 }
