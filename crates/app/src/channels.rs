@@ -83,6 +83,9 @@ impl App {
         if !p.can_use(id) {
             return Err(StoreError::NotFound(Entity::Channel).into());
         }
+        // Its name, upstream (where sends go, with which token), throughput and policy are
+        // management: a key limited to the channel uses it, it does not reconfigure it.
+        p.require_account_wide()?;
         let channel = self.store.update_channel(p.account_id, id, patch).await?;
         self.phone_numbers.clear();
         self.cloud_channels.clear();

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::database::DatabaseSetting;
 use crate::dispatch::DispatchConfig;
 use crate::media::MediaConfig;
+use crate::outbound::OutboundConfig;
 use crate::templates::TemplatesConfig;
 use crate::webhooks::WebhookConfig;
 
@@ -46,6 +47,8 @@ pub struct Config {
     pub templates: TemplatesConfig,
     /// Media storage and retention (`[media]` in the TOML file).
     pub media: MediaConfig,
+    /// Outbound calls on API users' behalf (`[outbound]` in the TOML file).
+    pub outbound: OutboundConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -73,11 +76,18 @@ impl Default for Config {
             webhooks: WebhookConfig::default(),
             templates: TemplatesConfig::default(),
             media: MediaConfig::default(),
+            outbound: OutboundConfig::default(),
         }
     }
 }
 
 impl Config {
+    /// `[outbound] allow_private_networks`, or its older name
+    /// `[media.fetch] allow_private_networks`: one switch for every outbound call.
+    pub fn allow_private_networks(&self) -> bool {
+        self.outbound.allow_private_networks || self.media.fetch.allow_private_networks
+    }
+
     /// The base URL for `addr`, the address actually bound (which differs from `listen`
     /// when the port is 0).
     pub fn base_url(&self, addr: SocketAddr) -> String {

@@ -33,6 +33,7 @@ pub mod ingest;
 pub mod media;
 pub mod media_fetch;
 pub mod messages;
+pub mod outbound;
 pub mod phone_quality;
 pub mod phone_settings;
 pub mod principal;
@@ -87,6 +88,8 @@ pub struct App {
     cloud: CloudClient,
     templates: templates::TemplatesConfig,
     media: Arc<media::MediaService>,
+    /// `[outbound] allow_private_networks`: webhook URLs are checked against it.
+    allow_private_networks: bool,
 }
 
 impl App {
@@ -103,13 +106,19 @@ impl App {
         config: DispatchConfig,
         webhook_config: webhooks::WebhookConfig,
     ) -> Self {
+        Self::with_settings(store, config, webhook_config, false)
+    }
+
+    /// The services, with outbound calls to private networks allowed or not (see
+    /// [`outbound`]).
+    pub fn with_settings(
+        store: Arc<dyn Store>,
+        config: DispatchConfig,
+        webhook_config: webhooks::WebhookConfig,
+        allow_private_networks: bool,
+    ) -> Self {
         let sandbox = Arc::new(SandboxNetwork::new());
-        install_tls();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_max_idle_per_host(32)
-            .build()
-            .expect("the HTTP client builds");
+        let http = outbound::client(allow_private_networks);
         let cloud_client = CloudClient::new(
             http.clone(),
             Duration::from_secs(config.cloud_timeout_secs.max(1)),
@@ -123,6 +132,7 @@ impl App {
                 store.clone(),
                 http.clone(),
                 webhook_config,
+                allow_private_networks,
             )),
             http,
             dispatcher: Arc::new(dispatcher),
@@ -134,7 +144,13 @@ impl App {
             cloud_channels: Arc::new(TtlCache::new(Duration::from_secs(1))),
             templates: templates::TemplatesConfig::default(),
             media: Arc::new(media),
+            allow_private_networks,
         }
+    }
+
+    /// Whether outbound calls may reach private networks (`[outbound]`).
+    pub fn allow_private_networks(&self) -> bool {
+        self.allow_private_networks
     }
 
     /// The same services keeping media as `media` says.

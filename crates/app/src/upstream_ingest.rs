@@ -32,6 +32,7 @@ use std::time::Duration;
 use wagate_core::Timestamp;
 use wagate_core::channel::{Channel, CloudSettings, Upstream};
 use wagate_core::cloud_report::{self, CloudReport, ReportedChange, ReportedMessage};
+use wagate_core::content::Content;
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::{EventId, MessageId};
 use wagate_core::media::data_uri::DataUri;
@@ -288,20 +289,26 @@ impl App {
                             .as_deref()
                             .and_then(|s| MediaType::parse(s).ok())
                     });
-                    if let Some(media_type) = media_type {
-                        let media = InboundMedia {
-                            file: InboundFile::Data(DataUri {
-                                media_type,
-                                bytes: file.bytes,
-                            }),
-                            declared,
-                        };
-                        if let Err(e) = self
-                            .attach_inbound_media(channel, &mut content, media)
-                            .await
-                        {
-                            tracing::warn!(error = %e, "a file Meta reported was refused; the message is kept without it");
+                    let kept = match media_type {
+                        Some(media_type) => {
+                            let media = InboundMedia {
+                                file: InboundFile::Data(DataUri {
+                                    media_type,
+                                    bytes: file.bytes,
+                                }),
+                                declared,
+                            };
+                            self.attach_inbound_media(channel, &mut content, media)
+                                .await
+                                .map_err(|e| e.to_string())
                         }
+                        None => Err("Meta gave the file no media type".to_owned()),
+                    };
+                    if let Err(why) = kept {
+                        tracing::warn!(error = %why, "a file Meta reported was refused; the message is kept as unsupported (131052)");
+                        content = Content::media_unavailable(&format!(
+                            "The file could not be kept: {why}"
+                        ));
                     }
                 }
                 Err(e) if e.is_transient() => {
@@ -314,7 +321,11 @@ impl App {
                     ));
                 }
                 Err(e) => {
-                    tracing::warn!(error = ?reason(&e), "a file Meta reported could not be downloaded; the message is kept without it");
+                    tracing::warn!(error = ?reason(&e), "a file Meta reported could not be downloaded; the message is kept as unsupported (131052)");
+                    content = Content::media_unavailable(&format!(
+                        "The file could not be downloaded from Meta: {}",
+                        e.message_error().details
+                    ));
                 }
             }
         }

@@ -166,6 +166,11 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_SHUTDOWN_GRACE_SECS")]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shutdown_grace_secs: Option<u64>,
+    /// Let webhook URLs, media links and cloud upstreams reach loopback, private and
+    /// link-local addresses ([outbound] allow_private_networks) [default: off].
+    #[arg(long, env = "WAGATE_ALLOW_PRIVATE_NETWORKS")]
+    #[serde(skip)]
+    pub allow_private_networks: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum, Serialize)]

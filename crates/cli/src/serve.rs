@@ -8,7 +8,10 @@ use crate::args::ServeArgs;
 use crate::{settings, telemetry};
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    let config = settings::load(&args.db, &args)?;
+    let mut config = settings::load(&args.db, &args)?;
+    if args.allow_private_networks {
+        config.outbound.allow_private_networks = true;
+    }
     telemetry::init(&config)?;
     let listener = TcpListener::bind(config.listen)
         .await

@@ -60,6 +60,20 @@ async fn render(surface: Surface, req: Request, next: Next) -> Response {
             ErrorCode::MethodNotAllowed,
             "this endpoint does not accept that method",
         )),
+        // axum's own rejections (a body over the limit read as raw bytes, say) are plain
+        // text: every error of a plane is in its own format.
+        None if res.status() == StatusCode::PAYLOAD_TOO_LARGE => Arc::new(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            "the request body is too large",
+        )),
+        None if res.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE => Arc::new(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "this endpoint does not accept that content type",
+        )),
+        None if res.status().is_client_error() && !is_json(&res) => Arc::new(ApiError::new(
+            ErrorCode::InvalidRequest,
+            "the request could not be read",
+        )),
         None => return res,
     };
     if let Some(cause) = &err.cause {
@@ -98,6 +112,13 @@ async fn render(surface: Surface, req: Request, next: Next) -> Response {
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     out
+}
+
+fn is_json(res: &Response) -> bool {
+    res.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
 }
 
 /// The management plane's envelope.

@@ -144,11 +144,19 @@ impl Server {
             .open(config.database_max_connections)
             .await
             .with_context(|| format!("opening the database {}", database.describe()))?;
-        let media = MediaService::open(&config.data_dir, config.media.clone())
+        let allow_private = config.allow_private_networks();
+        let mut media_config = config.media.clone();
+        media_config.fetch.allow_private_networks = allow_private;
+        let media = MediaService::open(&config.data_dir, media_config)
             .context("opening the media store")?;
-        let app = App::with_config(store, config.dispatch.clone(), config.webhooks.clone())
-            .with_templates(config.templates)
-            .with_media(media);
+        let app = App::with_settings(
+            store,
+            config.dispatch.clone(),
+            config.webhooks.clone(),
+            allow_private,
+        )
+        .with_templates(config.templates)
+        .with_media(media);
         let addr = listener.local_addr().context("reading the bound address")?;
         let base_url = config.base_url(addr);
         let credentials = app

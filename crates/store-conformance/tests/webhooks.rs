@@ -36,6 +36,8 @@ story!(recorded_events_fan_out_by_account_field_and_channel);
 story!(deliveries_are_leased_oldest_first_one_per_message);
 story!(attempts_are_recorded_once_per_pending_delivery);
 story!(released_deliveries_are_leasable_at_once);
+story!(leases_are_renewed_only_by_their_holder);
+story!(a_recovered_receiver_gets_its_retries_at_once);
 story!(delivery_log_filters_pages_and_replays);
 story!(due_subscriptions_have_a_due_unleased_delivery);
 
@@ -1215,6 +1217,132 @@ async fn released_deliveries_are_leasable_at_once(b: Backend) {
         lease(s, sub.id, later, plus(later, MINUTE), 10).await,
         vec![d[3]]
     );
+}
+
+async fn leases_are_renewed_only_by_their_holder(b: Backend) {
+    let s = &b.store;
+    let (a, _) = account_with_channel(s, "A").await;
+    let sub = subscribe(s, a, None, &[AccountUpdate]).await;
+    s.record_events(vec![
+        other_event(a, None, AccountUpdate),
+        other_event(a, None, AccountUpdate),
+        other_event(a, None, AccountUpdate),
+    ])
+    .await
+    .unwrap();
+    let d = log_ids(s, &sub).await;
+    let t = records::now();
+    let held = plus(t, 10_000);
+    assert_eq!(lease(s, sub.id, t, held, 10).await, d);
+
+    // Renewed under the lease it holds: the lease now ends later, so a step past the old
+    // end still finds nothing to lease.
+    let renewed_until = plus(t, 20_000);
+    let mut renewed = s
+        .renew_deliveries(vec![d[0], d[1]], held, renewed_until)
+        .await
+        .unwrap();
+    renewed.sort();
+    let mut want = vec![d[0], d[1]];
+    want.sort();
+    assert_eq!(renewed, want);
+    let past_old = plus(held, 1);
+    assert_eq!(
+        lease(s, sub.id, past_old, plus(past_old, MINUTE), 10).await,
+        vec![d[2]],
+        "only the delivery that was not renewed is free after the first lease ran out"
+    );
+
+    // Under a lease it no longer holds (d[2] went to another holder): nothing changes.
+    assert!(
+        s.renew_deliveries(vec![d[2]], held, plus(t, 90_000))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // An attempted delivery is not renewed; nor an unknown id; nor an empty list.
+    complete(
+        s,
+        vec![attempt(d[0], t, Some(200), AttemptOutcome::Delivered)],
+    )
+    .await;
+    assert_eq!(
+        s.renew_deliveries(
+            vec![d[0], d[1], DeliveryId::generate()],
+            renewed_until,
+            plus(t, 30_000)
+        )
+        .await
+        .unwrap(),
+        vec![d[1]]
+    );
+    assert!(
+        s.renew_deliveries(vec![], held, renewed_until)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        delivery(s, &sub, d[0]).await.state,
+        DeliveryState::Delivered
+    );
+}
+
+async fn a_recovered_receiver_gets_its_retries_at_once(b: Backend) {
+    let s = &b.store;
+    let (a, _) = account_with_channel(s, "A").await;
+    let sub = subscribe(s, a, None, &[AccountUpdate]).await;
+    let other = subscribe(s, a, None, &[AccountUpdate]).await;
+    s.record_events(vec![
+        other_event(a, None, AccountUpdate),
+        other_event(a, None, AccountUpdate),
+        other_event(a, None, AccountUpdate),
+    ])
+    .await
+    .unwrap();
+    let d = log_ids(s, &sub).await;
+    let o = log_ids(s, &other).await;
+    let t = records::now();
+    let until = plus(t, MINUTE);
+    assert_eq!(lease(s, sub.id, t, until, 2).await, vec![d[0], d[1]]);
+    assert_eq!(lease(s, other.id, t, until, 1).await, vec![o[0]]);
+    let retry_at = plus(t, 60 * MINUTE);
+    let failed = |id| {
+        attempt(
+            id,
+            t,
+            None,
+            AttemptOutcome::Retry {
+                error: "timed out".to_owned(),
+                at: retry_at,
+            },
+        )
+    };
+    complete(s, vec![failed(d[0]), failed(d[1]), failed(o[0])]).await;
+    let later = plus(t, 1);
+    assert_eq!(
+        lease(s, sub.id, later, plus(later, 1000), 1).await,
+        vec![d[2]],
+        "never attempted: due already"
+    );
+
+    let n = s.expedite_deliveries(sub.id, later).await.unwrap();
+    // d[0] and d[1] were backed off an hour; now both are due. The fresh d[2] was never
+    // attempted (and is leased): untouched.
+    assert_eq!(n, 2);
+    for id in [d[0], d[1]] {
+        assert_eq!(delivery(s, &sub, id).await.next_attempt_at, Some(later));
+    }
+    assert_eq!(
+        lease(s, sub.id, later, plus(later, MINUTE), 10).await,
+        vec![d[0], d[1]]
+    );
+    // Another subscription's retry keeps its time.
+    assert_eq!(
+        delivery(s, &other, o[0]).await.next_attempt_at,
+        Some(retry_at)
+    );
+    assert_eq!(s.expedite_deliveries(sub.id, later).await.unwrap(), 0);
 }
 
 async fn delivery_log_filters_pages_and_replays(b: Backend) {

@@ -399,6 +399,26 @@ impl Store for PgStore {
         webhooks::release_deliveries(&mut *self.read().await?, &ids).await
     }
 
+    async fn renew_deliveries(
+        &self,
+        ids: Vec<DeliveryId>,
+        held_until: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<DeliveryId>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        webhooks::renew_deliveries(&mut *self.read().await?, &ids, held_until, until).await
+    }
+
+    async fn expedite_deliveries(
+        &self,
+        subscription: SubscriptionId,
+        now: Timestamp,
+    ) -> Result<u64> {
+        webhooks::expedite_deliveries(&mut *self.read().await?, subscription, now).await
+    }
+
     async fn list_deliveries(
         &self,
         account: AccountId,

@@ -343,6 +343,44 @@ async fn jobs(conn: &mut PgConnection, seqs: &[i64]) -> Result<Vec<DeliveryJob>>
         .collect()
 }
 
+pub async fn renew_deliveries(
+    conn: &mut PgConnection,
+    ids: &[DeliveryId],
+    held_until: Timestamp,
+    until: Timestamp,
+) -> Result<Vec<DeliveryId>> {
+    let ids: Vec<Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
+    let renewed: Vec<Uuid> = sqlx::query_scalar(
+        "UPDATE webhook_deliveries SET lease_until = $1 \
+         WHERE state = 'pending' AND lease_until = $2 AND id = ANY($3) RETURNING id",
+    )
+    .bind(millis(until))
+    .bind(millis(held_until))
+    .bind(ids)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(renewed.into_iter().map(DeliveryId::from_uuid).collect())
+}
+
+pub async fn expedite_deliveries(
+    conn: &mut PgConnection,
+    subscription: SubscriptionId,
+    now: Timestamp,
+) -> Result<u64> {
+    sqlx::query(
+        "UPDATE webhook_deliveries SET next_attempt_at = $1 \
+         WHERE subscription_id = $2 AND state = 'pending' AND attempts > 0 \
+           AND next_attempt_at > $1 AND (lease_until IS NULL OR lease_until < $1)",
+    )
+    .bind(millis(now))
+    .bind(subscription.as_uuid())
+    .execute(&mut *conn)
+    .await
+    .map(|r| r.rows_affected())
+    .map_err(db)
+}
+
 pub async fn release_deliveries(conn: &mut PgConnection, ids: &[DeliveryId]) -> Result<()> {
     let ids: Vec<Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
     sqlx::query(

@@ -492,6 +492,38 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn renew_deliveries(
+        &self,
+        ids: Vec<DeliveryId>,
+        held_until: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<DeliveryId>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.writer
+            .write(move |conn| {
+                Box::pin(
+                    async move { webhooks::renew_deliveries(conn, &ids, held_until, until).await },
+                )
+            })
+            .await
+    }
+
+    async fn expedite_deliveries(
+        &self,
+        subscription: SubscriptionId,
+        now: Timestamp,
+    ) -> Result<u64> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(
+                    async move { webhooks::expedite_deliveries(conn, subscription, now).await },
+                )
+            })
+            .await
+    }
+
     async fn list_deliveries(
         &self,
         account: AccountId,

@@ -385,6 +385,49 @@ pub async fn jobs(conn: &mut SqliteConnection, seqs: &[i64]) -> Result<Vec<Deliv
         .collect()
 }
 
+pub async fn renew_deliveries(
+    conn: &mut SqliteConnection,
+    ids: &[DeliveryId],
+    held_until: Timestamp,
+    until: Timestamp,
+) -> Result<Vec<DeliveryId>> {
+    let mut q: QueryBuilder<Sqlite> =
+        QueryBuilder::new("UPDATE webhook_deliveries SET lease_until = ");
+    q.push_bind(millis(until))
+        .push(" WHERE state = 'pending' AND lease_until = ")
+        .push_bind(millis(held_until))
+        .push(" AND id IN (");
+    let mut list = q.separated(", ");
+    for id in ids {
+        list.push_bind(id.as_uuid());
+    }
+    q.push(") RETURNING id");
+    let renewed: Vec<Uuid> = q
+        .build_query_scalar()
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(renewed.into_iter().map(DeliveryId::from_uuid).collect())
+}
+
+pub async fn expedite_deliveries(
+    conn: &mut SqliteConnection,
+    subscription: SubscriptionId,
+    now: Timestamp,
+) -> Result<u64> {
+    sqlx::query(
+        "UPDATE webhook_deliveries SET next_attempt_at = ?1 \
+         WHERE subscription_id = ?2 AND state = 'pending' AND attempts > 0 \
+           AND next_attempt_at > ?1 AND (lease_until IS NULL OR lease_until < ?1)",
+    )
+    .bind(millis(now))
+    .bind(subscription.as_uuid())
+    .execute(&mut *conn)
+    .await
+    .map(|r| r.rows_affected())
+    .map_err(db)
+}
+
 pub async fn release_deliveries(conn: &mut SqliteConnection, ids: &[DeliveryId]) -> Result<()> {
     let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
         "UPDATE webhook_deliveries SET lease_until = NULL WHERE state = 'pending' AND id IN (",

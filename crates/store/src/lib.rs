@@ -216,6 +216,23 @@ pub trait Store: Send + Sync + 'static {
     /// Ends the leases of deliveries that were not attempted (a deliverer that leased ahead
     /// gives them back), so they can be leased again at once; no attempt is counted.
     async fn release_deliveries(&self, ids: Vec<DeliveryId>) -> Result<()>;
+    /// Extends to `until` the leases of those deliveries still pending and still held under
+    /// `held_until` (the lease the caller took); returns the ones extended. A lease that ran
+    /// out and was taken again, or ended by an attempt, is left alone.
+    async fn renew_deliveries(
+        &self,
+        ids: Vec<DeliveryId>,
+        held_until: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<DeliveryId>>;
+    /// Makes the subscription's pending deliveries that wait on a retry (attempted before,
+    /// due later, not leased) due at `now`; returns how many. For a receiver that is back
+    /// after an outage.
+    async fn expedite_deliveries(
+        &self,
+        subscription: SubscriptionId,
+        now: Timestamp,
+    ) -> Result<u64>;
     /// A subscription's deliveries, newest first; `page.after` continues with older ones.
     async fn list_deliveries(
         &self,

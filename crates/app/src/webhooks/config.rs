@@ -18,9 +18,10 @@ pub struct WebhookConfig {
     pub backoff_base_ms: u64,
     pub backoff_max_ms: u64,
     /// After a failed POST the subscription rests this long before the next one, doubling
-    /// per consecutive failure up to `backoff_max_ms`: a receiver answering 5xx forever is
-    /// probed, not hammered.
+    /// per consecutive failure up to `pause_max_ms`: a receiver answering 5xx forever is
+    /// probed, not hammered, and one that heals is back within `pause_max_ms`.
     pub pause_base_ms: u64,
+    pub pause_max_ms: u64,
 }
 
 impl Default for WebhookConfig {
@@ -33,6 +34,7 @@ impl Default for WebhookConfig {
             backoff_base_ms: 1000,
             backoff_max_ms: 3_600_000,
             pause_base_ms: 250,
+            pause_max_ms: 10_000,
         }
     }
 }

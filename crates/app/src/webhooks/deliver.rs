@@ -12,6 +12,10 @@
 //! subscriber in the order they happened, retries included. A lease outlives every POST
 //! started under it; if this node dies mid-POST, the lease runs out and another step sends
 //! the delivery again (at least once).
+//!
+//! Leases are short (the POST timeout plus [`LEASE_MARGIN`]) and renewed while a delivery
+//! waits in its lane, so what a dead node held is free again seconds after it died, however
+//! far ahead it had leased.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -40,6 +44,13 @@ const EXCERPT: usize = 512;
 const SUBSCRIPTIONS_PER_STEP: u32 = 256;
 /// How long a channel's ids are cached for rendering.
 const CHANNEL_TTL: Duration = Duration::from_secs(60);
+/// A lease lasts the POST timeout plus this: long enough for a POST started within
+/// [`POST_WINDOW`] of the lease (or of its renewal) to end under it.
+const LEASE_MARGIN: Duration = Duration::from_secs(3);
+/// How long after a lease (or renewal) a queued delivery may still start its POST.
+const POST_WINDOW: Duration = Duration::from_millis(1500);
+/// Queued deliveries whose POST window closes within this are renewed by the step.
+const RENEW_AHEAD: Duration = Duration::from_millis(1000);
 
 /// What one step did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +71,9 @@ pub struct Deliverer {
     tasks: TaskTracker,
     stopping: AtomicBool,
     recording: Mutex<Recording>,
+    /// `[outbound] allow_private_networks`: an IP-literal URL is checked before each POST
+    /// (a host name is checked by the client's resolver as it connects).
+    allow_private: bool,
 }
 
 /// Attempts waiting to be written, and whether a caller is writing.
@@ -70,7 +84,12 @@ struct Recording {
 }
 
 impl Deliverer {
-    pub fn new(store: Arc<dyn Store>, client: reqwest::Client, config: WebhookConfig) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        client: reqwest::Client,
+        config: WebhookConfig,
+        allow_private: bool,
+    ) -> Self {
         Self {
             store,
             client,
@@ -81,6 +100,7 @@ impl Deliverer {
             tasks: TaskTracker::new(),
             stopping: AtomicBool::new(false),
             recording: Mutex::default(),
+            allow_private,
         }
     }
 
@@ -143,26 +163,16 @@ impl Deliverer {
         {
             let id = subscription.id;
             let batch = subscription.batch_size.get();
-            let (want, queued) = {
+            let want = {
                 let mut lanes = self.lanes.lock().expect("lanes lock");
                 let lane = lanes.entry(id).or_default();
                 lane.subscription = Some(Arc::new(subscription));
-                (
-                    lane.want(concurrency, batch, Instant::now()),
-                    lane.queue.len() as u32,
-                )
+                lane.want(concurrency, batch, Instant::now())
             };
             if want == 0 {
                 continue;
             }
-            // Long enough for every POST queued ahead of the last one, each taking up to
-            // the timeout, plus the last one itself.
-            let rounds = (queued + want).div_ceil(concurrency * batch) as u64;
-            let timeout = self.config.timeout_secs.max(1);
-            let lease_ms = 1000 * (timeout * (rounds + 1) + 5);
-            let lease_until =
-                Timestamp::from_millisecond(now.as_millisecond() + lease_ms as i64).unwrap_or(now);
-            let post_by = Instant::now() + Duration::from_millis(lease_ms - 1000 * (timeout + 2));
+            let (lease_until, post_by) = self.lease_times(now);
             let jobs = self
                 .store
                 .lease_deliveries(id, now, lease_until, want)
@@ -170,9 +180,13 @@ impl Deliverer {
             step.leased += jobs.len();
             let mut lanes = self.lanes.lock().expect("lanes lock");
             let lane = lanes.entry(id).or_default();
-            lane.queue
-                .extend(jobs.into_iter().map(|job| Queued { job, post_by }));
+            lane.queue.extend(jobs.into_iter().map(|job| Queued {
+                job,
+                held_until: lease_until,
+                post_by,
+            }));
         }
+        self.renew(now).await?;
         let ids: Vec<SubscriptionId> = self
             .lanes
             .lock()
@@ -187,6 +201,52 @@ impl Deliverer {
         Ok(step)
     }
 
+    /// A lease taken at `now`: until when it holds, and until when a POST may start under it.
+    fn lease_times(&self, now: Timestamp) -> (Timestamp, Instant) {
+        let lease = Duration::from_secs(self.config.timeout_secs.max(1)) + LEASE_MARGIN;
+        let until = Timestamp::from_millisecond(now.as_millisecond() + lease.as_millis() as i64)
+            .unwrap_or(now);
+        (until, Instant::now() + POST_WINDOW)
+    }
+
+    /// Renews the leases of queued deliveries whose POST window is closing; a delivery whose
+    /// lease could not be renewed (it ran out and another node took it) leaves the lane.
+    async fn renew(&self, now: Timestamp) -> wagate_store::Result<()> {
+        let soon = Instant::now() + RENEW_AHEAD;
+        let mut due: HashMap<Timestamp, Vec<DeliveryId>> = HashMap::new();
+        for lane in self.lanes.lock().expect("lanes lock").values() {
+            for q in lane.queue.iter().filter(|q| q.post_by <= soon) {
+                due.entry(q.held_until).or_default().push(q.job.delivery.id);
+            }
+        }
+        for (held, ids) in due {
+            let (until, post_by) = self.lease_times(now);
+            let renewed: std::collections::HashSet<DeliveryId> = self
+                .store
+                .renew_deliveries(ids.clone(), held, until)
+                .await?
+                .into_iter()
+                .collect();
+            let ids: std::collections::HashSet<DeliveryId> = ids.into_iter().collect();
+            for lane in self.lanes.lock().expect("lanes lock").values_mut() {
+                lane.queue.retain_mut(|q| {
+                    let id = q.job.delivery.id;
+                    if !ids.contains(&id) || q.held_until != held {
+                        return true;
+                    }
+                    if renewed.contains(&id) {
+                        q.held_until = until;
+                        q.post_by = post_by;
+                        true
+                    } else {
+                        false
+                    }
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Starts as many POSTs as the lane has room and deliveries for; returns how many.
     fn pump(self: &Arc<Self>, id: SubscriptionId) -> usize {
         let mut started = 0;
@@ -195,7 +255,7 @@ impl Deliverer {
             if self.stopping.load(Ordering::SeqCst) {
                 break;
             }
-            let (subscription, jobs) = {
+            let (subscription, jobs, epoch) = {
                 let mut lanes = self.lanes.lock().expect("lanes lock");
                 let Some(lane) = lanes.get_mut(&id) else {
                     break;
@@ -207,27 +267,36 @@ impl Deliverer {
                 if lane.room(self.config.concurrency.max(1), now) == 0 {
                     break;
                 }
-                let jobs = lane.next_post(subscription.batch_size.get(), now, &mut stale);
+                let (jobs, epoch) = lane.next_post(subscription.batch_size.get(), now, &mut stale);
                 if jobs.is_empty() {
                     break;
                 }
-                (subscription, jobs)
+                (subscription, jobs, epoch)
             };
             started += 1;
             let this = self.clone();
             self.tasks.spawn(async move {
                 let (ok, attempts) = this.post(&subscription, jobs).await;
-                let released = {
+                let finished = {
                     let mut lanes = this.lanes.lock().expect("lanes lock");
                     lanes
                         .get_mut(&subscription.id)
-                        .map_or_else(Vec::new, |lane| {
-                            lane.finished(ok, this.config.pause_base_ms, this.config.backoff_max_ms)
+                        .map(|lane| {
+                            lane.finished(
+                                ok,
+                                epoch,
+                                this.config.pause_base_ms,
+                                this.config.pause_max_ms,
+                            )
                         })
+                        .unwrap_or_default()
                 };
                 this.pump(subscription.id);
-                this.give_back(released).await;
+                this.give_back(finished.released).await;
                 this.record(attempts).await;
+                if finished.recovered {
+                    this.expedite(subscription.id).await;
+                }
             });
         }
         if !stale.is_empty() {
@@ -275,6 +344,18 @@ impl Deliverer {
         let _ = written.await;
     }
 
+    /// The subscription's receiver is back after an outage: its deliveries waiting on a
+    /// retry are due now instead of at their backed-off times.
+    async fn expedite(&self, id: SubscriptionId) {
+        match self.store.expedite_deliveries(id, now()).await {
+            Ok(n) if n > 0 => {
+                tracing::info!(subscription_id = %id, deliveries = n, "webhook receiver recovered; retrying its backlog now");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "expediting webhook retries failed"),
+        }
+    }
+
     async fn give_back(&self, ids: Vec<DeliveryId>) {
         if ids.is_empty() {
             return;
@@ -306,6 +387,9 @@ impl Deliverer {
         if body.len() > MAX_BODY {
             let error = format!("payload of {} bytes is over the 3 MiB limit", body.len());
             return (false, self.attempts(&jobs, None, 0, "", Err(error)));
+        }
+        if let Err(why) = crate::outbound::check(subscription.url.as_str(), self.allow_private) {
+            return (false, self.attempts(&jobs, None, 0, "", Err(why)));
         }
         let signature = ascii::signature(subscription.secret.expose().as_bytes(), &body);
         let ids: Vec<String> = jobs.iter().map(|j| j.event.id.to_string()).collect();

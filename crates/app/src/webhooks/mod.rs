@@ -57,6 +57,8 @@ impl App {
     }
 
     async fn verify_url(&self, url: &WebhookUrl, token: &VerifyToken) -> Result<()> {
+        crate::outbound::check(url.as_str(), self.allow_private_networks)
+            .map_err(|why| Error::Failed(ErrorCode::WebhookVerificationFailed, why))?;
         verify::verify(&self.http, url, token, self.verify_timeout())
             .await
             .map_err(|why| Error::Failed(ErrorCode::WebhookVerificationFailed, why))

@@ -69,6 +69,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             batch_size: 2048,
             ..DispatchConfig::default()
         },
+        // The bench's webhook receiver listens on loopback.
+        outbound: wagate_app::outbound::OutboundConfig {
+            allow_private_networks: true,
+        },
         ..Config::default()
     };
     let listener = TcpListener::bind("127.0.0.1:0").await?;

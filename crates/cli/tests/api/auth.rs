@@ -170,6 +170,81 @@ async fn channel_scoped_keys_see_only_their_channels_and_cannot_manage() {
             .unwrap();
         assert_manage_error(res, 403, "forbidden").await;
         assert_eq!(app.channel_count().await, 2, "nothing created");
+
+        // Nor can it reconfigure its own channel (say, point its upstream elsewhere).
+        let before: Value = app
+            .get(&format!("/api/v1/channels/{extra_id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        for patch in [
+            json!({"upstream": {"kind": "cloud", "base_url": "http://127.0.0.1:9", "access_token": "EAAG-stolen",
+                                "app_secret": "s", "verify_token": "t"}}),
+            json!({"verified_name": "Renamed"}),
+            json!({"throughput_mps": 1}),
+        ] {
+            let res = app
+                .with_key(
+                    Method::PATCH,
+                    &format!("/api/v1/channels/{extra_id}"),
+                    scoped,
+                )
+                .json(&patch)
+                .send()
+                .await
+                .unwrap();
+            assert_manage_error(res, 403, "forbidden").await;
+        }
+        let after: Value = app
+            .get(&format!("/api/v1/channels/{extra_id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(before, after, "nothing changed");
+    }
+}
+
+/// A body over the limit on the Cloud plane is answered in Graph's shape and closes the
+/// connection, so the client's next request goes on a fresh one and succeeds.
+#[tokio::test]
+async fn an_oversized_cloud_body_is_a_graph_error_and_the_next_request_works() {
+    let app = crate::helpers::spawn_app().await;
+    let path = format!("/v23.0/{}/messages", app.phone_number_id);
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(1)
+        .build()
+        .unwrap();
+    for _ in 0..5 {
+        let res = client
+            .post(app.url(&path))
+            .bearer_auth(&app.api_key)
+            .header("content-type", "application/json")
+            .body(format!(
+                r#"{{"messaging_product":"whatsapp","to":"15550001111","type":"text","text":{{"body":"{}"}}}}"#,
+                "x".repeat(2 * 1024 * 1024)
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["connection"], "close");
+        assert_eq!(res.headers()["content-type"], "application/json");
+        let body = assert_graph_error(res, 400, 100).await;
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("too large"),
+            "{body}"
+        );
+        let res = client
+            .get(app.url(&format!("/v23.0/{}", app.phone_number_id)))
+            .bearer_auth(&app.api_key)
+            .send()
+            .await
+            .expect("the next request on this client is answered");
+        assert_eq!(res.status(), 200);
     }
 }
 

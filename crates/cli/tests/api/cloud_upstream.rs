@@ -748,3 +748,169 @@ async fn calls_meta_owns_about_a_cloud_number_are_answered_by_meta() {
     b.stop().await;
     a.stop().await;
 }
+
+/// A "Meta" that answers its first sends 200 with an HTML page (an intercepting proxy),
+/// then as Graph does. The message is retried (131000 is), not failed, and goes out.
+#[tokio::test]
+async fn a_2xx_that_is_not_graphs_answer_is_retried() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::Router;
+    use axum::routing::post;
+
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = calls.clone();
+    let fake = Router::new().route(
+        "/{version}/{pnid}/messages",
+        post(move || {
+            let n = counter.fetch_add(1, Ordering::SeqCst);
+            async move {
+                if n < 2 {
+                    (
+                        [("content-type", "text/html")],
+                        "<html>Welcome to the hotel network</html>".to_owned(),
+                    )
+                } else {
+                    (
+                        [("content-type", "application/json")],
+                        r#"{"messaging_product":"whatsapp","contacts":[{"input":"16505551234","wa_id":"16505551234"}],"messages":[{"id":"wamid.SEFORExFRA=="}]}"#.to_owned(),
+                    )
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let fake_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, fake).await.unwrap() });
+
+    for b in crate::helpers::spawn_apps_with(|c| {
+        c.dispatch.backoff_base_ms = 20;
+        c.dispatch.backoff_max_ms = 50;
+    })
+    .await
+    {
+        let pnid = "106540352242922";
+        let res = b
+            .post_json(
+                "/api/v1/channels",
+                &json!({"verified_name": "Acme via Meta", "phone_number_id": pnid,
+                    "waba_id": "102290129340398", "display_phone_number": "+15550109999",
+                    "upstream": {"kind": "cloud", "base_url": fake_url, "access_token": "EAAG-test",
+                                 "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN}}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        // The user writes first (a report from "Meta"), opening the window.
+        let now_secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            .to_string();
+        let report = serde_json::to_vec(&json!({
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": "15550109999", "phone_number_id": pnid},
+                "contacts": [{"profile": {"name": "Eve"}, "wa_id": USER}],
+                "messages": [{"from": USER, "id": "wamid.SEkgVEhFUkU=", "timestamp": now_secs,
+                              "type": "text", "text": {"body": "hi"}}]}}]}]
+        }))
+        .unwrap();
+        let res = b
+            .client
+            .post(b.url("/webhooks/meta"))
+            .header("content-type", "application/json")
+            .header(
+                "x-hub-signature-256",
+                signature(APP_SECRET.as_bytes(), &report),
+            )
+            .body(report)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        calls.store(0, Ordering::SeqCst);
+        let wamid = send_on(
+            &b,
+            pnid,
+            json!({"to": USER, "type": "text", "text": {"body": "hello"}}),
+        )
+        .await;
+        let mut m = Value::Null;
+        for _ in 0..300 {
+            m = b
+                .get(&format!("/api/v1/messages/{wamid}"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            if m["status"] != "accepted" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(m["status"], "sent", "{}: {m}", b.backend);
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            3,
+            "two unreadable answers, then Graph's"
+        );
+        b.stop().await;
+    }
+}
+
+/// A user's image whose file Meta cannot give (a media id Meta does not know) reaches
+/// subscribers as Meta reports a message it cannot deliver (`unsupported`, error 131052),
+/// never as an image without its id.
+#[tokio::test]
+async fn an_inbound_file_that_cannot_be_downloaded_is_reported_as_unsupported() {
+    let a = spawn_app().await;
+    let b = spawn_app().await;
+    cloud_channel_on(&b, &a).await;
+    let receiver = Receiver::start().await;
+    let res = b
+        .post_json(
+            "/api/v1/webhooks",
+            &json!({"url": receiver.url, "secret": SECRET, "verify_token": TOKEN}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let report = serde_json::to_vec(&json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550000000", "phone_number_id": a.phone_number_id},
+            "contacts": [{"profile": {"name": "Eve"}, "wa_id": USER}],
+            "messages": [{"from": USER, "id": "wamid.SU1BR0UtR09ORQ==", "timestamp": "1750000000",
+                          "type": "image", "image": {"id": "987654321987654", "mime_type": "image/jpeg",
+                                                     "sha256": "abc", "caption": "my receipt"}}]}}]}]
+    }))
+    .unwrap();
+    let res = b
+        .client
+        .post(b.url("/webhooks/meta"))
+        .header("content-type", "application/json")
+        .header(
+            "x-hub-signature-256",
+            signature(APP_SECRET.as_bytes(), &report),
+        )
+        .body(report)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let posts = receiver.wait(1).await;
+    let m = &posts[0].body["entry"][0]["changes"][0]["value"]["messages"][0];
+    assert_eq!(m["type"], "unsupported", "{m}");
+    assert!(m.get("image").is_none(), "{m}");
+    assert_eq!(m["errors"][0]["code"], 131052, "{m}");
+    assert_eq!(m["errors"][0]["title"], "Media download error");
+    assert!(
+        m["errors"][0]["error_data"]["details"]
+            .as_str()
+            .unwrap()
+            .contains("could not be downloaded"),
+        "{m}"
+    );
+}

@@ -99,6 +99,11 @@ async fn spawn(postgres: Option<String>, configure: &dyn Fn(&mut Config)) -> Tes
             pause_base_ms: 20,
             ..WebhookConfig::default()
         },
+        // The tests' webhook receivers, media servers and "Meta" listen on loopback; the
+        // tests of the guard itself turn this off.
+        outbound: wagate_app::outbound::OutboundConfig {
+            allow_private_networks: true,
+        },
         // Templates stay PENDING unless a test asks for a quick review.
         templates: TemplatesConfig {
             review_delay_ms: 3_600_000,

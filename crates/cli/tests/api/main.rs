@@ -39,4 +39,5 @@ mod template_quality;
 mod template_sends;
 mod templates;
 mod uploads;
+mod webhook_trust;
 mod webhooks;

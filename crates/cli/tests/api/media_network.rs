@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::net::TcpListener;
 
-use crate::helpers::{TestApp, assert_manage_error, spawn_apps, spawn_apps_with};
+use crate::helpers::{TestApp, assert_manage_error, spawn_apps_with};
 
 const USER: &str = "15550007777";
 
@@ -187,6 +187,7 @@ async fn links_are_fetched_before_delivery_and_failures_say_why() {
 
 #[tokio::test]
 async fn links_to_private_networks_are_refused_by_default() {
+    let spawn_apps = || spawn_apps_with(|c| c.outbound.allow_private_networks = false);
     let media = media_server().await;
     for app in spawn_apps().await {
         app.configure_sandbox(json!({"fetch_media_links": true}))

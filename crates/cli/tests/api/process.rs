@@ -54,6 +54,8 @@ async fn serve_with(data_dir: &Path, database: Option<&str>, extra: &[&str]) -> 
         data_dir.to_str().unwrap(),
         "--log",
         "warn",
+        // The tests' receivers and "Meta" listen on loopback.
+        "--allow-private-networks",
     ];
     if let Some(db) = database {
         args.extend(["--database", db]);
@@ -786,6 +788,76 @@ async fn a_crash_mid_retry_loses_no_webhook() {
         .map(|p| p.body["entry"][0]["changes"][0]["value"]["messages"][0]["from"].clone())
         .collect();
     assert_eq!(from.len(), users, "one per user");
+    run.child.kill().await.unwrap();
+}
+
+/// kill -9 while POSTs are out and more deliveries are leased ahead: the dead process's
+/// leases are short (the POST timeout plus a few seconds, renewed while it lived), so the
+/// restarted one delivers everything within seconds, not minutes.
+#[tokio::test]
+async fn a_crash_with_posts_out_frees_its_leases_in_seconds() {
+    use std::sync::atomic::Ordering;
+
+    use crate::receiver::{Receiver, SECRET, TOKEN, events};
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("wagate.toml");
+    std::fs::write(
+        &config,
+        "[webhooks]\ntimeout_secs = 2\nbackoff_base_ms = 100\nbackoff_max_ms = 300\n",
+    )
+    .unwrap();
+    let extra = ["--config", config.to_str().unwrap()];
+    let run = serve_with(&data, None, &extra).await;
+    let base = run.base_url.clone();
+    let (key, pnid) = key_and_number(&data);
+    let client = crate::helpers::http_client();
+    let receiver = Receiver::start().await;
+    let res = client
+        .post(format!("{base}/api/v1/webhooks"))
+        .bearer_auth(&key)
+        .json(
+            &serde_json::json!({"url": receiver.url, "secret": SECRET, "verify_token": TOKEN,
+                                  "fields": ["messages"]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let hung = 1_000;
+    receiver.inbox.hang_ms.store(60_000, Ordering::SeqCst);
+    receiver.inbox.hang_first.store(hung, Ordering::SeqCst);
+    let users = 40;
+    for i in 0..users {
+        let res = client
+            .post(format!("{base}/sandbox/{pnid}/inbound"))
+            .bearer_auth(&key)
+            .json(&serde_json::json!({"from": format!("1650556{i:04}"), "type": "text", "text": {"body": "hi"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+    }
+    // POSTs are out (and hanging): the process dies with its leases held.
+    for _ in 0..500 {
+        if receiver.inbox.hang_first.load(Ordering::SeqCst) < hung {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(receiver.inbox.hang_first.load(Ordering::SeqCst) < hung);
+    let mut child = run.child;
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    receiver.inbox.hang_first.store(0, Ordering::SeqCst);
+
+    // Restarted: everything arrives within the receiver's wait (20 s; the old leases held
+    // for 39 s with these settings).
+    let mut run = serve_with(&data, None, &extra).await;
+    let posts = receiver.wait_events(users).await;
+    let unique: std::collections::HashSet<_> = events(&posts).into_iter().collect();
+    assert_eq!(unique.len(), users, "every event after the restart");
     run.child.kill().await.unwrap();
 }
 

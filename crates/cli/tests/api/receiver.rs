@@ -41,6 +41,11 @@ pub struct Inbox {
     /// Milliseconds to wait before answering a POST.
     pub delay_ms: AtomicU64,
     pub refused: AtomicUsize,
+    /// POSTs to hold for `hang_ms` (past wagate's timeout) before answering any promptly.
+    pub hang_first: AtomicUsize,
+    pub hang_ms: AtomicU64,
+    /// Refuse with 500 every POST whose body contains this (one event type, say).
+    pub refuse_containing: Mutex<Option<String>>,
 }
 
 pub struct Receiver {
@@ -164,6 +169,22 @@ async fn notify(
     let delay = inbox.delay_ms.load(Ordering::SeqCst);
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    let hang = inbox
+        .hang_first
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if hang {
+        tokio::time::sleep(Duration::from_millis(inbox.hang_ms.load(Ordering::SeqCst))).await;
+        inbox.refused.fetch_add(1, Ordering::SeqCst);
+        return (StatusCode::SERVICE_UNAVAILABLE, REFUSAL);
+    }
+    let refuse = inbox.refuse_containing.lock().unwrap().clone();
+    if let Some(needle) = refuse
+        && String::from_utf8_lossy(&raw).contains(&needle)
+    {
+        inbox.refused.fetch_add(1, Ordering::SeqCst);
+        return (StatusCode::INTERNAL_SERVER_ERROR, REFUSAL);
     }
     let left = inbox.fail_first.load(Ordering::SeqCst);
     if left > 0 || inbox.failing.load(Ordering::SeqCst) {

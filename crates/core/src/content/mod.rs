@@ -104,6 +104,23 @@ impl Content {
         inbound::parse(message)
     }
 
+    /// What a user's media message becomes when its file cannot be had: Meta's
+    /// `unsupported` message with error 131052 ("Media download error"), the shape Meta
+    /// reports a message in that it cannot deliver. Never a media object without its `id`,
+    /// which no SDK expects.
+    pub fn media_unavailable(details: &str) -> Content {
+        let details: String = details.chars().take(512).collect();
+        Content::from_parts(
+            MessageType::Unsupported,
+            serde_json::json!({"errors": [{
+                "code": 131052,
+                "title": "Media download error",
+                "message": "Media download error",
+                "error_data": {"details": details},
+            }]}),
+        )
+    }
+
     /// Content from parts the caller vouches for, without any check: for code that builds
     /// content itself (the simulated network after it generated media ids, the store
     /// reading its own rows). `body` must have the shape [`Content::inbound`] or

@@ -23,7 +23,9 @@ pub enum CloudError {
     Http { http_status: u16, excerpt: String },
     /// No answer: connection refused, TLS, timeout.
     Transport(String),
-    /// A 2xx answer without what it should hold.
+    /// A 2xx answer that is not JSON: not Graph's answer at all.
+    Unreadable { http_status: u16, excerpt: String },
+    /// A 2xx JSON answer without what it should hold.
     Malformed(String),
 }
 
@@ -89,8 +91,11 @@ impl CloudClient {
             .await
             .map_err(|e| CloudError::Transport(transport_reason(e)))?;
         if (200..300).contains(&status) {
-            return serde_json::from_slice(&bytes)
-                .map_err(|e| CloudError::Malformed(format!("the answer is not JSON ({e})")));
+            // Not Graph's answer (a proxy's page, say): nothing says Meta took the call.
+            return serde_json::from_slice(&bytes).map_err(|_| CloudError::Unreadable {
+                http_status: status,
+                excerpt: String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).into_owned(),
+            });
         }
         Err(error_of(status, &bytes))
     }

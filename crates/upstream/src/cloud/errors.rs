@@ -37,6 +37,9 @@ impl CloudError {
                 *http_status >= 500 || matches!(*http_status, 401 | 408 | 429)
             }
             CloudError::Transport(_) => true,
+            // A 2xx that is not Graph's JSON (an intercepting proxy's page): retried, as
+            // 131000, the code it fails with, is.
+            CloudError::Unreadable { .. } => true,
             // Meta took the call but its answer is unreadable: the message may have gone,
             // so it is not sent a second time.
             CloudError::Malformed(_) => false,
@@ -76,6 +79,13 @@ impl CloudError {
             CloudError::Transport(reason) => {
                 Failure::ServiceUnavailable.with_details(format!("{reason}."))
             }
+            CloudError::Unreadable {
+                http_status,
+                excerpt,
+            } => Failure::Unknown.with_details(format!(
+                "The Graph API answered HTTP {http_status} with a body that is not JSON: {}",
+                excerpt.trim()
+            )),
             CloudError::Malformed(reason) => Failure::Unknown.with_details(format!(
                 "The Graph API's answer could not be read: {reason}."
             )),
@@ -111,6 +121,15 @@ mod tests {
         }
         assert!(graph(500, 1234).is_transient(), "any 5xx");
         assert!(CloudError::Transport("timeout".into()).is_transient());
+        let unreadable = CloudError::Unreadable {
+            http_status: 200,
+            excerpt: "<html>Welcome</html>".into(),
+        };
+        assert!(
+            unreadable.is_transient(),
+            "a 2xx that is not Graph's answer"
+        );
+        assert_eq!(unreadable.message_error().code, 131000);
         assert!(
             CloudError::Http {
                 http_status: 502,
