@@ -60,6 +60,8 @@ impl Wagate {
             .arg(&self.data)
             .arg("--config")
             .arg(&self.config)
+            // The receiver is on loopback.
+            .arg("--allow-private-networks")
             .kill_on_drop(true);
         if let Some(db) = &self.database {
             cmd.args(["--database", db]);
@@ -69,8 +71,6 @@ impl Wagate {
                 cmd.env_remove(k);
             }
         }
-        // The receiver is on loopback.
-        cmd.env("WAGATE_ALLOW_PRIVATE_NETWORKS", "1");
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
