@@ -471,7 +471,7 @@ async fn scenario_on(
             }
             Fault::Outage(_) => {
                 let h = healed.expect("healed");
-                match receiver.first_ack_after(h) {
+                match r.acked_posts.iter().copied().find(|t| *t >= h) {
                     Some(t) => report.recovery = Some(t - h),
                     None => report.unrecovered = true,
                 }

@@ -111,15 +111,6 @@ impl Receiver {
     pub fn lock(&self) -> std::sync::MutexGuard<'_, Record> {
         self.record.lock().expect("receiver record")
     }
-
-    /// The first acknowledged POST at or after `since` (from `started`).
-    pub fn first_ack_after(&self, since: Duration) -> Option<Duration> {
-        self.lock()
-            .acked_posts
-            .iter()
-            .copied()
-            .find(|t| *t >= since)
-    }
 }
 
 async fn challenge(Query(q): Query<HashMap<String, String>>) -> (StatusCode, String) {
