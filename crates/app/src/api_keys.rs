@@ -4,6 +4,7 @@
 use wagate_core::api_key::{
     ApiKey, ApiKeyDigest, ApiKeySecret, KeyChannels, MAX_PRESENTED_LEN, NewApiKey,
 };
+use wagate_core::audit::{AuditAction, AuditSummary, AuditTarget, TargetKind};
 use wagate_core::ids::ApiKeyId;
 use wagate_core::text::KeyName;
 use wagate_store::Page;
@@ -47,8 +48,46 @@ impl App {
             }
         };
         let (new, secret) = NewApiKey::generate(p.account_id, name, channels);
+        self.store_api_key(p, new, secret).await
+    }
+
+    /// Creates an admin key (always account-wide) in the principal's account. Only an admin
+    /// key, or the operator, may: an account-wide key cannot raise itself to admin.
+    pub async fn create_admin_api_key(
+        &self,
+        p: &Principal,
+        name: KeyName,
+    ) -> Result<(ApiKey, ApiKeySecret)> {
+        p.require_account_wide()?;
+        p.require_admin()?;
+        let (new, secret) = NewApiKey::generate_admin(p.account_id, name);
+        self.store_api_key(p, new, secret).await
+    }
+
+    async fn store_api_key(
+        &self,
+        p: &Principal,
+        new: NewApiKey,
+        secret: ApiKeySecret,
+    ) -> Result<(ApiKey, ApiKeySecret)> {
         let key = self.store.create_api_key(new).await?;
-        tracing::info!(api_key_id = %key.id, account_id = %key.account_id, "api key created");
+        tracing::info!(api_key_id = %key.id, account_id = %key.account_id, admin = key.admin, "api key created");
+        let scope = match &key.channels {
+            KeyChannels::All if key.admin => "admin, every channel".to_owned(),
+            KeyChannels::All => "every channel".to_owned(),
+            KeyChannels::Only(ids) => format!("{} channel(s)", ids.len()),
+        };
+        self.audit(
+            p,
+            AuditAction::ApiKeyCreate,
+            AuditTarget::new(TargetKind::ApiKey, key.id),
+            AuditSummary::new(format!(
+                "name {:?}, prefix {}, {scope}",
+                key.name.as_str(),
+                key.prefix
+            )),
+        )
+        .await;
         Ok((key, secret))
     }
 
@@ -62,11 +101,30 @@ impl App {
         Ok(self.store.get_api_key(p.account_id, id).await?)
     }
 
+    /// Revokes a key; revoking an admin key needs an admin key.
     pub async fn revoke_api_key(&self, p: &Principal, id: ApiKeyId) -> Result<ApiKey> {
         p.require_account_wide()?;
+        let before = self.store.get_api_key(p.account_id, id).await?;
+        if before.admin {
+            p.require_admin()?;
+        }
         let key = self.store.revoke_api_key(p.account_id, id).await?;
         self.keys.clear();
+        if !before.is_active() {
+            return Ok(key);
+        }
         tracing::info!(api_key_id = %key.id, account_id = %key.account_id, "api key revoked");
+        self.audit(
+            p,
+            AuditAction::ApiKeyRevoke,
+            AuditTarget::new(TargetKind::ApiKey, key.id),
+            AuditSummary::new(format!(
+                "name {:?}, prefix {}",
+                key.name.as_str(),
+                key.prefix
+            )),
+        )
+        .await;
         Ok(key)
     }
 }

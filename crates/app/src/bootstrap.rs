@@ -1,5 +1,5 @@
 //! First start: with an empty database, create an account, one sandbox channel and an
-//! account-wide API key, and write them to `<data-dir>/credentials.env` (mode 0600) as
+//! admin API key, and write them to `<data-dir>/credentials.env` (mode 0600) as
 //! shell-sourceable lines. The key's secret exists nowhere else, so the file is written
 //! (to a temporary name) *before* the database commit and renamed after it: a crash leaves
 //! either no bootstrap or a complete file.
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use wagate_core::account::NewAccount;
-use wagate_core::api_key::{ApiKeySecret, KeyChannels, NewApiKey};
+use wagate_core::api_key::{ApiKeySecret, NewApiKey};
 use wagate_core::channel::NewChannel;
 use wagate_core::ids::{AccountId, PhoneNumberId, WabaId};
 use wagate_core::text::{AccountName, KeyName, VerifiedName};
@@ -18,6 +18,9 @@ use wagate_store::Bootstrap;
 use crate::App;
 
 pub const CREDENTIALS_FILE: &str = "credentials.env";
+/// The name of the admin key first start creates (migration 20 makes existing ones admin by
+/// this name).
+pub const BOOTSTRAP_KEY_NAME: &str = "admin (first start)";
 
 /// What first start created, shown once.
 #[derive(Debug, Clone)]
@@ -56,10 +59,9 @@ impl App {
             account.id,
             VerifiedName::parse("wagate Sandbox").expect("valid"),
         );
-        let (key, secret) = NewApiKey::generate(
+        let (key, secret) = NewApiKey::generate_admin(
             account.id,
-            KeyName::parse("admin (first start)").expect("valid"),
-            KeyChannels::All,
+            KeyName::parse(BOOTSTRAP_KEY_NAME).expect("valid"),
         );
         let creds = Credentials {
             base_url: base_url.to_owned(),

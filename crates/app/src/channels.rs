@@ -1,6 +1,7 @@
 //! Channels: list, get, create, update, within what the principal's key allows. A channel
 //! outside the key's scope answers "not found", like one that does not exist.
 
+use wagate_core::audit::{AuditAction, AuditSummary, AuditTarget, TargetKind};
 use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
 use wagate_core::ids::{ChannelId, PhoneNumberId};
 use wagate_store::{Entity, Page, StoreError};
@@ -71,6 +72,17 @@ impl App {
         new.account_id = p.account_id;
         let channel = self.store.create_channel(new).await?;
         self.cloud_channels.clear();
+        self.audit(
+            p,
+            AuditAction::ChannelCreate,
+            AuditTarget::new(TargetKind::Channel, channel.id),
+            AuditSummary::new(format!(
+                "phone_number_id {}, upstream {}",
+                channel.phone_number_id,
+                channel.upstream.kind().as_str()
+            )),
+        )
+        .await;
         Ok(channel)
     }
 
@@ -89,6 +101,13 @@ impl App {
         let channel = self.store.update_channel(p.account_id, id, patch).await?;
         self.phone_numbers.clear();
         self.cloud_channels.clear();
+        self.audit(
+            p,
+            AuditAction::ChannelUpdate,
+            AuditTarget::new(TargetKind::Channel, channel.id),
+            crate::audit::channel_patch_fields(patch),
+        )
+        .await;
         Ok(channel)
     }
 }

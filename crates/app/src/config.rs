@@ -11,6 +11,8 @@ use crate::database::DatabaseSetting;
 use crate::dispatch::DispatchConfig;
 use crate::media::MediaConfig;
 use crate::outbound::OutboundConfig;
+use crate::rate_limit::RateLimitConfig;
+use crate::secrets::SecretsConfig;
 use crate::templates::TemplatesConfig;
 use crate::webhooks::WebhookConfig;
 
@@ -49,6 +51,10 @@ pub struct Config {
     pub media: MediaConfig,
     /// Outbound calls on API users' behalf (`[outbound]` in the TOML file).
     pub outbound: OutboundConfig,
+    /// Secrets at rest: where the master key is (`[secrets]` in the TOML file).
+    pub secrets: SecretsConfig,
+    /// Token buckets per API key and per account (`[rate_limits]` in the TOML file).
+    pub rate_limits: RateLimitConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -77,6 +83,8 @@ impl Default for Config {
             templates: TemplatesConfig::default(),
             media: MediaConfig::default(),
             outbound: OutboundConfig::default(),
+            secrets: SecretsConfig::default(),
+            rate_limits: RateLimitConfig::default(),
         }
     }
 }

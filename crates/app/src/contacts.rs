@@ -1,5 +1,6 @@
 //! Contacts of a channel: the block list (Cloud `/{phone_number_id}/block_users`).
 
+use wagate_core::audit::{AuditAction, AuditSummary, AuditTarget, TargetKind};
 use wagate_core::channel::Channel;
 use wagate_core::contact::Contact;
 use wagate_core::ids::ContactId;
@@ -33,7 +34,7 @@ impl App {
     /// Blocks (`block = true`) or unblocks users of `channel`.
     pub async fn set_blocked(
         &self,
-        _p: &Principal,
+        p: &Principal,
         channel: &Channel,
         users: Vec<(String, PhoneE164)>,
         block: bool,
@@ -64,9 +65,22 @@ impl App {
                 result,
             });
         }
+        let changed = ids.len();
         self.store
             .set_blocked(channel.id, ids, block.then_some(at))
             .await?;
+        // How many, never which users.
+        self.audit(
+            p,
+            if block {
+                AuditAction::ContactsBlock
+            } else {
+                AuditAction::ContactsUnblock
+            },
+            AuditTarget::new(TargetKind::Channel, channel.id),
+            AuditSummary::new(format!("{changed} of {} user(s)", out.len())),
+        )
+        .await;
         Ok(out)
     }
 

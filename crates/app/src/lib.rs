@@ -21,6 +21,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod audit;
 pub mod bootstrap;
 mod cache;
 pub mod channels;
@@ -39,8 +40,10 @@ pub mod phone_settings;
 pub mod principal;
 pub mod profile;
 pub mod qr_codes;
+pub mod rate_limit;
 pub mod registration;
 pub mod sandbox;
+pub mod secrets;
 pub mod template_extras;
 pub mod template_review;
 mod template_send;
@@ -90,6 +93,9 @@ pub struct App {
     media: Arc<media::MediaService>,
     /// `[outbound] allow_private_networks`: webhook URLs are checked against it.
     allow_private_networks: bool,
+    /// Token buckets per key and account, checked by every surface right after
+    /// authentication.
+    rate_limits: Arc<rate_limit::RateLimiter>,
 }
 
 impl App {
@@ -145,12 +151,26 @@ impl App {
             templates: templates::TemplatesConfig::default(),
             media: Arc::new(media),
             allow_private_networks,
+            rate_limits: Arc::new(rate_limit::RateLimiter::new(
+                rate_limit::RateLimitConfig::default(),
+            )),
         }
     }
 
     /// Whether outbound calls may reach private networks (`[outbound]`).
     pub fn allow_private_networks(&self) -> bool {
         self.allow_private_networks
+    }
+
+    /// The same services with these rate limits.
+    pub fn with_rate_limits(mut self, config: rate_limit::RateLimitConfig) -> Self {
+        self.rate_limits = Arc::new(rate_limit::RateLimiter::new(config));
+        self
+    }
+
+    /// The rate limiter (surfaces check it after authentication; tests drive its clock).
+    pub fn rate_limits(&self) -> &rate_limit::RateLimiter {
+        &self.rate_limits
     }
 
     /// The same services keeping media as `media` says.

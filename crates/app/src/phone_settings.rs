@@ -18,6 +18,7 @@
 //!   (as a channel made on the management plane is) and the error is answered.
 
 use serde_json::{Map, Value, json};
+use wagate_core::audit::{AuditAction, AuditSummary, AuditTarget, TargetKind};
 use wagate_core::channel::{Channel, NewChannel};
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::WabaId;
@@ -454,6 +455,13 @@ impl App {
         settings: Map<String, Value>,
         automation: Map<String, Value>,
     ) -> Result<PhoneSettings> {
+        let (action, keys) = if automation.is_empty() {
+            (AuditAction::PhoneSettingsUpdate, &settings)
+        } else {
+            (AuditAction::ConversationalAutomationUpdate, &automation)
+        };
+        // Top-level key names only: settings may hold keys and certificates.
+        let summary = AuditSummary::changed(keys.keys().map(String::as_str));
         let write = PhoneSettingsWrite {
             account_id: p.account_id,
             channel_id: channel.id,
@@ -461,7 +469,15 @@ impl App {
             automation,
             at: now(),
         };
-        Ok(self.store.update_phone_settings(write).await?)
+        let stored = self.store.update_phone_settings(write).await?;
+        self.audit(
+            p,
+            action,
+            AuditTarget::new(TargetKind::Channel, channel.id),
+            summary,
+        )
+        .await;
+        Ok(stored)
     }
 
     #[tracing::instrument(skip_all, fields(channel = %channel.id))]

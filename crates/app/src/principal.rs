@@ -12,6 +12,8 @@ pub struct Principal {
     /// The key used, or `None` for the operator at the admin CLI.
     pub key_id: Option<ApiKeyId>,
     pub channels: KeyChannels,
+    /// An admin key (or the operator): may mint admin keys and read the audit log.
+    pub admin: bool,
 }
 
 impl Principal {
@@ -20,6 +22,7 @@ impl Principal {
             account_id: key.account_id,
             key_id: Some(key.id),
             channels: key.channels.clone(),
+            admin: key.admin && key.channels.is_account_wide(),
         }
     }
 
@@ -29,6 +32,16 @@ impl Principal {
             account_id,
             key_id: None,
             channels: KeyChannels::All,
+            admin: true,
+        }
+    }
+
+    /// Minting admin keys and reading the audit log need an admin key.
+    pub fn require_admin(&self) -> Result<()> {
+        if self.admin {
+            Ok(())
+        } else {
+            Err(Error::Forbidden("this needs an admin API key"))
         }
     }
 

@@ -27,6 +27,7 @@
 
 use wagate_core::Timestamp;
 use wagate_core::account::Account;
+use wagate_core::audit::{AuditAction, AuditSummary, AuditTarget, TargetKind};
 use wagate_core::channel::{BusinessProfile, Channel};
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::{AccountId, MediaId, SubscriptionId, WabaId};
@@ -132,6 +133,10 @@ impl App {
             return Err(StoreError::NotFound(Entity::Channel).into());
         }
         let at = now();
+        let summary = crate::audit::profile_fields(
+            &update.patch,
+            !matches!(update.picture, PictureChange::Keep),
+        );
         let picture = match update.picture {
             PictureChange::Keep => PictureWrite::Keep,
             PictureChange::Clear => PictureWrite::Clear,
@@ -162,6 +167,13 @@ impl App {
             })
             .await?;
         self.phone_numbers.clear();
+        self.audit(
+            p,
+            AuditAction::ProfileUpdate,
+            AuditTarget::new(TargetKind::Channel, channel.id),
+            summary,
+        )
+        .await;
         Ok(channel.profile)
     }
 
@@ -240,11 +252,22 @@ impl App {
         if !p.can_use(channel.id) {
             return Err(StoreError::NotFound(Entity::Channel).into());
         }
-        Ok(self
+        let summary = AuditSummary::new(format!(
+            "is_cart_enabled {:?}, is_catalog_visible {:?}",
+            update.is_cart_enabled, update.is_catalog_visible
+        ));
+        let settings = self
             .store
             .update_commerce_settings(p.account_id, channel.id, update, now())
-            .await?
-            .commerce)
+            .await?;
+        self.audit(
+            p,
+            AuditAction::CommerceSettingsUpdate,
+            AuditTarget::new(TargetKind::Channel, channel.id),
+            summary,
+        )
+        .await;
+        Ok(settings.commerce)
     }
 
     /// The account's channels of `waba` the caller may see.
@@ -309,6 +332,17 @@ impl App {
         match self.store.put_waba_subscription(sub, remove.clone()).await {
             Ok(stored) => {
                 self.forget_subscriptions(&remove).await;
+                let callback = stored
+                    .override_callback_uri
+                    .as_ref()
+                    .map_or("none".to_owned(), |u| crate::audit::url_origin(u.as_str()));
+                self.audit(
+                    p,
+                    AuditAction::AppSubscribe,
+                    AuditTarget::new(TargetKind::Waba, waba),
+                    AuditSummary::new(format!("alternate callback {callback}")),
+                )
+                .await;
                 Ok(stored)
             }
             Err(e) => {
@@ -328,6 +362,13 @@ impl App {
         {
             self.forget_subscriptions(&removed.override_subscriptions)
                 .await;
+            self.audit(
+                p,
+                AuditAction::AppUnsubscribe,
+                AuditTarget::new(TargetKind::Waba, waba),
+                AuditSummary::default(),
+            )
+            .await;
         }
         Ok(())
     }

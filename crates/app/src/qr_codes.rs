@@ -10,6 +10,7 @@
 //! rendered on each request from the code alone, so an updated message never needs a new
 //! image, and a deleted code's image is gone at once.
 
+use wagate_core::audit::{AuditAction, AuditSummary, AuditTarget, TargetKind};
 use wagate_core::channel::Channel;
 use wagate_core::error::ErrorCode;
 use wagate_core::qr::{PrefilledMessage, QrCodeId, QrImageFormat, QrMatrix};
@@ -46,7 +47,7 @@ impl App {
     #[tracing::instrument(skip_all, fields(channel = %channel.id, code = tracing::field::Empty))]
     pub async fn create_qr_code(
         &self,
-        _p: &Principal,
+        p: &Principal,
         channel: &Channel,
         message: PrefilledMessage,
     ) -> Result<QrCode> {
@@ -63,6 +64,8 @@ impl App {
             match self.store.create_qr_code(qr).await {
                 Ok(qr) => {
                     tracing::Span::current().record("code", tracing::field::display(qr.code));
+                    self.audit_qr(p, AuditAction::QrCodeCreate, channel, &qr.code)
+                        .await;
                     return Ok(qr);
                 }
                 Err(StoreError::Conflict(_)) => continue,
@@ -104,28 +107,50 @@ impl App {
     #[tracing::instrument(skip_all, fields(channel = %channel.id, code = %code))]
     pub async fn update_qr_code(
         &self,
-        _p: &Principal,
+        p: &Principal,
         channel: &Channel,
         code: &QrCodeId,
         message: PrefilledMessage,
     ) -> Result<QrCode> {
-        Ok(self
+        let qr = self
             .store
             .update_qr_code(channel.account_id, channel.id, code, &message, now())
-            .await?)
+            .await?;
+        self.audit_qr(p, AuditAction::QrCodeUpdate, channel, code)
+            .await;
+        Ok(qr)
     }
 
     #[tracing::instrument(skip_all, fields(channel = %channel.id, code = %code))]
     pub async fn delete_qr_code(
         &self,
-        _p: &Principal,
+        p: &Principal,
         channel: &Channel,
         code: &QrCodeId,
     ) -> Result<()> {
-        Ok(self
-            .store
+        self.store
             .delete_qr_code(channel.account_id, channel.id, code)
-            .await?)
+            .await?;
+        self.audit_qr(p, AuditAction::QrCodeDelete, channel, code)
+            .await;
+        Ok(())
+    }
+
+    /// The prefilled message is the business's text to its users: not in the log.
+    async fn audit_qr(
+        &self,
+        p: &Principal,
+        action: AuditAction,
+        channel: &Channel,
+        code: &QrCodeId,
+    ) {
+        self.audit(
+            p,
+            action,
+            AuditTarget::new(TargetKind::QrCode, code),
+            AuditSummary::new(format!("channel {}", channel.id)),
+        )
+        .await;
     }
 
     /// The image of a live QR code, for anyone (see the module docs).

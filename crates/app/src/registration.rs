@@ -17,6 +17,7 @@
 //! ([`App::check_can_send`], called where sends are accepted).
 
 use std::collections::HashMap;
+use wagate_core::audit::{AuditAction, AuditSummary, AuditTarget, TargetKind};
 
 use wagate_core::Timestamp;
 use wagate_core::channel::{Channel, ChannelPatch, Upstream};
@@ -357,7 +358,10 @@ impl App {
                 now,
             )
         })
-        .await
+        .await?;
+        self.audit_registration(p, channel, AuditAction::RegistrationRequestCode, "")
+            .await;
+        Ok(())
     }
 
     /// `verify_code`: the code the sandbox sent makes the number VERIFIED.
@@ -372,7 +376,10 @@ impl App {
         require_own(p, channel)?;
         require_sandbox(channel)?;
         self.transition(channel, now, |r| r.verify_code(code, now))
-            .await
+            .await?;
+        self.audit_registration(p, channel, AuditAction::RegistrationVerify, "")
+            .await;
+        Ok(())
     }
 
     /// `register`: puts the number (back) on the platform.
@@ -389,7 +396,10 @@ impl App {
         self.transition(channel, now, |r| {
             r.register(&cmd.pin, cmd.data_localization_region.clone(), now)
         })
-        .await
+        .await?;
+        self.audit_registration(p, channel, AuditAction::Register, "")
+            .await;
+        Ok(())
     }
 
     /// `deregister`: takes the number off the platform; its sends are refused (133010)
@@ -403,7 +413,10 @@ impl App {
     ) -> Result<()> {
         require_own(p, channel)?;
         require_sandbox(channel)?;
-        self.transition(channel, now, |r| r.deregister(now)).await
+        self.transition(channel, now, |r| r.deregister(now)).await?;
+        self.audit_registration(p, channel, AuditAction::Deregister, "")
+            .await;
+        Ok(())
     }
 
     /// `POST /{phone_number_id}`: sets the two-step PIN and/or asks for a new display name.
@@ -433,7 +446,40 @@ impl App {
             }
             Ok(())
         })
-        .await
+        .await?;
+        // Never the PIN itself.
+        let changed = AuditSummary::changed(
+            [
+                ("pin", update.pin.is_some()),
+                ("new_display_name", update.new_display_name.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(n, set)| set.then_some(n)),
+        );
+        self.audit(
+            p,
+            AuditAction::PhoneNumberUpdate,
+            AuditTarget::new(TargetKind::Channel, channel.id),
+            changed,
+        )
+        .await;
+        Ok(())
+    }
+
+    async fn audit_registration(
+        &self,
+        p: &Principal,
+        channel: &Channel,
+        action: AuditAction,
+        summary: &str,
+    ) {
+        self.audit(
+            p,
+            action,
+            AuditTarget::new(TargetKind::Channel, channel.id),
+            AuditSummary::new(summary),
+        )
+        .await;
     }
 
     /// The code the sandbox last "sent" to the number, while it waits to be verified.

@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use wagate_core::audit::{AuditAction, AuditSummary, AuditTarget, TargetKind};
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::{TemplateId, WabaId};
 use wagate_core::template::{TemplateDraft, TemplateError, TemplateName, TemplateStatus, lint};
@@ -92,7 +93,22 @@ impl App {
             max_per_hour: self.templates.max_per_hour,
         };
         match self.store.create_template(template, limits).await {
-            Ok(t) => Ok(t),
+            Ok(t) => {
+                self.audit(
+                    p,
+                    AuditAction::TemplateCreate,
+                    AuditTarget::new(TargetKind::Template, &t.id),
+                    AuditSummary::new(format!(
+                        "{} ({}), {}, WABA {}",
+                        t.name.as_str(),
+                        t.language.as_str(),
+                        t.category.as_str(),
+                        t.waba_id
+                    )),
+                )
+                .await;
+                Ok(t)
+            }
             Err(CreateTemplateError::NameTaken) => Err(TemplateError::name_taken(
                 draft.name().as_str(),
                 draft.language().as_str(),
@@ -142,10 +158,20 @@ impl App {
         id: Option<&TemplateId>,
     ) -> Result<Vec<TemplateId>> {
         p.require_account_wide()?;
-        Ok(self
+        let deleted = self
             .store
             .delete_templates(p.account_id, waba, name, id, now())
-            .await?)
+            .await?;
+        for t in &deleted {
+            self.audit(
+                p,
+                AuditAction::TemplateDelete,
+                AuditTarget::new(TargetKind::Template, t),
+                AuditSummary::new(format!("{}, WABA {waba}", name.as_str())),
+            )
+            .await;
+        }
+        Ok(deleted)
     }
 
     /// Meta's edit (`POST /{template_id}`): `category`, `components` (replacing all) and
@@ -208,7 +234,10 @@ impl App {
         } else {
             (u32::MAX, u32::MAX)
         };
-        self.store
+        let fields: Vec<&str> = changes.keys().map(String::as_str).collect();
+        let summary = AuditSummary::changed(fields);
+        let edited = self
+            .store
             .edit_template(t, per_day, per_30_days)
             .await?
             .ok_or_else(|| {
@@ -218,7 +247,15 @@ impl App {
                      30 days; try again later"
                         .to_owned(),
                 )
-            })
+            })?;
+        self.audit(
+            p,
+            AuditAction::TemplateEdit,
+            AuditTarget::new(TargetKind::Template, &edited.id),
+            summary,
+        )
+        .await;
+        Ok(edited)
     }
 
     pub fn templates_config(&self) -> TemplatesConfig {

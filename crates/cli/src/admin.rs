@@ -34,6 +34,9 @@ async fn open(db: &DatabaseArgs) -> anyhow::Result<App> {
         .open(config.database_max_connections.min(4))
         .await
         .with_context(|| format!("opening the database {}", database.describe()))?;
+    wagate_app::secrets::unlock(&store, &config.secrets, &config.data_dir)
+        .await
+        .context("unlocking secrets at rest")?;
     Ok(App::new(store))
 }
 
@@ -248,19 +251,24 @@ pub async fn key(cmd: KeyCommand) -> anyhow::Result<()> {
             account,
             name,
             channels,
+            admin,
             db,
         } => {
             let request = CreateApiKey {
                 name,
                 channel_ids: (!channels.is_empty()).then_some(channels),
+                admin,
             };
             let (name, scope) = request.parse().map_err(|e| anyhow!(e.to_string()))?;
             let app = open(&db).await?;
             let account = account_id(&app, &account).await?;
-            let (key, secret) = app
-                .create_api_key(&Principal::operator(account), name, scope)
-                .await
-                .map_err(why)?;
+            let operator = Principal::operator(account);
+            let (key, secret) = if admin {
+                app.create_admin_api_key(&operator, name).await
+            } else {
+                app.create_api_key(&operator, name, scope).await
+            }
+            .map_err(why)?;
             println!(
                 "Created API key {} ({}) for account {}",
                 key.id, key.name, account
@@ -275,8 +283,8 @@ pub async fn key(cmd: KeyCommand) -> anyhow::Result<()> {
                 .await
                 .map_err(why)?;
             println!(
-                "{:<36}  {:<10}  {:<7}  {:<9}  NAME",
-                "ID", "PREFIX", "STATUS", "CHANNELS"
+                "{:<36}  {:<10}  {:<7}  {:<9}  {:<5}  NAME",
+                "ID", "PREFIX", "STATUS", "CHANNELS", "ADMIN"
             );
             for k in keys {
                 let v = ApiKeyView::from(k);
@@ -285,8 +293,13 @@ pub async fn key(cmd: KeyCommand) -> anyhow::Result<()> {
                     .as_ref()
                     .map_or("all".to_owned(), |ids| ids.len().to_string());
                 println!(
-                    "{:<36}  {:<10}  {:<7}  {:<9}  {}",
-                    v.id, v.prefix, v.status, scope, v.name
+                    "{:<36}  {:<10}  {:<7}  {:<9}  {:<5}  {}",
+                    v.id,
+                    v.prefix,
+                    v.status,
+                    scope,
+                    if v.admin { "yes" } else { "no" },
+                    v.name
                 );
             }
         }

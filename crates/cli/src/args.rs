@@ -47,6 +47,9 @@ pub enum Command {
     /// The fault suite: kills, stops and webhook receiver faults against a `wagate serve`
     /// child process, reporting lost messages, duplicates, order and recovery time.
     Chaos(ChaosArgs),
+    /// Secrets at rest (works on the database directly, safe beside running servers).
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -90,6 +93,17 @@ pub struct RestoreArgs {
     pub force: bool,
     #[command(flatten)]
     pub db: DatabaseArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Replace the master key: the data keys in the database are re-wrapped under a new one
+    /// (sealed values are untouched, running servers keep working), and the new key is
+    /// written to the key file, or printed when it came from WAGATE_SECRETS_KEY.
+    Rotate {
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -171,6 +185,39 @@ pub struct ServeArgs {
     #[arg(long, env = "WAGATE_ALLOW_PRIVATE_NETWORKS")]
     #[serde(skip)]
     pub allow_private_networks: bool,
+    #[command(flatten)]
+    pub rate_limits: RateLimitArgs,
+}
+
+/// `[rate_limits]` from flags and the environment.
+#[derive(Debug, Clone, Args, Serialize, Default)]
+pub struct RateLimitArgs {
+    /// Enforce the per-key and per-account rate limits [default: true].
+    #[arg(long = "rate-limits", env = "WAGATE_RATE_LIMITS", value_name = "BOOL")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Requests per second one API key may make [default: 10000].
+    #[arg(long = "rate-limit-key-per-sec", env = "WAGATE_RATE_LIMIT_KEY_PER_SEC")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_per_sec: Option<u32>,
+    /// Burst one API key may make [default: 20000].
+    #[arg(long = "rate-limit-key-burst", env = "WAGATE_RATE_LIMIT_KEY_BURST")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_burst: Option<u32>,
+    /// Requests per second an account's keys together may make [default: 20000].
+    #[arg(
+        long = "rate-limit-account-per-sec",
+        env = "WAGATE_RATE_LIMIT_ACCOUNT_PER_SEC"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_per_sec: Option<u32>,
+    /// Burst an account's keys together may make [default: 40000].
+    #[arg(
+        long = "rate-limit-account-burst",
+        env = "WAGATE_RATE_LIMIT_ACCOUNT_BURST"
+    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_burst: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum, Serialize)]
@@ -315,6 +362,10 @@ pub enum KeyCommand {
         /// Limit the key to a channel (repeatable). Default: every channel.
         #[arg(long = "channel")]
         channels: Vec<String>,
+        /// An admin key: may also create admin keys and read the audit log (always
+        /// account-wide).
+        #[arg(long, conflicts_with = "channels")]
+        admin: bool,
         #[command(flatten)]
         db: DatabaseArgs,
     },

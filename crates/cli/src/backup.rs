@@ -27,6 +27,10 @@ use crate::settings;
 const PG_BACKUP: &str = "this database is PostgreSQL: back it up with `pg_dump --format=custom --file=wagate.dump <url>` (see the README, \"Backup and restore\")";
 const PG_RESTORE: &str = "this database is PostgreSQL: restore it with `pg_restore --clean --if-exists --no-owner --dbname=<url> wagate.dump` (see the README, \"Backup and restore\")";
 
+/// The secrets' master key file, never put in a backup.
+const MASTER_KEY: &str = "secrets.key";
+const MASTER_KEY_NOTE: &str = "secrets.key (the master key of the secrets at rest) is not in the backup, by design: keep a copy of it apart, and put it in the data directory (or WAGATE_SECRETS_KEY) before starting a restored server";
+
 /// The SQLite file the settings point at.
 fn sqlite_path(config: &Config, postgres: &str) -> anyhow::Result<PathBuf> {
     match Database::resolve(&config.database, &config.data_dir).map_err(anyhow::Error::msg)? {
@@ -132,8 +136,13 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("copying {}", db.display()))?;
         let mut bundle = Bundle::open(&partial).await?;
-        let mut notes = Vec::new();
+        let mut notes: Vec<&str> = Vec::new();
         let mut keys = key_files(&config.data_dir)?;
+        // The master key of the secrets at rest stays apart from the data it unlocks.
+        if keys.iter().any(|k| k == MASTER_KEY) {
+            keys.retain(|k| k != MASTER_KEY);
+            notes.push(MASTER_KEY_NOTE);
+        }
         if config.media.url_key.is_some() {
             keys.retain(|k| k != "media.key");
             notes.push("the media URL key is in your settings (media.url_key): keep them");
@@ -206,7 +215,8 @@ fn destination(name: &str, config: &Config, media: Option<&Path>) -> Option<Path
     if let Ok(blob) = rel.strip_prefix("media") {
         return media.map(|root| root.join(blob));
     }
-    (rel.components().count() == 1 && name.ends_with(".key")).then(|| config.data_dir.join(rel))
+    (rel.components().count() == 1 && name.ends_with(".key") && name != MASTER_KEY)
+        .then(|| config.data_dir.join(rel))
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -339,6 +349,7 @@ mod tests {
             "media/../../etc/passwd",
             "wagate.db",
             "sub/x.key",
+            "secrets.key",
         ] {
             assert_eq!(destination(bad, &config, media), None, "{bad}");
         }

@@ -8,6 +8,7 @@ mod args;
 mod backup;
 mod bench;
 mod chaos;
+mod secrets;
 mod serve;
 mod settings;
 mod telemetry;
@@ -40,6 +41,7 @@ fn main() -> std::process::ExitCode {
             Command::Backup(args) => backup::backup(args).await,
             Command::Restore(args) => backup::restore(args).await,
             Command::Chaos(args) => chaos::run(args).await,
+            Command::Secrets(cmd) => secrets::run(cmd).await,
         }
     });
     match result {

@@ -26,3 +26,36 @@ pub fn load(db: &DatabaseArgs, overrides: &impl Serialize) -> anyhow::Result<Con
         .extract()
         .context("reading settings")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::{RateLimitArgs, ServeArgs};
+
+    #[test]
+    fn rate_limit_flags_go_over_the_file_field_by_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("wagate.toml");
+        std::fs::write(
+            &file,
+            "[rate_limits]\nkey_per_sec = 7\naccount_burst = 99\n",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            db: DatabaseArgs {
+                config: Some(file),
+                ..DatabaseArgs::default()
+            },
+            rate_limits: RateLimitArgs {
+                key_burst: Some(3),
+                ..RateLimitArgs::default()
+            },
+            ..ServeArgs::default()
+        };
+        let config = load(&args.db, &args).unwrap();
+        let r = config.rate_limits;
+        assert_eq!((r.key_per_sec, r.key_burst, r.account_burst), (7, 3, 99));
+        assert!(r.enabled);
+        assert_eq!(r.account_per_sec, 20_000, "default kept");
+    }
+}

@@ -127,6 +127,8 @@ pub struct ApiKey {
     pub name: KeyName,
     pub prefix: String,
     pub channels: KeyChannels,
+    /// An admin key may also mint admin keys and read the audit log. Always account-wide.
+    pub admin: bool,
     pub created_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
 }
@@ -147,6 +149,8 @@ pub struct NewApiKey {
     pub prefix: String,
     pub digest: ApiKeyDigest,
     pub channels: KeyChannels,
+    /// See [`ApiKey::admin`]; only with [`KeyChannels::All`].
+    pub admin: bool,
 }
 
 impl NewApiKey {
@@ -163,7 +167,16 @@ impl NewApiKey {
             prefix: secret.display_prefix(),
             digest: secret.digest(),
             channels,
+            admin: false,
         };
+        (key, secret)
+    }
+
+    /// An account-wide admin key (first start's, `wagate key create --admin`, or one an
+    /// admin key creates).
+    pub fn generate_admin(account_id: AccountId, name: KeyName) -> (Self, ApiKeySecret) {
+        let (mut key, secret) = Self::generate(account_id, name, KeyChannels::All);
+        key.admin = true;
         (key, secret)
     }
 }

@@ -181,6 +181,14 @@ error_codes! {
     VerificationCodeIncorrect => "verification_code_incorrect", 400, graph(136025, None, OAuthException, 400);
     /// No verification code is waiting for this number (none requested, or already used).
     VerificationCodeNotFound => "verification_code_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The API key made more requests than its rate limit allows (`[rate_limits]`
+    /// `key_per_sec`/`key_burst`); retry after `Retry-After` seconds. On the Cloud plane,
+    /// Graph's application rate limit (code 4), with Meta's status (400).
+    KeyRateLimited => "key_rate_limited", 429, graph(4, None, OAuthException, 400);
+    /// The account's keys together made more requests than its rate limit allows
+    /// (`account_per_sec`/`account_burst`); retry after `Retry-After` seconds. On the Cloud
+    /// plane, Meta's WABA rate limit (code 80007), with Meta's status (400).
+    AccountRateLimited => "account_rate_limited", 429, graph(80007, None, OAuthException, 400);
     /// The database is unreachable (readiness).
     NotReady => "not_ready", 503, graph(2, None, OAuthException, 503);
     /// Something went wrong on our side; the cause is logged, never sent.
@@ -212,6 +220,8 @@ impl ErrorCode {
             ErrorCode::PhoneNumberNotVerified => "Phone number re-verification needed",
             ErrorCode::VerificationCodeRequestRefused => "Request code error",
             ErrorCode::VerificationCodeIncorrect => "Verify code error",
+            ErrorCode::KeyRateLimited => "Application request limit reached",
+            ErrorCode::AccountRateLimited => "Rate limit issues",
             _ => return None,
         })
     }

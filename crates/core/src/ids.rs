@@ -86,6 +86,10 @@ uuid_id!(
     /// One event on its way to one subscription.
     DeliveryId
 );
+uuid_id!(
+    /// One entry of the audit log of management actions.
+    AuditEntryId
+);
 
 macro_rules! graph_id {
     ($(#[$meta:meta])* $name:ident, $field:literal) => {

@@ -26,12 +26,14 @@
 //! - [`registration`]: a phone number's registration, verification code, two-step PIN and
 //!   display-name review, as a state machine.
 //! - [`qr`]: QR codes with a prefilled message: codes, messages, the PNG and SVG images.
+//! - [`audit`]: entries of the audit log of management actions (who, what, on what).
 //! - [`error`]: the error-code table and `ValidationError`.
 
 #![forbid(unsafe_code)]
 
 pub mod account;
 pub mod api_key;
+pub mod audit;
 pub mod channel;
 pub mod cloud_report;
 pub mod contact;

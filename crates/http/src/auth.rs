@@ -8,6 +8,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use wagate_app::Principal;
+use wagate_app::rate_limit::Limited;
 use wagate_core::error::ErrorCode;
 
 use crate::error::ApiError;
@@ -16,20 +17,50 @@ use crate::state::AppState;
 /// The authenticated caller.
 pub struct Auth(pub Principal);
 
+/// A request already authenticated and charged to its rate limits (a middleware that
+/// extracted [`Auth`] before the handler does it again): the second extraction reuses it,
+/// so a request costs one token.
+#[derive(Clone)]
+struct Authenticated(Principal);
+
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let presented = presented_key(parts)?;
-        match state.app.authenticate(&presented).await? {
-            Some(principal) => {
-                tracing::Span::current()
-                    .record("account_id", tracing::field::display(principal.account_id));
-                Ok(Auth(principal))
-            }
-            None => Err(invalid()),
+        if let Some(Authenticated(p)) = parts.extensions.get::<Authenticated>() {
+            return Ok(Auth(p.clone()));
         }
+        let presented = presented_key(parts)?;
+        let Some(principal) = state.app.authenticate(&presented).await? else {
+            return Err(invalid());
+        };
+        tracing::Span::current()
+            .record("account_id", tracing::field::display(principal.account_id));
+        // Rate limits: the one place, right after authentication.
+        if let Err(limited) = state.app.rate_limits().check(&principal) {
+            return Err(rate_limited(limited));
+        }
+        parts.extensions.insert(Authenticated(principal.clone()));
+        Ok(Auth(principal))
     }
+}
+
+/// The answer to a request over its key's or its account's rate limit.
+fn rate_limited(limited: Limited) -> ApiError {
+    let (code, message) = match limited {
+        Limited::Key { .. } => (
+            ErrorCode::KeyRateLimited,
+            "this API key made too many requests; retry after the seconds in Retry-After",
+        ),
+        Limited::Account { .. } => (
+            ErrorCode::AccountRateLimited,
+            "this account's API keys made too many requests together; retry after the \
+             seconds in Retry-After",
+        ),
+    };
+    let mut e = ApiError::new(code, message);
+    e.retry_after_secs = Some(limited.retry_after_secs());
+    e
 }
 
 fn invalid() -> ApiError {

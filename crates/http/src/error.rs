@@ -24,6 +24,8 @@ pub struct ApiError {
     /// On the Cloud plane: Graph's code and subcode when they are finer than `code`'s (a
     /// template rule's 2388xxx subcode), with Meta's user-facing title and message.
     pub graph: Option<Box<(GraphError, String, String)>>,
+    /// Seconds the client should wait before retrying (`Retry-After`), for rate limits.
+    pub retry_after_secs: Option<u64>,
 }
 
 impl ApiError {
@@ -35,6 +37,7 @@ impl ApiError {
             object_id: None,
             cause: None,
             graph: None,
+            retry_after_secs: None,
         }
     }
 

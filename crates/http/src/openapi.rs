@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
         (name = "account", description = "Who am I"),
         (name = "channels", description = "WhatsApp business numbers and their upstreams"),
         (name = "api-keys", description = "Keys are shown once; wagate stores a SHA-256 digest"),
+        (name = "audit-log", description = "Who did what to which object, and when (admin keys only)"),
         (name = "messages", description = "Messages sent and received, with their status"),
         (name = "templates", description = "Message templates: preview a send's parameters (create, list and edit them on the Cloud plane)"),
         (name = "probes", description = "Liveness, readiness and Prometheus metrics (no auth)"),

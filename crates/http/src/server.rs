@@ -140,10 +140,14 @@ impl Server {
         let metrics = metrics::handle();
         let database =
             Database::resolve(&config.database, &config.data_dir).map_err(anyhow::Error::msg)?;
+        wagate_app::secrets::private_dir(&config.data_dir)?;
         let store = database
             .open(config.database_max_connections)
             .await
             .with_context(|| format!("opening the database {}", database.describe()))?;
+        wagate_app::secrets::unlock(&store, &config.secrets, &config.data_dir)
+            .await
+            .context("unlocking secrets at rest")?;
         let allow_private = config.allow_private_networks();
         let mut media_config = config.media.clone();
         media_config.fetch.allow_private_networks = allow_private;
@@ -156,7 +160,8 @@ impl Server {
             allow_private,
         )
         .with_templates(config.templates)
-        .with_media(media);
+        .with_media(media)
+        .with_rate_limits(config.rate_limits);
         let addr = listener.local_addr().context("reading the bound address")?;
         let base_url = config.base_url(addr);
         let credentials = app

@@ -38,6 +38,7 @@ story!(attempts_are_recorded_once_per_pending_delivery);
 story!(released_deliveries_are_leasable_at_once);
 story!(leases_are_renewed_only_by_their_holder);
 story!(a_recovered_receiver_gets_its_retries_at_once);
+story!(secrets_are_sealed_and_data_keys_rewrapped);
 story!(delivery_log_filters_pages_and_replays);
 story!(due_subscriptions_have_a_due_unleased_delivery);
 
@@ -1343,6 +1344,53 @@ async fn a_recovered_receiver_gets_its_retries_at_once(b: Backend) {
         Some(retry_at)
     );
     assert_eq!(s.expedite_deliveries(sub.id, later).await.unwrap(), 0);
+}
+
+async fn secrets_are_sealed_and_data_keys_rewrapped(b: Backend) {
+    use wagate_store::sealing::{self, DataKey, MasterKey};
+
+    let s = &b.store;
+    // Data keys: stored wrapped, listed oldest first, re-wrapped all at once.
+    let master = MasterKey::from_bytes(&MasterKey::generate());
+    let (k1, b1) = DataKey::generate();
+    let (k2, b2) = DataKey::generate();
+    let w1 = master.wrap(&k1.id, &b1, 1);
+    let w2 = master.wrap(&k2.id, &b2, 2);
+    assert!(s.secret_keys().await.unwrap().is_empty());
+    s.add_secret_key(w2.clone()).await.unwrap();
+    s.add_secret_key(w1.clone()).await.unwrap();
+    assert_eq!(s.secret_keys().await.unwrap(), vec![w1.clone(), w2.clone()]);
+    let next = MasterKey::from_bytes(&MasterKey::generate());
+    let (r1, r2) = (next.wrap(&k1.id, &b1, 1), next.wrap(&k2.id, &b2, 2));
+    let unknown = next.wrap("000000000000", &b1, 3);
+    assert!(
+        s.rewrap_secret_keys(vec![r1.clone(), unknown])
+            .await
+            .is_err(),
+        "an unknown id refuses the whole rotation"
+    );
+    assert_eq!(
+        s.secret_keys().await.unwrap(),
+        vec![w1, w2],
+        "nothing changed"
+    );
+    s.rewrap_secret_keys(vec![r1.clone(), r2.clone()])
+        .await
+        .unwrap();
+    let stored = s.secret_keys().await.unwrap();
+    assert_eq!(stored, vec![r1, r2]);
+    assert!(next.unwrap(&stored[0]).is_some() && master.unwrap(&stored[0]).is_none());
+
+    // Values: sealed under the current key; a newer key re-seals them; they read back.
+    sealing::install(vec![k1]);
+    let (a, _) = account_with_channel(s, "A").await;
+    let sub = subscribe(s, a, None, &[Statuses]).await;
+    sealing::install(vec![k2]);
+    assert_eq!(s.reseal_secrets().await.unwrap(), 1);
+    assert_eq!(s.reseal_secrets().await.unwrap(), 0, "all current now");
+    let back = s.get_subscription(a, sub.id).await.unwrap();
+    assert_eq!(back.secret, sub.secret);
+    assert_eq!(back.verify_token, sub.verify_token);
 }
 
 async fn delivery_log_filters_pages_and_replays(b: Backend) {

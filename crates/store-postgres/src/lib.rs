@@ -13,6 +13,7 @@
 
 #![forbid(unsafe_code)]
 
+mod audit;
 mod dispatch;
 mod media;
 mod phone_events;
@@ -21,6 +22,7 @@ mod profile;
 mod qr_codes;
 mod queries;
 mod registration;
+mod secrets;
 mod templates;
 mod uploads;
 mod upstream;
@@ -129,6 +131,26 @@ impl Store for PgStore {
             .ping()
             .await
             .map_err(StoreError::database)
+    }
+
+    async fn secret_keys(&self) -> Result<Vec<wagate_store::sealing::WrappedKey>> {
+        secrets::keys(&mut *self.read().await?).await
+    }
+
+    async fn add_secret_key(&self, key: wagate_store::sealing::WrappedKey) -> Result<()> {
+        secrets::add(&mut *self.read().await?, key).await
+    }
+
+    async fn rewrap_secret_keys(&self, keys: Vec<wagate_store::sealing::WrappedKey>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        secrets::rewrap(&mut tx, keys).await?;
+        commit(tx, ()).await
+    }
+
+    async fn reseal_secrets(&self) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let n = secrets::reseal(&mut tx).await?;
+        commit(tx, n).await
     }
 
     async fn close(&self) {
@@ -873,5 +895,20 @@ impl Store for PgStore {
             Some(channel) => commit(tx, Some(channel)).await,
             None => Ok(None),
         }
+    }
+
+    // The audit log (see `audit`).
+
+    async fn record_audit(&self, entry: wagate_core::audit::AuditEntry) -> Result<()> {
+        audit::record(&mut *self.read().await?, entry).await
+    }
+
+    async fn list_audit(
+        &self,
+        account: AccountId,
+        filter: &wagate_core::audit::AuditFilter,
+        page: &Page<wagate_core::ids::AuditEntryId>,
+    ) -> Result<Vec<wagate_core::audit::AuditEntry>> {
+        audit::list(&mut *self.read().await?, account, filter, page).await
     }
 }

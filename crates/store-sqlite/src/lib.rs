@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 mod accept;
+mod audit;
 pub mod backup;
 mod dispatch;
 mod media;
@@ -24,6 +25,7 @@ mod profile;
 mod qr_codes;
 mod queries;
 mod registration;
+mod secrets;
 mod templates;
 mod uploads;
 mod upstream;
@@ -85,6 +87,27 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
+/// The database file is created 0600 (or made 0600): it holds the account's data, and
+/// SQLite gives its WAL and shared-memory files the database file's mode.
+fn private_files(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        match std::fs::set_permissions(&name, std::fs::Permissions::from_mode(0o600)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 impl SqliteStore {
     /// Opens (creating if missing) the database file at `path`, switches it to WAL and
     /// applies pending migrations.
@@ -92,6 +115,7 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(StoreError::database)?;
         }
+        private_files(path).map_err(StoreError::database)?;
         let open = backup::hold_open(path).map_err(StoreError::database)?;
         let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(StoreError::database)?
@@ -146,6 +170,29 @@ impl Store for SqliteStore {
     async fn ping(&self) -> Result<()> {
         let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
         conn.ping().await.map_err(StoreError::database)
+    }
+
+    async fn secret_keys(&self) -> Result<Vec<wagate_store::sealing::WrappedKey>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        secrets::keys(&mut conn).await
+    }
+
+    async fn add_secret_key(&self, key: wagate_store::sealing::WrappedKey) -> Result<()> {
+        self.writer
+            .write(move |conn| Box::pin(async move { secrets::add(conn, key).await }))
+            .await
+    }
+
+    async fn rewrap_secret_keys(&self, keys: Vec<wagate_store::sealing::WrappedKey>) -> Result<()> {
+        self.writer
+            .write(move |conn| Box::pin(async move { secrets::rewrap(conn, keys).await }))
+            .await
+    }
+
+    async fn reseal_secrets(&self) -> Result<u64> {
+        self.writer
+            .write(move |conn| Box::pin(async move { secrets::reseal(conn).await }))
+            .await
     }
 
     async fn close(&self) {
@@ -1043,5 +1090,23 @@ impl Store for SqliteStore {
                 })
             })
             .await
+    }
+
+    // The audit log (see `audit`).
+
+    async fn record_audit(&self, entry: wagate_core::audit::AuditEntry) -> Result<()> {
+        self.writer
+            .write(move |conn| Box::pin(async move { audit::record(conn, entry).await }))
+            .await
+    }
+
+    async fn list_audit(
+        &self,
+        account: AccountId,
+        filter: &wagate_core::audit::AuditFilter,
+        page: &Page<wagate_core::ids::AuditEntryId>,
+    ) -> Result<Vec<wagate_core::audit::AuditEntry>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        audit::list(&mut conn, account, filter, page).await
     }
 }

@@ -245,8 +245,8 @@ pub async fn insert_api_key(
         }
     }
     sqlx::query(
-        "INSERT INTO api_keys (id, account_id, name, prefix, digest, channel_ids, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO api_keys (id, account_id, name, prefix, digest, channel_ids, admin, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(new.id.as_uuid())
     .bind(new.account_id.as_uuid())
@@ -254,6 +254,7 @@ pub async fn insert_api_key(
     .bind(&new.prefix)
     .bind(&new.digest.as_bytes()[..])
     .bind(channel_ids_column(&new.channels))
+    .bind(new.admin)
     .bind(millis(now))
     .execute(&mut *conn)
     .await
@@ -264,6 +265,7 @@ pub async fn insert_api_key(
         name: new.name,
         prefix: new.prefix,
         channels: new.channels,
+        admin: new.admin,
         created_at: now,
         revoked_at: None,
     })

@@ -17,6 +17,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod dispatch;
 pub mod error;
 pub mod media;
@@ -26,6 +27,7 @@ pub mod profile;
 pub mod qr_codes;
 pub mod records;
 pub mod registration;
+pub mod sealing;
 pub mod templates;
 pub mod uploads;
 pub mod webhooks;
@@ -80,6 +82,17 @@ pub trait Store: Send + Sync + 'static {
 
     /// Cheap round trip to the database (readiness).
     async fn ping(&self) -> Result<()>;
+    /// The data keys secrets are sealed with, wrapped by the master key (see [`sealing`]),
+    /// oldest first.
+    async fn secret_keys(&self) -> Result<Vec<sealing::WrappedKey>>;
+    /// Stores a new wrapped data key.
+    async fn add_secret_key(&self, key: sealing::WrappedKey) -> Result<()>;
+    /// Replaces the wrapping of the named data keys, all in one transaction (a master key
+    /// rotation); an id that is not stored is `NotFound`.
+    async fn rewrap_secret_keys(&self, keys: Vec<sealing::WrappedKey>) -> Result<()>;
+    /// Rewrites every stored secret not sealed under the current data key (a value from
+    /// before sealing, or under an older key); returns how many rows changed.
+    async fn reseal_secrets(&self) -> Result<u64>;
 
     /// Finishes queued writes and closes connections. Calls after this fail.
     async fn close(&self);
@@ -576,6 +589,19 @@ pub trait Store: Send + Sync + 'static {
         patch: Option<ChannelPatch>,
         events: Vec<WebhookEvent>,
     ) -> Result<Option<Channel>>;
+
+    // The audit log (see [`audit`]).
+
+    /// Appends one entry. `NotFound(Account)` when its account does not exist.
+    async fn record_audit(&self, entry: wagate_core::audit::AuditEntry) -> Result<()>;
+    /// The account's entries matching `filter`, newest first; `page.after` continues with
+    /// older ones.
+    async fn list_audit(
+        &self,
+        account: AccountId,
+        filter: &wagate_core::audit::AuditFilter,
+        page: &Page<wagate_core::ids::AuditEntryId>,
+    ) -> Result<Vec<wagate_core::audit::AuditEntry>>;
 }
 
 /// How a caller names a message.

@@ -105,7 +105,7 @@ impl From<&Channel> for ChannelRecord {
             waba_id: c.waba_id.to_string(),
             verified_name: c.verified_name.to_string(),
             upstream_kind: c.upstream.kind().as_str().to_owned(),
-            upstream: Json(serde_json::to_value(&c.upstream).expect("upstream serialises")),
+            upstream: Json(upstream_column(&c.upstream)),
             throughput_mps: i64::from(c.throughput.per_second()),
             quality_rating: c.quality_rating.as_str().to_owned(),
             messaging_limit_tier: c.messaging_limit_tier.as_str().to_owned(),
@@ -117,11 +117,56 @@ impl From<&Channel> for ChannelRecord {
     }
 }
 
+/// The secrets of a cloud upstream, sealed in the row (see [`crate::sealing`]).
+const UPSTREAM_SECRETS: &[&str] = &["access_token", "app_secret", "verify_token"];
+
+/// The `upstream` column of a channel: its settings, with the secrets sealed.
+pub fn upstream_column(upstream: &Upstream) -> Value {
+    let mut v = serde_json::to_value(upstream).expect("upstream serialises");
+    for key in UPSTREAM_SECRETS {
+        if let Some(Value::String(s)) = v.get_mut(*key) {
+            *s = crate::sealing::seal(s);
+        }
+    }
+    v
+}
+
+/// The `upstream` column with its secrets opened.
+fn open_upstream(mut v: Value) -> Result<Value, StoreError> {
+    for key in UPSTREAM_SECRETS {
+        if let Some(Value::String(s)) = v.get_mut(*key) {
+            *s = crate::sealing::open("channel", s)?;
+        }
+    }
+    Ok(v)
+}
+
+/// An `upstream` column sealed under the current data key, or `None` when it already is
+/// (or holds no secret): what `reseal_secrets` writes back.
+pub fn resealed_upstream(v: Value) -> Result<Option<Value>, StoreError> {
+    let stale = UPSTREAM_SECRETS.iter().any(|key| {
+        v.get(*key)
+            .and_then(Value::as_str)
+            .is_some_and(|s| !crate::sealing::is_current(s))
+    });
+    if !stale || !crate::sealing::active() {
+        return Ok(None);
+    }
+    let mut v = open_upstream(v)?;
+    for key in UPSTREAM_SECRETS {
+        if let Some(Value::String(s)) = v.get_mut(*key) {
+            *s = crate::sealing::seal(s);
+        }
+    }
+    Ok(Some(v))
+}
+
 impl TryFrom<ChannelRecord> for Channel {
     type Error = StoreError;
     fn try_from(r: ChannelRecord) -> Result<Self, StoreError> {
         let bad = |e: &dyn std::fmt::Display| corrupt("channel", e);
-        let upstream: Upstream = serde_json::from_value(r.upstream.0).map_err(|e| bad(&e))?;
+        let upstream: Upstream =
+            serde_json::from_value(open_upstream(r.upstream.0)?).map_err(|e| bad(&e))?;
         let throughput = u32::try_from(r.throughput_mps).map_err(|e| bad(&e))?;
         Ok(Channel {
             id: ChannelId::from_uuid(r.id),
@@ -151,6 +196,7 @@ pub struct ApiKeyRecord {
     pub prefix: String,
     /// `NULL` for an account-wide key, else the channel ids it may use.
     pub channel_ids: Option<Json<Vec<Uuid>>>,
+    pub admin: bool,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
 }
@@ -176,6 +222,7 @@ impl TryFrom<ApiKeyRecord> for ApiKey {
                     KeyChannels::Only(ids.into_iter().map(ChannelId::from_uuid).collect())
                 }
             },
+            admin: r.admin,
             created_at: timestamp("api key", r.created_at)?,
             revoked_at: r
                 .revoked_at
@@ -351,7 +398,7 @@ macro_rules! channel_columns {
 #[macro_export]
 macro_rules! api_key_columns {
     () => {
-        "id, account_id, name, prefix, channel_ids, created_at, revoked_at"
+        "id, account_id, name, prefix, channel_ids, admin, created_at, revoked_at"
     };
 }
 

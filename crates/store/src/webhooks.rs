@@ -160,8 +160,8 @@ impl SubscriptionRecord {
             account_id: s.account_id.as_uuid(),
             channel_id: s.channel_id.map(|c| c.as_uuid()),
             url: s.url.as_str().to_owned(),
-            secret: s.secret.expose().to_owned(),
-            verify_token: s.verify_token.expose().to_owned(),
+            secret: crate::sealing::seal(s.secret.expose()),
+            verify_token: crate::sealing::seal(s.verify_token.expose()),
             fields: fields_column(&s.fields),
             format: s.format.as_str().to_owned(),
             batch_size: i64::from(s.batch_size.get()),
@@ -190,8 +190,10 @@ impl TryFrom<SubscriptionRecord> for Subscription {
             account_id: AccountId::from_uuid(r.account_id),
             channel_id: r.channel_id.map(ChannelId::from_uuid),
             url: WebhookUrl::parse(&r.url).map_err(|e| corrupt(what, e))?,
-            secret: WebhookSecret::parse(&r.secret).map_err(|e| corrupt(what, e))?,
-            verify_token: VerifyToken::parse(&r.verify_token).map_err(|e| corrupt(what, e))?,
+            secret: WebhookSecret::parse(&crate::sealing::open(what, &r.secret)?)
+                .map_err(|e| corrupt(what, e))?,
+            verify_token: VerifyToken::parse(&crate::sealing::open(what, &r.verify_token)?)
+                .map_err(|e| corrupt(what, e))?,
             fields: r
                 .fields
                 .split(',')

@@ -136,6 +136,10 @@ impl MediaService {
         use anyhow::Context;
         let root = config.dir.clone().unwrap_or_else(|| data_dir.join("media"));
         std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
+        if config.dir.is_none() {
+            crate::secrets::private_dir(&root)?;
+        }
+        crate::secrets::private_file(&data_dir.join("media.key"))?;
         let key = match &config.url_key {
             Some(k) => k.as_bytes().to_vec(),
             None => {
@@ -145,8 +149,7 @@ impl MediaService {
                     _ => {
                         let k = format!("{:064x}", rand::random::<u128>())
                             + &format!("{:032x}", rand::random::<u128>());
-                        std::fs::write(&file, &k)
-                            .with_context(|| format!("writing {}", file.display()))?;
+                        crate::secrets::write_private(&file, k.as_bytes())?;
                         k.into_bytes()
                     }
                 }

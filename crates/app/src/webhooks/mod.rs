@@ -8,6 +8,7 @@ pub mod render;
 mod verify;
 
 use std::time::Duration;
+use wagate_core::audit::{AuditAction, AuditSummary, AuditTarget, TargetKind};
 
 use wagate_core::error::ErrorCode;
 use wagate_core::ids::{ChannelId, DeliveryId, SubscriptionId};
@@ -90,7 +91,20 @@ impl App {
             created_at: at,
             updated_at: at,
         };
-        Ok(self.store.create_subscription(s).await?)
+        let s = self.store.create_subscription(s).await?;
+        self.audit(
+            p,
+            AuditAction::WebhookCreate,
+            AuditTarget::new(TargetKind::Webhook, s.id),
+            AuditSummary::new(format!(
+                "url {}, {} field(s), {}",
+                crate::audit::url_origin(s.url.as_str()),
+                s.fields.len(),
+                if s.enabled { "enabled" } else { "disabled" }
+            )),
+        )
+        .await;
+        Ok(s)
     }
 
     pub async fn get_subscription(
@@ -116,6 +130,18 @@ impl App {
     ) -> Result<Subscription> {
         p.require_account_wide()?;
         let mut s = self.store.get_subscription(p.account_id, id).await?;
+        let changed = AuditSummary::changed(
+            [
+                ("url", patch.url.is_some()),
+                ("verify_token", patch.verify_token.is_some()),
+                ("secret", patch.secret.is_some()),
+                ("fields", patch.fields.is_some()),
+                ("batch_size", patch.batch_size.is_some()),
+                ("enabled", patch.enabled.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(name, set)| set.then_some(name)),
+        );
         let reverify = patch.url.as_ref().is_some_and(|u| *u != s.url)
             || patch
                 .verify_token
@@ -146,6 +172,13 @@ impl App {
         let updated = self.store.update_subscription(s).await?;
         // What this node leased ahead goes out under the new settings.
         self.deliverer.reset(id).await;
+        self.audit(
+            p,
+            AuditAction::WebhookUpdate,
+            AuditTarget::new(TargetKind::Webhook, id),
+            changed,
+        )
+        .await;
         Ok(updated)
     }
 
@@ -153,6 +186,13 @@ impl App {
         p.require_account_wide()?;
         self.store.delete_subscription(p.account_id, id).await?;
         self.deliverer.reset(id).await;
+        self.audit(
+            p,
+            AuditAction::WebhookDelete,
+            AuditTarget::new(TargetKind::Webhook, id),
+            AuditSummary::default(),
+        )
+        .await;
         Ok(())
     }
 
@@ -200,10 +240,22 @@ impl App {
                 wagate_core::error::ValidationError::new("until", "must be after `since`").into(),
             );
         }
+        let what = match &replay {
+            Replay::One(d) => format!("delivery {d}"),
+            Replay::Dead { .. } => "dead letters".to_owned(),
+            Replay::Range { since, until } => format!("deliveries from {since} to {until}"),
+        };
         let n = self
             .store
             .replay_deliveries(p.account_id, id, replay, now())
             .await?;
+        self.audit(
+            p,
+            AuditAction::WebhookReplay,
+            AuditTarget::new(TargetKind::Webhook, id),
+            AuditSummary::new(format!("{what}: {n} queued")),
+        )
+        .await;
         Ok(n)
     }
 

@@ -190,7 +190,9 @@ async fn a_backup_under_load_restores_every_acknowledged_message() {
     .await;
     assert!(out.ok, "{}", out.stderr);
     assert!(
-        out.stdout.contains("media.key") && out.stdout.contains("1 media file(s)"),
+        out.stdout.contains("media.key")
+            && out.stdout.contains("1 media file(s)")
+            && out.stdout.contains("secrets.key (the master key"),
         "{}",
         out.stdout
     );
@@ -258,6 +260,15 @@ async fn a_backup_under_load_restores_every_acknowledged_message() {
     .await;
     assert!(!out.ok, "a damaged backup was restored: {}", out.stdout);
 
+    // The secrets' master key is kept apart from backups: the operator brings it back.
+    let master = std::fs::read(data.join("secrets.key")).unwrap();
+    std::fs::write(fresh.join("secrets.key"), master).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let private = std::fs::Permissions::from_mode(0o600);
+        std::fs::set_permissions(fresh.join("secrets.key"), private).unwrap();
+    }
     let (mut restored, base) = serve(&fresh).await;
     let (key, pnid) = (key.clone(), pnid.clone());
     let listed: HashSet<String> = {

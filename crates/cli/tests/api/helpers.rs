@@ -47,6 +47,8 @@ fn init_logs() {
 
 pub struct TestApp {
     pub backend: &'static str,
+    /// The PostgreSQL URL (with its schema), for tests that read rows directly.
+    pub database_url: Option<String>,
     pub base_url: String,
     /// The admin key first start created.
     pub api_key: String,
@@ -86,6 +88,7 @@ async fn spawn(postgres: Option<String>, configure: &dyn Fn(&mut Config)) -> Tes
     } else {
         "sqlite"
     };
+    let database_url = postgres.clone();
     let mut config = Config {
         data_dir: dir.path().join("data"),
         database: DatabaseSetting(postgres.unwrap_or_default()),
@@ -127,6 +130,7 @@ async fn spawn(postgres: Option<String>, configure: &dyn Fn(&mut Config)) -> Tes
     }));
     TestApp {
         backend,
+        database_url,
         base_url: creds.base_url.clone(),
         api_key: creds.api_key.expose().to_owned(),
         account_id: creds.account_id.to_string(),

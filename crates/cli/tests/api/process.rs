@@ -861,6 +861,71 @@ async fn a_crash_with_posts_out_frees_its_leases_in_seconds() {
     run.child.kill().await.unwrap();
 }
 
+/// `wagate secrets rotate` beside the data: a new master key in the key file, the data
+/// keys re-wrapped, the webhook secret still opens after a restart; the old key no longer
+/// unlocks the database, and says so.
+#[tokio::test]
+async fn the_master_key_rotates_and_the_old_one_stops_working() {
+    use crate::receiver::{Receiver, SECRET, TOKEN};
+
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let run1 = serve(&data, None).await;
+    let (key, pnid) = key_and_number(&data);
+    let client = crate::helpers::http_client();
+    let receiver = Receiver::start().await;
+    let res = client
+        .post(format!("{}/api/v1/webhooks", run1.base_url))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"url": receiver.url, "secret": SECRET, "verify_token": TOKEN}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    signal_and_wait(run1, "-TERM").await;
+
+    let key_file = data.join("secrets.key");
+    let old_key = std::fs::read_to_string(&key_file).unwrap();
+    let data_arg = data.to_str().unwrap();
+    let out = run(&["secrets", "rotate", "--data-dir", data_arg]).await;
+    assert!(out.ok, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Rotated the master key: 1 data key(s)"),
+        "{}",
+        out.stdout
+    );
+    let new_key = std::fs::read_to_string(&key_file).unwrap();
+    assert_ne!(old_key, new_key);
+    assert_eq!(new_key.trim().len(), 64);
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    // Restarted under the new key: the subscription's secret opens and signs.
+    let mut run2 = serve(&data, None).await;
+    let res = client
+        .post(format!("{}/sandbox/{pnid}/inbound", run2.base_url))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"from": "16505558001", "type": "text", "text": {"body": "hi"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let posts = receiver.wait(1).await;
+    assert_eq!(
+        posts[0].signature,
+        wagate_core::webhook::ascii::signature(SECRET.as_bytes(), &posts[0].raw)
+    );
+    run2.child.kill().await.unwrap();
+
+    // The old key does not unlock it any more.
+    std::fs::write(&key_file, &old_key).unwrap();
+    let out = run(&["key", "list", "--data-dir", data_arg]).await;
+    assert_fails(&out, "does not unwrap under this master key");
+}
+
 /// The README's walkthrough of a cloud channel, with two real `wagate` processes: one plays
 /// Meta (its channel on the simulated network), the other is the gateway whose cloud
 /// channel points at it. A user's message reaches the gateway through Meta's webhook; the

@@ -1,5 +1,5 @@
 //! `/api/v1/api-keys`: keys are shown once, at creation; afterwards only their prefix.
-//! Managing keys needs an account-wide key.
+//! Managing keys needs an account-wide key; creating an admin key needs an admin key.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -38,11 +38,22 @@ pub struct CreateApiKey {
     /// Limit the key to these channels. Absent or `null`: every channel, and the key may
     /// manage channels and keys.
     pub channel_ids: Option<Vec<String>>,
+    /// An admin key: it may also create admin keys and read the audit log. Only an admin
+    /// key may create one (else 403), and it is always account-wide (`channel_ids` must be
+    /// left out).
+    #[serde(default)]
+    pub admin: bool,
 }
 
 impl CreateApiKey {
     pub fn parse(&self) -> Result<(KeyName, KeyChannels), ValidationError> {
         let name = KeyName::parse(&self.name)?;
+        if self.admin && self.channel_ids.is_some() {
+            return Err(ValidationError::new(
+                "channel_ids",
+                "an admin key is always account-wide; leave channel_ids out",
+            ));
+        }
         let channels = match &self.channel_ids {
             None => KeyChannels::All,
             Some(ids) if ids.is_empty() => {
@@ -80,6 +91,8 @@ pub struct ApiKeyView {
     pub prefix: String,
     /// `null`: every channel of the account.
     pub channel_ids: Option<Vec<ChannelId>>,
+    /// An admin key (may create admin keys and read the audit log).
+    pub admin: bool,
     /// `active` or `revoked`.
     pub status: &'static str,
     #[schema(value_type = String, format = DateTime)]
@@ -96,6 +109,7 @@ impl From<ApiKey> for ApiKeyView {
             name: k.name.to_string(),
             prefix: k.prefix,
             channel_ids: k.channels.as_list().map(<[ChannelId]>::to_vec),
+            admin: k.admin,
             created_at: k.created_at,
             revoked_at: k.revoked_at,
         }
@@ -134,7 +148,8 @@ pub async fn list(
     )))
 }
 
-/// Create a key, optionally limited to some channels. The response holds the secret, once.
+/// Create a key, optionally limited to some channels, or an admin key (`"admin": true`, by an
+/// admin key only). The response holds the secret, once.
 #[utoipa::path(post, path = "/api-keys", tag = "api-keys", request_body = CreateApiKey,
     responses((status = 201, body = CreatedApiKey), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -144,18 +159,19 @@ pub async fn create(
     JsonBody(body): JsonBody<CreateApiKey>,
 ) -> Result<(StatusCode, Json<CreatedApiKey>), ApiError> {
     let (name, channels) = body.parse()?;
-    let (key, secret) = state
-        .app
-        .create_api_key(&p, name, channels)
-        .await
-        .map_err(|e| match e.code() {
-            ErrorCode::ChannelNotFound => ApiError::new(
-                ErrorCode::ChannelNotFound,
-                "a channel in channel_ids does not exist",
-            )
-            .field("channel_ids"),
-            _ => e.into(),
-        })?;
+    let created = if body.admin {
+        state.app.create_admin_api_key(&p, name).await
+    } else {
+        state.app.create_api_key(&p, name, channels).await
+    };
+    let (key, secret) = created.map_err(|e| match e.code() {
+        ErrorCode::ChannelNotFound => ApiError::new(
+            ErrorCode::ChannelNotFound,
+            "a channel in channel_ids does not exist",
+        )
+        .field("channel_ids"),
+        _ => e.into(),
+    })?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedApiKey {

@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod api_keys;
+pub mod audit;
 pub mod channels;
 pub mod messages;
 pub mod paging;
@@ -22,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(account::router())
         .merge(channels::router())
         .merge(api_keys::router())
+        .merge(audit::router())
         .merge(messages::router())
         .merge(templates::router())
         .merge(webhooks::router())
