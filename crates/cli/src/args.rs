@@ -38,9 +38,61 @@ pub enum Command {
     /// real HTTP on loopback (sends, an authenticated no-op, delivery through the simulated
     /// network), then prints requests/s and latency percentiles.
     Bench(BenchArgs),
+    /// Copy a SQLite database, running or not, into one file (mode 0600) with the media key
+    /// and local media bytes it refers to. PostgreSQL: use pg_dump (see the README).
+    Backup(BackupArgs),
+    /// Put a backup in place of a stopped instance's SQLite database (checks its integrity
+    /// and migrations first; refuses while a wagate process has the database open).
+    Restore(RestoreArgs),
+    /// The fault suite: kills, stops and webhook receiver faults against a `wagate serve`
+    /// child process, reporting lost messages, duplicates, order and recovery time.
+    Chaos(ChaosArgs),
     /// Secrets at rest (works on the database directly, safe beside running servers).
     #[command(subcommand)]
     Secrets(SecretsCommand),
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["quick", "full"])))]
+pub struct ChaosArgs {
+    /// A minute or two: 2,000 sends and one kill -9 (on PostgreSQL too with --database).
+    #[arg(long)]
+    pub quick: bool,
+    /// Every scenario: 3 kills during 20,000 sends, receiver outage, timeouts, slow receiver,
+    /// SIGTERM.
+    #[arg(long)]
+    pub full: bool,
+    /// A postgres:// URL to run the kill scenario on PostgreSQL too (a fresh schema in it,
+    /// dropped afterwards). SQLite always runs on a temporary file.
+    #[arg(
+        long,
+        env = "WAGATE_CHAOS_DATABASE",
+        default_value = "",
+        hide_env_values = true
+    )]
+    pub database: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// The backup file to write.
+    pub dest: PathBuf,
+    /// Replace the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// A file `wagate backup` wrote.
+    pub backup: PathBuf,
+    /// Replace an existing database.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub db: DatabaseArgs,
 }
 
 #[derive(Debug, Subcommand)]

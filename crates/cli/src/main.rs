@@ -5,7 +5,9 @@
 
 mod admin;
 mod args;
+mod backup;
 mod bench;
+mod chaos;
 mod secrets;
 mod serve;
 mod settings;
@@ -36,6 +38,9 @@ fn main() -> std::process::ExitCode {
             Command::Channel(cmd) => admin::channel(*cmd).await,
             Command::Key(cmd) => admin::key(cmd).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::Backup(args) => backup::backup(args).await,
+            Command::Restore(args) => backup::restore(args).await,
+            Command::Chaos(args) => chaos::run(args).await,
             Command::Secrets(cmd) => secrets::run(cmd).await,
         }
     });

@@ -14,6 +14,7 @@
 
 mod accept;
 mod audit;
+pub mod backup;
 mod dispatch;
 mod idempotency;
 mod media;
@@ -75,6 +76,8 @@ pub struct SqliteStore {
     reads: SqlitePool,
     writer: Arc<Writer>,
     acceptor: accept::Acceptor,
+    /// Held while open: a restore waits for no process to have the database open.
+    _open: backup::OpenLock,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -114,6 +117,7 @@ impl SqliteStore {
             std::fs::create_dir_all(dir).map_err(StoreError::database)?;
         }
         private_files(path).map_err(StoreError::database)?;
+        let open = backup::hold_open(path).map_err(StoreError::database)?;
         let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(StoreError::database)?
             .filename(path)
@@ -145,6 +149,7 @@ impl SqliteStore {
             reads,
             acceptor: accept::Acceptor::start(writer.clone()),
             writer,
+            _open: open,
         })
     }
 

@@ -34,7 +34,8 @@ use wagate_http::Server;
 
 use self::load::{Phase, load};
 use self::metrics::{Scrape, StoreStats, quantile};
-use self::receiver::{Receiver, VERIFY_TOKEN};
+use self::receiver::Receiver;
+pub(crate) use self::receiver::VERIFY_TOKEN;
 use crate::args::BenchArgs;
 
 /// How long the bench waits for deliveries and events after a phase's sends.
@@ -242,7 +243,7 @@ async fn webhooks_phase(target: &Target, batch: u32, offset: u64) -> anyhow::Res
     Ok(())
 }
 
-fn user_number(i: u64) -> String {
+pub(crate) fn user_number(i: u64) -> String {
     format!("1555{:07}", i)
 }
 

@@ -12,6 +12,7 @@ mod access;
 mod api_keys;
 mod audit_log;
 mod auth;
+mod backup;
 mod channels;
 mod cloud;
 mod cloud_upstream;
