@@ -182,7 +182,15 @@ pub struct ServeArgs {
     pub shutdown_grace_secs: Option<u64>,
     /// Let webhook URLs, media links and cloud upstreams reach loopback, private and
     /// link-local addresses ([outbound] allow_private_networks) [default: off].
-    #[arg(long, env = "WAGATE_ALLOW_PRIVATE_NETWORKS")]
+    #[arg(
+        long,
+        env = "WAGATE_ALLOW_PRIVATE_NETWORKS",
+        action = clap::ArgAction::Set,
+        num_args = 0..=1,
+        default_value_t = false,
+        default_missing_value = "true",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
     #[serde(skip)]
     pub allow_private_networks: bool,
     #[command(flatten)]
@@ -385,4 +393,34 @@ pub enum KeyCommand {
         #[command(flatten)]
         db: DatabaseArgs,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::{Cli, Command};
+
+    fn allow_private(args: &[&str]) -> bool {
+        let cli = Cli::try_parse_from(args).expect("parses");
+        let Command::Serve(serve) = cli.command else {
+            panic!("serve")
+        };
+        serve.allow_private_networks
+    }
+
+    #[test]
+    fn the_private_networks_switch_takes_a_bare_flag_or_a_boolish_value() {
+        assert!(!allow_private(&["wagate", "serve"]));
+        assert!(allow_private(&["wagate", "serve", "--allow-private-networks"]));
+        for yes in ["1", "true", "yes", "on"] {
+            let flag = format!("--allow-private-networks={yes}");
+            assert!(allow_private(&["wagate", "serve", &flag]), "{yes}");
+        }
+        for no in ["0", "false", "no", "off"] {
+            let flag = format!("--allow-private-networks={no}");
+            assert!(!allow_private(&["wagate", "serve", &flag]), "{no}");
+        }
+        assert!(Cli::try_parse_from(["wagate", "serve", "--allow-private-networks=maybe"]).is_err());
+    }
 }

@@ -214,8 +214,11 @@ impl From<Throughput> for u32 {
     }
 }
 
+// `$wire:tt`, not `:literal`: a `literal` fragment reaches derive macros wrapped in an
+// invisible group, which utoipa's serde-attribute reader skips, documenting the Rust variant
+// names (`Green`) instead of the wire's (`GREEN`).
 macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident, $field:literal { $($variant:ident => $wire:literal),* $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident, $field:literal { $($variant:ident => $wire:tt),* $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
         pub enum $name {

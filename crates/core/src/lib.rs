@@ -58,4 +58,7 @@ pub mod template;
 pub mod text;
 pub mod webhook;
 
+#[cfg(test)]
+mod proptests;
+
 pub use jiff::Timestamp;

@@ -56,20 +56,22 @@ where
 /// Parses a JSON document into `T`, with errors that name the field at fault.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_data() {
-            let message = strip_position(&inner.to_string());
-            let err = ApiError::new(ErrorCode::InvalidRequest, message);
-            if path == "." { err } else { err.field(path) }
-        } else {
-            ApiError::new(
-                ErrorCode::MalformedJson,
-                format!("the body is not valid JSON: {inner}"),
-            )
-        }
-    })?;
+    // `Strict`: a struct is an object, never a positional array (see `crate::strict`).
+    let value: T =
+        serde_path_to_error::deserialize(crate::strict::Strict(&mut de)).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if inner.is_data() {
+                let message = strip_position(&inner.to_string());
+                let err = ApiError::new(ErrorCode::InvalidRequest, message);
+                if path == "." { err } else { err.field(path) }
+            } else {
+                ApiError::new(
+                    ErrorCode::MalformedJson,
+                    format!("the body is not valid JSON: {inner}"),
+                )
+            }
+        })?;
     de.end().map_err(|e| {
         ApiError::new(
             ErrorCode::MalformedJson,

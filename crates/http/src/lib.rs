@@ -37,6 +37,7 @@ pub mod render;
 pub mod sandbox;
 mod server;
 pub mod state;
+pub mod strict;
 pub mod upstream_webhooks;
 
 pub use server::{Server, router};

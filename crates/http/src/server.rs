@@ -71,7 +71,10 @@ pub fn router(state: AppState) -> Router {
     let timeout = Duration::from_secs(state.config.request_timeout_secs);
     let body_limit = state.config.max_body_bytes;
     documented
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", api))
+        .merge(
+            SwaggerUi::new("/docs")
+                .external_url_unchecked("/openapi.json", crate::openapi::document(api)),
+        )
         .merge(sandbox)
         .merge(upstream)
         .merge(cloud)

@@ -55,3 +55,46 @@ async fn a_channels_lane_is_dispatched_by_one_node_at_a_time() {
         "B dispatches the channel after A's lease"
     );
 }
+
+#[tokio::test]
+async fn a_node_that_renews_keeps_its_lane() {
+    let Some(backend) = postgres().await else {
+        return;
+    };
+    let node_a = backend.store.clone();
+    let node_b = (backend.reopen)().await;
+    let (a, ch) = account_with_channel(&node_a, "Acme").await;
+    let held_one = send(&node_a, a, ch, USER_A).await;
+    let now = records::now();
+    let held = plus(now, 5_000);
+    assert_eq!(node_a.lease_outbox(now, held, 10).await.unwrap().len(), 1);
+    let renewed = node_a
+        .renew_outbox(vec![held_one], held, plus(now, 10_000))
+        .await
+        .unwrap();
+    assert_eq!(renewed, vec![held_one]);
+
+    // Past A's first term, the channel's new work is still A's: B leaves the lane alone.
+    send(&node_a, a, ch, USER_B).await;
+    let mid = plus(now, 6_000);
+    assert_eq!(node_b.release_expired_leases(mid).await.unwrap(), 0);
+    assert!(
+        node_b
+            .lease_outbox(mid, plus(mid, 5_000), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "B took a lane A renewed"
+    );
+    // A stops renewing (it died): after the renewal's term B takes the channel.
+    let later = plus(now, 10_001);
+    assert_eq!(node_b.release_expired_leases(later).await.unwrap(), 1);
+    assert_eq!(
+        node_b
+            .lease_outbox(later, plus(later, 5_000), 10)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}

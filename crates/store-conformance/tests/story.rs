@@ -35,6 +35,7 @@ story!(data_survives_reopen);
 story!(outbound_messages_are_stored_with_their_outbox_entry);
 story!(outbox_leases_head_of_line_per_recipient);
 story!(expired_leases_are_reaped);
+story!(renewed_outbox_leases_outlive_their_first_term);
 story!(sent_is_recorded_once_and_followups_applied_in_order);
 story!(reports_applied_together_keep_each_messages_order);
 story!(failed_outcome_sets_error_and_removes_the_entry);
@@ -638,6 +639,51 @@ async fn expired_leases_are_reaped(b: Backend) {
         MessageStatus::Accepted,
         "reaping does not change the message"
     );
+}
+
+async fn renewed_outbox_leases_outlive_their_first_term(b: Backend) {
+    let s = &b.store;
+    let (a, ch) = account_with_channel(s, "A").await;
+    let first = send(s, a, ch, USER_A).await;
+    let second = send(s, a, ch, USER_B).await;
+    let now = records::now();
+    let held = plus(now, 5_000);
+    let jobs = s.lease_outbox(now, held, 10).await.unwrap();
+    assert_eq!(job_ids(&jobs), sorted(vec![first, second]));
+
+    // Renewed under the lease it was taken with: the reaper leaves it past its first term.
+    let renewed_until = plus(now, 10_000);
+    let renewed = s
+        .renew_outbox(vec![first, second], held, renewed_until)
+        .await
+        .unwrap();
+    assert_eq!(sorted(renewed), sorted(vec![first, second]));
+    assert_eq!(s.release_expired_leases(plus(now, 6_000)).await.unwrap(), 0);
+    assert!(
+        s.lease_outbox(plus(now, 6_000), plus(now, 11_000), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a renewed entry is not leased again"
+    );
+
+    // Naming a lease that is no longer held renews nothing.
+    assert!(
+        s.renew_outbox(vec![first], held, plus(now, 20_000))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Once the renewal runs out, the reaper frees both.
+    assert_eq!(s.release_expired_leases(plus(now, 10_001)).await.unwrap(), 2);
+    assert!(
+        s.renew_outbox(vec![first, second], renewed_until, plus(now, 30_000))
+            .await
+            .unwrap()
+            .is_empty(),
+        "a reaped lease is not renewed"
+    );
+    assert!(s.renew_outbox(vec![], held, renewed_until).await.unwrap().is_empty());
 }
 
 async fn sent_is_recorded_once_and_followups_applied_in_order(b: Backend) {

@@ -155,6 +155,33 @@ pub async fn release_expired_leases(conn: &mut PgConnection, now: Timestamp) -> 
     .map_err(db)
 }
 
+pub async fn renew_outbox(
+    conn: &mut PgConnection,
+    node: &str,
+    ids: &[MessageId],
+    held_until: Timestamp,
+    until: Timestamp,
+) -> Result<Vec<MessageId>> {
+    sqlx::query("UPDATE dispatch_lanes SET lease_until = $1 WHERE node = $2 AND lease_until < $1")
+        .bind(millis(until))
+        .bind(node)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    let uuids: Vec<Uuid> = ids.iter().map(|id| id.as_uuid()).collect();
+    let renewed: Vec<Uuid> = sqlx::query_scalar(
+        "UPDATE outbox SET lease_until = $1 WHERE lease_until = $2 AND message_id = ANY($3) \
+         RETURNING message_id",
+    )
+    .bind(millis(until))
+    .bind(millis(held_until))
+    .bind(uuids)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    Ok(renewed.into_iter().map(MessageId::from_uuid).collect())
+}
+
 /// A message the upstream took, as recorded by [`complete_dispatch`].
 struct Handed {
     message_id: MessageId,

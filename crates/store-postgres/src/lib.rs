@@ -302,6 +302,20 @@ impl Store for PgStore {
         commit(tx, freed).await
     }
 
+    async fn renew_outbox(
+        &self,
+        ids: Vec<MessageId>,
+        held_until: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<MessageId>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.begin().await?;
+        let renewed = dispatch::renew_outbox(&mut tx, &self.node, &ids, held_until, until).await?;
+        commit(tx, renewed).await
+    }
+
     async fn complete_dispatch(&self, outcomes: Vec<DispatchOutcome>) -> Result<()> {
         let mut tx = self.begin().await?;
         dispatch::complete_dispatch(&mut tx, outcomes).await?;

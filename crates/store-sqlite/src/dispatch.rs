@@ -119,6 +119,34 @@ pub async fn release_expired_leases(conn: &mut SqliteConnection, now: Timestamp)
     .map_err(db)
 }
 
+pub async fn renew_outbox(
+    conn: &mut SqliteConnection,
+    ids: &[MessageId],
+    held_until: Timestamp,
+    until: Timestamp,
+) -> Result<Vec<MessageId>> {
+    let mut renewed = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE outbox SET lease_until = ");
+        q.push_bind(millis(until))
+            .push(" WHERE lease_until = ")
+            .push_bind(millis(held_until))
+            .push(" AND message_id IN (");
+        let mut list = q.separated(", ");
+        for id in chunk {
+            list.push_bind(id.as_uuid());
+        }
+        q.push(") RETURNING message_id");
+        let rows: Vec<Uuid> = q
+            .build_query_scalar()
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?;
+        renewed.extend(rows.into_iter().map(MessageId::from_uuid));
+    }
+    Ok(renewed)
+}
+
 /// Rows per multi-row statement: well under SQLite's 32,766 bound variables.
 const CHUNK: usize = 500;
 

@@ -381,6 +381,22 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn renew_outbox(
+        &self,
+        ids: Vec<MessageId>,
+        held_until: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<MessageId>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { dispatch::renew_outbox(conn, &ids, held_until, until).await })
+            })
+            .await
+    }
+
     async fn complete_dispatch(&self, outcomes: Vec<DispatchOutcome>) -> Result<()> {
         self.writer
             .write(move |conn| {

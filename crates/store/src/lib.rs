@@ -163,6 +163,17 @@ pub trait Store: Send + Sync + 'static {
     /// The reaper: frees leases that expired before `now` (their holder died). Returns how
     /// many it freed.
     async fn release_expired_leases(&self, now: Timestamp) -> Result<u64>;
+    /// Extends to `until` the leases of those outbox entries still held under `held_until`
+    /// (the lease the caller took), and on PostgreSQL this node's dispatch lanes with them;
+    /// returns the entries extended. An entry completed meanwhile, or whose lease ran out
+    /// and was taken again, is left alone. A dispatcher renews while its step runs, so
+    /// leases stay short and a dead node's work goes out seconds after it died.
+    async fn renew_outbox(
+        &self,
+        ids: Vec<MessageId>,
+        held_until: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<MessageId>>;
     /// Records what the dispatcher did with leased entries, all in one transaction. A `Sent`
     /// whose outbox entry is already gone changes nothing, so a hand-over is counted once.
     async fn complete_dispatch(&self, outcomes: Vec<DispatchOutcome>) -> Result<()>;

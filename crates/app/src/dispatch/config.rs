@@ -9,7 +9,8 @@ pub struct DispatchConfig {
     pub enabled: bool,
     /// Outbox entries leased per step.
     pub batch_size: u32,
-    /// How long a lease holds; a dispatcher that dies frees its entries after this.
+    /// How long a lease holds before its step renews it (every third of it); a dispatcher
+    /// that dies frees its entries, and on PostgreSQL its channels' lanes, after this.
     pub lease_secs: u64,
     /// How long transient failures are retried, counted from acceptance; then the message fails.
     pub retry_horizon_secs: u64,
@@ -33,7 +34,7 @@ impl Default for DispatchConfig {
         Self {
             enabled: true,
             batch_size: 512,
-            lease_secs: 15,
+            lease_secs: 5,
             retry_horizon_secs: 24 * 3600,
             backoff_base_ms: 1000,
             backoff_max_ms: 300_000,

@@ -7,7 +7,8 @@
 //! outcome in one transaction: `sent` with what the network will report later, `failed`
 //! with Meta's error, or back to the outbox for a later slot or a retry with backoff.
 //!
-//! Crash safety: a lease expires, so entries held by a dead dispatcher go out after restart;
+//! Crash safety: a lease is short (`lease_secs`, 5 s) and renewed while its step runs, so
+//! entries held by a dead dispatcher go out seconds after a restart (or on another node);
 //! the `sent` transition removes the outbox entry in the same transaction that counts the
 //! hand-over, so a message is never recorded as handed over twice.
 //!
@@ -21,8 +22,9 @@
 //! own id for the message, recorded with the `sent` transition; until that commits, the id
 //! is listed as in flight ([`Dispatcher::in_flight`]) so a status Meta reports at once
 //! waits for it instead of being taken for another sender's message. Hand-overs of a step
-//! run concurrently (`handover_concurrency`), and a step stops handing over once half its
-//! lease has passed, so a slow Graph API never outlives the lease.
+//! run concurrently (`handover_concurrency`), and a step stops starting hand-overs after
+//! [`STEP_BUDGET`]; its leases are renewed while it runs, so a slow Graph API never
+//! outlives them.
 //!
 //! # Layout
 //! - `config`: [`DispatchConfig`].
@@ -56,6 +58,10 @@ use wagate_upstream::cloud::{CloudClient, CloudUpstream};
 use wagate_upstream::{Handover, Upstream};
 
 use crate::media::blob::BlobStore;
+
+/// How long a step keeps starting hand-overs; what is left waits for the next step. Leases
+/// are renewed meanwhile, so a slow Graph API delays a step without losing its leases.
+const STEP_BUDGET: Duration = Duration::from_secs(5);
 
 use crate::media_fetch::{FetchConfig, MediaFetcher};
 
@@ -153,6 +159,8 @@ impl Dispatcher {
         if jobs.is_empty() {
             return Ok(report);
         }
+        let leased: Vec<MessageId> = jobs.iter().map(|j| j.message.id).collect();
+        let started = Instant::now();
         let mut channels: HashMap<ChannelId, Option<Channel>> = HashMap::new();
         let mut work = Vec::with_capacity(jobs.len());
         for job in jobs {
@@ -170,21 +178,23 @@ impl Dispatcher {
             };
             work.push((channel, job));
         }
-        let deadline = Instant::now() + Duration::from_secs(self.config.lease_secs) / 2;
-        let outcomes: Vec<DispatchOutcome> =
-            futures::stream::iter(work.into_iter().map(|(channel, job)| async move {
-                match channel {
-                    Some(channel) => self.dispatch(&channel, job, now, deadline).await,
-                    None => DispatchOutcome::Failed {
-                        message_id: job.message.id,
-                        at: now,
-                        error: Failure::Unknown.with_details("The channel no longer exists."),
-                    },
-                }
-            }))
-            .buffered(self.config.handover_concurrency.max(1))
-            .collect()
-            .await;
+        let deadline = started + STEP_BUDGET;
+        let handing = futures::stream::iter(work.into_iter().map(|(channel, job)| async move {
+            match channel {
+                Some(channel) => self.dispatch(&channel, job, now, deadline).await,
+                None => DispatchOutcome::Failed {
+                    message_id: job.message.id,
+                    at: now,
+                    error: Failure::Unknown.with_details("The channel no longer exists."),
+                },
+            }
+        }))
+        .buffered(self.config.handover_concurrency.max(1))
+        .collect::<Vec<DispatchOutcome>>();
+        let outcomes = tokio::select! {
+            outcomes = handing => outcomes,
+            never = self.keep_leases(leased, now, lease, started) => match never {},
+        };
         let handed_ids: Vec<String> = outcomes
             .iter()
             .filter_map(|o| match o {
@@ -215,6 +225,38 @@ impl Dispatcher {
         done?;
         metrics_for(&report);
         Ok(report)
+    }
+
+    /// Renews the step's leases every third of `lease_secs` for as long as the step runs
+    /// (the caller drops this future when the step is done). Time is the step's `now`
+    /// plus what has passed since it `started`, so tests that drive time stay consistent.
+    async fn keep_leases(
+        &self,
+        mut ids: Vec<MessageId>,
+        now: Timestamp,
+        mut held: Timestamp,
+        started: Instant,
+    ) -> std::convert::Infallible {
+        let lease = Duration::from_secs(self.config.lease_secs.max(1));
+        loop {
+            tokio::time::sleep(lease / 3).await;
+            let elapsed = SignedDuration::try_from(started.elapsed()).unwrap_or_default();
+            let until = now + elapsed + SignedDuration::try_from(lease).unwrap_or_default();
+            match self.store.renew_outbox(ids.clone(), held, until).await {
+                Ok(renewed) => {
+                    if renewed.len() < ids.len() {
+                        tracing::warn!(
+                            lost = ids.len() - renewed.len(),
+                            "outbox leases ran out before their step ended"
+                        );
+                    }
+                    ids = renewed;
+                    held = until;
+                }
+                // Tried again at the next tick; the lease still has two thirds to run.
+                Err(error) => tracing::warn!(%error, "renewing outbox leases failed"),
+            }
+        }
     }
 
     async fn dispatch(

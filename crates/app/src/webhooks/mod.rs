@@ -233,12 +233,13 @@ impl App {
         replay: Replay,
     ) -> Result<u64> {
         p.require_account_wide()?;
+        // An empty or reversed range holds no delivery: nothing is replayed (as a list
+        // filtered by it is empty), rather than a refusal no schema could announce.
         if let Replay::Range { since, until } = &replay
             && since >= until
         {
-            return Err(
-                wagate_core::error::ValidationError::new("until", "must be after `since`").into(),
-            );
+            self.store.get_subscription(p.account_id, id).await?;
+            return Ok(0);
         }
         let what = match &replay {
             Replay::One(d) => format!("delivery {d}"),

@@ -17,6 +17,8 @@ mod channels;
 mod cloud;
 mod cloud_upstream;
 mod conformance_suite;
+mod fuzz_cloud;
+mod fuzz_regressions;
 mod idempotency;
 mod interactive_extra;
 mod lifecycle;

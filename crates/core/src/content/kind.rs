@@ -8,7 +8,7 @@ use crate::error::ValidationError;
 
 /// Cloud API message `type`s, outbound and inbound. `template` is only sent; `button`,
 /// `order`, `system`, `unsupported` and `request_welcome` are only received.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageType {
     Text,

@@ -8,7 +8,10 @@ macro_rules! wire_enum {
     (
         $(#[$meta:meta])*
         $name:ident, $field:literal {
-            $( $(#[$vmeta:meta])* $variant:ident => $wire:literal ),* $(,)?
+            // `tt`, not `literal`: a `literal` fragment reaches derive macros wrapped in an
+            // invisible group that utoipa's serde-attribute reader skips, so the document
+            // would spell the Rust variant names instead of Meta's.
+            $( $(#[$vmeta:meta])* $variant:ident => $wire:tt ),* $(,)?
         }
     ) => {
         $(#[$meta])*

@@ -23,7 +23,8 @@ impl WebhookUrl {
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
         let s = s.trim();
         let err = |why: &str| ValidationError::new("url", why.to_owned());
-        if s.len() > Self::MAX_LEN {
+        // Characters, as the message says (and as the OpenAPI document's maxLength counts).
+        if s.chars().count() > Self::MAX_LEN {
             return Err(err("must be at most 2048 characters"));
         }
         let rest = s

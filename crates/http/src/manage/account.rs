@@ -30,7 +30,7 @@ pub struct WhoAmI {
 
 /// The caller's identity, from the API key alone (no other lookup): a cheap authenticated
 /// call for health checks and for measuring the server's own overhead (`wagate bench`).
-#[utoipa::path(get, path = "/whoami", tag = "account",
+#[utoipa::path(get, path = "/whoami", operation_id = "whoami", tag = "account",
     responses((status = 200, body = WhoAmI), (status = 401, body = ErrorBody)))]
 pub async fn whoami(Auth(p): Auth) -> Json<WhoAmI> {
     Json(WhoAmI {
@@ -53,7 +53,7 @@ pub struct AccountView {
 }
 
 /// The account that owns the API key of this request, and that key's scope.
-#[utoipa::path(get, path = "/account", tag = "account",
+#[utoipa::path(get, path = "/account", operation_id = "get_account", tag = "account",
     responses((status = 200, body = AccountView), (status = 401, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,

@@ -131,7 +131,7 @@ fn key_id(raw: &str) -> Result<ApiKeyId, ApiError> {
 }
 
 /// List the account's keys (active and revoked), oldest first.
-#[utoipa::path(get, path = "/api-keys", tag = "api-keys", params(ListQuery),
+#[utoipa::path(get, path = "/api-keys", operation_id = "list_api_keys", tag = "api-keys", params(ListQuery),
     responses((status = 200, body = List<ApiKeyView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -150,7 +150,7 @@ pub async fn list(
 
 /// Create a key, optionally limited to some channels, or an admin key (`"admin": true`, by an
 /// admin key only). The response holds the secret, once.
-#[utoipa::path(post, path = "/api-keys", tag = "api-keys", request_body = CreateApiKey,
+#[utoipa::path(post, path = "/api-keys", operation_id = "create_api_key", tag = "api-keys", request_body = CreateApiKey,
     responses((status = 201, body = CreatedApiKey), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn create(
@@ -182,7 +182,7 @@ pub async fn create(
 }
 
 /// One key (never its secret).
-#[utoipa::path(get, path = "/api-keys/{id}", tag = "api-keys", params(("id" = String, Path, description = "API key id")),
+#[utoipa::path(get, path = "/api-keys/{id}", operation_id = "get_api_key", tag = "api-keys", params(("id" = String, Path, description = "API key id")),
     responses((status = 200, body = ApiKeyView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -198,7 +198,7 @@ pub async fn get(
 }
 
 /// Revoke a key: it stops working at once. Revoking twice is harmless.
-#[utoipa::path(delete, path = "/api-keys/{id}", tag = "api-keys", params(("id" = String, Path, description = "API key id")),
+#[utoipa::path(delete, path = "/api-keys/{id}", operation_id = "revoke_api_key", tag = "api-keys", params(("id" = String, Path, description = "API key id")),
     responses((status = 200, body = ApiKeyView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke(
     State(state): State<AppState>,

@@ -38,25 +38,32 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateChannel {
-    /// Business name WhatsApp users see (1–256 characters).
+    /// Business name WhatsApp users see (1–256 characters, no control characters).
+    #[schema(min_length = 1, max_length = 256)]
     pub verified_name: String,
-    /// The number in international format, e.g. `+15550100001`.
+    /// The number in international format, e.g. `+15550100001` (8 to 15 digits; spaces,
+    /// dashes, dots and parentheses between them are ignored). Required for `cloud`.
+    #[schema(max_length = 32)]
     pub display_phone_number: Option<String>,
-    /// Meta's phone number id (digits). Required for `cloud`.
+    /// Meta's phone number id (1–20 digits). Required for `cloud`.
     pub phone_number_id: Option<String>,
-    /// Meta's WhatsApp Business Account id (digits). Required for `cloud`.
+    /// Meta's WhatsApp Business Account id (1–20 digits). Required for `cloud`.
     pub waba_id: Option<String>,
     /// Where messages go. Default: `{"kind":"sandbox"}`.
     pub upstream: Option<UpstreamInput>,
     /// Messages per second handed to the upstream, 1–1000 (default 80).
+    #[schema(minimum = 1, maximum = 1000)]
     pub throughput_mps: Option<u32>,
-    /// `GREEN`, `YELLOW`, `RED` or `UNKNOWN` (default `GREEN`).
+    /// Default `GREEN`.
+    #[schema(value_type = Option<QualityRating>)]
     pub quality_rating: Option<String>,
-    /// `TIER_250`, `TIER_2K`, `TIER_10K`, `TIER_100K` or `TIER_UNLIMITED` (default `TIER_250`).
+    /// Default `TIER_250`.
+    #[schema(value_type = Option<MessagingLimitTier>)]
     pub messaging_limit_tier: Option<String>,
     pub profile: Option<ProfileInput>,
     /// A free-form message outside the 24-hour window: `fail` (accepted, then fails with
     /// 131047, as on Meta; the default) or `reject` (refused at the API with 131047).
+    #[schema(value_type = Option<WindowPolicy>)]
     pub window_policy: Option<String>,
 }
 
@@ -103,7 +110,7 @@ pub struct ProfileInput {
     pub email: Option<Option<String>>,
     /// One of Meta's verticals (`RETAIL`, `EDU`, …).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<Vertical>)]
     pub vertical: Option<Option<String>>,
     /// At most two http(s) URLs; replaces the list.
     pub websites: Option<Vec<String>>,
@@ -114,13 +121,17 @@ pub struct ProfileInput {
 #[serde(deny_unknown_fields)]
 pub struct UpdateChannel {
     pub verified_name: Option<String>,
+    #[schema(max_length = 32)]
     pub display_phone_number: Option<String>,
     pub upstream: Option<UpstreamInput>,
+    #[schema(minimum = 1, maximum = 1000)]
     pub throughput_mps: Option<u32>,
+    #[schema(value_type = Option<QualityRating>)]
     pub quality_rating: Option<String>,
+    #[schema(value_type = Option<MessagingLimitTier>)]
     pub messaging_limit_tier: Option<String>,
     pub profile: Option<ProfileInput>,
-    /// `fail` or `reject`.
+    #[schema(value_type = Option<WindowPolicy>)]
     pub window_policy: Option<String>,
 }
 
@@ -399,7 +410,7 @@ fn channel_id(raw: &str) -> Result<ChannelId, ApiError> {
 // ---- handlers ----------------------------------------------------------------------------
 
 /// List the channels the API key can use, oldest first.
-#[utoipa::path(get, path = "/channels", tag = "channels", params(ListQuery),
+#[utoipa::path(get, path = "/channels", operation_id = "list_channels", tag = "channels", params(ListQuery),
     responses((status = 200, body = List<ChannelView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -417,7 +428,7 @@ pub async fn list(
 }
 
 /// Add a WhatsApp number to the account. Needs an account-wide key.
-#[utoipa::path(post, path = "/channels", tag = "channels", request_body = CreateChannel,
+#[utoipa::path(post, path = "/channels", operation_id = "create_channel", tag = "channels", request_body = CreateChannel,
     responses((status = 201, body = ChannelView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 415, body = ErrorBody)))]
 pub async fn create(
@@ -431,7 +442,7 @@ pub async fn create(
 }
 
 /// One channel by its id.
-#[utoipa::path(get, path = "/channels/{id}", tag = "channels", params(("id" = String, Path, description = "Channel id")),
+#[utoipa::path(get, path = "/channels/{id}", operation_id = "get_channel", tag = "channels", params(("id" = String, Path, description = "Channel id")),
     responses((status = 200, body = ChannelView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -447,7 +458,7 @@ pub async fn get(
 }
 
 /// Change a channel: name, number, upstream, throughput, quality, tier or profile.
-#[utoipa::path(patch, path = "/channels/{id}", tag = "channels", request_body = UpdateChannel,
+#[utoipa::path(patch, path = "/channels/{id}", operation_id = "update_channel", tag = "channels", request_body = UpdateChannel,
     params(("id" = String, Path, description = "Channel id")),
     responses((status = 200, body = ChannelView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)))]

@@ -115,23 +115,34 @@ impl From<Message> for MessageView {
 #[into_params(parameter_in = Query)]
 pub struct MessageQuery {
     /// Only this channel.
+    #[param(format = Uuid)]
     pub channel_id: Option<String>,
-    /// Only messages with this user (phone number).
+    /// Only messages with this user (phone number in international format).
+    #[param(
+        max_length = 32,
+        pattern = r"^(\+|00)?[ ().-]*[1-9]([ ().-]*[0-9]){7,14}[ ().-]*$"
+    )]
     pub contact: Option<String>,
     /// `outbound` or `inbound`.
+    #[param(value_type = Option<Direction>, inline)]
     pub direction: Option<String>,
-    /// `accepted`, `sent`, `delivered`, `read`, `failed` or `received`.
+    #[param(value_type = Option<MessageStatus>, inline)]
     pub status: Option<String>,
     /// Cloud API message type (`text`, `template`, …).
     #[serde(rename = "type")]
-    #[param(rename = "type")]
+    #[param(rename = "type", value_type = Option<MessageType>, inline)]
     pub kind: Option<String>,
     /// Created at or after this time (RFC 3339).
+    #[param(format = DateTime)]
     pub since: Option<String>,
     /// Created before this time (RFC 3339).
+    #[param(format = DateTime)]
     pub until: Option<String>,
+    /// How many messages to return, 1–100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// The previous page's `next_after`: continues with older messages.
+    #[param(format = Uuid)]
     pub after: Option<String>,
 }
 
@@ -191,7 +202,7 @@ impl MessageQuery {
 }
 
 /// The account's messages, newest first, filtered.
-#[utoipa::path(get, path = "/messages", tag = "messages", params(MessageQuery),
+#[utoipa::path(get, path = "/messages", operation_id = "list_messages", tag = "messages", params(MessageQuery),
     responses((status = 200, body = List<MessageView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -214,7 +225,7 @@ pub async fn list(
 }
 
 /// One message by wagate's id or by its `wamid.…`.
-#[utoipa::path(get, path = "/messages/{id}", tag = "messages",
+#[utoipa::path(get, path = "/messages/{id}", operation_id = "get_message", tag = "messages",
     params(("id" = String, Path, description = "Message id or wamid")),
     responses((status = 200, body = MessageView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(

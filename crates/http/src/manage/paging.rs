@@ -16,8 +16,10 @@ pub const MAX_LIMIT: u32 = 100;
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// How many items to return, 1–100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// Return items after this id (the previous page's `next_after`).
+    #[param(format = Uuid)]
     pub after: Option<String>,
 }
 

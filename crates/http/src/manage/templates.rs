@@ -46,7 +46,7 @@ pub struct PreviewView {
 
 /// Fill a template with a send's parameters, checked as a send would be (Meta's 132000,
 /// 132005, 132012 and 132018 checks), without sending anything.
-#[utoipa::path(post, path = "/templates/{id}/preview", tag = "templates", request_body = PreviewRequest,
+#[utoipa::path(post, path = "/templates/{id}/preview", operation_id = "preview_template", tag = "templates", request_body = PreviewRequest,
     params(("id" = String, Path, description = "Template id")),
     responses((status = 200, body = PreviewView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)))]

@@ -56,10 +56,13 @@ pub struct CreateSubscription {
     pub channel_id: Option<String>,
     /// Event fields: `messages` (users' messages), `statuses`, `message_template_status_update`,
     /// … Default: `["messages", "statuses"]`.
+    #[schema(value_type = Option<Vec<EventField>>)]
     pub fields: Option<Vec<String>>,
     /// Payload format: `cloud` (Meta's; the default).
+    #[schema(value_type = Option<PayloadFormat>)]
     pub format: Option<String>,
     /// Events per POST, 1–100 (default 1: what Cloud API libraries read).
+    #[schema(minimum = 1, maximum = 100)]
     pub batch_size: Option<u32>,
     /// Default true.
     pub enabled: Option<bool>,
@@ -73,7 +76,9 @@ pub struct UpdateSubscription {
     pub url: Option<String>,
     pub secret: Option<String>,
     pub verify_token: Option<String>,
+    #[schema(value_type = Option<Vec<EventField>>)]
     pub fields: Option<Vec<String>>,
+    #[schema(minimum = 1, maximum = 100)]
     pub batch_size: Option<u32>,
     pub enabled: Option<bool>,
 }
@@ -226,13 +231,19 @@ impl From<Delivery> for DeliveryView {
 #[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
     /// `pending`, `delivered` or `dead`.
+    #[param(value_type = Option<DeliveryState>, inline)]
     pub status: Option<String>,
     /// Created at or after this time (RFC 3339).
+    #[param(format = DateTime)]
     pub since: Option<String>,
     /// Created before this time (RFC 3339).
+    #[param(format = DateTime)]
     pub until: Option<String>,
+    /// How many deliveries to return, 1–100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// The previous page's `next_after`: continues with older deliveries.
+    #[param(format = Uuid)]
     pub after: Option<String>,
 }
 
@@ -255,11 +266,21 @@ fn time(field: &'static str, v: Option<&str>) -> Result<Option<Timestamp>, ApiEr
 #[serde(deny_unknown_fields)]
 pub struct ReplayRequest {
     /// `dead` (the default): dead letters only; `all`: every delivery in the range.
+    #[schema(value_type = Option<ReplayOnly>)]
     pub only: Option<String>,
     /// RFC 3339; required with `only: "all"`.
     pub since: Option<String>,
     /// RFC 3339; required with `only: "all"`.
     pub until: Option<String>,
+}
+
+/// Which deliveries a replay sends again (documentation of `ReplayRequest.only`).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum ReplayOnly {
+    Dead,
+    All,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -295,7 +316,7 @@ fn naming(id: &str) -> impl FnOnce(wagate_app::Error) -> ApiError + '_ {
 // ---- handlers ----------------------------------------------------------------------------
 
 /// The account's webhook subscriptions, oldest first. Needs an account-wide key.
-#[utoipa::path(get, path = "/webhooks", tag = "webhooks",
+#[utoipa::path(get, path = "/webhooks", operation_id = "list_webhooks", tag = "webhooks",
     responses((status = 200, body = List<SubscriptionView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -309,7 +330,7 @@ pub async fn list(
 }
 
 /// Subscribe a URL to events, after verifying it like Meta. Needs an account-wide key.
-#[utoipa::path(post, path = "/webhooks", tag = "webhooks", request_body = CreateSubscription,
+#[utoipa::path(post, path = "/webhooks", operation_id = "create_webhook", tag = "webhooks", request_body = CreateSubscription,
     responses((status = 201, body = SubscriptionView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
@@ -331,7 +352,7 @@ pub async fn create(
 }
 
 /// One subscription.
-#[utoipa::path(get, path = "/webhooks/{id}", tag = "webhooks", params(("id" = String, Path, description = "Subscription id")),
+#[utoipa::path(get, path = "/webhooks/{id}", operation_id = "get_webhook", tag = "webhooks", params(("id" = String, Path, description = "Subscription id")),
     responses((status = 200, body = SubscriptionView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -348,7 +369,7 @@ pub async fn get(
 }
 
 /// Change a subscription; a new URL or verify token is verified first.
-#[utoipa::path(patch, path = "/webhooks/{id}", tag = "webhooks", request_body = UpdateSubscription,
+#[utoipa::path(patch, path = "/webhooks/{id}", operation_id = "update_webhook", tag = "webhooks", request_body = UpdateSubscription,
     params(("id" = String, Path, description = "Subscription id")),
     responses((status = 200, body = SubscriptionView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -369,7 +390,7 @@ pub async fn update(
 }
 
 /// Remove a subscription and its delivery log.
-#[utoipa::path(delete, path = "/webhooks/{id}", tag = "webhooks", params(("id" = String, Path, description = "Subscription id")),
+#[utoipa::path(delete, path = "/webhooks/{id}", operation_id = "delete_webhook", tag = "webhooks", params(("id" = String, Path, description = "Subscription id")),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -386,7 +407,7 @@ pub async fn delete(
 }
 
 /// The subscription's delivery log, newest first.
-#[utoipa::path(get, path = "/webhooks/{id}/deliveries", tag = "webhooks",
+#[utoipa::path(get, path = "/webhooks/{id}/deliveries", operation_id = "list_deliveries", tag = "webhooks",
     params(("id" = String, Path, description = "Subscription id"), DeliveryQuery),
     responses((status = 200, body = List<DeliveryView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
@@ -428,7 +449,7 @@ pub async fn deliveries(
 }
 
 /// Send one delivery again now, whatever its state.
-#[utoipa::path(post, path = "/webhooks/{id}/deliveries/{delivery_id}/replay", tag = "webhooks",
+#[utoipa::path(post, path = "/webhooks/{id}/deliveries/{delivery_id}/replay", operation_id = "replay_delivery", tag = "webhooks",
     params(("id" = String, Path, description = "Subscription id"), ("delivery_id" = String, Path, description = "Delivery id")),
     responses((status = 200, body = Replayed), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn replay_one(
@@ -452,7 +473,7 @@ pub async fn replay_one(
 
 /// Send again every dead letter of the subscription (optionally in a time range), or every
 /// delivery of a time range.
-#[utoipa::path(post, path = "/webhooks/{id}/replay", tag = "webhooks", request_body = ReplayRequest,
+#[utoipa::path(post, path = "/webhooks/{id}/replay", operation_id = "replay_deliveries", tag = "webhooks", request_body = ReplayRequest,
     params(("id" = String, Path, description = "Subscription id")),
     responses((status = 200, body = Replayed), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
@@ -491,7 +512,7 @@ pub async fn replay(
 }
 
 /// Which events of one message went to which subscription, and how each went.
-#[utoipa::path(get, path = "/messages/{id}/deliveries", tag = "webhooks",
+#[utoipa::path(get, path = "/messages/{id}/deliveries", operation_id = "message_deliveries", tag = "webhooks",
     params(("id" = String, Path, description = "Message id or wamid")),
     responses((status = 200, body = MessageDeliveries), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn message_deliveries(

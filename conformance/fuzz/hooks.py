@@ -1,0 +1,29 @@
+"""schemathesis hooks for wagate's management API.
+
+Webhook subscriptions are verified before they are stored (a GET that must echo
+`hub.challenge`), so a generated URL that points nowhere is refused with 422, as documented.
+To exercise subscriptions end to end, a generated URL that is *valid* is pointed at the
+loopback receiver (`WAGATE_FUZZ_RECEIVER`); an invalid one is left as generated, so negative
+tests stay negative.
+"""
+
+import os
+import re
+
+import schemathesis
+
+RECEIVER = os.environ["WAGATE_FUZZ_RECEIVER"]
+# The document's pattern for webhook URLs (crates/http/src/openapi.rs, WEBHOOK_URL).
+WEBHOOK_URL = re.compile(
+    r"^https?://[^/?#@\s\x00-\x1f\x7f-\x9f]+([/?#][^\s\x00-\x1f\x7f-\x9f]*)?$"
+)
+
+
+@schemathesis.hook
+def before_call(ctx, case, kwargs):
+    op_id = case.operation.definition.raw.get("operationId")
+    if op_id not in ("create_webhook", "update_webhook") or not isinstance(case.body, dict):
+        return
+    url = case.body.get("url")
+    if isinstance(url, str) and len(url) <= 2048 and WEBHOOK_URL.match(url):
+        case.body["url"] = RECEIVER
