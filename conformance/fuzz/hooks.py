@@ -9,6 +9,7 @@ tests stay negative.
 
 import os
 import re
+import uuid
 
 import schemathesis
 
@@ -19,8 +20,15 @@ WEBHOOK_URL = re.compile(
 )
 
 
+IDEMPOTENCY_KEY = re.compile(r"^[ -~]{1,255}$")
+
+
 @schemathesis.hook
 def before_call(ctx, case, kwargs):
+    headers = case.headers or {}
+    key = headers.get("Idempotency-Key")
+    if isinstance(key, str) and IDEMPOTENCY_KEY.match(key):
+        headers["Idempotency-Key"] = str(uuid.uuid4())
     op_id = case.operation.definition.raw.get("operationId")
     if op_id not in ("create_webhook", "update_webhook") or not isinstance(case.body, dict):
         return

@@ -412,7 +412,11 @@ mod tests {
     #[test]
     fn the_private_networks_switch_takes_a_bare_flag_or_a_boolish_value() {
         assert!(!allow_private(&["wagate", "serve"]));
-        assert!(allow_private(&["wagate", "serve", "--allow-private-networks"]));
+        assert!(allow_private(&[
+            "wagate",
+            "serve",
+            "--allow-private-networks"
+        ]));
         for yes in ["1", "true", "yes", "on"] {
             let flag = format!("--allow-private-networks={yes}");
             assert!(allow_private(&["wagate", "serve", &flag]), "{yes}");
@@ -421,6 +425,8 @@ mod tests {
             let flag = format!("--allow-private-networks={no}");
             assert!(!allow_private(&["wagate", "serve", &flag]), "{no}");
         }
-        assert!(Cli::try_parse_from(["wagate", "serve", "--allow-private-networks=maybe"]).is_err());
+        assert!(
+            Cli::try_parse_from(["wagate", "serve", "--allow-private-networks=maybe"]).is_err()
+        );
     }
 }

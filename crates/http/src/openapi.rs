@@ -13,6 +13,8 @@
 //!   need none.
 //! - [`ErrorAnswers`]: the answers the extractors and the auth layer give on every operation
 //!   (401, and 400/413/415 where a body or a query is read), each with the error envelope.
+//! - [`Idempotency`]: the optional `Idempotency-Key` header on every POST, and the answers
+//!   it brings (409 while the first request runs, 422 for a key reused on another request).
 //! - [`Links`]: how a created object's id feeds the operations that read, change and delete
 //!   it, so clients (and schemathesis' stateful phase) can follow them.
 
@@ -61,7 +63,12 @@ pub fn document(api: utoipa::openapi::OpenApi) -> Value {
 }
 
 fn finish(mut api: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
-    for m in [&Security as &dyn Modify, &ErrorAnswers, &Links] {
+    for m in [
+        &Security as &dyn Modify,
+        &ErrorAnswers,
+        &Idempotency,
+        &Links,
+    ] {
         m.modify(&mut api);
     }
     api
@@ -193,6 +200,80 @@ impl Modify for ErrorAnswers {
                         r.description = default_description(status).to_owned();
                     }
                 }
+            }
+        }
+    }
+}
+
+/// `Idempotency-Key` on every creating POST (Stripe's semantics; `crate::idempotency`).
+pub struct Idempotency;
+
+impl Modify for Idempotency {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let max = wagate_core::idempotency::MAX_KEY_LEN;
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if !path.starts_with(MANAGE_PREFIX) {
+                continue;
+            }
+            let Some(op) = item.post.as_mut() else {
+                continue;
+            };
+            let header = ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header)
+                .required(utoipa::openapi::Required::False)
+                .description(Some(format!(
+                    "Makes a retry safe: the same key with the same request within 24 hours \
+                     answers what the first one answered (with `Idempotent-Replayed: true`) and \
+                     does nothing twice, on any node. 1 to {max} visible ASCII characters; a \
+                     UUID is a good key."
+                )))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .max_length(Some(max))
+                        .pattern(Some("^[ -~]+$")),
+                ))
+                .build();
+            op.parameters
+                .get_or_insert_with(Vec::new)
+                .push(RefOr::T(header));
+            let responses = &mut op.responses.responses;
+            for (status, description) in [
+                (
+                    "409",
+                    "`idempotency_key_in_progress`: a request with this key is still running; \
+                     retry to get its answer",
+                ),
+                (
+                    "422",
+                    "`idempotency_key_reused`: this key was used for another request in the \
+                     last 24 hours",
+                ),
+            ] {
+                match responses.get_mut(status) {
+                    Some(RefOr::T(r)) => {
+                        if !r.description.contains("idempotency_key") {
+                            r.description = format!("{}; or {description}", r.description);
+                        }
+                    }
+                    Some(RefOr::Ref(_)) => {}
+                    None => {
+                        responses.insert(status.to_owned(), error_answer(description));
+                    }
+                }
+            }
+            if let Some(RefOr::T(r)) = responses.get_mut("400")
+                && !r.description.contains("idempotency_key_invalid")
+            {
+                r.description = format!(
+                    "{}; `idempotency_key_invalid`: the Idempotency-Key header is empty, too \
+                     long or not visible ASCII",
+                    r.description
+                );
             }
         }
     }

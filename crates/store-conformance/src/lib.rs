@@ -42,9 +42,27 @@ pub async fn sqlite() -> Backend {
     }
 }
 
+/// `WAGATE_TEST_POSTGRES_URL`, or `None` when unset: PostgreSQL variants of tests are then
+/// skipped, unless `WAGATE_REQUIRE_POSTGRES=1` (CI sets it), which makes a missing URL fail
+/// the test instead of passing it silently.
+pub fn postgres_base_url() -> Option<String> {
+    match std::env::var("WAGATE_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            let required = std::env::var("WAGATE_REQUIRE_POSTGRES")
+                .is_ok_and(|v| matches!(v.as_str(), "1" | "true" | "yes"));
+            assert!(
+                !required,
+                "WAGATE_REQUIRE_POSTGRES is set but WAGATE_TEST_POSTGRES_URL is not"
+            );
+            None
+        }
+    }
+}
+
 /// A fresh schema on the PostgreSQL of `WAGATE_TEST_POSTGRES_URL`, or `None` when unset.
 pub async fn postgres() -> Option<Backend> {
-    let base = std::env::var("WAGATE_TEST_POSTGRES_URL").ok()?;
+    let base = postgres_base_url()?;
     let schema = format!("wagate_story_{}", uuid::Uuid::new_v4().simple());
     let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
         .await

@@ -675,7 +675,10 @@ async fn renewed_outbox_leases_outlive_their_first_term(b: Backend) {
             .is_empty()
     );
     // Once the renewal runs out, the reaper frees both.
-    assert_eq!(s.release_expired_leases(plus(now, 10_001)).await.unwrap(), 2);
+    assert_eq!(
+        s.release_expired_leases(plus(now, 10_001)).await.unwrap(),
+        2
+    );
     assert!(
         s.renew_outbox(vec![first, second], renewed_until, plus(now, 30_000))
             .await
@@ -683,7 +686,12 @@ async fn renewed_outbox_leases_outlive_their_first_term(b: Backend) {
             .is_empty(),
         "a reaped lease is not renewed"
     );
-    assert!(s.renew_outbox(vec![], held, renewed_until).await.unwrap().is_empty());
+    assert!(
+        s.renew_outbox(vec![], held, renewed_until)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn sent_is_recorded_once_and_followups_applied_in_order(b: Backend) {

@@ -21,9 +21,10 @@ pub fn http_client() -> Client {
     Client::new()
 }
 
-/// A fresh PostgreSQL schema URL on `WAGATE_TEST_POSTGRES_URL`, or `None` when unset.
+/// A fresh PostgreSQL schema URL on `WAGATE_TEST_POSTGRES_URL`, or `None` when unset
+/// (a failure instead when `WAGATE_REQUIRE_POSTGRES=1`, as CI sets it).
 pub async fn fresh_postgres_url() -> Option<String> {
-    let base = std::env::var("WAGATE_TEST_POSTGRES_URL").ok()?;
+    let base = wagate_store_conformance::postgres_base_url()?;
     let schema = format!("wagate_api_{}", uuid::Uuid::new_v4().simple());
     let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
         .await
