@@ -36,6 +36,18 @@ macro_rules! actions {
     };
 }
 
+/// In the OpenAPI document: a string, one of the action names.
+impl utoipa::PartialSchema for AuditAction {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(Self::ALL.iter().map(|a| a.as_str())))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for AuditAction {}
+
 actions! {
     ChannelCreate => "channel.create",
     ChannelUpdate => "channel.update",

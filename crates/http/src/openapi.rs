@@ -266,14 +266,18 @@ impl Modify for Idempotency {
                     }
                 }
             }
-            if let Some(RefOr::T(r)) = responses.get_mut("400")
-                && !r.description.contains("idempotency_key_invalid")
-            {
-                r.description = format!(
-                    "{}; `idempotency_key_invalid`: the Idempotency-Key header is empty, too \
-                     long or not visible ASCII",
-                    r.description
-                );
+            let invalid = "`idempotency_key_invalid`: the Idempotency-Key header is empty, too \
+                           long or not visible ASCII";
+            match responses.get_mut("400") {
+                Some(RefOr::T(r)) => {
+                    if !r.description.contains("idempotency_key_invalid") {
+                        r.description = format!("{}; {invalid}", r.description);
+                    }
+                }
+                Some(RefOr::Ref(_)) => {}
+                None => {
+                    responses.insert("400".to_owned(), error_answer(invalid));
+                }
             }
         }
     }
@@ -493,6 +497,16 @@ fn constraints() -> Vec<(&'static str, Value)> {
         ("/components/schemas/VirtualUserSettings/properties/read_percent", json!({ "maximum": 100 })),
         ("/components/schemas/VirtualUserSettings/properties/offline_until", date_time.clone()),
         ("/components/schemas/CreateApiKey/properties/name", text(1, 100)),
+        (
+            // An admin key is always account-wide.
+            "/components/schemas/CreateApiKey",
+            json!({
+                "anyOf": [
+                    { "properties": { "admin": { "enum": [false] } } },
+                    { "properties": { "channel_ids": { "type": "null" } } }
+                ]
+            }),
+        ),
         (
             "/components/schemas/CreateApiKey/properties/channel_ids",
             json!({ "minItems": 1, "maxItems": 100, "items": { "format": "uuid" } }),

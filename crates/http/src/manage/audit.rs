@@ -26,16 +26,22 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only this action (`channel.create`, `api_key.revoke`, `webhook.update`, …).
+    #[param(value_type = Option<AuditAction>, inline)]
     pub action: Option<String>,
     /// Only actions taken with this API key.
+    #[param(format = Uuid)]
     pub key_id: Option<String>,
     /// At or after this time (RFC 3339).
+    #[param(format = DateTime)]
     pub since: Option<String>,
     /// Before this time (RFC 3339).
+    #[param(format = DateTime)]
     pub until: Option<String>,
     /// How many entries to return, 1–100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// The previous page's `next_after`: continues with older entries.
+    #[param(format = Uuid)]
     pub after: Option<String>,
 }
 
