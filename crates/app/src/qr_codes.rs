@@ -68,7 +68,7 @@ impl App {
                         .await;
                     return Ok(qr);
                 }
-                Err(StoreError::Conflict(_)) => continue,
+                Err(StoreError::Conflict { .. }) => continue,
                 Err(e) => return Err(e.into()),
             }
         }

@@ -359,7 +359,7 @@ impl App {
                     .increment(1);
                 Ok(true)
             }
-            Err(StoreError::Conflict(_)) => Ok(false),
+            Err(StoreError::Conflict { .. }) => Ok(false),
             Err(e) => Err(e.into()),
         }
     }

@@ -90,13 +90,24 @@ impl From<ValidationError> for ApiError {
     }
 }
 
+/// What the API user reads for a broken uniqueness rule.
+fn conflict_message(kind: wagate_store::Conflict, stored: String) -> String {
+    match kind {
+        wagate_store::Conflict::MessageId => "a message with this id was already received".into(),
+        _ => stored,
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(_) => ApiError::new(e.code(), e.to_string()),
-            StoreError::Conflict(message) => {
-                ApiError::new(ErrorCode::PhoneNumberIdTaken, message).field("phone_number_id")
-            }
+            StoreError::Conflict { kind, message } => match kind.field() {
+                Some(field) => {
+                    ApiError::new(kind.code(), conflict_message(kind, message)).field(field)
+                }
+                None => ApiError::internal(StoreError::Conflict { kind, message }),
+            },
             StoreError::Closed => ApiError::new(ErrorCode::NotReady, "the server is shutting down"),
             other => ApiError::internal(other),
         }

@@ -56,7 +56,7 @@ async fn media_round_trips_and_is_isolated_per_account(b: Backend) {
     // The same id twice is a conflict.
     assert!(matches!(
         s.create_media(m.clone()).await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::Conflict { .. })
     ));
 
     s.delete_media(a, &m.id, t0).await.unwrap();

@@ -170,7 +170,7 @@ async fn profile_updates_swap_the_picture_in_one_transaction(b: Backend) {
     let clash = write(a, ch, about("Changed"), set(&second));
     assert!(matches!(
         s.update_business_profile(clash).await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::Conflict { .. })
     ));
     let stored = s.get_channel(a, ch).await.unwrap();
     assert_eq!(

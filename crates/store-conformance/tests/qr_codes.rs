@@ -53,7 +53,7 @@ async fn qr_codes_round_trip_page_and_stay_with_their_phone_number(b: Backend) {
     clash.code = first.code;
     assert!(matches!(
         s.create_qr_code(clash).await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::Conflict { .. })
     ));
 
     // Another phone number of the account, another account, an unknown code: not found.

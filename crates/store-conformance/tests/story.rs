@@ -160,7 +160,7 @@ async fn channels_are_scoped_to_their_account(b: Backend) {
     dup.phone_number_id = ch.phone_number_id.clone();
     assert!(matches!(
         s.create_channel(dup).await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::Conflict { .. })
     ));
     assert!(
         s.list_channels(other, &Page::default())
@@ -374,7 +374,7 @@ async fn concurrent_writes_commit_together(b: Backend) {
         .map(|(i, _)| i)
         .collect();
     assert_eq!(failed, vec![100]);
-    assert!(matches!(results[100], Err(StoreError::Conflict(_))));
+    assert!(matches!(results[100], Err(StoreError::Conflict { .. })));
     let all = s.list_channels(a, &Page::first(500)).await.unwrap();
     assert_eq!(all.len(), 200);
 }
@@ -1078,7 +1078,7 @@ async fn inbound_creates_and_renews_contacts(b: Backend) {
     dup.preference = Some(MarketingPreference::Stop);
     assert!(matches!(
         s.ingest_inbound(dup.clone()).await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::Conflict { .. })
     ));
     assert!(s.get_message(a, &MessageKey::Id(dup.id)).await.is_err());
     assert_eq!(

@@ -62,7 +62,7 @@ async fn upload_sessions_advance_by_compare_and_set_and_complete_once(b: Backend
     );
     assert!(matches!(
         s.create_upload_session(new.clone()).await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::Conflict { .. })
     ));
 
     // Not complete yet: completing is refused.

@@ -501,7 +501,7 @@ async fn message_changes_fan_out_to_matching_subscriptions(b: Backend) {
     let before = backlog(s).await;
     assert!(matches!(
         s.ingest_inbound(dup.clone()).await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::Conflict { .. })
     ));
     assert!(fanned(s, a, dup.id).await.is_empty());
     assert_eq!(fanned(s, a, in1.id).await.len(), 2);

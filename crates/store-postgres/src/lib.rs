@@ -334,7 +334,12 @@ impl Store for PgStore {
 
     async fn ingest_inbound(&self, new: NewInboundMessage) -> Result<Message> {
         let wamid = new.wamid.to_string();
-        let exists = || StoreError::Conflict(format!("message {wamid} exists"));
+        let exists = || {
+            StoreError::conflict(
+                wagate_store::Conflict::MessageId,
+                format!("message {wamid} exists"),
+            )
+        };
         let mut tx = self.begin().await?;
         let message = match dispatch::ingest_inbound(&mut tx, new).await {
             Ok(Some(message)) => message,

@@ -101,19 +101,25 @@ pub async fn insert_channel(
             .await
             .map_err(db)?;
     if taken.is_some() {
-        return Err(StoreError::Conflict(format!(
-            "phone_number_id {} is already used by another channel",
-            new.phone_number_id
-        )));
+        return Err(StoreError::conflict(
+            wagate_store::Conflict::PhoneNumberId,
+            format!(
+                "phone_number_id {} is already used by another channel",
+                new.phone_number_id
+            ),
+        ));
     }
     let channel = new.into_channel(now);
     let r = ChannelRecord::from(&channel);
     let conflict = |e: sqlx::Error| match e.as_database_error() {
         // A concurrent insert of the same number won the race after our check.
-        Some(d) if d.is_unique_violation() => StoreError::Conflict(format!(
-            "phone_number_id {} is already used by another channel",
-            channel.phone_number_id
-        )),
+        Some(d) if d.is_unique_violation() => StoreError::conflict(
+            wagate_store::Conflict::PhoneNumberId,
+            format!(
+                "phone_number_id {} is already used by another channel",
+                channel.phone_number_id
+            ),
+        ),
         _ => db(e),
     };
     sqlx::query(concat!(

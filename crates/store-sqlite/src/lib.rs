@@ -423,9 +423,12 @@ impl Store for SqliteStore {
             .write(move |conn| {
                 Box::pin(async move {
                     let wamid = new.wamid.to_string();
-                    let message = dispatch::ingest_inbound(conn, new)
-                        .await?
-                        .ok_or_else(|| StoreError::Conflict(format!("message {wamid} exists")))?;
+                    let message = dispatch::ingest_inbound(conn, new).await?.ok_or_else(|| {
+                        StoreError::conflict(
+                            wagate_store::Conflict::MessageId,
+                            format!("message {wamid} exists"),
+                        )
+                    })?;
                     webhooks::emit_for_messages(conn, std::slice::from_ref(&message)).await?;
                     Ok(message)
                 })

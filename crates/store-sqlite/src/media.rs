@@ -9,7 +9,7 @@ use wagate_store::{Entity, Media, Result, StoreError, media_columns};
 fn db(e: sqlx::Error) -> StoreError {
     match e {
         sqlx::Error::Database(d) if d.is_unique_violation() => {
-            StoreError::Conflict("the media id exists".to_owned())
+            StoreError::conflict(wagate_store::Conflict::GeneratedId, "the media id exists")
         }
         e => StoreError::database(e),
     }

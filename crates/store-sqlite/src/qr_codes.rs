@@ -10,7 +10,7 @@ use wagate_store::{Entity, Page, Result, StoreError, qr_code_columns};
 fn db(e: sqlx::Error) -> StoreError {
     match e {
         sqlx::Error::Database(d) if d.is_unique_violation() => {
-            StoreError::Conflict("the QR code exists".to_owned())
+            StoreError::conflict(wagate_store::Conflict::GeneratedId, "the QR code exists")
         }
         e => StoreError::database(e),
     }

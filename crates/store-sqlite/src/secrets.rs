@@ -48,10 +48,10 @@ pub async fn rewrap(conn: &mut SqliteConnection, keys: Vec<WrappedKey>) -> Resul
             .await
             .map_err(db)?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::Conflict(format!(
-                "data key {} is not stored",
-                key.id
-            )));
+            return Err(StoreError::conflict(
+                wagate_store::Conflict::DataKey,
+                format!("data key {} is not stored", key.id),
+            ));
         }
     }
     Ok(())

@@ -11,9 +11,10 @@ use wagate_store::{
 
 fn db(e: sqlx::Error) -> StoreError {
     match e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => {
-            StoreError::Conflict("the upload session exists".to_owned())
-        }
+        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::conflict(
+            wagate_store::Conflict::GeneratedId,
+            "the upload session exists",
+        ),
         e => StoreError::database(e),
     }
 }

@@ -17,14 +17,48 @@ pub enum Entity {
     QrCode,
 }
 
+/// Which uniqueness rule a write broke. Each kind is its own answer to the API user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// Another channel uses this phone number id (`phone_number_id_taken`).
+    PhoneNumberId,
+    /// A message with this WhatsApp id (wamid) is stored already: an inbound message
+    /// delivered twice (`invalid_request` on the message's `id`).
+    MessageId,
+    /// A freshly generated id (media, QR code, upload session) met a stored one; callers
+    /// that can draw again do, the rest answer `internal_error`.
+    GeneratedId,
+    /// A data key of the secrets at rest is not stored (`internal_error`).
+    DataKey,
+}
+
+impl Conflict {
+    pub fn code(self) -> ErrorCode {
+        match self {
+            Conflict::PhoneNumberId => ErrorCode::PhoneNumberIdTaken,
+            Conflict::MessageId => ErrorCode::InvalidRequest,
+            Conflict::GeneratedId | Conflict::DataKey => ErrorCode::Internal,
+        }
+    }
+
+    /// The request field at fault, where there is one.
+    pub fn field(self) -> Option<&'static str> {
+        match self {
+            Conflict::PhoneNumberId => Some("phone_number_id"),
+            Conflict::MessageId => Some("id"),
+            Conflict::GeneratedId | Conflict::DataKey => None,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The row does not exist, or belongs to another account (the two are never told apart).
     #[error("{0:?} not found")]
     NotFound(Entity),
-    /// A uniqueness rule was broken; the text names the value for the API user.
-    #[error("conflict: {0}")]
-    Conflict(String),
+    /// A uniqueness rule was broken: which one, and a text naming the value for the API user.
+    #[error("conflict: {message}")]
+    Conflict { kind: Conflict, message: String },
     /// A stored row could not be read back into domain types (corruption or a bad migration).
     #[error("stored {what} is invalid: {detail}")]
     Corrupt { what: &'static str, detail: String },
@@ -41,6 +75,13 @@ impl StoreError {
         StoreError::Database(Box::new(e))
     }
 
+    pub fn conflict(kind: Conflict, message: impl Into<String>) -> Self {
+        StoreError::Conflict {
+            kind,
+            message: message.into(),
+        }
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             StoreError::NotFound(Entity::Account) => ErrorCode::AccountNotFound,
@@ -52,9 +93,26 @@ impl StoreError {
             StoreError::NotFound(Entity::Template) => ErrorCode::TemplateNotFound,
             StoreError::NotFound(Entity::Media) => ErrorCode::MediaNotFound,
             StoreError::NotFound(Entity::QrCode) => ErrorCode::QrCodeNotFound,
-            StoreError::Conflict(_) => ErrorCode::PhoneNumberIdTaken,
+            StoreError::Conflict { kind, .. } => kind.code(),
             StoreError::Closed => ErrorCode::NotReady,
             StoreError::Corrupt { .. } | StoreError::Database(_) => ErrorCode::Internal,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_conflict_is_answered_as_its_own_kind() {
+        let code = |kind| StoreError::conflict(kind, "x").code();
+        assert_eq!(code(Conflict::PhoneNumberId), ErrorCode::PhoneNumberIdTaken);
+        assert_eq!(code(Conflict::MessageId), ErrorCode::InvalidRequest);
+        assert_eq!(code(Conflict::GeneratedId), ErrorCode::Internal);
+        assert_eq!(code(Conflict::DataKey), ErrorCode::Internal);
+        assert_eq!(Conflict::PhoneNumberId.field(), Some("phone_number_id"));
+        assert_eq!(Conflict::MessageId.field(), Some("id"));
+        assert_eq!(Conflict::GeneratedId.field(), None);
     }
 }

@@ -48,7 +48,7 @@ use wagate_core::template::TemplateName;
 use wagate_core::webhook::{Subscription, WebhookEvent};
 
 pub use dispatch::{Applied, ContactKey, DispatchOutcome, MessageFilter, OutboxJob};
-pub use error::{Entity, StoreError};
+pub use error::{Conflict, Entity, StoreError};
 pub use media::{Media, MediaOrigin};
 pub use page::Page;
 pub use templates::{CreateTemplateError, Template, TemplateFilter, TemplateLimits};

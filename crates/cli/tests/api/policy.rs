@@ -225,7 +225,8 @@ async fn bad_inbound_injections_are_refused_and_store_nothing() {
             &json!({"from": USER, "id": id, "text": {"body": "twice"}}),
         )
         .await;
-    assert_manage_error(res, 400, "invalid_request").await;
+    let err = assert_manage_error(res, 400, "invalid_request").await;
+    assert_eq!(err["error"]["field"], "id", "{err}");
     assert_eq!(app.messages("").await.len(), 1);
 }
 

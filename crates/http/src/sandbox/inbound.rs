@@ -190,11 +190,6 @@ pub async fn inject(
         .inject_inbound(&p, &channel, cmd)
         .await
         .map_err(|e| match e {
-            wagate_app::Error::Store(wagate_store::StoreError::Conflict(_)) => ApiError::new(
-                ErrorCode::InvalidRequest,
-                "a message with this id was already received",
-            )
-            .field("id"),
             wagate_app::Error::Failed(code, message) if code != ErrorCode::Internal => {
                 let e = ApiError::new(code, message);
                 match &media_field {
