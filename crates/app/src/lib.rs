@@ -12,8 +12,9 @@
 //! - [`channels`], [`api_keys`], [`accounts`], [`messages`], [`sandbox`]: the services.
 //! - [`upstream_ingest`]: what Meta reports for cloud channels (`/webhooks/meta`).
 //! - [`upstream_proxy`]: Graph calls about a cloud channel's number or WABA, passed to Meta.
-//! - [`dispatch`], [`ingest`]: the workers (each with a `run_once` step), and `workers`,
-//!   the loops that run them.
+//! - [`dispatch`], [`ingest`]: the outbox and the network's reports, each with a `run_once`
+//!   step; [`workers`]: the [`workers::Worker`] trait every background job implements, the
+//!   one loop that runs them, and [`App::drain`] for tests.
 //! - [`bootstrap`]: first start (account, sandbox channel, admin key, `credentials.env`).
 //! - [`idempotency`]: `Idempotency-Key` reservations, replays and their collector.
 //! - [`error`]: the services' error enum and its error code.
@@ -53,7 +54,7 @@ pub mod templates;
 pub mod upstream_ingest;
 pub mod upstream_proxy;
 pub mod webhooks;
-mod workers;
+pub mod workers;
 
 use std::sync::Arc;
 
@@ -98,6 +99,8 @@ pub struct App {
     /// Token buckets per key and account, checked by every surface right after
     /// authentication.
     rate_limits: Arc<rate_limit::RateLimiter>,
+    /// One lock per worker, held for each of its steps by its loop and by `drain`.
+    step_locks: Arc<workers::StepLocks>,
 }
 
 impl App {
@@ -156,6 +159,7 @@ impl App {
             rate_limits: Arc::new(rate_limit::RateLimiter::new(
                 rate_limit::RateLimitConfig::default(),
             )),
+            step_locks: Arc::default(),
         }
     }
 

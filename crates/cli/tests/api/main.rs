@@ -48,3 +48,4 @@ mod templates;
 mod uploads;
 mod webhook_trust;
 mod webhooks;
+mod workers;

@@ -8,8 +8,6 @@
 //! The name review decides 30 seconds after the request; the test calls the service with a
 //! later `now` instead of waiting, as the registration tests do.
 
-use std::time::Duration;
-
 use reqwest::Method;
 use serde_json::{Value, json};
 use wagate_app::Principal;
@@ -412,7 +410,7 @@ async fn bad_input_is_refused_and_nothing_is_emitted() {
         assert_eq!(channel["quality_rating"], "GREEN");
         assert_eq!(channel["messaging_limit_tier"], "TIER_250");
         assert_eq!(delivery_count(&app, &sub).await, 0);
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.app.drain().await.unwrap();
         assert!(receiver.posts().is_empty());
     }
 }
