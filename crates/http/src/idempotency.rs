@@ -43,7 +43,7 @@ use wagate_store::records::now;
 
 use crate::auth::Auth;
 use crate::error::ApiError;
-use crate::render::{Surface, graph_body, manage_body};
+use crate::render::{CLOUD, MANAGE, RequestInfo, Surface, error_response};
 use crate::state::AppState;
 
 /// The request header.
@@ -62,11 +62,11 @@ const MAX_ANSWER: usize = 16 * 1024 * 1024;
 const LEASE_SLACK: Duration = Duration::from_secs(30);
 
 pub async fn cloud(state: State<AppState>, req: Request, next: Next) -> Response {
-    run(Surface::Cloud, state, req, next).await
+    run(CLOUD, state, req, next).await
 }
 
 pub async fn manage(state: State<AppState>, req: Request, next: Next) -> Response {
-    run(Surface::Manage, state, req, next).await
+    run(MANAGE, state, req, next).await
 }
 
 async fn run(
@@ -223,8 +223,7 @@ fn replay(answer: StoredAnswer) -> Response {
 /// This layer's own refusals, in the plane's format (it sits outside the plane's renderer).
 struct Refusal {
     surface: Surface,
-    request_id: String,
-    method: String,
+    info: RequestInfo,
     has_body: bool,
 }
 
@@ -232,13 +231,7 @@ impl Refusal {
     fn of(surface: Surface, req: &Request) -> Self {
         Self {
             surface,
-            request_id: req
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned(),
-            method: req.method().as_str().to_ascii_lowercase(),
+            info: RequestInfo::of(req),
             has_body: req
                 .headers()
                 .get(header::CONTENT_LENGTH)
@@ -250,30 +243,7 @@ impl Refusal {
 
     /// `unread`: the body was left unread, so the connection cannot be reused.
     fn send(&self, err: ApiError, unread: bool) -> Response {
-        if let Some(cause) = &err.cause {
-            tracing::error!(error.code = %err.code, error.cause_chain = ?cause, error.message = %cause, "request failed");
-        }
-        let (status, body) = match self.surface {
-            Surface::Manage => (err.code.http_status(), manage_body(&err, &self.request_id)),
-            Surface::Cloud => (
-                err.code.graph().status,
-                graph_body(&err, &self.request_id, &self.method),
-            ),
-        };
-        let mut res = (
-            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
-            body.to_string(),
-        )
-            .into_response();
-        if unread && self.has_body {
-            res.headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-        }
-        res
+        error_response(self.surface, &err, &self.info, unread && self.has_body)
     }
 }
 
@@ -437,8 +407,10 @@ mod tests {
     fn refusal(surface: Surface) -> Refusal {
         Refusal {
             surface,
-            request_id: "req-1".into(),
-            method: "post".into(),
+            info: RequestInfo {
+                request_id: "req-1".into(),
+                method: "post".into(),
+            },
             has_body: true,
         }
     }
@@ -453,7 +425,7 @@ mod tests {
     #[tokio::test]
     async fn refusals_in_each_planes_format() {
         let busy = || ApiError::new(ErrorCode::IdempotencyKeyInProgress, "still running");
-        let (status, close, graph) = body(refusal(Surface::Cloud).send(busy(), false)).await;
+        let (status, close, graph) = body(refusal(CLOUD).send(busy(), false)).await;
         assert_eq!((status, close), (409, None));
         assert_eq!(
             graph,
@@ -464,7 +436,7 @@ mod tests {
             }})
         );
         let reused = ApiError::new(ErrorCode::IdempotencyKeyReused, "used");
-        let (status, _, manage) = body(refusal(Surface::Manage).send(reused, false)).await;
+        let (status, _, manage) = body(refusal(MANAGE).send(reused, false)).await;
         assert_eq!(status, 422);
         assert_eq!(
             manage,
@@ -472,7 +444,7 @@ mod tests {
         );
         // A refusal before the body was read closes the connection.
         let bad = ApiError::new(ErrorCode::IdempotencyKeyInvalid, "empty").field("Idempotency-Key");
-        let (status, close, graph) = body(refusal(Surface::Cloud).send(bad, true)).await;
+        let (status, close, graph) = body(refusal(CLOUD).send(bad, true)).await;
         assert_eq!(
             (status, close),
             (400, Some(HeaderValue::from_static("close")))

@@ -12,9 +12,11 @@
 //!   and Graph errors.
 //! - `/healthz`, `/readyz`, `/metrics` — probes and Prometheus ([`probes`]).
 //! - `/webhooks/meta` — what Meta reports for cloud channels ([`upstream_webhooks`]).
+//! - `/compat/{dialect}/…` — other providers' APIs ([`dialects`]), translated onto the same
+//!   services; nothing under `/compat/` reaches the Cloud routes.
 //!
-//! Every handler returns [`error::ApiError`]; each plane renders it in its own format in one
-//! place ([`render`]), so no handler builds an error body.
+//! Every handler returns [`error::ApiError`]; each surface renders it in its own
+//! [`render::ErrorFormat`] in one place ([`render`]), so no handler builds an error body.
 //!
 //! # Layout
 //! - [`auth`]: the `Auth` extractor (API key → `Principal`).
@@ -26,6 +28,7 @@
 
 pub mod auth;
 pub mod cloud;
+pub mod dialects;
 pub mod error;
 pub mod extract;
 pub mod idempotency;

@@ -1,9 +1,16 @@
-//! Error rendering, once per plane. A plane's router is wrapped in [`manage_errors`] or
-//! [`cloud_errors`]; the middleware finds the [`ApiError`] a handler or extractor returned
-//! (or notices axum's own bare 404/405) and writes the plane's body:
+//! Error rendering, once per surface. Handlers and extractors return one error type,
+//! [`ApiError`] (a code from the one table in `wagate_core::error`); a surface's router is
+//! wrapped in a middleware that finds it (or notices axum's own bare 404/405/413/415) and
+//! writes it in that surface's [`ErrorFormat`]:
 //!
-//! - management: `{"error":{"code":"invalid_request","message":…,"field":…,"request_id":…}}`
-//! - Cloud (Graph): `{"error":{"message":…,"type":"OAuthException","code":190,"fbtrace_id":…}}`
+//! - management ([`ManageErrors`]): `{"error":{"code":"invalid_request","message":…,"field":…,"request_id":…}}`
+//! - Cloud/Graph ([`GraphErrors`]): `{"error":{"message":…,"type":"OAuthException","code":190,"fbtrace_id":…}}`
+//!
+//! The set is open: a provider dialect implements [`ErrorFormat`] in its own `errors.rs`
+//! (mapping every [`ErrorCode`] with an exhaustive `match`, no catch-all arm, so a new code
+//! cannot go unanswered) and wraps its routes with `render(&ITS_FORMAT, …)`. Every other
+//! layer that answers before the renderer (the idempotency layer) writes through the same
+//! format with [`error_response`].
 //!
 //! 5xx causes are logged here, once, and never sent.
 
@@ -18,28 +25,118 @@ use wagate_core::error::ErrorCode;
 
 use crate::error::{ApiError, Rendered};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Surface {
-    Manage,
-    Cloud,
+/// What an error's rendering may need from its request.
+#[derive(Debug, Clone, Default)]
+pub struct RequestInfo {
+    /// The request's id (`x-request-id`), quoted back so a report can be traced.
+    pub request_id: String,
+    /// The method, lower-case (Graph names it in some messages).
+    pub method: String,
 }
 
+impl RequestInfo {
+    pub fn of(req: &Request) -> Self {
+        Self {
+            request_id: req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned(),
+            method: req.method().as_str().to_ascii_lowercase(),
+        }
+    }
+}
+
+/// How one surface writes an error: its HTTP status and its JSON body.
+pub trait ErrorFormat: Send + Sync + 'static {
+    fn status(&self, err: &ApiError) -> u16;
+    fn body(&self, err: &ApiError, req: &RequestInfo) -> Value;
+}
+
+/// A surface's error format.
+pub type Surface = &'static dyn ErrorFormat;
+
+/// wagate's own management plane (`/api/v1`, the sandbox, the console's API).
+pub struct ManageErrors;
+
+impl ErrorFormat for ManageErrors {
+    fn status(&self, err: &ApiError) -> u16 {
+        err.code.http_status()
+    }
+
+    fn body(&self, err: &ApiError, req: &RequestInfo) -> Value {
+        manage_body(err, &req.request_id)
+    }
+}
+
+/// Meta's Graph API (the Cloud plane).
+pub struct GraphErrors;
+
+impl ErrorFormat for GraphErrors {
+    fn status(&self, err: &ApiError) -> u16 {
+        err.graph
+            .as_ref()
+            .map_or(err.code.graph().status, |g| g.0.status)
+    }
+
+    fn body(&self, err: &ApiError, req: &RequestInfo) -> Value {
+        graph_body(err, &req.request_id, &req.method)
+    }
+}
+
+pub const MANAGE: Surface = &ManageErrors;
+pub const CLOUD: Surface = &GraphErrors;
+
 pub async fn manage_errors(req: Request, next: Next) -> Response {
-    render(Surface::Manage, req, next).await
+    render(MANAGE, req, next).await
 }
 
 pub async fn cloud_errors(req: Request, next: Next) -> Response {
-    render(Surface::Cloud, req, next).await
+    render(CLOUD, req, next).await
 }
 
-async fn render(surface: Surface, req: Request, next: Next) -> Response {
-    let request_id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let method = req.method().as_str().to_ascii_lowercase();
+/// `err` as `surface` answers it. `close`: the request's body was left unread, so the
+/// connection cannot be reused and the answer says so. 5xx causes are logged here.
+pub fn error_response(
+    surface: Surface,
+    err: &ApiError,
+    req: &RequestInfo,
+    close: bool,
+) -> Response {
+    if let Some(cause) = &err.cause {
+        tracing::error!(error.code = %err.code, error.cause_chain = ?cause, error.message = %cause, "request failed");
+    }
+    let mut out = (
+        StatusCode::from_u16(surface.status(err)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        surface.body(err, req).to_string(),
+    )
+        .into_response();
+    if close {
+        out.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    if let Some(secs) = err.retry_after_secs {
+        out.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+    if matches!(
+        err.code,
+        ErrorCode::MissingApiKey | ErrorCode::InvalidApiKey
+    ) {
+        out.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    out
+}
+
+/// The renderer middleware of a surface (see the module docs).
+pub async fn render(surface: Surface, req: Request, next: Next) -> Response {
+    let info = RequestInfo::of(&req);
     // A refused request's body may be left unread (an auth or path error comes first); the
     // connection then cannot be reused, so the answer says so instead of the server
     // dropping it under a client that would send its next request there.
@@ -76,44 +173,9 @@ async fn render(surface: Surface, req: Request, next: Next) -> Response {
         )),
         None => return res,
     };
-    if let Some(cause) = &err.cause {
-        tracing::error!(error.code = %err.code, error.cause_chain = ?cause, error.message = %cause, "request failed");
-    }
-    let (status, body) = match surface {
-        Surface::Manage => (err.code.http_status(), manage_body(&err, &request_id)),
-        Surface::Cloud => (
-            err.graph
-                .as_ref()
-                .map_or(err.code.graph().status, |g| g.0.status),
-            graph_body(&err, &request_id, &method),
-        ),
-    };
-    let mut out = (
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body.to_string(),
-    )
-        .into_response();
-    if has_body {
-        out.headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
-    if let Some(secs) = err.retry_after_secs {
-        out.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    }
+    let mut out = error_response(surface, &err, &info, has_body);
     if let Some(allow) = res.headers().get(header::ALLOW) {
         out.headers_mut().insert(header::ALLOW, allow.clone());
-    }
-    if matches!(
-        err.code,
-        ErrorCode::MissingApiKey | ErrorCode::InvalidApiKey
-    ) {
-        out.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     out
 }
@@ -182,6 +244,31 @@ pub fn graph_body(err: &ApiError, request_id: &str, method: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every code of the one error table, as each surface answers it (status and body), in
+    /// one snapshot: a change to any answer shows up in review.
+    #[test]
+    fn every_error_code_on_every_surface() {
+        let req = RequestInfo {
+            request_id: "req-1".into(),
+            method: "post".into(),
+        };
+        let surfaces: [(&str, Surface); 2] = [("manage", MANAGE), ("cloud", CLOUD)];
+        let mut all = Map::new();
+        for code in ErrorCode::ALL {
+            let err = ApiError::new(*code, "what went wrong").field("a_field");
+            let mut answers = Map::new();
+            for (name, surface) in surfaces {
+                answers.insert(
+                    name.into(),
+                    json!({"status": surface.status(&err), "body": surface.body(&err, &req)}),
+                );
+            }
+            all.insert(code.name().into(), Value::Object(answers));
+        }
+        assert_eq!(all.len(), ErrorCode::ALL.len(), "a code name is used twice");
+        insta::assert_json_snapshot!(Value::Object(all));
+    }
 
     #[test]
     fn graph_auth_error_is_code_190() {

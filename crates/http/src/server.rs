@@ -35,7 +35,7 @@ use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::render::{cloud_errors, manage_errors};
 use crate::state::{AppState, Shared};
-use crate::{cloud, idempotency, manage, metrics, probes, sandbox, upstream_webhooks};
+use crate::{cloud, dialects, idempotency, manage, metrics, probes, sandbox, upstream_webhooks};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -77,6 +77,8 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(sandbox)
         .merge(upstream)
+        // Before the Cloud routes: `/compat/…` would otherwise match `/{object_id}/…`.
+        .merge(dialects::router())
         .merge(cloud)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(from_fn(metrics::track))
