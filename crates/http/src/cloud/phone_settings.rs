@@ -12,11 +12,10 @@
 //! - `POST /{waba_id}/phone_numbers` with `country_code`, `phone_number`, `verified_name` →
 //!   `{"id": "<new phone number id>"}`.
 //!
-//! Parameters come as JSON, as a form, or in the query string; a body's value wins
-//! ([`crate::kit::params`]; a setting sent as JSON text in a form or the query is taken as
-//! its object). Bad
-//! values are Graph's code 100 naming the parameter; another account's number or WABA is
-//! 100/33, like one that does not exist.
+//! Parameters come as JSON, as a form, or in the query string; a body's value wins, and a
+//! setting sent as JSON text (`calling={"status":"ENABLED"}`) is taken as its object (see
+//! [`crate::kit::params`]). Bad values are Graph's code 100 naming the parameter; another
+//! account's number or WABA is 100/33, like one that does not exist.
 
 use std::collections::HashMap;
 
