@@ -208,36 +208,6 @@ impl ProfileField {
             ProfileField::Vertical => "vertical",
         }
     }
-
-    /// The fields a `fields=a,b` parameter asks for (every field when absent or empty), in
-    /// [`ProfileField::ALL`] order. An unknown name is refused as Graph refuses it.
-    pub fn parse_list(fields: Option<&str>) -> Result<Vec<ProfileField>, ValidationError> {
-        let names: Vec<&str> = fields
-            .unwrap_or_default()
-            .split(',')
-            .map(|f| f.split(['{', '.']).next().unwrap_or(f).trim())
-            .filter(|f| !f.is_empty())
-            .collect();
-        if names.is_empty() {
-            return Ok(Self::ALL.to_vec());
-        }
-        for name in &names {
-            if !Self::ALL.iter().any(|f| f.as_str() == *name) {
-                return Err(ValidationError::new(
-                    "fields",
-                    format!(
-                        "Tried accessing nonexisting field ({name}) on node type \
-                         (WhatsAppBusinessProfile)"
-                    ),
-                ));
-            }
-        }
-        Ok(Self::ALL
-            .iter()
-            .copied()
-            .filter(|f| names.contains(&f.as_str()))
-            .collect())
-    }
 }
 
 /// A phone number's commerce settings: whether the cart is on and the catalog shown.
@@ -506,17 +476,6 @@ mod tests {
             err(mp("profile_picture_handle", json!(7))),
             ("profile_picture_handle".into(), Invalid)
         );
-    }
-
-    #[test]
-    fn field_lists() {
-        assert_eq!(ProfileField::parse_list(None).unwrap(), ProfileField::ALL);
-        assert_eq!(
-            ProfileField::parse_list(Some("websites, about")).unwrap(),
-            [ProfileField::About, ProfileField::Websites]
-        );
-        let e = ProfileField::parse_list(Some("about,colour")).unwrap_err();
-        assert!(e.message.contains("(colour)"), "{e}");
     }
 
     #[test]

@@ -23,6 +23,8 @@
 //! - [`extract`]: `Json`, `Query` and `Path` extractors whose rejections are `ApiError`s.
 //! - [`state`]: `AppState`, what every handler can reach.
 //! - [`idempotency`]: `Idempotency-Key` on every POST, one middleware per plane.
+//! - [`kit`]: reading a request once for every plane and dialect: parameters merged from the
+//!   query, a form or JSON, and Graph's `fields=` selection.
 
 #![forbid(unsafe_code)]
 
@@ -32,6 +34,7 @@ pub mod dialects;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
+pub mod kit;
 pub mod manage;
 pub mod metrics;
 pub mod openapi;

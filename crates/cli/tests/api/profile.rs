@@ -149,6 +149,11 @@ async fn business_profiles_round_trip_and_narrow_by_fields() {
                 "websites": ["https://acme.example", "http://acme.example/shop"],
             })
         );
+        // A nested selection names one field: `websites{a,b}` is `websites`.
+        assert_eq!(
+            profile_of(&app, "?fields=about,websites%7Ba,b%7D").await,
+            profile_of(&app, "?fields=about,websites").await
+        );
         // Without the version segment, the same.
         let unversioned: Value = app
             .get(&format!(
@@ -608,6 +613,18 @@ async fn the_waba_object_answers_graph_fields_from_our_state() {
                 .any(|e| e["id"] == app.phone_number_id.as_str()),
             "{info}"
         );
+        // A nested selection names one field (it once split at every comma).
+        let res = app
+            .get(&format!(
+                "/v23.0/{waba}?fields=name,owner_business_info%7Bid,name%7D"
+            ))
+            .await;
+        let info: Value = res.json().await.unwrap();
+        assert_eq!(
+            info["owner_business_info"]["name"], account["name"],
+            "{info}"
+        );
+        assert_eq!(info["name"], account["name"], "{info}");
         // Unversioned too; an unknown field is refused.
         let res = app.get(&format!("/{waba}?fields=name")).await;
         assert_eq!(

@@ -6,12 +6,10 @@
 //! `type` as form fields or in the query string, `type` a MIME type, a kind (`audio`) or
 //! absent (the file part's Content-Type, then its extension, then the bytes decide).
 
-use std::collections::HashMap;
-
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Multipart, Path, Query as RawQuery, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use futures::TryStreamExt;
 use serde::Deserialize;
@@ -25,6 +23,7 @@ use super::path::ObjectPath;
 use super::phone_number;
 use crate::auth::Auth;
 use crate::error::ApiError;
+use crate::kit::params::Params;
 use crate::state::AppState;
 
 /// `POST /{phone_number_id}/media`.
@@ -32,7 +31,7 @@ pub async fn upload(
     State(state): State<AppState>,
     Auth(p): Auth,
     ObjectPath(object_id): ObjectPath,
-    RawQuery(query): RawQuery<HashMap<String, String>>,
+    uri: Uri,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let channel = phone_number(&state, &p, &object_id).await?;
@@ -42,7 +41,8 @@ pub async fn upload(
             format!("upload media as multipart/form-data with a `file` part: {e}"),
         )
     })?;
-    let mut fields: HashMap<String, String> = query;
+    // The query's parameters, then the form fields over them (see `crate::kit::params`).
+    let mut fields = Params::query(uri.query());
     let mut staged = None;
     let mut meta = UploadMeta::default();
     let mut part_type = None;
@@ -62,10 +62,10 @@ pub async fn upload(
             staged = Some(state.app.stage_media(Box::pin(body)).await?);
         } else {
             let value = field.text().await.map_err(bad_multipart)?;
-            fields.insert(name, value);
+            fields.insert_text(name, value);
         }
     }
-    match fields.get("messaging_product").map(String::as_str) {
+    match fields.str("messaging_product") {
         Some("whatsapp") => {}
         Some(_) => {
             return Err(ApiError::new(
@@ -90,9 +90,9 @@ pub async fn upload(
         .field("file"));
     };
     meta.declared = fields
-        .get("type")
+        .str("type")
         .filter(|t| !t.trim().is_empty())
-        .cloned()
+        .map(str::to_owned)
         .or(part_type)
         .filter(|t| !t.eq_ignore_ascii_case("application/octet-stream"))
         .or_else(|| {

@@ -33,6 +33,7 @@ use super::{check_version, phone_number};
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::Query;
+use crate::kit::fields::FieldSelection;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -81,71 +82,18 @@ const DEFAULT_LIMIT: usize = 25;
 /// Largest `limit`.
 const MAX_LIMIT: usize = 200;
 
-/// One requested field: its name and, for `name{a,b}`, the keys wanted of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Wanted {
-    name: String,
-    keys: Option<Vec<String>>,
+/// Parses `fields` (Graph's default set when absent or blank); an unknown field is code 100.
+fn wanted(fields: Option<&str>) -> Result<FieldSelection, ApiError> {
+    let wanted = match FieldSelection::from_param(fields)? {
+        Some(wanted) => wanted,
+        None => FieldSelection::parse(DEFAULT_FIELDS)?,
+    };
+    wanted.check("WhatsAppBusinessPhoneNumber", |name| FIELDS.contains(&name))?;
+    Ok(wanted)
 }
 
-/// Splits `a,b{c,d},e.limit(2)` at the top-level commas.
-fn split_top(s: &str) -> Vec<&str> {
-    let (mut out, mut depth, mut start) = (Vec::new(), 0i32, 0);
-    for (i, c) in s.char_indices() {
-        match c {
-            '{' | '(' => depth += 1,
-            '}' | ')' => depth -= 1,
-            ',' if depth == 0 => {
-                out.push(&s[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(&s[start..]);
-    out.into_iter()
-        .map(str::trim)
-        .filter(|f| !f.is_empty())
-        .collect()
-}
-
-/// Parses `fields` (Graph's default set when absent or empty); an unknown field is code 100.
-fn wanted(fields: Option<&str>) -> Result<Vec<Wanted>, ApiError> {
-    let fields = fields
-        .filter(|f| !f.trim().is_empty())
-        .unwrap_or(DEFAULT_FIELDS);
-    split_top(fields)
-        .into_iter()
-        .map(|f| {
-            let end = f.find(['{', '.', '(']).unwrap_or(f.len());
-            let name = f[..end].trim();
-            if !FIELDS.contains(&name) {
-                return Err(ApiError::new(
-                    ErrorCode::InvalidQuery,
-                    format!(
-                        "Tried accessing nonexisting field ({name}) on node type (WhatsAppBusinessPhoneNumber)"
-                    ),
-                ));
-            }
-            let keys = f[end..]
-                .strip_prefix('{')
-                .and_then(|r| r.strip_suffix('}'))
-                .map(|inner| {
-                    split_top(inner)
-                        .into_iter()
-                        .map(|k| k.split(['{', '.', '(']).next().unwrap_or(k).to_owned())
-                        .collect()
-                });
-            Ok(Wanted {
-                name: name.to_owned(),
-                keys,
-            })
-        })
-        .collect()
-}
-
-fn wants_webhooks(wanted: &[Wanted]) -> bool {
-    wanted.iter().any(|w| w.name == "webhook_configuration")
+fn wants_webhooks(wanted: &FieldSelection) -> bool {
+    wanted.contains("webhook_configuration")
 }
 
 /// Meta's time format for phone number fields: `2024-05-01T10:00:00+0000`.
@@ -257,13 +205,14 @@ fn fields(n: &PhoneNumber, now: Timestamp) -> Map<String, Value> {
     }
 }
 
-/// `n` narrowed to `wanted` (`id` always comes), as Graph's `fields=`.
-fn select(n: &PhoneNumber, wanted: &[Wanted], now: Timestamp) -> Value {
+/// `n` narrowed to `wanted` (`id` always comes), as Graph's `fields=`: `name{a,b}` keeps
+/// only those keys of an object.
+fn select(n: &PhoneNumber, wanted: &FieldSelection, now: Timestamp) -> Value {
     let all = fields(n, now);
     let mut out = Map::new();
     for w in wanted {
         let Some(v) = all.get(&w.name) else { continue };
-        let v = match (&w.keys, v) {
+        let v = match (&w.nested, v) {
             (Some(keys), Value::Object(o)) => Value::Object(
                 o.iter()
                     .filter(|(k, _)| keys.contains(k))
@@ -435,12 +384,18 @@ mod tests {
             "id, throughput{level},health_status.phone_number(1),status",
         ))
         .unwrap();
-        let names: Vec<&str> = w.iter().map(|w| w.name.as_str()).collect();
+        let names: Vec<&str> = w.names().collect();
         assert_eq!(names, ["id", "throughput", "health_status", "status"]);
-        assert_eq!(w[1].keys, Some(vec!["level".to_owned()]));
-        assert_eq!(w[2].keys, None);
+        let w: Vec<_> = w.iter().collect();
+        let keys = |f: &crate::kit::fields::Field| {
+            f.nested
+                .as_ref()
+                .map(|n| n.names().map(str::to_owned).collect::<Vec<_>>())
+        };
+        assert_eq!(keys(w[1]), Some(vec!["level".to_owned()]));
+        assert_eq!(keys(w[2]), None);
         let defaults = wanted(None).unwrap();
-        assert_eq!(defaults.len(), 6);
+        assert_eq!(defaults.names().count(), 6);
         assert_eq!(wanted(Some(" ")).unwrap(), defaults);
         let e = wanted(Some("id,colour")).unwrap_err();
         assert_eq!(e.code.graph().code, 100);

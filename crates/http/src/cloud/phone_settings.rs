@@ -12,16 +12,17 @@
 //! - `POST /{waba_id}/phone_numbers` with `country_code`, `phone_number`, `verified_name` →
 //!   `{"id": "<new phone number id>"}`.
 //!
-//! Parameters come as JSON, as a form, or in the query string; a body's value wins. Bad
-//! values are Graph's code 100 naming the parameter; another account's number or WABA is
-//! 100/33, like one that does not exist.
+//! Parameters come as JSON, as a form, or in the query string; a body's value wins, and a
+//! setting sent as JSON text (`calling={"status":"ENABLED"}`) is taken as its object (see
+//! [`crate::kit::params`]). Bad values are Graph's code 100 naming the parameter; another
+//! account's number or WABA is 100/33, like one that does not exist.
 
 use std::collections::HashMap;
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri, header};
+use axum::http::{HeaderMap, Uri};
 use serde_json::{Map, Value, json};
 use wagate_app::Principal;
 use wagate_app::phone_settings::{
@@ -34,58 +35,24 @@ use super::path::ObjectPath;
 use super::phone_number;
 use crate::auth::Auth;
 use crate::error::ApiError;
-use crate::extract::{Query, parse_json};
+use crate::extract::Query;
+use crate::kit::fields::FieldSelection;
+use crate::kit::params::{Params, Rules};
 use crate::state::AppState;
 
-/// A write's parameters: the query string, with a JSON or form body's over them.
-fn params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, ApiError> {
-    let mut out = Map::new();
-    let pairs = |bytes: &[u8]| {
-        form_urlencoded::parse(bytes)
-            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
-            .collect::<Vec<_>>()
-    };
-    out.extend(pairs(uri.query().unwrap_or_default().as_bytes()));
-    out.remove("access_token");
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(out);
-    }
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| {
-            m.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        });
-    if is_form {
-        out.extend(pairs(body));
-        return Ok(out);
-    }
-    match parse_json::<Value>(body)? {
-        Value::Object(fields) => out.extend(fields),
-        _ => {
-            return Err(ApiError::new(
-                ErrorCode::InvalidRequest,
-                "the body must be a JSON object",
-            ));
-        }
-    }
-    Ok(out)
+/// A write's parameters (see [`crate::kit::params`]).
+fn params(uri: &Uri, headers: &HeaderMap, body: &[u8], rules: Rules) -> Result<Params, ApiError> {
+    Params::read(uri.query(), headers, body, rules)
 }
 
-/// A form or query value that is JSON text (`calling={"status":"ENABLED"}`) taken as JSON.
-fn decode_nested(mut p: Map<String, Value>) -> Map<String, Value> {
-    for v in p.values_mut() {
-        if let Value::String(s) = v
-            && s.starts_with('{')
-            && let Ok(parsed @ Value::Object(_)) = serde_json::from_str::<Value>(s)
-        {
-            *v = parsed;
-        }
-    }
-    p
-}
+/// The fields of the settings object `fields=` may name.
+const SETTINGS_FIELDS: &[&str] = &[
+    "calling",
+    "storage_configuration",
+    "payload_encryption",
+    "user_identity_change",
+    "fallback_language",
+];
 
 /// `GET /{phone_number_id}/settings[?fields=a,b]`.
 pub async fn get(
@@ -97,28 +64,19 @@ pub async fn get(
     let channel = phone_number(&state, &p, &object_id).await?;
     let stored = state.app.phone_settings(&p, &channel).await?;
     let all = effective_settings(&stored);
-    let Some(fields) = q.get("fields").filter(|f| !f.trim().is_empty()) else {
+    let Some(fields) = FieldSelection::from_param(q.get("fields").map(String::as_str))? else {
         return Ok(Json(Value::Object(all)));
     };
+    if let Some(f) = fields.unknown(|name| SETTINGS_FIELDS.contains(&name)) {
+        return Err(ValidationError::new(
+            "fields",
+            format!("`{}` is not a field of phone number settings", f.name),
+        )
+        .into());
+    }
     let mut out = Map::new();
-    for f in fields.split(',').map(str::trim).filter(|f| !f.is_empty()) {
-        // `calling{status}` narrows nothing here: the whole object comes.
-        let name = f.split(['{', '.']).next().unwrap_or(f);
-        if ![
-            "calling",
-            "storage_configuration",
-            "payload_encryption",
-            "user_identity_change",
-            "fallback_language",
-        ]
-        .contains(&name)
-        {
-            return Err(ValidationError::new(
-                "fields",
-                format!("`{name}` is not a field of phone number settings"),
-            )
-            .into());
-        }
+    // `calling{status}` narrows nothing here: the whole object comes.
+    for name in fields.names() {
         if let Some(v) = all.get(name) {
             out.insert(name.to_owned(), v.clone());
         }
@@ -136,7 +94,9 @@ pub async fn update(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let channel = phone_number(&state, &p, &object_id).await?;
-    let update = SettingsUpdate::try_from(&decode_nested(params(&uri, &headers, &body)?))?;
+    let update = SettingsUpdate::try_from(
+        params(&uri, &headers, &body, Rules::GRAPH.json_text_objects())?.as_map(),
+    )?;
     state
         .app
         .update_phone_settings(&p, &channel, update)
@@ -154,7 +114,7 @@ pub async fn update_automation(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let channel = phone_number(&state, &p, &object_id).await?;
-    let update = AutomationUpdate::try_from(&params(&uri, &headers, &body)?)?;
+    let update = AutomationUpdate::try_from(params(&uri, &headers, &body, Rules::GRAPH)?.as_map())?;
     state
         .app
         .update_conversational_automation(&p, &channel, update)
@@ -188,7 +148,7 @@ pub async fn create_phone_number(
         .waba(&p, &object_id)
         .await
         .map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "object", &object_id))?;
-    let new = NewPhoneNumber::try_from(&params(&uri, &headers, &body)?)?;
+    let new = NewPhoneNumber::try_from(params(&uri, &headers, &body, Rules::GRAPH)?.as_map())?;
     let channel = state.app.create_phone_number(&p, &waba, new).await?;
     Ok(Json(json!({"id": channel.phone_number_id.as_str()})))
 }

@@ -46,6 +46,8 @@ use super::phone_numbers::FieldsQuery;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::{Query, parse_json};
+use crate::kit::fields::FieldSelection;
+use crate::kit::params::{Params, Rules};
 use crate::state::AppState;
 
 /// The routes of this module, merged into the Cloud plane's router.
@@ -69,40 +71,25 @@ pub fn routes() -> Router<AppState> {
         .route("/media/{media_id}/profile", get(picture))
 }
 
-/// The request's parameters: the query string's, then the body's (a JSON object or a form;
-/// an empty body has none), the body winning.
-fn params(
-    query: Option<&str>,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<Map<String, Value>, ApiError> {
-    let mut out: Map<String, Value> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
-        .collect();
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(out);
-    }
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if is_form {
-        out.extend(
-            form_urlencoded::parse(body)
-                .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned()))),
-        );
-    } else {
-        match parse_json::<Value>(body)? {
-            Value::Object(map) => out.extend(map),
-            _ => {
-                return Err(ApiError::new(
-                    ErrorCode::InvalidRequest,
-                    "the body must be a JSON object",
-                ));
-            }
-        }
-    }
-    Ok(out)
+/// A write's parameters (see [`crate::kit::params`]).
+fn params(query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Result<Params, ApiError> {
+    Params::read(query, headers, body, Rules::GRAPH)
+}
+
+/// The profile fields a `fields=` parameter asks for (every field when absent or naming
+/// none), in [`ProfileField::ALL`] order. An unknown name is Graph's "nonexisting field".
+fn profile_fields(fields: Option<&str>) -> Result<Vec<ProfileField>, ApiError> {
+    let Some(asked) = FieldSelection::from_param(fields)?.filter(|s| !s.is_empty()) else {
+        return Ok(ProfileField::ALL.to_vec());
+    };
+    asked.check("WhatsAppBusinessProfile", |name| {
+        ProfileField::ALL.iter().any(|f| f.as_str() == name)
+    })?;
+    Ok(ProfileField::ALL
+        .iter()
+        .copied()
+        .filter(|f| asked.contains(f.as_str()))
+        .collect())
 }
 
 /// `GET /{phone_number_id}/whatsapp_business_profile`.
@@ -113,8 +100,7 @@ pub async fn get_profile(
     Query(q): Query<FieldsQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let channel = phone_number(&state, &p, &object_id).await?;
-    let fields = ProfileField::parse_list(q.fields.as_deref())
-        .map_err(|e| ApiError::new(ErrorCode::InvalidQuery, e.message))?;
+    let fields = profile_fields(q.fields.as_deref())?;
     let profile = state
         .app
         .business_profile(&p, &channel, &state.base_url)
@@ -194,7 +180,7 @@ pub async fn update_commerce(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let channel = phone_number(&state, &p, &object_id).await?;
-    let update = CommerceUpdate::parse(&params(query.as_deref(), &headers, &body)?)?;
+    let update = CommerceUpdate::parse(params(query.as_deref(), &headers, &body)?.as_map())?;
     state
         .app
         .update_commerce_settings(&p, &channel, update)
@@ -254,7 +240,7 @@ pub async fn subscribe(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let waba = waba(&state, &p, &object_id).await?;
-    let callback = AlternateCallback::parse(&params(query.as_deref(), &headers, &body)?)?;
+    let callback = AlternateCallback::parse(params(query.as_deref(), &headers, &body)?.as_map())?;
     state.app.subscribe_app(&p, &waba, callback).await?;
     Ok(Json(json!({ "success": true })))
 }
@@ -347,30 +333,20 @@ pub async fn find_waba(
         Err(e) => return Err(e.into()),
     };
     let all = waba_fields(state, &info);
-    let names: Vec<&str> = match fields.filter(|f| !f.trim().is_empty()) {
-        Some(f) => f
-            .split(',')
-            .map(|f| f.split(['{', '.', '(']).next().unwrap_or(f).trim())
-            .filter(|f| !f.is_empty())
-            .collect(),
+    let asked = FieldSelection::from_param(fields)?;
+    let names: Vec<&str> = match &asked {
+        Some(asked) => {
+            asked.check("WhatsAppBusinessAccount", |name| {
+                all.contains_key(name) || WABA_FIELDS_WITHOUT_VALUE.contains(&name)
+            })?;
+            asked.names().collect()
+        }
         None => WABA_DEFAULT_FIELDS.to_vec(),
     };
     let mut out = Map::new();
     for name in names {
-        match all.get(name) {
-            Some(v) => {
-                out.insert(name.to_owned(), v.clone());
-            }
-            None if WABA_FIELDS_WITHOUT_VALUE.contains(&name) => {}
-            None => {
-                return Err(ApiError::new(
-                    ErrorCode::InvalidQuery,
-                    format!(
-                        "Tried accessing nonexisting field ({name}) on node type \
-                         (WhatsAppBusinessAccount)"
-                    ),
-                ));
-            }
+        if let Some(v) = all.get(name) {
+            out.insert(name.to_owned(), v.clone());
         }
     }
     out.insert("id".into(), json!(info.id.as_str()));
@@ -430,6 +406,35 @@ mod tests {
     }
 
     #[test]
+    fn field_lists() {
+        assert_eq!(profile_fields(None).unwrap(), ProfileField::ALL);
+        assert_eq!(profile_fields(Some(" , ")).unwrap(), ProfileField::ALL);
+        assert_eq!(
+            profile_fields(Some("websites, about")).unwrap(),
+            [ProfileField::About, ProfileField::Websites]
+        );
+        let e = profile_fields(Some("about,colour")).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidQuery);
+        assert_eq!(
+            e.message,
+            "Tried accessing nonexisting field (colour) on node type (WhatsAppBusinessProfile)"
+        );
+    }
+
+    #[test]
+    fn nested_field_selections_name_their_field_only() {
+        // Once split at every comma: `websites{a` and `b}` were "nonexisting fields".
+        assert_eq!(
+            profile_fields(Some("websites{a,b},about.limit(1)")).unwrap(),
+            [ProfileField::About, ProfileField::Websites]
+        );
+        let e = profile_fields(Some("about{a,b{c}},colour{x,y}")).unwrap_err();
+        assert!(e.message.contains("(colour)"), "{}", e.message);
+        let e = profile_fields(Some("websites{a,b")).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("fields"));
+    }
+
+    #[test]
     fn params_merge_query_and_body() {
         let json_ct = HeaderMap::new();
         let p = params(
@@ -438,15 +443,16 @@ mod tests {
             &Bytes::from_static(br#"{"is_catalog_visible": false}"#),
         )
         .unwrap();
-        assert_eq!(p["is_cart_enabled"], "true");
-        assert_eq!(p["is_catalog_visible"], false);
+        assert_eq!(p.str("is_cart_enabled"), Some("true"));
+        assert_eq!(p.get("is_catalog_visible"), Some(&json!(false)));
+        assert_eq!(p.get("access_token"), None);
         let mut form = HeaderMap::new();
         form.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/x-www-form-urlencoded"),
         );
         let p = params(None, &form, &Bytes::from_static(b"is_cart_enabled=false")).unwrap();
-        assert_eq!(p["is_cart_enabled"], "false");
+        assert_eq!(p.str("is_cart_enabled"), Some("false"));
         let e = params(None, &json_ct, &Bytes::from_static(b"[1]")).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidRequest);
         let e = params(None, &json_ct, &Bytes::from_static(b"{")).unwrap_err();

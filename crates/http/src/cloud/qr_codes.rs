@@ -34,7 +34,9 @@ use super::path::ObjectPath;
 use super::phone_number;
 use crate::auth::Auth;
 use crate::error::ApiError;
-use crate::extract::{Query, parse_json};
+use crate::extract::Query;
+use crate::kit::fields::FieldSelection;
+use crate::kit::params::{Params, Rules};
 use crate::state::AppState;
 
 /// Page size when `limit` is absent (Graph's usual default).
@@ -55,31 +57,33 @@ const DEFAULT_FIELDS: &[Field] = &[Field::Code, Field::PrefilledMessage, Field::
 /// `fields=code,prefilled_message,deep_link_url,qr_image_url.format(PNG)`; `qr_image_url`
 /// alone is the PNG. `code` comes always, as `id` does for other Graph objects.
 fn parse_fields(fields: Option<&str>) -> Result<Vec<Field>, ValidationError> {
-    let Some(fields) = fields.filter(|f| !f.trim().is_empty()) else {
+    let Some(fields) = FieldSelection::from_param(fields)? else {
         return Ok(DEFAULT_FIELDS.to_vec());
     };
     let mut out = vec![Field::Code];
-    for f in fields.split(',').map(str::trim).filter(|f| !f.is_empty()) {
-        let field = match f {
-            "code" => Field::Code,
-            "prefilled_message" => Field::PrefilledMessage,
-            "deep_link_url" => Field::DeepLinkUrl,
-            "qr_image_url" => Field::QrImageUrl(QrImageFormat::Png),
-            _ => {
-                let format = f
-                    .strip_prefix("qr_image_url.format(")
-                    .and_then(|rest| rest.strip_suffix(')'))
-                    .ok_or_else(|| {
-                        ValidationError::new(
-                            "fields",
-                            format!(
-                                "`{f}` is not a field of a QR code (code, prefilled_message, \
-                                 deep_link_url, qr_image_url.format(PNG|SVG))"
-                            ),
-                        )
-                    })?;
-                Field::QrImageUrl(QrImageFormat::parse("fields", format)?)
-            }
+    for f in &fields {
+        let unknown = || {
+            ValidationError::new(
+                "fields",
+                format!(
+                    "`{f}` is not a field of a QR code (code, prefilled_message, \
+                     deep_link_url, qr_image_url.format(PNG|SVG))"
+                ),
+            )
+        };
+        let field = match (f.name.as_str(), f.is_plain()) {
+            ("code", true) => Field::Code,
+            ("prefilled_message", true) => Field::PrefilledMessage,
+            ("deep_link_url", true) => Field::DeepLinkUrl,
+            ("qr_image_url", true) => Field::QrImageUrl(QrImageFormat::Png),
+            ("qr_image_url", false) => match (&f.argument, &f.modifiers[..], &f.nested) {
+                (None, [m], None) if m.name == "format" => {
+                    let format = m.argument.as_deref().ok_or_else(unknown)?;
+                    Field::QrImageUrl(QrImageFormat::parse("fields", format)?)
+                }
+                _ => return Err(unknown()),
+            },
+            _ => return Err(unknown()),
         };
         if !out.contains(&field) {
             out.push(field);
@@ -113,40 +117,14 @@ fn written(qr: &QrCode, image: Option<QrImageFormat>, base_url: &str) -> Value {
     view(qr, &fields, base_url)
 }
 
-/// A write's parameters: the query string, with a JSON or form body's over them.
-fn params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Map<String, Value>, ApiError> {
-    let mut out = Map::new();
-    let pairs = |bytes: &[u8]| {
-        form_urlencoded::parse(bytes)
-            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
-            .collect::<Vec<_>>()
-    };
-    out.extend(pairs(uri.query().unwrap_or_default().as_bytes()));
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(out);
-    }
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| {
-            m.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        });
-    if is_form {
-        out.extend(pairs(body));
-        return Ok(out);
-    }
-    match parse_json::<Value>(body)? {
-        Value::Object(fields) => out.extend(fields),
-        _ => {
-            return Err(ApiError::new(
-                ErrorCode::InvalidRequest,
-                "the body must be a JSON object with prefilled_message",
-            ));
-        }
-    }
-    Ok(out)
+/// A write's parameters (see [`crate::kit::params`]).
+fn params(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Params, ApiError> {
+    Params::read(
+        uri.query(),
+        headers,
+        body,
+        Rules::GRAPH.not_an_object("the body must be a JSON object with prefilled_message"),
+    )
 }
 
 /// A string parameter; numbers are taken as their text, `null` as absent.
@@ -223,7 +201,7 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let channel = phone_number(&state, &p, &object_id).await?;
-    let w = QrWrite::try_from(&params(&uri, &headers, &body)?)?;
+    let w = QrWrite::try_from(params(&uri, &headers, &body)?.as_map())?;
     write(&state, &p, &channel, w).await
 }
 
@@ -239,7 +217,7 @@ pub async fn update(
 ) -> Result<Json<Value>, ApiError> {
     let channel = phone_number(&state, &p, &object_id).await?;
     let code = path.get("code").cloned().unwrap_or_default();
-    let mut w = QrWrite::try_from(&params(&uri, &headers, &body)?)?;
+    let mut w = QrWrite::try_from(params(&uri, &headers, &body)?.as_map())?;
     if w.code.as_ref().is_some_and(|c| *c != code) {
         return Err(ValidationError::new("code", "differs from the code in the path").into());
     }
@@ -462,10 +440,13 @@ mod tests {
                 .parse()
                 .unwrap();
         let none = HeaderMap::new();
-        let p = params(&uri, &none, b"").unwrap();
+        let p = params(&uri, &none, b"").unwrap().as_map().clone();
         assert_eq!(p["prefilled_message"], "Hello there");
         assert_eq!(p["generate_qr_image"], "png");
-        let p = params(&uri, &none, br#"{"prefilled_message": "from JSON"}"#).unwrap();
+        let p = params(&uri, &none, br#"{"prefilled_message": "from JSON"}"#)
+            .unwrap()
+            .as_map()
+            .clone();
         assert_eq!(
             (&p["prefilled_message"], &p["generate_qr_image"]),
             (&json!("from JSON"), &json!("png"))
@@ -475,7 +456,10 @@ mod tests {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/x-www-form-urlencoded; charset=utf-8"),
         );
-        let p = params(&uri, &form, b"prefilled_message=from+a+form").unwrap();
+        let p = params(&uri, &form, b"prefilled_message=from+a+form")
+            .unwrap()
+            .as_map()
+            .clone();
         assert_eq!(p["prefilled_message"], "from a form");
         let e = params(&uri, &none, b"[1]").unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidRequest);

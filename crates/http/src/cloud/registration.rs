@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri, header};
+use axum::http::{HeaderMap, Uri};
 use serde_json::{Value, json};
 use wagate_app::Principal;
 use wagate_app::registration::{CodeRequest, PhoneNumberUpdate, Register};
@@ -34,53 +34,29 @@ use super::path::ObjectPath;
 use super::phone_number;
 use crate::auth::Auth;
 use crate::error::ApiError;
-use crate::extract::parse_json;
+use crate::kit::params::{self as kit, Rules};
 use crate::state::AppState;
 
-/// A request's parameters: the query string, then the body's (JSON object or form), which win.
+/// A request's parameters as text (see [`crate::kit::params`]): a body's `null` leaves the
+/// query's value, numbers and booleans are their text, and an array or object is refused.
 #[derive(Debug, Default)]
 pub struct Params(HashMap<String, String>);
 
 impl Params {
+    /// How registration reads its parameters: a body's `null` is absent.
+    const RULES: Rules = Rules::GRAPH.body_null_is_absent();
+
     fn read(uri: &Uri, headers: &HeaderMap, body: &[u8]) -> Result<Self, ApiError> {
-        let mut params: HashMap<String, String> =
-            form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
-                .into_owned()
-                .collect();
-        params.extend(Self::body(headers, body)?.0);
-        Ok(Self(params))
+        Self::text(kit::Params::read(uri.query(), headers, body, Self::RULES)?)
     }
 
-    /// A body's parameters: a form when it says so, else JSON (an object of scalars).
+    /// A body's parameters alone.
     fn body(headers: &HeaderMap, body: &[u8]) -> Result<Self, ApiError> {
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Self::default());
-        }
-        let is_form = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        if is_form {
-            return Ok(Self(form_urlencoded::parse(body).into_owned().collect()));
-        }
-        let Value::Object(object) = parse_json::<Value>(body)? else {
-            return Err(ApiError::new(
-                ErrorCode::InvalidRequest,
-                "the body must be a JSON object",
-            ));
-        };
-        let mut params = HashMap::new();
-        for (key, value) in object {
-            let text = match value {
-                Value::Null => continue,
-                Value::String(s) => s,
-                Value::Number(n) => n.to_string(),
-                Value::Bool(b) => b.to_string(),
-                _ => return Err(ValidationError::new(key, "must be a string").into()),
-            };
-            params.insert(key, text);
-        }
-        Ok(Self(params))
+        Self::text(kit::Params::body(headers, body, Self::RULES)?)
+    }
+
+    fn text(params: kit::Params) -> Result<Self, ApiError> {
+        Ok(Self(params.into_text()?.into_iter().collect()))
     }
 
     fn get(&self, name: &str) -> Option<&str> {
@@ -267,6 +243,8 @@ pub async fn update(
 
 #[cfg(test)]
 mod tests {
+    use axum::http::header;
+
     use super::*;
 
     fn params(query: &str, content_type: &str, body: &str) -> Result<Params, ApiError> {

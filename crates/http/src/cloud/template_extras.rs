@@ -25,6 +25,7 @@ use super::phone_number;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::parse_json;
+use crate::kit::params::comma_list;
 use crate::state::AppState;
 
 /// `POST /{pnid}/marketing_messages`: a template send (as `/messages`), of a MARKETING
@@ -145,12 +146,7 @@ async fn archive_or_unarchive(
     let waba = waba(&state, &p, &object_id).await?;
     let body: Value = parse_json(&body)?;
     let ids: Vec<String> = match body.get("hsm_ids") {
-        Some(Value::String(s)) => s
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        Some(Value::String(s)) => comma_list(s).map(str::to_owned).collect(),
         Some(Value::Array(items)) => items
             .iter()
             .map(|i| match i {
@@ -191,13 +187,7 @@ pub async fn compare(
 ) -> Result<Json<Value>, ApiError> {
     let others: Vec<String> = q
         .get("template_ids")
-        .map(|s| {
-            s.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
+        .map(|s| comma_list(s).map(str::to_owned).collect())
         .unwrap_or_default();
     let start = unix_time(&q, "start")?;
     let end = unix_time(&q, "end")?;

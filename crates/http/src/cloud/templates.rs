@@ -20,6 +20,8 @@ use super::path::ObjectPath;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::parse_json;
+use crate::kit::fields::FieldSelection;
+use crate::kit::params::comma_list;
 use crate::state::AppState;
 
 /// Page size when `limit` is absent (Meta's default).
@@ -76,27 +78,37 @@ const FIELDS: &[&str] = &[
     "degrees_of_freedom_spec",
 ];
 
-/// `view` narrowed to `fields` (a comma list; `id` always comes), as Graph's `fields=`.
-fn select(t: &Template, fields: Option<&str>) -> Result<Value, ApiError> {
+/// `view` narrowed to `fields` (`id` always comes), as Graph's `fields=`; a field's nested
+/// selection or modifiers narrow nothing here.
+fn select(t: &Template, fields: Option<&FieldSelection>) -> Value {
     let full = view(t);
-    let Some(fields) = fields.filter(|f| !f.trim().is_empty()) else {
-        return Ok(full);
+    let Some(fields) = fields else {
+        return full;
     };
     let mut out = Map::new();
-    for f in fields.split(',').map(str::trim).filter(|f| !f.is_empty()) {
-        if !FIELDS.contains(&f) {
-            return Err(ValidationError::new(
-                "fields",
-                format!("`{f}` is not a field of a message template"),
-            )
-            .into());
-        }
-        if let Some(v) = full.get(f) {
-            out.insert(f.to_owned(), v.clone());
+    for name in fields.names() {
+        if let Some(v) = full.get(name) {
+            out.insert(name.to_owned(), v.clone());
         }
     }
     out.insert("id".into(), json!(t.id.as_str()));
-    Ok(Value::Object(out))
+    Value::Object(out)
+}
+
+/// A template read's `fields=`: `None` when absent or blank; a field not in [`FIELDS`] is
+/// code 100 naming `fields`.
+fn fields(fields: Option<&str>) -> Result<Option<FieldSelection>, ValidationError> {
+    let fields = FieldSelection::from_param(fields)?;
+    if let Some(f) = fields
+        .as_ref()
+        .and_then(|s| s.unknown(|name| FIELDS.contains(&name)))
+    {
+        return Err(ValidationError::new(
+            "fields",
+            format!("`{f}` is not a field of a message template"),
+        ));
+    }
+    Ok(fields)
 }
 
 /// `POST /{waba_id}/message_templates` → `{"id","status","category"}`.
@@ -152,11 +164,14 @@ pub async fn list(
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let mut out = Map::new();
-    let fields = q.get("fields").map(String::as_str);
-    let data = rows
-        .iter()
-        .map(|t| select(t, fields))
-        .collect::<Result<Vec<_>, _>>()?;
+    // `fields` is read once there is a template to narrow: an empty page answers as before,
+    // whatever it names.
+    let fields = if rows.is_empty() {
+        None
+    } else {
+        fields(q.get("fields").map(String::as_str))?
+    };
+    let data = rows.iter().map(|t| select(t, fields.as_ref())).collect();
     out.insert("data".into(), Value::Array(data));
     if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
         let mut paging =
@@ -173,7 +188,7 @@ pub async fn list(
     if let Some(summary) = q.get("summary") {
         let limits = state.app.templates_config();
         let mut s = Map::new();
-        for part in summary.split(',').map(str::trim) {
+        for part in comma_list(summary) {
             match part {
                 "total_count" => s.insert("total_count".into(), json!(total)),
                 "message_template_count" => s.insert("message_template_count".into(), json!(total)),
@@ -270,7 +285,10 @@ pub async fn get_in_waba(
     let id = params.get("template_id").cloned().unwrap_or_default();
     let unknown = || ApiError::not_found(ErrorCode::TemplateNotFound, "object", id.clone());
     match state.app.get_template(&p, &id).await {
-        Ok(t) if t.waba_id == waba => Ok(Json(select(&t, q.get("fields").map(String::as_str))?)),
+        Ok(t) if t.waba_id == waba => Ok(Json(select(
+            &t,
+            fields(q.get("fields").map(String::as_str))?.as_ref(),
+        ))),
         Ok(_) => Err(unknown()),
         Err(e) if e.code() == ErrorCode::TemplateNotFound => Err(unknown()),
         Err(e) => Err(e.into()),
@@ -286,7 +304,7 @@ pub async fn find(
     fields: Option<&str>,
 ) -> Result<Option<Value>, ApiError> {
     match state.app.get_template(p, object_id).await {
-        Ok(t) => Ok(Some(select(&t, fields)?)),
+        Ok(t) => Ok(Some(select(&t, self::fields(fields)?.as_ref()))),
         Err(e) if e.code() == ErrorCode::TemplateNotFound => Ok(None),
         Err(e) => Err(e.into()),
     }
@@ -313,10 +331,7 @@ fn filter(q: &HashMap<String, String>) -> Result<TemplateFilter, ApiError> {
     ) -> Result<Vec<T>, ApiError> {
         match q.get(key) {
             None => Ok(Vec::new()),
-            Some(v) => v
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
+            Some(v) => comma_list(v)
                 .map(|s| parse(s).map_err(|e| ApiError::from(ValidationError::new(key, e.message))))
                 .collect(),
         }
