@@ -107,7 +107,12 @@ pub fn router(state: AppState) -> Router {
                                 method = %req.method(),
                                 route = route.as_deref().unwrap_or("unmatched"),
                                 request_id,
+                                // Filled in as the request is understood: who (auth), which
+                                // channel (the Cloud plane's phone number), which message
+                                // (a send). These names are the same in every span and event.
                                 account_id = tracing::field::Empty,
+                                channel_id = tracing::field::Empty,
+                                message_id = tracing::field::Empty,
                             )
                         })
                         .on_response(DefaultOnResponse::new().level(Level::INFO)),

@@ -1047,3 +1047,107 @@ async fn a_gateway_process_sends_through_another_playing_meta() {
     signal_and_wait(gw, "-TERM").await;
     signal_and_wait(meta, "-TERM").await;
 }
+
+/// At `info`, in JSON: a send's request line names its route, account, channel and message
+/// with the same field names everywhere, and neither the message text nor the API key is
+/// logged.
+#[tokio::test]
+async fn info_logs_name_the_send_and_never_its_text_or_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut child = wagate(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--log",
+        "info",
+        "--log-format",
+        "json",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut logs = child.stderr.take().unwrap();
+    let logs = tokio::spawn(async move {
+        let mut all = String::new();
+        tokio::io::AsyncReadExt::read_to_string(&mut logs, &mut all)
+            .await
+            .unwrap();
+        all
+    });
+    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = next_line(&mut stdout).await.expect("a first line");
+    let base = first
+        .strip_prefix("wagate is listening on ")
+        .and_then(|s| s.split(' ').next())
+        .unwrap()
+        .to_owned();
+    let (key, pnid) = key_and_number(&data);
+    let client = crate::helpers::http_client();
+    let secret_text = "the-secret-text-of-a-message";
+    let inbound = client
+        .post(format!("{base}/sandbox/{pnid}/inbound"))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({"from": "16505551234", "text": {"body": "hi"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(inbound.status(), 201);
+    let sent: Value = client
+        .post(format!("{base}/v23.0/{pnid}/messages"))
+        .bearer_auth(&key)
+        .json(
+            &serde_json::json!({"messaging_product": "whatsapp", "to": "16505551234",
+            "type": "text", "text": {"body": secret_text}}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let wamid = sent["messages"][0]["id"].as_str().unwrap().to_owned();
+    let message: Value = client
+        .get(format!("{base}/api/v1/messages/{wamid}"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let channel_id = message["channel_id"].as_str().unwrap().to_owned();
+    let message_id = message["id"].as_str().unwrap().to_owned();
+    signal_and_wait(
+        Running {
+            child,
+            stdout,
+            base_url: base,
+        },
+        "-TERM",
+    )
+    .await;
+    let logs = logs.await.unwrap();
+    assert!(!logs.contains(secret_text), "message text in the logs");
+    assert!(!logs.contains(&key), "the API key in the logs");
+    let lines: Vec<Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    assert!(!lines.is_empty(), "JSON log lines: {logs}");
+    // The send's request line (tower-http's "finished processing request", in its span).
+    let send = lines
+        .iter()
+        .find(|l| {
+            let span = &l["span"];
+            span["route"] == "/{version}/{object_id}/messages" && span["method"] == "POST"
+        })
+        .unwrap_or_else(|| panic!("no line for the send: {logs}"));
+    let span = &send["span"];
+    assert_eq!(span["channel_id"], channel_id.as_str(), "{send}");
+    assert_eq!(span["message_id"], message_id.as_str(), "{send}");
+    assert!(span["account_id"].is_string(), "{send}");
+}

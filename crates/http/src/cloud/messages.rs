@@ -76,6 +76,7 @@ pub async fn send(
         Recipient::Bsuid(b) => (b.as_str().to_owned(), Some(b.as_str().to_owned())),
     };
     let message = state.app.send_message(&p, &channel, cmd).await?;
+    tracing::Span::current().record("message_id", tracing::field::display(message.id));
     Ok(Json(response(input, user_id, &message)).into_response())
 }
 
