@@ -123,14 +123,21 @@ impl App {
         }
     }
 
-    /// Runs every worker's step at the current time until a whole round finds nothing
-    /// due; returns how many rounds that took. See the module docs.
+    /// Runs every worker's step, each at the time it runs, until a whole round finds
+    /// nothing due; returns how many rounds that took. See the module docs.
     pub async fn drain(&self) -> anyhow::Result<usize> {
-        self.drain_at(now()).await
+        self.drain_steps(None).await
     }
 
-    /// [`App::drain`] at `now`.
-    pub async fn drain_at(&self, now: Timestamp) -> anyhow::Result<usize> {
+    /// [`App::drain`] with every step at `at` (a test that drives time forward).
+    pub async fn drain_at(&self, at: Timestamp) -> anyhow::Result<usize> {
+        self.drain_steps(Some(at)).await
+    }
+
+    /// Each step at `at`, or at the current time when it starts: a step of a server's own
+    /// loop that ran just before (under the same lock) may have made work due at its own,
+    /// later, time, which a round started earlier must still see.
+    async fn drain_steps(&self, at: Option<Timestamp>) -> anyhow::Result<usize> {
         let workers: Vec<_> = self
             .workers()
             .into_iter()
@@ -141,7 +148,7 @@ impl App {
             for (lock, worker) in &workers {
                 let _step = lock.lock().await;
                 let found = worker
-                    .step(now)
+                    .step(at.unwrap_or_else(now))
                     .await
                     .map_err(|e| e.context(format!("the {} step", worker.name())))?;
                 worker.settle().await;

@@ -47,6 +47,7 @@ mod template_quality;
 mod template_sends;
 mod templates;
 mod uploads;
+mod webhook_shapes;
 mod webhook_trust;
 mod webhooks;
 mod workers;

@@ -95,7 +95,7 @@ impl SdkReceiver {
 
 /// One inbound message of every kind a user can send (reference §5.4); replies to buttons,
 /// lists and flows quote `replied_to` as their `context`, as on WhatsApp.
-fn inbound_of_every_type(user: &str, replied_to: &str) -> Vec<Value> {
+pub(crate) fn inbound_of_every_type(user: &str, replied_to: &str) -> Vec<Value> {
     let reply = |mut m: Value| {
         m["context"] = json!({"id": replied_to});
         m
