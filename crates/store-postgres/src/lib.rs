@@ -1,4 +1,4 @@
-//! The PostgreSQL backend of [`Store`]: the scale-out engine, where several stateless
+//! The PostgreSQL backend of [`Store`](wagate_store::Store): the scale-out engine, where several stateless
 //! `wagate serve` nodes share one database.
 //!
 //! # Concurrency model
@@ -7,9 +7,21 @@
 //! lock so two nodes starting at once create one account, not two.
 //!
 //! # Layout
-//! - `queries`: the SQL, one function per statement, mirrored from the SQLite backend.
-//! - `dispatch`: the SQL of the outbox, network events, inbound messages and contacts;
-//!   each channel's dispatch lane is owned by one node at a time (`dispatch_lanes`).
+//! This file connects the pool and holds the transaction helpers; each sub-trait of `Store`
+//! is implemented in the file of its domain, mirroring the SQLite backend's files:
+//! - `accounts`: `AccountStore`, with the bootstrap's advisory lock (SQL in `queries` and
+//!   `audit`).
+//! - `channels`: `ChannelStore` (SQL in `queries`, `registration`, `phone_settings`,
+//!   `phone_events`, `upstream`).
+//! - `profile`: `ProfileStore`; `qr_codes`: `QrCodeStore`; `templates`: `TemplateStore`.
+//! - `dispatch`: `MessageStore`, and the SQL of the outbox, network events, inbound messages
+//!   and contacts; each channel's dispatch lane is owned by one node at a time
+//!   (`dispatch_lanes`).
+//! - `media`: `MediaStore` (upload sessions' SQL in `uploads`).
+//! - `webhooks`: `WebhookStore`.
+//! - `platform`: `PlatformStore` (SQL in `secrets` and `idempotency`).
+//! - `queries`: the SQL of accounts, API keys, channels and messages, one function per
+//!   statement, mirrored from the SQLite backend.
 
 #![forbid(unsafe_code)]
 

@@ -1,4 +1,4 @@
-//! The SQLite backend of [`Store`], wagate's embedded default: one database file in WAL mode.
+//! The SQLite backend of [`Store`](wagate_store::Store), wagate's embedded default: one database file in WAL mode.
 //!
 //! # Concurrency model
 //! Reads use a small pool of connections (WAL lets them run beside the writer). Every write
@@ -6,9 +6,21 @@
 //! (group commit). See that module for why.
 //!
 //! # Layout
+//! This file opens the database and holds the read pool and the writer; each sub-trait of
+//! `Store` is implemented in the file of its domain, beside (or calling) that domain's SQL:
+//! - `accounts`: `AccountStore` (SQL in `queries` and `audit`).
+//! - `channels`: `ChannelStore` (SQL in `queries`, `registration`, `phone_settings`,
+//!   `phone_events`, `upstream`).
+//! - `profile`: `ProfileStore`; `qr_codes`: `QrCodeStore`; `templates`: `TemplateStore`.
+//! - `dispatch`: `MessageStore`, and the SQL of the outbox, network events, inbound messages
+//!   and contacts (outbound messages are accepted through `accept`, network events reported
+//!   by Meta stored by `upstream`).
+//! - `media`: `MediaStore` (upload sessions' SQL in `uploads`).
+//! - `webhooks`: `WebhookStore`.
+//! - `platform`: `PlatformStore` (SQL in `secrets` and `idempotency`).
 //! - [`writer`]: the group-committing write task.
-//! - `queries`: the SQL, one function per statement, shared by the trait methods.
-//! - `dispatch`: the SQL of the outbox, network events, inbound messages and contacts.
+//! - `queries`: the SQL of accounts, API keys, channels and messages, one function per
+//!   statement.
 
 #![forbid(unsafe_code)]
 

@@ -33,6 +33,7 @@ pub trait AccountStore: Send + Sync {
     async fn authenticate(&self, digest: &ApiKeyDigest) -> Result<Option<ApiKey>>;
 
     // The audit log (see [`audit`]).
+
     /// Appends one entry. `NotFound(Account)` when its account does not exist.
     async fn record_audit(&self, entry: wagate_core::audit::AuditEntry) -> Result<()>;
     /// The account's entries matching `filter`, newest first; `page.after` continues with

@@ -33,8 +33,12 @@ pub trait ChannelStore: Send + Sync {
         id: ChannelId,
         patch: &ChannelPatch,
     ) -> Result<Channel>;
+    /// Every channel whose upstream is Meta's Cloud API, of every account (Meta's webhook
+    /// verification names no channel).
+    async fn cloud_channels(&self) -> Result<Vec<Channel>>;
 
     // Phone number registration (see [`registration`]).
+
     /// The registration state of one of the account's channels, or `None` while it never
     /// changed (the initial state: registered, verified, no two-step PIN). Another account's
     /// channel answers `None` too.
@@ -61,6 +65,7 @@ pub trait ChannelStore: Send + Sync {
 
     // Phone number settings.
     // See [`phone_settings`]. Another account's channel is `NotFound(Channel)`.
+
     /// One of the account's channels' stored settings and conversational automation (both
     /// empty until written).
     async fn phone_settings(
@@ -74,12 +79,10 @@ pub trait ChannelStore: Send + Sync {
         &self,
         write: phone_settings::PhoneSettingsWrite,
     ) -> Result<phone_settings::PhoneSettings>;
-    /// Every channel whose upstream is Meta's Cloud API, of every account (Meta's webhook
-    /// verification names no channel).
-    async fn cloud_channels(&self) -> Result<Vec<Channel>>;
 
     // Changes of a number that webhooks report (`phone_number_quality_update`,
     // `phone_number_name_update`): the change and its events in one transaction.
+
     /// In one transaction: applies `patch` (with [`Channel::apply`]) to one of the account's
     /// channels if it is still exactly `seen` (as the caller read it, so the events it worked
     /// out from `seen` are true), and records `events`. `Ok(None)`, changing nothing, when
@@ -91,7 +94,7 @@ pub trait ChannelStore: Send + Sync {
         patch: &ChannelPatch,
         events: Vec<WebhookEvent>,
     ) -> Result<Option<Channel>>;
-    /// In one transaction: [`Store::save_registration`]'s compare-and-set and, when it wins,
+    /// In one transaction: [`Self::save_registration`]'s compare-and-set and, when it wins,
     /// `patch` applied to the channel (when given) and `events` recorded. Answers the channel
     /// as it is then; `Ok(None)`, changing nothing, when another write came first.
     async fn save_registration_with(

@@ -89,6 +89,7 @@ pub trait MessageStore: Send + Sync {
 
     // Cloud upstream: what Meta reports about a channel's messages (see `wagate_app`'s
     // `upstream_ingest`). Lookups are by channel: ids from Meta name no account.
+
     /// The channel's message Meta knows as `upstream_id`: an outbound message whose
     /// hand-over Meta answered with that id, or a message received from Meta (whose wamid is
     /// Meta's id).

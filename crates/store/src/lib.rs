@@ -2,6 +2,25 @@
 //! (`wagate-store-sqlite`, the embedded default, and `wagate-store-postgres`, for several
 //! nodes on one database); services hold an `Arc<dyn Store>` and never see SQL.
 //!
+//! `Store` is the union of one sub-trait per domain, each declared beside that domain's
+//! types; a backend implements each sub-trait in its own file of the same name, and gets
+//! `Store` from the blanket impl. Every sub-trait method is callable on `dyn Store`; code
+//! holding a concrete backend imports the sub-trait it calls.
+//! - [`AccountStore`] ([`accounts`]): first-start bootstrap, accounts, API keys and the
+//!   audit log.
+//! - [`ChannelStore`] ([`channels`]): channels and the per-number state: registration, phone
+//!   settings, the number changes webhooks report, the Cloud channels.
+//! - [`ProfileStore`] ([`profile`]): business profiles, commerce settings, WABAs'
+//!   subscribed apps.
+//! - [`QrCodeStore`] ([`qr_codes`]): QR codes.
+//! - [`MessageStore`] ([`dispatch`]): messages, the outbox and its leases, network events
+//!   and ingest, inbound messages, contacts and blocks.
+//! - [`TemplateStore`] ([`templates`]): message templates and their per-WABA limits.
+//! - [`MediaStore`] ([`media`]): media ids and resumable upload sessions.
+//! - [`WebhookStore`] ([`webhooks`]): subscriptions, events, deliveries and their leases.
+//! - [`PlatformStore`] ([`platform`]): backend name, readiness and shutdown, sealing keys,
+//!   idempotency keys.
+//!
 //! Rules every backend keeps, checked by the conformance story in
 //! `crates/store-conformance`:
 //! - every read and write of account-owned data is scoped by [`AccountId`], so another

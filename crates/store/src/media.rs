@@ -3,7 +3,7 @@
 //! bytes go when the last id that refers to them is gone.
 //!
 //! A row lives until it expires (30 days after an upload, 7 days after a user sent it) or is
-//! deleted. [`crate::Store::collect_media`] then purges such rows and answers the storage keys
+//! deleted. [`MediaStore::collect_media`] then purges such rows and answers the storage keys
 //! no live row refers to any more, for the caller to delete from the object store. Keys are
 //! answered once: a crash between the purge and the object deletion leaves an unreferenced
 //! object behind, never a row without its bytes.
@@ -20,7 +20,6 @@ use crate::{CompletedUpload, Result, UploadHandle, UploadSession, UploadSessionI
 /// one that does not exist. Part of [`Store`](crate::Store).
 #[async_trait]
 pub trait MediaStore: Send + Sync {
-    // Media (see [`media`]).
     /// Stores a new media id. `Conflict` when the id exists.
     async fn create_media(&self, media: Media) -> Result<Media>;
     /// One of the account's media ids, unless deleted or collected (an expired one is still
@@ -34,6 +33,7 @@ pub trait MediaStore: Send + Sync {
 
     // Upload sessions (see [`uploads`]). A session another account owns is `NotFound(Media)`,
     // like one that does not exist.
+
     /// Stores a new upload session. `Conflict` when the id exists.
     async fn create_upload_session(&self, session: UploadSession) -> Result<UploadSession>;
     /// One of the account's upload sessions, complete or not (an expired one is answered

@@ -33,6 +33,7 @@ pub trait PlatformStore: Send + Sync {
     async fn close(&self);
 
     // Idempotency keys (see [`idempotency`]): stored, so they hold across nodes.
+
     /// Reserves `reserve.scope`'s key for `reserve.request`, atomically: inserts it in
     /// progress (held by `reserve.holder` until `reserve.lease_until`) when it is absent or
     /// dead (created 24 h or more before `reserve.now`), or takes over an in-progress row of

@@ -33,7 +33,6 @@ use crate::{Media, Result};
 /// Part of [`Store`](crate::Store).
 #[async_trait]
 pub trait ProfileStore: Send + Sync {
-    // Business profiles (see [`profile`]). Another account's channel is `NotFound(Channel)`.
     /// The Cloud plane's part of one of the account's channels' profile (picture, commerce
     /// settings); [`ProfileSettings::defaults`] until something was written.
     async fn business_profile(

@@ -17,8 +17,6 @@ use crate::{Page, Result};
 /// `NotFound(QrCode)`, like one that does not exist. Part of [`Store`](crate::Store).
 #[async_trait]
 pub trait QrCodeStore: Send + Sync {
-    // QR codes (see [`qr_codes`]). Another channel's or account's code is `NotFound(QrCode)`,
-    // like one that does not exist.
     /// Stores a new QR code. `Conflict` when its code exists in any account (the caller draws
     /// another).
     async fn create_qr_code(&self, qr: QrCode) -> Result<QrCode>;

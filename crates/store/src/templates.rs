@@ -20,7 +20,6 @@ use crate::{Page, Result};
 /// Part of [`Store`](crate::Store).
 #[async_trait]
 pub trait TemplateStore: Send + Sync {
-    // Templates (see [`templates`]).
     /// Stores a new template unless its name and language are live in its WABA or its name
     /// was deleted there under 30 days before `template.created_at`, the WABA holds
     /// `limits.max_templates` live templates, or it created `limits.max_per_hour` in the
@@ -56,7 +55,7 @@ pub trait TemplateStore: Send + Sync {
         template: Template,
         events: Vec<WebhookEvent>,
     ) -> Result<Template>;
-    /// As [`Store::update_template`], but only while the stored template's `updated_at` is
+    /// As [`Self::update_template`], but only while the stored template's `updated_at` is
     /// still `seen` (nothing changed it since the caller read it); otherwise `Ok(None)` and
     /// nothing is stored. Read-modify-write steps (a quality rating, an unpause) use it, so
     /// two of them never both act on the same state. `NotFound` when the template is gone.
@@ -66,7 +65,7 @@ pub trait TemplateStore: Send + Sync {
         seen: Timestamp,
         events: Vec<WebhookEvent>,
     ) -> Result<Option<Template>>;
-    /// Applies an edit of a live template (as [`Store::update_template`]) and records when,
+    /// Applies an edit of a live template (as [`Self::update_template`]) and records when,
     /// unless it was already edited `per_day` times in the 24 hours before
     /// `template.updated_at` or `per_30_days` times in the 30 days before: then
     /// `Ok(None)` and nothing changes. Pass `u32::MAX` for no limit.
@@ -126,7 +125,7 @@ pub struct Template {
     pub allow_category_change: bool,
 }
 
-/// The rules [`crate::Store::create_template`] enforces for a WABA.
+/// The rules [`TemplateStore::create_template`] enforces for a WABA.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TemplateLimits {
     /// Live templates a WABA may hold (Meta: 250 unverified, 6,000 verified).

@@ -24,8 +24,6 @@ use crate::{Page, Result, StoreError};
 /// others. Part of [`Store`](crate::Store).
 #[async_trait]
 pub trait WebhookStore: Send + Sync {
-    // Webhooks. Status changes and inbound messages stored by the methods above record their
-    // events (and deliveries to matching subscriptions) in their own transaction.
     async fn create_subscription(&self, new: Subscription) -> Result<Subscription>;
     async fn get_subscription(
         &self,
