@@ -1,6 +1,6 @@
 //! Channels and the per-number state the Cloud plane keeps ([`ChannelStore`]): registration
 //! (see [`registration`](crate::registration)), phone settings (see
-//! [`phone_settings`](crate::phone_settings)) and the number changes webhooks report.
+//! [`phone_settings`]) and the number changes webhooks report.
 
 use async_trait::async_trait;
 use wagate_core::channel::{Channel, ChannelPatch, NewChannel};

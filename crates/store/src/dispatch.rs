@@ -1,5 +1,6 @@
 //! What the dispatcher and ingest exchange with the store: leased outbox entries, the
 //! outcome of handing them to the upstream, and the network's scheduled reports.
+//! [`MessageStore`], the messages' part of the storage contract, is declared here with them.
 
 use std::collections::HashMap;
 

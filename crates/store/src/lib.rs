@@ -33,6 +33,8 @@
 //! - [`page`]: keyset paging.
 //! - [`records`]: the column-level shape of each row, shared by both backends, with the one
 //!   conversion to and from domain types.
+//!
+//! [`AccountId`]: wagate_core::ids::AccountId
 
 #![forbid(unsafe_code)]
 

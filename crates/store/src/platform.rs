@@ -7,8 +7,8 @@ use wagate_core::Timestamp;
 use crate::{Result, idempotency, sealing};
 
 /// The backend itself: its name, readiness and shutdown; the data keys secrets are sealed
-/// with (see [`sealing`](crate::sealing)); and idempotency keys (see
-/// [`idempotency`](crate::idempotency)), stored so they hold across nodes. Part of
+/// with (see [`sealing`]); and idempotency keys (see
+/// [`idempotency`]), stored so they hold across nodes. Part of
 /// [`Store`](crate::Store).
 #[async_trait]
 pub trait PlatformStore: Send + Sync {
