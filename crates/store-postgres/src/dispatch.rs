@@ -10,13 +10,14 @@
 //! and network events are applied under a transaction-scoped advisory lock so they stay in
 //! time order across nodes.
 
+use async_trait::async_trait;
 use sqlx::types::Json;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 use wagate_core::Timestamp;
 use wagate_core::contact::{Contact, MarketingPreference};
 use wagate_core::ids::{AccountId, ChannelId, ContactId, MessageId};
-use wagate_core::message::{Message, MessageStatus};
+use wagate_core::message::{Message, MessageStatus, NewOutboundMessage};
 use wagate_core::network::{NetworkEvent, NewInboundMessage, StatusUpdate};
 use wagate_core::policy::RecipientState;
 use wagate_store::dispatch::{settle_statuses, status_groups};
@@ -24,12 +25,12 @@ use wagate_store::records::{
     ContactRecord, MessageRecord, millis, predecessors_sql, status_time_column,
 };
 use wagate_store::{
-    Applied, ContactKey, DispatchOutcome, MessageFilter, OutboxJob, Page, Result, StoreError,
-    contact_columns, message_columns,
+    Applied, ContactKey, DispatchOutcome, MessageFilter, MessageKey, MessageStore, OutboxJob, Page,
+    Result, StoreError, contact_columns, message_columns, records,
 };
 
 use crate::queries::insert_message_row;
-use crate::webhooks;
+use crate::{PgStore, commit, is_duplicate_message, queries, upstream, webhooks};
 
 /// Advisory lock key held while applying network events ("events" in ASCII), so one node at
 /// a time applies them, in time order.
@@ -695,4 +696,146 @@ pub async fn list_messages(
         .into_iter()
         .map(Message::try_from)
         .collect()
+}
+
+#[async_trait]
+impl MessageStore for PgStore {
+    async fn accept_outbound(&self, new: NewOutboundMessage) -> Result<Message> {
+        let mut tx = self.begin().await?;
+        let message = queries::insert_outbound(&mut tx, new, records::now()).await?;
+        commit(tx, message).await
+    }
+
+    async fn get_message(&self, account: AccountId, key: &MessageKey) -> Result<Message> {
+        queries::get_message(&mut *self.read().await?, account, key).await
+    }
+
+    async fn outbox_depth(&self, channel: ChannelId) -> Result<u64> {
+        queries::outbox_depth(&mut *self.read().await?, channel).await
+    }
+
+    async fn list_messages(
+        &self,
+        account: AccountId,
+        filter: &MessageFilter,
+        page: &Page<MessageId>,
+    ) -> Result<Vec<Message>> {
+        list_messages(&mut *self.read().await?, account, filter, page).await
+    }
+
+    async fn lease_outbox(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<OutboxJob>> {
+        let mut tx = self.begin().await?;
+        let jobs = lease_outbox(&mut tx, &self.node, now, lease_until, limit).await?;
+        commit(tx, jobs).await
+    }
+
+    async fn release_expired_leases(&self, now: Timestamp) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let freed = release_expired_leases(&mut tx, now).await?;
+        commit(tx, freed).await
+    }
+
+    async fn renew_outbox(
+        &self,
+        ids: Vec<MessageId>,
+        held_until: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<MessageId>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.begin().await?;
+        let renewed = renew_outbox(&mut tx, &self.node, &ids, held_until, until).await?;
+        commit(tx, renewed).await
+    }
+
+    async fn complete_dispatch(&self, outcomes: Vec<DispatchOutcome>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        complete_dispatch(&mut tx, outcomes).await?;
+        commit(tx, ()).await
+    }
+
+    async fn apply_due_events(&self, now: Timestamp, limit: u32) -> Result<Vec<Applied>> {
+        let mut tx = self.begin().await?;
+        let applied = apply_due_events(&mut tx, now, limit).await?;
+        commit(tx, applied).await
+    }
+
+    async fn next_event_due(&self) -> Result<Option<Timestamp>> {
+        next_event_due(&mut *self.read().await?).await
+    }
+
+    async fn ingest_inbound(&self, new: NewInboundMessage) -> Result<Message> {
+        let wamid = new.wamid.to_string();
+        let exists = || {
+            StoreError::conflict(
+                wagate_store::Conflict::MessageId,
+                format!("message {wamid} exists"),
+            )
+        };
+        let mut tx = self.begin().await?;
+        let message = match ingest_inbound(&mut tx, new).await {
+            Ok(Some(message)) => message,
+            Ok(None) => return Err(exists()),
+            // Another node stored the same wamid between our check and our insert.
+            Err(e) if is_duplicate_message(&e) => return Err(exists()),
+            Err(e) => return Err(e),
+        };
+        webhooks::emit_for_messages(&mut tx, std::slice::from_ref(&message)).await?;
+        commit(tx, message).await
+    }
+
+    async fn find_contact(&self, channel: ChannelId, key: &ContactKey) -> Result<Option<Contact>> {
+        find_contact(&mut *self.read().await?, channel, key).await
+    }
+
+    async fn set_blocked(
+        &self,
+        channel: ChannelId,
+        contacts: Vec<ContactId>,
+        blocked_at: Option<Timestamp>,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        set_blocked(&mut tx, channel, contacts, blocked_at).await?;
+        commit(tx, ()).await
+    }
+
+    async fn list_blocked(
+        &self,
+        channel: ChannelId,
+        page: &Page<ContactId>,
+    ) -> Result<Vec<Contact>> {
+        list_blocked(&mut *self.read().await?, channel, page).await
+    }
+
+    async fn find_message_by_upstream_id(
+        &self,
+        channel: ChannelId,
+        upstream_id: &str,
+    ) -> Result<Option<Message>> {
+        upstream::find_message(&mut *self.read().await?, channel, upstream_id).await
+    }
+
+    async fn upstream_id_of(
+        &self,
+        channel: ChannelId,
+        wamid: &wagate_core::message::Wamid,
+    ) -> Result<Option<String>> {
+        upstream::upstream_id_of(&mut *self.read().await?, channel, wamid).await
+    }
+
+    async fn record_network_events(
+        &self,
+        channel: ChannelId,
+        events: Vec<wagate_core::network::NetworkEvent>,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        upstream::record_network_events(&mut tx, channel, events).await?;
+        commit(tx, ()).await
+    }
 }

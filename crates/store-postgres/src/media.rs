@@ -1,10 +1,16 @@
 //! Media ids on PostgreSQL (see `wagate_store::media`).
 
+use async_trait::async_trait;
 use sqlx::PgConnection;
 use wagate_core::Timestamp;
 use wagate_core::ids::{AccountId, MediaId};
 use wagate_store::media::MediaRecord;
-use wagate_store::{Entity, Media, Result, StoreError, media_columns};
+use wagate_store::{
+    CompletedUpload, Entity, Media, MediaStore, Result, StoreError, UploadHandle, UploadSession,
+    UploadSessionId, media_columns,
+};
+
+use crate::{PgStore, commit, uploads};
 
 fn db(e: sqlx::Error) -> StoreError {
     match e {
@@ -111,4 +117,91 @@ pub async fn collect_media(
         }
     }
     Ok(freed)
+}
+
+#[async_trait]
+impl MediaStore for PgStore {
+    async fn create_media(&self, m: Media) -> Result<Media> {
+        let mut tx = self.begin().await?;
+        let m = create_media(&mut tx, m).await?;
+        commit(tx, m).await
+    }
+
+    async fn get_media(&self, account: AccountId, id: &MediaId) -> Result<Media> {
+        get_media(&mut *self.read().await?, account, id).await
+    }
+
+    async fn delete_media(&self, account: AccountId, id: &MediaId, now: Timestamp) -> Result<()> {
+        let mut tx = self.begin().await?;
+        delete_media(&mut tx, account, id, now).await?;
+        commit(tx, ()).await
+    }
+
+    async fn collect_media(&self, now: Timestamp, limit: u32) -> Result<Vec<String>> {
+        let mut tx = self.begin().await?;
+        let keys = collect_media(&mut tx, now, limit).await?;
+        commit(tx, keys).await
+    }
+
+    async fn create_upload_session(&self, session: UploadSession) -> Result<UploadSession> {
+        let mut tx = self.begin().await?;
+        let session = uploads::create(&mut tx, session).await?;
+        commit(tx, session).await
+    }
+
+    async fn get_upload_session(
+        &self,
+        account: AccountId,
+        id: &UploadSessionId,
+    ) -> Result<UploadSession> {
+        uploads::get(&mut *self.read().await?, account, id).await
+    }
+
+    async fn find_upload_handle(
+        &self,
+        account: AccountId,
+        handle: &UploadHandle,
+    ) -> Result<UploadSession> {
+        uploads::by_handle(&mut *self.read().await?, account, handle).await
+    }
+
+    async fn advance_upload_session(
+        &self,
+        account: AccountId,
+        id: &UploadSessionId,
+        from: u64,
+        to: u64,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let moved = uploads::advance(&mut tx, account, id, from, to).await?;
+        commit(tx, moved).await
+    }
+
+    async fn complete_upload_session(
+        &self,
+        account: AccountId,
+        id: &UploadSessionId,
+        done: &CompletedUpload,
+        expires_at: Timestamp,
+    ) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let completed = uploads::complete(&mut tx, account, id, done, expires_at).await?;
+        commit(tx, completed).await
+    }
+
+    async fn delete_upload_session(&self, account: AccountId, id: &UploadSessionId) -> Result<()> {
+        let mut tx = self.begin().await?;
+        uploads::delete(&mut tx, account, id).await?;
+        commit(tx, ()).await
+    }
+
+    async fn collect_upload_sessions(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<UploadSessionId>> {
+        let mut tx = self.begin().await?;
+        let ids = uploads::collect(&mut tx, now, limit).await?;
+        commit(tx, ids).await
+    }
 }

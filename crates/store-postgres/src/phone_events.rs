@@ -1,6 +1,7 @@
-//! Changes of a number that webhooks report, on PostgreSQL (see `Store::update_channel_if`
-//! and `Store::save_registration_with`). Each runs in the caller's transaction and locks
-//! the channel row first, so concurrent changes of one number apply one after the other.
+//! Changes of a number that webhooks report, on PostgreSQL (see
+//! `ChannelStore::update_channel_if` and `ChannelStore::save_registration_with`). Each runs in
+//! the caller's transaction and locks the channel row first, so concurrent changes of one
+//! number apply one after the other.
 
 use sqlx::PgConnection;
 use wagate_core::channel::{Channel, ChannelPatch};

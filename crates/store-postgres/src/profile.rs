@@ -2,6 +2,7 @@
 //! `wagate_store::profile`). The trait methods run each write in one transaction; the
 //! channel row is locked (`FOR UPDATE`) for the read-modify-write of a profile update.
 
+use async_trait::async_trait;
 use sqlx::PgConnection;
 use wagate_core::Timestamp;
 use wagate_core::channel::{Channel, ChannelPatch};
@@ -13,10 +14,11 @@ use wagate_store::profile::{
     WabaSubscriptionRecord,
 };
 use wagate_store::{
-    Entity, Media, Result, StoreError, media_columns, profile_columns, waba_subscription_columns,
+    Entity, Media, ProfileStore, Result, StoreError, media_columns, profile_columns,
+    waba_subscription_columns,
 };
 
-use crate::{media, queries, webhooks};
+use crate::{PgStore, commit, media, queries, webhooks};
 
 fn db(e: sqlx::Error) -> StoreError {
     StoreError::database(e)
@@ -239,4 +241,68 @@ pub async fn delete_waba(
         .await
         .map_err(db)?;
     Ok(Some(sub))
+}
+
+#[async_trait]
+impl ProfileStore for PgStore {
+    async fn business_profile(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+    ) -> Result<wagate_store::profile::ProfileSettings> {
+        get(&mut *self.read().await?, account, channel).await
+    }
+
+    async fn update_business_profile(
+        &self,
+        write: wagate_store::profile::ProfileWrite,
+    ) -> Result<(Channel, wagate_store::profile::ProfileSettings)> {
+        let mut tx = self.begin().await?;
+        let updated = update(&mut tx, write).await?;
+        commit(tx, updated).await
+    }
+
+    async fn update_commerce_settings(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        update: wagate_core::profile::CommerceUpdate,
+        at: Timestamp,
+    ) -> Result<wagate_store::profile::ProfileSettings> {
+        let mut tx = self.begin().await?;
+        let settings = update_commerce(&mut tx, account, channel, update, at).await?;
+        commit(tx, settings).await
+    }
+
+    async fn find_profile_picture(&self, id: &MediaId) -> Result<Media> {
+        find_picture(&mut *self.read().await?, id).await
+    }
+
+    async fn get_waba_subscription(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+    ) -> Result<Option<wagate_store::profile::WabaSubscription>> {
+        get_waba(&mut *self.read().await?, account, waba).await
+    }
+
+    async fn put_waba_subscription(
+        &self,
+        sub: wagate_store::profile::WabaSubscription,
+        remove: Vec<SubscriptionId>,
+    ) -> Result<wagate_store::profile::WabaSubscription> {
+        let mut tx = self.begin().await?;
+        let stored = put_waba(&mut tx, sub, remove).await?;
+        commit(tx, stored).await
+    }
+
+    async fn delete_waba_subscription(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+    ) -> Result<Option<wagate_store::profile::WabaSubscription>> {
+        let mut tx = self.begin().await?;
+        let removed = delete_waba(&mut tx, account, waba).await?;
+        commit(tx, removed).await
+    }
 }

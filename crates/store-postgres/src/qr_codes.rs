@@ -1,11 +1,14 @@
 //! QR codes on PostgreSQL (see `wagate_store::qr_codes`).
 
+use async_trait::async_trait;
 use sqlx::PgConnection;
 use wagate_core::Timestamp;
 use wagate_core::ids::{AccountId, ChannelId};
 use wagate_core::qr::{PrefilledMessage, QrCodeId};
 use wagate_store::qr_codes::{QrCode, QrCodeRecord};
-use wagate_store::{Entity, Page, Result, StoreError, qr_code_columns};
+use wagate_store::{Entity, Page, QrCodeStore, Result, StoreError, qr_code_columns};
+
+use crate::{PgStore, commit};
 
 fn db(e: sqlx::Error) -> StoreError {
     match e {
@@ -136,4 +139,65 @@ pub async fn delete(
         return Err(StoreError::NotFound(Entity::QrCode));
     }
     Ok(())
+}
+
+#[async_trait]
+impl QrCodeStore for PgStore {
+    async fn create_qr_code(
+        &self,
+        qr: wagate_store::qr_codes::QrCode,
+    ) -> Result<wagate_store::qr_codes::QrCode> {
+        let mut tx = self.begin().await?;
+        let qr = create(&mut tx, qr).await?;
+        commit(tx, qr).await
+    }
+
+    async fn get_qr_code(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        code: &wagate_core::qr::QrCodeId,
+    ) -> Result<wagate_store::qr_codes::QrCode> {
+        get(&mut *self.read().await?, account, channel, code).await
+    }
+
+    async fn find_qr_code(
+        &self,
+        code: &wagate_core::qr::QrCodeId,
+    ) -> Result<wagate_store::qr_codes::QrCode> {
+        find(&mut *self.read().await?, code).await
+    }
+
+    async fn list_qr_codes(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        page: &Page<wagate_core::qr::QrCodeId>,
+    ) -> Result<Vec<wagate_store::qr_codes::QrCode>> {
+        list(&mut *self.read().await?, account, channel, page).await
+    }
+
+    async fn update_qr_code(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        code: &wagate_core::qr::QrCodeId,
+        message: &wagate_core::qr::PrefilledMessage,
+        at: Timestamp,
+    ) -> Result<wagate_store::qr_codes::QrCode> {
+        let mut tx = self.begin().await?;
+        let qr = update(&mut tx, account, channel, code, message, at).await?;
+        commit(tx, qr).await
+    }
+
+    async fn delete_qr_code(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        code: &wagate_core::qr::QrCodeId,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        delete(&mut tx, account, channel, code).await?;
+        commit(tx, ()).await
+    }
 }

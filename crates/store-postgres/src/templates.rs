@@ -1,14 +1,18 @@
 //! Templates on PostgreSQL (see `wagate_store::templates`).
 
+use async_trait::async_trait;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 use wagate_core::Timestamp;
 use wagate_core::ids::{AccountId, TemplateId, WabaId};
 use wagate_core::template::TemplateName;
+use wagate_core::webhook::WebhookEvent;
 use wagate_store::templates::{NAME_BLOCKED_MS, TemplateRecord, like_pattern as like};
 use wagate_store::{
     CreateTemplateError, Entity, Page, Result, StoreError, Template, TemplateFilter,
-    TemplateLimits, template_columns,
+    TemplateLimits, TemplateStore, template_columns,
 };
+
+use crate::{PgStore, commit, webhooks};
 
 fn db(e: sqlx::Error) -> StoreError {
     StoreError::database(e)
@@ -355,4 +359,109 @@ pub async fn delete_templates(
         .collect::<Result<Vec<_>>>()?;
     ids.sort_by(|a, b| a.as_str().cmp(b.as_str()));
     Ok(ids)
+}
+
+#[async_trait]
+impl TemplateStore for PgStore {
+    async fn create_template(
+        &self,
+        template: Template,
+        limits: TemplateLimits,
+    ) -> std::result::Result<Template, CreateTemplateError> {
+        let mut tx = self.begin().await?;
+        match create_template(&mut tx, template, limits).await? {
+            Ok(t) => Ok(commit(tx, t).await?),
+            Err(refused) => Err(refused),
+        }
+    }
+
+    async fn get_template(&self, account: AccountId, id: &TemplateId) -> Result<Template> {
+        get_template(&mut *self.read().await?, account, id).await
+    }
+
+    async fn list_templates(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        filter: &TemplateFilter,
+        page: &Page<TemplateId>,
+    ) -> Result<Vec<Template>> {
+        list_templates(&mut *self.read().await?, account, waba, filter, page).await
+    }
+
+    async fn count_templates(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        filter: &TemplateFilter,
+    ) -> Result<u64> {
+        count_templates(&mut *self.read().await?, account, waba, filter).await
+    }
+
+    async fn update_template(
+        &self,
+        template: Template,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Template> {
+        let mut tx = self.begin().await?;
+        let t = update_template(&mut tx, template).await?;
+        webhooks::emit(&mut tx, &events).await?;
+        commit(tx, t).await
+    }
+
+    async fn update_template_if(
+        &self,
+        template: Template,
+        seen: Timestamp,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Option<Template>> {
+        let mut tx = self.begin().await?;
+        match update_template_if(&mut tx, template, Some(seen)).await? {
+            Some(t) => {
+                webhooks::emit(&mut tx, &events).await?;
+                commit(tx, Some(t)).await
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn edit_template(
+        &self,
+        template: Template,
+        per_day: u32,
+        per_30_days: u32,
+    ) -> Result<Option<Template>> {
+        let mut tx = self.begin().await?;
+        // One edit of a template at a time, so two cannot both pass the limits.
+        sqlx::query("SELECT 1 FROM templates WHERE id = $1 FOR UPDATE")
+            .bind(template.id.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::database)?;
+        match edit_template(&mut tx, template, per_day, per_30_days).await? {
+            Some(t) => commit(tx, Some(t)).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn pending_templates(&self, created_by: Timestamp, limit: u32) -> Result<Vec<Template>> {
+        pending_templates(&mut *self.read().await?, created_by, limit).await
+    }
+
+    async fn paused_templates(&self, by: Timestamp, limit: u32) -> Result<Vec<Template>> {
+        paused_templates(&mut *self.read().await?, by, limit).await
+    }
+
+    async fn delete_templates(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        name: &TemplateName,
+        id: Option<&TemplateId>,
+        now: Timestamp,
+    ) -> Result<Vec<TemplateId>> {
+        let mut tx = self.begin().await?;
+        let ids = delete_templates(&mut tx, account, waba, name, id, now).await?;
+        commit(tx, ids).await
+    }
 }

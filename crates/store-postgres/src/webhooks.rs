@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use async_trait::async_trait;
 use sqlx::types::Json;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
@@ -14,8 +15,10 @@ use wagate_store::records::millis;
 use wagate_store::webhooks::{DeliveryRecord, EventRecord, SubscriptionRecord, event_rows};
 use wagate_store::{
     AttemptOutcome, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryJob, Entity, Page, Replay,
-    Result, StoreError, delivery_columns, subscription_columns,
+    Result, StoreError, WebhookStore, delivery_columns, subscription_columns,
 };
+
+use crate::{PgStore, commit};
 
 /// Rows per multi-row statement: well under PostgreSQL's 65,535 bound parameters.
 const CHUNK: usize = 500;
@@ -594,4 +597,133 @@ pub async fn delivery_backlog(conn: &mut PgConnection) -> Result<Vec<(Subscripti
         .into_iter()
         .map(|(s, n)| (SubscriptionId::from_uuid(s), u64::try_from(n).unwrap_or(0)))
         .collect())
+}
+
+#[async_trait]
+impl WebhookStore for PgStore {
+    async fn create_subscription(&self, new: Subscription) -> Result<Subscription> {
+        let mut tx = self.begin().await?;
+        let s = insert_subscription(&mut tx, new).await?;
+        commit(tx, s).await
+    }
+
+    async fn get_subscription(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+    ) -> Result<Subscription> {
+        get_subscription(&mut *self.read().await?, account, id).await
+    }
+
+    async fn list_subscriptions(&self, account: AccountId) -> Result<Vec<Subscription>> {
+        list_subscriptions(&mut *self.read().await?, account).await
+    }
+
+    async fn update_subscription(&self, s: Subscription) -> Result<Subscription> {
+        let mut tx = self.begin().await?;
+        let s = update_subscription(&mut tx, s).await?;
+        commit(tx, s).await
+    }
+
+    async fn delete_subscription(&self, account: AccountId, id: SubscriptionId) -> Result<()> {
+        let mut tx = self.begin().await?;
+        delete_subscription(&mut tx, account, id).await?;
+        commit(tx, ()).await
+    }
+
+    async fn record_events(&self, events: Vec<WebhookEvent>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        emit(&mut tx, &events).await?;
+        commit(tx, ()).await
+    }
+
+    async fn due_subscriptions(&self, now: Timestamp, limit: u32) -> Result<Vec<Subscription>> {
+        due_subscriptions(&mut *self.read().await?, now, limit).await
+    }
+
+    async fn lease_deliveries(
+        &self,
+        subscription: SubscriptionId,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<DeliveryJob>> {
+        let mut tx = self.begin().await?;
+        let jobs = lease_deliveries(&mut tx, subscription, now, lease_until, limit).await?;
+        commit(tx, jobs).await
+    }
+
+    async fn complete_deliveries(&self, attempts: Vec<DeliveryAttempt>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        complete_deliveries(&mut tx, attempts).await?;
+        commit(tx, ()).await
+    }
+
+    async fn release_deliveries(&self, ids: Vec<DeliveryId>) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        release_deliveries(&mut *self.read().await?, &ids).await
+    }
+
+    async fn renew_deliveries(
+        &self,
+        ids: Vec<DeliveryId>,
+        held_until: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<DeliveryId>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        renew_deliveries(&mut *self.read().await?, &ids, held_until, until).await
+    }
+
+    async fn expedite_deliveries(
+        &self,
+        subscription: SubscriptionId,
+        now: Timestamp,
+    ) -> Result<u64> {
+        expedite_deliveries(&mut *self.read().await?, subscription, now).await
+    }
+
+    async fn list_deliveries(
+        &self,
+        account: AccountId,
+        subscription: SubscriptionId,
+        filter: &DeliveryFilter,
+        page: &Page<DeliveryId>,
+    ) -> Result<Vec<Delivery>> {
+        list_deliveries(
+            &mut *self.read().await?,
+            account,
+            subscription,
+            filter,
+            page,
+        )
+        .await
+    }
+
+    async fn message_deliveries(
+        &self,
+        account: AccountId,
+        message: MessageId,
+    ) -> Result<Vec<Delivery>> {
+        message_deliveries(&mut *self.read().await?, account, message).await
+    }
+
+    async fn replay_deliveries(
+        &self,
+        account: AccountId,
+        subscription: SubscriptionId,
+        replay: Replay,
+        now: Timestamp,
+    ) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let n = replay_deliveries(&mut tx, account, subscription, replay, now).await?;
+        commit(tx, n).await
+    }
+
+    async fn delivery_backlog(&self) -> Result<Vec<(SubscriptionId, u64)>> {
+        delivery_backlog(&mut *self.read().await?).await
+    }
 }

@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use wagate_core::account::NewAccount;
 use wagate_core::text::AccountName;
-use wagate_store::Store;
+use wagate_store::{AccountStore, PlatformStore};
 use wagate_store_sqlite::SqliteStore;
 
 #[tokio::main]

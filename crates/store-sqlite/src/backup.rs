@@ -328,7 +328,7 @@ pub fn remove_sidecars(db: &Path) -> io::Result<()> {
 mod tests {
     use super::*;
     use crate::SqliteStore;
-    use wagate_store::Store;
+    use wagate_store::PlatformStore;
 
     #[tokio::test]
     async fn a_restore_lock_excludes_open_stores_and_the_other_way_round() {

@@ -2,13 +2,14 @@
 //! events, inbound messages and contacts. Write functions run on the writer's connection
 //! inside its transaction.
 
+use async_trait::async_trait;
 use sqlx::types::Json;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use uuid::Uuid;
 use wagate_core::Timestamp;
 use wagate_core::contact::{Contact, MarketingPreference};
 use wagate_core::ids::{AccountId, ChannelId, ContactId, MessageId};
-use wagate_core::message::{Message, MessageStatus};
+use wagate_core::message::{Message, MessageStatus, NewOutboundMessage};
 use wagate_core::network::{NetworkEvent, NewInboundMessage, StatusUpdate};
 use wagate_core::policy::RecipientState;
 use wagate_store::dispatch::{settle_statuses, status_groups};
@@ -16,12 +17,12 @@ use wagate_store::records::{
     ContactRecord, MessageRecord, millis, predecessors_sql, status_time_column,
 };
 use wagate_store::{
-    Applied, ContactKey, DispatchOutcome, MessageFilter, OutboxJob, Page, Result, StoreError,
-    contact_columns, message_columns,
+    Applied, ContactKey, DispatchOutcome, MessageFilter, MessageKey, MessageStore, OutboxJob, Page,
+    Result, StoreError, contact_columns, message_columns,
 };
 
 use crate::queries::insert_message_row;
-use crate::webhooks;
+use crate::{SqliteStore, queries, upstream, webhooks};
 
 fn db(e: sqlx::Error) -> StoreError {
     StoreError::database(e)
@@ -681,6 +682,165 @@ pub async fn list_messages(
         .into_iter()
         .map(Message::try_from)
         .collect()
+}
+
+#[async_trait]
+impl MessageStore for SqliteStore {
+    async fn accept_outbound(&self, new: NewOutboundMessage) -> Result<Message> {
+        self.acceptor.accept(new).await
+    }
+
+    async fn get_message(&self, account: AccountId, key: &MessageKey) -> Result<Message> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        queries::get_message(&mut conn, account, key).await
+    }
+
+    async fn outbox_depth(&self, channel: ChannelId) -> Result<u64> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        queries::outbox_depth(&mut conn, channel).await
+    }
+
+    async fn list_messages(
+        &self,
+        account: AccountId,
+        filter: &MessageFilter,
+        page: &Page<MessageId>,
+    ) -> Result<Vec<Message>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        list_messages(&mut conn, account, filter, page).await
+    }
+
+    async fn lease_outbox(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<OutboxJob>> {
+        let ids = self
+            .writer
+            .write(move |conn| {
+                Box::pin(async move { lease_outbox(conn, now, lease_until, limit).await })
+            })
+            .await?;
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        outbox_jobs(&mut conn, &ids).await
+    }
+
+    async fn release_expired_leases(&self, now: Timestamp) -> Result<u64> {
+        self.writer
+            .write(move |conn| Box::pin(async move { release_expired_leases(conn, now).await }))
+            .await
+    }
+
+    async fn renew_outbox(
+        &self,
+        ids: Vec<MessageId>,
+        held_until: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<MessageId>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { renew_outbox(conn, &ids, held_until, until).await })
+            })
+            .await
+    }
+
+    async fn complete_dispatch(&self, outcomes: Vec<DispatchOutcome>) -> Result<()> {
+        self.writer
+            .write(move |conn| Box::pin(async move { complete_dispatch(conn, outcomes).await }))
+            .await
+    }
+
+    async fn apply_due_events(&self, now: Timestamp, limit: u32) -> Result<Vec<Applied>> {
+        self.writer
+            .write(move |conn| Box::pin(async move { apply_due_events(conn, now, limit).await }))
+            .await
+    }
+
+    async fn next_event_due(&self) -> Result<Option<Timestamp>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        next_event_due(&mut conn).await
+    }
+
+    async fn ingest_inbound(&self, new: NewInboundMessage) -> Result<Message> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    let wamid = new.wamid.to_string();
+                    let message = ingest_inbound(conn, new).await?.ok_or_else(|| {
+                        StoreError::conflict(
+                            wagate_store::Conflict::MessageId,
+                            format!("message {wamid} exists"),
+                        )
+                    })?;
+                    webhooks::emit_for_messages(conn, std::slice::from_ref(&message)).await?;
+                    Ok(message)
+                })
+            })
+            .await
+    }
+
+    async fn find_contact(&self, channel: ChannelId, key: &ContactKey) -> Result<Option<Contact>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        find_contact(&mut conn, channel, key).await
+    }
+
+    async fn set_blocked(
+        &self,
+        channel: ChannelId,
+        contacts: Vec<ContactId>,
+        blocked_at: Option<Timestamp>,
+    ) -> Result<()> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { set_blocked(conn, channel, contacts, blocked_at).await })
+            })
+            .await
+    }
+
+    async fn list_blocked(
+        &self,
+        channel: ChannelId,
+        page: &Page<ContactId>,
+    ) -> Result<Vec<Contact>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        list_blocked(&mut conn, channel, page).await
+    }
+
+    async fn find_message_by_upstream_id(
+        &self,
+        channel: ChannelId,
+        upstream_id: &str,
+    ) -> Result<Option<Message>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        upstream::find_message(&mut conn, channel, upstream_id).await
+    }
+
+    async fn upstream_id_of(
+        &self,
+        channel: ChannelId,
+        wamid: &wagate_core::message::Wamid,
+    ) -> Result<Option<String>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        upstream::upstream_id_of(&mut conn, channel, wamid).await
+    }
+
+    async fn record_network_events(
+        &self,
+        channel: ChannelId,
+        events: Vec<wagate_core::network::NetworkEvent>,
+    ) -> Result<()> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(
+                    async move { upstream::record_network_events(conn, channel, events).await },
+                )
+            })
+            .await
+    }
 }
 
 #[cfg(test)]

@@ -1,10 +1,16 @@
 //! Media ids on SQLite (see `wagate_store::media`).
 
+use async_trait::async_trait;
 use sqlx::SqliteConnection;
 use wagate_core::Timestamp;
 use wagate_core::ids::{AccountId, MediaId};
 use wagate_store::media::MediaRecord;
-use wagate_store::{Entity, Media, Result, StoreError, media_columns};
+use wagate_store::{
+    CompletedUpload, Entity, Media, MediaStore, Result, StoreError, UploadHandle, UploadSession,
+    UploadSessionId, media_columns,
+};
+
+use crate::{SqliteStore, uploads};
 
 fn db(e: sqlx::Error) -> StoreError {
     match e {
@@ -115,4 +121,104 @@ pub async fn collect_media(
         }
     }
     Ok(freed)
+}
+
+#[async_trait]
+impl MediaStore for SqliteStore {
+    async fn create_media(&self, m: Media) -> Result<Media> {
+        self.writer
+            .write(move |conn| Box::pin(async move { create_media(conn, m).await }))
+            .await
+    }
+
+    async fn get_media(&self, account: AccountId, id: &MediaId) -> Result<Media> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        get_media(&mut conn, account, id).await
+    }
+
+    async fn delete_media(&self, account: AccountId, id: &MediaId, now: Timestamp) -> Result<()> {
+        let id = id.clone();
+        self.writer
+            .write(move |conn| Box::pin(async move { delete_media(conn, account, &id, now).await }))
+            .await
+    }
+
+    async fn collect_media(&self, now: Timestamp, limit: u32) -> Result<Vec<String>> {
+        self.writer
+            .write(move |conn| Box::pin(async move { collect_media(conn, now, limit).await }))
+            .await
+    }
+
+    async fn create_upload_session(&self, session: UploadSession) -> Result<UploadSession> {
+        self.writer
+            .write(move |conn| Box::pin(async move { uploads::create(conn, session).await }))
+            .await
+    }
+
+    async fn get_upload_session(
+        &self,
+        account: AccountId,
+        id: &UploadSessionId,
+    ) -> Result<UploadSession> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        uploads::get(&mut conn, account, id).await
+    }
+
+    async fn find_upload_handle(
+        &self,
+        account: AccountId,
+        handle: &UploadHandle,
+    ) -> Result<UploadSession> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        uploads::by_handle(&mut conn, account, handle).await
+    }
+
+    async fn advance_upload_session(
+        &self,
+        account: AccountId,
+        id: &UploadSessionId,
+        from: u64,
+        to: u64,
+    ) -> Result<bool> {
+        let id = id.clone();
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { uploads::advance(conn, account, &id, from, to).await })
+            })
+            .await
+    }
+
+    async fn complete_upload_session(
+        &self,
+        account: AccountId,
+        id: &UploadSessionId,
+        done: &CompletedUpload,
+        expires_at: Timestamp,
+    ) -> Result<bool> {
+        let (id, done) = (id.clone(), done.clone());
+        self.writer
+            .write(move |conn| {
+                Box::pin(
+                    async move { uploads::complete(conn, account, &id, &done, expires_at).await },
+                )
+            })
+            .await
+    }
+
+    async fn delete_upload_session(&self, account: AccountId, id: &UploadSessionId) -> Result<()> {
+        let id = id.clone();
+        self.writer
+            .write(move |conn| Box::pin(async move { uploads::delete(conn, account, &id).await }))
+            .await
+    }
+
+    async fn collect_upload_sessions(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<UploadSessionId>> {
+        self.writer
+            .write(move |conn| Box::pin(async move { uploads::collect(conn, now, limit).await }))
+            .await
+    }
 }

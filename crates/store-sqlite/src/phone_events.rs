@@ -1,6 +1,7 @@
-//! Changes of a number that webhooks report, on SQLite (see `Store::update_channel_if` and
-//! `Store::save_registration_with`). Each runs inside one writer job, so its read, its
-//! checks, its writes and its events are one transaction.
+//! Changes of a number that webhooks report, on SQLite (see
+//! `ChannelStore::update_channel_if` and `ChannelStore::save_registration_with`). Each runs
+//! inside one writer job, so its read, its checks, its writes and its events are one
+//! transaction.
 
 use sqlx::SqliteConnection;
 use wagate_core::channel::{Channel, ChannelPatch};

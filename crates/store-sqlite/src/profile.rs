@@ -2,6 +2,7 @@
 //! `wagate_store::profile`). Every write here runs inside one writer job, so it is one
 //! transaction.
 
+use async_trait::async_trait;
 use sqlx::SqliteConnection;
 use wagate_core::Timestamp;
 use wagate_core::channel::{Channel, ChannelPatch};
@@ -13,10 +14,11 @@ use wagate_store::profile::{
     WabaSubscriptionRecord,
 };
 use wagate_store::{
-    Entity, Media, Result, StoreError, media_columns, profile_columns, waba_subscription_columns,
+    Entity, Media, ProfileStore, Result, StoreError, media_columns, profile_columns,
+    waba_subscription_columns,
 };
 
-use crate::{media, queries, webhooks};
+use crate::{SqliteStore, media, queries, webhooks};
 
 fn db(e: sqlx::Error) -> StoreError {
     StoreError::database(e)
@@ -236,4 +238,74 @@ pub async fn delete_waba(
         .await
         .map_err(db)?;
     Ok(Some(sub))
+}
+
+#[async_trait]
+impl ProfileStore for SqliteStore {
+    async fn business_profile(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+    ) -> Result<wagate_store::profile::ProfileSettings> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        get(&mut conn, account, channel).await
+    }
+
+    async fn update_business_profile(
+        &self,
+        write: wagate_store::profile::ProfileWrite,
+    ) -> Result<(Channel, wagate_store::profile::ProfileSettings)> {
+        self.writer
+            .write(move |conn| Box::pin(async move { update(conn, write).await }))
+            .await
+    }
+
+    async fn update_commerce_settings(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        update: wagate_core::profile::CommerceUpdate,
+        at: Timestamp,
+    ) -> Result<wagate_store::profile::ProfileSettings> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { update_commerce(conn, account, channel, update, at).await })
+            })
+            .await
+    }
+
+    async fn find_profile_picture(&self, id: &MediaId) -> Result<Media> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        find_picture(&mut conn, id).await
+    }
+
+    async fn get_waba_subscription(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+    ) -> Result<Option<wagate_store::profile::WabaSubscription>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        get_waba(&mut conn, account, waba).await
+    }
+
+    async fn put_waba_subscription(
+        &self,
+        sub: wagate_store::profile::WabaSubscription,
+        remove: Vec<SubscriptionId>,
+    ) -> Result<wagate_store::profile::WabaSubscription> {
+        self.writer
+            .write(move |conn| Box::pin(async move { put_waba(conn, sub, remove).await }))
+            .await
+    }
+
+    async fn delete_waba_subscription(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+    ) -> Result<Option<wagate_store::profile::WabaSubscription>> {
+        let waba = waba.clone();
+        self.writer
+            .write(move |conn| Box::pin(async move { delete_waba(conn, account, &waba).await }))
+            .await
+    }
 }

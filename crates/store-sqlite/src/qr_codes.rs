@@ -1,11 +1,14 @@
 //! QR codes on SQLite (see `wagate_store::qr_codes`).
 
+use async_trait::async_trait;
 use sqlx::SqliteConnection;
 use wagate_core::Timestamp;
 use wagate_core::ids::{AccountId, ChannelId};
 use wagate_core::qr::{PrefilledMessage, QrCodeId};
 use wagate_store::qr_codes::{QrCode, QrCodeRecord};
-use wagate_store::{Entity, Page, Result, StoreError, qr_code_columns};
+use wagate_store::{Entity, Page, QrCodeStore, Result, StoreError, qr_code_columns};
+
+use crate::SqliteStore;
 
 fn db(e: sqlx::Error) -> StoreError {
     match e {
@@ -136,4 +139,72 @@ pub async fn delete(
         return Err(StoreError::NotFound(Entity::QrCode));
     }
     Ok(())
+}
+
+#[async_trait]
+impl QrCodeStore for SqliteStore {
+    async fn create_qr_code(
+        &self,
+        qr: wagate_store::qr_codes::QrCode,
+    ) -> Result<wagate_store::qr_codes::QrCode> {
+        self.writer
+            .write(move |conn| Box::pin(async move { create(conn, qr).await }))
+            .await
+    }
+
+    async fn get_qr_code(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        code: &wagate_core::qr::QrCodeId,
+    ) -> Result<wagate_store::qr_codes::QrCode> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        get(&mut conn, account, channel, code).await
+    }
+
+    async fn find_qr_code(
+        &self,
+        code: &wagate_core::qr::QrCodeId,
+    ) -> Result<wagate_store::qr_codes::QrCode> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        find(&mut conn, code).await
+    }
+
+    async fn list_qr_codes(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        page: &Page<wagate_core::qr::QrCodeId>,
+    ) -> Result<Vec<wagate_store::qr_codes::QrCode>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        list(&mut conn, account, channel, page).await
+    }
+
+    async fn update_qr_code(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        code: &wagate_core::qr::QrCodeId,
+        message: &wagate_core::qr::PrefilledMessage,
+        at: Timestamp,
+    ) -> Result<wagate_store::qr_codes::QrCode> {
+        let (code, message) = (*code, message.clone());
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { update(conn, account, channel, &code, &message, at).await })
+            })
+            .await
+    }
+
+    async fn delete_qr_code(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        code: &wagate_core::qr::QrCodeId,
+    ) -> Result<()> {
+        let code = *code;
+        self.writer
+            .write(move |conn| Box::pin(async move { delete(conn, account, channel, &code).await }))
+            .await
+    }
 }

@@ -1,14 +1,18 @@
 //! Templates on SQLite (see `wagate_store::templates`).
 
+use async_trait::async_trait;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use wagate_core::Timestamp;
 use wagate_core::ids::{AccountId, TemplateId, WabaId};
 use wagate_core::template::TemplateName;
+use wagate_core::webhook::WebhookEvent;
 use wagate_store::templates::{NAME_BLOCKED_MS, TemplateRecord, like_pattern as like};
 use wagate_store::{
     CreateTemplateError, Entity, Page, Result, StoreError, Template, TemplateFilter,
-    TemplateLimits, template_columns,
+    TemplateLimits, TemplateStore, template_columns,
 };
+
+use crate::{SqliteStore, webhooks};
 
 fn db(e: sqlx::Error) -> StoreError {
     StoreError::database(e)
@@ -348,4 +352,121 @@ pub async fn delete_templates(
         .collect::<Result<Vec<_>>>()?;
     ids.sort_by(|a, b| a.as_str().cmp(b.as_str()));
     Ok(ids)
+}
+
+#[async_trait]
+impl TemplateStore for SqliteStore {
+    async fn create_template(
+        &self,
+        template: Template,
+        limits: TemplateLimits,
+    ) -> std::result::Result<Template, CreateTemplateError> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { create_template(conn, template, limits).await })
+            })
+            .await?
+    }
+
+    async fn get_template(&self, account: AccountId, id: &TemplateId) -> Result<Template> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        get_template(&mut conn, account, id).await
+    }
+
+    async fn list_templates(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        filter: &TemplateFilter,
+        page: &Page<TemplateId>,
+    ) -> Result<Vec<Template>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        list_templates(&mut conn, account, waba, filter, page).await
+    }
+
+    async fn count_templates(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        filter: &TemplateFilter,
+    ) -> Result<u64> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        count_templates(&mut conn, account, waba, filter).await
+    }
+
+    async fn update_template(
+        &self,
+        template: Template,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Template> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    let t = update_template(conn, template).await?;
+                    webhooks::emit(conn, &events).await?;
+                    Ok(t)
+                })
+            })
+            .await
+    }
+
+    async fn update_template_if(
+        &self,
+        template: Template,
+        seen: Timestamp,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Option<Template>> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    let t = update_template_if(conn, template, Some(seen)).await?;
+                    if t.is_some() {
+                        webhooks::emit(conn, &events).await?;
+                    }
+                    Ok(t)
+                })
+            })
+            .await
+    }
+
+    async fn edit_template(
+        &self,
+        template: Template,
+        per_day: u32,
+        per_30_days: u32,
+    ) -> Result<Option<Template>> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { edit_template(conn, template, per_day, per_30_days).await })
+            })
+            .await
+    }
+
+    async fn pending_templates(&self, created_by: Timestamp, limit: u32) -> Result<Vec<Template>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        pending_templates(&mut conn, created_by, limit).await
+    }
+
+    async fn paused_templates(&self, by: Timestamp, limit: u32) -> Result<Vec<Template>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        paused_templates(&mut conn, by, limit).await
+    }
+
+    async fn delete_templates(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        name: &TemplateName,
+        id: Option<&TemplateId>,
+        now: Timestamp,
+    ) -> Result<Vec<TemplateId>> {
+        let (waba, name, id) = (waba.clone(), name.clone(), id.cloned());
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    delete_templates(conn, account, &waba, &name, id.as_ref(), now).await
+                })
+            })
+            .await
+    }
 }

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use async_trait::async_trait;
 use sqlx::types::Json;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use uuid::Uuid;
@@ -14,8 +15,10 @@ use wagate_store::records::millis;
 use wagate_store::webhooks::{DeliveryRecord, EventRecord, SubscriptionRecord, event_rows};
 use wagate_store::{
     AttemptOutcome, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryJob, Entity, Page, Replay,
-    Result, StoreError, delivery_columns, subscription_columns,
+    Result, StoreError, WebhookStore, delivery_columns, subscription_columns,
 };
+
+use crate::SqliteStore;
 
 /// Rows per multi-row statement: well under SQLite's 32,766 bound variables.
 const CHUNK: usize = 500;
@@ -635,6 +638,162 @@ pub async fn delivery_backlog(conn: &mut SqliteConnection) -> Result<Vec<(Subscr
         .into_iter()
         .map(|(s, n)| (SubscriptionId::from_uuid(s), u64::try_from(n).unwrap_or(0)))
         .collect())
+}
+
+#[async_trait]
+impl WebhookStore for SqliteStore {
+    async fn create_subscription(&self, new: Subscription) -> Result<Subscription> {
+        self.writer
+            .write(move |conn| Box::pin(async move { insert_subscription(conn, new).await }))
+            .await
+    }
+
+    async fn get_subscription(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+    ) -> Result<Subscription> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        get_subscription(&mut conn, account, id).await
+    }
+
+    async fn list_subscriptions(&self, account: AccountId) -> Result<Vec<Subscription>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        list_subscriptions(&mut conn, account).await
+    }
+
+    async fn update_subscription(&self, s: Subscription) -> Result<Subscription> {
+        self.writer
+            .write(move |conn| Box::pin(async move { update_subscription(conn, s).await }))
+            .await
+    }
+
+    async fn delete_subscription(&self, account: AccountId, id: SubscriptionId) -> Result<()> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { delete_subscription(conn, account, id).await })
+            })
+            .await
+    }
+
+    async fn record_events(&self, events: Vec<WebhookEvent>) -> Result<()> {
+        self.writer
+            .write(move |conn| Box::pin(async move { emit(conn, &events).await }))
+            .await
+    }
+
+    async fn due_subscriptions(&self, now: Timestamp, limit: u32) -> Result<Vec<Subscription>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        due_subscriptions(&mut conn, now, limit).await
+    }
+
+    async fn lease_deliveries(
+        &self,
+        subscription: SubscriptionId,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<DeliveryJob>> {
+        let candidates = {
+            let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+            lease_candidates(&mut conn, subscription, now, limit).await?
+        };
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let seqs = self
+            .writer
+            .write(move |conn| {
+                Box::pin(async move { lease_deliveries(conn, &candidates, now, lease_until).await })
+            })
+            .await?;
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        jobs(&mut conn, &seqs).await
+    }
+
+    async fn complete_deliveries(&self, attempts: Vec<DeliveryAttempt>) -> Result<()> {
+        self.writer
+            .write(move |conn| Box::pin(async move { complete_deliveries(conn, attempts).await }))
+            .await
+    }
+
+    async fn release_deliveries(&self, ids: Vec<DeliveryId>) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        self.writer
+            .write(move |conn| Box::pin(async move { release_deliveries(conn, &ids).await }))
+            .await
+    }
+
+    async fn renew_deliveries(
+        &self,
+        ids: Vec<DeliveryId>,
+        held_until: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<DeliveryId>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { renew_deliveries(conn, &ids, held_until, until).await })
+            })
+            .await
+    }
+
+    async fn expedite_deliveries(
+        &self,
+        subscription: SubscriptionId,
+        now: Timestamp,
+    ) -> Result<u64> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move { expedite_deliveries(conn, subscription, now).await })
+            })
+            .await
+    }
+
+    async fn list_deliveries(
+        &self,
+        account: AccountId,
+        subscription: SubscriptionId,
+        filter: &DeliveryFilter,
+        page: &Page<DeliveryId>,
+    ) -> Result<Vec<Delivery>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        list_deliveries(&mut conn, account, subscription, filter, page).await
+    }
+
+    async fn message_deliveries(
+        &self,
+        account: AccountId,
+        message: MessageId,
+    ) -> Result<Vec<Delivery>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        message_deliveries(&mut conn, account, message).await
+    }
+
+    async fn replay_deliveries(
+        &self,
+        account: AccountId,
+        subscription: SubscriptionId,
+        replay: Replay,
+        now: Timestamp,
+    ) -> Result<u64> {
+        self.writer
+            .write(move |conn| {
+                Box::pin(async move {
+                    replay_deliveries(conn, account, subscription, replay, now).await
+                })
+            })
+            .await
+    }
+
+    async fn delivery_backlog(&self) -> Result<Vec<(SubscriptionId, u64)>> {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        delivery_backlog(&mut conn).await
+    }
 }
 
 #[cfg(test)]

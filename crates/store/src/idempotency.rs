@@ -3,7 +3,7 @@
 //! request finished, its answer (status, content type, body) to replay.
 //!
 //! # Life of a key
-//! 1. [`crate::Store::reserve_idempotency_key`] inserts the row *in progress*, held by a
+//! 1. [`reserve_idempotency_key`] inserts the row *in progress*, held by a
 //!    random token and leased until the request's deadline. Exactly one of concurrent
 //!    reserves of one key wins, on every node sharing the database; the others learn what
 //!    the row holds ([`Reservation`]).
@@ -14,6 +14,8 @@
 //!    collector deletes it.
 //!
 //! The decision rules are [`decide`], shared by both backends.
+//!
+//! [`reserve_idempotency_key`]: crate::PlatformStore::reserve_idempotency_key
 
 use wagate_core::Timestamp;
 use wagate_core::idempotency::{IdempotencyKey, KEY_TTL, RequestHash};

@@ -3,15 +3,84 @@
 //! bytes go when the last id that refers to them is gone.
 //!
 //! A row lives until it expires (30 days after an upload, 7 days after a user sent it) or is
-//! deleted. [`crate::Store::collect_media`] then purges such rows and answers the storage keys
+//! deleted. [`MediaStore::collect_media`] then purges such rows and answers the storage keys
 //! no live row refers to any more, for the caller to delete from the object store. Keys are
 //! answered once: a crash between the purge and the object deletion leaves an unreferenced
 //! object behind, never a row without its bytes.
 
+use async_trait::async_trait;
 use wagate_core::Timestamp;
 use wagate_core::ids::{AccountId, ChannelId, MediaId};
 
 use crate::error::StoreError;
+use crate::{CompletedUpload, Result, UploadHandle, UploadSession, UploadSessionId};
+
+/// Media ids (see [`media`](self)) and the resumable upload sessions that end in one (see
+/// [`uploads`](crate::uploads)); a session another account owns is `NotFound(Media)`, like
+/// one that does not exist. Part of [`Store`](crate::Store).
+#[async_trait]
+pub trait MediaStore: Send + Sync {
+    /// Stores a new media id. `Conflict` when the id exists.
+    async fn create_media(&self, media: Media) -> Result<Media>;
+    /// One of the account's media ids, unless deleted or collected (an expired one is still
+    /// answered until collected; the caller checks `expires_at`).
+    async fn get_media(&self, account: AccountId, id: &MediaId) -> Result<Media>;
+    /// Deletes one of the account's media ids at `now`. `NotFound` when it is not live.
+    async fn delete_media(&self, account: AccountId, id: &MediaId, now: Timestamp) -> Result<()>;
+    /// Purges up to `limit` media ids deleted or expired by `now`, and answers the storage
+    /// keys that no live media id refers to any more (each once), for the caller to delete.
+    async fn collect_media(&self, now: Timestamp, limit: u32) -> Result<Vec<String>>;
+
+    // Upload sessions (see [`uploads`]). A session another account owns is `NotFound(Media)`,
+    // like one that does not exist.
+
+    /// Stores a new upload session. `Conflict` when the id exists.
+    async fn create_upload_session(&self, session: UploadSession) -> Result<UploadSession>;
+    /// One of the account's upload sessions, complete or not (an expired one is answered
+    /// until collected; the caller checks `expires_at`).
+    async fn get_upload_session(
+        &self,
+        account: AccountId,
+        id: &UploadSessionId,
+    ) -> Result<UploadSession>;
+    /// The account's completed session that answered `handle`.
+    async fn find_upload_handle(
+        &self,
+        account: AccountId,
+        handle: &UploadHandle,
+    ) -> Result<UploadSession>;
+    /// Compare-and-set: moves an incomplete session's offset from `from` to `to` (at most its
+    /// `file_length`). `Ok(false)`, changing nothing, when the stored offset is not `from` or
+    /// the session is complete; `NotFound` when there is no such session.
+    async fn advance_upload_session(
+        &self,
+        account: AccountId,
+        id: &UploadSessionId,
+        from: u64,
+        to: u64,
+    ) -> Result<bool>;
+    /// Records that the session's whole file was kept as `done.media_id`, answered as
+    /// `done.handle`, and that the session now lives until `expires_at` — once, and only when
+    /// every byte is in: `Ok(false)`, changing nothing, when it is already complete or its
+    /// offset is short of its length. `NotFound` when there is no such session.
+    async fn complete_upload_session(
+        &self,
+        account: AccountId,
+        id: &UploadSessionId,
+        done: &CompletedUpload,
+        expires_at: Timestamp,
+    ) -> Result<bool>;
+    /// Deletes one of the account's sessions (an upload that was refused). `NotFound` when
+    /// there is none.
+    async fn delete_upload_session(&self, account: AccountId, id: &UploadSessionId) -> Result<()>;
+    /// Deletes up to `limit` sessions expired by `now`, complete or not, and answers their
+    /// ids, for the caller to remove any bytes still waiting for them.
+    async fn collect_upload_sessions(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<UploadSessionId>>;
+}
 
 /// Where a media file came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -15,17 +15,70 @@
 //! - `waba_subscribed_apps` (one row per account and WABA): a WABA's `subscribed_apps`,
 //!   with its alternate callback URL and the webhook subscriptions that carry it.
 
+use async_trait::async_trait;
 use sqlx::types::Json;
 use uuid::Uuid;
 use wagate_core::Timestamp;
-use wagate_core::channel::BusinessProfilePatch;
+use wagate_core::channel::{BusinessProfilePatch, Channel};
 use wagate_core::ids::{AccountId, ChannelId, MediaId, SubscriptionId, WabaId};
 use wagate_core::profile::CommerceSettings;
 use wagate_core::webhook::WebhookUrl;
 
-use crate::Media;
 use crate::error::StoreError;
 use crate::records::{corrupt, millis, timestamp};
+use crate::{Media, Result};
+
+/// Business profiles (see [`profile`](self)): the picture and commerce settings of a
+/// number, and the apps a WABA subscribed. Another account's channel is `NotFound(Channel)`.
+/// Part of [`Store`](crate::Store).
+#[async_trait]
+pub trait ProfileStore: Send + Sync {
+    /// The Cloud plane's part of one of the account's channels' profile (picture, commerce
+    /// settings); [`ProfileSettings::defaults`] until something was written.
+    async fn business_profile(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+    ) -> Result<ProfileSettings>;
+    /// In one transaction: patches the channel's profile fields, stores the new picture's
+    /// media id and deletes the previous one's (see [`PictureWrite`]). Answers the
+    /// channel and settings as stored.
+    async fn update_business_profile(
+        &self,
+        write: ProfileWrite,
+    ) -> Result<(Channel, ProfileSettings)>;
+    /// Applies `update` to the channel's commerce settings (`updated_at` becomes `at`).
+    async fn update_commerce_settings(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        update: wagate_core::profile::CommerceUpdate,
+        at: Timestamp,
+    ) -> Result<ProfileSettings>;
+    /// Any account's live media id that is some channel's profile picture now (for the
+    /// picture's public URL); `NotFound(Media)` otherwise.
+    async fn find_profile_picture(&self, id: &MediaId) -> Result<Media>;
+    /// The WABA's subscribed app, if it has one.
+    async fn get_waba_subscription(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+    ) -> Result<Option<WabaSubscription>>;
+    /// In one transaction: stores `sub` (keeping the first `subscribed_at`) and deletes the
+    /// webhook subscriptions `remove` (those already gone are skipped). Answers it as stored.
+    async fn put_waba_subscription(
+        &self,
+        sub: WabaSubscription,
+        remove: Vec<SubscriptionId>,
+    ) -> Result<WabaSubscription>;
+    /// In one transaction: removes the WABA's subscribed app and the webhook subscriptions
+    /// of its alternate callback; answers what was removed (`None`: nothing was subscribed).
+    async fn delete_waba_subscription(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+    ) -> Result<Option<WabaSubscription>>;
+}
 
 /// The Cloud plane's part of a channel's profile.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,11 +5,54 @@
 //! Lists are keyset-paged by code (codes are random, so this order is stable but not the
 //! creation order). A deleted code is gone at once: nothing refers to it.
 
+use async_trait::async_trait;
 use wagate_core::Timestamp;
 use wagate_core::ids::{AccountId, ChannelId};
 use wagate_core::qr::{PrefilledMessage, QrCodeId};
 
 use crate::error::StoreError;
+use crate::{Page, Result};
+
+/// QR codes (see [`qr_codes`](self)). Another channel's or account's code is
+/// `NotFound(QrCode)`, like one that does not exist. Part of [`Store`](crate::Store).
+#[async_trait]
+pub trait QrCodeStore: Send + Sync {
+    /// Stores a new QR code. `Conflict` when its code exists in any account (the caller draws
+    /// another).
+    async fn create_qr_code(&self, qr: QrCode) -> Result<QrCode>;
+    /// One of the channel's QR codes.
+    async fn get_qr_code(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        code: &wagate_core::qr::QrCodeId,
+    ) -> Result<QrCode>;
+    /// Any account's QR code by its code (for its public image URL).
+    async fn find_qr_code(&self, code: &wagate_core::qr::QrCodeId) -> Result<QrCode>;
+    /// The channel's QR codes in code order; `page.after` continues after that code.
+    async fn list_qr_codes(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        page: &Page<wagate_core::qr::QrCodeId>,
+    ) -> Result<Vec<QrCode>>;
+    /// Replaces one of the channel's QR codes' prefilled message; `updated_at` becomes `at`.
+    async fn update_qr_code(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        code: &wagate_core::qr::QrCodeId,
+        message: &wagate_core::qr::PrefilledMessage,
+        at: Timestamp,
+    ) -> Result<QrCode>;
+    /// Deletes one of the channel's QR codes.
+    async fn delete_qr_code(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+        code: &wagate_core::qr::QrCodeId,
+    ) -> Result<()>;
+}
 
 /// One QR code.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,13 +3,15 @@
 //! (registered, verified, no two-step PIN), so existing channels need no migration of data.
 //!
 //! The rules live in the core's state machine; the store keeps the row and writes it by
-//! compare-and-set on `version` ([`crate::Store::save_registration`]): a service reads the
+//! compare-and-set on `version` ([`save_registration`]): a service reads the
 //! row, applies one transition, and writes only if nobody wrote in between (else it reads
 //! again). The two-step PIN is stored as a salt and SHA-256 digest, never as the PIN; the
 //! sandbox's pending verification code is stored as is (the sandbox shows it to the
 //! developer, it guards nothing real). The call windows (code requests, register and
 //! deregister calls) are JSON arrays of Unix milliseconds, trimmed to their window by every
 //! transition, so they stay a few entries long.
+//!
+//! [`save_registration`]: crate::ChannelStore::save_registration
 
 use wagate_core::Timestamp;
 use wagate_core::ids::{AccountId, ChannelId};

@@ -12,9 +12,11 @@
 //! unwrapped data keys are held here, in a process-wide keyring that only ever grows (a value
 //! names the key that sealed it, so values under any loaded key open). A value written
 //! before sealing existed (plain text, no prefix) opens as itself and is sealed by
-//! `Store::reseal_secrets` at start.
+//! [`reseal_secrets`] at start.
 //!
 //! Form of a sealed value: `sealed:v1:<key id>:<base64url(nonce ‖ ciphertext ‖ tag)>`.
+//!
+//! [`reseal_secrets`]: crate::PlatformStore::reseal_secrets
 
 use std::sync::RwLock;
 

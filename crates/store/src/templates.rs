@@ -3,6 +3,7 @@
 //! for a WABA (a name and language once among live templates; a deleted name blocked for 30
 //! days; a count limit and an hourly quota).
 
+use async_trait::async_trait;
 use serde_json::Value;
 use wagate_core::Timestamp;
 use wagate_core::ids::{AccountId, TemplateId, WabaId};
@@ -10,8 +11,87 @@ use wagate_core::template::{
     ParameterFormat, QualityScore, RejectionReason, TemplateCategory, TemplateLanguage,
     TemplateName, TemplateStatus,
 };
+use wagate_core::webhook::WebhookEvent;
 
 use crate::error::StoreError;
+use crate::{Page, Result};
+
+/// Message templates (see [`templates`](self)) and the rules the store keeps for a WABA.
+/// Part of [`Store`](crate::Store).
+#[async_trait]
+pub trait TemplateStore: Send + Sync {
+    /// Stores a new template unless its name and language are live in its WABA or its name
+    /// was deleted there under 30 days before `template.created_at`, the WABA holds
+    /// `limits.max_templates` live templates, or it created `limits.max_per_hour` in the
+    /// hour before.
+    async fn create_template(
+        &self,
+        template: Template,
+        limits: TemplateLimits,
+    ) -> std::result::Result<Template, CreateTemplateError>;
+    /// One of the account's live templates.
+    async fn get_template(&self, account: AccountId, id: &TemplateId) -> Result<Template>;
+    /// The account's live templates of `waba` matching `filter`, oldest first; `page.after`
+    /// continues after that template.
+    async fn list_templates(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        filter: &TemplateFilter,
+        page: &Page<TemplateId>,
+    ) -> Result<Vec<Template>>;
+    /// How many live templates of `waba` match `filter`.
+    async fn count_templates(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        filter: &TemplateFilter,
+    ) -> Result<u64>;
+    /// Replaces a live template's mutable fields (category, components, TTL, status, reason,
+    /// quality, pause count and end, `updated_at`) and stores `events` (its webhooks) in the
+    /// same transaction.
+    async fn update_template(
+        &self,
+        template: Template,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Template>;
+    /// As [`Self::update_template`], but only while the stored template's `updated_at` is
+    /// still `seen` (nothing changed it since the caller read it); otherwise `Ok(None)` and
+    /// nothing is stored. Read-modify-write steps (a quality rating, an unpause) use it, so
+    /// two of them never both act on the same state. `NotFound` when the template is gone.
+    async fn update_template_if(
+        &self,
+        template: Template,
+        seen: Timestamp,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Option<Template>>;
+    /// Applies an edit of a live template (as [`Self::update_template`]) and records when,
+    /// unless it was already edited `per_day` times in the 24 hours before
+    /// `template.updated_at` or `per_30_days` times in the 30 days before: then
+    /// `Ok(None)` and nothing changes. Pass `u32::MAX` for no limit.
+    async fn edit_template(
+        &self,
+        template: Template,
+        per_day: u32,
+        per_30_days: u32,
+    ) -> Result<Option<Template>>;
+    /// Live `PENDING` templates created at or before `created_by`, oldest first, up to
+    /// `limit` (what the sandbox reviews next).
+    async fn pending_templates(&self, created_by: Timestamp, limit: u32) -> Result<Vec<Template>>;
+    /// Live `PAUSED` templates whose pause ends at or before `by`, soonest first, up to
+    /// `limit` (what the sandbox unpauses next).
+    async fn paused_templates(&self, by: Timestamp, limit: u32) -> Result<Vec<Template>>;
+    /// Deletes the live templates of `waba` named `name` (every language), or only `id` when
+    /// given; their ids. `NotFound` when none matched.
+    async fn delete_templates(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        name: &TemplateName,
+        id: Option<&TemplateId>,
+        now: Timestamp,
+    ) -> Result<Vec<TemplateId>>;
+}
 
 /// How long a deleted template's name cannot be used again in its WABA (Meta: 30 days).
 pub const NAME_BLOCKED_MS: i64 = 30 * 24 * 3600 * 1000;
@@ -45,7 +125,7 @@ pub struct Template {
     pub allow_category_change: bool,
 }
 
-/// The rules [`crate::Store::create_template`] enforces for a WABA.
+/// The rules [`TemplateStore::create_template`] enforces for a WABA.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TemplateLimits {
     /// Live templates a WABA may hold (Meta: 250 unverified, 6,000 verified).

@@ -5,16 +5,20 @@
 //!
 //! The row keeps the offset reached so far; the bytes themselves wait in files under the
 //! media root until the last chunk arrives (the service's business, not the store's). The
-//! offset only moves by compare-and-set ([`crate::Store::advance_upload_session`]), so two
+//! offset only moves by compare-and-set ([`advance_upload_session`]), so two
 //! clients sending a chunk at the same offset cannot both count it. Once the file is whole
 //! and checked, the service keeps it as an ordinary media id (origin `upload`) and the row
-//! records that id and the handle it answered ([`crate::Store::complete_upload_session`]);
+//! records that id and the handle it answered ([`complete_upload_session`]);
 //! the handle is looked up through this row, so the `media` table needs no new origin (a
 //! SQLite CHECK cannot be altered in place).
 //!
 //! A session lives 24 hours while incomplete, then as long as its media id once complete.
-//! [`crate::Store::collect_upload_sessions`] deletes expired rows and answers their ids, for
+//! [`collect_upload_sessions`] deletes expired rows and answers their ids, for
 //! the caller to remove any bytes still waiting.
+//!
+//! [`advance_upload_session`]: crate::MediaStore::advance_upload_session
+//! [`complete_upload_session`]: crate::MediaStore::complete_upload_session
+//! [`collect_upload_sessions`]: crate::MediaStore::collect_upload_sessions
 
 use std::fmt;
 

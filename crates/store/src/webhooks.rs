@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use async_trait::async_trait;
 use sqlx::types::Json;
 use uuid::Uuid;
 use wagate_core::Timestamp;
@@ -14,8 +15,95 @@ use wagate_core::webhook::{
     WebhookEvent, WebhookSecret, WebhookUrl,
 };
 
-use crate::StoreError;
 use crate::records::{corrupt, millis, timestamp};
+use crate::{Page, Result, StoreError};
+
+/// Webhook subscriptions and the deliveries of their events: leasing, attempts, retries and
+/// replays (see [`webhooks`](self)). Events caused by changes the store makes itself are
+/// recorded by those changes, in their transaction; [`WebhookStore::record_events`] takes the
+/// others. Part of [`Store`](crate::Store).
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    async fn create_subscription(&self, new: Subscription) -> Result<Subscription>;
+    async fn get_subscription(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+    ) -> Result<Subscription>;
+    /// The account's subscriptions, oldest first.
+    async fn list_subscriptions(&self, account: AccountId) -> Result<Vec<Subscription>>;
+    /// Writes every field of `s` (the caller applied its patch to the stored one).
+    async fn update_subscription(&self, s: Subscription) -> Result<Subscription>;
+    /// Removes the subscription and its deliveries.
+    async fn delete_subscription(&self, account: AccountId, id: SubscriptionId) -> Result<()>;
+    /// Stores events not caused by a change the store makes itself (template reviews…),
+    /// with their deliveries, in one transaction.
+    async fn record_events(&self, events: Vec<WebhookEvent>) -> Result<()>;
+    /// Subscriptions with a delivery that can be attempted at `now` (pending, due, not
+    /// leased, and the oldest pending one of its message), up to `limit`, by id.
+    async fn due_subscriptions(&self, now: Timestamp, limit: u32) -> Result<Vec<Subscription>>;
+    /// Leases up to `limit` of the subscription's deliveries due at `now` until
+    /// `lease_until`, oldest first: for each message only its oldest pending delivery (so a
+    /// subscriber gets one message's events in order, even across retries), and none whose
+    /// lease is still running.
+    async fn lease_deliveries(
+        &self,
+        subscription: SubscriptionId,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<DeliveryJob>>;
+    /// Records attempts and ends their leases, in one transaction, in order (two attempts
+    /// on one delivery both count). An attempt on a delivery that is no longer pending
+    /// (delivered, dead or deleted meanwhile) changes nothing; one on a delivery replayed
+    /// while its POST was out is recorded (delivery is at least once).
+    async fn complete_deliveries(&self, attempts: Vec<DeliveryAttempt>) -> Result<()>;
+    /// Ends the leases of deliveries that were not attempted (a deliverer that leased ahead
+    /// gives them back), so they can be leased again at once; no attempt is counted.
+    async fn release_deliveries(&self, ids: Vec<DeliveryId>) -> Result<()>;
+    /// Extends to `until` the leases of those deliveries still pending and still held under
+    /// `held_until` (the lease the caller took); returns the ones extended. A lease that ran
+    /// out and was taken again, or ended by an attempt, is left alone.
+    async fn renew_deliveries(
+        &self,
+        ids: Vec<DeliveryId>,
+        held_until: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<DeliveryId>>;
+    /// Makes the subscription's pending deliveries that wait on a retry (attempted before,
+    /// due later, not leased) due at `now`; returns how many. For a receiver that is back
+    /// after an outage.
+    async fn expedite_deliveries(
+        &self,
+        subscription: SubscriptionId,
+        now: Timestamp,
+    ) -> Result<u64>;
+    /// A subscription's deliveries, newest first; `page.after` continues with older ones.
+    async fn list_deliveries(
+        &self,
+        account: AccountId,
+        subscription: SubscriptionId,
+        filter: &DeliveryFilter,
+        page: &Page<DeliveryId>,
+    ) -> Result<Vec<Delivery>>;
+    /// Every delivery of every event about one of the account's messages, oldest first.
+    async fn message_deliveries(
+        &self,
+        account: AccountId,
+        message: MessageId,
+    ) -> Result<Vec<Delivery>>;
+    /// Makes the selected deliveries pending and due at `now` (their attempt history is
+    /// kept); returns how many.
+    async fn replay_deliveries(
+        &self,
+        account: AccountId,
+        subscription: SubscriptionId,
+        replay: Replay,
+        now: Timestamp,
+    ) -> Result<u64>;
+    /// Pending deliveries of every subscription, none counted as 0 (for metrics).
+    async fn delivery_backlog(&self) -> Result<Vec<(SubscriptionId, u64)>>;
+}
 
 /// One event on its way to one subscription.
 #[derive(Debug, Clone, PartialEq)]
