@@ -19,9 +19,9 @@
 //!   bytes no live id refers to any more.
 //!
 //! - **Links and users' files**: a media `link` is downloaded by the one
-//!   [`MediaFetcher`](fetch::MediaFetcher) (`fetcher`, set up from `[media.fetch]`) where
-//!   the simulated network needs the bytes; a file a simulated user sends is kept as an
-//!   inbound media id (`inbound`).
+//!   [`MediaFetcher`] (`fetcher`, set up from `[media.fetch]`) where the simulated network
+//!   needs the bytes; a file a simulated user sends is kept as an inbound media id
+//!   (`inbound`).
 //!
 //! Another account's media id is unknown: every read is by account.
 //!
