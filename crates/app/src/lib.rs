@@ -17,8 +17,8 @@
 //! - [`channels`]: phone numbers: the channel itself, registration, settings, business
 //!   profile and WABA, QR codes, quality rating.
 //! - [`messaging`]: sending (accept into the outbox), the dispatcher that hands messages to
-//!   their upstream, ingest of what the network reports, and the simulated network's inbound
-//!   messages.
+//!   their upstream, ingest of what the upstreams report, and the simulated network's
+//!   inbound messages.
 //! - [`templates`]: message templates: management, the checks at send time, bulk requests,
 //!   comparison, and the sandbox's review.
 //! - [`media`]: media ids: uploads, resumable uploads, downloads, blob stores, retention,
@@ -27,8 +27,8 @@
 //! - [`contacts`]: a channel's contacts (the block list).
 //! - [`upstream`]: channels whose upstream is Meta's Cloud API: what Meta reports
 //!   (`/webhooks/meta`) and the Graph calls passed on to Meta. A folder of its own, not
-//!   part of `messaging`, because it covers every domain a cloud channel's Meta owns
-//!   (templates, registration, profile, …), not just messages.
+//!   part of `messaging`, because the calls it passes on belong to every domain Meta owns
+//!   for a cloud channel (templates, registration, profile, …), not just messages.
 //! - [`access`]: who may call and what they did: accounts, API keys, the [`Principal`],
 //!   rate limits per key and account, the audit log.
 //! - [`platform`]: what every domain runs on: opening the database, first-start bootstrap,
