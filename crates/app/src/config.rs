@@ -7,12 +7,12 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::database::DatabaseSetting;
-use crate::dispatch::DispatchConfig;
+use crate::access::rate_limit::RateLimitConfig;
 use crate::media::MediaConfig;
-use crate::outbound::OutboundConfig;
-use crate::rate_limit::RateLimitConfig;
-use crate::secrets::SecretsConfig;
+use crate::messaging::dispatch::DispatchConfig;
+use crate::platform::database::DatabaseSetting;
+use crate::platform::outbound::OutboundConfig;
+use crate::platform::secrets::SecretsConfig;
 use crate::templates::TemplatesConfig;
 use crate::webhooks::WebhookConfig;
 

@@ -5,62 +5,63 @@
 //! policy, and call the [`Store`]. No surface talks to the store directly, so a rule written
 //! here holds on every surface.
 //!
+//! Every service is a method of [`App`], the one shared handle (defined here, with its
+//! constructors); each domain folder adds its own `impl App` block, so a method lives with
+//! the domain it belongs to. The background work (the outbox, the simulated network's
+//! reports, webhook deliveries, template review, garbage collection) is written as
+//! [`platform::workers::Worker`] steps, which one loop runs on a server and [`App::drain`]
+//! runs in tests.
+//!
 //! # Layout
-//! - [`config`]: the one typed, documented settings struct.
-//! - [`database`]: which store backend a `--database` value selects, and opening it.
-//! - [`principal`]: who is calling (an API key, or the operator at the CLI) and what it may touch.
-//! - [`channels`], [`api_keys`], [`accounts`], [`messages`], [`sandbox`]: the services.
-//! - [`upstream_ingest`]: what Meta reports for cloud channels (`/webhooks/meta`).
-//! - [`upstream_proxy`]: Graph calls about a cloud channel's number or WABA, passed to Meta.
-//! - [`dispatch`], [`ingest`]: the outbox and the network's reports, each with a `run_once`
-//!   step; [`workers`]: the [`workers::Worker`] trait every background job implements, the
-//!   one loop that runs them, and [`App::drain`] for tests.
-//! - [`bootstrap`]: first start (account, sandbox channel, admin key, `credentials.env`).
-//! - [`idempotency`]: `Idempotency-Key` reservations, replays and their collector.
+//! A folder per domain; each folder's `mod.rs` says what it owns and lists its files.
+//! - [`channels`]: phone numbers: the channel itself, registration, settings, business
+//!   profile and WABA, QR codes, quality rating.
+//! - [`messaging`]: sending (accept into the outbox), the dispatcher that hands messages to
+//!   their upstream, ingest of what the upstreams report, and the simulated network's
+//!   inbound messages.
+//! - [`templates`]: message templates: management, the checks at send time, bulk requests,
+//!   comparison, and the sandbox's review.
+//! - [`media`]: media ids: uploads, resumable uploads, downloads, blob stores, retention,
+//!   and fetching media links.
+//! - [`webhooks`]: subscriptions of API users and the delivery of events to them.
+//! - [`contacts`]: a channel's contacts (the block list).
+//! - [`upstream`]: channels whose upstream is Meta's Cloud API: what Meta reports
+//!   (`/webhooks/meta`) and the Graph calls passed on to Meta. A folder of its own, not
+//!   part of `messaging`, because the calls it passes on belong to every domain Meta owns
+//!   for a cloud channel (templates, registration, profile, …), not just messages.
+//! - [`access`]: who may call and what they did: accounts, API keys, the [`Principal`],
+//!   rate limits per key and account, the audit log.
+//! - [`platform`]: what every domain runs on: opening the database, first-start bootstrap,
+//!   the secrets master key, the outbound HTTP client and its guard, `Idempotency-Key`
+//!   handling, the small TTL cache, and the workers' loop.
+//! - [`campaigns`], [`billing`], [`analytics`]: named homes for what is coming (no code
+//!   yet).
+//! - [`config`]: the one typed, documented settings struct, gathering every domain's
+//!   section (top level because it belongs to all of them).
 //! - [`error`]: the services' error enum and its error code.
 
 #![forbid(unsafe_code)]
 
-pub mod accounts;
-pub mod api_keys;
-pub mod audit;
-pub mod bootstrap;
-mod cache;
+pub mod access;
+pub mod analytics;
+pub mod billing;
+pub mod campaigns;
 pub mod channels;
 pub mod config;
 pub mod contacts;
-pub mod database;
-pub mod dispatch;
 pub mod error;
-pub mod idempotency;
-pub mod ingest;
 pub mod media;
-pub mod media_fetch;
-pub mod messages;
-pub mod outbound;
-pub mod phone_quality;
-pub mod phone_settings;
-pub mod principal;
-pub mod profile;
-pub mod qr_codes;
-pub mod rate_limit;
-pub mod registration;
-pub mod sandbox;
-pub mod secrets;
-pub mod template_extras;
-pub mod template_review;
-mod template_send;
+pub mod messaging;
+pub mod platform;
 pub mod templates;
-pub mod upstream_ingest;
-pub mod upstream_proxy;
+pub mod upstream;
 pub mod webhooks;
-pub mod workers;
 
 use std::sync::Arc;
 
 use std::time::Duration;
 
-use cache::TtlCache;
+use platform::cache::TtlCache;
 use tokio::sync::Notify;
 use wagate_core::api_key::{ApiKey, ApiKeyDigest};
 use wagate_core::channel::Channel;
@@ -69,11 +70,11 @@ use wagate_store::Store;
 use wagate_upstream::cloud::CloudClient;
 use wagate_upstream::sandbox::SandboxNetwork;
 
-use dispatch::{DispatchConfig, Dispatcher};
-use ingest::Ingest;
+use messaging::dispatch::{DispatchConfig, Dispatcher};
+use messaging::ingest::Ingest;
 
+pub use access::principal::Principal;
 pub use error::Error;
-pub use principal::Principal;
 
 /// Shared handle to the services. Cheap to clone.
 #[derive(Clone)]
@@ -85,7 +86,7 @@ pub struct App {
     wake: Arc<Notify>,
     keys: Arc<TtlCache<ApiKeyDigest, ApiKey>>,
     phone_numbers: Arc<TtlCache<PhoneNumberId, Channel>>,
-    /// Every cloud channel, for calls naming a WABA (`upstream_proxy`).
+    /// Every cloud channel, for calls naming a WABA ([`upstream::proxy`]).
     cloud_channels: Arc<TtlCache<(), Vec<Channel>>>,
     deliverer: Arc<webhooks::deliver::Deliverer>,
     /// Outgoing HTTP (webhook verification and delivery).
@@ -98,9 +99,9 @@ pub struct App {
     allow_private_networks: bool,
     /// Token buckets per key and account, checked by every surface right after
     /// authentication.
-    rate_limits: Arc<rate_limit::RateLimiter>,
+    rate_limits: Arc<access::rate_limit::RateLimiter>,
     /// One lock per worker, held for each of its steps by its loop and by `drain`.
-    step_locks: Arc<workers::StepLocks>,
+    step_locks: Arc<platform::workers::StepLocks>,
 }
 
 impl App {
@@ -121,7 +122,7 @@ impl App {
     }
 
     /// The services, with outbound calls to private networks allowed or not (see
-    /// [`outbound`]).
+    /// [`platform::outbound`]).
     pub fn with_settings(
         store: Arc<dyn Store>,
         config: DispatchConfig,
@@ -129,7 +130,7 @@ impl App {
         allow_private_networks: bool,
     ) -> Self {
         let sandbox = Arc::new(SandboxNetwork::new());
-        let http = outbound::client(allow_private_networks);
+        let http = platform::outbound::client(allow_private_networks);
         let cloud_client = CloudClient::new(
             http.clone(),
             Duration::from_secs(config.cloud_timeout_secs.max(1)),
@@ -156,8 +157,8 @@ impl App {
             templates: templates::TemplatesConfig::default(),
             media: Arc::new(media),
             allow_private_networks,
-            rate_limits: Arc::new(rate_limit::RateLimiter::new(
-                rate_limit::RateLimitConfig::default(),
+            rate_limits: Arc::new(access::rate_limit::RateLimiter::new(
+                access::rate_limit::RateLimitConfig::default(),
             )),
             step_locks: Arc::default(),
         }
@@ -169,13 +170,13 @@ impl App {
     }
 
     /// The same services with these rate limits.
-    pub fn with_rate_limits(mut self, config: rate_limit::RateLimitConfig) -> Self {
-        self.rate_limits = Arc::new(rate_limit::RateLimiter::new(config));
+    pub fn with_rate_limits(mut self, config: access::rate_limit::RateLimitConfig) -> Self {
+        self.rate_limits = Arc::new(access::rate_limit::RateLimiter::new(config));
         self
     }
 
     /// The rate limiter (surfaces check it after authentication; tests drive its clock).
-    pub fn rate_limits(&self) -> &rate_limit::RateLimiter {
+    pub fn rate_limits(&self) -> &access::rate_limit::RateLimiter {
         &self.rate_limits
     }
 

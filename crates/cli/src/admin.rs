@@ -3,7 +3,7 @@
 //! request parsing as the management API, acting as the operator of one account.
 
 use anyhow::{Context, anyhow, bail};
-use wagate_app::database::Database;
+use wagate_app::platform::database::Database;
 use wagate_app::{App, Principal};
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId};
 use wagate_core::text::AccountName;
@@ -34,7 +34,7 @@ async fn open(db: &DatabaseArgs) -> anyhow::Result<App> {
         .open(config.database_max_connections.min(4))
         .await
         .with_context(|| format!("opening the database {}", database.describe()))?;
-    wagate_app::secrets::unlock(&store, &config.secrets, &config.data_dir)
+    wagate_app::platform::secrets::unlock(&store, &config.secrets, &config.data_dir)
         .await
         .context("unlocking secrets at rest")?;
     Ok(App::new(store))

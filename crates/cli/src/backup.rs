@@ -17,8 +17,8 @@ use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, bail};
 use wagate_app::config::Config;
-use wagate_app::database::Database;
 use wagate_app::media::StoreKind;
+use wagate_app::platform::database::Database;
 use wagate_store_sqlite::backup::{self, Bundle};
 
 use crate::args::{BackupArgs, RestoreArgs};

@@ -1,8 +1,9 @@
-//! `wagate secrets rotate`: a new master key for secrets at rest (see `wagate_app::secrets`).
+//! `wagate secrets rotate`: a new master key for secrets at rest (see
+//! `wagate_app::platform::secrets`).
 
 use anyhow::Context;
-use wagate_app::database::Database;
-use wagate_app::secrets::{self, KeySource};
+use wagate_app::platform::database::Database;
+use wagate_app::platform::secrets::{self, KeySource};
 use wagate_store::sealing::MasterKey;
 
 use crate::args::SecretsCommand;

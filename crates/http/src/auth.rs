@@ -8,7 +8,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use wagate_app::Principal;
-use wagate_app::rate_limit::Limited;
+use wagate_app::access::rate_limit::Limited;
 use wagate_core::error::ErrorCode;
 
 use crate::error::ApiError;

@@ -10,10 +10,10 @@
 //!    part (name, file name, content type, bytes), so a client that rebuilds the same form
 //!    with a new boundary is retrying, not reusing the key.
 //! 2. The key is reserved in the store, scoped by account and API key (see
-//!    `wagate_app::idempotency`). The same request finished before → its stored answer is
-//!    replayed (status, content type and body, byte for byte) with `Idempotent-Replayed:
-//!    true`; the same key running now → `idempotency_key_in_progress` (409); the key used for
-//!    another request → `idempotency_key_reused` (422).
+//!    `wagate_app::platform::idempotency`). The same request finished before → its stored
+//!    answer is replayed (status, content type and body, byte for byte) with
+//!    `Idempotent-Replayed: true`; the same key running now → `idempotency_key_in_progress`
+//!    (409); the key used for another request → `idempotency_key_reused` (422).
 //! 3. Otherwise the request runs — in its own task, so a client that hangs up or a timeout
 //!    does not cancel it half-way — and its answer is stored before it is sent. A 5xx answer
 //!    is not stored: the key is released so a retry runs again. 4xx answers are stored, as
@@ -35,7 +35,7 @@ use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use tokio::io::AsyncWriteExt;
 use tracing::Instrument;
-use wagate_app::idempotency::Begun;
+use wagate_app::platform::idempotency::Begun;
 use wagate_core::error::ErrorCode;
 use wagate_core::idempotency::{IdempotencyKey, RequestHash, RequestHasher};
 use wagate_store::idempotency::StoredAnswer;
@@ -198,7 +198,7 @@ async fn run(
     }
 }
 
-async fn release(held: &wagate_app::idempotency::Held) {
+async fn release(held: &wagate_app::platform::idempotency::Held) {
     if let Err(e) = held.release().await {
         tracing::error!(error.cause_chain = ?e, error.message = %e, "releasing an idempotency key failed");
     }

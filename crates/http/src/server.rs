@@ -25,10 +25,10 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 use wagate_app::App;
-use wagate_app::bootstrap::Credentials;
 use wagate_app::config::Config;
-use wagate_app::database::Database;
 use wagate_app::media::MediaService;
+use wagate_app::platform::bootstrap::Credentials;
+use wagate_app::platform::database::Database;
 use wagate_core::error::ErrorCode;
 
 use crate::error::ApiError;
@@ -154,12 +154,12 @@ impl Server {
         let metrics = metrics::handle();
         let database =
             Database::resolve(&config.database, &config.data_dir).map_err(anyhow::Error::msg)?;
-        wagate_app::secrets::private_dir(&config.data_dir)?;
+        wagate_app::platform::secrets::private_dir(&config.data_dir)?;
         let store = database
             .open(config.database_max_connections)
             .await
             .with_context(|| format!("opening the database {}", database.describe()))?;
-        wagate_app::secrets::unlock(&store, &config.secrets, &config.data_dir)
+        wagate_app::platform::secrets::unlock(&store, &config.secrets, &config.data_dir)
             .await
             .context("unlocking secrets at rest")?;
         let allow_private = config.allow_private_networks();

@@ -1,7 +1,7 @@
 //! `/webhooks/meta`: where Meta (or another wagate acting as the upstream) sends what
 //! happens on cloud channels. Configure it as the callback URL of the Meta app, with a
 //! verify token and app secret that the cloud channels carry (`upstream.verify_token`,
-//! `upstream.app_secret`). See `wagate_app::upstream_ingest` for what a report does.
+//! `upstream.app_secret`). See `wagate_app::upstream::ingest` for what a report does.
 //!
 //! - `GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…` answers the challenge as
 //!   plain text when the token is a cloud channel's; 403 otherwise.

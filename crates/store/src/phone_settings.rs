@@ -2,9 +2,9 @@
 //! (`/{phone_number_id}/conversational_automation`), stored per channel as two JSON objects.
 //!
 //! The store keeps them as given: the service validated them (see
-//! `wagate_app::phone_settings`). An update replaces the top-level keys it names (a `null`
-//! value removes one) and keeps the others, in one transaction, so two updates of different
-//! keys both count.
+//! `wagate_app::channels::phone_settings`). An update replaces the top-level keys it names
+//! (a `null` value removes one) and keeps the others, in one transaction, so two updates of
+//! different keys both count.
 
 use serde_json::{Map, Value};
 use wagate_core::Timestamp;

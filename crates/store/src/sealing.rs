@@ -4,9 +4,9 @@
 //!
 //! Envelope encryption: the values are sealed with a **data key** kept in the database
 //! (`secret_keys`), itself wrapped by the **master key**, which never enters the database
-//! (a key file or an environment variable; see `wagate_app::secrets`). Rotating the master
-//! key re-wraps the data keys and touches no value; a stolen database file (or backup)
-//! without the master key reveals none of the secrets.
+//! (a key file or an environment variable; see `wagate_app::platform::secrets`). Rotating the
+//! master key re-wraps the data keys and touches no value; a stolen database file (or
+//! backup) without the master key reveals none of the secrets.
 //!
 //! Both backends go through the shared row conversions, which call [`seal`] and [`open`]; the
 //! unwrapped data keys are held here, in a process-wide keyring that only ever grows (a value

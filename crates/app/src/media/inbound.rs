@@ -1,7 +1,7 @@
 //! Files a simulated user sends: kept as inbound media ids (7 days, like Meta's webhook
 //! media), so every media id a webhook carries answers `GET /{media_id}` and downloads.
 //!
-//! The bytes come from the injection ([`crate::sandbox::InboundFile`]): a `link` the one
+//! The bytes come from the injection ([`crate::messaging::sandbox::InboundFile`]): a `link` the one
 //! fetcher downloads, a `data:` URI, or, when neither is given, a small sample file of the
 //! declared type or of the kind's usual one ([`sample`]). Either way they pass the same
 //! check as an upload, with the message's type as the kind they must be, before anything is

@@ -19,15 +19,27 @@
 //!   bytes no live id refers to any more.
 //!
 //! - **Links and users' files**: a media `link` is downloaded by the one
-//!   [`MediaFetcher`](crate::media_fetch::MediaFetcher) (`fetcher`, set up from
-//!   `[media.fetch]`) where the simulated network needs the bytes; a file a simulated user
-//!   sends is kept as an inbound media id (`inbound`).
+//!   [`MediaFetcher`] (`fetcher`, set up from `[media.fetch]`) where the simulated network
+//!   needs the bytes; a file a simulated user sends is kept as an inbound media id
+//!   (`inbound`).
 //!
 //! Another account's media id is unknown: every read is by account.
+//!
+//! # Layout
+//! - this file: [`MediaConfig`], [`MediaService`] (the blob store, URL signer and fetcher).
+//! - `api`: upload, info, download and delete of a media id.
+//! - [`resumable`]: Resumable Upload sessions (`/uploads`) and their handles.
+//! - [`staging`]: the staging file an upload streams into, hashed and capped.
+//! - [`blob`]: the [`BlobStore`] trait and the local directory store; [`s3`]: the S3 store.
+//! - [`url`]: signed download URLs.
+//! - `collector`: the media-gc worker (deleted and expired ids, unreferenced bytes).
+//! - `inbound`: files users send, kept as inbound media ids.
+//! - [`fetch`]: the one media fetcher for `link`s, with its SSRF guard (its own folder).
 
 mod api;
 pub mod blob;
 mod collector;
+pub mod fetch;
 pub(crate) mod inbound;
 pub mod resumable;
 pub mod s3;
@@ -39,7 +51,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::media_fetch::{FetchConfig, MediaFetcher};
+use crate::media::fetch::{FetchConfig, MediaFetcher};
 
 pub use api::{MediaInfo, UploadMeta};
 pub use blob::{BlobStore, LocalDir};
@@ -137,9 +149,9 @@ impl MediaService {
         let root = config.dir.clone().unwrap_or_else(|| data_dir.join("media"));
         std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
         if config.dir.is_none() {
-            crate::secrets::private_dir(&root)?;
+            crate::platform::secrets::private_dir(&root)?;
         }
-        crate::secrets::private_file(&data_dir.join("media.key"))?;
+        crate::platform::secrets::private_file(&data_dir.join("media.key"))?;
         let key = match &config.url_key {
             Some(k) => k.as_bytes().to_vec(),
             None => {
@@ -149,7 +161,7 @@ impl MediaService {
                     _ => {
                         let k = format!("{:064x}", rand::random::<u128>())
                             + &format!("{:032x}", rand::random::<u128>());
-                        crate::secrets::write_private(&file, k.as_bytes())?;
+                        crate::platform::secrets::write_private(&file, k.as_bytes())?;
                         k.into_bytes()
                     }
                 }

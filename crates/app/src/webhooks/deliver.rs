@@ -388,7 +388,9 @@ impl Deliverer {
             let error = format!("payload of {} bytes is over the 3 MiB limit", body.len());
             return (false, self.attempts(&jobs, None, 0, "", Err(error)));
         }
-        if let Err(why) = crate::outbound::check(subscription.url.as_str(), self.allow_private) {
+        if let Err(why) =
+            crate::platform::outbound::check(subscription.url.as_str(), self.allow_private)
+        {
             return (false, self.attempts(&jobs, None, 0, "", Err(why)));
         }
         let signature = ascii::signature(subscription.secret.expose().as_bytes(), &body);

@@ -1,5 +1,13 @@
 //! Webhook subscriptions and their delivery log: the service functions, and the
 //! [`deliver::Deliverer`] worker. Managing subscriptions needs an account-wide key.
+//!
+//! # Layout
+//! - this file: subscriptions (create, list, get, update, delete) and the delivery log.
+//! - [`config`]: [`WebhookConfig`], `[webhooks]` in the TOML file.
+//! - [`deliver`]: the deliverer worker, signing and POSTing each pending delivery.
+//! - `lane`: a subscription's lane in the deliverer (pure bookkeeping, unit-tested).
+//! - [`render`]: payload formats, each rendering events into the bytes signed and POSTed.
+//! - `verify`: verifying a webhook URL as Meta does (the `hub.challenge` GET).
 
 pub mod config;
 pub mod deliver;
@@ -58,7 +66,7 @@ impl App {
     }
 
     async fn verify_url(&self, url: &WebhookUrl, token: &VerifyToken) -> Result<()> {
-        crate::outbound::check(url.as_str(), self.allow_private_networks)
+        crate::platform::outbound::check(url.as_str(), self.allow_private_networks)
             .map_err(|why| Error::Failed(ErrorCode::WebhookVerificationFailed, why))?;
         verify::verify(&self.http, url, token, self.verify_timeout())
             .await
@@ -98,7 +106,7 @@ impl App {
             AuditTarget::new(TargetKind::Webhook, s.id),
             AuditSummary::new(format!(
                 "url {}, {} field(s), {}",
-                crate::audit::url_origin(s.url.as_str()),
+                crate::access::audit::url_origin(s.url.as_str()),
                 s.fields.len(),
                 if s.enabled { "enabled" } else { "disabled" }
             )),

@@ -28,8 +28,8 @@ use anyhow::{Context, ensure};
 use serde_json::json;
 use tokio::net::TcpListener;
 use wagate_app::config::Config;
-use wagate_app::database::DatabaseSetting;
-use wagate_app::dispatch::DispatchConfig;
+use wagate_app::messaging::dispatch::DispatchConfig;
+use wagate_app::platform::database::DatabaseSetting;
 use wagate_http::Server;
 
 use self::load::{Phase, load};
@@ -70,7 +70,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             ..DispatchConfig::default()
         },
         // The bench's webhook receiver listens on loopback.
-        outbound: wagate_app::outbound::OutboundConfig {
+        outbound: wagate_app::platform::outbound::OutboundConfig {
             allow_private_networks: true,
         },
         ..Config::default()

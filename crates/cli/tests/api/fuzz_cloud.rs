@@ -26,8 +26,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use wagate_app::template_review::TemplateReviewer;
 use wagate_app::templates::TemplatesConfig;
+use wagate_app::templates::review::TemplateReviewer;
 use wagate_core::Timestamp;
 
 use crate::helpers::{TestApp, spawn_apps_with};

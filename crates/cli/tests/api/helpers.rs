@@ -6,7 +6,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use wagate_app::config::Config;
-use wagate_app::database::DatabaseSetting;
+use wagate_app::platform::database::DatabaseSetting;
 use wagate_app::templates::TemplatesConfig;
 use wagate_app::webhooks::WebhookConfig;
 use wagate_app::{App, Principal};
@@ -105,7 +105,7 @@ async fn spawn(postgres: Option<String>, configure: &dyn Fn(&mut Config)) -> Tes
         },
         // The tests' webhook receivers, media servers and "Meta" listen on loopback; the
         // tests of the guard itself turn this off.
-        outbound: wagate_app::outbound::OutboundConfig {
+        outbound: wagate_app::platform::outbound::OutboundConfig {
             allow_private_networks: true,
         },
         // Templates stay PENDING unless a test asks for a quick review.

@@ -9,7 +9,7 @@ use reqwest::multipart::{Form, Part};
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 use wagate_app::config::Config;
-use wagate_app::database::DatabaseSetting;
+use wagate_app::platform::database::DatabaseSetting;
 
 use crate::helpers::{
     TestApp, assert_graph_error, assert_manage_error, fresh_postgres_url, spawn_apps,

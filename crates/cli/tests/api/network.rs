@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use wagate_app::template_review::TemplateReviewer;
 use wagate_app::templates::TemplatesConfig;
+use wagate_app::templates::review::TemplateReviewer;
 
 use crate::helpers::TestApp;
 

@@ -209,7 +209,10 @@ fn operator(app: &TestApp) -> Principal {
 }
 
 /// The sandbox reviewer's read of the first number `seconds` from now.
-async fn review_later(app: &TestApp, seconds: i64) -> wagate_app::registration::PhoneNumber {
+async fn review_later(
+    app: &TestApp,
+    seconds: i64,
+) -> wagate_app::channels::registration::PhoneNumber {
     let p = operator(app);
     let pnid = PhoneNumberId::parse(&app.phone_number_id).unwrap();
     let channel = app.app.channel_by_phone_number_id(&p, &pnid).await.unwrap();

@@ -509,7 +509,7 @@ async fn admin_cli_manages_accounts_channels_and_keys() {
 }
 
 async fn wagate_store_sqlite_open(dir: &Path) -> Arc<dyn wagate_store::Store> {
-    let db = wagate_app::database::Database::Sqlite(dir.join("wagate.db"));
+    let db = wagate_app::platform::database::Database::Sqlite(dir.join("wagate.db"));
     db.open(1).await.unwrap()
 }
 

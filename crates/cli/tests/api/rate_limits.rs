@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use reqwest::{Method, Response};
 use wagate_app::Principal;
-use wagate_app::rate_limit::{ManualClock, RateLimitConfig};
+use wagate_app::access::rate_limit::{ManualClock, RateLimitConfig};
 use wagate_core::api_key::KeyChannels;
 use wagate_core::text::KeyName;
 

@@ -13,7 +13,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::process::Command;
 use wagate_app::Principal;
-use wagate_app::registration::{CodeRequest, Register};
+use wagate_app::channels::registration::{CodeRequest, Register};
 use wagate_core::Timestamp;
 use wagate_core::channel::Channel;
 use wagate_core::error::ErrorCode;

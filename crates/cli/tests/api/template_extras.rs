@@ -4,8 +4,8 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use wagate_app::template_review::TemplateReviewer;
 use wagate_app::templates::TemplatesConfig;
+use wagate_app::templates::review::TemplateReviewer;
 
 use crate::helpers::{TestApp, assert_graph_error, spawn_apps};
 

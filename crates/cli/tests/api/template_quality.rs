@@ -6,7 +6,7 @@
 //! of waiting (the server's own loop, on the real clock, never reaches a pause's end).
 
 use serde_json::{Value, json};
-use wagate_app::template_review::TemplateReviewer;
+use wagate_app::templates::review::TemplateReviewer;
 use wagate_core::Timestamp;
 
 use crate::helpers::{TestApp, assert_manage_error, spawn_apps_with};

@@ -246,7 +246,7 @@ async fn review_now(app: &TestApp, id: &str) -> Value {
         review_delay_ms: 0,
         ..Default::default()
     };
-    wagate_app::template_review::TemplateReviewer::new(app.app.store().clone(), config)
+    wagate_app::templates::review::TemplateReviewer::new(app.app.store().clone(), config)
         .run_once(wagate_core::Timestamp::now())
         .await
         .unwrap();

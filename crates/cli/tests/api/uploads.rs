@@ -458,7 +458,7 @@ async fn handles_are_template_media_header_examples_of_their_kind() {
 
         // An edit is checked the same way.
         let id = body["id"].as_str().unwrap().to_owned();
-        wagate_app::template_review::TemplateReviewer::new(
+        wagate_app::templates::review::TemplateReviewer::new(
             app.app.store().clone(),
             wagate_app::templates::TemplatesConfig {
                 review_delay_ms: 0,

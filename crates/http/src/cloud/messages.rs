@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Value, json};
-use wagate_app::messages::SendMessage;
+use wagate_app::messaging::messages::SendMessage;
 use wagate_core::content::Content;
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::message::{Bsuid, CALLBACK_DATA_MAX_BYTES, Direction, Message, Recipient, Wamid};

@@ -10,7 +10,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use wagate_app::upstream_proxy::ProxyCall;
+use wagate_app::upstream::proxy::ProxyCall;
 use wagate_core::channel::is_graph_version;
 use wagate_core::error::GraphError;
 

@@ -20,7 +20,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use wagate_app::Principal;
-use wagate_app::registration::{Cursor, PhoneNumber};
+use wagate_app::channels::registration::{Cursor, PhoneNumber};
 use wagate_core::Timestamp;
 use wagate_core::channel::Upstream;
 use wagate_core::error::{ErrorCode, ValidationError};

@@ -25,7 +25,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use serde_json::{Map, Value, json};
 use wagate_app::Principal;
-use wagate_app::phone_settings::{
+use wagate_app::channels::phone_settings::{
     AutomationUpdate, NewPhoneNumber, SettingsUpdate, effective_automation, effective_settings,
 };
 use wagate_core::channel::Channel;

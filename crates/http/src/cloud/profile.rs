@@ -30,7 +30,7 @@ use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 use tokio_util::io::ReaderStream;
 use wagate_app::Principal;
-use wagate_app::profile::{APP_NAME, WabaInfo, app_id, derived_id};
+use wagate_app::channels::profile::{APP_NAME, WabaInfo, app_id, derived_id};
 use wagate_core::channel::BusinessProfile;
 use wagate_core::error::ErrorCode;
 use wagate_core::ids::WabaId;

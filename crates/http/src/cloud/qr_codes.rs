@@ -23,7 +23,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
-use wagate_app::qr_codes::qr_image_url;
+use wagate_app::channels::qr_codes::qr_image_url;
 use wagate_core::channel::Channel;
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::qr::{PrefilledMessage, QrCodeId, QrImageFormat};

@@ -22,7 +22,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use serde_json::{Value, json};
 use wagate_app::Principal;
-use wagate_app::registration::{CodeRequest, PhoneNumberUpdate, Register};
+use wagate_app::channels::registration::{CodeRequest, PhoneNumberUpdate, Register};
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::registration::{
     CodeLanguage, CodeMethod, DataRegion, TwoStepPin, VerificationCode,

@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use serde_json::{Map, Value, json};
 use wagate_app::Principal;
-use wagate_app::template_extras::BulkOutcome;
+use wagate_app::templates::bulk::BulkOutcome;
 use wagate_core::Timestamp;
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::WabaId;

@@ -3,14 +3,14 @@
 //! `from` plus the type's fields; `id`, `timestamp`, `context.id` and `profile.name` are
 //! optional. A media message's file is its `link` (fetched like any media link), its `data`
 //! (a `data:` URI) or, with neither, a small sample file; it is kept as an inbound media id
-//! whose id, type and digest the message carries (see `wagate_app::sandbox`).
+//! whose id, type and digest the message carries (see `wagate_app::messaging::sandbox`).
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::Value;
-use wagate_app::sandbox::{InboundFile, InboundMedia, InjectInbound};
+use wagate_app::messaging::sandbox::{InboundFile, InboundMedia, InjectInbound};
 use wagate_core::Timestamp;
 use wagate_core::content::Content;
 use wagate_core::error::{ErrorCode, ValidationError};

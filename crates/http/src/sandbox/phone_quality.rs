@@ -20,7 +20,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use wagate_app::phone_quality::{QualityChange, QualityOutcome};
+use wagate_app::channels::quality::{QualityChange, QualityOutcome};
 use wagate_core::Timestamp;
 use wagate_core::channel::{MessagingLimitTier, QualityRating};
 
