@@ -249,6 +249,31 @@ pub use crate::content::Content;
 /// Most bytes of `biz_opaque_callback_data`.
 pub const CALLBACK_DATA_MAX_BYTES: usize = 512;
 
+/// A send's `biz_opaque_callback_data`: any text of at most [`CALLBACK_DATA_MAX_BYTES`]
+/// bytes, handed back on the message's status webhooks. Every surface parses it here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackData(String);
+
+impl CallbackData {
+    pub fn parse(s: &str) -> Result<Self, crate::error::ValidationError> {
+        if s.len() > CALLBACK_DATA_MAX_BYTES {
+            return Err(crate::error::ValidationError::out_of_range(
+                "biz_opaque_callback_data",
+                format!("must be at most {CALLBACK_DATA_MAX_BYTES} bytes"),
+            ));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
 /// Command: accept an outbound message.
 #[derive(Debug, Clone)]
 pub struct NewOutboundMessage {
@@ -369,5 +394,18 @@ mod tests {
             assert!(!Failed.can_become(*s));
             assert_eq!(MessageStatus::parse(s.as_str()).unwrap(), *s);
         }
+    }
+}
+
+#[cfg(test)]
+mod callback_data_tests {
+    use super::*;
+
+    #[test]
+    fn callback_data_is_at_most_512_bytes() {
+        assert_eq!(CallbackData::parse("order-7").unwrap().as_str(), "order-7");
+        assert!(CallbackData::parse(&"x".repeat(CALLBACK_DATA_MAX_BYTES)).is_ok());
+        let err = CallbackData::parse(&"é".repeat(257)).unwrap_err();
+        assert_eq!(err.field, "biz_opaque_callback_data");
     }
 }

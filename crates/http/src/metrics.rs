@@ -81,7 +81,7 @@ impl QueueDepth {
         let backlog = match store.delivery_backlog().await {
             Ok(b) => b,
             Err(e) => {
-                tracing::warn!(error = %e, "reading the webhook backlog for /metrics failed");
+                tracing::warn!(error.message = %e, "reading the webhook backlog for /metrics failed");
                 return;
             }
         };

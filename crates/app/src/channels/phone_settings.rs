@@ -480,7 +480,7 @@ impl App {
         Ok(stored)
     }
 
-    #[tracing::instrument(skip_all, fields(channel = %channel.id))]
+    #[tracing::instrument(skip_all, fields(channel_id = %channel.id))]
     pub async fn update_phone_settings(
         &self,
         p: &Principal,
@@ -491,7 +491,7 @@ impl App {
             .await
     }
 
-    #[tracing::instrument(skip_all, fields(channel = %channel.id))]
+    #[tracing::instrument(skip_all, fields(channel_id = %channel.id))]
     pub async fn update_conversational_automation(
         &self,
         p: &Principal,

@@ -428,7 +428,7 @@ impl App {
     async fn drop_subscriptions(&self, account: AccountId, ids: &[SubscriptionId]) {
         for id in ids {
             if let Err(e) = self.store.delete_subscription(account, *id).await {
-                tracing::warn!(subscription = %id, error.message = %e, "alternate callback subscription not removed");
+                tracing::warn!(subscription_id = %id, error.message = %e, "alternate callback subscription not removed");
             }
         }
         self.forget_subscriptions(ids).await;

@@ -44,7 +44,7 @@ pub struct QrImage {
 
 impl App {
     /// A new QR code on `channel` with a fresh random code.
-    #[tracing::instrument(skip_all, fields(channel = %channel.id, code = tracing::field::Empty))]
+    #[tracing::instrument(skip_all, fields(channel_id = %channel.id, code = tracing::field::Empty))]
     pub async fn create_qr_code(
         &self,
         p: &Principal,
@@ -104,7 +104,7 @@ impl App {
     }
 
     /// Replaces the code's prefilled message; the code, its deep link and image stay.
-    #[tracing::instrument(skip_all, fields(channel = %channel.id, code = %code))]
+    #[tracing::instrument(skip_all, fields(channel_id = %channel.id, code = %code))]
     pub async fn update_qr_code(
         &self,
         p: &Principal,
@@ -121,7 +121,7 @@ impl App {
         Ok(qr)
     }
 
-    #[tracing::instrument(skip_all, fields(channel = %channel.id, code = %code))]
+    #[tracing::instrument(skip_all, fields(channel_id = %channel.id, code = %code))]
     pub async fn delete_qr_code(
         &self,
         p: &Principal,

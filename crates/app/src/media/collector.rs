@@ -28,7 +28,7 @@ impl MediaCollector {
         for key in &keys {
             // A failure leaves an unreferenced file behind (logged), never a dangling id.
             if let Err(e) = self.blobs.delete(key).await {
-                tracing::warn!(error = %e, storage_key = %key, "media file not deleted");
+                tracing::warn!(error.message = %e, storage_key = %key, "media file not deleted");
             }
         }
         if !keys.is_empty() {

@@ -217,7 +217,9 @@ async fn remove_parts(dir: &Path) {
     match tokio::fs::remove_dir_all(dir).await {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => tracing::warn!(error = %e, dir = %dir.display(), "upload parts not removed"),
+        Err(e) => {
+            tracing::warn!(error.message = %e, dir = %dir.display(), "upload parts not removed")
+        }
     }
 }
 
@@ -310,7 +312,7 @@ impl App {
     /// on. Answers the session as it now is: complete (with its handle) once every byte is in
     /// and the file passed the media check. Sending the last chunk again after completion
     /// answers the same handle.
-    #[tracing::instrument(skip_all, fields(account_id = %p.account_id, upload = %id))]
+    #[tracing::instrument(skip_all, fields(account_id = %p.account_id, upload_session_id = %id))]
     pub async fn upload_chunk<S, E>(
         &self,
         p: &Principal,

@@ -30,6 +30,7 @@ impl App {
     /// for `p`). Returns once the message and its outbox entry are durable. Policy that
     /// Meta applies after acceptance (window, block) is applied by the dispatcher, so the
     /// message then fails with Meta's code, as on Meta.
+    #[tracing::instrument(level = "debug", skip_all, fields(account_id = %p.account_id, channel_id = %channel.id))]
     pub async fn send_message(
         &self,
         p: &Principal,
@@ -105,6 +106,26 @@ impl App {
     pub async fn get_message(&self, p: &Principal, key: &MessageKey) -> Result<Message> {
         let message = self.store.get_message(p.account_id, key).await?;
         if !p.can_use(message.channel_id) {
+            return Err(wagate_store::StoreError::NotFound(wagate_store::Entity::Message).into());
+        }
+        Ok(message)
+    }
+
+    /// Marks a user's message read (the Cloud API's `{"status": "read", "message_id": …}`):
+    /// it must be an inbound message of `channel`; an outbound one, another channel's, or an
+    /// unknown id is "not found", as on Meta. Returns the message.
+    pub async fn mark_read(
+        &self,
+        p: &Principal,
+        channel: &Channel,
+        wamid: &Wamid,
+    ) -> Result<Message> {
+        let message = self
+            .get_message(p, &MessageKey::Wamid(wamid.clone()))
+            .await?;
+        if message.channel_id != channel.id
+            || message.direction != wagate_core::message::Direction::Inbound
+        {
             return Err(wagate_store::StoreError::NotFound(wagate_store::Entity::Message).into());
         }
         Ok(message)

@@ -176,7 +176,7 @@ async fn run(worker: Arc<dyn Worker>, lock: Arc<tokio::sync::Mutex<()>>, stop: C
             Err(e) => {
                 tracing::error!(
                     worker = worker.name(),
-                    error = format!("{e:#}"),
+                    error.message = format!("{e:#}"),
                     "worker step failed"
                 );
                 Some(worker.idle_wait().await.max(ON_ERROR))

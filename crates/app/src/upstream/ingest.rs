@@ -206,7 +206,7 @@ impl App {
         let mut events = Vec::with_capacity(change.statuses.len());
         for status in change.statuses {
             let Some(message_id) = self.message_of(channel, &status.upstream_id).await? else {
-                tracing::debug!(channel = %channel.phone_number_id,
+                tracing::debug!(phone_number_id = %channel.phone_number_id,
                     "a status of a message wagate did not send was ignored");
                 done.ignored += 1;
                 continue;
@@ -305,7 +305,7 @@ impl App {
                         None => Err("Meta gave the file no media type".to_owned()),
                     };
                     if let Err(why) = kept {
-                        tracing::warn!(error = %why, "a file Meta reported was refused; the message is kept as unsupported (131052)");
+                        tracing::warn!(error.message = %why, "a file Meta reported was refused; the message is kept as unsupported (131052)");
                         content = Content::media_unavailable(&format!(
                             "The file could not be kept: {why}"
                         ));
@@ -321,7 +321,7 @@ impl App {
                     ));
                 }
                 Err(e) => {
-                    tracing::warn!(error = ?reason(&e), "a file Meta reported could not be downloaded; the message is kept as unsupported (131052)");
+                    tracing::warn!(error.message = ?reason(&e), "a file Meta reported could not be downloaded; the message is kept as unsupported (131052)");
                     content = Content::media_unavailable(&format!(
                         "The file could not be downloaded from Meta: {}",
                         e.message_error().details

@@ -334,7 +334,7 @@ impl Deliverer {
                 }
                 if let Err(e) = self.store.complete_deliveries(all).await {
                     // The leases run out and the deliveries go again: at least once.
-                    tracing::error!(error = %e, "recording webhook attempts failed");
+                    tracing::error!(error.message = %e, "recording webhook attempts failed");
                 }
                 for done in waiters {
                     let _ = done.send(());
@@ -352,7 +352,7 @@ impl Deliverer {
                 tracing::info!(subscription_id = %id, deliveries = n, "webhook receiver recovered; retrying its backlog now");
             }
             Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "expediting webhook retries failed"),
+            Err(e) => tracing::warn!(error.message = %e, "expediting webhook retries failed"),
         }
     }
 
@@ -362,7 +362,7 @@ impl Deliverer {
         }
         if let Err(e) = self.store.release_deliveries(ids).await {
             // Their leases run out instead.
-            tracing::warn!(error = %e, "giving back leased webhook deliveries failed");
+            tracing::warn!(error.message = %e, "giving back leased webhook deliveries failed");
         }
     }
 

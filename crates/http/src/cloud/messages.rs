@@ -14,9 +14,8 @@ use serde_json::{Value, json};
 use wagate_app::messaging::messages::SendMessage;
 use wagate_core::content::Content;
 use wagate_core::error::{ErrorCode, ValidationError};
-use wagate_core::message::{Bsuid, CALLBACK_DATA_MAX_BYTES, Direction, Message, Recipient, Wamid};
+use wagate_core::message::{Bsuid, CallbackData, Message, Recipient, Wamid};
 use wagate_core::phone::PhoneE164;
-use wagate_store::MessageKey;
 
 use super::path::ObjectPath;
 use super::phone_number;
@@ -60,14 +59,11 @@ pub async fn send(
         let message_id = parse_mark_read(&body)?;
         let unknown =
             || ApiError::not_found(ErrorCode::MessageNotFound, "message", message_id.as_str());
-        let message = state
+        state
             .app
-            .get_message(&p, &MessageKey::Wamid(message_id.clone()))
+            .mark_read(&p, &channel, &message_id)
             .await
             .map_err(|_| unknown())?;
-        if message.channel_id != channel.id || message.direction != Direction::Inbound {
-            return Err(unknown());
-        }
         return Ok(Json(json!({"success": true})).into_response());
     }
     let cmd = parse_send(&body)?;
@@ -180,15 +176,9 @@ pub fn parse_send(body: &Value) -> Result<SendMessage, ValidationError> {
             }
         },
     };
-    let biz_opaque_callback_data = match string_at(body, "biz_opaque_callback_data")? {
-        Some(s) if s.len() > CALLBACK_DATA_MAX_BYTES => {
-            return Err(ValidationError::out_of_range(
-                "biz_opaque_callback_data",
-                format!("must be at most {CALLBACK_DATA_MAX_BYTES} bytes"),
-            ));
-        }
-        other => other.map(Cow::into_owned),
-    };
+    let biz_opaque_callback_data = string_at(body, "biz_opaque_callback_data")?
+        .map(|s| CallbackData::parse(&s).map(CallbackData::into_string))
+        .transpose()?;
     Ok(SendMessage {
         recipient,
         content,

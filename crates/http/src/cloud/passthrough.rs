@@ -1,5 +1,5 @@
 //! Middleware of the Cloud plane: a call about a cloud channel's phone number id or WABA id
-//! goes to Meta as it is (see `wagate_app::upstream_proxy`), except sending and media,
+//! goes to Meta as it is (see `wagate_app::upstream::proxy`), except sending and media,
 //! which wagate does itself for every channel. A call about an object by its id alone
 //! (`/{template_id}`) that wagate's handlers answer "unknown object" goes to Meta for the
 //! caller's cloud WABAs. Anything else (sandbox channels, a key that may not use the

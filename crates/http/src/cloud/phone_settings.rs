@@ -1,5 +1,5 @@
 //! A phone number's settings and conversational automation, and new numbers in a WABA
-//! (reference §1.4; the rules are `wagate_app::phone_settings`'s):
+//! (reference §1.4; the rules are `wagate_app::channels::phone_settings`'s):
 //!
 //! - `GET /{phone_number_id}/settings[?fields=]` → the settings object (`calling`,
 //!   `storage_configuration`, `payload_encryption`, `user_identity_change`, and

@@ -17,7 +17,7 @@
 //! - `GET|POST|DELETE /{waba_id}/subscribed_apps`: wagate as the WABA's subscribed app, with
 //!   an optional alternate callback (`override_callback_uri` + `verify_token`);
 //! - `GET /media/{media_id}/profile`: a profile picture's bytes, without a key (the URL the
-//!   profile answers; see `wagate_app::profile`).
+//!   profile answers; see `wagate_app::channels::profile`).
 //!
 //! Another account's phone number or WABA, like an unknown one, is Graph's 100/33.
 

@@ -11,7 +11,7 @@
 //!
 //! A code object is `code`, `prefilled_message`, `deep_link_url`, and `qr_image_url` when an
 //! image was asked for (`generate_qr_image`, or `fields=qr_image_url.format(SVG)`). The image
-//! URL needs no key, like Meta's CDN URL: see `wagate_app::qr_codes`. An unknown code, or one
+//! URL needs no key, like Meta's CDN URL: see `wagate_app::channels::qr_codes`. An unknown code, or one
 //! of another phone number or account, is Graph's 100/33; bad parameters are code 100 naming
 //! the parameter.
 

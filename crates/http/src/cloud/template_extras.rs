@@ -3,7 +3,7 @@
 //! `POST /{template_id}/unpause`, `POST /{waba}/upsert_message_templates`,
 //! `POST /{waba}/message_templates/archive` and `…/unarchive`, `GET /{template_id}/compare`
 //! and `POST /{dest_waba}/migrate_message_templates`. The rules live in
-//! [`wagate_app::template_extras`]; these handlers read Graph's bodies and answer in its
+//! [`wagate_app::templates::bulk`] and [`wagate_app::templates::compare`]; these handlers read Graph's bodies and answer in its
 //! shapes.
 
 use std::collections::HashMap;

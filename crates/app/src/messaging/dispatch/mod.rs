@@ -260,6 +260,11 @@ impl Dispatcher {
         }
     }
 
+    /// One leased entry: policy, pacing, the hand-over. Its span names the message, the
+    /// channel and the attempt, as every span and event on the send path does.
+    #[tracing::instrument(level = "debug", skip_all, fields(
+        message_id = %job.message.id, channel_id = %channel.id, attempt = job.attempts + 1
+    ))]
     async fn dispatch(
         &self,
         channel: &Channel,
