@@ -218,7 +218,7 @@ async fn remove_parts(dir: &Path) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) => {
-            tracing::warn!(error.message = %e, dir = %dir.display(), "upload parts not removed")
+            tracing::warn!(error.message = %e, dir = %dir.display(), "upload parts not removed");
         }
     }
 }
