@@ -13,7 +13,9 @@
 use serde_json::{Value, json};
 use wagate_core::error::ValidationError;
 use wagate_core::ids::{TemplateId, WabaId};
-use wagate_core::template::{QualityScore, TemplateDraft, TemplateLanguage, TemplateStatus, lint};
+use wagate_core::template::{
+    QualityScore, TemplateDraft, TemplateEdit, TemplateLanguage, TemplateStatus, lint,
+};
 use wagate_store::records::now;
 use wagate_store::{Page, StoreError, Template, TemplateFilter};
 
@@ -112,19 +114,20 @@ impl App {
                 .await?
                 .into_iter()
                 .find(|t| &t.name == draft.name());
-            plans.push((one, existing));
+            plans.push((one, draft, existing));
         }
         let mut out = Vec::with_capacity(plans.len());
-        for (one, existing) in plans {
+        for (one, draft, existing) in plans {
             let t = match existing {
                 Some(t) => {
                     let mut changes = json!({"components": one["components"].clone()});
                     if let Some(ttl) = one.get("message_send_ttl_seconds") {
                         changes["message_send_ttl_seconds"] = ttl.clone();
                     }
-                    self.edit_template(p, t.id.as_str(), &changes).await?
+                    self.edit_template(p, &t.id, TemplateEdit::parse(&changes)?)
+                        .await?
                 }
-                None => self.create_template(p, waba, &one).await?,
+                None => self.create_template(p, waba, draft).await?,
             };
             out.push(t);
         }
@@ -156,7 +159,7 @@ impl App {
         };
         let mut outcome = BulkOutcome::default();
         for id in ids {
-            let t = match self.get_template(p, id).await {
+            let t = match self.template_by_id(p, id).await {
                 Ok(t) if &t.waba_id == waba => t,
                 Ok(_) | Err(Error::Store(StoreError::NotFound(_))) => {
                     outcome
@@ -248,7 +251,11 @@ impl App {
             if let Some(sub) = &t.sub_category {
                 body["sub_category"] = json!(sub);
             }
-            match self.create_template(p, dest, &body).await {
+            let created = match TemplateDraft::parse(&body) {
+                Ok(draft) => self.create_template(p, dest, draft).await,
+                Err(e) => Err(e.into()),
+            };
+            match created {
                 Ok(created) => outcome.done.push(created.id),
                 Err(Error::Store(e)) => return Err(e.into()),
                 Err(e) => outcome

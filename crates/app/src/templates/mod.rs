@@ -20,11 +20,12 @@ pub mod review;
 mod send;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use wagate_core::audit::{AuditAction, AuditSummary, AuditTarget, TargetKind};
-use wagate_core::error::{ErrorCode, ValidationError};
+use wagate_core::error::ErrorCode;
 use wagate_core::ids::{TemplateId, WabaId};
-use wagate_core::template::{TemplateDraft, TemplateError, TemplateName, TemplateStatus, lint};
+use wagate_core::template::{
+    TemplateDraft, TemplateEdit, TemplateError, TemplateName, TemplateStatus, lint,
+};
 use wagate_store::records::now;
 use wagate_store::{
     CreateTemplateError, Entity, Page, StoreError, Template, TemplateFilter, TemplateLimits,
@@ -73,15 +74,15 @@ impl App {
         }
     }
 
-    /// Parses and lints Meta's create body, then stores the template as `PENDING`.
+    /// Lints a parsed create body (Meta's rules on the content), then stores the template
+    /// as `PENDING`.
     pub async fn create_template(
         &self,
         p: &Principal,
         waba: &WabaId,
-        body: &Value,
+        draft: TemplateDraft,
     ) -> Result<Template> {
         p.require_account_wide()?;
-        let draft = TemplateDraft::parse(body)?;
         lint(&draft)?;
         self.check_header_handles(p, &draft).await?;
         let at = now();
@@ -142,9 +143,15 @@ impl App {
         }
     }
 
-    pub async fn get_template(&self, p: &Principal, id: &str) -> Result<Template> {
+    pub async fn get_template(&self, p: &Principal, id: &TemplateId) -> Result<Template> {
+        Ok(self.store.get_template(p.account_id, id).await?)
+    }
+
+    /// [`App::get_template`] by an id as a client wrote it: one that does not parse is
+    /// "not found", like one that does not exist.
+    pub async fn template_by_id(&self, p: &Principal, id: &str) -> Result<Template> {
         let id = TemplateId::parse(id).map_err(|_| StoreError::NotFound(Entity::Template))?;
-        Ok(self.store.get_template(p.account_id, &id).await?)
+        self.get_template(p, &id).await
     }
 
     /// A page of the WABA's templates and the count of all that match.
@@ -195,22 +202,14 @@ impl App {
     /// `message_send_ttl_seconds`, linted as a whole; only APPROVED, REJECTED or PAUSED
     /// templates; an approved one keeps its category and is edited at most once per 24 hours
     /// and 10 times per 30 days. The edit goes back to review (`PENDING`).
-    pub async fn edit_template(&self, p: &Principal, id: &str, body: &Value) -> Result<Template> {
+    pub async fn edit_template(
+        &self,
+        p: &Principal,
+        id: &TemplateId,
+        edit: TemplateEdit,
+    ) -> Result<Template> {
         p.require_account_wide()?;
         let mut t = self.get_template(p, id).await?;
-        let Value::Object(changes) = body else {
-            return Err(ValidationError::new("body", "must be a JSON object").into());
-        };
-        if let Some(key) = changes
-            .keys()
-            .find(|k| !["category", "components", "message_send_ttl_seconds"].contains(&k.as_str()))
-        {
-            return Err(ValidationError::new(
-                key.as_str(),
-                "cannot be edited; only category, components and message_send_ttl_seconds can",
-            )
-            .into());
-        }
         if !t.status.is_editable() {
             return Err(crate::Error::Refused(
                 ErrorCode::InvalidRequest,
@@ -227,10 +226,7 @@ impl App {
         if let Some(ttl) = t.message_send_ttl_seconds {
             whole["message_send_ttl_seconds"] = ttl.into();
         }
-        for (k, v) in changes {
-            whole[k] = v.clone();
-        }
-        let draft = TemplateDraft::parse(&whole)?;
+        let draft = edit.apply(whole)?;
         lint(&draft)?;
         self.check_header_handles(p, &draft).await?;
         let approved = t.status == TemplateStatus::Approved;
@@ -251,8 +247,7 @@ impl App {
         } else {
             (u32::MAX, u32::MAX)
         };
-        let fields: Vec<&str> = changes.keys().map(String::as_str).collect();
-        let summary = AuditSummary::changed(fields);
+        let summary = AuditSummary::changed(edit.fields().collect::<Vec<_>>());
         let edited = self
             .store
             .edit_template(t, per_day, per_30_days)

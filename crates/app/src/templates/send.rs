@@ -132,7 +132,7 @@ impl App {
         id: &str,
         components: &Value,
     ) -> Result<(Template, Rendered)> {
-        let template = self.get_template(p, id).await?;
+        let template = self.template_by_id(p, id).await?;
         let send = json!({"type": "template", "template": {
             "name": template.name.as_str(),
             "language": {"code": template.language.as_str()},

@@ -31,6 +31,7 @@ mod button;
 mod category;
 mod component;
 mod draft;
+mod edit;
 mod error;
 pub mod fill;
 mod language;
@@ -48,6 +49,7 @@ pub use component::{
     NamedExample,
 };
 pub use draft::TemplateDraft;
+pub use edit::TemplateEdit;
 pub use error::{TemplateError, TemplateErrorKind};
 pub use fill::{FillError, Fillable, Rendered, RenderedCard, fill};
 pub use language::{LANGUAGES, TemplateLanguage};

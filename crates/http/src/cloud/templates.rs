@@ -12,7 +12,8 @@ use serde_json::{Map, Value, json};
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::TemplateId;
 use wagate_core::template::{
-    QualityScore, TemplateCategory, TemplateLanguage, TemplateName, TemplateStatus,
+    QualityScore, TemplateCategory, TemplateDraft, TemplateEdit, TemplateLanguage, TemplateName,
+    TemplateStatus,
 };
 use wagate_store::{Page, Template, TemplateFilter};
 
@@ -119,8 +120,8 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let waba = waba(&state, &p, &object_id).await?;
-    let body: Value = parse_json(&body)?;
-    let t = state.app.create_template(&p, &waba, &body).await?;
+    let draft = TemplateDraft::parse(&parse_json(&body)?).map_err(wagate_app::Error::from)?;
+    let t = state.app.create_template(&p, &waba, draft).await?;
     Ok(Json(json!({
         "id": t.id.as_str(),
         "status": t.status.as_str(),
@@ -258,12 +259,22 @@ pub async fn edit(
     {
         return Ok(done);
     }
-    let body: Value = parse_json(&body)?;
+    let unknown = |e| ApiError::naming(e, ErrorCode::TemplateNotFound, "object", &object_id);
+    let id = TemplateId::parse(&object_id)
+        .map_err(|_| ApiError::not_found(ErrorCode::TemplateNotFound, "object", &object_id))?;
+    let edit = match TemplateEdit::parse(&parse_json(&body)?) {
+        Ok(edit) => edit,
+        // As on Meta, an unknown object is answered as such whatever the body says.
+        Err(invalid) => {
+            state.app.get_template(&p, &id).await.map_err(unknown)?;
+            return Err(invalid.into());
+        }
+    };
     let t = state
         .app
-        .edit_template(&p, &object_id, &body)
+        .edit_template(&p, &id, edit)
         .await
-        .map_err(|e| ApiError::naming(e, ErrorCode::TemplateNotFound, "object", &object_id))?;
+        .map_err(unknown)?;
     // Meta's `{"success":true}`, with the template's id, name and category, which pywa reads.
     Ok(Json(json!({
         "success": true,
@@ -284,7 +295,7 @@ pub async fn get_in_waba(
     let waba = waba(&state, &p, &object_id).await?;
     let id = params.get("template_id").cloned().unwrap_or_default();
     let unknown = || ApiError::not_found(ErrorCode::TemplateNotFound, "object", id.clone());
-    match state.app.get_template(&p, &id).await {
+    match state.app.template_by_id(&p, &id).await {
         Ok(t) if t.waba_id == waba => Ok(Json(select(
             &t,
             fields(q.get("fields").map(String::as_str))?.as_ref(),
@@ -303,7 +314,7 @@ pub async fn find(
     object_id: &str,
     fields: Option<&str>,
 ) -> Result<Option<Value>, ApiError> {
-    match state.app.get_template(p, object_id).await {
+    match state.app.template_by_id(p, object_id).await {
         Ok(t) => Ok(Some(select(&t, self::fields(fields)?.as_ref()))),
         Err(e) if e.code() == ErrorCode::TemplateNotFound => Ok(None),
         Err(e) => Err(e.into()),

@@ -182,7 +182,7 @@ impl App {
             .into());
         }
         for _ in 0..ATTEMPTS {
-            let t = self.get_template(p, id).await?;
+            let t = self.template_by_id(p, id).await?;
             if !matches!(t.status, TemplateStatus::Approved | TemplateStatus::Paused) {
                 return Err(Error::Failed(
                     ErrorCode::InvalidRequest,
@@ -222,7 +222,7 @@ impl App {
     ) -> Result<std::result::Result<Template, String>> {
         p.require_account_wide()?;
         for _ in 0..ATTEMPTS {
-            let t = self.get_template(p, id).await?;
+            let t = self.template_by_id(p, id).await?;
             if t.status != TemplateStatus::Paused {
                 return Ok(Err(format!(
                     "the template is {}: only a PAUSED template can be unpaused",
