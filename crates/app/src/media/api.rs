@@ -144,9 +144,8 @@ impl App {
     }
 
     /// One of the account's live media ids (expired ones are unknown).
-    pub async fn get_media(&self, p: &Principal, id: &str) -> Result<Media> {
-        let id = MediaId::parse(id).map_err(|_| not_found())?;
-        let media = self.store.get_media(p.account_id, &id).await?;
+    pub async fn get_media(&self, p: &Principal, id: &MediaId) -> Result<Media> {
+        let media = self.store.get_media(p.account_id, id).await?;
         if media.expires_at <= now() || !p.can_use(media.channel_id) {
             return Err(not_found());
         }
@@ -154,7 +153,12 @@ impl App {
     }
 
     /// Meta's media object with a download URL on `base_url`.
-    pub async fn media_info(&self, p: &Principal, id: &str, base_url: &str) -> Result<MediaInfo> {
+    pub async fn media_info(
+        &self,
+        p: &Principal,
+        id: &MediaId,
+        base_url: &str,
+    ) -> Result<MediaInfo> {
         let media = self.get_media(p, id).await?;
         let expires = now().as_second() + i64::from(self.media.config.url_ttl_secs);
         let url = self.media.signer.url(
@@ -166,7 +170,7 @@ impl App {
         Ok(MediaInfo { media, url })
     }
 
-    pub async fn delete_media(&self, p: &Principal, id: &str) -> Result<()> {
+    pub async fn delete_media(&self, p: &Principal, id: &MediaId) -> Result<()> {
         let media = self.get_media(p, id).await?;
         self.store
             .delete_media(p.account_id, &media.id, now())
@@ -237,7 +241,8 @@ impl App {
                 ),
             ))
         };
-        let media = match self.get_media(p, id).await {
+        let parsed = MediaId::parse(id).map_err(|_| unknown())?;
+        let media = match self.get_media(p, &parsed).await {
             Ok(m) => m,
             Err(e) if e.code() == ErrorCode::MediaNotFound => return Err(unknown()),
             Err(e) => return Err(e),

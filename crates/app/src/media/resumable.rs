@@ -530,7 +530,7 @@ impl App {
         let handle = UploadHandle::parse(handle.trim()).ok_or_else(unknown)?;
         let session = self.store.find_upload_handle(p.account_id, &handle).await?;
         let done = session.completed.ok_or_else(unknown)?;
-        self.get_media(p, done.media_id.as_str()).await
+        self.get_media(p, &done.media_id).await
     }
 
     /// The template rule for upload handles: each media header (carousel cards' too) whose

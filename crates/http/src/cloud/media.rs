@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use tokio_util::io::ReaderStream;
 use wagate_app::media::UploadMeta;
 use wagate_core::error::ErrorCode;
+use wagate_core::ids::MediaId;
 use wagate_core::media::MediaType;
 
 use super::path::ObjectPath;
@@ -117,7 +118,10 @@ pub async fn find(
     p: &wagate_app::Principal,
     object_id: &str,
 ) -> Result<Option<Value>, ApiError> {
-    match state.app.media_info(p, object_id, &state.base_url).await {
+    let Ok(id) = MediaId::parse(object_id) else {
+        return Ok(None);
+    };
+    match state.app.media_info(p, &id, &state.base_url).await {
         Ok(info) => Ok(Some(json!({
             "messaging_product": "whatsapp",
             "url": info.url,
@@ -137,11 +141,11 @@ pub async fn delete(
     Auth(p): Auth,
     ObjectPath(object_id): ObjectPath,
 ) -> Result<Json<Value>, ApiError> {
-    state
-        .app
-        .delete_media(&p, &object_id)
-        .await
-        .map_err(|e| ApiError::naming(e, ErrorCode::MediaNotFound, "media", object_id.clone()))?;
+    let unknown = |e| ApiError::naming(e, ErrorCode::MediaNotFound, "media", object_id.clone());
+    let id = MediaId::parse(&object_id).map_err(|_| {
+        unknown(wagate_store::StoreError::NotFound(wagate_store::Entity::Media).into())
+    })?;
+    state.app.delete_media(&p, &id).await.map_err(unknown)?;
     Ok(Json(json!({ "success": true })))
 }
 
