@@ -68,6 +68,17 @@ impl ApiError {
 }
 
 impl ApiError {
+    /// An id as the client wrote it, parsed at the boundary: one that does not parse is
+    /// "not found", like one that does not exist (Meta answers both alike).
+    pub fn known<T, E>(
+        parsed: Result<T, E>,
+        code: ErrorCode,
+        what: &str,
+        raw: &str,
+    ) -> Result<T, ApiError> {
+        parsed.map_err(|_| ApiError::not_found(code, what, raw))
+    }
+
     /// A service error whose "not found" names the id the caller asked for: a `code` error
     /// becomes "<what> `<id>` does not exist"; anything else converts as usual.
     pub fn naming(

@@ -31,8 +31,8 @@ impl App {
     pub async fn compare_templates(
         &self,
         p: &Principal,
-        id: &str,
-        others: &[String],
+        id: &TemplateId,
+        others: &[TemplateId],
         start: Timestamp,
         end: Timestamp,
     ) -> Result<Vec<Compared>> {
@@ -53,10 +53,10 @@ impl App {
         if start >= end {
             return Err(ValidationError::new("start", "must be before `end`").into());
         }
-        let first = self.template_by_id(p, id).await?;
+        let first = self.get_template(p, id).await?;
         let mut templates = vec![first];
         for other in others {
-            let t = self.template_by_id(p, other).await?;
+            let t = self.get_template(p, other).await?;
             if t.waba_id != templates[0].waba_id {
                 return Err(ValidationError::new(
                     "template_ids",

@@ -147,9 +147,9 @@ impl App {
         Ok(self.store.get_template(p.account_id, id).await?)
     }
 
-    /// [`App::get_template`] by an id as a client wrote it: one that does not parse is
-    /// "not found", like one that does not exist.
-    pub async fn template_by_id(&self, p: &Principal, id: &str) -> Result<Template> {
+    /// [`App::get_template`] by an id as a client wrote it in a bulk request (each id gets
+    /// its own outcome): one that does not parse is "not found", like one that does not exist.
+    pub(crate) async fn template_by_id(&self, p: &Principal, id: &str) -> Result<Template> {
         let id = TemplateId::parse(id).map_err(|_| StoreError::NotFound(Entity::Template))?;
         self.get_template(p, &id).await
     }

@@ -129,10 +129,10 @@ impl App {
     pub async fn preview_template(
         &self,
         p: &Principal,
-        id: &str,
+        id: &TemplateId,
         components: &Value,
     ) -> Result<(Template, Rendered)> {
-        let template = self.template_by_id(p, id).await?;
+        let template = self.get_template(p, id).await?;
         let send = json!({"type": "template", "template": {
             "name": template.name.as_str(),
             "language": {"code": template.language.as_str()},

@@ -16,6 +16,7 @@ use wagate_app::Principal;
 use wagate_app::templates::bulk::BulkOutcome;
 use wagate_core::Timestamp;
 use wagate_core::error::{ErrorCode, ValidationError};
+use wagate_core::ids::TemplateId;
 use wagate_core::ids::WabaId;
 use wagate_core::message::Recipient;
 
@@ -73,9 +74,15 @@ pub async fn unpause(
     Auth(p): Auth,
     ObjectPath(object_id): ObjectPath,
 ) -> Result<Json<Value>, ApiError> {
+    let id = ApiError::known(
+        TemplateId::parse(&object_id),
+        ErrorCode::TemplateNotFound,
+        "object",
+        &object_id,
+    )?;
     let done = state
         .app
-        .unpause_template(&p, &object_id)
+        .unpause_template(&p, &id)
         .await
         .map_err(|e| ApiError::naming(e, ErrorCode::TemplateNotFound, "object", &object_id))?;
     Ok(Json(match done {
@@ -185,15 +192,25 @@ pub async fn compare(
     ObjectPath(object_id): ObjectPath,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
-    let others: Vec<String> = q
+    let known = |raw: &str| {
+        ApiError::known(
+            TemplateId::parse(raw),
+            ErrorCode::TemplateNotFound,
+            "object",
+            raw,
+        )
+    };
+    let id = known(&object_id)?;
+    let others = q
         .get("template_ids")
-        .map(|s| comma_list(s).map(str::to_owned).collect())
+        .map(|s| comma_list(s).map(known).collect::<Result<Vec<_>, _>>())
+        .transpose()?
         .unwrap_or_default();
     let start = unix_time(&q, "start")?;
     let end = unix_time(&q, "end")?;
     let compared = state
         .app
-        .compare_templates(&p, &object_id, &others, start, end)
+        .compare_templates(&p, &id, &others, start, end)
         .await
         .map_err(|e| ApiError::naming(e, ErrorCode::TemplateNotFound, "object", &object_id))?;
     let ids: Vec<&str> = compared.iter().map(|c| c.id.as_str()).collect();

@@ -295,7 +295,10 @@ pub async fn get_in_waba(
     let waba = waba(&state, &p, &object_id).await?;
     let id = params.get("template_id").cloned().unwrap_or_default();
     let unknown = || ApiError::not_found(ErrorCode::TemplateNotFound, "object", id.clone());
-    match state.app.template_by_id(&p, &id).await {
+    let Ok(template_id) = TemplateId::parse(&id) else {
+        return Err(unknown());
+    };
+    match state.app.get_template(&p, &template_id).await {
         Ok(t) if t.waba_id == waba => Ok(Json(select(
             &t,
             fields(q.get("fields").map(String::as_str))?.as_ref(),
@@ -314,7 +317,10 @@ pub async fn find(
     object_id: &str,
     fields: Option<&str>,
 ) -> Result<Option<Value>, ApiError> {
-    match state.app.template_by_id(p, object_id).await {
+    let Ok(id) = TemplateId::parse(object_id) else {
+        return Ok(None);
+    };
+    match state.app.get_template(p, &id).await {
         Ok(t) => Ok(Some(select(&t, self::fields(fields)?.as_ref()))),
         Err(e) if e.code() == ErrorCode::TemplateNotFound => Ok(None),
         Err(e) => Err(e.into()),

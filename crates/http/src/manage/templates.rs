@@ -56,9 +56,15 @@ pub async fn preview(
     Path(id): Path<String>,
     JsonBody(body): JsonBody<PreviewRequest>,
 ) -> Result<Json<PreviewView>, ApiError> {
+    let template_id = ApiError::known(
+        TemplateId::parse(&id),
+        ErrorCode::TemplateNotFound,
+        "template",
+        &id,
+    )?;
     let (template, rendered) = state
         .app
-        .preview_template(&p, &id, &body.components)
+        .preview_template(&p, &template_id, &body.components)
         .await
         .map_err(|e| ApiError::naming(e, ErrorCode::TemplateNotFound, "template", id.clone()))?;
     Ok(Json(PreviewView {

@@ -21,6 +21,7 @@ use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use wagate_core::Timestamp;
 use wagate_core::error::ErrorCode;
+use wagate_core::ids::TemplateId;
 use wagate_core::template::{QualityScore, TemplateStatus};
 use wagate_store::Template;
 
@@ -79,11 +80,16 @@ pub async fn rate(
     JsonBody(body): JsonBody<Rate>,
 ) -> Result<Json<QualityView>, ApiError> {
     let score = QualityScore::try_from(body)?;
-    let t = state
-        .app
-        .rate_template(&p, &template_id, score)
-        .await
-        .map_err(|e| ApiError::naming(e, ErrorCode::TemplateNotFound, "template", &template_id))?;
+    let id = ApiError::known(
+        TemplateId::parse(&template_id),
+        ErrorCode::TemplateNotFound,
+        "template",
+        &template_id,
+    )?;
+    let t =
+        state.app.rate_template(&p, &id, score).await.map_err(|e| {
+            ApiError::naming(e, ErrorCode::TemplateNotFound, "template", &template_id)
+        })?;
     Ok(Json(t.into()))
 }
 

@@ -16,6 +16,7 @@
 use serde_json::{Value, json};
 use wagate_core::Timestamp;
 use wagate_core::error::{ErrorCode, ValidationError};
+use wagate_core::ids::TemplateId;
 use wagate_core::template::{QualityScore, TemplateStatus};
 use wagate_core::webhook::EventField;
 use wagate_store::Template;
@@ -170,7 +171,7 @@ impl App {
     pub async fn rate_template(
         &self,
         p: &Principal,
-        id: &str,
+        id: &TemplateId,
         score: QualityScore,
     ) -> Result<Template> {
         p.require_account_wide()?;
@@ -182,7 +183,7 @@ impl App {
             .into());
         }
         for _ in 0..ATTEMPTS {
-            let t = self.template_by_id(p, id).await?;
+            let t = self.get_template(p, id).await?;
             if !matches!(t.status, TemplateStatus::Approved | TemplateStatus::Paused) {
                 return Err(Error::Failed(
                     ErrorCode::InvalidRequest,
@@ -218,11 +219,11 @@ impl App {
     pub async fn unpause_template(
         &self,
         p: &Principal,
-        id: &str,
+        id: &TemplateId,
     ) -> Result<std::result::Result<Template, String>> {
         p.require_account_wide()?;
         for _ in 0..ATTEMPTS {
-            let t = self.template_by_id(p, id).await?;
+            let t = self.get_template(p, id).await?;
             if t.status != TemplateStatus::Paused {
                 return Ok(Err(format!(
                     "the template is {}: only a PAUSED template can be unpaused",
