@@ -279,7 +279,7 @@ impl App {
     }
 
     /// What Graph shows about one of the account's WABAs; anything else is unknown.
-    pub async fn waba_info(&self, p: &Principal, id: &str) -> Result<WabaInfo> {
+    pub async fn waba_info(&self, p: &Principal, id: &WabaId) -> Result<WabaInfo> {
         let waba = self.waba(p, id).await?;
         Ok(WabaInfo {
             channels: self.waba_channels(p, &waba).await?,

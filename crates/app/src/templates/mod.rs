@@ -63,14 +63,12 @@ impl Default for TemplatesConfig {
 impl App {
     /// `id` as one of the account's WABAs (one of its channels belongs to it); anything
     /// else is "not found".
-    pub async fn waba(&self, p: &Principal, id: &str) -> Result<WabaId> {
-        let not_found = || StoreError::NotFound(Entity::Channel);
-        let waba = WabaId::parse(id).map_err(|_| not_found())?;
+    pub async fn waba(&self, p: &Principal, id: &WabaId) -> Result<WabaId> {
         let channels = self.list_channels(p, &Page::all()).await?;
-        if channels.iter().any(|c| c.waba_id == waba) {
-            Ok(waba)
+        if channels.iter().any(|c| &c.waba_id == id) {
+            Ok(id.clone())
         } else {
-            Err(not_found().into())
+            Err(StoreError::NotFound(Entity::Channel).into())
         }
     }
 

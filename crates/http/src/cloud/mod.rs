@@ -23,7 +23,7 @@ use axum::routing::{get, post};
 use wagate_app::Principal;
 use wagate_core::channel::{Channel, is_graph_version};
 use wagate_core::error::ErrorCode;
-use wagate_core::ids::PhoneNumberId;
+use wagate_core::ids::{PhoneNumberId, WabaId};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -205,6 +205,22 @@ pub fn check_version(version: &str) -> Result<(), ApiError> {
 /// The caller's channel for a `{phone_number_id}` path segment. Anything else — not an id,
 /// unknown, another account's, outside the key's scope — is Graph's "object does not exist"
 /// (100/33), the same answer in every case.
+/// `object_id` as one of the caller's WABAs; an unknown one, another account's, or one that
+/// does not parse is Graph's 100/33 naming it.
+pub async fn waba(state: &AppState, p: &Principal, object_id: &str) -> Result<WabaId, ApiError> {
+    let id = ApiError::known(
+        WabaId::parse(object_id),
+        ErrorCode::ChannelNotFound,
+        "object",
+        object_id,
+    )?;
+    state
+        .app
+        .waba(p, &id)
+        .await
+        .map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "object", object_id))
+}
+
 pub async fn phone_number(
     state: &AppState,
     p: &Principal,

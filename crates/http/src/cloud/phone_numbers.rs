@@ -19,7 +19,6 @@ use axum::http::Uri;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use wagate_app::Principal;
 use wagate_app::channels::registration::{Cursor, PhoneNumber};
 use wagate_core::Timestamp;
 use wagate_core::channel::Upstream;
@@ -29,6 +28,7 @@ use wagate_core::registration::{RegistrationStatus, country_of};
 use wagate_store::records::now;
 
 use super::path::ObjectPath;
+use super::waba;
 use super::{check_version, phone_number};
 use crate::auth::Auth;
 use crate::error::ApiError;
@@ -360,18 +360,6 @@ pub async fn list(
         out.insert("paging".into(), paging);
     }
     Ok(Json(Value::Object(out)))
-}
-
-async fn waba(
-    state: &AppState,
-    p: &Principal,
-    object_id: &str,
-) -> Result<wagate_core::ids::WabaId, ApiError> {
-    state
-        .app
-        .waba(p, object_id)
-        .await
-        .map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "object", object_id))
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ use wagate_app::channels::phone_settings::{
     AutomationUpdate, NewPhoneNumber, SettingsUpdate, effective_automation, effective_settings,
 };
 use wagate_core::channel::Channel;
-use wagate_core::error::{ErrorCode, ValidationError};
+use wagate_core::error::ValidationError;
 
 use super::path::ObjectPath;
 use super::phone_number;
@@ -143,11 +143,7 @@ pub async fn create_phone_number(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let waba = state
-        .app
-        .waba(&p, &object_id)
-        .await
-        .map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "object", &object_id))?;
+    let waba = super::waba(&state, &p, &object_id).await?;
     let new = NewPhoneNumber::try_from(params(&uri, &headers, &body, Rules::GRAPH)?.as_map())?;
     let channel = state.app.create_phone_number(&p, &waba, new).await?;
     Ok(Json(json!({"id": channel.phone_number_id.as_str()})))

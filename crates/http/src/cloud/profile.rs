@@ -43,6 +43,7 @@ use wagate_store::profile::WabaSubscription;
 use super::path::ObjectPath;
 use super::phone_number;
 use super::phone_numbers::FieldsQuery;
+use super::waba;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::{Query, parse_json};
@@ -188,15 +189,6 @@ pub async fn update_commerce(
     Ok(Json(json!({ "success": true })))
 }
 
-/// The caller's WABA for a `{waba_id}` path segment; anything else is 100/33.
-async fn waba(state: &AppState, p: &Principal, object_id: &str) -> Result<WabaId, ApiError> {
-    state
-        .app
-        .waba(p, object_id)
-        .await
-        .map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "object", object_id))
-}
-
 /// wagate as the account's app, in Graph's `subscribed_apps` shape.
 fn app_entry(state: &AppState, sub: &WabaSubscription) -> Value {
     let mut entry = json!({
@@ -327,7 +319,10 @@ pub async fn find_waba(
     object_id: &str,
     fields: Option<&str>,
 ) -> Result<Option<Value>, ApiError> {
-    let info = match state.app.waba_info(p, object_id).await {
+    let Ok(id) = WabaId::parse(object_id) else {
+        return Ok(None);
+    };
+    let info = match state.app.waba_info(p, &id).await {
         Ok(info) => info,
         Err(e) if e.code() == ErrorCode::ChannelNotFound => return Ok(None),
         Err(e) => return Err(e.into()),

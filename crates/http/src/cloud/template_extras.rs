@@ -12,17 +12,16 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use serde_json::{Map, Value, json};
-use wagate_app::Principal;
 use wagate_app::templates::bulk::BulkOutcome;
 use wagate_core::Timestamp;
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::TemplateId;
-use wagate_core::ids::WabaId;
 use wagate_core::message::Recipient;
 
 use super::messages::{SendResponse, SentContact, SentMessage, parse_send};
 use super::path::ObjectPath;
 use super::phone_number;
+use super::waba;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::parse_json;
@@ -281,12 +280,4 @@ fn unix_time(q: &HashMap<String, String>, key: &str) -> Result<Timestamp, ApiErr
         .ok()
         .and_then(|s| Timestamp::from_second(s).ok())
         .ok_or_else(|| ValidationError::new(key, "must be a UNIX time in seconds").into())
-}
-
-async fn waba(state: &AppState, p: &Principal, object_id: &str) -> Result<WabaId, ApiError> {
-    state
-        .app
-        .waba(p, object_id)
-        .await
-        .map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "object", object_id))
 }

@@ -18,6 +18,7 @@ use wagate_core::template::{
 use wagate_store::{Page, Template, TemplateFilter};
 
 use super::path::ObjectPath;
+use super::waba;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::parse_json;
@@ -325,18 +326,6 @@ pub async fn find(
         Err(e) if e.code() == ErrorCode::TemplateNotFound => Ok(None),
         Err(e) => Err(e.into()),
     }
-}
-
-async fn waba(
-    state: &AppState,
-    p: &wagate_app::Principal,
-    object_id: &str,
-) -> Result<wagate_core::ids::WabaId, ApiError> {
-    state
-        .app
-        .waba(p, object_id)
-        .await
-        .map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "object", object_id))
 }
 
 /// Meta's list filters: comma lists for status, category, language and quality score.
