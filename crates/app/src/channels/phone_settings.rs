@@ -98,23 +98,27 @@ impl SettingsUpdate {
     }
 }
 
+/// Each of `keys` present in `obj` must be of the JSON kind `is` accepts (`what` says which,
+/// for the error, which names `parent.key`).
+fn check_kind(
+    obj: &Map<String, Value>,
+    parent: &str,
+    keys: &[&str],
+    is: fn(&Value) -> bool,
+    what: &str,
+) -> Result<(), ValidationError> {
+    match keys.iter().find(|k| obj.get(**k).is_some_and(|v| !is(v))) {
+        Some(k) => Err(ValidationError::new(format!("{parent}.{k}"), what)),
+        None => Ok(()),
+    }
+}
+
 fn check_strings(
     obj: &Map<String, Value>,
     parent: &str,
     keys: &[&str],
 ) -> Result<(), ValidationError> {
-    for k in keys {
-        match obj.get(*k) {
-            None | Some(Value::String(_)) => {}
-            Some(_) => {
-                return Err(ValidationError::new(
-                    format!("{parent}.{k}"),
-                    "must be a string",
-                ));
-            }
-        }
-    }
-    Ok(())
+    check_kind(obj, parent, keys, Value::is_string, "must be a string")
 }
 
 fn check_bools(
@@ -122,18 +126,13 @@ fn check_bools(
     parent: &str,
     keys: &[&str],
 ) -> Result<(), ValidationError> {
-    for k in keys {
-        match obj.get(*k) {
-            None | Some(Value::Bool(_)) => {}
-            Some(_) => {
-                return Err(ValidationError::new(
-                    format!("{parent}.{k}"),
-                    "must be true or false",
-                ));
-            }
-        }
-    }
-    Ok(())
+    check_kind(
+        obj,
+        parent,
+        keys,
+        Value::is_boolean,
+        "must be true or false",
+    )
 }
 
 fn check_objects(
@@ -141,18 +140,7 @@ fn check_objects(
     parent: &str,
     keys: &[&str],
 ) -> Result<(), ValidationError> {
-    for k in keys {
-        match obj.get(*k) {
-            None | Some(Value::Object(_)) => {}
-            Some(_) => {
-                return Err(ValidationError::new(
-                    format!("{parent}.{k}"),
-                    "must be an object",
-                ));
-            }
-        }
-    }
-    Ok(())
+    check_kind(obj, parent, keys, Value::is_object, "must be an object")
 }
 
 impl TryFrom<&Map<String, Value>> for SettingsUpdate {
