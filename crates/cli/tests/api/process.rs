@@ -61,11 +61,16 @@ async fn serve_with(data_dir: &Path, database: Option<&str>, extra: &[&str]) -> 
         args.extend(["--database", db]);
     }
     args.extend(extra);
-    let mut child = wagate(&args)
+    let child = wagate(&args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
+    running(child).await
+}
+
+/// A spawned `wagate serve` (stdout piped) once it says where it listens.
+async fn running(mut child: Child) -> Running {
     let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
     let first = next_line(&mut stdout).await.expect("a first line");
     let base_url = first
@@ -1078,13 +1083,8 @@ async fn info_logs_name_the_send_and_never_its_text_or_key() {
             .unwrap();
         all
     });
-    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = next_line(&mut stdout).await.expect("a first line");
-    let base = first
-        .strip_prefix("wagate is listening on ")
-        .and_then(|s| s.split(' ').next())
-        .unwrap()
-        .to_owned();
+    let run = running(child).await;
+    let base = run.base_url.clone();
     let (key, pnid) = key_and_number(&data);
     let client = crate::helpers::http_client();
     let secret_text = "the-secret-text-of-a-message";
@@ -1121,15 +1121,7 @@ async fn info_logs_name_the_send_and_never_its_text_or_key() {
         .unwrap();
     let channel_id = message["channel_id"].as_str().unwrap().to_owned();
     let message_id = message["id"].as_str().unwrap().to_owned();
-    signal_and_wait(
-        Running {
-            child,
-            stdout,
-            base_url: base,
-        },
-        "-TERM",
-    )
-    .await;
+    signal_and_wait(run, "-TERM").await;
     let logs = logs.await.unwrap();
     assert!(!logs.contains(secret_text), "message text in the logs");
     assert!(!logs.contains(&key), "the API key in the logs");
