@@ -25,8 +25,6 @@
 
 #![forbid(unsafe_code)]
 
-mod accounts;
-mod audit;
 mod channels;
 mod dispatch;
 mod idempotency;
@@ -50,6 +48,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{PgConnection, Postgres, Transaction};
 use wagate_core::ids::AccountId;
+use wagate_store::sql::{Backend, Work};
 use wagate_store::{Entity, Result, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -85,6 +84,29 @@ impl PgStore {
 
     async fn read(&self) -> Result<sqlx::pool::PoolConnection<Postgres>> {
         self.pool.acquire().await.map_err(StoreError::database)
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for PgStore {
+    type Conn = PgConnection;
+
+    async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut PgConnection) -> Work<'c, T> + Send + 'static,
+    {
+        let mut tx = self.begin().await?;
+        let value = f(&mut tx).await?;
+        commit(tx, value).await
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut PgConnection) -> Work<'c, T> + Send + 'static,
+    {
+        f(&mut *self.read().await?).await
     }
 }
 

@@ -25,8 +25,6 @@
 #![forbid(unsafe_code)]
 
 mod accept;
-mod accounts;
-mod audit;
 pub mod backup;
 mod channels;
 mod dispatch;
@@ -54,9 +52,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::ConnectOptions;
+use sqlx::SqliteConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use wagate_store::sql::{Backend, Work};
 use wagate_store::{Entity, Result, StoreError};
 
 use writer::Writer;
@@ -151,6 +151,28 @@ impl SqliteStore {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for SqliteStore {
+    type Conn = SqliteConnection;
+
+    async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> Work<'c, T> + Send + 'static,
+    {
+        self.writer.write(f).await
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> Work<'c, T> + Send + 'static,
+    {
+        let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
+        f(&mut conn).await
     }
 }
 

@@ -3,29 +3,16 @@
 
 use sqlx::SqliteConnection;
 use wagate_core::Timestamp;
-use wagate_core::account::{Account, NewAccount};
-use wagate_core::api_key::{ApiKey, ApiKeyDigest, NewApiKey};
 use wagate_core::channel::{Channel, NewChannel};
-use wagate_core::ids::{AccountId, ApiKeyId, ChannelId, PhoneNumberId};
+use wagate_core::ids::{AccountId, ChannelId, PhoneNumberId};
 use wagate_core::message::Message;
-use wagate_store::records::{
-    AccountRecord, ApiKeyRecord, ChannelRecord, MessageRecord, channel_ids_column, millis,
-};
+use wagate_store::records::{ChannelRecord, MessageRecord};
 use wagate_store::{
-    Entity, MessageKey, Page, Result, StoreError, account_columns, api_key_columns,
-    channel_columns, message_columns,
+    Entity, MessageKey, Page, Result, StoreError, channel_columns, message_columns,
 };
 
 fn db(e: sqlx::Error) -> StoreError {
     StoreError::database(e)
-}
-
-pub async fn any_account(conn: &mut SqliteConnection) -> Result<bool> {
-    sqlx::query_scalar::<_, i64>("SELECT EXISTS (SELECT 1 FROM accounts)")
-        .fetch_one(&mut *conn)
-        .await
-        .map(|n| n != 0)
-        .map_err(db)
 }
 
 pub async fn account_exists(conn: &mut SqliteConnection, id: AccountId) -> Result<Option<()>> {
@@ -35,59 +22,6 @@ pub async fn account_exists(conn: &mut SqliteConnection, id: AccountId) -> Resul
         .await
         .map(|r| r.map(|_| ()))
         .map_err(db)
-}
-
-pub async fn insert_account(
-    conn: &mut SqliteConnection,
-    new: NewAccount,
-    now: Timestamp,
-) -> Result<Account> {
-    let account = Account {
-        id: new.id,
-        name: new.name,
-        created_at: now,
-    };
-    sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)")
-        .bind(account.id.as_uuid())
-        .bind(account.name.as_str())
-        .bind(millis(now))
-        .execute(&mut *conn)
-        .await
-        .map_err(db)?;
-    Ok(account)
-}
-
-pub async fn get_account(conn: &mut SqliteConnection, id: AccountId) -> Result<Account> {
-    sqlx::query_as::<_, AccountRecord>(concat!(
-        "SELECT ",
-        account_columns!(),
-        " FROM accounts WHERE id = ?"
-    ))
-    .bind(id.as_uuid())
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(db)?
-    .ok_or(StoreError::NotFound(Entity::Account))?
-    .try_into()
-}
-
-pub async fn list_accounts(
-    conn: &mut SqliteConnection,
-    page: &Page<AccountId>,
-) -> Result<Vec<Account>> {
-    sqlx::query_as::<_, AccountRecord>(concat!(
-        "SELECT ",
-        account_columns!(),
-        " FROM accounts WHERE (?1 IS NULL OR id > ?1) ORDER BY id LIMIT ?2"
-    ))
-    .bind(page.after.map(|a| a.as_uuid()))
-    .bind(page.sql_limit())
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(db)?
-    .into_iter()
-    .map(Account::try_from)
-    .collect()
 }
 
 pub async fn insert_channel(
@@ -228,130 +162,6 @@ pub async fn list_channels(
     .into_iter()
     .map(Channel::try_from)
     .collect()
-}
-
-pub async fn insert_api_key(
-    conn: &mut SqliteConnection,
-    new: NewApiKey,
-    now: Timestamp,
-) -> Result<ApiKey> {
-    if let Some(ids) = new.channels.as_list() {
-        for id in ids {
-            let owned = sqlx::query_scalar::<_, i64>(
-                "SELECT 1 FROM channels WHERE account_id = ? AND id = ?",
-            )
-            .bind(new.account_id.as_uuid())
-            .bind(id.as_uuid())
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(db)?;
-            if owned.is_none() {
-                return Err(StoreError::NotFound(Entity::Channel));
-            }
-        }
-    }
-    sqlx::query(
-        "INSERT INTO api_keys (id, account_id, name, prefix, digest, channel_ids, admin, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(new.id.as_uuid())
-    .bind(new.account_id.as_uuid())
-    .bind(new.name.as_str())
-    .bind(&new.prefix)
-    .bind(&new.digest.as_bytes()[..])
-    .bind(channel_ids_column(&new.channels))
-    .bind(new.admin)
-    .bind(millis(now))
-    .execute(&mut *conn)
-    .await
-    .map_err(db)?;
-    Ok(ApiKey {
-        id: new.id,
-        account_id: new.account_id,
-        name: new.name,
-        prefix: new.prefix,
-        channels: new.channels,
-        admin: new.admin,
-        created_at: now,
-        revoked_at: None,
-    })
-}
-
-pub async fn get_api_key(
-    conn: &mut SqliteConnection,
-    account: AccountId,
-    id: ApiKeyId,
-) -> Result<ApiKey> {
-    sqlx::query_as::<_, ApiKeyRecord>(concat!(
-        "SELECT ",
-        api_key_columns!(),
-        " FROM api_keys WHERE account_id = ? AND id = ?"
-    ))
-    .bind(account.as_uuid())
-    .bind(id.as_uuid())
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(db)?
-    .ok_or(StoreError::NotFound(Entity::ApiKey))?
-    .try_into()
-}
-
-pub async fn list_api_keys(
-    conn: &mut SqliteConnection,
-    account: AccountId,
-    page: &Page<ApiKeyId>,
-) -> Result<Vec<ApiKey>> {
-    sqlx::query_as::<_, ApiKeyRecord>(concat!(
-        "SELECT ",
-        api_key_columns!(),
-        " FROM api_keys WHERE account_id = ?1 AND (?2 IS NULL OR id > ?2) ORDER BY id LIMIT ?3"
-    ))
-    .bind(account.as_uuid())
-    .bind(page.after.map(|a| a.as_uuid()))
-    .bind(page.sql_limit())
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(db)?
-    .into_iter()
-    .map(ApiKey::try_from)
-    .collect()
-}
-
-pub async fn revoke_api_key(
-    conn: &mut SqliteConnection,
-    account: AccountId,
-    id: ApiKeyId,
-    now: Timestamp,
-) -> Result<ApiKey> {
-    sqlx::query_as::<_, ApiKeyRecord>(concat!(
-        "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE account_id = ? AND id = ? RETURNING ",
-        api_key_columns!()
-    ))
-    .bind(millis(now))
-    .bind(account.as_uuid())
-    .bind(id.as_uuid())
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(db)?
-    .ok_or(StoreError::NotFound(Entity::ApiKey))?
-    .try_into()
-}
-
-pub async fn authenticate(
-    conn: &mut SqliteConnection,
-    digest: &ApiKeyDigest,
-) -> Result<Option<ApiKey>> {
-    sqlx::query_as::<_, ApiKeyRecord>(concat!(
-        "SELECT ",
-        api_key_columns!(),
-        " FROM api_keys WHERE digest = ? AND revoked_at IS NULL"
-    ))
-    .bind(&digest.as_bytes()[..])
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(db)?
-    .map(ApiKey::try_from)
-    .transpose()
 }
 
 /// One message row, as is.

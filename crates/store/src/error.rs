@@ -75,6 +75,10 @@ impl StoreError {
         StoreError::Database(Box::new(e))
     }
 
+    pub fn database_boxed(e: Box<dyn std::error::Error + Send + Sync>) -> Self {
+        StoreError::Database(e)
+    }
+
     pub fn conflict(kind: Conflict, message: impl Into<String>) -> Self {
         StoreError::Conflict {
             kind,

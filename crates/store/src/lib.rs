@@ -53,6 +53,7 @@ pub mod qr_codes;
 pub mod records;
 pub mod registration;
 pub mod sealing;
+pub mod sql;
 pub mod templates;
 pub mod uploads;
 pub mod webhooks;

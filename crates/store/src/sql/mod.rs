@@ -1,0 +1,328 @@
+//! The SQL of both backends, written once.
+//!
+//! SQLite and PostgreSQL hold the same tables with the same column names (each backend's
+//! `migrations/` folder; a test keeps the file names equal) and the same column kinds: ids
+//! are UUIDs (`BLOB` on SQLite, `UUID` on PostgreSQL), times Unix milliseconds (`INTEGER` /
+//! `BIGINT`), JSON documents (`TEXT` / `JSONB`), digests bytes. So one statement text, with
+//! numbered parameters (`$1`, which both drivers accept), runs on either, and each domain's
+//! statements live here once, in the file of its domain, next to the `Store` sub-trait
+//! implementation that composes them.
+//!
+//! A backend supplies two things:
+//! - a [`Conn`]: runs a [`Query`] on its connection type (one `impl` per driver, at the end
+//!   of this file), and says its [`Dialect`] for the few statements that differ (row locks,
+//!   advisory locks, query-planner hints);
+//! - a [`Backend`]: how it runs a unit of work — a read on a pooled connection, a write in
+//!   one transaction (SQLite's group-committing writer, PostgreSQL's pool).
+//!
+//! A backend whose behaviour differs beyond SQL (SQLite's batched accept, PostgreSQL's
+//! dispatch lanes) implements that sub-trait itself and still calls the statements here.
+
+pub mod accounts;
+pub mod channels;
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::pin::Pin;
+
+use async_trait::async_trait;
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::types::Json;
+use sqlx::{Arguments, FromRow, PgConnection, SqliteConnection};
+use uuid::Uuid;
+
+use crate::{Result, StoreError};
+
+/// Which SQL a [`Conn`] speaks, for the statements that differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// One bound parameter. The kind is kept for `NULL`s too: PostgreSQL types every parameter.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Uuid(Option<Uuid>),
+    Text(Option<String>),
+    Int(Option<i64>),
+    Bool(Option<bool>),
+    Bytes(Option<Vec<u8>>),
+    Json(Option<Value>),
+}
+
+/// A value that binds as a parameter.
+pub trait IntoArg {
+    fn into_arg(self) -> Arg;
+}
+
+macro_rules! into_arg {
+    ($($t:ty => |$v:ident| $variant:ident($e:expr)),* $(,)?) => {$(
+        impl IntoArg for $t {
+            fn into_arg(self) -> Arg {
+                let $v = self;
+                Arg::$variant($e)
+            }
+        }
+    )*};
+}
+
+into_arg! {
+    Uuid => |v| Uuid(Some(v)),
+    Option<Uuid> => |v| Uuid(v),
+    String => |v| Text(Some(v)),
+    &String => |v| Text(Some(v.clone())),
+    &str => |v| Text(Some(v.to_owned())),
+    Option<String> => |v| Text(v),
+    Option<&str> => |v| Text(v.map(str::to_owned)),
+    i64 => |v| Int(Some(v)),
+    Option<i64> => |v| Int(v),
+    bool => |v| Bool(Some(v)),
+    Option<bool> => |v| Bool(v),
+    Vec<u8> => |v| Bytes(Some(v)),
+    &[u8] => |v| Bytes(Some(v.to_vec())),
+    Option<Vec<u8>> => |v| Bytes(v),
+}
+
+impl<T: Serialize> IntoArg for Json<T> {
+    fn into_arg(self) -> Arg {
+        Arg::Json(Some(
+            serde_json::to_value(&self.0).expect("JSON column serialises"),
+        ))
+    }
+}
+
+impl<T: Serialize> IntoArg for Option<Json<T>> {
+    fn into_arg(self) -> Arg {
+        match self {
+            Some(v) => v.into_arg(),
+            None => Arg::Json(None),
+        }
+    }
+}
+
+/// A statement and its parameters, in order (`$1` is the first). The text is only ever
+/// built from this crate's constants (values always travel as parameters), which is why
+/// the drivers may take it as SQL-safe.
+#[derive(Debug, Clone)]
+pub struct Query {
+    sql: Cow<'static, str>,
+    args: Vec<Arg>,
+}
+
+/// Starts a statement.
+pub fn query(sql: impl Into<Cow<'static, str>>) -> Query {
+    Query {
+        sql: sql.into(),
+        args: Vec::new(),
+    }
+}
+
+impl Query {
+    pub fn bind(mut self, value: impl IntoArg) -> Self {
+        self.args.push(value.into_arg());
+        self
+    }
+
+    /// Appends statement text (a builder for statements with optional clauses).
+    pub fn push(&mut self, sql: &str) -> &mut Self {
+        self.sql.to_mut().push_str(sql);
+        self
+    }
+
+    /// Appends the next parameter's placeholder (`$n`) and binds `value` to it.
+    pub fn push_bind(&mut self, value: impl IntoArg) -> &mut Self {
+        self.args.push(value.into_arg());
+        let n = self.args.len();
+        self.sql.to_mut().push_str(&format!("${n}"));
+        self
+    }
+
+    /// The number of parameters bound so far (the next placeholder is this plus one).
+    pub fn bound(&self) -> usize {
+        self.args.len()
+    }
+
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+}
+
+/// The driver's error behind a [`StoreError::Database`], if that is what `e` is.
+pub fn database_error(e: &StoreError) -> Option<&(dyn sqlx::error::DatabaseError + 'static)> {
+    let StoreError::Database(inner) = e else {
+        return None;
+    };
+    inner
+        .downcast_ref::<sqlx::Error>()
+        .and_then(sqlx::Error::as_database_error)
+}
+
+/// Whether `e` is a unique-constraint violation (a concurrent write stored the same key).
+pub fn is_unique_violation(e: &StoreError) -> bool {
+    database_error(e).is_some_and(|d| d.is_unique_violation())
+}
+
+/// Whether `e` is a foreign-key violation (the referenced row does not exist).
+pub fn is_foreign_key_violation(e: &StoreError) -> bool {
+    database_error(e).is_some_and(|d| d.is_foreign_key_violation())
+}
+
+/// A row type both drivers decode (`#[derive(sqlx::FromRow)]` over columns of the kinds
+/// above, or a tuple such as `(i64,)`).
+pub trait Record:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+impl<T> Record for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+
+/// A connection that runs [`Query`]s: one implementation per driver.
+#[async_trait]
+pub trait Conn: Send {
+    fn dialect(&self) -> Dialect;
+
+    /// Runs a statement; the number of rows it changed.
+    async fn execute(&mut self, q: Query) -> Result<u64>;
+
+    async fn fetch_all<R: Record + 'static>(&mut self, q: Query) -> Result<Vec<R>>;
+
+    async fn fetch_optional<R: Record + 'static>(&mut self, q: Query) -> Result<Option<R>>;
+
+    /// The first column of the first row, if any.
+    async fn scalar<T>(&mut self, q: Query) -> Result<Option<T>>
+    where
+        (T,): Record + 'static,
+        T: Send,
+    {
+        Ok(self.fetch_optional::<(T,)>(q).await?.map(|(v,)| v))
+    }
+}
+
+/// A unit of work on a backend's connection.
+pub type Work<'c, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'c>>;
+
+/// How a backend runs units of work. The `Store` sub-traits whose behaviour is only SQL are
+/// implemented once, in this module's domain files, for every `Backend`.
+#[async_trait]
+pub trait Backend: Send + Sync + 'static {
+    type Conn: Conn;
+
+    /// Runs `f` in one write transaction: all of it is stored, or none.
+    async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Self::Conn) -> Work<'c, T> + Send + 'static;
+
+    /// Runs `f` on a connection for reading.
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Self::Conn) -> Work<'c, T> + Send + 'static;
+}
+
+fn db(e: sqlx::Error) -> StoreError {
+    StoreError::database(e)
+}
+
+fn sqlite_args(args: Vec<Arg>) -> Result<SqliteArguments> {
+    let mut out = SqliteArguments::default();
+    for a in args {
+        match a {
+            Arg::Uuid(v) => out.add(v),
+            Arg::Text(v) => out.add(v),
+            Arg::Int(v) => out.add(v),
+            Arg::Bool(v) => out.add(v),
+            Arg::Bytes(v) => out.add(v),
+            Arg::Json(v) => out.add(v.map(Json)),
+        }
+        .map_err(StoreError::database_boxed)?;
+    }
+    Ok(out)
+}
+
+fn pg_args(args: Vec<Arg>) -> Result<PgArguments> {
+    let mut out = PgArguments::default();
+    for a in args {
+        match a {
+            Arg::Uuid(v) => out.add(v),
+            Arg::Text(v) => out.add(v),
+            Arg::Int(v) => out.add(v),
+            Arg::Bool(v) => out.add(v),
+            Arg::Bytes(v) => out.add(v),
+            Arg::Json(v) => out.add(v.map(Json)),
+        }
+        .map_err(StoreError::database_boxed)?;
+    }
+    Ok(out)
+}
+
+#[async_trait]
+impl Conn for SqliteConnection {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    async fn execute(&mut self, q: Query) -> Result<u64> {
+        let args = sqlite_args(q.args)?;
+        sqlx::query_with(sqlx::AssertSqlSafe(q.sql.into_owned()), args)
+            .execute(&mut *self)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db)
+    }
+
+    async fn fetch_all<R: Record + 'static>(&mut self, q: Query) -> Result<Vec<R>> {
+        let args = sqlite_args(q.args)?;
+        sqlx::query_as_with::<_, R, _>(sqlx::AssertSqlSafe(q.sql.into_owned()), args)
+            .fetch_all(&mut *self)
+            .await
+            .map_err(db)
+    }
+
+    async fn fetch_optional<R: Record + 'static>(&mut self, q: Query) -> Result<Option<R>> {
+        let args = sqlite_args(q.args)?;
+        sqlx::query_as_with::<_, R, _>(sqlx::AssertSqlSafe(q.sql.into_owned()), args)
+            .fetch_optional(&mut *self)
+            .await
+            .map_err(db)
+    }
+}
+
+#[async_trait]
+impl Conn for PgConnection {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    async fn execute(&mut self, q: Query) -> Result<u64> {
+        let args = pg_args(q.args)?;
+        sqlx::query_with(sqlx::AssertSqlSafe(q.sql.into_owned()), args)
+            .execute(&mut *self)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db)
+    }
+
+    async fn fetch_all<R: Record + 'static>(&mut self, q: Query) -> Result<Vec<R>> {
+        let args = pg_args(q.args)?;
+        sqlx::query_as_with::<_, R, _>(sqlx::AssertSqlSafe(q.sql.into_owned()), args)
+            .fetch_all(&mut *self)
+            .await
+            .map_err(db)
+    }
+
+    async fn fetch_optional<R: Record + 'static>(&mut self, q: Query) -> Result<Option<R>> {
+        let args = pg_args(q.args)?;
+        sqlx::query_as_with::<_, R, _>(sqlx::AssertSqlSafe(q.sql.into_owned()), args)
+            .fetch_optional(&mut *self)
+            .await
+            .map_err(db)
+    }
+}
