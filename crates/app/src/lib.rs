@@ -89,6 +89,8 @@ pub struct App {
     /// Every cloud channel, for calls naming a WABA ([`upstream::proxy`]).
     cloud_channels: Arc<TtlCache<(), Vec<Channel>>>,
     deliverer: Arc<webhooks::deliver::Deliverer>,
+    /// Webhook payload formats by name (shared with the deliverer).
+    renderers: webhooks::render::Renderers,
     /// Outgoing HTTP (webhook verification and delivery).
     http: reqwest::Client,
     /// Graph API calls for cloud channels (media downloads of what Meta reports).
@@ -136,6 +138,7 @@ impl App {
             Duration::from_secs(config.cloud_timeout_secs.max(1)),
         );
         let media = media::MediaService::temporary();
+        let renderers = webhooks::render::Renderers::default();
         let dispatcher = Dispatcher::new(store.clone(), sandbox, cloud_client.clone(), config);
         dispatcher.use_media(media.fetcher().clone(), media.blobs.clone());
         Self {
@@ -145,7 +148,9 @@ impl App {
                 http.clone(),
                 webhook_config,
                 allow_private_networks,
+                renderers.clone(),
             )),
+            renderers,
             http,
             dispatcher: Arc::new(dispatcher),
             ingest: Arc::new(Ingest::new(store.clone(), 1024)),
@@ -162,6 +167,16 @@ impl App {
             )),
             step_locks: Arc::default(),
         }
+    }
+
+    /// Adds a webhook payload format (a dialect's callback shape): subscriptions may then
+    /// name it, and their deliveries are rendered by `renderer`.
+    pub fn register_payload_format(
+        &self,
+        format: wagate_core::webhook::PayloadFormat,
+        renderer: Arc<dyn webhooks::render::Renderer>,
+    ) {
+        self.renderers.register(format, renderer);
     }
 
     /// Whether outbound calls may reach private networks (`[outbound]`).

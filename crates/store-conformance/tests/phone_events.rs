@@ -35,7 +35,7 @@ async fn subscribe(s: &Arc<dyn Store>, account: AccountId, fields: &[EventField]
         secret: WebhookSecret::parse("s3cret-key").unwrap(),
         verify_token: VerifyToken::parse("verify-me").unwrap(),
         fields: fields.to_vec(),
-        format: PayloadFormat::Cloud,
+        format: PayloadFormat::CLOUD,
         batch_size: BatchSize::ONE,
         enabled: true,
         created_at: now,

@@ -297,7 +297,7 @@ fn hook(account: AccountId, channel: ChannelId) -> Subscription {
         secret: WebhookSecret::parse("s3cret-key").unwrap(),
         verify_token: VerifyToken::parse("verify-me").unwrap(),
         fields: vec![EventField::Messages, EventField::Statuses],
-        format: PayloadFormat::Cloud,
+        format: PayloadFormat::CLOUD,
         batch_size: BatchSize::ONE,
         enabled: true,
         created_at: now,

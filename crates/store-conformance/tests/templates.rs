@@ -1250,7 +1250,7 @@ async fn pauses_end_in_order_and_guarded_updates_never_overwrite(b: Backend) {
                 EventField::MessageTemplateStatusUpdate,
                 EventField::MessageTemplateQualityUpdate,
             ],
-            format: PayloadFormat::Cloud,
+            format: PayloadFormat::CLOUD,
             batch_size: BatchSize::ONE,
             enabled: true,
             created_at: now,

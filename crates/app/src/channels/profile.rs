@@ -403,7 +403,7 @@ impl App {
                 secret: source.secret.clone(),
                 verify_token: callback.verify_token.clone(),
                 fields: source.fields.clone(),
-                format: source.format,
+                format: source.format.clone(),
                 batch_size: source.batch_size,
                 enabled: true,
             };

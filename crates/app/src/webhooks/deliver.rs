@@ -89,12 +89,13 @@ impl Deliverer {
         client: reqwest::Client,
         config: WebhookConfig,
         allow_private: bool,
+        renderers: Renderers,
     ) -> Self {
         Self {
             store,
             client,
             config,
-            renderers: Renderers::default(),
+            renderers,
             lanes: Mutex::new(HashMap::new()),
             channels: Mutex::new(HashMap::new()),
             tasks: TaskTracker::new(),
@@ -378,7 +379,7 @@ impl Deliverer {
             Ok(c) => c,
             Err(error) => return (false, self.attempts(&jobs, None, 0, "", Err(error))),
         };
-        let Some(renderer) = self.renderers.get(subscription.format) else {
+        let Some(renderer) = self.renderers.get(&subscription.format) else {
             let error = format!("no renderer for format {}", subscription.format.as_str());
             return (false, self.attempts(&jobs, None, 0, "", Err(error)));
         };

@@ -80,6 +80,7 @@ impl App {
         input: SubscriptionInput,
     ) -> Result<Subscription> {
         p.require_account_wide()?;
+        self.renderers.check(&input.format)?;
         if let Some(c) = input.channel_id {
             self.store.get_channel(p.account_id, c).await?;
         }
@@ -144,6 +145,7 @@ impl App {
                 ("verify_token", patch.verify_token.is_some()),
                 ("secret", patch.secret.is_some()),
                 ("fields", patch.fields.is_some()),
+                ("format", patch.format.is_some()),
                 ("batch_size", patch.batch_size.is_some()),
                 ("enabled", patch.enabled.is_some()),
             ]
@@ -166,6 +168,10 @@ impl App {
         }
         if let Some(f) = patch.fields {
             s.fields = normalise(f);
+        }
+        if let Some(f) = patch.format {
+            self.renderers.check(&f)?;
+            s.format = f;
         }
         if let Some(b) = patch.batch_size {
             s.batch_size = b;

@@ -2,7 +2,9 @@
 //! `cloud` is Meta's; the provider dialects register theirs here.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
+
+use wagate_core::error::ValidationError;
 
 use wagate_core::webhook::{ChannelRef, PayloadFormat, WebhookEvent, ascii, cloud};
 
@@ -21,20 +23,83 @@ impl Renderer for CloudRenderer {
     }
 }
 
-/// The renderers by format.
+/// The renderers by format: `cloud` from the start, and whatever a dialect registers
+/// ([`App::register_payload_format`](crate::App::register_payload_format)). Clones share
+/// one registry, so the deliverer sees a format registered after it was built.
 #[derive(Clone)]
-pub struct Renderers(HashMap<PayloadFormat, Arc<dyn Renderer>>);
+pub struct Renderers(Arc<RwLock<HashMap<PayloadFormat, Arc<dyn Renderer>>>>);
 
 impl Default for Renderers {
     fn default() -> Self {
         let mut m: HashMap<PayloadFormat, Arc<dyn Renderer>> = HashMap::new();
-        m.insert(PayloadFormat::Cloud, Arc::new(CloudRenderer));
-        Self(m)
+        m.insert(PayloadFormat::CLOUD, Arc::new(CloudRenderer));
+        Self(Arc::new(RwLock::new(m)))
     }
 }
 
 impl Renderers {
-    pub fn get(&self, format: PayloadFormat) -> Option<&Arc<dyn Renderer>> {
-        self.0.get(&format)
+    pub fn get(&self, format: &PayloadFormat) -> Option<Arc<dyn Renderer>> {
+        self.0.read().expect("renderers lock").get(format).cloned()
+    }
+
+    /// Adds (or replaces) the renderer of `format`.
+    pub fn register(&self, format: PayloadFormat, renderer: Arc<dyn Renderer>) {
+        self.0
+            .write()
+            .expect("renderers lock")
+            .insert(format, renderer);
+    }
+
+    /// The registered formats, sorted.
+    pub fn formats(&self) -> Vec<PayloadFormat> {
+        let mut v: Vec<_> = self
+            .0
+            .read()
+            .expect("renderers lock")
+            .keys()
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        v
+    }
+
+    /// `format` if a renderer is registered under it, else a validation error naming the
+    /// registered ones.
+    pub fn check(&self, format: &PayloadFormat) -> Result<(), ValidationError> {
+        if self.get(format).is_some() {
+            return Ok(());
+        }
+        let known: Vec<String> = self.formats().iter().map(|f| format!("`{f}`")).collect();
+        Err(ValidationError::new(
+            "format",
+            format!("must be one of {}", known.join(", ")),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Plain;
+    impl Renderer for Plain {
+        fn render(&self, _: &ChannelRef, events: &[WebhookEvent]) -> Vec<u8> {
+            events.len().to_string().into_bytes()
+        }
+    }
+
+    #[test]
+    fn a_registered_format_is_known_to_every_clone() {
+        let renderers = Renderers::default();
+        let deliverers_copy = renderers.clone();
+        let plain = PayloadFormat::parse("plain").unwrap();
+        let err = deliverers_copy.check(&plain).unwrap_err();
+        assert!(err.to_string().contains("`cloud`"), "{err}");
+        renderers.register(plain.clone(), Arc::new(Plain));
+        assert!(deliverers_copy.check(&plain).is_ok());
+        assert_eq!(
+            deliverers_copy.formats(),
+            vec![PayloadFormat::CLOUD, plain.clone()]
+        );
     }
 }

@@ -588,3 +588,79 @@ async fn changing_the_url_verifies_the_new_receiver_first() {
         app.stop().await;
     }
 }
+
+/// A dialect's callback shape: a renderer registered under its own format name.
+struct Summary;
+
+impl wagate_app::webhooks::render::Renderer for Summary {
+    fn render(
+        &self,
+        channel: &wagate_core::webhook::ChannelRef,
+        events: &[wagate_core::webhook::WebhookEvent],
+    ) -> Vec<u8> {
+        serde_json::to_vec(&json!({
+            "phone_number_id": channel.phone_number_id.as_str(),
+            "events": events.len(),
+        }))
+        .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn a_registered_payload_format_is_delivered_in_its_own_shape() {
+    for app in spawn_apps().await {
+        app.configure_sandbox(json!({})).await;
+        let receiver = Receiver::start().await;
+        let body = |format: &str| json!({"url": receiver.url, "secret": SECRET, "verify_token": TOKEN, "format": format});
+
+        // Unknown and malformed names are refused, naming what is registered; nothing stored.
+        let res = app.post_json("/api/v1/webhooks", &body("summary")).await;
+        let err = assert_manage_error(res, 400, "invalid_request").await;
+        assert!(
+            err["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("`cloud`"),
+            "{err}"
+        );
+        let res = app.post_json("/api/v1/webhooks", &body("Not A Name")).await;
+        assert_manage_error(res, 400, "invalid_request").await;
+        let list: Value = app.get("/api/v1/webhooks").await.json().await.unwrap();
+        assert_eq!(list["data"], json!([]));
+
+        app.app.register_payload_format(
+            wagate_core::webhook::PayloadFormat::parse("summary").unwrap(),
+            std::sync::Arc::new(Summary),
+        );
+        let res = app.post_json("/api/v1/webhooks", &body("summary")).await;
+        assert_eq!(res.status(), 201, "{}", app.backend);
+        let sub: Value = res.json().await.unwrap();
+        assert_eq!(sub["format"], "summary");
+
+        app.inject(json!({"from": "15550001111", "type": "text", "text": {"body": "hi"}}))
+            .await;
+        let posts = receiver.wait(1).await;
+        assert_eq!(
+            posts[0].body,
+            json!({"phone_number_id": app.phone_number_id, "events": 1}),
+            "{}",
+            app.backend
+        );
+        assert_eq!(
+            posts[0].signature,
+            ascii::signature(SECRET.as_bytes(), &posts[0].raw),
+            "a dialect's payload is signed like Meta's"
+        );
+
+        // Switched back to Meta's envelope by PATCH; an unknown format is refused there too.
+        let path = format!("/api/v1/webhooks/{}", sub["id"].as_str().unwrap());
+        let res = app.patch_json(&path, &json!({"format": "nope"})).await;
+        assert_manage_error(res, 400, "invalid_request").await;
+        let res = app.patch_json(&path, &json!({"format": "cloud"})).await;
+        assert_eq!(res.status(), 200);
+        app.inject(json!({"from": "15550001111", "type": "text", "text": {"body": "again"}}))
+            .await;
+        let posts = receiver.wait(2).await;
+        assert_eq!(posts[1].body["object"], "whatsapp_business_account");
+    }
+}

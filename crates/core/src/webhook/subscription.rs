@@ -119,25 +119,66 @@ impl fmt::Debug for VerifyToken {
     }
 }
 
-/// How payloads are written. `cloud` is Meta's; the provider dialects add theirs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PayloadFormat {
-    Cloud,
-}
+/// How payloads are written: the name of a registered renderer. `cloud` is Meta's
+/// envelope; each provider dialect registers its own (`wagate_app::webhooks::render`), so
+/// this is an open set of names, not an enum. A name is 1 to 32 of `a-z`, `0-9` and `_`;
+/// whether a renderer is registered under it is the webhook service's check.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(try_from = "String", into = "String")]
+#[schema(value_type = String, example = "cloud")]
+pub struct PayloadFormat(std::borrow::Cow<'static, str>);
 
 impl PayloadFormat {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PayloadFormat::Cloud => "cloud",
-        }
+    /// Meta's Cloud API envelope, the default.
+    pub const CLOUD: PayloadFormat = PayloadFormat(std::borrow::Cow::Borrowed("cloud"));
+
+    /// A format named by code (a dialect's constant).
+    ///
+    /// # Panics
+    /// If `name` is not a valid format name: a programming error caught by any test.
+    pub fn named(name: &'static str) -> Self {
+        assert!(Self::valid(name), "payload format name {name:?}");
+        PayloadFormat(std::borrow::Cow::Borrowed(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    fn valid(s: &str) -> bool {
+        (1..=32).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
     }
 
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
-        match s {
-            "cloud" => Ok(PayloadFormat::Cloud),
-            _ => Err(ValidationError::new("format", "must be `cloud`")),
+        if Self::valid(s) {
+            Ok(PayloadFormat(std::borrow::Cow::Owned(s.to_owned())))
+        } else {
+            Err(ValidationError::new(
+                "format",
+                "must be a payload format name (1 to 32 of a-z, 0-9 and _), such as `cloud`",
+            ))
         }
+    }
+}
+
+impl fmt::Display for PayloadFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for PayloadFormat {
+    type Error = ValidationError;
+    fn try_from(s: String) -> Result<Self, ValidationError> {
+        Self::parse(&s)
+    }
+}
+
+impl From<PayloadFormat> for String {
+    fn from(f: PayloadFormat) -> String {
+        f.0.into_owned()
     }
 }
 
@@ -231,6 +272,7 @@ pub struct SubscriptionPatch {
     pub secret: Option<WebhookSecret>,
     pub verify_token: Option<VerifyToken>,
     pub fields: Option<Vec<EventField>>,
+    pub format: Option<PayloadFormat>,
     pub batch_size: Option<BatchSize>,
     pub enabled: Option<bool>,
 }

@@ -14,15 +14,18 @@
 //!
 //! - `mod.rs`: what the provider is, its seed document, the routes (`router()`), and what
 //!   cannot be real on Meta's Cloud API with the honest answer for each.
-//! - `auth.rs`: the provider's credential shape (a header, a query token, a signed JWT…)
-//!   resolved to the same `Principal` an API key gives (`wagate_app::principal`).
+//! - `auth.rs`: the provider's credential shape (a header, a query token, a signed JWT…) as
+//!   a [`Scheme`](crate::auth::Scheme) resolving to the same `Principal` an API key gives,
+//!   and its extractor (`crate::auth::authenticate::<ItsScheme>`: rate limits included).
 //! - `errors.rs`: an [`ErrorFormat`](crate::render::ErrorFormat) for the provider's error
 //!   bodies, mapping every `ErrorCode` with an exhaustive `match` (no catch-all arm, so a
 //!   new code cannot go unanswered); the routes are wrapped with `render(&ITS_FORMAT, …)`.
 //! - `wire/`: the provider's request and response types, parsed into core commands at the
 //!   boundary (`crate::kit` reads query/form/JSON parameters and `fields=` once for all).
 //! - one file of thin handlers per resource (`messages.rs`, `templates.rs`, …).
-//! - `webhook.rs`: the provider's callback payloads, registered as a webhook payload format.
+//! - `webhook.rs`: the provider's callback payloads, a `Renderer` registered under the
+//!   dialect's name with `App::register_payload_format` (subscriptions then name it as
+//!   their `format`).
 //! - tests that replay the seed's own documented examples verbatim.
 
 use axum::Router;

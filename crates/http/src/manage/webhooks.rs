@@ -78,6 +78,8 @@ pub struct UpdateSubscription {
     pub verify_token: Option<String>,
     #[schema(value_type = Option<Vec<EventField>>)]
     pub fields: Option<Vec<String>>,
+    /// A registered payload format (`cloud`, or a dialect's).
+    pub format: Option<String>,
     #[schema(minimum = 1, maximum = 100)]
     pub batch_size: Option<u32>,
     pub enabled: Option<bool>,
@@ -113,7 +115,7 @@ impl CreateSubscription {
                 .as_deref()
                 .map(PayloadFormat::parse)
                 .transpose()?
-                .unwrap_or(PayloadFormat::Cloud),
+                .unwrap_or(PayloadFormat::CLOUD),
             batch_size: self
                 .batch_size
                 .map(BatchSize::new)
@@ -136,6 +138,7 @@ impl TryFrom<UpdateSubscription> for SubscriptionPatch {
                 .map(VerifyToken::parse)
                 .transpose()?,
             fields: u.fields.as_deref().map(fields).transpose()?,
+            format: u.format.as_deref().map(PayloadFormat::parse).transpose()?,
             batch_size: u.batch_size.map(BatchSize::new).transpose()?,
             enabled: u.enabled,
         })
