@@ -99,7 +99,7 @@ mod tests {
         assert!(deliverers_copy.check(&plain).is_ok());
         assert_eq!(
             deliverers_copy.formats(),
-            vec![PayloadFormat::CLOUD, plain.clone()]
+            vec![PayloadFormat::CLOUD, plain]
         );
     }
 }
