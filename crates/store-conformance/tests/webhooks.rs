@@ -92,6 +92,9 @@ fn apply(mut s: Subscription, p: SubscriptionPatch, at: Timestamp) -> Subscripti
     if let Some(f) = p.fields {
         s.fields = f;
     }
+    if let Some(f) = p.format {
+        s.format = f;
+    }
     if let Some(b) = p.batch_size {
         s.batch_size = b;
     }
@@ -358,6 +361,7 @@ async fn subscription_updates_apply_patches(b: Backend) {
         secret: Some(WebhookSecret::parse("another-secret").unwrap()),
         verify_token: Some(VerifyToken::parse("token-2").unwrap()),
         fields: Some(vec![Statuses, AccountUpdate]),
+        format: Some(PayloadFormat::parse("a_dialect").unwrap()),
         batch_size: Some(BatchSize::new(25).unwrap()),
         enabled: Some(false),
     };

@@ -180,7 +180,7 @@ impl App {
     /// The upload a picture handle names: one of the account's, a JPEG or a PNG.
     async fn picture_upload(&self, p: &Principal, handle: &str) -> Result<Media> {
         const FIELD: &str = "profile_picture_handle";
-        let media = match self.resolve_upload_handle(p, handle).await {
+        let media = match self.resolve_handle_text(p, handle).await {
             Ok(m) => m,
             Err(e) if e.code() == ErrorCode::MediaNotFound => {
                 return Err(ValidationError::new(

@@ -299,25 +299,28 @@ impl App {
 
     /// `GET /upload:<hex>`: one of the caller's live sessions (to resume at its
     /// `file_offset`). Expired, another account's, or outside the key's channels: unknown.
-    pub async fn upload_session(&self, p: &Principal, id: &str) -> Result<UploadSession> {
-        let id = UploadSessionId::parse(id).ok_or_else(unknown)?;
-        let session = self.store.get_upload_session(p.account_id, &id).await?;
+    pub async fn upload_session(
+        &self,
+        p: &Principal,
+        id: &UploadSessionId,
+    ) -> Result<UploadSession> {
+        let session = self.store.get_upload_session(p.account_id, id).await?;
         if session.expires_at <= now() || !p.can_use(session.channel_id) {
             return Err(unknown());
         }
         Ok(session)
     }
 
-    /// `POST /upload:<hex>`: the bytes from `file_offset` (the header as sent; absent is 0)
-    /// on. Answers the session as it now is: complete (with its handle) once every byte is in
+    /// `POST /upload:<hex>`: the bytes from `file_offset` on (the surface reads it; Meta's
+    /// header, absent is 0). Answers the session as it now is: complete (with its handle) once every byte is in
     /// and the file passed the media check. Sending the last chunk again after completion
     /// answers the same handle.
     #[tracing::instrument(skip_all, fields(account_id = %p.account_id, upload_session_id = %id))]
     pub async fn upload_chunk<S, E>(
         &self,
         p: &Principal,
-        id: &str,
-        file_offset: Option<&str>,
+        id: &UploadSessionId,
+        offset: u64,
         body: S,
     ) -> Result<UploadSession>
     where
@@ -325,15 +328,6 @@ impl App {
         E: std::fmt::Display,
     {
         let session = self.upload_session(p, id).await?;
-        let offset = match file_offset.map(str::trim).filter(|o| !o.is_empty()) {
-            None => 0,
-            Some(o) => o.parse::<u64>().map_err(|_| {
-                ValidationError::new(
-                    "file_offset",
-                    format!("`{o}` is not an offset in bytes (a whole number)"),
-                )
-            })?,
-        };
         if session.completed.is_some() {
             return if offset == session.file_length {
                 Ok(session)
@@ -526,11 +520,21 @@ impl App {
 
     /// The media a handle of ours stands for: a completed upload of the caller's account
     /// whose media id is still live. Anything else is unknown (`MediaNotFound`).
-    pub async fn resolve_upload_handle(&self, p: &Principal, handle: &str) -> Result<Media> {
-        let handle = UploadHandle::parse(handle.trim()).ok_or_else(unknown)?;
-        let session = self.store.find_upload_handle(p.account_id, &handle).await?;
+    pub async fn resolve_upload_handle(
+        &self,
+        p: &Principal,
+        handle: &UploadHandle,
+    ) -> Result<Media> {
+        let session = self.store.find_upload_handle(p.account_id, handle).await?;
         let done = session.completed.ok_or_else(unknown)?;
         self.get_media(p, &done.media_id).await
+    }
+
+    /// [`App::resolve_upload_handle`] of a handle given inside a request body (a template
+    /// header example, a profile picture): not one of ours is unknown.
+    pub(crate) async fn resolve_handle_text(&self, p: &Principal, handle: &str) -> Result<Media> {
+        let handle = UploadHandle::parse(handle.trim()).ok_or_else(unknown)?;
+        self.resolve_upload_handle(p, &handle).await
     }
 
     /// The template rule for upload handles: each media header (carousel cards' too) whose
@@ -549,7 +553,7 @@ impl App {
             if !UploadHandle::is_ours(handle) {
                 continue;
             }
-            let media = match self.resolve_upload_handle(p, handle).await {
+            let media = match self.resolve_handle_text(p, handle).await {
                 Ok(m) => m,
                 Err(e) if e.code() == ErrorCode::MediaNotFound => {
                     return Err(ValidationError::new(

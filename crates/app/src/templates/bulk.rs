@@ -10,12 +10,10 @@
 //! - Migrating copies the source's APPROVED templates with quality GREEN or UNKNOWN as new
 //!   templates of the destination, which the sandbox then reviews (`PENDING` first).
 
-use serde_json::{Value, json};
+use serde_json::json;
 use wagate_core::error::ValidationError;
 use wagate_core::ids::{TemplateId, WabaId};
-use wagate_core::template::{
-    QualityScore, TemplateDraft, TemplateEdit, TemplateLanguage, TemplateStatus, lint,
-};
+use wagate_core::template::{AuthUpsert, QualityScore, TemplateDraft, TemplateStatus, lint};
 use wagate_store::records::now;
 use wagate_store::{Page, StoreError, Template, TemplateFilter};
 
@@ -37,75 +35,22 @@ pub struct BulkOutcome {
 }
 
 impl App {
-    /// Meta's `POST /{waba}/upsert_message_templates`: `{name, languages, category:
-    /// "AUTHENTICATION", components, message_send_ttl_seconds?}` creates the template in
-    /// each language it is missing from and edits it ([`App::edit_template`]'s rules) where it
-    /// exists. Every language is checked before anything is stored.
+    /// Meta's `POST /{waba}/upsert_message_templates`: creates the AUTHENTICATION template
+    /// in each language it is missing from and edits it ([`App::edit_template`]'s rules)
+    /// where it exists. Every language is checked (and linted) before anything is stored.
     pub async fn upsert_auth_templates(
         &self,
         p: &Principal,
         waba: &WabaId,
-        body: &Value,
+        upsert: AuthUpsert,
     ) -> Result<Vec<Template>> {
         p.require_account_wide()?;
-        let Value::Object(fields) = body else {
-            return Err(ValidationError::new("body", "must be a JSON object").into());
-        };
-        match fields.get("category").and_then(Value::as_str) {
-            Some(c) if c.eq_ignore_ascii_case("AUTHENTICATION") => {}
-            _ => {
-                return Err(ValidationError::new(
-                    "category",
-                    "must be AUTHENTICATION: only authentication templates are upserted",
-                )
-                .into());
-            }
-        }
-        let languages = match fields.get("languages") {
-            Some(Value::Array(items)) if !items.is_empty() => items
-                .iter()
-                .map(|l| {
-                    l.as_str()
-                        .ok_or_else(|| ValidationError::new("languages", "must hold strings"))
-                        .and_then(|l| {
-                            TemplateLanguage::parse(l)
-                                .map_err(|e| ValidationError::new("languages", e.message))
-                        })
-                })
-                .collect::<std::result::Result<Vec<_>, _>>()?,
-            _ => {
-                return Err(ValidationError::new(
-                    "languages",
-                    "is required: a non-empty list of language codes",
-                )
-                .into());
-            }
-        };
-        if let Some(key) = fields.keys().find(|k| {
-            ![
-                "name",
-                "languages",
-                "category",
-                "components",
-                "message_send_ttl_seconds",
-            ]
-            .contains(&k.as_str())
-        }) {
-            return Err(ValidationError::new(key.as_str(), "is not a field of an upsert").into());
-        }
-        // Each language's whole template, checked first.
-        let mut plans = Vec::with_capacity(languages.len());
-        for language in &languages {
-            let mut one = body.clone();
-            if let Some(o) = one.as_object_mut() {
-                o.remove("languages");
-                o.insert("language".into(), json!(language.as_str()));
-            }
-            let draft = TemplateDraft::parse(&one)?;
-            lint(&draft)?;
+        let mut plans = Vec::with_capacity(upsert.languages.len());
+        for one in upsert.languages {
+            lint(&one.create)?;
             let filter = TemplateFilter {
-                name: Some(draft.name().as_str().to_owned()),
-                languages: vec![*language],
+                name: Some(one.create.name().as_str().to_owned()),
+                languages: vec![one.language],
                 ..TemplateFilter::default()
             };
             let existing = self
@@ -113,21 +58,14 @@ impl App {
                 .list_templates(p.account_id, waba, &filter, &Page::all())
                 .await?
                 .into_iter()
-                .find(|t| &t.name == draft.name());
-            plans.push((one, draft, existing));
+                .find(|t| &t.name == one.create.name());
+            plans.push((one, existing));
         }
         let mut out = Vec::with_capacity(plans.len());
-        for (one, draft, existing) in plans {
+        for (one, existing) in plans {
             let t = match existing {
-                Some(t) => {
-                    let mut changes = json!({"components": one["components"].clone()});
-                    if let Some(ttl) = one.get("message_send_ttl_seconds") {
-                        changes["message_send_ttl_seconds"] = ttl.clone();
-                    }
-                    self.edit_template(p, &t.id, TemplateEdit::parse(&changes)?)
-                        .await?
-                }
-                None => self.create_template(p, waba, draft).await?,
+                Some(t) => self.edit_template(p, &t.id, one.edit).await?,
+                None => self.create_template(p, waba, one.create).await?,
             };
             out.push(t);
         }

@@ -9,6 +9,7 @@
 
 use serde_json::{Value, json};
 use wagate_core::channel::Channel;
+use wagate_core::content::SendComponents;
 use wagate_core::error::ErrorCode;
 use wagate_core::ids::{TemplateId, WabaId};
 use wagate_core::message::Content;
@@ -130,20 +131,15 @@ impl App {
         &self,
         p: &Principal,
         id: &TemplateId,
-        components: &Value,
+        components: &SendComponents,
     ) -> Result<(Template, Rendered)> {
         let template = self.get_template(p, id).await?;
-        let send = json!({"type": "template", "template": {
+        let send = json!({
             "name": template.name.as_str(),
             "language": {"code": template.language.as_str()},
-            "components": components,
-        }});
-        let content = Content::outbound(&send).map_err(|mut e| {
-            // The request holds the components only.
-            e.field = e.field.trim_start_matches("template.").to_owned();
-            e
-        })?;
-        let rendered = fill_with(&template, content.body())?;
+            "components": components.as_json(),
+        });
+        let rendered = fill_with(&template, &send)?;
         Ok((template, rendered))
     }
 

@@ -97,9 +97,6 @@ mod tests {
         assert!(err.to_string().contains("`cloud`"), "{err}");
         renderers.register(plain.clone(), Arc::new(Plain));
         assert!(deliverers_copy.check(&plain).is_ok());
-        assert_eq!(
-            deliverers_copy.formats(),
-            vec![PayloadFormat::CLOUD, plain]
-        );
+        assert_eq!(deliverers_copy.formats(), vec![PayloadFormat::CLOUD, plain]);
     }
 }

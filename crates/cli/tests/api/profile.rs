@@ -398,7 +398,7 @@ async fn profile_pictures_come_from_upload_handles_and_download_without_a_key() 
             .app
             .resolve_upload_handle(
                 &wagate_app::Principal::operator(app.account_id.parse().unwrap()),
-                &handle,
+                &wagate_store::UploadHandle::parse(&handle).unwrap(),
             )
             .await
             .unwrap()

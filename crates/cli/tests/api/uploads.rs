@@ -94,7 +94,10 @@ impl TestApp {
     async fn bytes_of(&self, handle: &str) -> Vec<u8> {
         let media = self
             .app
-            .resolve_upload_handle(&self.principal(), handle)
+            .resolve_upload_handle(
+                &self.principal(),
+                &wagate_store::UploadHandle::parse(handle).unwrap(),
+            )
             .await
             .unwrap();
         let info: Value = self
@@ -158,7 +161,10 @@ async fn a_file_in_one_chunk_or_two_with_a_resume_gives_a_handle_to_its_bytes() 
         assert_eq!(app.bytes_of(&handle).await, bytes, "{}", app.backend);
         let media = app
             .app
-            .resolve_upload_handle(&app.principal(), &handle)
+            .resolve_upload_handle(
+                &app.principal(),
+                &wagate_store::UploadHandle::parse(&handle).unwrap(),
+            )
             .await
             .unwrap();
         assert_eq!(media.mime_type, "image/png");

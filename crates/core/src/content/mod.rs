@@ -61,6 +61,7 @@ use crate::template::Rendered;
 
 pub use kind::MessageType;
 pub use media::MediaRef;
+pub use template::SendComponents;
 pub use view::ReplyOption;
 
 /// What a message carries: its type and the JSON object under that type's key, exactly as

@@ -34,8 +34,32 @@ pub(super) fn outbound(mut v: Value) -> Result<Value, ValidationError> {
     let f = Fields::of(&v, "template")?;
     name(&f)?;
     language(&f)?;
-    components(&f, COMPONENTS)?;
+    components_of(&f, COMPONENTS)?;
     Ok(v)
+}
+
+/// The `components` of a template send on their own, checked for shape as in a send: what
+/// a preview (and later a campaign's fixed parameters) takes before it knows the template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SendComponents(Value);
+
+impl SendComponents {
+    /// Errors name fields from `components` (`components[0].type`).
+    pub fn parse(components: &Value) -> Result<Self, ValidationError> {
+        let mut components = components.clone();
+        normalise(&mut components);
+        let wrapper = serde_json::json!({ "components": components });
+        components_of(&Fields::of(&wrapper, "")?, COMPONENTS)?;
+        let serde_json::Value::Object(mut m) = wrapper else {
+            unreachable!("built as an object")
+        };
+        Ok(Self(m.remove("components").unwrap_or(Value::Null)))
+    }
+
+    /// As sent (normalised: lowercase types, numeric indexes).
+    pub fn as_json(&self) -> &Value {
+        &self.0
+    }
 }
 
 /// Lowercases types and sub_types and turns string indexes into numbers, in carousel cards
@@ -99,7 +123,7 @@ fn is_language_code(code: &str) -> bool {
 }
 
 /// The `components` of `f`, each of a type in `allowed`.
-fn components(f: &Fields<'_>, allowed: &[&str]) -> Result<(), ValidationError> {
+fn components_of(f: &Fields<'_>, allowed: &[&str]) -> Result<(), ValidationError> {
     for component in f.opt_children("components", usize::MAX)? {
         match component.req_enum("type", allowed)? {
             "button" => button(&component)?,
@@ -123,7 +147,7 @@ fn button(component: &Fields<'_>) -> Result<(), ValidationError> {
 /// 1 to 10 cards, each with its own header, body and buttons.
 fn carousel(component: &Fields<'_>) -> Result<(), ValidationError> {
     for card in component.req_children("cards", CAROUSEL_CARDS)? {
-        components(&card, CARD_COMPONENTS)?;
+        components_of(&card, CARD_COMPONENTS)?;
     }
     Ok(())
 }

@@ -39,6 +39,7 @@ pub mod limits;
 pub mod lint;
 mod name;
 mod status;
+mod upsert;
 pub mod variables;
 
 pub use button::{Button, ButtonType, FlowAction, FlowButton, OtpButton, OtpType, SupportedApp};
@@ -56,4 +57,5 @@ pub use language::{LANGUAGES, TemplateLanguage};
 pub use lint::lint;
 pub use name::TemplateName;
 pub use status::{QualityScore, RejectionReason, TemplateStatus};
+pub use upsert::{AuthUpsert, LanguageUpsert};
 pub use variables::{ParameterFormat, Params, Placeholder, Variable, render};

@@ -17,6 +17,7 @@ use wagate_core::Timestamp;
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::TemplateId;
 use wagate_core::message::Recipient;
+use wagate_core::template::AuthUpsert;
 
 use super::messages::{SendResponse, SentContact, SentMessage, parse_send};
 use super::path::ObjectPath;
@@ -105,7 +106,8 @@ pub async fn upsert(
     if let Value::String(inner) = &body {
         body = parse_json(inner.as_bytes())?;
     }
-    let templates = state.app.upsert_auth_templates(&p, &waba, &body).await?;
+    let upsert = AuthUpsert::parse(&body).map_err(wagate_app::Error::from)?;
+    let templates = state.app.upsert_auth_templates(&p, &waba, upsert).await?;
     let data: Vec<Value> = templates
         .iter()
         .map(|t| {

@@ -60,20 +60,11 @@ pub async fn upload(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, ApiError> {
-    // `file_offset` as Meta spells it; `file-offset` for proxies that drop underscores.
-    let offset = ["file_offset", "file-offset"]
-        .iter()
-        .find_map(|h| headers.get(*h))
-        .map(|v| {
-            v.to_str().map_err(|_| {
-                ApiError::new(ErrorCode::InvalidRequest, "must be a number of bytes")
-                    .field("file_offset")
-            })
-        })
-        .transpose()?;
+    let id = session_id(object_id)?;
+    let offset = file_offset(headers)?;
     let session = state
         .app
-        .upload_chunk(p, object_id, offset, body.into_data_stream())
+        .upload_chunk(p, &id, offset, body.into_data_stream())
         .await
         .map_err(|e| naming(e, object_id))?;
     Ok(Json(match &session.completed {
@@ -90,7 +81,7 @@ pub async fn get(
 ) -> Result<Json<Value>, ApiError> {
     let session = state
         .app
-        .upload_session(p, object_id)
+        .upload_session(p, &session_id(object_id)?)
         .await
         .map_err(|e| naming(e, object_id))?;
     let mut body = progress(&session);
@@ -105,6 +96,35 @@ fn progress(s: &UploadSession) -> Value {
 }
 
 /// An unknown, expired or other account's session: Graph's "object does not exist".
+/// The session an `upload:<hex>` path names (anything else names no session of ours).
+fn session_id(object_id: &str) -> Result<UploadSessionId, ApiError> {
+    UploadSessionId::parse(object_id)
+        .ok_or_else(|| ApiError::not_found(ErrorCode::MediaNotFound, "upload session", object_id))
+}
+
+/// The `file_offset` header (`file-offset` for proxies that drop underscores): where this
+/// chunk starts; absent or empty is 0.
+fn file_offset(headers: &HeaderMap) -> Result<u64, ApiError> {
+    let bad = |shown: &str| {
+        ApiError::new(
+            ErrorCode::InvalidRequest,
+            format!("`{shown}` is not an offset in bytes (a whole number)"),
+        )
+        .field("file_offset")
+    };
+    let Some(value) = ["file_offset", "file-offset"]
+        .iter()
+        .find_map(|h| headers.get(*h))
+    else {
+        return Ok(0);
+    };
+    let text = value.to_str().map_err(|_| bad("?"))?.trim();
+    if text.is_empty() {
+        return Ok(0);
+    }
+    text.parse::<u64>().map_err(|_| bad(text))
+}
+
 fn naming(e: wagate_app::Error, object_id: &str) -> ApiError {
     ApiError::naming(e, ErrorCode::MediaNotFound, "upload session", object_id)
 }

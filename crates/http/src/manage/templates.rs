@@ -9,6 +9,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use wagate_core::content::SendComponents;
 use wagate_core::error::ErrorCode;
 use wagate_core::ids::TemplateId;
 use wagate_core::template::{Rendered, TemplateStatus};
@@ -62,9 +63,10 @@ pub async fn preview(
         "template",
         &id,
     )?;
+    let components = SendComponents::parse(&body.components)?;
     let (template, rendered) = state
         .app
-        .preview_template(&p, &template_id, &body.components)
+        .preview_template(&p, &template_id, &components)
         .await
         .map_err(|e| ApiError::naming(e, ErrorCode::TemplateNotFound, "template", id.clone()))?;
     Ok(Json(PreviewView {
