@@ -13,11 +13,13 @@
 //!   `audit`).
 //! - `channels`: `ChannelStore` (SQL in `queries`, `registration`, `phone_settings`,
 //!   `phone_events`, `upstream`).
-//! - `profile`: `ProfileStore`; `qr_codes`: `QrCodeStore`; `templates`: `TemplateStore`.
+//! - `ProfileStore`, `QrCodeStore`, `TemplateStore` and `MediaStore` (with upload sessions)
+//!   are implemented once for every backend, in `wagate_store::sql::{profile, qr_codes,
+//!   templates, media}`; this file supplies the webhooks SQL that templates and profiles
+//!   run in their transactions (`WebhookStatements`).
 //! - `dispatch`: `MessageStore`, and the SQL of the outbox, network events, inbound messages
 //!   and contacts; each channel's dispatch lane is owned by one node at a time
 //!   (`dispatch_lanes`).
-//! - `media`: `MediaStore` (upload sessions' SQL in `uploads`).
 //! - `webhooks`: `WebhookStore`.
 //! - `platform`: `PlatformStore` (SQL in `secrets` and `idempotency`).
 //! - `queries`: the SQL of accounts, API keys, channels and messages, one function per
@@ -28,17 +30,12 @@
 mod channels;
 mod dispatch;
 mod idempotency;
-mod media;
 mod phone_events;
 mod phone_settings;
 mod platform;
-mod profile;
-mod qr_codes;
 mod queries;
 mod registration;
 mod secrets;
-mod templates;
-mod uploads;
 mod upstream;
 mod webhooks;
 
@@ -47,7 +44,9 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{PgConnection, Postgres, Transaction};
-use wagate_core::ids::AccountId;
+use wagate_core::ids::{AccountId, SubscriptionId};
+use wagate_core::webhook::WebhookEvent;
+use wagate_store::sql::templates::WebhookStatements;
 use wagate_store::sql::{Backend, Work};
 use wagate_store::{Entity, Result, StoreError};
 
@@ -107,6 +106,22 @@ impl Backend for PgStore {
         F: for<'c> FnOnce(&'c mut PgConnection) -> Work<'c, T> + Send + 'static,
     {
         f(&mut *self.read().await?).await
+    }
+}
+
+/// The webhooks SQL that templates and business profiles run in their transactions, until
+/// it is written once in `wagate_store::sql`.
+impl WebhookStatements for PgStore {
+    fn emit<'c>(c: &'c mut PgConnection, events: &'c [WebhookEvent]) -> Work<'c, ()> {
+        Box::pin(webhooks::emit(c, events))
+    }
+
+    fn delete_subscription(
+        c: &mut PgConnection,
+        account: AccountId,
+        id: SubscriptionId,
+    ) -> Work<'_, ()> {
+        Box::pin(webhooks::delete_subscription(c, account, id))
     }
 }
 

@@ -11,11 +11,13 @@
 //! - `accounts`: `AccountStore` (SQL in `queries` and `audit`).
 //! - `channels`: `ChannelStore` (SQL in `queries`, `registration`, `phone_settings`,
 //!   `phone_events`, `upstream`).
-//! - `profile`: `ProfileStore`; `qr_codes`: `QrCodeStore`; `templates`: `TemplateStore`.
+//! - `ProfileStore`, `QrCodeStore`, `TemplateStore` and `MediaStore` (with upload sessions)
+//!   are implemented once for every backend, in `wagate_store::sql::{profile, qr_codes,
+//!   templates, media}`; this file supplies the webhooks SQL that templates and profiles
+//!   run in their transactions (`WebhookStatements`).
 //! - `dispatch`: `MessageStore`, and the SQL of the outbox, network events, inbound messages
 //!   and contacts (outbound messages are accepted through `accept`, network events reported
 //!   by Meta stored by `upstream`).
-//! - `media`: `MediaStore` (upload sessions' SQL in `uploads`).
 //! - `webhooks`: `WebhookStore`.
 //! - `platform`: `PlatformStore` (SQL in `secrets` and `idempotency`).
 //! - [`writer`]: the group-committing write task.
@@ -29,19 +31,14 @@ pub mod backup;
 mod channels;
 mod dispatch;
 mod idempotency;
-mod media;
 mod phone_events;
 mod phone_settings;
 #[cfg(test)]
 mod plan_check;
 mod platform;
-mod profile;
-mod qr_codes;
 mod queries;
 mod registration;
 mod secrets;
-mod templates;
-mod uploads;
 mod upstream;
 mod webhooks;
 pub mod writer;
@@ -56,6 +53,9 @@ use sqlx::SqliteConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use wagate_core::ids::{AccountId, SubscriptionId};
+use wagate_core::webhook::WebhookEvent;
+use wagate_store::sql::templates::WebhookStatements;
 use wagate_store::sql::{Backend, Work};
 use wagate_store::{Entity, Result, StoreError};
 
@@ -173,6 +173,22 @@ impl Backend for SqliteStore {
     {
         let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
         f(&mut conn).await
+    }
+}
+
+/// The webhooks SQL that templates and business profiles run in their transactions, until
+/// it is written once in `wagate_store::sql`.
+impl WebhookStatements for SqliteStore {
+    fn emit<'c>(c: &'c mut SqliteConnection, events: &'c [WebhookEvent]) -> Work<'c, ()> {
+        Box::pin(webhooks::emit(c, events))
+    }
+
+    fn delete_subscription(
+        c: &mut SqliteConnection,
+        account: AccountId,
+        id: SubscriptionId,
+    ) -> Work<'_, ()> {
+        Box::pin(webhooks::delete_subscription(c, account, id))
     }
 }
 

@@ -20,6 +20,10 @@
 
 pub mod accounts;
 pub mod channels;
+pub mod media;
+pub mod profile;
+pub mod qr_codes;
+pub mod templates;
 
 use std::borrow::Cow;
 use std::future::Future;
