@@ -9,37 +9,30 @@
 //! # Layout
 //! This file connects the pool and holds the transaction helpers; each sub-trait of `Store`
 //! is implemented in the file of its domain, mirroring the SQLite backend's files:
-//! - `accounts`: `AccountStore`, with the bootstrap's advisory lock (SQL in `queries` and
-//!   `audit`).
-//! - `channels`: `ChannelStore` (SQL in `queries`, `registration`, `phone_settings`,
-//!   `phone_events`, `upstream`).
+//! - `AccountStore`, `ChannelStore` and `PlatformStore` are not here: their SQL is written
+//!   once for both backends in `wagate_store::sql` (`accounts`, `channels`, `platform`;
+//!   the bootstrap's advisory lock and the channel row locks are its PostgreSQL dialect),
+//!   run through this file's [`Backend`] (one transaction per write; the backend's name and
+//!   pool shutdown) and [`WebhookEvents`] (the number changes webhooks report record their
+//!   events with `webhooks::emit`).
 //! - `profile`: `ProfileStore`; `qr_codes`: `QrCodeStore`; `templates`: `TemplateStore`.
 //! - `dispatch`: `MessageStore`, and the SQL of the outbox, network events, inbound messages
 //!   and contacts; each channel's dispatch lane is owned by one node at a time
 //!   (`dispatch_lanes`).
 //! - `media`: `MediaStore` (upload sessions' SQL in `uploads`).
 //! - `webhooks`: `WebhookStore`.
-//! - `platform`: `PlatformStore` (SQL in `secrets` and `idempotency`).
-//! - `queries`: the SQL of accounts, API keys, channels and messages, one function per
-//!   statement, mirrored from the SQLite backend.
+//! - `queries`: the SQL of messages, one function per statement, mirrored from the SQLite
+//!   backend.
 
 #![forbid(unsafe_code)]
 
-mod channels;
 mod dispatch;
-mod idempotency;
 mod media;
-mod phone_events;
-mod phone_settings;
-mod platform;
 mod profile;
 mod qr_codes;
 mod queries;
-mod registration;
-mod secrets;
 mod templates;
 mod uploads;
-mod upstream;
 mod webhooks;
 
 use std::str::FromStr;
@@ -47,9 +40,10 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{PgConnection, Postgres, Transaction};
-use wagate_core::ids::AccountId;
+use wagate_core::webhook::WebhookEvent;
+use wagate_store::sql::channels::WebhookEvents;
 use wagate_store::sql::{Backend, Work};
-use wagate_store::{Entity, Result, StoreError};
+use wagate_store::{Result, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -91,6 +85,12 @@ impl PgStore {
 impl Backend for PgStore {
     type Conn = PgConnection;
 
+    const NAME: &'static str = "postgres";
+
+    async fn shutdown(&self) {
+        self.pool.close().await;
+    }
+
     async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -115,10 +115,11 @@ async fn commit<T>(tx: Transaction<'static, Postgres>, value: T) -> Result<T> {
     Ok(value)
 }
 
-async fn require_account(conn: &mut PgConnection, id: AccountId) -> Result<()> {
-    queries::account_exists(conn, id)
-        .await?
-        .ok_or(StoreError::NotFound(Entity::Account))
+#[async_trait::async_trait]
+impl WebhookEvents for PgStore {
+    async fn emit_events(conn: &mut PgConnection, events: &[WebhookEvent]) -> Result<()> {
+        webhooks::emit(conn, events).await
+    }
 }
 
 /// Whether `e` is a unique violation of `messages` (its id or wamid): a concurrent

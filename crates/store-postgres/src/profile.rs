@@ -18,7 +18,8 @@ use wagate_store::{
     waba_subscription_columns,
 };
 
-use crate::{PgStore, commit, media, queries, webhooks};
+use crate::{PgStore, commit, media, webhooks};
+use wagate_store::sql::channels;
 
 fn db(e: sqlx::Error) -> StoreError {
     StoreError::database(e)
@@ -105,7 +106,7 @@ pub async fn update(
     conn: &mut PgConnection,
     w: ProfileWrite,
 ) -> Result<(Channel, ProfileSettings)> {
-    let mut channel = queries::get_channel(conn, w.account_id, w.channel_id, true).await?;
+    let mut channel = channels::get_channel_for_update(conn, w.account_id, w.channel_id).await?;
     let mut settings = row(conn, w.account_id, w.channel_id).await?;
     let patch = ChannelPatch {
         profile: w.patch,
@@ -128,7 +129,7 @@ pub async fn update(
             channel.profile.profile_picture_url = Some(url);
         }
     }
-    queries::update_channel(conn, &channel).await?;
+    channels::update_channel(conn, &channel).await?;
     upsert(conn, &settings, w.at).await?;
     Ok((channel, settings))
 }
@@ -141,7 +142,7 @@ pub async fn update_commerce(
     at: Timestamp,
 ) -> Result<ProfileSettings> {
     // Locks the channel row: two updates of different settings both count.
-    queries::get_channel(conn, account, channel, true).await?;
+    channels::get_channel_for_update(conn, account, channel).await?;
     let mut settings = row(conn, account, channel).await?;
     settings.commerce.apply(&update);
     upsert(conn, &settings, at).await?;

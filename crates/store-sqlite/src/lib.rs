@@ -8,41 +8,33 @@
 //! # Layout
 //! This file opens the database and holds the read pool and the writer; each sub-trait of
 //! `Store` is implemented in the file of its domain, beside (or calling) that domain's SQL:
-//! - `accounts`: `AccountStore` (SQL in `queries` and `audit`).
-//! - `channels`: `ChannelStore` (SQL in `queries`, `registration`, `phone_settings`,
-//!   `phone_events`, `upstream`).
+//! - `AccountStore`, `ChannelStore` and `PlatformStore` are not here: their SQL is written
+//!   once for both backends in `wagate_store::sql` (`accounts`, `channels`, `platform`), run
+//!   through this file's [`Backend`] (reads on the pool, writes on the writer; the backend's
+//!   name and shutdown) and [`WebhookEvents`] (the number changes webhooks report record
+//!   their events with `webhooks::emit`).
 //! - `profile`: `ProfileStore`; `qr_codes`: `QrCodeStore`; `templates`: `TemplateStore`.
 //! - `dispatch`: `MessageStore`, and the SQL of the outbox, network events, inbound messages
 //!   and contacts (outbound messages are accepted through `accept`, network events reported
-//!   by Meta stored by `upstream`).
+//!   by Meta stored by `wagate_store::sql::channels::upstream`).
 //! - `media`: `MediaStore` (upload sessions' SQL in `uploads`).
 //! - `webhooks`: `WebhookStore`.
-//! - `platform`: `PlatformStore` (SQL in `secrets` and `idempotency`).
 //! - [`writer`]: the group-committing write task.
-//! - `queries`: the SQL of accounts, API keys, channels and messages, one function per
-//!   statement.
+//! - `queries`: the SQL of messages, one function per statement.
 
 #![forbid(unsafe_code)]
 
 mod accept;
 pub mod backup;
-mod channels;
 mod dispatch;
-mod idempotency;
 mod media;
-mod phone_events;
-mod phone_settings;
 #[cfg(test)]
 mod plan_check;
-mod platform;
 mod profile;
 mod qr_codes;
 mod queries;
-mod registration;
-mod secrets;
 mod templates;
 mod uploads;
-mod upstream;
 mod webhooks;
 pub mod writer;
 
@@ -56,8 +48,10 @@ use sqlx::SqliteConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use wagate_core::webhook::WebhookEvent;
+use wagate_store::sql::channels::WebhookEvents;
 use wagate_store::sql::{Backend, Work};
-use wagate_store::{Entity, Result, StoreError};
+use wagate_store::{Result, StoreError};
 
 use writer::Writer;
 
@@ -158,6 +152,13 @@ impl SqliteStore {
 impl Backend for SqliteStore {
     type Conn = SqliteConnection;
 
+    const NAME: &'static str = "sqlite";
+
+    async fn shutdown(&self) {
+        self.writer.close().await;
+        self.reads.close().await;
+    }
+
     async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -176,6 +177,9 @@ impl Backend for SqliteStore {
     }
 }
 
-fn not_found(entity: Entity) -> impl FnOnce(Option<()>) -> Result<()> {
-    move |found| found.ok_or(StoreError::NotFound(entity))
+#[async_trait::async_trait]
+impl WebhookEvents for SqliteStore {
+    async fn emit_events(conn: &mut SqliteConnection, events: &[WebhookEvent]) -> Result<()> {
+        webhooks::emit(conn, events).await
+    }
 }

@@ -18,7 +18,8 @@ use wagate_store::{
     waba_subscription_columns,
 };
 
-use crate::{SqliteStore, media, queries, webhooks};
+use crate::{SqliteStore, media, webhooks};
+use wagate_store::sql::channels;
 
 fn db(e: sqlx::Error) -> StoreError {
     StoreError::database(e)
@@ -104,7 +105,7 @@ pub async fn update(
     conn: &mut SqliteConnection,
     w: ProfileWrite,
 ) -> Result<(Channel, ProfileSettings)> {
-    let mut channel = queries::get_channel(conn, w.account_id, w.channel_id).await?;
+    let mut channel = channels::get_channel(conn, w.account_id, w.channel_id).await?;
     let mut settings = row(conn, w.account_id, w.channel_id).await?;
     let patch = ChannelPatch {
         profile: w.patch,
@@ -127,7 +128,7 @@ pub async fn update(
             channel.profile.profile_picture_url = Some(url);
         }
     }
-    queries::update_channel(conn, &channel).await?;
+    channels::update_channel(conn, &channel).await?;
     upsert(conn, &settings, w.at).await?;
     Ok((channel, settings))
 }

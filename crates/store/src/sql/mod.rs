@@ -13,13 +13,15 @@
 //!   of this file), and says its [`Dialect`] for the few statements that differ (row locks,
 //!   advisory locks, query-planner hints);
 //! - a [`Backend`]: how it runs a unit of work — a read on a pooled connection, a write in
-//!   one transaction (SQLite's group-committing writer, PostgreSQL's pool).
+//!   one transaction (SQLite's group-committing writer, PostgreSQL's pool) — its name, and
+//!   how it shuts down.
 //!
 //! A backend whose behaviour differs beyond SQL (SQLite's batched accept, PostgreSQL's
 //! dispatch lanes) implements that sub-trait itself and still calls the statements here.
 
 pub mod accounts;
 pub mod channels;
+pub mod platform;
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -41,6 +43,19 @@ use crate::{Result, StoreError};
 pub enum Dialect {
     Sqlite,
     Postgres,
+}
+
+impl Dialect {
+    /// What ends a `SELECT` whose rows a read-modify-write changes: ` FOR UPDATE` on
+    /// PostgreSQL (the rows stay locked until the transaction ends, so concurrent writes of
+    /// them apply one after the other); nothing on SQLite, whose one writer already runs
+    /// writes one after the other.
+    pub fn for_update(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE",
+        }
+    }
 }
 
 /// One bound parameter. The kind is kept for `NULL`s too: PostgreSQL types every parameter.
@@ -188,6 +203,9 @@ impl<T> Record for T where
 pub trait Conn: Send {
     fn dialect(&self) -> Dialect;
 
+    /// Checks the connection is alive (the driver's own round trip).
+    async fn ping(&mut self) -> Result<()>;
+
     /// Runs a statement; the number of rows it changed.
     async fn execute(&mut self, q: Query) -> Result<u64>;
 
@@ -213,6 +231,12 @@ pub type Work<'c, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'c>>;
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
     type Conn: Conn;
+
+    /// `sqlite` or `postgres`, for logs and `/readyz`.
+    const NAME: &'static str;
+
+    /// Finishes queued writes and closes connections; later units of work fail.
+    async fn shutdown(&self);
 
     /// Runs `f` in one write transaction: all of it is stored, or none.
     async fn write<T, F>(&self, f: F) -> Result<T>
@@ -269,6 +293,10 @@ impl Conn for SqliteConnection {
         Dialect::Sqlite
     }
 
+    async fn ping(&mut self) -> Result<()> {
+        sqlx::Connection::ping(self).await.map_err(db)
+    }
+
     async fn execute(&mut self, q: Query) -> Result<u64> {
         let args = sqlite_args(q.args)?;
         sqlx::query_with(sqlx::AssertSqlSafe(q.sql.into_owned()), args)
@@ -299,6 +327,10 @@ impl Conn for SqliteConnection {
 impl Conn for PgConnection {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
+    }
+
+    async fn ping(&mut self) -> Result<()> {
+        sqlx::Connection::ping(self).await.map_err(db)
     }
 
     async fn execute(&mut self, q: Query) -> Result<u64> {
