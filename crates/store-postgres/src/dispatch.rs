@@ -30,7 +30,8 @@ use wagate_store::{
 };
 
 use crate::queries::insert_message_row;
-use crate::{PgStore, commit, is_duplicate_message, queries, upstream, webhooks};
+use crate::{PgStore, commit, is_duplicate_message, queries, webhooks};
+use wagate_store::sql::channels::upstream;
 
 /// Advisory lock key held while applying network events ("events" in ASCII), so one node at
 /// a time applies them, in time order.
@@ -835,7 +836,7 @@ impl MessageStore for PgStore {
         events: Vec<wagate_core::network::NetworkEvent>,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        upstream::record_network_events(&mut tx, channel, events).await?;
+        upstream::record_network_events(&mut *tx, channel, events).await?;
         commit(tx, ()).await
     }
 }

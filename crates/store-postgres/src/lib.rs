@@ -9,34 +9,24 @@
 //! # Layout
 //! This file connects the pool and holds the transaction helpers; each sub-trait of `Store`
 //! is implemented in the file of its domain, mirroring the SQLite backend's files:
-//! - `accounts`: `AccountStore`, with the bootstrap's advisory lock (SQL in `queries` and
-//!   `audit`).
-//! - `channels`: `ChannelStore` (SQL in `queries`, `registration`, `phone_settings`,
-//!   `phone_events`, `upstream`).
-//! - `ProfileStore`, `QrCodeStore`, `TemplateStore` and `MediaStore` (with upload sessions)
-//!   are implemented once for every backend, in `wagate_store::sql::{profile, qr_codes,
-//!   templates, media}`; this file supplies the webhooks SQL that templates and profiles
-//!   run in their transactions (`WebhookStatements`).
+//! - `AccountStore`, `ChannelStore`, `PlatformStore`, `ProfileStore`, `QrCodeStore`,
+//!   `TemplateStore` and `MediaStore` (with upload sessions) are not here: their SQL is
+//!   written once for both backends in `wagate_store::sql` (the bootstrap's advisory lock
+//!   and the row locks are its PostgreSQL dialect), run through this file's [`Backend`] (one
+//!   transaction per write; the backend's name and pool shutdown). Until webhooks are
+//!   written there too, this file lends them the webhooks SQL they run in their
+//!   transactions (`WebhookStatements`, `WebhookEvents`).
 //! - `dispatch`: `MessageStore`, and the SQL of the outbox, network events, inbound messages
 //!   and contacts; each channel's dispatch lane is owned by one node at a time
 //!   (`dispatch_lanes`).
 //! - `webhooks`: `WebhookStore`.
-//! - `platform`: `PlatformStore` (SQL in `secrets` and `idempotency`).
-//! - `queries`: the SQL of accounts, API keys, channels and messages, one function per
-//!   statement, mirrored from the SQLite backend.
+//! - `queries`: the SQL of messages, one function per statement, mirrored from the SQLite
+//!   backend.
 
 #![forbid(unsafe_code)]
 
-mod channels;
 mod dispatch;
-mod idempotency;
-mod phone_events;
-mod phone_settings;
-mod platform;
 mod queries;
-mod registration;
-mod secrets;
-mod upstream;
 mod webhooks;
 
 use std::str::FromStr;
@@ -46,9 +36,10 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{PgConnection, Postgres, Transaction};
 use wagate_core::ids::{AccountId, SubscriptionId};
 use wagate_core::webhook::WebhookEvent;
+use wagate_store::sql::channels::WebhookEvents;
 use wagate_store::sql::templates::WebhookStatements;
 use wagate_store::sql::{Backend, Work};
-use wagate_store::{Entity, Result, StoreError};
+use wagate_store::{Result, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -90,6 +81,12 @@ impl PgStore {
 impl Backend for PgStore {
     type Conn = PgConnection;
 
+    const NAME: &'static str = "postgres";
+
+    async fn shutdown(&self) {
+        self.pool.close().await;
+    }
+
     async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -130,10 +127,11 @@ async fn commit<T>(tx: Transaction<'static, Postgres>, value: T) -> Result<T> {
     Ok(value)
 }
 
-async fn require_account(conn: &mut PgConnection, id: AccountId) -> Result<()> {
-    queries::account_exists(conn, id)
-        .await?
-        .ok_or(StoreError::NotFound(Entity::Account))
+#[async_trait::async_trait]
+impl WebhookEvents for PgStore {
+    async fn emit_events(conn: &mut PgConnection, events: &[WebhookEvent]) -> Result<()> {
+        webhooks::emit(conn, events).await
+    }
 }
 
 /// Whether `e` is a unique violation of `messages` (its id or wamid): a concurrent

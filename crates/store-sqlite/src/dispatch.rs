@@ -22,7 +22,8 @@ use wagate_store::{
 };
 
 use crate::queries::insert_message_row;
-use crate::{SqliteStore, queries, upstream, webhooks};
+use crate::{SqliteStore, queries, webhooks};
+use wagate_store::sql::channels::upstream;
 
 fn db(e: sqlx::Error) -> StoreError {
     StoreError::database(e)
@@ -279,7 +280,7 @@ async fn record_handed(conn: &mut SqliteConnection, handed: Vec<Handed>) -> Resu
         .filter(|h| moved.contains_key(&h.message_id.as_uuid()))
         .filter_map(|h| h.upstream_id.clone().map(|u| (h.message_id, u)))
         .collect();
-    crate::upstream::record_upstream_ids(conn, &upstream_ids).await?;
+    upstream::record_upstream_ids(conn, &upstream_ids).await?;
     let events: Vec<(Uuid, NetworkEvent)> = handed
         .iter_mut()
         .filter_map(|h| moved.get(&h.message_id.as_uuid()).map(|c| (*c, h)))
@@ -816,7 +817,7 @@ impl MessageStore for SqliteStore {
         upstream_id: &str,
     ) -> Result<Option<Message>> {
         let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
-        upstream::find_message(&mut conn, channel, upstream_id).await
+        upstream::find_message(&mut *conn, channel, upstream_id).await
     }
 
     async fn upstream_id_of(
@@ -825,7 +826,7 @@ impl MessageStore for SqliteStore {
         wamid: &wagate_core::message::Wamid,
     ) -> Result<Option<String>> {
         let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
-        upstream::upstream_id_of(&mut conn, channel, wamid).await
+        upstream::upstream_id_of(&mut *conn, channel, wamid).await
     }
 
     async fn record_network_events(

@@ -8,38 +8,27 @@
 //! # Layout
 //! This file opens the database and holds the read pool and the writer; each sub-trait of
 //! `Store` is implemented in the file of its domain, beside (or calling) that domain's SQL:
-//! - `accounts`: `AccountStore` (SQL in `queries` and `audit`).
-//! - `channels`: `ChannelStore` (SQL in `queries`, `registration`, `phone_settings`,
-//!   `phone_events`, `upstream`).
-//! - `ProfileStore`, `QrCodeStore`, `TemplateStore` and `MediaStore` (with upload sessions)
-//!   are implemented once for every backend, in `wagate_store::sql::{profile, qr_codes,
-//!   templates, media}`; this file supplies the webhooks SQL that templates and profiles
-//!   run in their transactions (`WebhookStatements`).
+//! - `AccountStore`, `ChannelStore`, `PlatformStore`, `ProfileStore`, `QrCodeStore`,
+//!   `TemplateStore` and `MediaStore` (with upload sessions) are not here: their SQL is
+//!   written once for both backends in `wagate_store::sql`, run through this file's
+//!   [`Backend`] (reads on the pool, writes on the writer; the backend's name and shutdown).
+//!   Until webhooks are written there too, this file lends them the webhooks SQL they run
+//!   in their transactions (`WebhookStatements`, `WebhookEvents`).
 //! - `dispatch`: `MessageStore`, and the SQL of the outbox, network events, inbound messages
 //!   and contacts (outbound messages are accepted through `accept`, network events reported
-//!   by Meta stored by `upstream`).
+//!   by Meta stored by `wagate_store::sql::channels::upstream`).
 //! - `webhooks`: `WebhookStore`.
-//! - `platform`: `PlatformStore` (SQL in `secrets` and `idempotency`).
 //! - [`writer`]: the group-committing write task.
-//! - `queries`: the SQL of accounts, API keys, channels and messages, one function per
-//!   statement.
+//! - `queries`: the SQL of messages, one function per statement.
 
 #![forbid(unsafe_code)]
 
 mod accept;
 pub mod backup;
-mod channels;
 mod dispatch;
-mod idempotency;
-mod phone_events;
-mod phone_settings;
 #[cfg(test)]
 mod plan_check;
-mod platform;
 mod queries;
-mod registration;
-mod secrets;
-mod upstream;
 mod webhooks;
 pub mod writer;
 
@@ -55,9 +44,10 @@ use sqlx::sqlite::{
 };
 use wagate_core::ids::{AccountId, SubscriptionId};
 use wagate_core::webhook::WebhookEvent;
+use wagate_store::sql::channels::WebhookEvents;
 use wagate_store::sql::templates::WebhookStatements;
 use wagate_store::sql::{Backend, Work};
-use wagate_store::{Entity, Result, StoreError};
+use wagate_store::{Result, StoreError};
 
 use writer::Writer;
 
@@ -158,6 +148,13 @@ impl SqliteStore {
 impl Backend for SqliteStore {
     type Conn = SqliteConnection;
 
+    const NAME: &'static str = "sqlite";
+
+    async fn shutdown(&self) {
+        self.writer.close().await;
+        self.reads.close().await;
+    }
+
     async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -192,6 +189,9 @@ impl WebhookStatements for SqliteStore {
     }
 }
 
-fn not_found(entity: Entity) -> impl FnOnce(Option<()>) -> Result<()> {
-    move |found| found.ok_or(StoreError::NotFound(entity))
+#[async_trait::async_trait]
+impl WebhookEvents for SqliteStore {
+    async fn emit_events(conn: &mut SqliteConnection, events: &[WebhookEvent]) -> Result<()> {
+        webhooks::emit(conn, events).await
+    }
 }

@@ -1,12 +1,184 @@
-//! Channels: their statements.
+//! Channels and the per-number state: their statements, and [`ChannelStore`] for every
+//! [`Backend`] that can record webhook events ([`WebhookEvents`]).
+//! - `registration`: phone number registration (see [`crate::registration`]).
+//! - `phone_settings`: phone number settings and conversational automation (see
+//!   [`crate::phone_settings`]).
+//! - `upstream`: the Cloud upstream's message ids and the network events Meta reports.
+//!
+//! Every read-modify-write of a channel reads it with [`get_channel_for_update`] first, which
+//! on PostgreSQL locks the row, so concurrent changes of one number apply one after the other
+//! (SQLite's one writer does that already).
 
+pub mod phone_settings;
+pub mod registration;
+pub mod upstream;
+
+use async_trait::async_trait;
 use wagate_core::Timestamp;
-use wagate_core::channel::{Channel, NewChannel};
+use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
 use wagate_core::ids::{AccountId, ChannelId, PhoneNumberId};
+use wagate_core::registration::Registration;
+use wagate_core::webhook::WebhookEvent;
 
-use super::{Conn, is_unique_violation, query};
-use crate::records::ChannelRecord;
-use crate::{Conflict, Entity, Page, Result, StoreError, channel_columns};
+use super::{Backend, Conn, accounts, is_unique_violation, query};
+use crate::records::{self, ChannelRecord};
+use crate::{
+    ChannelStore, Conflict, Entity, Page, Result, StoreError, channel_columns,
+    phone_settings as settings,
+};
+
+/// Stores webhook events in the caller's write transaction. The webhooks' SQL is still each
+/// backend's own; the number changes webhooks report record their events through this.
+#[async_trait]
+pub trait WebhookEvents: Backend {
+    async fn emit_events(c: &mut Self::Conn, events: &[WebhookEvent]) -> Result<()>;
+}
+
+#[async_trait]
+impl<B: WebhookEvents> ChannelStore for B {
+    async fn create_channel(&self, new: NewChannel) -> Result<Channel> {
+        self.write(move |c| {
+            Box::pin(async move {
+                accounts::require_account(c, new.account_id).await?;
+                insert_channel(c, new, records::now()).await
+            })
+        })
+        .await
+    }
+
+    async fn get_channel(&self, account: AccountId, id: ChannelId) -> Result<Channel> {
+        self.read(move |c| Box::pin(get_channel(c, account, id)))
+            .await
+    }
+
+    async fn find_channel_by_phone_number_id(&self, pnid: &PhoneNumberId) -> Result<Channel> {
+        let pnid = pnid.clone();
+        self.read(move |c| Box::pin(async move { find_channel_by_pnid(c, &pnid).await }))
+            .await
+    }
+
+    async fn list_channels(
+        &self,
+        account: AccountId,
+        page: &Page<ChannelId>,
+    ) -> Result<Vec<Channel>> {
+        let page = page.clone();
+        self.read(move |c| Box::pin(async move { list_channels(c, account, &page).await }))
+            .await
+    }
+
+    async fn update_channel(
+        &self,
+        account: AccountId,
+        id: ChannelId,
+        patch: &ChannelPatch,
+    ) -> Result<Channel> {
+        let patch = patch.clone();
+        self.write(move |c| {
+            Box::pin(async move {
+                let mut channel = get_channel_for_update(c, account, id).await?;
+                channel.apply(&patch, records::now());
+                update_channel(c, &channel).await?;
+                Ok(channel)
+            })
+        })
+        .await
+    }
+
+    async fn cloud_channels(&self) -> Result<Vec<Channel>> {
+        self.read(move |c| Box::pin(cloud_channels(c))).await
+    }
+
+    async fn get_registration(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+    ) -> Result<Option<Registration>> {
+        self.read(move |c| Box::pin(registration::get(c, account, channel)))
+            .await
+    }
+
+    async fn list_registrations(
+        &self,
+        account: AccountId,
+        channels: &[ChannelId],
+    ) -> Result<Vec<Registration>> {
+        let channels = channels.to_vec();
+        self.read(move |c| Box::pin(async move { registration::list(c, account, &channels).await }))
+            .await
+    }
+
+    async fn save_registration(&self, next: Registration, seen: Option<u64>) -> Result<bool> {
+        self.write(move |c| Box::pin(registration::save(c, next, seen)))
+            .await
+    }
+
+    async fn phone_settings(
+        &self,
+        account: AccountId,
+        channel: ChannelId,
+    ) -> Result<settings::PhoneSettings> {
+        self.read(move |c| Box::pin(phone_settings::get(c, account, channel)))
+            .await
+    }
+
+    async fn update_phone_settings(
+        &self,
+        write: settings::PhoneSettingsWrite,
+    ) -> Result<settings::PhoneSettings> {
+        self.write(move |c| Box::pin(phone_settings::update(c, write)))
+            .await
+    }
+
+    async fn update_channel_if(
+        &self,
+        seen: &Channel,
+        patch: &ChannelPatch,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Option<Channel>> {
+        let (seen, patch) = (seen.clone(), patch.clone());
+        self.write(move |c| {
+            Box::pin(async move {
+                let mut channel = get_channel_for_update(c, seen.account_id, seen.id).await?;
+                if channel != seen {
+                    return Ok(None);
+                }
+                channel.apply(&patch, records::now());
+                update_channel(c, &channel).await?;
+                B::emit_events(c, &events).await?;
+                Ok(Some(channel))
+            })
+        })
+        .await
+    }
+
+    async fn save_registration_with(
+        &self,
+        next: Registration,
+        seen: Option<u64>,
+        patch: Option<ChannelPatch>,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Option<Channel>> {
+        self.write(move |c| {
+            Box::pin(async move {
+                // The channel first (as every write of a channel reads it), then the
+                // registration.
+                let mut channel =
+                    get_channel_for_update(c, next.account_id, next.channel_id).await?;
+                if !registration::save(c, next, seen).await? {
+                    return Ok(None);
+                }
+                if let Some(patch) = patch {
+                    channel.apply(&patch, records::now());
+                    update_channel(c, &channel).await?;
+                }
+                B::emit_events(c, &events).await?;
+                Ok(Some(channel))
+            })
+        })
+        .await
+    }
+}
 
 fn pnid_taken(pnid: &PhoneNumberId) -> StoreError {
     StoreError::conflict(
@@ -118,6 +290,25 @@ pub async fn get_channel<C: Conn>(c: &mut C, account: AccountId, id: ChannelId) 
     .try_into()
 }
 
+/// [`get_channel`] for a read-modify-write: on PostgreSQL the row stays locked until the
+/// transaction ends.
+pub async fn get_channel_for_update<C: Conn>(
+    c: &mut C,
+    account: AccountId,
+    id: ChannelId,
+) -> Result<Channel> {
+    let mut q = query(concat!(
+        "SELECT ",
+        channel_columns!(),
+        " FROM channels WHERE account_id = $1 AND id = $2"
+    ));
+    q.push(c.dialect().for_update());
+    c.fetch_optional::<ChannelRecord>(q.bind(account.as_uuid()).bind(id.as_uuid()))
+        .await?
+        .ok_or(StoreError::NotFound(Entity::Channel))?
+        .try_into()
+}
+
 pub async fn find_channel_by_pnid<C: Conn>(c: &mut C, pnid: &PhoneNumberId) -> Result<Channel> {
     c.fetch_optional::<ChannelRecord>(
         query(concat!(
@@ -148,6 +339,19 @@ pub async fn list_channels<C: Conn>(
         .bind(page.after.map(|a| a.as_uuid()))
         .bind(page.sql_limit()),
     )
+    .await?
+    .into_iter()
+    .map(Channel::try_from)
+    .collect()
+}
+
+/// Every channel whose upstream is Meta's Cloud API, of every account.
+pub async fn cloud_channels<C: Conn>(c: &mut C) -> Result<Vec<Channel>> {
+    c.fetch_all::<ChannelRecord>(query(concat!(
+        "SELECT ",
+        channel_columns!(),
+        " FROM channels WHERE upstream_kind = 'cloud' ORDER BY id"
+    )))
     .await?
     .into_iter()
     .map(Channel::try_from)

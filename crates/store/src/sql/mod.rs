@@ -13,7 +13,8 @@
 //!   of this file), and says its [`Dialect`] for the few statements that differ (row locks,
 //!   advisory locks, query-planner hints);
 //! - a [`Backend`]: how it runs a unit of work — a read on a pooled connection, a write in
-//!   one transaction (SQLite's group-committing writer, PostgreSQL's pool).
+//!   one transaction (SQLite's group-committing writer, PostgreSQL's pool) — its name, and
+//!   how it shuts down.
 //!
 //! A backend whose behaviour differs beyond SQL (SQLite's batched accept, PostgreSQL's
 //! dispatch lanes) implements that sub-trait itself and still calls the statements here.
@@ -21,6 +22,7 @@
 pub mod accounts;
 pub mod channels;
 pub mod media;
+pub mod platform;
 pub mod profile;
 pub mod qr_codes;
 pub mod templates;
@@ -45,6 +47,19 @@ use crate::{Result, StoreError};
 pub enum Dialect {
     Sqlite,
     Postgres,
+}
+
+impl Dialect {
+    /// What ends a `SELECT` whose rows a read-modify-write changes: ` FOR UPDATE` on
+    /// PostgreSQL (the rows stay locked until the transaction ends, so concurrent writes of
+    /// them apply one after the other); nothing on SQLite, whose one writer already runs
+    /// writes one after the other.
+    pub fn for_update(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE",
+        }
+    }
 }
 
 /// One bound parameter. The kind is kept for `NULL`s too: PostgreSQL types every parameter.
@@ -192,6 +207,9 @@ impl<T> Record for T where
 pub trait Conn: Send {
     fn dialect(&self) -> Dialect;
 
+    /// Checks the connection is alive (the driver's own round trip).
+    async fn ping(&mut self) -> Result<()>;
+
     /// Runs a statement; the number of rows it changed.
     async fn execute(&mut self, q: Query) -> Result<u64>;
 
@@ -217,6 +235,12 @@ pub type Work<'c, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'c>>;
 #[async_trait]
 pub trait Backend: Send + Sync + 'static {
     type Conn: Conn;
+
+    /// `sqlite` or `postgres`, for logs and `/readyz`.
+    const NAME: &'static str;
+
+    /// Finishes queued writes and closes connections; later units of work fail.
+    async fn shutdown(&self);
 
     /// Runs `f` in one write transaction: all of it is stored, or none.
     async fn write<T, F>(&self, f: F) -> Result<T>
@@ -273,6 +297,10 @@ impl Conn for SqliteConnection {
         Dialect::Sqlite
     }
 
+    async fn ping(&mut self) -> Result<()> {
+        sqlx::Connection::ping(self).await.map_err(db)
+    }
+
     async fn execute(&mut self, q: Query) -> Result<u64> {
         let args = sqlite_args(q.args)?;
         sqlx::query_with(sqlx::AssertSqlSafe(q.sql.into_owned()), args)
@@ -303,6 +331,10 @@ impl Conn for SqliteConnection {
 impl Conn for PgConnection {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
+    }
+
+    async fn ping(&mut self) -> Result<()> {
+        sqlx::Connection::ping(self).await.map_err(db)
     }
 
     async fn execute(&mut self, q: Query) -> Result<u64> {
