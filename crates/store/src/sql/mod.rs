@@ -20,6 +20,7 @@
 
 pub mod accounts;
 pub mod channels;
+pub mod webhooks;
 
 use std::borrow::Cow;
 use std::future::Future;
