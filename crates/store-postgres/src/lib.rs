@@ -13,9 +13,7 @@
 //!   `TemplateStore` and `MediaStore` (with upload sessions) are not here: their SQL is
 //!   written once for both backends in `wagate_store::sql` (the bootstrap's advisory lock
 //!   and the row locks are its PostgreSQL dialect), run through this file's [`Backend`] (one
-//!   transaction per write; the backend's name and pool shutdown). Until webhooks are
-//!   written there too, this file lends them the webhooks SQL they run in their
-//!   transactions (`WebhookStatements`, `WebhookEvents`).
+//!   transaction per write; the backend's name and pool shutdown).
 //! - `dispatch`: `MessageStore`, and the SQL of the outbox, network events, inbound messages
 //!   and contacts; each channel's dispatch lane is owned by one node at a time
 //!   (`dispatch_lanes`).
@@ -34,10 +32,6 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{PgConnection, Postgres, Transaction};
-use wagate_core::ids::{AccountId, SubscriptionId};
-use wagate_core::webhook::WebhookEvent;
-use wagate_store::sql::channels::WebhookEvents;
-use wagate_store::sql::templates::WebhookStatements;
 use wagate_store::sql::{Backend, Work};
 use wagate_store::{Result, StoreError};
 
@@ -106,32 +100,9 @@ impl Backend for PgStore {
     }
 }
 
-/// The webhooks SQL that templates and business profiles run in their transactions, until
-/// it is written once in `wagate_store::sql`.
-impl WebhookStatements for PgStore {
-    fn emit<'c>(c: &'c mut PgConnection, events: &'c [WebhookEvent]) -> Work<'c, ()> {
-        Box::pin(webhooks::emit(c, events))
-    }
-
-    fn delete_subscription(
-        c: &mut PgConnection,
-        account: AccountId,
-        id: SubscriptionId,
-    ) -> Work<'_, ()> {
-        Box::pin(webhooks::delete_subscription(c, account, id))
-    }
-}
-
 async fn commit<T>(tx: Transaction<'static, Postgres>, value: T) -> Result<T> {
     tx.commit().await.map_err(StoreError::database)?;
     Ok(value)
-}
-
-#[async_trait::async_trait]
-impl WebhookEvents for PgStore {
-    async fn emit_events(conn: &mut PgConnection, events: &[WebhookEvent]) -> Result<()> {
-        webhooks::emit(conn, events).await
-    }
 }
 
 /// Whether `e` is a unique violation of `messages` (its id or wamid): a concurrent

@@ -12,8 +12,7 @@
 //!   `TemplateStore` and `MediaStore` (with upload sessions) are not here: their SQL is
 //!   written once for both backends in `wagate_store::sql`, run through this file's
 //!   [`Backend`] (reads on the pool, writes on the writer; the backend's name and shutdown).
-//!   Until webhooks are written there too, this file lends them the webhooks SQL they run
-//!   in their transactions (`WebhookStatements`, `WebhookEvents`).
+//!
 //! - `dispatch`: `MessageStore`, and the SQL of the outbox, network events, inbound messages
 //!   and contacts (outbound messages are accepted through `accept`, network events reported
 //!   by Meta stored by `wagate_store::sql::channels::upstream`).
@@ -42,10 +41,6 @@ use sqlx::SqliteConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use wagate_core::ids::{AccountId, SubscriptionId};
-use wagate_core::webhook::WebhookEvent;
-use wagate_store::sql::channels::WebhookEvents;
-use wagate_store::sql::templates::WebhookStatements;
 use wagate_store::sql::{Backend, Work};
 use wagate_store::{Result, StoreError};
 
@@ -170,28 +165,5 @@ impl Backend for SqliteStore {
     {
         let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
         f(&mut conn).await
-    }
-}
-
-/// The webhooks SQL that templates and business profiles run in their transactions, until
-/// it is written once in `wagate_store::sql`.
-impl WebhookStatements for SqliteStore {
-    fn emit<'c>(c: &'c mut SqliteConnection, events: &'c [WebhookEvent]) -> Work<'c, ()> {
-        Box::pin(webhooks::emit(c, events))
-    }
-
-    fn delete_subscription(
-        c: &mut SqliteConnection,
-        account: AccountId,
-        id: SubscriptionId,
-    ) -> Work<'_, ()> {
-        Box::pin(webhooks::delete_subscription(c, account, id))
-    }
-}
-
-#[async_trait::async_trait]
-impl WebhookEvents for SqliteStore {
-    async fn emit_events(conn: &mut SqliteConnection, events: &[WebhookEvent]) -> Result<()> {
-        webhooks::emit(conn, events).await
     }
 }

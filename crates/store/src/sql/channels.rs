@@ -1,5 +1,5 @@
 //! Channels and the per-number state: their statements, and [`ChannelStore`] for every
-//! [`Backend`] that can record webhook events ([`WebhookEvents`]).
+//! [`Backend`].
 //! - `registration`: phone number registration (see [`crate::registration`]).
 //! - `phone_settings`: phone number settings and conversational automation (see
 //!   [`crate::phone_settings`]).
@@ -20,22 +20,15 @@ use wagate_core::ids::{AccountId, ChannelId, PhoneNumberId};
 use wagate_core::registration::Registration;
 use wagate_core::webhook::WebhookEvent;
 
-use super::{Backend, Conn, accounts, is_unique_violation, query};
+use super::{Backend, Conn, accounts, is_unique_violation, query, webhooks};
 use crate::records::{self, ChannelRecord};
 use crate::{
     ChannelStore, Conflict, Entity, Page, Result, StoreError, channel_columns,
     phone_settings as settings,
 };
 
-/// Stores webhook events in the caller's write transaction. The webhooks' SQL is still each
-/// backend's own; the number changes webhooks report record their events through this.
 #[async_trait]
-pub trait WebhookEvents: Backend {
-    async fn emit_events(c: &mut Self::Conn, events: &[WebhookEvent]) -> Result<()>;
-}
-
-#[async_trait]
-impl<B: WebhookEvents> ChannelStore for B {
+impl<B: Backend> ChannelStore for B {
     async fn create_channel(&self, new: NewChannel) -> Result<Channel> {
         self.write(move |c| {
             Box::pin(async move {
@@ -145,7 +138,7 @@ impl<B: WebhookEvents> ChannelStore for B {
                 }
                 channel.apply(&patch, records::now());
                 update_channel(c, &channel).await?;
-                B::emit_events(c, &events).await?;
+                webhooks::emit(c, &events).await?;
                 Ok(Some(channel))
             })
         })
@@ -172,7 +165,7 @@ impl<B: WebhookEvents> ChannelStore for B {
                     channel.apply(&patch, records::now());
                     update_channel(c, &channel).await?;
                 }
-                B::emit_events(c, &events).await?;
+                webhooks::emit(c, &events).await?;
                 Ok(Some(channel))
             })
         })

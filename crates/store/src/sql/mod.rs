@@ -26,6 +26,7 @@ pub mod platform;
 pub mod profile;
 pub mod qr_codes;
 pub mod templates;
+pub mod webhooks;
 
 use std::borrow::Cow;
 use std::future::Future;

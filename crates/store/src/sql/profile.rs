@@ -9,8 +9,7 @@ use wagate_core::channel::{Channel, ChannelPatch};
 use wagate_core::ids::{AccountId, ChannelId, MediaId, SubscriptionId, WabaId};
 use wagate_core::profile::CommerceUpdate;
 
-use super::templates::WebhookStatements;
-use super::{Conn, Dialect, channels, media, query};
+use super::{Backend, Conn, Dialect, channels, media, query, webhooks};
 use crate::media::MediaRecord;
 use crate::profile::{
     PictureWrite, ProfileRecord, ProfileSettings, ProfileWrite, WabaSubscription,
@@ -22,7 +21,7 @@ use crate::{
 };
 
 #[async_trait]
-impl<B: WebhookStatements> ProfileStore for B {
+impl<B: Backend> ProfileStore for B {
     async fn business_profile(
         &self,
         account: AccountId,
@@ -72,7 +71,7 @@ impl<B: WebhookStatements> ProfileStore for B {
     ) -> Result<WabaSubscription> {
         self.write(move |c| {
             Box::pin(async move {
-                drop_subscriptions::<B>(c, sub.account_id, &remove).await?;
+                drop_subscriptions(c, sub.account_id, &remove).await?;
                 put_waba(c, sub).await
             })
         })
@@ -90,7 +89,7 @@ impl<B: WebhookStatements> ProfileStore for B {
                 let Some(sub) = get_waba(c, account, &waba).await? else {
                     return Ok(None);
                 };
-                drop_subscriptions::<B>(c, account, &sub.override_subscriptions).await?;
+                drop_subscriptions(c, account, &sub.override_subscriptions).await?;
                 delete_waba(c, account, &waba).await?;
                 Ok(Some(sub))
             })
@@ -253,13 +252,13 @@ pub async fn get_waba<C: Conn>(
 }
 
 /// Deletes webhook subscriptions that carried an alternate callback (gone already: skipped).
-async fn drop_subscriptions<B: WebhookStatements>(
-    c: &mut B::Conn,
+async fn drop_subscriptions<C: Conn>(
+    c: &mut C,
     account: AccountId,
     ids: &[SubscriptionId],
 ) -> Result<()> {
     for id in ids {
-        match B::delete_subscription(c, account, *id).await {
+        match webhooks::delete_subscription(c, account, *id).await {
             Ok(()) | Err(StoreError::NotFound(_)) => {}
             Err(e) => return Err(e),
         }

@@ -8,34 +8,19 @@
 
 use async_trait::async_trait;
 use wagate_core::Timestamp;
-use wagate_core::ids::{AccountId, SubscriptionId, TemplateId, WabaId};
+use wagate_core::ids::{AccountId, TemplateId, WabaId};
 use wagate_core::template::TemplateName;
 use wagate_core::webhook::WebhookEvent;
 
-use super::{Backend, Conn, Dialect, Query, Work, query};
+use super::{Backend, Conn, Dialect, Query, query, webhooks};
 use crate::templates::{NAME_BLOCKED_MS, TemplateRecord, like_pattern as like};
 use crate::{
     CreateTemplateError, Entity, Page, Result, StoreError, Template, TemplateFilter,
     TemplateLimits, TemplateStore, template_columns,
 };
 
-/// The webhooks domain's statements that templates and business profiles run in their
-/// transactions. Each backend supplies them from its own webhooks SQL until they are written
-/// once in this module; then these calls become calls of those functions.
-pub trait WebhookStatements: Backend {
-    /// Stores `events` that some enabled subscription wants, one delivery per subscription.
-    fn emit<'c>(c: &'c mut Self::Conn, events: &'c [WebhookEvent]) -> Work<'c, ()>;
-
-    /// Deletes one of the account's webhook subscriptions; `NotFound(Subscription)` if none.
-    fn delete_subscription(
-        c: &mut Self::Conn,
-        account: AccountId,
-        id: SubscriptionId,
-    ) -> Work<'_, ()>;
-}
-
 #[async_trait]
-impl<B: WebhookStatements> TemplateStore for B {
+impl<B: Backend> TemplateStore for B {
     async fn create_template(
         &self,
         template: Template,
@@ -86,7 +71,7 @@ impl<B: WebhookStatements> TemplateStore for B {
         self.write(move |c| {
             Box::pin(async move {
                 let t = update_template(c, template).await?;
-                B::emit(c, &events).await?;
+                webhooks::emit(c, &events).await?;
                 Ok(t)
             })
         })
@@ -103,7 +88,7 @@ impl<B: WebhookStatements> TemplateStore for B {
             Box::pin(async move {
                 let t = update_template_if(c, template, Some(seen)).await?;
                 if t.is_some() {
-                    B::emit(c, &events).await?;
+                    webhooks::emit(c, &events).await?;
                 }
                 Ok(t)
             })
