@@ -80,6 +80,8 @@ pub use error::Error;
 #[derive(Clone)]
 pub struct App {
     store: Arc<dyn Store>,
+    /// The store's clock: every time a service stamps or compares comes from it.
+    clock: Arc<dyn wagate_core::clock::Clock>,
     dispatcher: Arc<Dispatcher>,
     ingest: Arc<Ingest>,
     /// Wakes the dispatcher when a message is accepted.
@@ -142,6 +144,7 @@ impl App {
         let dispatcher = Dispatcher::new(store.clone(), sandbox, cloud_client.clone(), config);
         dispatcher.use_media(media.fetcher().clone(), media.blobs.clone());
         Self {
+            clock: store.clock(),
             cloud: cloud_client,
             deliverer: Arc::new(webhooks::deliver::Deliverer::new(
                 store.clone(),
@@ -177,6 +180,11 @@ impl App {
         renderer: Arc<dyn webhooks::render::Renderer>,
     ) {
         self.renderers.register(format, renderer);
+    }
+
+    /// Now, by the clock the store was opened with.
+    pub fn now(&self) -> wagate_core::Timestamp {
+        self.clock.now()
     }
 
     /// Whether outbound calls may reach private networks (`[outbound]`).

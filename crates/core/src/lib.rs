@@ -36,6 +36,7 @@ pub mod account;
 pub mod api_key;
 pub mod audit;
 pub mod channel;
+pub mod clock;
 pub mod cloud_report;
 pub mod contact;
 pub mod content;

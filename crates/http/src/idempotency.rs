@@ -39,7 +39,6 @@ use wagate_app::platform::idempotency::Begun;
 use wagate_core::error::ErrorCode;
 use wagate_core::idempotency::{IdempotencyKey, RequestHash, RequestHasher};
 use wagate_store::idempotency::StoredAnswer;
-use wagate_store::records::now;
 
 use crate::auth::Auth;
 use crate::error::ApiError;
@@ -115,7 +114,7 @@ async fn run(
     let lease = Duration::from_secs(state.config.request_timeout_secs) + LEASE_SLACK;
     let begun = state
         .app
-        .begin_idempotent(&principal, key, hash, now(), lease)
+        .begin_idempotent(&principal, key, hash, state.app.now(), lease)
         .await;
     let outcome = match &begun {
         Ok(Begun::Run(_)) => "run",

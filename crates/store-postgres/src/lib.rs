@@ -32,6 +32,9 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{PgConnection, Postgres, Transaction};
+use std::sync::Arc;
+
+use wagate_core::clock::{Clock, SystemClock};
 use wagate_store::sql::{Backend, Work};
 use wagate_store::{Result, StoreError};
 
@@ -43,6 +46,7 @@ pub struct PgStore {
     /// This store's name among the nodes sharing the database: which dispatch lanes it
     /// owns (see `dispatch::lease_outbox`).
     node: String,
+    clock: Arc<dyn Clock>,
 }
 
 impl PgStore {
@@ -59,7 +63,14 @@ impl PgStore {
         Ok(Self {
             pool,
             node: uuid::Uuid::new_v4().to_string(),
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// The same store stamping times from `clock` (a test's manual clock).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     async fn begin(&self) -> Result<Transaction<'static, Postgres>> {
@@ -74,6 +85,10 @@ impl PgStore {
 #[async_trait::async_trait]
 impl Backend for PgStore {
     type Conn = PgConnection;
+
+    fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
 
     const NAME: &'static str = "postgres";
 

@@ -41,6 +41,7 @@ use sqlx::SqliteConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use wagate_core::clock::{Clock, SystemClock};
 use wagate_store::sql::{Backend, Work};
 use wagate_store::{Result, StoreError};
 
@@ -59,6 +60,7 @@ pub struct SqliteStore {
     acceptor: accept::Acceptor,
     /// Held while open: a restore waits for no process to have the database open.
     _open: backup::OpenLock,
+    clock: Arc<dyn Clock>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -131,7 +133,14 @@ impl SqliteStore {
             acceptor: accept::Acceptor::start(writer.clone()),
             writer,
             _open: open,
+            clock: Arc::new(SystemClock),
         })
+    }
+
+    /// The same store stamping times from `clock` (a test's manual clock).
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -142,6 +151,10 @@ impl SqliteStore {
 #[async_trait::async_trait]
 impl Backend for SqliteStore {
     type Conn = SqliteConnection;
+
+    fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
 
     const NAME: &'static str = "sqlite";
 

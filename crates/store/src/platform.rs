@@ -15,6 +15,10 @@ pub trait PlatformStore: Send + Sync {
     /// `sqlite` or `postgres`, for logs and `/readyz`.
     fn backend(&self) -> &'static str;
 
+    /// The clock the store was opened with. Services take theirs from here, so what they
+    /// compare against is the time the store stamps.
+    fn clock(&self) -> std::sync::Arc<dyn wagate_core::clock::Clock>;
+
     /// Cheap round trip to the database (readiness).
     async fn ping(&self) -> Result<()>;
     /// The data keys secrets are sealed with, wrapped by the master key (see [`sealing`]),

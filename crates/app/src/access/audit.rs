@@ -8,7 +8,6 @@
 use wagate_core::audit::{AuditAction, AuditEntry, AuditFilter, AuditSummary, AuditTarget};
 use wagate_core::ids::AuditEntryId;
 use wagate_store::Page;
-use wagate_store::records;
 
 use crate::App;
 use crate::Principal;
@@ -27,7 +26,7 @@ impl App {
         let entry = AuditEntry {
             id: AuditEntryId::generate(),
             account_id: p.account_id,
-            at: records::now(),
+            at: self.now(),
             key_id: p.key_id,
             action,
             target,

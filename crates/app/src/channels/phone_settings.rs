@@ -27,7 +27,6 @@ use wagate_core::registration::{Registration, RegistrationStatus};
 use wagate_core::text::VerifiedName;
 use wagate_store::Page;
 use wagate_store::phone_settings::{PhoneSettings, PhoneSettingsWrite};
-use wagate_store::records::now;
 
 use crate::App;
 use crate::Principal;
@@ -455,7 +454,7 @@ impl App {
             channel_id: channel.id,
             settings,
             automation,
-            at: now(),
+            at: self.now(),
         };
         let stored = self.store.update_phone_settings(write).await?;
         self.audit(
@@ -513,7 +512,7 @@ impl App {
         channel.display_phone_number = new.number;
         channel.waba_id = waba.clone();
         let channel = self.create_channel(p, channel).await?;
-        let at = now();
+        let at = self.now();
         let mut reg = Registration::initial(channel.account_id, channel.id, at);
         reg.status = RegistrationStatus::Deregistered;
         reg.verified = false;

@@ -34,7 +34,6 @@ use wagate_core::ids::{AccountId, MediaId, SubscriptionId, WabaId};
 use wagate_core::profile::{AlternateCallback, CommerceSettings, CommerceUpdate};
 use wagate_core::profile::{PictureChange, ProfileUpdate};
 use wagate_store::profile::{PictureWrite, ProfileWrite, WabaSubscription};
-use wagate_store::records::now;
 use wagate_store::{Entity, Media, Page, StoreError};
 
 use crate::error::{Error, Result};
@@ -89,7 +88,7 @@ impl App {
     /// One of the account's live media ids that is its picture now, or `None`.
     async fn live_picture(&self, account: AccountId, id: &MediaId) -> Result<Option<Media>> {
         match self.store.get_media(account, id).await {
-            Ok(m) if m.expires_at > now() => Ok(Some(m)),
+            Ok(m) if m.expires_at > self.now() => Ok(Some(m)),
             Ok(_) | Err(StoreError::NotFound(_)) => Ok(None),
             Err(e) => Err(e.into()),
         }
@@ -132,7 +131,7 @@ impl App {
         if !p.can_use(channel.id) {
             return Err(StoreError::NotFound(Entity::Channel).into());
         }
-        let at = now();
+        let at = self.now();
         let summary = crate::access::audit::profile_fields(
             &update.patch,
             !matches!(update.picture, PictureChange::Keep),
@@ -258,7 +257,7 @@ impl App {
         ));
         let settings = self
             .store
-            .update_commerce_settings(p.account_id, channel.id, update, now())
+            .update_commerce_settings(p.account_id, channel.id, update, self.now())
             .await?;
         self.audit(
             p,
@@ -313,7 +312,7 @@ impl App {
     ) -> Result<WabaSubscription> {
         p.require_account_wide()?;
         let existing = self.store.get_waba_subscription(p.account_id, waba).await?;
-        let at = now();
+        let at = self.now();
         let carriers = match &callback {
             Some(c) => self.callback_subscriptions(p, waba, c).await?,
             None => Vec::new(),
@@ -457,7 +456,7 @@ mod tests {
 
     #[test]
     fn pictures_live_on() {
-        assert!(forever() > now());
+        assert!(forever() > wagate_core::Timestamp::now());
         let ms = forever().as_millisecond();
         assert_eq!(Timestamp::from_millisecond(ms).unwrap(), forever());
     }

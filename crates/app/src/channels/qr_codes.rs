@@ -15,7 +15,6 @@ use wagate_core::channel::Channel;
 use wagate_core::error::ErrorCode;
 use wagate_core::qr::{PrefilledMessage, QrCodeId, QrImageFormat, QrMatrix};
 use wagate_store::qr_codes::QrCode;
-use wagate_store::records::now;
 use wagate_store::{Page, StoreError};
 
 use crate::App;
@@ -51,7 +50,7 @@ impl App {
         channel: &Channel,
         message: PrefilledMessage,
     ) -> Result<QrCode> {
-        let at = now();
+        let at = self.now();
         for _ in 0..CODE_DRAWS {
             let qr = QrCode {
                 code: QrCodeId::generate(),
@@ -114,7 +113,7 @@ impl App {
     ) -> Result<QrCode> {
         let qr = self
             .store
-            .update_qr_code(channel.account_id, channel.id, code, &message, now())
+            .update_qr_code(channel.account_id, channel.id, code, &message, self.now())
             .await?;
         self.audit_qr(p, AuditAction::QrCodeUpdate, channel, code)
             .await;

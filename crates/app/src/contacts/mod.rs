@@ -10,7 +10,6 @@ use wagate_core::channel::Channel;
 use wagate_core::contact::Contact;
 use wagate_core::ids::ContactId;
 use wagate_core::phone::PhoneE164;
-use wagate_store::records::now;
 use wagate_store::{ContactKey, Page};
 
 use crate::App;
@@ -44,7 +43,7 @@ impl App {
         users: Vec<(String, PhoneE164)>,
         block: bool,
     ) -> Result<Vec<BlockOutcome>> {
-        let at = now();
+        let at = self.now();
         let mut ids = Vec::new();
         let mut out = Vec::with_capacity(users.len());
         for (input, wa_id) in users {

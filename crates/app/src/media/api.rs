@@ -7,7 +7,6 @@ use wagate_core::channel::Channel;
 use wagate_core::error::ErrorCode;
 use wagate_core::ids::{AccountId, MediaId};
 use wagate_core::media::{DeclaredType, MediaError, MediaKind, SNIFF_BYTES, check, sniff};
-use wagate_store::records::now;
 use wagate_store::{Entity, Media, MediaOrigin, StoreError};
 
 use super::blob::content_key;
@@ -117,7 +116,7 @@ impl App {
             MediaOrigin::Upload => self.media.config.retention_days,
             MediaOrigin::Inbound => self.media.config.inbound_retention_days,
         };
-        let created = now();
+        let created = self.now();
         let key = content_key(&staged.sha256);
         let media = Media {
             id: MediaId::generate(),
@@ -146,7 +145,7 @@ impl App {
     /// One of the account's live media ids (expired ones are unknown).
     pub async fn get_media(&self, p: &Principal, id: &MediaId) -> Result<Media> {
         let media = self.store.get_media(p.account_id, id).await?;
-        if media.expires_at <= now() || !p.can_use(media.channel_id) {
+        if media.expires_at <= self.now() || !p.can_use(media.channel_id) {
             return Err(not_found());
         }
         Ok(media)
@@ -160,7 +159,7 @@ impl App {
         base_url: &str,
     ) -> Result<MediaInfo> {
         let media = self.get_media(p, id).await?;
-        let expires = now().as_second() + i64::from(self.media.config.url_ttl_secs);
+        let expires = self.now().as_second() + i64::from(self.media.config.url_ttl_secs);
         let url = self.media.signer.url(
             base_url,
             &media.account_id.to_string(),
@@ -173,7 +172,7 @@ impl App {
     pub async fn delete_media(&self, p: &Principal, id: &MediaId) -> Result<()> {
         let media = self.get_media(p, id).await?;
         self.store
-            .delete_media(p.account_id, &media.id, now())
+            .delete_media(p.account_id, &media.id, self.now())
             .await?;
         Ok(())
     }
@@ -187,7 +186,7 @@ impl App {
         expires: i64,
         signature: &str,
     ) -> Result<(Media, super::blob::Reader)> {
-        let at = now();
+        let at = self.now();
         if !self
             .media
             .signer

@@ -45,7 +45,6 @@ use wagate_core::Timestamp;
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::media::{MB, MediaType, SNIFF_BYTES, check, sniff};
 use wagate_core::template::{Component, Header, HeaderFormat, TemplateDraft};
-use wagate_store::records::now;
 use wagate_store::{
     CompletedUpload, Entity, Media, MediaOrigin, Page, StoreError, UploadHandle, UploadSession,
     UploadSessionId,
@@ -276,7 +275,7 @@ impl App {
                 ErrorCode::InvalidRequest,
                 "uploads are kept under a phone number and this key has none; add a channel",
             ))?;
-        let at = now();
+        let at = self.now();
         if let Err(e) = self.collect_upload_sessions(at).await {
             tracing::warn!(error.message = %e, "expired upload sessions not collected");
         }
@@ -305,7 +304,7 @@ impl App {
         id: &UploadSessionId,
     ) -> Result<UploadSession> {
         let session = self.store.get_upload_session(p.account_id, id).await?;
-        if session.expires_at <= now() || !p.can_use(session.channel_id) {
+        if session.expires_at <= self.now() || !p.can_use(session.channel_id) {
             return Err(unknown());
         }
         Ok(session)
@@ -474,7 +473,7 @@ impl App {
         if !completed {
             // A concurrent request completed it first; its media id stands, ours goes.
             self.store
-                .delete_media(p.account_id, &media.id, now())
+                .delete_media(p.account_id, &media.id, self.now())
                 .await?;
             return Ok(self
                 .store

@@ -9,7 +9,6 @@ use wagate_core::ids::MessageId;
 use wagate_core::media::MediaKind;
 use wagate_core::message::{Content, Message, NewOutboundMessage, Recipient, Wamid};
 use wagate_core::policy::WindowPolicy;
-use wagate_store::records::now;
 use wagate_store::{ContactKey, MessageFilter, MessageKey, Page};
 
 use crate::App;
@@ -74,7 +73,7 @@ impl App {
                 Recipient::Bsuid(b) => ContactKey::Bsuid(b.clone()),
             };
             let contact = self.store.find_contact(channel.id, &key).await?;
-            if !contact.is_some_and(|c| c.recipient().window_open(now())) {
+            if !contact.is_some_and(|c| c.recipient().window_open(self.now())) {
                 return Err(Error::Refused(
                     ErrorCode::OutsideServiceWindow,
                     "the customer last wrote more than 24 hours ago (or never); send a template",

@@ -15,7 +15,6 @@ use wagate_core::media::{MediaKind, MediaType};
 use wagate_core::message::{Message, Wamid};
 use wagate_core::phone::PhoneE164;
 use wagate_store::ContactKey;
-use wagate_store::records::now;
 use wagate_upstream::sandbox;
 
 use crate::App;
@@ -100,7 +99,7 @@ impl App {
             name,
             content,
             cmd.context,
-            cmd.at.unwrap_or_else(now),
+            cmd.at.unwrap_or_else(|| self.now()),
         );
         if let Some(wamid) = cmd.wamid {
             new.wamid = wamid;

@@ -24,7 +24,6 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use wagate_store::Store;
-use wagate_store::records::now;
 use wagate_store::sealing::{self, DataKey, MasterKey};
 
 /// The environment variable that holds the master key.
@@ -141,7 +140,7 @@ pub async fn unlock(
     if keys.is_empty() {
         let (key, bytes) = DataKey::generate();
         store
-            .add_secret_key(master.wrap(&key.id, &bytes, now().as_millisecond()))
+            .add_secret_key(master.wrap(&key.id, &bytes, store.clock().now().as_millisecond()))
             .await
             .context("storing the data key")?;
         keys.push(key);

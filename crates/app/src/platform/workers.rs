@@ -27,7 +27,6 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use wagate_core::Timestamp;
-use wagate_store::records::now;
 
 use crate::App;
 use crate::media::MediaCollector;
@@ -95,7 +94,10 @@ impl App {
                 dispatcher: self.dispatcher.clone(),
                 wake: self.wake.clone(),
             }));
-            workers.push(Arc::new(IngestWorker(self.ingest.clone())));
+            workers.push(Arc::new(IngestWorker(
+                self.ingest.clone(),
+                self.clock.clone(),
+            )));
             workers.push(Arc::new(ReviewWorker(TemplateReviewer::new(
                 self.store.clone(),
                 self.templates,
@@ -119,7 +121,7 @@ impl App {
         }
         for worker in self.workers() {
             let lock = self.step_locks.of(worker.name());
-            tracker.spawn(run(worker, lock, stop.clone()));
+            tracker.spawn(run(worker, lock, stop.clone(), self.clock.clone()));
         }
     }
 
@@ -148,7 +150,7 @@ impl App {
             for (lock, worker) in &workers {
                 let _step = lock.lock().await;
                 let found = worker
-                    .step(at.unwrap_or_else(now))
+                    .step(at.unwrap_or_else(|| self.now()))
                     .await
                     .map_err(|e| e.context(format!("the {} step", worker.name())))?;
                 worker.settle().await;
@@ -163,12 +165,17 @@ impl App {
 }
 
 /// The loop of one worker, until `stop`.
-async fn run(worker: Arc<dyn Worker>, lock: Arc<tokio::sync::Mutex<()>>, stop: CancellationToken) {
+async fn run(
+    worker: Arc<dyn Worker>,
+    lock: Arc<tokio::sync::Mutex<()>>,
+    stop: CancellationToken,
+    clock: Arc<dyn wagate_core::clock::Clock>,
+) {
     let wake = worker.wake();
     loop {
         let step = {
             let _step = lock.lock().await;
-            worker.step(now()).await
+            worker.step(clock.now()).await
         };
         let wait = match step {
             Ok(true) => None,
@@ -236,7 +243,7 @@ impl Worker for DispatchWorker {
     }
 }
 
-struct IngestWorker(Arc<Ingest>);
+struct IngestWorker(Arc<Ingest>, Arc<dyn wagate_core::clock::Clock>);
 
 #[async_trait]
 impl Worker for IngestWorker {
@@ -252,7 +259,7 @@ impl Worker for IngestWorker {
     async fn idle_wait(&self) -> Duration {
         match self.0.next_due().await {
             Ok(Some(at)) => {
-                let ms = at.as_millisecond() - now().as_millisecond();
+                let ms = at.as_millisecond() - self.1.now().as_millisecond();
                 Duration::from_millis(ms.clamp(1, 50) as u64)
             }
             _ => IDLE,

@@ -14,7 +14,6 @@ use serde_json::json;
 use wagate_core::error::ValidationError;
 use wagate_core::ids::{TemplateId, WabaId};
 use wagate_core::template::{AuthUpsert, QualityScore, TemplateDraft, TemplateStatus, lint};
-use wagate_store::records::now;
 use wagate_store::{Page, StoreError, Template, TemplateFilter};
 
 use crate::error::{Error, Result};
@@ -117,7 +116,7 @@ impl App {
             let seen = t.updated_at;
             let mut changed = t;
             changed.status = to;
-            changed.updated_at = after(now(), seen);
+            changed.updated_at = after(self.now(), seen);
             match self
                 .store
                 .update_template_if(changed, seen, Vec::new())

@@ -26,7 +26,6 @@ use wagate_core::ids::{TemplateId, WabaId};
 use wagate_core::template::{
     TemplateDraft, TemplateEdit, TemplateError, TemplateName, TemplateStatus, lint,
 };
-use wagate_store::records::now;
 use wagate_store::{
     CreateTemplateError, Entity, Page, StoreError, Template, TemplateFilter, TemplateLimits,
 };
@@ -83,7 +82,7 @@ impl App {
         p.require_account_wide()?;
         lint(&draft)?;
         self.check_header_handles(p, &draft).await?;
-        let at = now();
+        let at = self.now();
         let template = Template {
             id: TemplateId::generate(),
             account_id: p.account_id,
@@ -182,7 +181,7 @@ impl App {
         p.require_account_wide()?;
         let deleted = self
             .store
-            .delete_templates(p.account_id, waba, name, id, now())
+            .delete_templates(p.account_id, waba, name, id, self.now())
             .await?;
         for t in &deleted {
             self.audit(
@@ -239,7 +238,7 @@ impl App {
         t.message_send_ttl_seconds = draft.message_send_ttl_seconds();
         t.status = TemplateStatus::Pending;
         t.rejected_reason = None;
-        t.updated_at = now();
+        t.updated_at = self.now();
         let (per_day, per_30_days) = if approved {
             (1, 10)
         } else {

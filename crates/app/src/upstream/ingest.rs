@@ -42,7 +42,6 @@ use wagate_core::network::{NetworkEvent, NewInboundMessage, StatusUpdate};
 use wagate_core::webhook::ascii::signature;
 use wagate_core::webhook::{EventData, EventField, WebhookEvent};
 use wagate_store::StoreError;
-use wagate_store::records::now;
 use wagate_upstream::cloud::CloudError;
 
 use crate::App;
@@ -147,7 +146,7 @@ impl App {
             }
         }
         if !others.is_empty() {
-            let at = now();
+            let at = self.now();
             done.others = others.len();
             let events = others
                 .into_iter()
@@ -200,7 +199,7 @@ impl App {
         done: &mut MetaReport,
     ) -> Result<()> {
         let at_most_now = |at: Option<Timestamp>| {
-            let now = now();
+            let now = self.now();
             at.map_or(now, |at| at.min(now))
         };
         let mut events = Vec::with_capacity(change.statuses.len());
@@ -350,7 +349,7 @@ impl App {
             profile_name: m.profile_name,
             content,
             context,
-            at: m.at.map_or_else(now, |at| at.min(now())),
+            at: m.at.map_or_else(|| self.now(), |at| at.min(self.now())),
             preference: None,
         };
         match self.store.ingest_inbound(new).await {

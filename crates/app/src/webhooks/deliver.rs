@@ -28,7 +28,6 @@ use tokio_util::task::TaskTracker;
 use wagate_core::Timestamp;
 use wagate_core::ids::{ChannelId, DeliveryId, SubscriptionId};
 use wagate_core::webhook::{ChannelRef, Subscription, ascii};
-use wagate_store::records::now;
 use wagate_store::{AttemptOutcome, DeliveryAttempt, DeliveryJob, Store};
 
 use super::config::WebhookConfig;
@@ -63,6 +62,7 @@ pub struct Step {
 
 pub struct Deliverer {
     store: Arc<dyn Store>,
+    clock: Arc<dyn wagate_core::clock::Clock>,
     client: reqwest::Client,
     config: WebhookConfig,
     renderers: Renderers,
@@ -92,6 +92,7 @@ impl Deliverer {
         renderers: Renderers,
     ) -> Self {
         Self {
+            clock: store.clock(),
             store,
             client,
             config,
@@ -348,7 +349,7 @@ impl Deliverer {
     /// The subscription's receiver is back after an outage: its deliveries waiting on a
     /// retry are due now instead of at their backed-off times.
     async fn expedite(&self, id: SubscriptionId) {
-        match self.store.expedite_deliveries(id, now()).await {
+        match self.store.expedite_deliveries(id, self.clock.now()).await {
             Ok(n) if n > 0 => {
                 tracing::info!(subscription_id = %id, deliveries = n, "webhook receiver recovered; retrying its backlog now");
             }
@@ -465,7 +466,7 @@ impl Deliverer {
         excerpt: &str,
         result: Result<(), String>,
     ) -> Vec<DeliveryAttempt> {
-        let at = now();
+        let at = self.clock.now();
         let outcome_name = match &result {
             Ok(()) => "delivered",
             Err(_) => "failed",

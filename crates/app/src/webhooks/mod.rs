@@ -25,7 +25,6 @@ use wagate_core::webhook::{
     BatchSize, EventField, PayloadFormat, Subscription, SubscriptionPatch, VerifyToken,
     WebhookSecret, WebhookUrl,
 };
-use wagate_store::records::now;
 use wagate_store::{Delivery, DeliveryFilter, MessageKey, Page, Replay};
 
 use crate::error::Result;
@@ -85,7 +84,7 @@ impl App {
             self.store.get_channel(p.account_id, c).await?;
         }
         self.verify_url(&input.url, &input.verify_token).await?;
-        let at = now();
+        let at = self.now();
         let s = Subscription {
             id: SubscriptionId::generate(),
             account_id: p.account_id,
@@ -182,7 +181,7 @@ impl App {
         if reverify {
             self.verify_url(&s.url, &s.verify_token).await?;
         }
-        s.updated_at = now();
+        s.updated_at = self.now();
         let updated = self.store.update_subscription(s).await?;
         // What this node leased ahead goes out under the new settings.
         self.deliverer.reset(id).await;
@@ -262,7 +261,7 @@ impl App {
         };
         let n = self
             .store
-            .replay_deliveries(p.account_id, id, replay, now())
+            .replay_deliveries(p.account_id, id, replay, self.now())
             .await?;
         self.audit(
             p,

@@ -25,7 +25,6 @@ use wagate_core::channel::Upstream;
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::PhoneNumberId;
 use wagate_core::registration::{RegistrationStatus, country_of};
-use wagate_store::records::now;
 
 use super::path::ObjectPath;
 use super::waba;
@@ -278,7 +277,7 @@ async fn get(
         Err(e) => return Err(e),
     };
     let wanted = wanted(q.fields.as_deref())?;
-    let now = now();
+    let now = state.app.now();
     let number = state
         .app
         .phone_number(&p, channel, wants_webhooks(&wanted), now)
@@ -329,7 +328,7 @@ pub async fn list(
         (None, Some(before)) => Cursor::Before(before),
         (None, None) => Cursor::First,
     };
-    let now = now();
+    let now = state.app.now();
     let page = state
         .app
         .list_phone_numbers(&p, &waba, &cursor, limit, wants_webhooks(&wanted), now)

@@ -28,7 +28,6 @@ use wagate_core::registration::{
     CodeLanguage, CodeMethod, DataRegion, TwoStepPin, VerificationCode,
 };
 use wagate_core::text::VerifiedName;
-use wagate_store::records::now;
 
 use super::path::ObjectPath;
 use super::phone_number;
@@ -163,7 +162,7 @@ pub async fn request_code(
     let req = CodeRequest::try_from(Params::read(&uri, &headers, &body)?)?;
     state
         .app
-        .request_verification_code(&p, &channel, req, now())
+        .request_verification_code(&p, &channel, req, state.app.now())
         .await?;
     Ok(success())
 }
@@ -181,7 +180,7 @@ pub async fn verify_code(
     let code = VerificationCode::try_from(Params::read(&uri, &headers, &body)?)?;
     state
         .app
-        .verify_phone_number(&p, &channel, &code, now())
+        .verify_phone_number(&p, &channel, &code, state.app.now())
         .await?;
     Ok(success())
 }
@@ -199,7 +198,7 @@ pub async fn register(
     let cmd = Register::try_from(Params::read(&uri, &headers, &body)?)?;
     state
         .app
-        .register_phone_number(&p, &channel, cmd, now())
+        .register_phone_number(&p, &channel, cmd, state.app.now())
         .await?;
     Ok(success())
 }
@@ -213,7 +212,7 @@ pub async fn deregister(
     let channel = phone_number(&state, &p, &object_id).await?;
     state
         .app
-        .deregister_phone_number(&p, &channel, now())
+        .deregister_phone_number(&p, &channel, state.app.now())
         .await?;
     Ok(success())
 }
@@ -236,7 +235,7 @@ pub async fn update(
     let update = PhoneNumberUpdate::try_from(Params::body(headers, body)?)?;
     state
         .app
-        .update_phone_number(p, &channel, update, now())
+        .update_phone_number(p, &channel, update, state.app.now())
         .await?;
     Ok(Some(success()))
 }

@@ -106,7 +106,7 @@ fn media_field(content: &Content, media: &InboundMedia) -> String {
     }
 }
 
-pub fn parse(body: &Value) -> Result<InjectInbound, ApiError> {
+pub fn parse(body: &Value, now: Timestamp) -> Result<InjectInbound, ApiError> {
     if !body.is_object() {
         return Err(ValidationError::new("body", "must be a JSON object").into());
     }
@@ -127,7 +127,7 @@ pub fn parse(body: &Value) -> Result<InjectInbound, ApiError> {
             .ok_or_else(|| ValidationError::new("timestamp", "must be Unix seconds"))?;
             let at = Timestamp::from_second(secs)
                 .map_err(|_| ValidationError::new("timestamp", "is out of range"))?;
-            if at.as_second() > Timestamp::now().as_second() + MAX_CLOCK_SKEW_SECS {
+            if at.as_second() > now.as_second() + MAX_CLOCK_SKEW_SECS {
                 return Err(ValidationError::out_of_range(
                     "timestamp",
                     "is in the future: a user's message is dated when it was sent",
@@ -183,7 +183,7 @@ pub async fn inject(
     body: Bytes,
 ) -> Result<(StatusCode, Json<MessageView>), ApiError> {
     let channel = phone_number(&state, &p, &object_id).await?;
-    let cmd = parse(&parse_json(&body)?)?;
+    let cmd = parse(&parse_json(&body)?, state.app.now())?;
     let media_field = cmd.media.as_ref().map(|m| media_field(&cmd.content, m));
     let message = state
         .app
@@ -209,12 +209,15 @@ mod tests {
     use super::*;
 
     fn field(body: Value) -> String {
-        parse(&body).unwrap_err().field.unwrap_or_default()
+        parse(&body, Timestamp::now())
+            .unwrap_err()
+            .field
+            .unwrap_or_default()
     }
 
     #[test]
     fn inbound_bodies() {
-        let cmd = parse(&json!({"from": "16505551234", "type": "text", "text": {"body": "hi"}, "timestamp": "1750000000"})).unwrap();
+        let cmd = parse(&json!({"from": "16505551234", "type": "text", "text": {"body": "hi"}, "timestamp": "1750000000"}), Timestamp::now()).unwrap();
         assert_eq!(cmd.from.digits(), "16505551234");
         assert_eq!(cmd.at.unwrap().as_second(), 1_750_000_000);
         assert!(cmd.media.is_none());
@@ -236,8 +239,11 @@ mod tests {
     #[test]
     fn media_files_come_from_a_link_a_data_uri_or_a_sample() {
         let inject = |media: Value| {
-            parse(&json!({"from": "16505551234", "type": "image", "image": media}))
-                .map(|cmd| cmd.media.unwrap())
+            parse(
+                &json!({"from": "16505551234", "type": "image", "image": media}),
+                Timestamp::now(),
+            )
+            .map(|cmd| cmd.media.unwrap())
         };
         let sample = inject(json!({"caption": "look"})).unwrap();
         assert!(matches!(sample.file, InboundFile::Sample) && sample.declared.is_none());

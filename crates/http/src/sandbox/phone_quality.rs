@@ -21,7 +21,6 @@ use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wagate_app::channels::quality::{QualityChange, QualityOutcome};
-use wagate_core::Timestamp;
 use wagate_core::channel::{MessagingLimitTier, QualityRating};
 
 use crate::auth::Auth;
@@ -95,7 +94,7 @@ pub async fn set(
     let channel = phone_number(&state, &p, &object_id).await?;
     let outcome = state
         .app
-        .set_number_quality(&p, &channel, change, Timestamp::now())
+        .set_number_quality(&p, &channel, change, state.app.now())
         .await?;
     Ok(Json(outcome.into()))
 }

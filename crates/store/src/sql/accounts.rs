@@ -13,7 +13,7 @@ use crate::audit::AuditRecord;
 use crate::records::{AccountRecord, ApiKeyRecord, channel_ids_column, millis};
 use crate::{
     AccountStore, Bootstrap, Bootstrapped, Entity, Page, Result, StoreError, account_columns,
-    api_key_columns, audit_columns, records,
+    api_key_columns, audit_columns,
 };
 
 /// PostgreSQL advisory lock key held while bootstrapping ("wagate" in ASCII): two nodes
@@ -24,6 +24,7 @@ const BOOTSTRAP_LOCK: i64 = 0x7761_6761_7465;
 #[async_trait]
 impl<B: Backend> AccountStore for B {
     async fn bootstrap(&self, init: Bootstrap) -> Result<Option<Bootstrapped>> {
+        let now = self.now();
         self.write(move |c| {
             Box::pin(async move {
                 if c.dialect() == Dialect::Postgres {
@@ -33,7 +34,6 @@ impl<B: Backend> AccountStore for B {
                 if any_account(c).await? {
                     return Ok(None);
                 }
-                let now = records::now();
                 let account = insert_account(c, init.account, now).await?;
                 let channel = channels::insert_channel(c, init.channel, now).await?;
                 let key = insert_api_key(c, init.key, now).await?;
@@ -48,7 +48,8 @@ impl<B: Backend> AccountStore for B {
     }
 
     async fn create_account(&self, new: NewAccount) -> Result<Account> {
-        self.write(move |c| Box::pin(insert_account(c, new, records::now())))
+        let now = self.now();
+        self.write(move |c| Box::pin(insert_account(c, new, now)))
             .await
     }
 
@@ -63,10 +64,11 @@ impl<B: Backend> AccountStore for B {
     }
 
     async fn create_api_key(&self, new: NewApiKey) -> Result<ApiKey> {
+        let now = self.now();
         self.write(move |c| {
             Box::pin(async move {
                 require_account(c, new.account_id).await?;
-                insert_api_key(c, new, records::now()).await
+                insert_api_key(c, new, now).await
             })
         })
         .await
@@ -88,7 +90,8 @@ impl<B: Backend> AccountStore for B {
     }
 
     async fn revoke_api_key(&self, account: AccountId, id: ApiKeyId) -> Result<ApiKey> {
-        self.write(move |c| Box::pin(revoke_api_key(c, account, id, records::now())))
+        let now = self.now();
+        self.write(move |c| Box::pin(revoke_api_key(c, account, id, now)))
             .await
     }
 

@@ -21,7 +21,7 @@ use wagate_core::registration::Registration;
 use wagate_core::webhook::WebhookEvent;
 
 use super::{Backend, Conn, accounts, is_unique_violation, query, webhooks};
-use crate::records::{self, ChannelRecord};
+use crate::records::ChannelRecord;
 use crate::{
     ChannelStore, Conflict, Entity, Page, Result, StoreError, channel_columns,
     phone_settings as settings,
@@ -30,10 +30,11 @@ use crate::{
 #[async_trait]
 impl<B: Backend> ChannelStore for B {
     async fn create_channel(&self, new: NewChannel) -> Result<Channel> {
+        let now = self.now();
         self.write(move |c| {
             Box::pin(async move {
                 accounts::require_account(c, new.account_id).await?;
-                insert_channel(c, new, records::now()).await
+                insert_channel(c, new, now).await
             })
         })
         .await
@@ -66,11 +67,12 @@ impl<B: Backend> ChannelStore for B {
         id: ChannelId,
         patch: &ChannelPatch,
     ) -> Result<Channel> {
+        let now = self.now();
         let patch = patch.clone();
         self.write(move |c| {
             Box::pin(async move {
                 let mut channel = get_channel_for_update(c, account, id).await?;
-                channel.apply(&patch, records::now());
+                channel.apply(&patch, now);
                 update_channel(c, &channel).await?;
                 Ok(channel)
             })
@@ -129,6 +131,7 @@ impl<B: Backend> ChannelStore for B {
         patch: &ChannelPatch,
         events: Vec<WebhookEvent>,
     ) -> Result<Option<Channel>> {
+        let now = self.now();
         let (seen, patch) = (seen.clone(), patch.clone());
         self.write(move |c| {
             Box::pin(async move {
@@ -136,7 +139,7 @@ impl<B: Backend> ChannelStore for B {
                 if channel != seen {
                     return Ok(None);
                 }
-                channel.apply(&patch, records::now());
+                channel.apply(&patch, now);
                 update_channel(c, &channel).await?;
                 webhooks::emit(c, &events).await?;
                 Ok(Some(channel))
@@ -152,6 +155,7 @@ impl<B: Backend> ChannelStore for B {
         patch: Option<ChannelPatch>,
         events: Vec<WebhookEvent>,
     ) -> Result<Option<Channel>> {
+        let now = self.now();
         self.write(move |c| {
             Box::pin(async move {
                 // The channel first (as every write of a channel reads it), then the
@@ -162,7 +166,7 @@ impl<B: Backend> ChannelStore for B {
                     return Ok(None);
                 }
                 if let Some(patch) = patch {
-                    channel.apply(&patch, records::now());
+                    channel.apply(&patch, now);
                     update_channel(c, &channel).await?;
                 }
                 webhooks::emit(c, &events).await?;

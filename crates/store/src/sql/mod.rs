@@ -32,6 +32,8 @@ use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use serde::Serialize;
 use serde_json::Value;
@@ -40,6 +42,8 @@ use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::types::Json;
 use sqlx::{Arguments, FromRow, PgConnection, SqliteConnection};
 use uuid::Uuid;
+use wagate_core::Timestamp;
+use wagate_core::clock::Clock;
 
 use crate::{Result, StoreError};
 
@@ -242,6 +246,14 @@ pub trait Backend: Send + Sync + 'static {
 
     /// Finishes queued writes and closes connections; later units of work fail.
     async fn shutdown(&self);
+
+    /// The clock this store was opened with: every time it stamps comes from it.
+    fn clock(&self) -> &Arc<dyn Clock>;
+
+    /// Now, by [`Backend::clock`].
+    fn now(&self) -> Timestamp {
+        self.clock().now()
+    }
 
     /// Runs `f` in one write transaction: all of it is stored, or none.
     async fn write<T, F>(&self, f: F) -> Result<T>

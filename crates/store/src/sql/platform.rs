@@ -22,6 +22,10 @@ impl<B: Backend> PlatformStore for B {
         B::NAME
     }
 
+    fn clock(&self) -> std::sync::Arc<dyn wagate_core::clock::Clock> {
+        Backend::clock(self).clone()
+    }
+
     async fn ping(&self) -> Result<()> {
         self.read(move |c| Box::pin(c.ping())).await
     }

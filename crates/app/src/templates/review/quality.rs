@@ -20,7 +20,6 @@ use wagate_core::ids::TemplateId;
 use wagate_core::template::{QualityScore, TemplateStatus};
 use wagate_core::webhook::EventField;
 use wagate_store::Template;
-use wagate_store::records::now;
 
 use super::{Waba, after, status_update, template_id_json};
 use crate::error::{Error, Result};
@@ -195,7 +194,7 @@ impl App {
                 ));
             }
             let seen = t.updated_at;
-            let at = now();
+            let at = self.now();
             let (mut rated, values) = rate(t.clone(), score, at);
             if values.is_empty() {
                 return Ok(t);
@@ -231,7 +230,7 @@ impl App {
                 )));
             }
             let seen = t.updated_at;
-            let at = now();
+            let at = self.now();
             let (mut t, values) = unpause(t, at);
             t.updated_at = after(at, seen);
             let waba = Waba::of(self.store.as_ref(), t.account_id, &t.waba_id).await?;
