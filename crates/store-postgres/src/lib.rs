@@ -14,13 +14,12 @@
 //! - `channels`: `ChannelStore` (SQL in `queries`, `registration`, `phone_settings`,
 //!   `phone_events`, `upstream`).
 //! - `profile`: `ProfileStore`; `qr_codes`: `QrCodeStore`; `templates`: `TemplateStore`.
-//! - `dispatch`: `MessageStore`, and the SQL of the outbox, network events, inbound messages
-//!   and contacts; each channel's dispatch lane is owned by one node at a time
-//!   (`dispatch_lanes`).
+//! - `dispatch`: `MessageStore`'s hooks (its SQL is `wagate_store::sql::dispatch`'s): each
+//!   channel's dispatch lane is owned by one node at a time (`dispatch_lanes`).
 //! - `media`: `MediaStore` (upload sessions' SQL in `uploads`).
 //! - `webhooks`: `WebhookStore`.
 //! - `platform`: `PlatformStore` (SQL in `secrets` and `idempotency`).
-//! - `queries`: the SQL of accounts, API keys, channels and messages, one function per
+//! - `queries`: the SQL of accounts, API keys and channels, one function per
 //!   statement, mirrored from the SQLite backend.
 
 #![forbid(unsafe_code)]
@@ -57,7 +56,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub struct PgStore {
     pool: PgPool,
     /// This store's name among the nodes sharing the database: which dispatch lanes it
-    /// owns (see `dispatch::lease_outbox`).
+    /// owns (see `wagate_store::sql::dispatch`).
     node: String,
 }
 
@@ -119,19 +118,4 @@ async fn require_account(conn: &mut PgConnection, id: AccountId) -> Result<()> {
     queries::account_exists(conn, id)
         .await?
         .ok_or(StoreError::NotFound(Entity::Account))
-}
-
-/// Whether `e` is a unique violation of `messages` (its id or wamid): a concurrent
-/// transaction stored the same message first.
-fn is_duplicate_message(e: &StoreError) -> bool {
-    let StoreError::Database(inner) = e else {
-        return false;
-    };
-    inner
-        .downcast_ref::<sqlx::Error>()
-        .and_then(sqlx::Error::as_database_error)
-        .is_some_and(|d| {
-            d.is_unique_violation()
-                && matches!(d.constraint(), Some("messages_wamid_key" | "messages_pkey"))
-        })
 }

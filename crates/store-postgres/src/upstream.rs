@@ -1,89 +1,13 @@
-//! The cloud upstream's ids on PostgreSQL (see the `Store` trait's "Cloud upstream"
-//! methods): lookups both ways (the `sent` transition records Meta's id, in `dispatch`),
-//! the reports Meta sends stored as network events, and the cloud channels.
+//! The cloud upstream's channels on PostgreSQL (Meta's ids of messages, and the reports Meta
+//! sends, are `wagate_store::sql::dispatch`'s).
 
-use sqlx::types::Json;
-use sqlx::{PgConnection, Postgres, QueryBuilder};
+use sqlx::PgConnection;
 use wagate_core::channel::Channel;
-use wagate_core::ids::ChannelId;
-use wagate_core::message::{Message, Wamid};
-use wagate_core::network::NetworkEvent;
-use wagate_store::records::{ChannelRecord, MessageRecord, millis};
-use wagate_store::{Result, StoreError, channel_columns, message_columns};
+use wagate_store::records::ChannelRecord;
+use wagate_store::{Result, StoreError, channel_columns};
 
 fn db(e: sqlx::Error) -> StoreError {
     StoreError::database(e)
-}
-
-pub async fn find_message(
-    conn: &mut PgConnection,
-    channel: ChannelId,
-    upstream_id: &str,
-) -> Result<Option<Message>> {
-    let by_upstream = sqlx::query_as::<_, MessageRecord>(concat!(
-        "SELECT ",
-        message_columns!(),
-        " FROM messages WHERE channel_id = $1 AND upstream_id = $2"
-    ))
-    .bind(channel.as_uuid())
-    .bind(upstream_id)
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(db)?;
-    let record = match by_upstream {
-        Some(r) => Some(r),
-        None => sqlx::query_as::<_, MessageRecord>(concat!(
-            "SELECT ",
-            message_columns!(),
-            " FROM messages WHERE channel_id = $1 AND wamid = $2 AND direction = 'inbound'"
-        ))
-        .bind(channel.as_uuid())
-        .bind(upstream_id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db)?,
-    };
-    record.map(Message::try_from).transpose()
-}
-
-pub async fn upstream_id_of(
-    conn: &mut PgConnection,
-    channel: ChannelId,
-    wamid: &Wamid,
-) -> Result<Option<String>> {
-    let row: Option<(Option<String>, String)> = sqlx::query_as(
-        "SELECT upstream_id, direction FROM messages WHERE channel_id = $1 AND wamid = $2",
-    )
-    .bind(channel.as_uuid())
-    .bind(wamid.as_str())
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(db)?;
-    Ok(
-        row.and_then(|(upstream_id, direction)| match direction.as_str() {
-            "inbound" => Some(wamid.as_str().to_owned()),
-            _ => upstream_id,
-        }),
-    )
-}
-
-pub async fn record_network_events(
-    conn: &mut PgConnection,
-    channel: ChannelId,
-    events: Vec<NetworkEvent>,
-) -> Result<()> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    let mut q: QueryBuilder<Postgres> =
-        QueryBuilder::new("INSERT INTO network_events (channel_id, due_at, event) ");
-    q.push_values(events, |mut b, event| {
-        b.push_bind(channel.as_uuid())
-            .push_bind(millis(event.at()))
-            .push_bind(Json(event));
-    });
-    q.build().execute(&mut *conn).await.map_err(db)?;
-    Ok(())
 }
 
 pub async fn cloud_channels(conn: &mut PgConnection) -> Result<Vec<Channel>> {

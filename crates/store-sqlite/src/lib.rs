@@ -12,14 +12,13 @@
 //! - `channels`: `ChannelStore` (SQL in `queries`, `registration`, `phone_settings`,
 //!   `phone_events`, `upstream`).
 //! - `profile`: `ProfileStore`; `qr_codes`: `QrCodeStore`; `templates`: `TemplateStore`.
-//! - `dispatch`: `MessageStore`, and the SQL of the outbox, network events, inbound messages
-//!   and contacts (outbound messages are accepted through `accept`, network events reported
-//!   by Meta stored by `upstream`).
+//! - `dispatch`: `MessageStore`'s hooks (its SQL is `wagate_store::sql::dispatch`'s): outbound
+//!   messages are accepted in batches through `accept`.
 //! - `media`: `MediaStore` (upload sessions' SQL in `uploads`).
 //! - `webhooks`: `WebhookStore`.
 //! - `platform`: `PlatformStore` (SQL in `secrets` and `idempotency`).
 //! - [`writer`]: the group-committing write task.
-//! - `queries`: the SQL of accounts, API keys, channels and messages, one function per
+//! - `queries`: the SQL of accounts, API keys and channels, one function per
 //!   statement.
 
 #![forbid(unsafe_code)]

@@ -20,6 +20,7 @@
 
 pub mod accounts;
 pub mod channels;
+pub mod dispatch;
 
 use std::borrow::Cow;
 use std::future::Future;
