@@ -7,24 +7,19 @@
 //! lock so two nodes starting at once create one account, not two.
 //!
 //! # Layout
-//! This file connects the pool and holds the transaction helpers; each sub-trait of `Store`
-//! is implemented in the file of its domain, mirroring the SQLite backend's files:
-//! - `AccountStore`, `ChannelStore`, `PlatformStore`, `ProfileStore`, `QrCodeStore`,
-//!   `TemplateStore` and `MediaStore` (with upload sessions) are not here: their SQL is
-//!   written once for both backends in `wagate_store::sql` (the bootstrap's advisory lock
-//!   and the row locks are its PostgreSQL dialect), run through this file's [`Backend`] (one
-//!   transaction per write; the backend's name and pool shutdown).
-//! - `dispatch`: `MessageStore`, and the SQL of the outbox, network events, inbound messages
-//!   and contacts; each channel's dispatch lane is owned by one node at a time
-//!   (`dispatch_lanes`).
-//! - `webhooks`: `WebhookStore`.
-//! - `queries`: the SQL of messages, one function per statement, mirrored from the SQLite
-//!   backend.
+//! This file opens the store and implements [`Backend`]:
+//! - Every `Store` sub-trait is implemented once for both backends in `wagate_store::sql`
+//!   (the SQL of each domain, written once; the advisory locks and row locks are its
+//!   PostgreSQL dialect), run through this file's [`Backend`]: one transaction per write,
+//!   the backend's name, clock and pool shutdown.
+//! - `dispatch`: the messaging domain's hooks: each channel's dispatch lane is owned by one
+//!   node at a time (`dispatch_lanes`), leased with `SKIP LOCKED` in one transaction.
+//! - `webhooks`: the webhooks domain's hooks: deliveries locked and leased in one
+//!   transaction, skipping rows another node holds.
 
 #![forbid(unsafe_code)]
 
 mod dispatch;
-mod queries;
 mod webhooks;
 
 use std::str::FromStr;
@@ -35,7 +30,7 @@ use sqlx::{PgConnection, Postgres, Transaction};
 use std::sync::Arc;
 
 use wagate_core::clock::{Clock, SystemClock};
-use wagate_store::sql::{Backend, Work};
+use wagate_store::sql::{Backend, Unit};
 use wagate_store::{Result, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -44,7 +39,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub struct PgStore {
     pool: PgPool,
     /// This store's name among the nodes sharing the database: which dispatch lanes it
-    /// owns (see `dispatch::lease_outbox`).
+    /// owns (see `wagate_store::sql::dispatch`).
     node: String,
     clock: Arc<dyn Clock>,
 }
@@ -96,21 +91,13 @@ impl Backend for PgStore {
         self.pool.close().await;
     }
 
-    async fn write<T, F>(&self, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut PgConnection) -> Work<'c, T> + Send + 'static,
-    {
+    async fn write<T: Send + 'static, F: Unit<PgConnection, T>>(&self, f: F) -> Result<T> {
         let mut tx = self.begin().await?;
         let value = f(&mut tx).await?;
         commit(tx, value).await
     }
 
-    async fn read<T, F>(&self, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut PgConnection) -> Work<'c, T> + Send + 'static,
-    {
+    async fn read<T: Send + 'static, F: Unit<PgConnection, T>>(&self, f: F) -> Result<T> {
         f(&mut *self.read().await?).await
     }
 }
@@ -118,19 +105,4 @@ impl Backend for PgStore {
 async fn commit<T>(tx: Transaction<'static, Postgres>, value: T) -> Result<T> {
     tx.commit().await.map_err(StoreError::database)?;
     Ok(value)
-}
-
-/// Whether `e` is a unique violation of `messages` (its id or wamid): a concurrent
-/// transaction stored the same message first.
-fn is_duplicate_message(e: &StoreError) -> bool {
-    let StoreError::Database(inner) = e else {
-        return false;
-    };
-    inner
-        .downcast_ref::<sqlx::Error>()
-        .and_then(sqlx::Error::as_database_error)
-        .is_some_and(|d| {
-            d.is_unique_violation()
-                && matches!(d.constraint(), Some("messages_wamid_key" | "messages_pkey"))
-        })
 }

@@ -6,16 +6,11 @@ use async_trait::async_trait;
 use sqlx::PgConnection;
 use wagate_core::Timestamp;
 use wagate_core::ids::SubscriptionId;
-use wagate_core::message::Message;
-use wagate_store::sql::webhooks::{self as sql, WebhookBackend, jobs, lease_due};
-use wagate_store::sql::{Backend, Work};
+use wagate_store::sql::webhooks::{WebhookBackend, jobs, lease_due};
+use wagate_store::sql::{Backend, Unit};
 use wagate_store::{DeliveryJob, Result};
 
 use crate::PgStore;
-
-pub async fn emit_for_messages(conn: &mut PgConnection, messages: &[Message]) -> Result<()> {
-    sql::emit_for_messages(conn, messages).await
-}
 
 #[async_trait]
 impl WebhookBackend for PgStore {
@@ -35,11 +30,10 @@ impl WebhookBackend for PgStore {
         .await
     }
 
-    async fn write_statement<T, F>(&self, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut PgConnection) -> Work<'c, T> + Send + 'static,
-    {
+    async fn write_statement<T: Send + 'static, F: Unit<PgConnection, T>>(
+        &self,
+        f: F,
+    ) -> Result<T> {
         // `Backend::read`: a pooled connection, in autocommit.
         Backend::read(self, f).await
     }

@@ -6,19 +6,17 @@
 //! (group commit). See that module for why.
 //!
 //! # Layout
-//! This file opens the database and holds the read pool and the writer; each sub-trait of
-//! `Store` is implemented in the file of its domain, beside (or calling) that domain's SQL:
-//! - `AccountStore`, `ChannelStore`, `PlatformStore`, `ProfileStore`, `QrCodeStore`,
-//!   `TemplateStore` and `MediaStore` (with upload sessions) are not here: their SQL is
-//!   written once for both backends in `wagate_store::sql`, run through this file's
-//!   [`Backend`] (reads on the pool, writes on the writer; the backend's name and shutdown).
-//!
-//! - `dispatch`: `MessageStore`, and the SQL of the outbox, network events, inbound messages
-//!   and contacts (outbound messages are accepted through `accept`, network events reported
-//!   by Meta stored by `wagate_store::sql::channels::upstream`).
-//! - `webhooks`: `WebhookStore`.
+//! This file opens the store and implements [`Backend`]:
+//! - Every `Store` sub-trait is implemented once for both backends in `wagate_store::sql`
+//!   (the SQL of each domain, written once), run through this file's [`Backend`]: reads on
+//!   the pool, writes on the writer, the backend's name, clock and shutdown.
+//! - `dispatch`: the messaging domain's hooks (`wagate_store::sql::dispatch::Dispatch`):
+//!   outbound messages are accepted in batches through `accept`; leases commit before their
+//!   jobs are read on a reader.
+//! - `webhooks`: the webhooks domain's hooks: deliveries are found on a reader, re-checked
+//!   and leased by the writer.
 //! - [`writer`]: the group-committing write task.
-//! - `queries`: the SQL of messages, one function per statement.
+//! - [`backup`]: online backups and restore.
 
 #![forbid(unsafe_code)]
 
@@ -27,7 +25,6 @@ pub mod backup;
 mod dispatch;
 #[cfg(test)]
 mod plan_check;
-mod queries;
 mod webhooks;
 pub mod writer;
 
@@ -42,7 +39,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use wagate_core::clock::{Clock, SystemClock};
-use wagate_store::sql::{Backend, Work};
+use wagate_store::sql::{Backend, Unit};
 use wagate_store::{Result, StoreError};
 
 use writer::Writer;
@@ -163,19 +160,11 @@ impl Backend for SqliteStore {
         self.reads.close().await;
     }
 
-    async fn write<T, F>(&self, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> Work<'c, T> + Send + 'static,
-    {
+    async fn write<T: Send + 'static, F: Unit<SqliteConnection, T>>(&self, f: F) -> Result<T> {
         self.writer.write(f).await
     }
 
-    async fn read<T, F>(&self, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut SqliteConnection) -> Work<'c, T> + Send + 'static,
-    {
+    async fn read<T: Send + 'static, F: Unit<SqliteConnection, T>>(&self, f: F) -> Result<T> {
         let mut conn = self.reads.acquire().await.map_err(StoreError::database)?;
         f(&mut conn).await
     }

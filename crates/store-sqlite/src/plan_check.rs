@@ -7,6 +7,7 @@
 //! gets.
 
 use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection};
+use wagate_store::sql::Query;
 
 /// A fresh in-memory database with every migration applied.
 pub async fn schema() -> SqliteConnection {
@@ -28,6 +29,22 @@ pub async fn plan(conn: &mut SqliteConnection, q: &QueryBuilder<Sqlite>) -> Vec<
     let explain = format!("EXPLAIN QUERY PLAN {}", sql.as_str());
     let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(explain));
     for _ in 0..params {
+        query = query.bind(Option::<i64>::None);
+    }
+    query
+        .fetch_all(conn)
+        .await
+        .expect("the statement prepares")
+        .into_iter()
+        .map(|(_, _, _, step)| step)
+        .collect()
+}
+
+/// [`plan`] of a shared statement (`wagate_store::sql`), its `$n` parameters bound to NULL.
+pub async fn plan_query(conn: &mut SqliteConnection, q: &Query) -> Vec<String> {
+    let explain = format!("EXPLAIN QUERY PLAN {}", q.sql());
+    let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(explain));
+    for _ in 0..q.bound() {
         query = query.bind(Option::<i64>::None);
     }
     query

@@ -2,52 +2,12 @@
 //! here is how deliveries are leased with one writer: found on a read connection, re-checked
 //! and leased by the writer, read back after the lease committed.
 
-use async_trait::async_trait;
-use wagate_core::Timestamp;
-use wagate_core::ids::SubscriptionId;
-use wagate_store::sql::webhooks::{WebhookBackend, jobs, lease_candidates, lease_listed};
-use wagate_store::sql::{Backend, Work};
-use wagate_store::{DeliveryJob, Result};
+use wagate_store::sql::webhooks::WebhookBackend;
 
 use crate::SqliteStore;
 
-/// The other domains' files write their changes' events through these.
-pub use wagate_store::sql::webhooks::emit_for_messages;
-
-#[async_trait]
-impl WebhookBackend for SqliteStore {
-    async fn lease(
-        &self,
-        subscription: SubscriptionId,
-        now: Timestamp,
-        lease_until: Timestamp,
-        limit: u32,
-    ) -> Result<Vec<DeliveryJob>> {
-        // Walking the backlog happens on a read connection; the writer only re-checks the
-        // candidates by `seq`.
-        let candidates = self
-            .read(move |c| Box::pin(lease_candidates(c, subscription, now, limit)))
-            .await?;
-        if candidates.is_empty() {
-            return Ok(Vec::new());
-        }
-        let seqs = self
-            .write(move |c| {
-                Box::pin(async move { lease_listed(c, &candidates, now, lease_until).await })
-            })
-            .await?;
-        self.read(move |c| Box::pin(async move { jobs(c, &seqs).await }))
-            .await
-    }
-
-    async fn write_statement<T, F>(&self, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut sqlx::SqliteConnection) -> Work<'c, T> + Send + 'static,
-    {
-        self.write(f).await
-    }
-}
+/// The default strategy: the backlog is walked on a reader, the writer only re-checks.
+impl WebhookBackend for SqliteStore {}
 
 #[cfg(test)]
 mod tests {

@@ -131,6 +131,7 @@ impl<B: Backend> ChannelStore for B {
         patch: &ChannelPatch,
         events: Vec<WebhookEvent>,
     ) -> Result<Option<Channel>> {
+        let stamp = self.now();
         let now = self.now();
         let (seen, patch) = (seen.clone(), patch.clone());
         self.write(move |c| {
@@ -141,7 +142,7 @@ impl<B: Backend> ChannelStore for B {
                 }
                 channel.apply(&patch, now);
                 update_channel(c, &channel).await?;
-                webhooks::emit(c, &events).await?;
+                webhooks::emit(c, &events, stamp).await?;
                 Ok(Some(channel))
             })
         })
@@ -155,6 +156,7 @@ impl<B: Backend> ChannelStore for B {
         patch: Option<ChannelPatch>,
         events: Vec<WebhookEvent>,
     ) -> Result<Option<Channel>> {
+        let stamp = self.now();
         let now = self.now();
         self.write(move |c| {
             Box::pin(async move {
@@ -169,7 +171,7 @@ impl<B: Backend> ChannelStore for B {
                     channel.apply(&patch, now);
                     update_channel(c, &channel).await?;
                 }
-                webhooks::emit(c, &events).await?;
+                webhooks::emit(c, &events, stamp).await?;
                 Ok(Some(channel))
             })
         })

@@ -21,6 +21,7 @@
 
 pub mod accounts;
 pub mod channels;
+pub mod dispatch;
 pub mod media;
 pub mod platform;
 pub mod profile;
@@ -235,6 +236,12 @@ pub trait Conn: Send {
 /// A unit of work on a backend's connection.
 pub type Work<'c, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'c>>;
 
+/// A unit of work: a closure run on a backend's connection (`move |c| Box::pin(async move
+/// {…})`).
+pub trait Unit<C, T>: for<'c> FnOnce(&'c mut C) -> Work<'c, T> + Send + 'static {}
+
+impl<C, T, F> Unit<C, T> for F where F: for<'c> FnOnce(&'c mut C) -> Work<'c, T> + Send + 'static {}
+
 /// How a backend runs units of work. The `Store` sub-traits whose behaviour is only SQL are
 /// implemented once, in this module's domain files, for every `Backend`.
 #[async_trait]
@@ -256,16 +263,10 @@ pub trait Backend: Send + Sync + 'static {
     }
 
     /// Runs `f` in one write transaction: all of it is stored, or none.
-    async fn write<T, F>(&self, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut Self::Conn) -> Work<'c, T> + Send + 'static;
+    async fn write<T: Send + 'static, F: Unit<Self::Conn, T>>(&self, f: F) -> Result<T>;
 
     /// Runs `f` on a connection for reading.
-    async fn read<T, F>(&self, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut Self::Conn) -> Work<'c, T> + Send + 'static;
+    async fn read<T: Send + 'static, F: Unit<Self::Conn, T>>(&self, f: F) -> Result<T>;
 }
 
 fn db(e: sqlx::Error) -> StoreError {

@@ -68,10 +68,11 @@ impl<B: Backend> TemplateStore for B {
         template: Template,
         events: Vec<WebhookEvent>,
     ) -> Result<Template> {
+        let stamp = self.now();
         self.write(move |c| {
             Box::pin(async move {
                 let t = update_template(c, template).await?;
-                webhooks::emit(c, &events).await?;
+                webhooks::emit(c, &events, stamp).await?;
                 Ok(t)
             })
         })
@@ -84,11 +85,12 @@ impl<B: Backend> TemplateStore for B {
         seen: Timestamp,
         events: Vec<WebhookEvent>,
     ) -> Result<Option<Template>> {
+        let stamp = self.now();
         self.write(move |c| {
             Box::pin(async move {
                 let t = update_template_if(c, template, Some(seen)).await?;
                 if t.is_some() {
-                    webhooks::emit(c, &events).await?;
+                    webhooks::emit(c, &events, stamp).await?;
                 }
                 Ok(t)
             })

@@ -18,7 +18,7 @@ use wagate_core::message::Message;
 use wagate_core::webhook::{Subscription, WebhookEvent};
 
 use super::{Backend, Conn, Dialect, IntoArg, Query, query};
-use crate::records::{self, millis};
+use crate::records::millis;
 use crate::webhooks::{DeliveryRecord, EventRecord, SubscriptionRecord, event_rows};
 use crate::{
     AttemptOutcome, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryJob, Entity, Page, Replay,
@@ -49,25 +49,43 @@ macro_rules! leasable {
 #[async_trait]
 pub trait WebhookBackend: Backend {
     /// Leases up to `limit` of `subscription`'s leasable deliveries until `lease_until`;
-    /// the jobs, oldest first. SQLite finds them on a read connection ([`lease_candidates`])
-    /// so its single writer only re-checks and leases them ([`lease_listed`]); PostgreSQL
-    /// locks and leases them in one transaction ([`lease_due`]), skipping rows another node
-    /// is leasing.
+    /// the jobs, oldest first. By default (SQLite, whose one writer must not walk the
+    /// backlog): found on a read connection ([`lease_candidates`]), re-checked and leased by
+    /// a write ([`lease_listed`]), read back after the lease committed. PostgreSQL locks and
+    /// leases them in one transaction ([`lease_due`]), skipping rows another node is
+    /// leasing.
     async fn lease(
         &self,
         subscription: SubscriptionId,
         now: Timestamp,
         lease_until: Timestamp,
         limit: u32,
-    ) -> Result<Vec<DeliveryJob>>;
+    ) -> Result<Vec<DeliveryJob>> {
+        let candidates = self
+            .read(move |c| Box::pin(lease_candidates(c, subscription, now, limit)))
+            .await?;
+        if candidates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let seqs = self
+            .write(move |c| {
+                Box::pin(async move { lease_listed(c, &candidates, now, lease_until).await })
+            })
+            .await?;
+        self.read(move |c| Box::pin(async move { jobs(c, &seqs).await }))
+            .await
+    }
 
-    /// Runs `f`, one statement on deliveries (renew, release, expedite), as a write: through
-    /// SQLite's writer; on PostgreSQL in autocommit on a pooled connection (one statement
-    /// needs no `BEGIN`/`COMMIT` round trips).
+    /// Runs `f`, one statement on deliveries (renew, release, expedite), as a write: by
+    /// default [`Backend::write`]; PostgreSQL runs it in autocommit on a pooled connection
+    /// (one statement needs no `BEGIN`/`COMMIT` round trips).
     async fn write_statement<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: for<'c> FnOnce(&'c mut Self::Conn) -> super::Work<'c, T> + Send + 'static;
+        F: super::Unit<Self::Conn, T>,
+    {
+        self.write(f).await
+    }
 }
 
 /// Appends `(v, …)`: the items as bound parameters, comma-separated.
@@ -224,7 +242,11 @@ pub async fn delete_subscription<C: Conn>(
 }
 
 /// Records the events of these messages' latest changes (see `WebhookEvent::of_message`).
-pub async fn emit_for_messages<C: Conn>(c: &mut C, messages: &[Message]) -> Result<()> {
+pub async fn emit_for_messages<C: Conn>(
+    c: &mut C,
+    messages: &[Message],
+    now: Timestamp,
+) -> Result<()> {
     if messages.is_empty() {
         return Ok(());
     }
@@ -239,18 +261,18 @@ pub async fn emit_for_messages<C: Conn>(c: &mut C, messages: &[Message]) -> Resu
         .filter(|m| subscriptions.iter().any(|s| s.account_id == m.account_id))
         .filter_map(WebhookEvent::of_message)
         .collect();
-    insert_events(c, &events, &subscriptions).await
+    insert_events(c, &events, &subscriptions, now).await
 }
 
 /// Stores `events` that some enabled subscription wants, with one delivery per such
 /// subscription, due now.
-pub async fn emit<C: Conn>(c: &mut C, events: &[WebhookEvent]) -> Result<()> {
+pub async fn emit<C: Conn>(c: &mut C, events: &[WebhookEvent], now: Timestamp) -> Result<()> {
     if events.is_empty() {
         return Ok(());
     }
     let accounts: HashSet<Uuid> = events.iter().map(|e| e.account_id.as_uuid()).collect();
     let subscriptions = enabled_subscriptions(c, &accounts).await?;
-    insert_events(c, events, &subscriptions).await
+    insert_events(c, events, &subscriptions, now).await
 }
 
 /// The enabled subscriptions of `accounts`.
@@ -273,11 +295,12 @@ async fn insert_events<C: Conn>(
     c: &mut C,
     events: &[WebhookEvent],
     subscriptions: &[Subscription],
+    now: Timestamp,
 ) -> Result<()> {
     if events.is_empty() || subscriptions.is_empty() {
         return Ok(());
     }
-    let (event_rows, deliveries) = event_rows(events, subscriptions, records::now());
+    let (event_rows, deliveries) = event_rows(events, subscriptions, now);
     for chunk in event_rows.chunks(CHUNK) {
         let mut q = query(
             "INSERT INTO webhook_events (id, account_id, channel_id, message_id, field, \
@@ -733,7 +756,8 @@ impl<B: WebhookBackend> WebhookStore for B {
     }
 
     async fn record_events(&self, events: Vec<WebhookEvent>) -> Result<()> {
-        self.write(move |c| Box::pin(async move { emit(c, &events).await }))
+        let stamp = self.now();
+        self.write(move |c| Box::pin(async move { emit(c, &events, stamp).await }))
             .await
     }
 
