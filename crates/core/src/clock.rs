@@ -8,7 +8,8 @@
 use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use jiff::{SignedDuration, Timestamp};
+pub use jiff::SignedDuration;
+use jiff::Timestamp;
 
 pub trait Clock: Send + Sync + fmt::Debug + 'static {
     /// Now, at millisecond precision.
