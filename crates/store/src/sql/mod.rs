@@ -16,8 +16,13 @@
 //!   one transaction (SQLite's group-committing writer, PostgreSQL's pool) — its name, and
 //!   how it shuts down.
 //!
-//! A backend whose behaviour differs beyond SQL (SQLite's batched accept, PostgreSQL's
-//! dispatch lanes) implements that sub-trait itself and still calls the statements here.
+//! Where a backend's behaviour differs beyond SQL, the domain declares a small hook trait
+//! with a default and the backend overrides it: `dispatch::Dispatch` (SQLite's batched
+//! accept, PostgreSQL's per-node dispatch lanes) and `webhooks::WebhookBackend` (SQLite
+//! leases deliveries found on a reader; PostgreSQL locks them with `SKIP LOCKED`).
+//!
+//! Time comes from the [`Backend::clock`] the store was opened with, never the system
+//! clock directly.
 
 pub mod accounts;
 pub mod channels;
