@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use wagate_core::Timestamp;
 use wagate_core::account::NewAccount;
-use wagate_core::clock::SignedDuration;
 use wagate_core::clock::ManualClock;
+use wagate_core::clock::SignedDuration;
 use wagate_store::Store;
 use wagate_store_conformance::{name, sandbox};
 use wagate_store_sqlite::SqliteStore;

@@ -19,6 +19,7 @@ use tokio::process::Command;
 const AREAS: &str = "messages,read,media,templates,block,webhooks,profile,phone,qr";
 
 #[tokio::test]
+#[ignore = "real client libraries (pywa, whatsapp-api-js, kapso, S3): `cargo test -- --include-ignored`, as CI runs"]
 async fn the_client_libraries_pass_the_conformance_suite() {
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../conformance/suite/run.sh");
     let mut cmd = Command::new("bash");

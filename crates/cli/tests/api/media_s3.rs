@@ -64,6 +64,7 @@ async fn moto() -> Moto {
 }
 
 #[tokio::test]
+#[ignore = "real client libraries (pywa, whatsapp-api-js, kapso, S3): `cargo test -- --include-ignored`, as CI runs"]
 async fn media_lives_in_an_s3_bucket() {
     let moto = moto().await;
     let client = crate::helpers::http_client();
