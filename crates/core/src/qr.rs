@@ -13,7 +13,7 @@
 use std::fmt;
 use std::io::Write;
 
-use qrcode::{EcLevel, QrCode};
+use qrcode::{EcLevel, QrCode as Matrix};
 use rand::Rng;
 
 use crate::error::ValidationError;
@@ -158,13 +158,13 @@ pub struct QrTooLong;
 
 /// A QR symbol (error correction level M, as Meta's codes use), with its renderings.
 pub struct QrMatrix {
-    code: QrCode,
+    code: Matrix,
     dark: Vec<bool>,
 }
 
 impl QrMatrix {
     pub fn encode(data: &str) -> Result<Self, QrTooLong> {
-        let code = QrCode::with_error_correction_level(data.as_bytes(), EcLevel::M)
+        let code = Matrix::with_error_correction_level(data.as_bytes(), EcLevel::M)
             .map_err(|_| QrTooLong)?;
         let dark = code
             .to_colors()
@@ -457,4 +457,16 @@ mod tests {
         }
         assert_eq!(read_qr(side, &luma), code.deep_link_url());
     }
+}
+
+/// One QR code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrCode {
+    pub code: QrCodeId,
+    pub account_id: crate::ids::AccountId,
+    /// The phone number whose chat the code opens.
+    pub channel_id: crate::ids::ChannelId,
+    pub prefilled_message: PrefilledMessage,
+    pub created_at: crate::Timestamp,
+    pub updated_at: crate::Timestamp,
 }

@@ -54,17 +54,7 @@ pub trait QrCodeStore: Send + Sync {
     ) -> Result<()>;
 }
 
-/// One QR code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QrCode {
-    pub code: QrCodeId,
-    pub account_id: AccountId,
-    /// The phone number whose chat the code opens.
-    pub channel_id: ChannelId,
-    pub prefilled_message: PrefilledMessage,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-}
+pub use wagate_core::qr::QrCode;
 
 /// The QR code columns, in [`QrCodeRecord`] order.
 #[macro_export]

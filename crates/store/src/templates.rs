@@ -96,34 +96,7 @@ pub trait TemplateStore: Send + Sync {
 /// How long a deleted template's name cannot be used again in its WABA (Meta: 30 days).
 pub const NAME_BLOCKED_MS: i64 = 30 * 24 * 3600 * 1000;
 
-/// A template of one WABA in one language.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Template {
-    pub id: TemplateId,
-    pub account_id: AccountId,
-    pub waba_id: WabaId,
-    pub name: TemplateName,
-    pub language: TemplateLanguage,
-    pub category: TemplateCategory,
-    pub parameter_format: ParameterFormat,
-    pub sub_category: Option<String>,
-    pub status: TemplateStatus,
-    pub rejected_reason: Option<RejectionReason>,
-    pub quality_score: Option<QualityScore>,
-    /// The components as Meta's GET answers them (the create request's, normalised).
-    pub components: Value,
-    pub message_send_ttl_seconds: Option<i64>,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-    /// How often a RED quality rating paused (or disabled) the template: Meta pauses it for
-    /// 3 hours the first time, 6 hours the second, and disables it the third. Never reset.
-    pub pause_count: u32,
-    /// While `PAUSED`: when the pause ends and the template is `APPROVED` again.
-    pub paused_until: Option<Timestamp>,
-    /// The create request's `allow_category_change`: review may re-categorise the template
-    /// instead of rejecting it as `INCORRECT_CATEGORY`. Set at creation only.
-    pub allow_category_change: bool,
-}
+pub use wagate_core::template::Template;
 
 /// The rules [`TemplateStore::create_template`] enforces for a WABA.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -63,6 +63,7 @@ mod error;
 mod kind;
 mod media_type;
 pub mod sniff;
+mod stored;
 
 #[cfg(test)]
 mod samples;
@@ -75,3 +76,4 @@ pub use kind::{
 };
 pub use media_type::{DeclaredType, MediaType};
 pub use sniff::{SNIFF_BYTES, Sniffed, sniff};
+pub use stored::{Media, MediaOrigin};

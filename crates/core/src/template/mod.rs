@@ -39,6 +39,7 @@ pub mod limits;
 pub mod lint;
 mod name;
 mod status;
+mod stored;
 mod upsert;
 pub mod variables;
 
@@ -57,5 +58,6 @@ pub use language::{LANGUAGES, TemplateLanguage};
 pub use lint::lint;
 pub use name::TemplateName;
 pub use status::{QualityScore, RejectionReason, TemplateStatus};
+pub use stored::Template;
 pub use upsert::{AuthUpsert, LanguageUpsert};
 pub use variables::{ParameterFormat, Params, Placeholder, Variable, render};

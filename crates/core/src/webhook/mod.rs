@@ -9,10 +9,12 @@
 
 pub mod ascii;
 pub mod cloud;
+mod delivery;
 mod event;
 pub mod phone_events;
 mod subscription;
 
+pub use delivery::Delivery;
 pub use event::{ChannelRef, EventData, EventField, InboundEvent, StatusEvent, WebhookEvent};
 pub use subscription::{
     BatchSize, DeliveryState, NewSubscription, PayloadFormat, Subscription, SubscriptionPatch,
