@@ -211,18 +211,16 @@ impl App {
     /// picture now (no key needed, like Meta's picture URLs).
     pub async fn open_profile_picture(
         &self,
-        id: &str,
+        id: &MediaId,
     ) -> Result<(Media, crate::media::blob::Reader)> {
-        let unknown = || Error::from(StoreError::NotFound(Entity::Media));
-        let id = MediaId::parse(id).map_err(|_| unknown())?;
-        let media = self.store.find_profile_picture(&id).await?;
+        let media = self.store.find_profile_picture(id).await?;
         let file = self
             .media
             .blobs
             .open(&media.storage_key)
             .await
             .map_err(|e| Error::Failed(ErrorCode::Internal, format!("reading media: {e}")))?
-            .ok_or_else(unknown)?;
+            .ok_or_else(|| Error::from(StoreError::NotFound(Entity::Media)))?;
         Ok((media, file))
     }
 

@@ -33,7 +33,7 @@ use wagate_app::Principal;
 use wagate_app::channels::profile::{APP_NAME, WabaInfo, app_id, derived_id};
 use wagate_core::channel::BusinessProfile;
 use wagate_core::error::ErrorCode;
-use wagate_core::ids::WabaId;
+use wagate_core::ids::{MediaId, WabaId};
 use wagate_core::profile::{
     AlternateCallback, CommerceUpdate, ProfileField, ProfileUpdate, template_namespace,
 };
@@ -353,15 +353,19 @@ pub async fn picture(
     State(state): State<AppState>,
     Path(media_id): Path<String>,
 ) -> Result<Response, ApiError> {
+    let gone = || {
+        ApiError::new(
+            ErrorCode::MediaUrlExpired,
+            "this is no business's profile picture (any more); read the profile again",
+        )
+    };
+    let media_id = MediaId::parse(&media_id).map_err(|_| gone())?;
     let (media, file) = state
         .app
         .open_profile_picture(&media_id)
         .await
         .map_err(|e| match e.code() {
-            ErrorCode::MediaNotFound => ApiError::new(
-                ErrorCode::MediaUrlExpired,
-                "this is no business's profile picture (any more); read the profile again",
-            ),
+            ErrorCode::MediaNotFound => gone(),
             _ => e.into(),
         })?;
     let mut res = Body::from_stream(ReaderStream::new(file)).into_response();
