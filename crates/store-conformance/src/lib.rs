@@ -14,6 +14,7 @@ use wagate_core::message::{Message, MessageStatus, NewOutboundMessage, Recipient
 use wagate_core::network::{NetworkEvent, NewInboundMessage, StatusUpdate};
 use wagate_core::phone::PhoneE164;
 use wagate_core::text::{AccountName, VerifiedName};
+use wagate_store::platform::PlatformStore;
 use wagate_store::{DispatchOutcome, MessageKey, Store};
 use wagate_store_postgres::PgStore;
 use wagate_store_sqlite::SqliteStore;
@@ -60,19 +61,9 @@ pub fn postgres_base_url() -> Option<String> {
     }
 }
 
-/// A fresh schema on the PostgreSQL of `WAGATE_TEST_POSTGRES_URL`, or `None` when unset.
+/// A fresh database on the PostgreSQL of `WAGATE_TEST_POSTGRES_URL`, or `None` when unset.
 pub async fn postgres() -> Option<Backend> {
-    let base = postgres_base_url()?;
-    let schema = format!("wagate_story_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
-        .await
-        .unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{sep}options=-csearch_path%3D{schema}");
+    let url = fresh_postgres_database().await?;
     let store: Arc<dyn Store> = Arc::new(PgStore::open(&url, 8).await.unwrap());
     Some(Backend {
         store,
@@ -84,6 +75,213 @@ pub async fn postgres() -> Option<Backend> {
         }),
         _dir: None,
     })
+}
+
+/// The URL of a new, empty database with every migration applied, on the PostgreSQL of
+/// `WAGATE_TEST_POSTGRES_URL`; `None` when unset (a failure instead when
+/// `WAGATE_REQUIRE_POSTGRES=1`, see [`postgres_base_url`]).
+///
+/// The database is a copy (`CREATE DATABASE … TEMPLATE`) of a template database migrated
+/// once per set of migrations, `wagate_tpl_<hash of the migration files>`, so a test does
+/// not run the migrations again: [`PgStore::open`] finds them applied.
+pub async fn fresh_postgres_database() -> Option<String> {
+    let base = postgres_base_url()?;
+    let template = TEMPLATE
+        .get_or_init(|| postgres_template(&base))
+        .await
+        .clone();
+    // The creation time in the name lets later runs drop it (see `drop_stale_databases`).
+    let name = format!(
+        "{TEST_DATABASE_PREFIX}{}_{}",
+        unix_secs(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let mut admin = connect(&base).await;
+    // `CREATE DATABASE … TEMPLATE` fails while any session is connected to the template;
+    // none should be, but a migrating session may still be on its way out.
+    execute_retrying_in_use(
+        &mut admin,
+        format!("CREATE DATABASE {name} TEMPLATE {template}"),
+    )
+    .await;
+    close(admin).await;
+    Some(database_url(&base, &name))
+}
+
+/// Test databases are named `wagate_t_<unix seconds>_<uuid>`.
+const TEST_DATABASE_PREFIX: &str = "wagate_t_";
+
+/// How old a test database gets before a later run drops it (when no one is connected).
+const STALE_AFTER_SECS: u64 = 15 * 60;
+
+fn unix_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Drops the test databases of earlier runs (older than [`STALE_AFTER_SECS`]), skipping
+/// any still in use: no test drops its own, so they would pile up otherwise.
+async fn drop_stale_databases(admin: &mut sqlx::PgConnection) {
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE starts_with(datname, $1)")
+            .bind(TEST_DATABASE_PREFIX)
+            .fetch_all(&mut *admin)
+            .await
+            .unwrap_or_default();
+    let now = unix_secs();
+    for name in names {
+        let created = name[TEST_DATABASE_PREFIX.len()..]
+            .split('_')
+            .next()
+            .and_then(|secs| secs.parse::<u64>().ok());
+        if created.is_some_and(|created| created + STALE_AFTER_SECS < now) {
+            // Fails, harmlessly, when someone is connected or another run dropped it first.
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name}"
+            )))
+            .execute(&mut *admin)
+            .await;
+        }
+    }
+}
+
+/// The template database of this process's tests, once made (see [`postgres_template`]).
+static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+/// The key of the advisory lock that serialises making template databases (on the database
+/// of `WAGATE_TEST_POSTGRES_URL`, across every test process).
+const TEMPLATE_LOCK: i64 = 0x7761_6761_7465_7470; // "wagatetp"
+
+/// The name of the template database for the current migrations, created and migrated if
+/// it does not exist yet. Also drops stale test databases, once per process.
+///
+/// Several test processes may get here at once: an advisory lock lets one of them make
+/// the template, under a temporary name it renames only when migrated, so no one clones a
+/// half-migrated template; the others then find it and reuse it.
+async fn postgres_template(base: &str) -> String {
+    let template = format!("wagate_tpl_{}", migrations_hash());
+    let mut admin = connect(base).await;
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(TEMPLATE_LOCK)
+        .execute(&mut admin)
+        .await
+        .expect("take the template lock");
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&template)
+            .fetch_one(&mut admin)
+            .await
+            .unwrap();
+    if !exists {
+        let building = format!("{template}_new");
+        // A leftover of a process that died building it.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {building} WITH (FORCE)"
+        )))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {building}")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let store = PgStore::open(&database_url(base, &building), 1)
+            .await
+            .expect("migrate the template database");
+        // Closes the pool: no connection may stay on a template.
+        store.close().await;
+        drop(store);
+        execute_retrying_in_use(
+            &mut admin,
+            format!("ALTER DATABASE {building} RENAME TO {template}"),
+        )
+        .await;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE {template} IS_TEMPLATE true"
+        )))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    }
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(TEMPLATE_LOCK)
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    drop_stale_databases(&mut admin).await;
+    close(admin).await;
+    template
+}
+
+/// 16 hex digits of a SHA-256 of the PostgreSQL migrations (their names and contents), so
+/// a changed or added migration gets a new template.
+fn migrations_hash() -> String {
+    use sha2::Digest;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../store-postgres/migrations");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("read {}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "sql"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no migrations in {}", dir.display());
+    let mut hasher = sha2::Sha256::new();
+    for path in files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let sql = std::fs::read(&path).unwrap();
+        for part in [name.as_bytes(), &sql] {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part);
+        }
+    }
+    hex::encode(&hasher.finalize()[..8])
+}
+
+/// Runs `statement` on `admin`, again after a short pause while it fails because another
+/// session is connected to a database it needs alone.
+async fn execute_retrying_in_use(admin: &mut sqlx::PgConnection, statement: String) {
+    const ATTEMPTS: u32 = 8;
+    for attempt in 1.. {
+        match sqlx::query(sqlx::AssertSqlSafe(statement.clone()))
+            .execute(&mut *admin)
+            .await
+        {
+            Ok(_) => return,
+            // 55006 object_in_use: "database … is being accessed by other users".
+            Err(sqlx::Error::Database(e))
+                if e.code().as_deref() == Some("55006") && attempt < ATTEMPTS =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(25 << attempt)).await;
+            }
+            Err(e) => panic!("{statement}: {e}"),
+        }
+    }
+}
+
+async fn connect(url: &str) -> sqlx::PgConnection {
+    <sqlx::PgConnection as sqlx::Connection>::connect(url)
+        .await
+        .expect("connect to postgres")
+}
+
+async fn close(conn: sqlx::PgConnection) {
+    let _ = <sqlx::PgConnection as sqlx::Connection>::close(conn).await;
+}
+
+/// `url` with its database (the path) replaced by `database`, query kept.
+fn database_url(url: &str, database: &str) -> String {
+    let (head, query) = match url.find('?') {
+        Some(i) => url.split_at(i),
+        None => (url, ""),
+    };
+    let authority = head.find("://").map_or(0, |i| i + 3);
+    let server = match head[authority..].find('/') {
+        Some(i) => &head[..authority + i],
+        None => head,
+    };
+    format!("{server}/{database}{query}")
 }
 
 /// Runs one story (an `async fn(Backend)` in scope where the macro is used) on SQLite, then
@@ -210,5 +408,25 @@ pub fn inbound(
         context: None,
         at,
         preference: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::database_url;
+
+    #[test]
+    fn database_url_replaces_only_the_database() {
+        for (url, want) in [
+            ("postgres://u@h:5432/test", "postgres://u@h:5432/db"),
+            (
+                "postgres://u@h/test?sslmode=disable",
+                "postgres://u@h/db?sslmode=disable",
+            ),
+            ("postgres://h:5432", "postgres://h:5432/db"),
+            ("postgres://h?x=/y", "postgres://h/db?x=/y"),
+        ] {
+            assert_eq!(database_url(url, "db"), want, "{url}");
+        }
     }
 }

@@ -24,20 +24,11 @@ pub fn http_client() -> Client {
     Client::new()
 }
 
-/// A fresh PostgreSQL schema URL on `WAGATE_TEST_POSTGRES_URL`, or `None` when unset
-/// (a failure instead when `WAGATE_REQUIRE_POSTGRES=1`, as CI sets it).
+/// The URL of a fresh PostgreSQL database (a copy of the migrated template, see
+/// [`wagate_store_conformance::fresh_postgres_database`]) on `WAGATE_TEST_POSTGRES_URL`, or
+/// `None` when unset (a failure instead when `WAGATE_REQUIRE_POSTGRES=1`, as CI sets it).
 pub async fn fresh_postgres_url() -> Option<String> {
-    let base = wagate_store_conformance::postgres_base_url()?;
-    let schema = format!("wagate_api_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
-        .await
-        .expect("connect to postgres");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let sep = if base.contains('?') { '&' } else { '?' };
-    Some(format!("{base}{sep}options=-csearch_path%3D{schema}"))
+    wagate_store_conformance::fresh_postgres_database().await
 }
 
 fn init_logs() {
@@ -51,7 +42,7 @@ fn init_logs() {
 
 pub struct TestApp {
     pub backend: &'static str,
-    /// The PostgreSQL URL (with its schema), for tests that read rows directly.
+    /// The PostgreSQL URL (of its own database), for tests that read rows directly.
     pub database_url: Option<String>,
     pub base_url: String,
     /// The admin key first start created.
