@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use wagate_core::Timestamp;
 use wagate_core::failure::Failure;
@@ -268,9 +267,14 @@ async fn due(s: &Arc<dyn Store>, now: Timestamp, limit: u32) -> Vec<Subscription
         .collect()
 }
 
-/// Lets the millisecond clock move on, so rows created before and after differ in time.
+/// Waits for the millisecond clock to move on, so rows created before and after differ in
+/// time. The store stamps `record_events` rows with the real clock (no time is passed in),
+/// so the clock itself must move; this waits exactly for that, not for a guessed interval.
 async fn tick() {
-    tokio::time::sleep(Duration::from_millis(5)).await;
+    let start = records::now();
+    while records::now() <= start {
+        tokio::task::yield_now().await;
+    }
 }
 
 fn subscription_not_found<T: std::fmt::Debug>(r: Result<T, StoreError>) {

@@ -171,15 +171,21 @@ async fn a_backup_under_load_restores_every_acknowledged_message() {
             })
         })
         .collect();
-    // Load first (bounded wait), then the backup while the senders keep going.
-    for _ in 0..600 {
-        if acked.lock().unwrap().len() >= 200 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let before: Vec<String> = acked.lock().unwrap().clone();
-    assert!(before.len() >= 200, "the server is accepting sends");
+    // Load first (the server is another process), then the backup while the senders keep
+    // going.
+    let before = crate::helpers::eventually(
+        "the server accepting sends",
+        Duration::from_secs(6),
+        || async {
+            let acked = acked.lock().unwrap().clone();
+            if acked.len() >= 200 {
+                Ok(acked)
+            } else {
+                Err(format!("{} acknowledged", acked.len()))
+            }
+        },
+    )
+    .await;
     let backup = dir.path().join("backups/wagate.backup");
     let out = run(&[
         "backup",

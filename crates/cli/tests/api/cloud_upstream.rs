@@ -4,11 +4,13 @@
 //! webhook subscription reports statuses and users' messages to B's `/webhooks/meta`,
 //! signed with the app secret. Real HTTP between two servers both ways.
 
+use std::time::Duration;
+
 use reqwest::Method;
 use serde_json::{Value, json};
 use wagate_core::webhook::ascii::signature;
 
-use crate::helpers::{TestApp, assert_manage_error, spawn_app, spawn_apps};
+use crate::helpers::{TestApp, assert_manage_error, eventually, from_now, spawn_app, spawn_apps};
 use crate::receiver::{Receiver, SECRET, TOKEN};
 
 const APP_SECRET: &str = "meta-app-secret";
@@ -217,17 +219,21 @@ async fn a_cloud_channel_sends_through_meta_and_gets_its_reports() {
             )
             .await;
         assert_eq!(res.status(), 200);
-        let mut flagged = None;
-        for _ in 0..500 {
-            flagged = receiver.posts().into_iter().find(|p| {
-                p.body["entry"][0]["changes"][0]["field"] == "phone_number_quality_update"
-            });
-            if flagged.is_some() {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-        let flagged = flagged.expect("B passed on Meta's phone_number_quality_update");
+        // A's report crosses to B, then B's to its receiver: no one server's drain covers it.
+        let flagged = eventually(
+            "B passed on Meta's phone_number_quality_update",
+            Duration::from_secs(10),
+            || async {
+                receiver
+                    .posts()
+                    .into_iter()
+                    .find(|p| {
+                        p.body["entry"][0]["changes"][0]["field"] == "phone_number_quality_update"
+                    })
+                    .ok_or_else(|| format!("{} other POSTs", receiver.posts().len()))
+            },
+        )
+        .await;
         assert_eq!(
             flagged.body["entry"][0]["changes"][0]["value"]["event"],
             "FLAGGED"
@@ -436,14 +442,20 @@ async fn reports_must_be_signed_and_verification_needs_a_channels_token() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let mut m = b.message(&reply).await;
-    for _ in 0..500 {
-        if m["pricing"]["category"] == "utility" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        m = b.message(&reply).await;
-    }
+    // B may still be applying the report it acknowledged.
+    let m = eventually(
+        "B applied Meta's pricing",
+        Duration::from_secs(10),
+        || async {
+            let m = b.message(&reply).await;
+            if m["pricing"]["category"] == "utility" {
+                Ok(m)
+            } else {
+                Err(m)
+            }
+        },
+    )
+    .await;
     assert_eq!(
         m["pricing"],
         json!({"billable": true, "pricing_model": "PMP", "type": "regular", "category": "utility"}),
@@ -837,19 +849,15 @@ async fn a_2xx_that_is_not_graphs_answer_is_retried() {
             json!({"to": USER, "type": "text", "text": {"body": "hello"}}),
         )
         .await;
-        let mut m = Value::Null;
-        for _ in 0..300 {
-            m = b
-                .get(&format!("/api/v1/messages/{wamid}"))
-                .await
-                .json()
+        // B's dispatch is driven rather than awaited: each drain a second further on, past
+        // the retry (20 to 75 ms) the one before scheduled; three calls in all are needed.
+        for ahead in 1..=3 {
+            b.app
+                .drain_at(from_now(Duration::from_secs(ahead)))
                 .await
                 .unwrap();
-            if m["status"] != "accepted" {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
+        let m = b.message(&wamid).await;
         assert_eq!(m["status"], "sent", "{}: {m}", b.backend);
         assert_eq!(
             calls.load(Ordering::SeqCst),

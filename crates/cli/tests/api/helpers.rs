@@ -1,5 +1,8 @@
 //! `spawn_apps()`: running servers to test against, one per configured backend.
 
+use std::future::Future;
+use std::time::Duration;
+
 use reqwest::{Client, Method, RequestBuilder, Response};
 use serde_json::Value;
 use tokio::net::TcpListener;
@@ -297,4 +300,39 @@ pub async fn assert_graph_error(res: Response, status: u16, code: u64) -> Value 
     assert!(body["error"]["fbtrace_id"].is_string());
     assert!(body["error"]["type"].is_string());
     body
+}
+
+/// The time `ahead` from now, for `app.app.drain_at(..)`: the workers run as if that much
+/// time had passed.
+pub fn from_now(ahead: Duration) -> wagate_core::Timestamp {
+    let now = wagate_core::Timestamp::now();
+    wagate_core::Timestamp::from_millisecond(now.as_millisecond() + ahead.as_millis() as i64)
+        .expect("a time in range")
+}
+
+/// How often [`eventually`] looks again.
+const POLL: Duration = Duration::from_millis(20);
+
+/// Polls `check` until it answers `Ok`, for at most `deadline`, and returns what it answered.
+///
+/// Only for what no worker step drives: another process (a `wagate` child, an SDK script, a
+/// second server), a test receiver's own task, or a clock no test can move. What a server's
+/// workers do is driven with `app.app.drain()` / `drain_at(..)` instead. When the deadline
+/// passes it panics naming `what` and the last `Err`: what was seen instead.
+pub async fn eventually<T, E, F, Fut>(what: &str, deadline: Duration, mut check: F) -> T
+where
+    E: std::fmt::Display,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let end = tokio::time::Instant::now() + deadline;
+    loop {
+        match check().await {
+            Ok(done) => return done,
+            Err(last) if tokio::time::Instant::now() >= end => {
+                panic!("{what}: not within {deadline:?}; last seen: {last}")
+            }
+            Err(_) => tokio::time::sleep(POLL).await,
+        }
+    }
 }

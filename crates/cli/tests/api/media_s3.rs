@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use wagate_app::media::s3::{S3Config, S3Store};
 use wagate_app::media::{BlobStore, StoreKind};
 
-use crate::helpers::spawn_apps_with;
+use crate::helpers::{eventually, spawn_apps_with};
 
 /// moto's server on a free port, killed on drop.
 struct Moto {
@@ -54,13 +54,11 @@ async fn moto() -> Moto {
         .expect("start moto_server");
     let url = format!("http://127.0.0.1:{port}");
     let client = crate::helpers::http_client();
-    for _ in 0..300 {
-        if client.get(&url).send().await.is_ok() {
-            return Moto { child, url };
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("moto_server did not start");
+    eventually("moto_server answering", Duration::from_secs(30), || async {
+        client.get(&url).send().await.map(drop)
+    })
+    .await;
+    Moto { child, url }
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use wagate_app::templates::TemplatesConfig;
 use wagate_app::templates::review::TemplateReviewer;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, eventually};
 
 impl TestApp {
     /// The first channel's id (the sandbox channel first start created).
@@ -66,19 +66,20 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Polls the message until its status is one of `statuses` (10 s at most).
+    /// Polls the message until its status is one of `statuses` (10 s at most). For flows
+    /// that cross servers (a cloud channel and the server playing Meta), where no one
+    /// server's drain reaches the end.
     pub async fn wait_status(&self, id: &str, statuses: &[&str]) -> Value {
-        for _ in 0..500 {
+        let what = format!("{id} reaching {statuses:?}");
+        eventually(&what, Duration::from_secs(10), || async {
             let m = self.message(id).await;
             if statuses.contains(&m["status"].as_str().unwrap_or_default()) {
-                return m;
+                Ok(m)
+            } else {
+                Err(m)
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!(
-            "{id} never reached {statuses:?}: {}",
-            self.message(id).await
-        );
+        })
+        .await
     }
 
     /// Creates a template on the first channel's WABA from Meta's create `body` and has the
@@ -134,16 +135,15 @@ impl TestApp {
 
     /// Polls until `query` lists at least `n` messages (10 s at most).
     pub async fn wait_messages(&self, query: &str, n: usize) -> Vec<Value> {
-        for _ in 0..500 {
+        let what = format!("{n} messages for {query}");
+        eventually(&what, Duration::from_secs(10), || async {
             let list = self.messages(query).await;
             if list.len() >= n {
-                return list;
+                Ok(list)
+            } else {
+                Err(json!(list))
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!(
-            "fewer than {n} messages for {query}: {:?}",
-            self.messages(query).await
-        );
+        })
+        .await
     }
 }

@@ -18,6 +18,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use crate::helpers::eventually;
+
 pub const SECRET: &str = "receiver-app-secret";
 pub const TOKEN: &str = "my-verify-token";
 
@@ -109,31 +111,35 @@ impl Receiver {
         self.inbox.posts.lock().unwrap().clone()
     }
 
-    /// Waits until `n` POSTs were acknowledged.
+    /// Waits until `n` POSTs were acknowledged (20 s at most). The POSTs arrive on the
+    /// receiver's own task, which no drain of a server covers (and the sender may be another
+    /// process).
     pub async fn wait(&self, n: usize) -> Vec<Post> {
-        for _ in 0..1000 {
+        let what = format!("{n} POSTs at the receiver");
+        eventually(&what, Duration::from_secs(20), || async {
             let posts = self.posts();
             if posts.len() >= n {
-                return posts;
+                Ok(posts)
+            } else {
+                Err(format!("{} POSTs", posts.len()))
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!("the receiver got {} of {n} POSTs", self.posts().len());
+        })
+        .await
     }
 
-    /// Waits until the acknowledged POSTs carried `n` events in all.
+    /// Waits until the acknowledged POSTs carried `n` events in all (20 s at most).
     pub async fn wait_events(&self, n: usize) -> Vec<Post> {
-        for _ in 0..1000 {
+        let what = format!("{n} events at the receiver");
+        eventually(&what, Duration::from_secs(20), || async {
             let posts = self.posts();
-            if events(&posts).len() >= n {
-                return posts;
+            let got = events(&posts).len();
+            if got >= n {
+                Ok(posts)
+            } else {
+                Err(format!("{got} events"))
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!(
-            "the receiver got {} of {n} events",
-            events(&self.posts()).len()
-        );
+        })
+        .await
     }
 }
 

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::helpers::{TestApp, spawn_apps};
+use crate::helpers::{TestApp, eventually, spawn_apps};
 use crate::sdk::{conformance_dir, install};
 
 const SECRET: &str = "sdk-app-secret";
@@ -71,9 +71,11 @@ impl SdkReceiver {
         body.as_array().unwrap().clone()
     }
 
-    /// Waits until the library reported `n` records besides the verification.
+    /// Waits until the library (another process) reported `n` records besides the
+    /// verification.
     async fn wait(&self, n: usize) -> Vec<Value> {
-        for _ in 0..500 {
+        let what = format!("{} reporting {n} records", self.lib);
+        eventually(&what, Duration::from_secs(10), || async {
             let got: Vec<Value> = self
                 .received()
                 .await
@@ -81,15 +83,12 @@ impl SdkReceiver {
                 .filter(|r| r["kind"] != "verify")
                 .collect();
             if got.len() >= n {
-                return got;
+                Ok(got)
+            } else {
+                Err(json!(got))
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        panic!(
-            "{} reported {:?}, fewer than {n}",
-            self.lib,
-            self.received().await
-        );
+        })
+        .await
     }
 }
 
@@ -273,23 +272,18 @@ async fn the_libraries_refuse_what_is_not_signed_with_their_secret() {
             .await;
         let got = r.wait(1).await;
         assert_eq!(got[0]["kind"], "rejected", "{}: {got:?}", r.lib);
-        // The refusal is recorded just after the library answers.
-        let mut log = Value::Null;
-        for _ in 0..100 {
-            log = app
-                .get(&format!(
-                    "/api/v1/webhooks/{}/deliveries",
-                    sub["id"].as_str().unwrap()
-                ))
-                .await
-                .json()
-                .await
-                .unwrap();
-            if log["data"][0]["last_status_code"].is_u64() {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        // The refusal is recorded just after the library answers: once drain returns, every
+        // POST started has been recorded.
+        app.app.drain().await.unwrap();
+        let log: Value = app
+            .get(&format!(
+                "/api/v1/webhooks/{}/deliveries",
+                sub["id"].as_str().unwrap()
+            ))
+            .await
+            .json()
+            .await
+            .unwrap();
         let row = &log["data"][0];
         assert_eq!(row["status"], "pending", "{}: {log}", r.lib);
         assert!(row["last_status_code"].as_u64().unwrap() >= 400, "{row}");

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use wagate_core::webhook::ascii;
 
-use crate::helpers::{TestApp, assert_manage_error, spawn_apps};
+use crate::helpers::{TestApp, assert_manage_error, eventually, spawn_apps};
 use crate::receiver::{Post, Receiver, SECRET, TOKEN, events};
 
 async fn subscribe(app: &TestApp, receiver: &Receiver) -> Value {
@@ -109,16 +109,11 @@ async fn events_reach_a_verified_subscriber_signed_and_in_order() {
         assert!(sent["pricing"]["category"].is_string(), "{sent}");
 
         // The log: four deliveries, delivered at the first attempt, newest first.
-        // (The attempt is recorded just after the receiver answers.)
+        // (The attempt is recorded just after the receiver answers: once drain returns,
+        // every POST started has been recorded.)
         let id = sub["id"].as_str().unwrap();
-        let mut rows = Vec::new();
-        for _ in 0..100 {
-            rows = deliveries(&app, &sub, "").await;
-            if rows.iter().all(|d| d["status"] == "delivered") {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        app.app.drain().await.unwrap();
+        let rows = deliveries(&app, &sub, "").await;
         let log = json!(rows);
         assert_eq!(rows.len(), 4, "{log}");
         assert!(rows.iter().all(|d| d["status"] == "delivered"
@@ -352,16 +347,11 @@ async fn a_receiver_down_for_a_while_gets_everything_after() {
         let n = 12;
         users_write(&app, "1555000300", n).await;
         // Nobody listens: every delivery is pending with the connection error, and the
-        // queue depth shows them.
+        // queue depth shows them. Once drain returns, each subscription's due deliveries
+        // have been tried (and their attempts recorded).
+        app.app.drain().await.unwrap();
         for sub in [&single, &batch_sub] {
-            let mut tried = Vec::new();
-            for _ in 0..200 {
-                tried = deliveries(&app, sub, "status=pending").await;
-                if tried.len() == n && tried.iter().any(|d| d["attempts"].as_u64() >= Some(1)) {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
+            let tried = deliveries(&app, sub, "status=pending").await;
             assert_eq!(tried.len(), n, "{}", app.backend);
             let failed = tried
                 .iter()
@@ -398,16 +388,10 @@ async fn a_receiver_down_for_a_while_gets_everything_after() {
             );
         }
         assert!(posts.len() < n, "{} POSTs for {n} events", posts.len());
+        // The last attempts are recorded once drain returns; the gauge is read at scrape.
+        app.app.drain().await.unwrap();
         for sub in [&single, &batch_sub] {
-            let mut depth = None;
-            for _ in 0..100 {
-                depth = queue_depth(&app, sub).await;
-                if depth == Some(0.0) {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            assert_eq!(depth, Some(0.0), "the queue emptied");
+            assert_eq!(queue_depth(&app, sub).await, Some(0.0), "the queue emptied");
         }
         app.stop().await;
     }
@@ -451,14 +435,21 @@ async fn dead_letters_after_the_horizon_and_replays_bring_them_back() {
         receiver.inbox.failing.store(true, Ordering::SeqCst);
         let n = 3;
         users_write(&app, "1555000500", n).await;
-        let mut dead = Vec::new();
-        for _ in 0..300 {
-            dead = deliveries(&app, &sub, "status=dead").await;
-            if dead.len() == n {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        // A poll, not a drain: the horizon is judged on the real clock when an attempt
+        // ends, so a second must really pass while the server's loop keeps retrying.
+        let dead = eventually(
+            "every delivery dead after the horizon",
+            Duration::from_secs(6),
+            || async {
+                let dead = deliveries(&app, &sub, "status=dead").await;
+                if dead.len() == n {
+                    Ok(dead)
+                } else {
+                    Err(json!(dead))
+                }
+            },
+        )
+        .await;
         assert_eq!(dead.len(), n, "{}: dead after the horizon", app.backend);
         // While the receiver fails, it is probed one POST at a time, so some deliveries may
         // reach the horizon after a single attempt; the first one was retried.
@@ -499,12 +490,8 @@ async fn dead_letters_after_the_horizon_and_replays_bring_them_back() {
         let got: std::collections::HashSet<_> =
             events(&posts).into_iter().map(Value::from).collect();
         assert_eq!(got, ids, "the dead letters, once each");
-        for _ in 0..100 {
-            if deliveries(&app, &sub, "status=delivered").await.len() == n {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        // Recorded just after the receiver answered: once drain returns, they are.
+        app.app.drain().await.unwrap();
         assert_eq!(deliveries(&app, &sub, "status=delivered").await.len(), n);
         assert!(deliveries(&app, &sub, "status=dead").await.is_empty());
 
