@@ -113,6 +113,14 @@ error_codes! {
     MediaNotFound => "media_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
     /// A media download URL past its expiry or with a wrong signature; get a new one.
     MediaUrlExpired => "media_url_expired", 404, graph(100, None, OAuthException, 404);
+    /// The contact does not exist, was deleted, or belongs to another account.
+    ContactNotFound => "contact_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The tag does not exist (or belongs to another account): create it first.
+    TagNotFound => "tag_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The account has a contact with this number already (the answer names it).
+    ContactExists => "contact_exists", 409, graph(100, None, OAuthException, 400);
+    /// The account has a tag of this name already (names are unique ignoring case).
+    TagExists => "tag_exists", 409, graph(100, None, OAuthException, 400);
     /// The QR code does not exist, was deleted, or belongs to another phone number or account.
     QrCodeNotFound => "qr_code_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
     /// The webhook URL did not pass verification: it must answer the `hub.challenge` GET

@@ -74,6 +74,14 @@ uuid_id!(
     ContactId
 );
 uuid_id!(
+    /// One contact card: the business's record of a person, across its channels.
+    ContactCardId
+);
+uuid_id!(
+    /// One tag of an account's contact book.
+    TagId
+);
+uuid_id!(
     /// One webhook subscription.
     SubscriptionId
 );

@@ -15,6 +15,8 @@ pub enum Entity {
     Template,
     Media,
     QrCode,
+    ContactCard,
+    Tag,
 }
 
 /// Which uniqueness rule a write broke. Each kind is its own answer to the API user.
@@ -30,6 +32,10 @@ pub enum Conflict {
     GeneratedId,
     /// A data key of the secrets at rest is not stored (`internal_error`).
     DataKey,
+    /// The account has a contact with this number (`contact_exists`).
+    ContactNumber,
+    /// The account has a tag of this name (`tag_exists`).
+    TagName,
 }
 
 impl Conflict {
@@ -38,6 +44,8 @@ impl Conflict {
             Conflict::PhoneNumberId => ErrorCode::PhoneNumberIdTaken,
             Conflict::MessageId => ErrorCode::InvalidRequest,
             Conflict::GeneratedId | Conflict::DataKey => ErrorCode::Internal,
+            Conflict::ContactNumber => ErrorCode::ContactExists,
+            Conflict::TagName => ErrorCode::TagExists,
         }
     }
 
@@ -47,6 +55,8 @@ impl Conflict {
             Conflict::PhoneNumberId => Some("phone_number_id"),
             Conflict::MessageId => Some("id"),
             Conflict::GeneratedId | Conflict::DataKey => None,
+            Conflict::ContactNumber => Some("wa_id"),
+            Conflict::TagName => Some("name"),
         }
     }
 }
@@ -97,6 +107,8 @@ impl StoreError {
             StoreError::NotFound(Entity::Template) => ErrorCode::TemplateNotFound,
             StoreError::NotFound(Entity::Media) => ErrorCode::MediaNotFound,
             StoreError::NotFound(Entity::QrCode) => ErrorCode::QrCodeNotFound,
+            StoreError::NotFound(Entity::ContactCard) => ErrorCode::ContactNotFound,
+            StoreError::NotFound(Entity::Tag) => ErrorCode::TagNotFound,
             StoreError::Conflict { kind, .. } => kind.code(),
             StoreError::Closed => ErrorCode::NotReady,
             StoreError::Corrupt { .. } | StoreError::Database(_) => ErrorCode::Internal,

@@ -13,6 +13,7 @@
 //! - [`ProfileStore`] ([`profile`]): business profiles, commerce settings, WABAs'
 //!   subscribed apps.
 //! - [`QrCodeStore`] ([`qr_codes`]): QR codes.
+//! - [`ContactCardStore`] ([`contact_cards`]): the contact book: cards, tags, attributes.
 //! - [`MessageStore`] ([`dispatch`]): messages, the outbox and its leases, network events
 //!   and ingest, inbound messages, contacts and blocks.
 //! - [`TemplateStore`] ([`templates`]): message templates and their per-WABA limits.
@@ -41,6 +42,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod channels;
+pub mod contact_cards;
 pub mod dispatch;
 pub mod error;
 pub mod idempotency;
@@ -60,6 +62,7 @@ pub mod webhooks;
 
 pub use accounts::{AccountStore, Bootstrap, Bootstrapped};
 pub use channels::ChannelStore;
+pub use contact_cards::{ContactCardFilter, ContactCardStore, TagCount};
 pub use dispatch::{
     Applied, ContactKey, DispatchOutcome, MessageFilter, MessageKey, MessageStore, OutboxJob,
 };
@@ -82,6 +85,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub trait Store:
     AccountStore
     + ChannelStore
+    + ContactCardStore
     + ProfileStore
     + QrCodeStore
     + MessageStore
@@ -96,6 +100,7 @@ pub trait Store:
 impl<T> Store for T where
     T: AccountStore
         + ChannelStore
+        + ContactCardStore
         + ProfileStore
         + QrCodeStore
         + MessageStore

@@ -2,8 +2,13 @@
 //! `/{phone_number_id}/block_users`); a contact's customer-service window is renewed where
 //! messages are stored (see [`crate::messaging`]).
 //!
+//! The contact book (cards, tags, attributes, opt-in) is [`cards`].
+//!
 //! # Layout
-//! - this file: blocking, unblocking and listing blocked users.
+//! - this file: blocking, unblocking and listing blocked users of a number.
+//! - [`cards`]: the account's contact book.
+
+pub mod cards;
 
 use wagate_core::audit::{AuditAction, AuditSummary, AuditTarget, TargetKind};
 use wagate_core::channel::Channel;

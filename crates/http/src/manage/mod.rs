@@ -6,6 +6,7 @@ pub mod account;
 pub mod api_keys;
 pub mod audit;
 pub mod channels;
+pub mod contacts;
 pub mod messages;
 pub mod paging;
 pub mod templates;
@@ -22,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(account::router())
         .merge(channels::router())
+        .merge(contacts::router())
         .merge(api_keys::router())
         .merge(audit::router())
         .merge(messages::router())

@@ -26,6 +26,7 @@
 
 pub mod accounts;
 pub mod channels;
+pub mod contact_cards;
 pub mod dispatch;
 pub mod media;
 pub mod platform;

@@ -1,6 +1,13 @@
-//! Contacts: a WhatsApp user as seen by one business number. Inbound messages create and
-//! renew them (and with them the customer-service window); the block list and the
-//! marketing opt-out (STOP/START) live here.
+//! Contacts: a WhatsApp user as seen by one business number ([`Contact`], the chat's state:
+//! inbound messages create and renew it, and with it the customer-service window; the block
+//! list and the marketing opt-out (STOP/START) live here), and the business's contact book
+//! across its numbers ([`card`]: names, tags, attributes, opt-in).
+//!
+//! # Layout
+//! - this file: the per-channel contact and the STOP/START keywords.
+//! - [`card`]: contact cards, tags and attributes, and the commands that change them.
+
+pub mod card;
 
 use serde::{Deserialize, Serialize};
 

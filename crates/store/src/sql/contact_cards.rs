@@ -1,0 +1,449 @@
+//! The contact book: its statements, and [`ContactCardStore`] for every [`Backend`].
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use uuid::Uuid;
+use wagate_core::contact::card::{ContactCard, Tag, TagName};
+use wagate_core::ids::{AccountId, ContactCardId, TagId};
+use wagate_core::phone::PhoneE164;
+
+use super::{Backend, Conn, Dialect, Query, is_unique_violation, query};
+use crate::contact_cards::{
+    CardTagRecord, ContactCardFilter, ContactCardRecord, ContactCardStore, TagCount, TagRecord,
+};
+use crate::records::millis;
+use crate::templates::like_pattern;
+use crate::{Conflict, Entity, Page, Result, StoreError, contact_card_columns};
+
+#[async_trait]
+impl<B: Backend> ContactCardStore for B {
+    async fn create_card(&self, card: ContactCard) -> Result<ContactCard> {
+        self.write(move |c| {
+            Box::pin(async move {
+                if let Some(existing) = find_card(c, card.account_id, &card.wa_id).await? {
+                    return Err(exists(&existing));
+                }
+                let tags = tag_ids(c, card.account_id, &card.tags).await?;
+                write_card(c, &card, true).await.map_err(|e| {
+                    if is_unique_violation(&e) {
+                        StoreError::conflict(
+                            Conflict::ContactNumber,
+                            format!("a contact with the number +{} exists", card.wa_id.digits()),
+                        )
+                    } else {
+                        e
+                    }
+                })?;
+                set_tags(c, card.id, &tags).await?;
+                Ok(card)
+            })
+        })
+        .await
+    }
+
+    async fn get_card(&self, account: AccountId, id: ContactCardId) -> Result<ContactCard> {
+        self.read(move |c| Box::pin(get_card(c, account, id))).await
+    }
+
+    async fn find_card(
+        &self,
+        account: AccountId,
+        wa_id: &PhoneE164,
+    ) -> Result<Option<ContactCard>> {
+        let wa_id = wa_id.clone();
+        self.read(move |c| Box::pin(async move { find_card(c, account, &wa_id).await }))
+            .await
+    }
+
+    async fn update_card(&self, card: ContactCard) -> Result<ContactCard> {
+        self.write(move |c| {
+            Box::pin(async move {
+                get_card(c, card.account_id, card.id).await?;
+                let tags = tag_ids(c, card.account_id, &card.tags).await?;
+                write_card(c, &card, false).await?;
+                set_tags(c, card.id, &tags).await?;
+                Ok(card)
+            })
+        })
+        .await
+    }
+
+    async fn delete_card(&self, account: AccountId, id: ContactCardId) -> Result<()> {
+        self.write(move |c| {
+            Box::pin(async move {
+                c.execute(
+                    query("DELETE FROM contact_card_tags WHERE card_id = $1").bind(id.as_uuid()),
+                )
+                .await?;
+                let n = c
+                    .execute(
+                        query("DELETE FROM contact_cards WHERE account_id = $1 AND id = $2")
+                            .bind(account.as_uuid())
+                            .bind(id.as_uuid()),
+                    )
+                    .await?;
+                if n == 0 {
+                    return Err(StoreError::NotFound(Entity::ContactCard));
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn list_cards(
+        &self,
+        account: AccountId,
+        filter: &ContactCardFilter,
+        page: &Page<ContactCardId>,
+    ) -> Result<(Vec<ContactCard>, u64)> {
+        let (filter, page) = (filter.clone(), page.clone());
+        self.read(move |c| {
+            Box::pin(async move {
+                let dialect = c.dialect();
+                let mut count = query("SELECT COUNT(*) FROM contact_cards AS k WHERE ");
+                conditions(&mut count, dialect, account, &filter);
+                let (total,) = c.fetch_optional::<(i64,)>(count).await?.unwrap_or((0,));
+                let mut q = query(concat!(
+                    "SELECT ",
+                    contact_card_columns!(),
+                    " FROM contact_cards AS k WHERE "
+                ));
+                conditions(&mut q, dialect, account, &filter);
+                if let Some(after) = page.after {
+                    q.push(" AND k.id > ").push_bind(after.as_uuid());
+                }
+                q.push(" ORDER BY k.id LIMIT ").push_bind(page.sql_limit());
+                let rows = c.fetch_all::<ContactCardRecord>(q).await?;
+                let cards = with_tags(c, rows).await?;
+                Ok((cards, u64::try_from(total).unwrap_or(0)))
+            })
+        })
+        .await
+    }
+
+    async fn create_tag(&self, tag: Tag) -> Result<Tag> {
+        self.write(move |c| {
+            Box::pin(async move {
+                c.execute(
+                    query(
+                        "INSERT INTO tags (id, account_id, name, name_key, created_at) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(tag.id.as_uuid())
+                    .bind(tag.account_id.as_uuid())
+                    .bind(tag.name.as_str())
+                    .bind(tag.name.key())
+                    .bind(millis(tag.created_at)),
+                )
+                .await
+                .map_err(|e| tag_taken(e, &tag.name))?;
+                Ok(tag)
+            })
+        })
+        .await
+    }
+
+    async fn list_tags(&self, account: AccountId) -> Result<Vec<TagCount>> {
+        self.read(move |c| {
+            Box::pin(async move {
+                let tags = c
+                    .fetch_all::<TagRecord>(
+                        query(
+                            "SELECT id, account_id, name, created_at FROM tags \
+                             WHERE account_id = $1 ORDER BY name_key",
+                        )
+                        .bind(account.as_uuid()),
+                    )
+                    .await?;
+                let counts: HashMap<Uuid, i64> = c
+                    .fetch_all::<(Uuid, i64)>(
+                        query(
+                            "SELECT ct.tag_id, COUNT(*) FROM contact_card_tags AS ct \
+                             JOIN tags AS t ON t.id = ct.tag_id WHERE t.account_id = $1 \
+                             GROUP BY ct.tag_id",
+                        )
+                        .bind(account.as_uuid()),
+                    )
+                    .await?
+                    .into_iter()
+                    .collect();
+                tags.into_iter()
+                    .map(|r| {
+                        let n = counts.get(&r.id).copied().unwrap_or(0);
+                        Ok(TagCount {
+                            tag: Tag::try_from(r)?,
+                            contacts: u64::try_from(n).unwrap_or(0),
+                        })
+                    })
+                    .collect()
+            })
+        })
+        .await
+    }
+
+    async fn rename_tag(&self, account: AccountId, id: TagId, name: TagName) -> Result<Tag> {
+        self.write(move |c| {
+            Box::pin(async move {
+                c.fetch_optional::<TagRecord>(
+                    query(
+                        "UPDATE tags SET name = $1, name_key = $2 WHERE account_id = $3 \
+                         AND id = $4 RETURNING id, account_id, name, created_at",
+                    )
+                    .bind(name.as_str())
+                    .bind(name.key())
+                    .bind(account.as_uuid())
+                    .bind(id.as_uuid()),
+                )
+                .await
+                .map_err(|e| tag_taken(e, &name))?
+                .ok_or(StoreError::NotFound(Entity::Tag))?
+                .try_into()
+            })
+        })
+        .await
+    }
+
+    async fn delete_tag(&self, account: AccountId, id: TagId) -> Result<()> {
+        self.write(move |c| {
+            Box::pin(async move {
+                let owned = c
+                    .scalar::<bool>(
+                        query("SELECT TRUE FROM tags WHERE account_id = $1 AND id = $2")
+                            .bind(account.as_uuid())
+                            .bind(id.as_uuid()),
+                    )
+                    .await?;
+                if owned.is_none() {
+                    return Err(StoreError::NotFound(Entity::Tag));
+                }
+                c.execute(
+                    query("DELETE FROM contact_card_tags WHERE tag_id = $1").bind(id.as_uuid()),
+                )
+                .await?;
+                c.execute(query("DELETE FROM tags WHERE id = $1").bind(id.as_uuid()))
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+}
+
+fn exists(existing: &ContactCard) -> StoreError {
+    StoreError::conflict(
+        Conflict::ContactNumber,
+        format!(
+            "the contact {} has the number +{} already",
+            existing.id,
+            existing.wa_id.digits()
+        ),
+    )
+}
+
+fn tag_taken(e: StoreError, name: &TagName) -> StoreError {
+    if is_unique_violation(&e) {
+        StoreError::conflict(
+            Conflict::TagName,
+            format!(
+                "a tag named `{}` exists (names are unique ignoring case)",
+                name.as_str()
+            ),
+        )
+    } else {
+        e
+    }
+}
+
+/// The filter's conditions on `contact_cards AS k`.
+fn conditions(q: &mut Query, dialect: Dialect, account: AccountId, f: &ContactCardFilter) {
+    q.push("k.account_id = ").push_bind(account.as_uuid());
+    if let Some(tag) = &f.tag {
+        q.push(
+            " AND EXISTS (SELECT 1 FROM contact_card_tags AS ct JOIN tags AS t ON t.id = \
+             ct.tag_id WHERE ct.card_id = k.id AND t.account_id = k.account_id AND t.name_key = ",
+        )
+        .push_bind(tag.key())
+        .push(")");
+    }
+    if let Some((key, value)) = &f.attribute {
+        // The key is `a-z0-9_` (parsed), so it can sit in the path text.
+        match dialect {
+            Dialect::Sqlite => q
+                .push(" AND json_extract(k.attributes, ")
+                .push_bind(format!("$.{}", key.as_str())),
+            Dialect::Postgres => q.push(" AND (k.attributes ->> ").push_bind(key.as_str()),
+        };
+        q.push(") = ").push_bind(value.clone());
+    }
+    if let Some(opted_in) = f.opted_in {
+        if opted_in {
+            q.push(" AND k.opted_in IS NOT FALSE");
+        } else {
+            q.push(" AND k.opted_in IS FALSE");
+        }
+    }
+    if let Some(blocked) = f.blocked {
+        q.push(if blocked {
+            " AND k.blocked_at IS NOT NULL"
+        } else {
+            " AND k.blocked_at IS NULL"
+        });
+    }
+    if let Some(text) = &f.search {
+        let like = match dialect {
+            Dialect::Sqlite => " LIKE ",
+            Dialect::Postgres => " ILIKE ",
+        };
+        let pattern = like_pattern(text);
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        q.push(" AND (k.name").push(like).push_bind(pattern.clone());
+        q.push(" ESCAPE '\\' OR k.profile_name")
+            .push(like)
+            .push_bind(pattern);
+        q.push(" ESCAPE '\\'");
+        if !digits.is_empty() {
+            q.push(" OR k.wa_id LIKE ").push_bind(like_pattern(&digits));
+            q.push(" ESCAPE '\\'");
+        }
+        q.push(")");
+    }
+}
+
+/// The ids of `names` in the account: every one must exist (`NotFound(Tag)`).
+async fn tag_ids<C: Conn>(c: &mut C, account: AccountId, names: &[TagName]) -> Result<Vec<Uuid>> {
+    let mut ids = Vec::with_capacity(names.len());
+    for name in names {
+        let id = c
+            .scalar::<Uuid>(
+                query("SELECT id FROM tags WHERE account_id = $1 AND name_key = $2")
+                    .bind(account.as_uuid())
+                    .bind(name.key()),
+            )
+            .await?
+            .ok_or(StoreError::NotFound(Entity::Tag))?;
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+async fn set_tags<C: Conn>(c: &mut C, card: ContactCardId, tags: &[Uuid]) -> Result<()> {
+    c.execute(query("DELETE FROM contact_card_tags WHERE card_id = $1").bind(card.as_uuid()))
+        .await?;
+    for tag in tags {
+        c.execute(
+            query("INSERT INTO contact_card_tags (card_id, tag_id) VALUES ($1, $2)")
+                .bind(card.as_uuid())
+                .bind(*tag),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+async fn write_card<C: Conn>(c: &mut C, card: &ContactCard, insert: bool) -> Result<()> {
+    let r = ContactCardRecord::from(card);
+    let q = if insert {
+        query(concat!(
+            "INSERT INTO contact_cards (",
+            contact_card_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ))
+    } else {
+        query(
+            "UPDATE contact_cards SET id = $1, account_id = $2, wa_id = $3, bsuid = $4, \
+             name = $5, profile_name = $6, attributes = $7, opted_in = $8, opt_in_source = $9, \
+             opt_in_at = $10, blocked_at = $11, created_at = $12, updated_at = $13 \
+             WHERE account_id = $2 AND id = $1",
+        )
+    };
+    c.execute(
+        q.bind(r.id)
+            .bind(r.account_id)
+            .bind(r.wa_id)
+            .bind(r.bsuid)
+            .bind(r.name)
+            .bind(r.profile_name)
+            .bind(r.attributes)
+            .bind(r.opted_in)
+            .bind(r.opt_in_source)
+            .bind(r.opt_in_at)
+            .bind(r.blocked_at)
+            .bind(r.created_at)
+            .bind(r.updated_at),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn get_card<C: Conn>(
+    c: &mut C,
+    account: AccountId,
+    id: ContactCardId,
+) -> Result<ContactCard> {
+    let row = c
+        .fetch_optional::<ContactCardRecord>(
+            query(concat!(
+                "SELECT ",
+                contact_card_columns!(),
+                " FROM contact_cards WHERE account_id = $1 AND id = $2"
+            ))
+            .bind(account.as_uuid())
+            .bind(id.as_uuid()),
+        )
+        .await?
+        .ok_or(StoreError::NotFound(Entity::ContactCard))?;
+    Ok(with_tags(c, vec![row]).await?.remove(0))
+}
+
+async fn find_card<C: Conn>(
+    c: &mut C,
+    account: AccountId,
+    wa_id: &PhoneE164,
+) -> Result<Option<ContactCard>> {
+    let Some(row) = c
+        .fetch_optional::<ContactCardRecord>(
+            query(concat!(
+                "SELECT ",
+                contact_card_columns!(),
+                " FROM contact_cards WHERE account_id = $1 AND wa_id = $2"
+            ))
+            .bind(account.as_uuid())
+            .bind(wa_id.digits()),
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(with_tags(c, vec![row]).await?.pop())
+}
+
+/// The cards of `rows`, each with its tags (one query for all).
+async fn with_tags<C: Conn>(c: &mut C, rows: Vec<ContactCardRecord>) -> Result<Vec<ContactCard>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = query(
+        "SELECT ct.card_id, t.name FROM contact_card_tags AS ct JOIN tags AS t \
+         ON t.id = ct.tag_id WHERE ct.card_id IN (",
+    );
+    for (i, r) in rows.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.push_bind(r.id);
+    }
+    q.push(")");
+    let mut by_card: HashMap<Uuid, Vec<TagName>> = HashMap::new();
+    for t in c.fetch_all::<CardTagRecord>(q).await? {
+        let name = TagName::parse(&t.name).map_err(|e| crate::records::corrupt("tag", e))?;
+        by_card.entry(t.card_id).or_default().push(name);
+    }
+    rows.into_iter()
+        .map(|r| {
+            let tags = by_card.remove(&r.id).unwrap_or_default();
+            r.into_card(tags)
+        })
+        .collect()
+}
