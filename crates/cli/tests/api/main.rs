@@ -17,6 +17,7 @@ mod channels;
 mod cloud;
 mod cloud_upstream;
 mod conformance_suite;
+mod contacts;
 mod dialects;
 mod fuzz_cloud;
 mod fuzz_regressions;

@@ -36,7 +36,8 @@ impl<B: Backend> ContactCardStore for B {
                     }
                 })?;
                 set_tags(c, card.id, &tags).await?;
-                Ok(card)
+                // Read back: the tags as the account spells them.
+                get_card(c, card.account_id, card.id).await
             })
         })
         .await
@@ -63,7 +64,7 @@ impl<B: Backend> ContactCardStore for B {
                 let tags = tag_ids(c, card.account_id, &card.tags).await?;
                 write_card(c, &card, false).await?;
                 set_tags(c, card.id, &tags).await?;
-                Ok(card)
+                get_card(c, card.account_id, card.id).await
             })
         })
         .await
