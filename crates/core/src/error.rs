@@ -113,10 +113,15 @@ error_codes! {
     MediaNotFound => "media_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
     /// A media download URL past its expiry or with a wrong signature; get a new one.
     MediaUrlExpired => "media_url_expired", 404, graph(100, None, OAuthException, 404);
+    /// No webhook payload format is registered under this name (`cloud`, or a dialect's).
+    PayloadFormatNotFound => "payload_format_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
     /// The contact does not exist, was deleted, or belongs to another account.
     ContactNotFound => "contact_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
     /// The tag does not exist (or belongs to another account): create it first.
     TagNotFound => "tag_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The contact is blocked in the account's contact book: wagate refuses sends to it
+    /// (unblock it with `PATCH /api/v1/contacts/{id}`). Nothing is stored.
+    ContactBlocked => "contact_blocked", 422, graph(100, None, OAuthException, 400);
     /// The account has a contact with this number already (the answer names it).
     ContactExists => "contact_exists", 409, graph(100, None, OAuthException, 400);
     /// The account has a tag of this name already (names are unique ignoring case).

@@ -66,6 +66,20 @@ impl App {
             }
             other => other,
         };
+        // A gateway-level block in the account's contact book: refused before anything is
+        // stored. (A block on Meta's side, `block_users`, fails the message as Meta does.)
+        if let Recipient::Phone { wa_id, .. } = &recipient
+            && self
+                .store
+                .find_card(p.account_id, wa_id)
+                .await?
+                .is_some_and(|c| c.blocked_at.is_some())
+        {
+            return Err(Error::Refused(
+                ErrorCode::ContactBlocked,
+                "this contact is blocked in your contact book; unblock it to message them",
+            ));
+        }
         if channel.window_policy == WindowPolicy::Reject && content.kind() != MessageType::Template
         {
             let key = match &recipient {

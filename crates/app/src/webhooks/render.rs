@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use wagate_core::error::ValidationError;
+use wagate_core::error::ErrorCode;
 
 use wagate_core::webhook::{ChannelRef, PayloadFormat, WebhookEvent, ascii, cloud};
 
@@ -63,16 +63,19 @@ impl Renderers {
         v
     }
 
-    /// `format` if a renderer is registered under it, else a validation error naming the
-    /// registered ones.
-    pub fn check(&self, format: &PayloadFormat) -> Result<(), ValidationError> {
+    /// `format` if a renderer is registered under it, else `payload_format_not_found`
+    /// naming the registered ones.
+    pub fn check(&self, format: &PayloadFormat) -> Result<(), crate::Error> {
         if self.get(format).is_some() {
             return Ok(());
         }
         let known: Vec<String> = self.formats().iter().map(|f| format!("`{f}`")).collect();
-        Err(ValidationError::new(
-            "format",
-            format!("must be one of {}", known.join(", ")),
+        Err(crate::Error::Failed(
+            ErrorCode::PayloadFormatNotFound,
+            format!(
+                "no payload format `{format}` is registered; format must be one of {}",
+                known.join(", ")
+            ),
         ))
     }
 }
@@ -94,7 +97,8 @@ mod tests {
         let deliverers_copy = renderers.clone();
         let plain = PayloadFormat::parse("plain").unwrap();
         let err = deliverers_copy.check(&plain).unwrap_err();
-        assert!(err.to_string().contains("`cloud`"), "{err}");
+        assert_eq!(err.code(), ErrorCode::PayloadFormatNotFound);
+        assert!(format!("{err:?}").contains("`cloud`"), "{err:?}");
         renderers.register(plain.clone(), Arc::new(Plain));
         assert!(deliverers_copy.check(&plain).is_ok());
         assert_eq!(deliverers_copy.formats(), vec![PayloadFormat::CLOUD, plain]);

@@ -266,3 +266,62 @@ async fn another_accounts_contacts_and_tags_are_unknown() {
         assert_eq!(ours["tags"], json!(["mine"]), "ours untouched");
     }
 }
+
+#[tokio::test]
+async fn sends_add_new_numbers_and_blocked_contacts_are_refused() {
+    for app in spawn_apps().await {
+        app.configure_sandbox(json!({})).await;
+        // A send to a number the book lacks adds it.
+        app.send(json!({"to": "+1 650 555 0199", "type": "text", "text": {"body": "hi"}}))
+            .await;
+        let card: Value = app
+            .get("/api/v1/contacts/+16505550199")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(card["wa_id"], "16505550199", "{}", app.backend);
+        assert_eq!(card["opted_in"], Value::Null);
+        // A second send does not add it twice.
+        app.send(json!({"to": "16505550199", "type": "text", "text": {"body": "again"}}))
+            .await;
+        let list: Value = app.get("/api/v1/contacts").await.json().await.unwrap();
+        assert_eq!(list["total"], 1);
+
+        // Blocked at the gateway: refused on both planes, nothing stored.
+        let path = format!("/api/v1/contacts/{}", card["id"].as_str().unwrap());
+        let res = app.patch_json(&path, &json!({"blocked": true})).await;
+        assert_eq!(res.status(), 200);
+        let ids = |v: Value| -> Vec<Value> {
+            v["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["id"].clone())
+                .collect()
+        };
+        let before = ids(app.get("/api/v1/messages").await.json().await.unwrap());
+        assert_eq!(before.len(), 2);
+        let res = app
+            .post_json(
+                &format!("/v23.0/{}/messages", app.phone_number_id),
+                &json!({"messaging_product": "whatsapp", "to": "16505550199", "type": "text",
+                        "text": {"body": "refused"}}),
+            )
+            .await;
+        let err = crate::helpers::assert_graph_error(res, 400, 100).await;
+        assert!(
+            err["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("blocked"),
+            "{err}"
+        );
+        let after = ids(app.get("/api/v1/messages").await.json().await.unwrap());
+        assert_eq!(after, before, "nothing stored");
+        // Unblocked: sends go again.
+        app.patch_json(&path, &json!({"blocked": false})).await;
+        app.send(json!({"to": "16505550199", "type": "text", "text": {"body": "back"}}))
+            .await;
+    }
+}

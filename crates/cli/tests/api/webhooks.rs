@@ -210,7 +210,7 @@ async fn bad_subscriptions_are_refused_and_nothing_is_stored() {
             ("fields", json!(["messages", "nope"])),
             ("batch_size", json!(0)),
             ("batch_size", json!(101)),
-            ("format", json!("xml")),
+            ("format", json!("XML")),
         ];
         for (field, value) in cases {
             let mut body = base.clone();
@@ -602,7 +602,7 @@ async fn a_registered_payload_format_is_delivered_in_its_own_shape() {
 
         // Unknown and malformed names are refused, naming what is registered; nothing stored.
         let res = app.post_json("/api/v1/webhooks", &body("summary")).await;
-        let err = assert_manage_error(res, 400, "invalid_request").await;
+        let err = assert_manage_error(res, 404, "payload_format_not_found").await;
         assert!(
             err["error"]["message"]
                 .as_str()
@@ -642,7 +642,7 @@ async fn a_registered_payload_format_is_delivered_in_its_own_shape() {
         // Switched back to Meta's envelope by PATCH; an unknown format is refused there too.
         let path = format!("/api/v1/webhooks/{}", sub["id"].as_str().unwrap());
         let res = app.patch_json(&path, &json!({"format": "nope"})).await;
-        assert_manage_error(res, 400, "invalid_request").await;
+        assert_manage_error(res, 404, "payload_format_not_found").await;
         let res = app.patch_json(&path, &json!({"format": "cloud"})).await;
         assert_eq!(res.status(), 200);
         app.inject(json!({"from": "15550001111", "type": "text", "text": {"body": "again"}}))

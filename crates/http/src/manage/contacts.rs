@@ -8,6 +8,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, SchemaType, Type};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -43,12 +44,21 @@ const TAGS_MAX: usize = 100;
 #[serde(deny_unknown_fields)]
 pub struct CreateContact {
     /// The number, in any common spelling (`+44 7700 900123`, `447700900123`).
+    #[schema(
+        max_length = 32,
+        pattern = r"^(\+|00)?[ ().-]*[1-9]([ ().-]*[0-9]){7,14}[ ().-]*$"
+    )]
     pub wa_id: String,
+    #[schema(
+        max_length = 256,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: Option<String>,
     /// Names of existing tags.
+    #[schema(schema_with = tag_names_schema)]
     pub tags: Option<Vec<String>>,
     /// String keys (`a-z`, `0-9`, `_`) to string values.
-    #[schema(value_type = Option<BTreeMap<String, String>>)]
+    #[schema(schema_with = attributes_schema)]
     pub attributes: Option<BTreeMap<String, String>>,
     /// Whether the person agreed to marketing messages (absent: not said).
     pub opted_in: Option<bool>,
@@ -63,7 +73,7 @@ pub struct CreateContact {
 pub struct UpdateContact {
     /// A new name; `null` clears it.
     #[serde(default, deserialize_with = "some")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 256, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$")]
     pub name: Option<Option<String>>,
     pub tags: Option<TagsChange>,
     pub attributes: Option<AttributesChange>,
@@ -80,8 +90,11 @@ fn some<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TagsChange {
+    #[schema(schema_with = tag_names_schema)]
     pub add: Option<Vec<String>>,
+    #[schema(schema_with = tag_names_schema)]
     pub remove: Option<Vec<String>>,
+    #[schema(schema_with = tag_names_schema)]
     pub replace: Option<Vec<String>>,
 }
 
@@ -89,9 +102,62 @@ pub struct TagsChange {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AttributesChange {
-    #[schema(value_type = Option<BTreeMap<String, String>>)]
+    #[schema(schema_with = attributes_schema)]
     pub set: Option<BTreeMap<String, String>>,
+    #[schema(schema_with = attribute_keys_schema)]
     pub unset: Option<Vec<String>>,
+}
+
+/// Text of a name or tag: not blank, no control characters.
+const TEXT: &str = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$";
+/// An attribute key as given (any case).
+const KEY: &str = "^[A-Za-z0-9_]{1,64}$";
+
+fn nullable(t: Type) -> SchemaType {
+    SchemaType::from_iter([t, Type::Null])
+}
+
+fn tag_names_schema() -> Array {
+    ArrayBuilder::new()
+        .schema_type(nullable(Type::Array))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(wagate_core::contact::card::TAG_MAX))
+                .pattern(Some(TEXT)),
+        )
+        .max_items(Some(TAGS_MAX))
+        .build()
+}
+
+fn attribute_keys_schema() -> Array {
+    ArrayBuilder::new()
+        .schema_type(nullable(Type::Array))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(KEY)),
+        )
+        .max_items(Some(wagate_core::contact::card::ATTRIBUTES_MAX))
+        .build()
+}
+
+fn attributes_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(nullable(Type::Object))
+        .property_names(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(KEY)),
+        ))
+        .additional_properties(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(wagate_core::contact::card::ATTRIBUTE_VALUE_MAX)),
+        ))
+        .max_properties(Some(wagate_core::contact::card::ATTRIBUTES_MAX))
+        .build()
 }
 
 fn tag_names(field: &str, v: &[String]) -> Result<Vec<TagName>, ValidationError> {
@@ -235,13 +301,19 @@ pub struct ContactList {
 #[into_params(parameter_in = Query)]
 pub struct ContactQuery {
     /// Only contacts with this tag.
+    #[param(
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub tag: Option<String>,
     /// Only contacts whose attribute equals a value: `key:value`.
+    #[param(pattern = r"^[A-Za-z0-9_]{1,64}:")]
     pub attribute: Option<String>,
     /// `true`: opted in or not said; `false`: opted out.
     pub opted_in: Option<bool>,
     pub blocked: Option<bool>,
     /// Part of the name, profile name or number.
+    #[param(max_length = 100)]
     pub q: Option<String>,
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
@@ -419,6 +491,11 @@ pub async fn delete(
 #[serde(deny_unknown_fields)]
 pub struct TagBody {
     /// 1 to 64 characters; unique in the account ignoring case.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: String,
 }
 

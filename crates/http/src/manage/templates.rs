@@ -63,7 +63,20 @@ pub async fn preview(
         "template",
         &id,
     )?;
-    let components = SendComponents::parse(&body.components)?;
+    let components = match SendComponents::parse(&body.components) {
+        Ok(c) => c,
+        Err(e) => {
+            // An unknown template answers 404 before its components are judged.
+            state
+                .app
+                .get_template(&p, &template_id)
+                .await
+                .map_err(|e| {
+                    ApiError::naming(e, ErrorCode::TemplateNotFound, "template", id.clone())
+                })?;
+            return Err(e.into());
+        }
+    };
     let (template, rendered) = state
         .app
         .preview_template(&p, &template_id, &components)

@@ -58,8 +58,8 @@ pub struct CreateSubscription {
     /// … Default: `["messages", "statuses"]`.
     #[schema(value_type = Option<Vec<EventField>>)]
     pub fields: Option<Vec<String>>,
-    /// Payload format: `cloud` (Meta's; the default).
-    #[schema(value_type = Option<PayloadFormat>)]
+    /// Payload format: `cloud` (Meta's; the default), or a dialect's registered name.
+    #[schema(pattern = "^[a-z0-9_]{1,32}$")]
     pub format: Option<String>,
     /// Events per POST, 1–100 (default 1: what Cloud API libraries read).
     #[schema(minimum = 1, maximum = 100)]
@@ -79,6 +79,7 @@ pub struct UpdateSubscription {
     #[schema(value_type = Option<Vec<EventField>>)]
     pub fields: Option<Vec<String>>,
     /// A registered payload format (`cloud`, or a dialect's).
+    #[schema(pattern = "^[a-z0-9_]{1,32}$")]
     pub format: Option<String>,
     #[schema(minimum = 1, maximum = 100)]
     pub batch_size: Option<u32>,

@@ -358,6 +358,36 @@ pub async fn insert_message_row<C: Conn>(c: &mut C, r: &MessageRecord) -> Result
     insert_message_rows(c, &[r]).await
 }
 
+/// A send to a number the account's contact book lacks adds it (an empty card: no name,
+/// tags or opt-in yet), in the same transaction as the message.
+async fn add_contact_cards<C: Conn>(c: &mut C, rows: &[&MessageRecord]) -> Result<()> {
+    let numbers: HashMap<(Uuid, &str), i64> = rows
+        .iter()
+        .filter_map(|r| {
+            r.wa_id
+                .as_deref()
+                .map(|w| ((r.account_id, w), r.created_at))
+        })
+        .collect();
+    if numbers.is_empty() {
+        return Ok(());
+    }
+    let mut q = query(
+        "INSERT INTO contact_cards (id, account_id, wa_id, attributes, created_at, updated_at) ",
+    );
+    push_values(&mut q, numbers, |row, ((account, wa_id), at)| {
+        row.bind(Uuid::now_v7())
+            .bind(account)
+            .bind(wa_id)
+            .bind(sqlx::types::Json(serde_json::json!({})))
+            .bind(at)
+            .bind(at);
+    });
+    q.push(" ON CONFLICT (account_id, wa_id) DO NOTHING");
+    c.execute(q).await?;
+    Ok(())
+}
+
 /// The message row and its outbox entry. `NotFound(Channel)` unless the channel is the
 /// account's.
 pub async fn insert_outbound<C: Conn>(
@@ -413,6 +443,7 @@ pub async fn insert_batch<C: Conn>(
                 .bind(r.created_at);
         });
         c.execute(q).await?;
+        add_contact_cards(c, &rows).await?;
     }
     Ok(records
         .into_iter()
