@@ -325,3 +325,57 @@ async fn sends_add_new_numbers_and_blocked_contacts_are_refused() {
             .await;
     }
 }
+
+#[tokio::test]
+async fn the_books_opt_out_stops_marketing_and_stop_start_are_recorded() {
+    for app in spawn_apps().await {
+        app.configure_sandbox(json!({})).await;
+        app.approved_template(json!({"name": "spring_sale", "language": "en", "category": "MARKETING",
+            "components": [{"type": "BODY", "text": "Our spring collection is here, have a look."}]}))
+            .await;
+        let marketing = |to: &str| {
+            json!({"to": to, "type": "template",
+                "template": {"name": "spring_sale", "language": {"code": "en"}}})
+        };
+
+        // Opted out in the book (no STOP ever sent): marketing fails 131050, as after a STOP.
+        let res = app
+            .post_json(
+                "/api/v1/contacts",
+                &json!({"wa_id": "+15550003333", "opted_in": false}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let id = app.send(marketing("15550003333")).await;
+        let m = app.wait_status(&id, &["failed", "delivered"]).await;
+        assert_eq!(m["status"], "failed", "{}: {m}", app.backend);
+        assert_eq!(m["error"]["code"], 131050);
+        assert_eq!(m["handovers"], 0);
+
+        // A user who writes in joins the book; STOP and START are recorded as the opt-in.
+        app.inject(json!({"from": "15550004444", "text": {"body": "STOP"}}))
+            .await;
+        let card: Value = app
+            .get("/api/v1/contacts/+15550004444")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(card["opted_in"], false, "{card}");
+        assert_eq!(card["opt_in_source"], "inbound");
+        app.inject(json!({"from": "15550004444", "text": {"body": "start"}}))
+            .await;
+        let card: Value = app
+            .get("/api/v1/contacts/+15550004444")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(card["opted_in"], true);
+        // Opted in again: marketing goes out.
+        let id = app.send(marketing("15550004444")).await;
+        let m = app.wait_status(&id, &["failed", "delivered", "read"]).await;
+        assert_ne!(m["status"], "failed", "{}: {m}", app.backend);
+        assert_eq!(m["handovers"], 1);
+    }
+}

@@ -641,6 +641,8 @@ struct JobRow {
     c_last_inbound_at: Option<i64>,
     c_blocked_at: Option<i64>,
     c_marketing_opt_out_at: Option<i64>,
+    /// The contact book's opt-in: `false` opts out of marketing as a STOP does.
+    k_opted_in: Option<bool>,
 }
 
 /// The leased entries `ids` with their messages and recipients' state.
@@ -650,10 +652,12 @@ pub async fn outbox_jobs<C: Conn>(c: &mut C, ids: &[Uuid]) -> Result<Vec<OutboxJ
     }
     let mut q = query(format!(
         "SELECT {}, o.attempts, c.last_inbound_at AS c_last_inbound_at, \
-         c.blocked_at AS c_blocked_at, c.marketing_opt_out_at AS c_marketing_opt_out_at \
+         c.blocked_at AS c_blocked_at, c.marketing_opt_out_at AS c_marketing_opt_out_at, \
+         k.opted_in AS k_opted_in \
          FROM outbox o JOIN messages m ON m.id = o.message_id \
          LEFT JOIN contacts c ON c.channel_id = m.channel_id \
            AND ((m.wa_id IS NOT NULL AND c.wa_id = m.wa_id) OR (m.wa_id IS NULL AND c.bsuid = m.bsuid)) \
+         LEFT JOIN contact_cards k ON k.account_id = m.account_id AND k.wa_id = m.wa_id \
          WHERE o.message_id IN ",
         prefixed(message_columns!(), "m")
     ));
@@ -667,7 +671,8 @@ pub async fn outbox_jobs<C: Conn>(c: &mut C, ids: &[Uuid]) -> Result<Vec<OutboxJ
                 recipient: RecipientState {
                     last_inbound_at: time_of(r.c_last_inbound_at),
                     blocked: r.c_blocked_at.is_some(),
-                    marketing_opt_out: r.c_marketing_opt_out_at.is_some(),
+                    marketing_opt_out: r.c_marketing_opt_out_at.is_some()
+                        || r.k_opted_in == Some(false),
                 },
                 attempts: u32::try_from(r.attempts).unwrap_or(u32::MAX),
                 message: Message::try_from(r.message)?,
@@ -1106,6 +1111,32 @@ macro_rules! upsert_contact {
     };
 }
 
+/// The contact book learns of a user who writes in: the card is added if missing, its
+/// profile name and BSUID kept current, and a STOP or START (`preference` 1 or 2) recorded
+/// as the opt-in, from the `inbound` source.
+async fn upsert_card_of_inbound<C: Conn>(
+    c: &mut C,
+    new: &NewInboundMessage,
+    preference: i64,
+) -> Result<()> {
+    let at = millis(new.at);
+    c.execute(
+        query(
+            "INSERT INTO contact_cards (id, account_id, wa_id, bsuid, profile_name, attributes,                opted_in, opt_in_source, opt_in_at, created_at, updated_at)              VALUES ($1, $2, $3, $4, $5, $6, CASE $7 WHEN 1 THEN FALSE WHEN 2 THEN TRUE END,                CASE WHEN $7 > 0 THEN 'inbound' END, CASE WHEN $7 > 0 THEN $8 END, $8, $8)              ON CONFLICT (account_id, wa_id) DO UPDATE SET                bsuid = COALESCE(excluded.bsuid, contact_cards.bsuid),                profile_name = COALESCE(excluded.profile_name, contact_cards.profile_name),                opted_in = CASE WHEN $7 > 0 THEN excluded.opted_in ELSE contact_cards.opted_in END,                opt_in_source = CASE WHEN $7 > 0 THEN excluded.opt_in_source                                     ELSE contact_cards.opt_in_source END,                opt_in_at = CASE WHEN $7 > 0 THEN excluded.opt_in_at ELSE contact_cards.opt_in_at END,                updated_at = CASE WHEN $7 > 0 OR excluded.profile_name IS NOT NULL                                  THEN excluded.updated_at ELSE contact_cards.updated_at END",
+        )
+        .bind(Uuid::now_v7())
+        .bind(new.account_id.as_uuid())
+        .bind(new.wa_id.digits())
+        .bind(new.bsuid.as_ref().map(|b| b.as_str()))
+        .bind(new.profile_name.clone())
+        .bind(Json(serde_json::json!({})))
+        .bind(preference)
+        .bind(at),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Stores an inbound message and renews its contact. `None` when the wamid is known already
 /// (the network reported it twice).
 pub async fn ingest_inbound<C: Conn>(c: &mut C, new: NewInboundMessage) -> Result<Option<Message>> {
@@ -1138,6 +1169,7 @@ pub async fn ingest_inbound<C: Conn>(c: &mut C, new: NewInboundMessage) -> Resul
             .bind(preference),
     )
     .await?;
+    upsert_card_of_inbound(c, &new, preference).await?;
     let mut r = MessageRecord::inbound(&new);
     if r.profile_name.is_none() {
         r.profile_name = c
