@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 use sqlx::types::Json;
 use uuid::Uuid;
+use wagate_core::Timestamp;
 use wagate_core::contact::card::{
     AttributeKey, Attributes, ContactCard, ContactName, OptIn, OptInSource, Tag, TagName,
 };
@@ -24,6 +25,14 @@ pub struct ContactCardFilter {
     pub blocked: Option<bool>,
     /// Part of the name, profile name or number (case-insensitive).
     pub search: Option<String>,
+    /// Whether the person's customer-service window is open at [`at`](Self::at).
+    pub window_open: Option<bool>,
+    /// Last active (a message either way) at or after this time…
+    pub active_since: Option<Timestamp>,
+    /// …and before this one.
+    pub active_until: Option<Timestamp>,
+    /// The time `window_open` is judged at (the service sets it).
+    pub at: Option<Timestamp>,
 }
 
 /// A tag with how many cards carry it.
@@ -61,12 +70,26 @@ pub trait ContactCardStore: Send + Sync {
     async fn delete_tag(&self, account: AccountId, id: TagId) -> Result<()>;
 }
 
-/// The card columns, in [`ContactCardRecord`] order.
+/// The card columns, in [`ContactCardRecord`] order (as written).
 #[macro_export]
 macro_rules! contact_card_columns {
     () => {
         "id, account_id, wa_id, bsuid, name, profile_name, attributes, opted_in, \
          opt_in_source, opt_in_at, blocked_at, created_at, updated_at"
+    };
+}
+
+/// The card columns of `contact_cards AS k` as read: with the activity of the person's
+/// chats on the account's numbers.
+#[macro_export]
+macro_rules! contact_card_select {
+    () => {
+        "k.id, k.account_id, k.wa_id, k.bsuid, k.name, k.profile_name, k.attributes, \
+         k.opted_in, k.opt_in_source, k.opt_in_at, k.blocked_at, k.created_at, k.updated_at, \
+         (SELECT MAX(c.last_inbound_at) FROM contacts AS c WHERE c.account_id = k.account_id \
+            AND c.wa_id = k.wa_id) AS last_inbound_at, \
+         (SELECT MAX(c.last_message_at) FROM contacts AS c WHERE c.account_id = k.account_id \
+            AND c.wa_id = k.wa_id) AS last_active_at"
     };
 }
 
@@ -85,6 +108,11 @@ pub struct ContactCardRecord {
     pub blocked_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Read only (see `contact_card_select!`).
+    #[sqlx(default)]
+    pub last_inbound_at: Option<i64>,
+    #[sqlx(default)]
+    pub last_active_at: Option<i64>,
 }
 
 impl From<&ContactCard> for ContactCardRecord {
@@ -108,6 +136,8 @@ impl From<&ContactCard> for ContactCardRecord {
             blocked_at: c.blocked_at.map(millis),
             created_at: millis(c.created_at),
             updated_at: millis(c.updated_at),
+            last_inbound_at: c.last_inbound_at.map(millis),
+            last_active_at: c.last_active_at.map(millis),
         }
     }
 }
@@ -160,6 +190,14 @@ impl ContactCardRecord {
             blocked_at: self.blocked_at.map(|t| timestamp(WHAT, t)).transpose()?,
             created_at: timestamp(WHAT, self.created_at)?,
             updated_at: timestamp(WHAT, self.updated_at)?,
+            last_inbound_at: self
+                .last_inbound_at
+                .map(|t| timestamp(WHAT, t))
+                .transpose()?,
+            last_active_at: self
+                .last_active_at
+                .map(|t| timestamp(WHAT, t))
+                .transpose()?,
         })
     }
 }

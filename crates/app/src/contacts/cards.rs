@@ -36,6 +36,8 @@ impl App {
             blocked_at: new.blocked.then_some(now),
             created_at: now,
             updated_at: now,
+            last_inbound_at: None,
+            last_active_at: None,
         };
         Ok(self.store.create_card(card).await?)
     }
@@ -76,7 +78,9 @@ impl App {
         filter: &ContactCardFilter,
         page: &Page<ContactCardId>,
     ) -> Result<(Vec<ContactCard>, u64)> {
-        Ok(self.store.list_cards(p.account_id, filter, page).await?)
+        let mut filter = filter.clone();
+        filter.at = Some(self.now());
+        Ok(self.store.list_cards(p.account_id, &filter, page).await?)
     }
 
     pub async fn create_tag(&self, p: &Principal, name: TagName) -> Result<Tag> {

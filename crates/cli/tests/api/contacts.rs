@@ -372,6 +372,41 @@ async fn the_books_opt_out_stops_marketing_and_stop_start_are_recorded() {
             .await
             .unwrap();
         assert_eq!(card["opted_in"], true);
+        // Its activity comes from the chat: the window is open for 24 h from the last message.
+        let last: wagate_core::Timestamp =
+            card["last_active_at"].as_str().unwrap().parse().unwrap();
+        let until: wagate_core::Timestamp =
+            card["window_open_until"].as_str().unwrap().parse().unwrap();
+        assert_eq!(until.as_second() - last.as_second(), 24 * 3600, "{card}");
+        let list = |q: String| {
+            let app = &app;
+            async move {
+                let v: Value = app
+                    .get(&format!("/api/v1/contacts?{q}"))
+                    .await
+                    .json()
+                    .await
+                    .unwrap();
+                v["data"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["wa_id"].as_str().unwrap().to_owned())
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(list("window_open=true".into()).await, ["15550004444"]);
+        assert_eq!(list("window_open=false".into()).await, ["15550003333"]);
+        let before = (last - wagate_core::clock::SignedDuration::from_secs(1)).to_string();
+        let after = (last + wagate_core::clock::SignedDuration::from_secs(1)).to_string();
+        assert_eq!(
+            list(format!("active_since={before}")).await,
+            ["15550004444"]
+        );
+        assert!(list(format!("active_until={before}")).await.is_empty());
+        assert!(list(format!("active_since={after}")).await.is_empty());
+        let res = app.get("/api/v1/contacts?active_since=yesterday").await;
+        assert_manage_error(res, 400, "invalid_query").await;
         // Opted in again: marketing goes out.
         let id = app.send(marketing("15550004444")).await;
         let m = app.wait_status(&id, &["failed", "delivered", "read"]).await;

@@ -237,9 +237,20 @@ pub struct ContactCard {
     pub blocked_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// The person's last message to any of the account's numbers (read from the chats).
+    pub last_inbound_at: Option<Timestamp>,
+    /// The last message either way, on any of the account's numbers (read from the chats).
+    pub last_active_at: Option<Timestamp>,
 }
 
 impl ContactCard {
+    /// Until when the customer-service window of the person's last message is open (24 h
+    /// from it), on the number they wrote to.
+    pub fn window_open_until(&self) -> Option<Timestamp> {
+        self.last_inbound_at
+            .map(|t| t + crate::policy::SERVICE_WINDOW)
+    }
+
     /// ISO 3166 alpha-2 country of the number, when its calling code is known.
     pub fn country(&self) -> Option<&'static str> {
         crate::registration::country_of(self.wa_id.digits()).map(|(_, c)| c)
@@ -372,6 +383,8 @@ mod tests {
             blocked_at: None,
             created_at: t(0),
             updated_at: t(0),
+            last_inbound_at: Some(t(100)),
+            last_active_at: Some(t(200)),
         }
     }
 
@@ -394,6 +407,11 @@ mod tests {
     #[test]
     fn the_country_comes_from_the_number() {
         assert_eq!(card().country(), Some("GB"));
+    }
+
+    #[test]
+    fn the_window_runs_24_hours_from_the_last_inbound_message() {
+        assert_eq!(card().window_open_until(), Some(t(100 + 24 * 3600)));
     }
 
     #[test]

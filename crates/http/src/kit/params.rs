@@ -216,6 +216,23 @@ pub fn comma_list(value: &str) -> impl Iterator<Item = &str> {
     value.split(',').map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// A query parameter holding an RFC 3339 time (`invalid_query` naming `field` otherwise).
+pub fn query_time(
+    field: &'static str,
+    v: Option<&str>,
+) -> Result<Option<wagate_core::Timestamp>, ApiError> {
+    v.map(|s| {
+        s.parse::<wagate_core::Timestamp>().map_err(|_| {
+            ApiError::new(
+                ErrorCode::InvalidQuery,
+                "must be an RFC 3339 time like 2026-11-21T10:00:00Z",
+            )
+            .field(field)
+        })
+    })
+    .transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use axum::http::HeaderValue;

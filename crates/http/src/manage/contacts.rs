@@ -25,6 +25,7 @@ use wagate_store::{ContactCardFilter, TagCount};
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Query};
+use crate::kit::params::query_time;
 use crate::manage::ErrorBody;
 use crate::manage::paging::{List, ListQuery};
 use crate::state::AppState;
@@ -257,6 +258,12 @@ pub struct ContactView {
     pub blocked: bool,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub blocked_at: Option<Timestamp>,
+    /// The last message either way, on any of the account's numbers.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub last_active_at: Option<Timestamp>,
+    /// Until when free-form messages may be sent (24 h from the person's last message).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub window_open_until: Option<Timestamp>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[schema(value_type = String, format = DateTime)]
@@ -269,6 +276,8 @@ impl From<ContactCard> for ContactView {
             id: c.id,
             wa_id: c.wa_id.digits().to_owned(),
             country: c.country(),
+            last_active_at: c.last_active_at,
+            window_open_until: c.window_open_until(),
             name: c.name.map(String::from),
             profile_name: c.profile_name,
             tags: c.tags.into_iter().map(String::from).collect(),
@@ -312,6 +321,14 @@ pub struct ContactQuery {
     /// `true`: opted in or not said; `false`: opted out.
     pub opted_in: Option<bool>,
     pub blocked: Option<bool>,
+    /// `true`: the person wrote in the last 24 hours (their service window is open).
+    pub window_open: Option<bool>,
+    /// Last active (a message either way) at or after this time (RFC 3339).
+    #[param(format = DateTime)]
+    pub active_since: Option<String>,
+    /// Last active before this time (RFC 3339).
+    #[param(format = DateTime)]
+    pub active_until: Option<String>,
     /// Part of the name, profile name or number.
     #[param(max_length = 100)]
     pub q: Option<String>,
@@ -348,6 +365,10 @@ impl ContactQuery {
             opted_in: self.opted_in,
             blocked: self.blocked,
             search: self.q.clone().filter(|q| !q.trim().is_empty()),
+            window_open: self.window_open,
+            active_since: query_time("active_since", self.active_since.as_deref())?,
+            active_until: query_time("active_until", self.active_until.as_deref())?,
+            at: None,
         })
     }
 }

@@ -14,7 +14,9 @@ use crate::contact_cards::{
 };
 use crate::records::millis;
 use crate::templates::like_pattern;
-use crate::{Conflict, Entity, Page, Result, StoreError, contact_card_columns};
+use crate::{
+    Conflict, Entity, Page, Result, StoreError, contact_card_columns, contact_card_select,
+};
 
 #[async_trait]
 impl<B: Backend> ContactCardStore for B {
@@ -108,7 +110,7 @@ impl<B: Backend> ContactCardStore for B {
                 let (total,) = c.fetch_optional::<(i64,)>(count).await?.unwrap_or((0,));
                 let mut q = query(concat!(
                     "SELECT ",
-                    contact_card_columns!(),
+                    contact_card_select!(),
                     " FROM contact_cards AS k WHERE "
                 ));
                 conditions(&mut q, dialect, account, &filter);
@@ -292,6 +294,34 @@ fn conditions(q: &mut Query, dialect: Dialect, account: AccountId, f: &ContactCa
             " AND k.blocked_at IS NULL"
         });
     }
+    if let (Some(open), Some(at)) = (f.window_open, f.at) {
+        let since = millis(at - wagate_core::policy::SERVICE_WINDOW);
+        q.push(if open {
+            " AND EXISTS"
+        } else {
+            " AND NOT EXISTS"
+        });
+        q.push(
+            " (SELECT 1 FROM contacts AS c WHERE c.account_id = k.account_id \
+             AND c.wa_id = k.wa_id AND c.last_inbound_at > ",
+        )
+        .push_bind(since)
+        .push(")");
+    }
+    let last_active = " (SELECT MAX(c.last_message_at) FROM contacts AS c \
+         WHERE c.account_id = k.account_id AND c.wa_id = k.wa_id)";
+    if let Some(since) = f.active_since {
+        q.push(" AND")
+            .push(last_active)
+            .push(" >= ")
+            .push_bind(millis(since));
+    }
+    if let Some(until) = f.active_until {
+        q.push(" AND")
+            .push(last_active)
+            .push(" < ")
+            .push_bind(millis(until));
+    }
     if let Some(text) = &f.search {
         let like = match dialect {
             Dialect::Sqlite => " LIKE ",
@@ -387,8 +417,8 @@ async fn get_card<C: Conn>(
         .fetch_optional::<ContactCardRecord>(
             query(concat!(
                 "SELECT ",
-                contact_card_columns!(),
-                " FROM contact_cards WHERE account_id = $1 AND id = $2"
+                contact_card_select!(),
+                " FROM contact_cards AS k WHERE k.account_id = $1 AND k.id = $2"
             ))
             .bind(account.as_uuid())
             .bind(id.as_uuid()),
@@ -407,8 +437,8 @@ async fn find_card<C: Conn>(
         .fetch_optional::<ContactCardRecord>(
             query(concat!(
                 "SELECT ",
-                contact_card_columns!(),
-                " FROM contact_cards WHERE account_id = $1 AND wa_id = $2"
+                contact_card_select!(),
+                " FROM contact_cards AS k WHERE k.account_id = $1 AND k.wa_id = $2"
             ))
             .bind(account.as_uuid())
             .bind(wa_id.digits()),
