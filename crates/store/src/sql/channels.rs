@@ -3,7 +3,6 @@
 //! - `registration`: phone number registration (see [`crate::registration`]).
 //! - `phone_settings`: phone number settings and conversational automation (see
 //!   [`crate::phone_settings`]).
-//! - `upstream`: the Cloud upstream's message ids and the network events Meta reports.
 //!
 //! Every read-modify-write of a channel reads it with [`get_channel_for_update`] first, which
 //! on PostgreSQL locks the row, so concurrent changes of one number apply one after the other
@@ -11,7 +10,6 @@
 
 pub mod phone_settings;
 pub mod registration;
-pub mod upstream;
 
 use async_trait::async_trait;
 use wagate_core::Timestamp;
