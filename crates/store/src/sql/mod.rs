@@ -279,106 +279,69 @@ fn db(e: sqlx::Error) -> StoreError {
     StoreError::database(e)
 }
 
-fn sqlite_args(args: Vec<Arg>) -> Result<SqliteArguments> {
-    let mut out = SqliteArguments::default();
-    for a in args {
-        match a {
-            Arg::Uuid(v) => out.add(v),
-            Arg::Text(v) => out.add(v),
-            Arg::Int(v) => out.add(v),
-            Arg::Bool(v) => out.add(v),
-            Arg::Bytes(v) => out.add(v),
-            Arg::Json(v) => out.add(v.map(Json)),
+/// `Conn` for one sqlx driver: its arguments built from [`Arg`]s, its statements run as
+/// sqlx runs them. The two drivers differ only in their types, so the body is written once.
+macro_rules! driver {
+    ($conn:ty, $args:ty, $dialect:expr, $parts:ident) => {
+        /// The statement's text and its arguments, for this driver.
+        fn $parts(q: Query) -> Result<(String, $args)> {
+            let mut out = <$args>::default();
+            for a in q.args {
+                match a {
+                    Arg::Uuid(v) => out.add(v),
+                    Arg::Text(v) => out.add(v),
+                    Arg::Int(v) => out.add(v),
+                    Arg::Bool(v) => out.add(v),
+                    Arg::Bytes(v) => out.add(v),
+                    Arg::Json(v) => out.add(v.map(Json)),
+                }
+                .map_err(StoreError::database_boxed)?;
+            }
+            Ok((q.sql.into_owned(), out))
         }
-        .map_err(StoreError::database_boxed)?;
-    }
-    Ok(out)
-}
 
-fn pg_args(args: Vec<Arg>) -> Result<PgArguments> {
-    let mut out = PgArguments::default();
-    for a in args {
-        match a {
-            Arg::Uuid(v) => out.add(v),
-            Arg::Text(v) => out.add(v),
-            Arg::Int(v) => out.add(v),
-            Arg::Bool(v) => out.add(v),
-            Arg::Bytes(v) => out.add(v),
-            Arg::Json(v) => out.add(v.map(Json)),
+        #[async_trait]
+        impl Conn for $conn {
+            fn dialect(&self) -> Dialect {
+                $dialect
+            }
+
+            async fn ping(&mut self) -> Result<()> {
+                sqlx::Connection::ping(self).await.map_err(db)
+            }
+
+            async fn execute(&mut self, q: Query) -> Result<u64> {
+                let (sql, args) = $parts(q)?;
+                sqlx::query_with(sqlx::AssertSqlSafe(sql), args)
+                    .execute(&mut *self)
+                    .await
+                    .map(|r| r.rows_affected())
+                    .map_err(db)
+            }
+
+            async fn fetch_all<R: Record + 'static>(&mut self, q: Query) -> Result<Vec<R>> {
+                let (sql, args) = $parts(q)?;
+                sqlx::query_as_with::<_, R, _>(sqlx::AssertSqlSafe(sql), args)
+                    .fetch_all(&mut *self)
+                    .await
+                    .map_err(db)
+            }
+
+            async fn fetch_optional<R: Record + 'static>(&mut self, q: Query) -> Result<Option<R>> {
+                let (sql, args) = $parts(q)?;
+                sqlx::query_as_with::<_, R, _>(sqlx::AssertSqlSafe(sql), args)
+                    .fetch_optional(&mut *self)
+                    .await
+                    .map_err(db)
+            }
         }
-        .map_err(StoreError::database_boxed)?;
-    }
-    Ok(out)
+    };
 }
 
-#[async_trait]
-impl Conn for SqliteConnection {
-    fn dialect(&self) -> Dialect {
-        Dialect::Sqlite
-    }
-
-    async fn ping(&mut self) -> Result<()> {
-        sqlx::Connection::ping(self).await.map_err(db)
-    }
-
-    async fn execute(&mut self, q: Query) -> Result<u64> {
-        let args = sqlite_args(q.args)?;
-        sqlx::query_with(sqlx::AssertSqlSafe(q.sql.into_owned()), args)
-            .execute(&mut *self)
-            .await
-            .map(|r| r.rows_affected())
-            .map_err(db)
-    }
-
-    async fn fetch_all<R: Record + 'static>(&mut self, q: Query) -> Result<Vec<R>> {
-        let args = sqlite_args(q.args)?;
-        sqlx::query_as_with::<_, R, _>(sqlx::AssertSqlSafe(q.sql.into_owned()), args)
-            .fetch_all(&mut *self)
-            .await
-            .map_err(db)
-    }
-
-    async fn fetch_optional<R: Record + 'static>(&mut self, q: Query) -> Result<Option<R>> {
-        let args = sqlite_args(q.args)?;
-        sqlx::query_as_with::<_, R, _>(sqlx::AssertSqlSafe(q.sql.into_owned()), args)
-            .fetch_optional(&mut *self)
-            .await
-            .map_err(db)
-    }
-}
-
-#[async_trait]
-impl Conn for PgConnection {
-    fn dialect(&self) -> Dialect {
-        Dialect::Postgres
-    }
-
-    async fn ping(&mut self) -> Result<()> {
-        sqlx::Connection::ping(self).await.map_err(db)
-    }
-
-    async fn execute(&mut self, q: Query) -> Result<u64> {
-        let args = pg_args(q.args)?;
-        sqlx::query_with(sqlx::AssertSqlSafe(q.sql.into_owned()), args)
-            .execute(&mut *self)
-            .await
-            .map(|r| r.rows_affected())
-            .map_err(db)
-    }
-
-    async fn fetch_all<R: Record + 'static>(&mut self, q: Query) -> Result<Vec<R>> {
-        let args = pg_args(q.args)?;
-        sqlx::query_as_with::<_, R, _>(sqlx::AssertSqlSafe(q.sql.into_owned()), args)
-            .fetch_all(&mut *self)
-            .await
-            .map_err(db)
-    }
-
-    async fn fetch_optional<R: Record + 'static>(&mut self, q: Query) -> Result<Option<R>> {
-        let args = pg_args(q.args)?;
-        sqlx::query_as_with::<_, R, _>(sqlx::AssertSqlSafe(q.sql.into_owned()), args)
-            .fetch_optional(&mut *self)
-            .await
-            .map_err(db)
-    }
-}
+driver!(
+    SqliteConnection,
+    SqliteArguments,
+    Dialect::Sqlite,
+    sqlite_parts
+);
+driver!(PgConnection, PgArguments, Dialect::Postgres, pg_parts);
