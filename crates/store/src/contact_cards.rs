@@ -50,6 +50,8 @@ pub trait ContactCardStore: Send + Sync {
     async fn get_card(&self, account: AccountId, id: ContactCardId) -> Result<ContactCard>;
     async fn find_card(&self, account: AccountId, wa_id: &PhoneE164)
     -> Result<Option<ContactCard>>;
+    /// Whether the number's card is blocked (the send path's check: one indexed lookup).
+    async fn is_blocked(&self, account: AccountId, wa_id: &PhoneE164) -> Result<bool>;
     /// Writes the card as given (its tags must exist).
     async fn update_card(&self, card: ContactCard) -> Result<ContactCard>;
     /// Deletes the card and its tags and attributes (messages stay).
@@ -65,7 +67,8 @@ pub trait ContactCardStore: Send + Sync {
     /// A new tag; the same name ignoring case is `Conflict::TagName`.
     async fn create_tag(&self, tag: Tag) -> Result<Tag>;
     async fn list_tags(&self, account: AccountId) -> Result<Vec<TagCount>>;
-    async fn rename_tag(&self, account: AccountId, id: TagId, name: TagName) -> Result<Tag>;
+    /// The renamed tag, with how many cards carry it.
+    async fn rename_tag(&self, account: AccountId, id: TagId, name: TagName) -> Result<TagCount>;
     /// Deletes the tag and takes it off every card.
     async fn delete_tag(&self, account: AccountId, id: TagId) -> Result<()>;
 }

@@ -98,7 +98,7 @@ impl App {
         Ok(self.store.list_tags(p.account_id).await?)
     }
 
-    pub async fn rename_tag(&self, p: &Principal, id: TagId, name: TagName) -> Result<Tag> {
+    pub async fn rename_tag(&self, p: &Principal, id: TagId, name: TagName) -> Result<TagCount> {
         Ok(self.store.rename_tag(p.account_id, id, name).await?)
     }
 

@@ -69,11 +69,7 @@ impl App {
         // A gateway-level block in the account's contact book: refused before anything is
         // stored. (A block on Meta's side, `block_users`, fails the message as Meta does.)
         if let Recipient::Phone { wa_id, .. } = &recipient
-            && self
-                .store
-                .find_card(p.account_id, wa_id)
-                .await?
-                .is_some_and(|c| c.blocked_at.is_some())
+            && self.store.is_blocked(p.account_id, wa_id).await?
         {
             return Err(Error::Refused(
                 ErrorCode::ContactBlocked,

@@ -589,19 +589,12 @@ pub async fn rename_tag(
 ) -> Result<Json<TagView>, ApiError> {
     let tag = tag_id(&id)?;
     let name = TagName::parse(&body.name).map_err(|e| ValidationError::new("name", e.message))?;
-    let renamed = state
+    let TagCount { tag, contacts } = state
         .app
         .rename_tag(&p, tag, name)
         .await
         .map_err(|e| ApiError::naming(e, ErrorCode::TagNotFound, "tag", &id))?;
-    let count = state
-        .app
-        .list_tags(&p)
-        .await?
-        .into_iter()
-        .find(|t| t.tag.id == renamed.id)
-        .map_or(0, |t| t.contacts);
-    Ok(Json(TagView::of(renamed, count)))
+    Ok(Json(TagView::of(tag, contacts)))
 }
 
 /// Delete a tag; it is taken off every contact.

@@ -20,6 +20,7 @@ use wagate_store::{MessageFilter, MessageKey};
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::Query;
+use crate::kit::params::query_time;
 use crate::manage::ErrorBody;
 use crate::manage::paging::{List, ListQuery};
 use crate::state::AppState;
@@ -152,15 +153,6 @@ fn query_error(field: &str, message: impl Into<String>) -> ApiError {
 
 impl MessageQuery {
     fn filter(&self) -> Result<MessageFilter, ApiError> {
-        let time = |field: &str, v: &Option<String>| {
-            v.as_deref()
-                .map(|s| {
-                    s.parse::<Timestamp>().map_err(|_| {
-                        query_error(field, "must be an RFC 3339 time like 2026-11-21T10:00:00Z")
-                    })
-                })
-                .transpose()
-        };
         Ok(MessageFilter {
             channel_id: self
                 .channel_id
@@ -195,8 +187,8 @@ impl MessageQuery {
                 .as_deref()
                 .map(|k| MessageType::parse(k).map_err(|e| query_error("type", e.message)))
                 .transpose()?,
-            since: time("since", &self.since)?,
-            until: time("until", &self.until)?,
+            since: query_time("since", self.since.as_deref())?,
+            until: query_time("until", self.until.as_deref())?,
         })
     }
 }

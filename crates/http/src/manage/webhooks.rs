@@ -22,6 +22,7 @@ use wagate_store::{Delivery, DeliveryFilter, Replay};
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Query};
+use crate::kit::params::query_time;
 use crate::manage::ErrorBody;
 use crate::manage::messages::message_key;
 use crate::manage::paging::{List, ListQuery};
@@ -251,19 +252,6 @@ pub struct DeliveryQuery {
     pub after: Option<String>,
 }
 
-fn time(field: &'static str, v: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
-    v.map(|s| {
-        s.parse::<Timestamp>().map_err(|_| {
-            ApiError::new(
-                ErrorCode::InvalidQuery,
-                "must be an RFC 3339 time like 2026-11-21T10:00:00Z",
-            )
-            .field(field)
-        })
-    })
-    .transpose()
-}
-
 /// What to replay: every dead letter (optionally within a time range), or every delivery
 /// of a time range.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -431,8 +419,8 @@ pub async fn deliveries(
                     .map_err(|e| ApiError::new(ErrorCode::InvalidQuery, e.message).field("status"))
             })
             .transpose()?,
-        since: time("since", q.since.as_deref())?,
-        until: time("until", q.until.as_deref())?,
+        since: query_time("since", q.since.as_deref())?,
+        until: query_time("until", q.until.as_deref())?,
     };
     let (page, limit) = ListQuery {
         limit: q.limit,

@@ -59,6 +59,26 @@ impl<B: Backend> ContactCardStore for B {
             .await
     }
 
+    async fn is_blocked(&self, account: AccountId, wa_id: &PhoneE164) -> Result<bool> {
+        let wa_id = wa_id.digits().to_owned();
+        self.read(move |c| {
+            Box::pin(async move {
+                let hit = c
+                    .scalar::<bool>(
+                        query(
+                            "SELECT TRUE FROM contact_cards WHERE account_id = $1 \
+                             AND wa_id = $2 AND blocked_at IS NOT NULL",
+                        )
+                        .bind(account.as_uuid())
+                        .bind(wa_id),
+                    )
+                    .await?;
+                Ok(hit.is_some())
+            })
+        })
+        .await
+    }
+
     async fn update_card(&self, card: ContactCard) -> Result<ContactCard> {
         self.write(move |c| {
             Box::pin(async move {
@@ -186,23 +206,35 @@ impl<B: Backend> ContactCardStore for B {
         .await
     }
 
-    async fn rename_tag(&self, account: AccountId, id: TagId, name: TagName) -> Result<Tag> {
+    async fn rename_tag(&self, account: AccountId, id: TagId, name: TagName) -> Result<TagCount> {
         self.write(move |c| {
             Box::pin(async move {
-                c.fetch_optional::<TagRecord>(
-                    query(
-                        "UPDATE tags SET name = $1, name_key = $2 WHERE account_id = $3 \
+                let tag: Tag = c
+                    .fetch_optional::<TagRecord>(
+                        query(
+                            "UPDATE tags SET name = $1, name_key = $2 WHERE account_id = $3 \
                          AND id = $4 RETURNING id, account_id, name, created_at",
+                        )
+                        .bind(name.as_str())
+                        .bind(name.key())
+                        .bind(account.as_uuid())
+                        .bind(id.as_uuid()),
                     )
-                    .bind(name.as_str())
-                    .bind(name.key())
-                    .bind(account.as_uuid())
-                    .bind(id.as_uuid()),
-                )
-                .await
-                .map_err(|e| tag_taken(e, &name))?
-                .ok_or(StoreError::NotFound(Entity::Tag))?
-                .try_into()
+                    .await
+                    .map_err(|e| tag_taken(e, &name))?
+                    .ok_or(StoreError::NotFound(Entity::Tag))?
+                    .try_into()?;
+                let (n,) = c
+                    .fetch_optional::<(i64,)>(
+                        query("SELECT COUNT(*) FROM contact_card_tags WHERE tag_id = $1")
+                            .bind(id.as_uuid()),
+                    )
+                    .await?
+                    .unwrap_or((0,));
+                Ok(TagCount {
+                    tag,
+                    contacts: u64::try_from(n).unwrap_or(0),
+                })
             })
         })
         .await
