@@ -82,6 +82,10 @@ uuid_id!(
     TagId
 );
 uuid_id!(
+    /// One import of a CSV or XLSX file into an account's contact book.
+    ContactImportId
+);
+uuid_id!(
     /// One webhook subscription.
     SubscriptionId
 );

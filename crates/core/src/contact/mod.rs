@@ -6,8 +6,11 @@
 //! # Layout
 //! - this file: the per-channel contact and the STOP/START keywords.
 //! - [`card`]: contact cards, tags and attributes, and the commands that change them.
+//! - [`import`]: imports of CSV and XLSX files: the header mapping, each row's parse and
+//!   the upsert rule.
 
 pub mod card;
+pub mod import;
 
 use serde::{Deserialize, Serialize};
 
