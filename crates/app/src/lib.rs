@@ -106,6 +106,8 @@ pub struct App {
     rate_limits: Arc<access::rate_limit::RateLimiter>,
     /// One lock per worker, held for each of its steps by its loop and by `drain`.
     step_locks: Arc<platform::workers::StepLocks>,
+    /// The contact import this node is running, if any.
+    imports: Arc<contacts::imports::ImportRunner>,
 }
 
 impl App {
@@ -169,6 +171,7 @@ impl App {
                 access::rate_limit::RateLimitConfig::default(),
             )),
             step_locks: Arc::default(),
+            imports: Arc::default(),
         }
     }
 

@@ -119,6 +119,11 @@ error_codes! {
     ContactNotFound => "contact_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
     /// The tag does not exist (or belongs to another account): create it first.
     TagNotFound => "tag_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The contact import does not exist (or belongs to another account).
+    ImportNotFound => "import_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// Another process is running this import (its lease holds); resume it once that
+    /// process stopped, or take it over (`wagate contacts import --resume ID --take-over`).
+    ImportInProgress => "import_in_progress", 409, graph(100, None, OAuthException, 400);
     /// The contact is blocked in the account's contact book: wagate refuses sends to it
     /// (unblock it with `PATCH /api/v1/contacts/{id}`). Nothing is stored.
     ContactBlocked => "contact_blocked", 422, graph(100, None, OAuthException, 400);

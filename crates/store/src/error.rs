@@ -17,6 +17,7 @@ pub enum Entity {
     QrCode,
     ContactCard,
     Tag,
+    ContactImport,
 }
 
 /// Which uniqueness rule a write broke. Each kind is its own answer to the API user.
@@ -36,6 +37,8 @@ pub enum Conflict {
     ContactNumber,
     /// The account has a tag of this name (`tag_exists`).
     TagName,
+    /// Another process holds the import's lease (`import_in_progress`).
+    ImportLeased,
 }
 
 impl Conflict {
@@ -46,6 +49,7 @@ impl Conflict {
             Conflict::GeneratedId | Conflict::DataKey => ErrorCode::Internal,
             Conflict::ContactNumber => ErrorCode::ContactExists,
             Conflict::TagName => ErrorCode::TagExists,
+            Conflict::ImportLeased => ErrorCode::ImportInProgress,
         }
     }
 
@@ -57,6 +61,7 @@ impl Conflict {
             Conflict::GeneratedId | Conflict::DataKey => None,
             Conflict::ContactNumber => Some("wa_id"),
             Conflict::TagName => Some("name"),
+            Conflict::ImportLeased => None,
         }
     }
 }
@@ -109,6 +114,7 @@ impl StoreError {
             StoreError::NotFound(Entity::QrCode) => ErrorCode::QrCodeNotFound,
             StoreError::NotFound(Entity::ContactCard) => ErrorCode::ContactNotFound,
             StoreError::NotFound(Entity::Tag) => ErrorCode::TagNotFound,
+            StoreError::NotFound(Entity::ContactImport) => ErrorCode::ImportNotFound,
             StoreError::Conflict { kind, .. } => kind.code(),
             StoreError::Closed => ErrorCode::NotReady,
             StoreError::Corrupt { .. } | StoreError::Database(_) => ErrorCode::Internal,

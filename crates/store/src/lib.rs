@@ -43,6 +43,7 @@ pub mod accounts;
 pub mod audit;
 pub mod channels;
 pub mod contact_cards;
+pub mod contact_imports;
 pub mod dispatch;
 pub mod error;
 pub mod idempotency;
@@ -63,6 +64,7 @@ pub mod webhooks;
 pub use accounts::{AccountStore, Bootstrap, Bootstrapped};
 pub use channels::ChannelStore;
 pub use contact_cards::{ContactCardFilter, ContactCardStore, TagCount};
+pub use contact_imports::{ContactImportStore, ImportBatch, ImportLease};
 pub use dispatch::{
     Applied, ContactKey, DispatchOutcome, MessageFilter, MessageKey, MessageStore, OutboxJob,
 };
@@ -86,6 +88,7 @@ pub trait Store:
     AccountStore
     + ChannelStore
     + ContactCardStore
+    + ContactImportStore
     + ProfileStore
     + QrCodeStore
     + MessageStore
@@ -101,6 +104,8 @@ impl<T> Store for T where
     T: AccountStore
         + ChannelStore
         + ContactCardStore
+        + ContactImportStore
+    + ContactImportStore
         + ProfileStore
         + QrCodeStore
         + MessageStore

@@ -7,8 +7,13 @@
 //! # Layout
 //! - this file: blocking, unblocking and listing blocked users of a number.
 //! - [`cards`]: the account's contact book.
+//! - [`imports`]: CSV and XLSX imports as jobs; [`import_file`] reads the files.
+//! - [`export`]: the contact book as CSV or XLSX, streamed.
 
 pub mod cards;
+pub mod export;
+pub mod import_file;
+pub mod imports;
 
 use wagate_core::audit::{AuditAction, AuditSummary, AuditTarget, TargetKind};
 use wagate_core::channel::Channel;

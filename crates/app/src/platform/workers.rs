@@ -15,7 +15,7 @@
 //!
 //! The workers: `dispatch` (the outbox to the upstreams), `ingest` (the simulated network's
 //! due reports), `webhooks` (deliveries to subscribers), `template-review` (the sandbox's
-//! review of pending templates), `media-gc` (deleted and expired media, abandoned upload
+//! review of pending templates), `contact-imports` (queued CSV and XLSX imports), `media-gc` (deleted and expired media, abandoned upload
 //! sessions) and `idempotency-gc` (keys past their 24 hours).
 
 use std::collections::HashMap;
@@ -46,6 +46,8 @@ const REVIEW_IDLE: Duration = Duration::from_millis(100);
 const MEDIA_GC_IDLE: Duration = Duration::from_secs(60);
 /// How often expired idempotency keys are looked for when none were found.
 const IDEMPOTENCY_GC_IDLE: Duration = Duration::from_secs(60);
+/// How often queued contact imports are looked for when none was found.
+const IMPORT_IDLE: Duration = Duration::from_millis(500);
 /// Rounds [`App::drain`] runs before it says the workers never went idle.
 const DRAIN_ROUNDS: usize = 1000;
 
@@ -111,6 +113,7 @@ impl App {
             collector: self.media_collector(),
         }));
         workers.push(Arc::new(IdempotencyWorker(self.idempotency_collector())));
+        workers.push(Arc::new(ImportWorker(self.clone())));
         workers
     }
 
@@ -333,6 +336,23 @@ impl Worker for MediaWorker {
 
     async fn idle_wait(&self) -> Duration {
         MEDIA_GC_IDLE
+    }
+}
+
+struct ImportWorker(App);
+
+#[async_trait]
+impl Worker for ImportWorker {
+    fn name(&self) -> &'static str {
+        "contact-imports"
+    }
+
+    async fn step(&self, now: Timestamp) -> anyhow::Result<bool> {
+        Ok(self.0.run_imports_once(now).await?)
+    }
+
+    async fn idle_wait(&self) -> Duration {
+        IMPORT_IDLE
     }
 }
 

@@ -339,7 +339,7 @@ pub struct ContactQuery {
 }
 
 impl ContactQuery {
-    fn filter(&self) -> Result<ContactCardFilter, ApiError> {
+    pub(crate) fn filter(&self) -> Result<ContactCardFilter, ApiError> {
         let bad = |field: &str, m: String| ApiError::new(ErrorCode::InvalidQuery, m).field(field);
         let attribute = match &self.attribute {
             None => None,

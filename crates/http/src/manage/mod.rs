@@ -6,6 +6,7 @@ pub mod account;
 pub mod api_keys;
 pub mod audit;
 pub mod channels;
+pub mod contact_imports;
 pub mod contacts;
 pub mod messages;
 pub mod paging;
@@ -24,6 +25,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(account::router())
         .merge(channels::router())
         .merge(contacts::router())
+        .merge(contact_imports::router())
         .merge(api_keys::router())
         .merge(audit::router())
         .merge(messages::router())

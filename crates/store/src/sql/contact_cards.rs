@@ -292,7 +292,7 @@ fn tag_taken(e: StoreError, name: &TagName) -> StoreError {
 }
 
 /// The filter's conditions on `contact_cards AS k`.
-fn conditions(q: &mut Query, dialect: Dialect, account: AccountId, f: &ContactCardFilter) {
+pub(super) fn conditions(q: &mut Query, dialect: Dialect, account: AccountId, f: &ContactCardFilter) {
     q.push("k.account_id = ").push_bind(account.as_uuid());
     if let Some(tag) = &f.tag {
         q.push(
@@ -407,37 +407,43 @@ async fn set_tags<C: Conn>(c: &mut C, card: ContactCardId, tags: &[Uuid]) -> Res
 
 async fn write_card<C: Conn>(c: &mut C, card: &ContactCard, insert: bool) -> Result<()> {
     let r = ContactCardRecord::from(card);
-    let q = if insert {
+    let mut q = if insert {
         query(concat!(
             "INSERT INTO contact_cards (",
             contact_card_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            ") VALUES "
         ))
     } else {
-        query(
-            "UPDATE contact_cards SET id = $1, account_id = $2, wa_id = $3, bsuid = $4, \
-             name = $5, profile_name = $6, attributes = $7, opted_in = $8, opt_in_source = $9, \
-             opt_in_at = $10, blocked_at = $11, created_at = $12, updated_at = $13 \
-             WHERE account_id = $2 AND id = $1",
-        )
+        query(concat!(
+            "UPDATE contact_cards SET (",
+            contact_card_columns!(),
+            ") = "
+        ))
     };
-    c.execute(
-        q.bind(r.id)
-            .bind(r.account_id)
-            .bind(r.wa_id)
-            .bind(r.bsuid)
-            .bind(r.name)
-            .bind(r.profile_name)
-            .bind(r.attributes)
-            .bind(r.opted_in)
-            .bind(r.opt_in_source)
-            .bind(r.opt_in_at)
-            .bind(r.blocked_at)
-            .bind(r.created_at)
-            .bind(r.updated_at),
-    )
-    .await?;
+    push_card_row(&mut q, r);
+    if !insert {
+        q.push(" WHERE account_id = $2 AND id = $1");
+    }
+    c.execute(q).await?;
     Ok(())
+}
+
+/// The card's columns as parameters, in `contact_card_columns!` order: `($n, …)`.
+pub(super) fn push_card_row(q: &mut Query, r: ContactCardRecord) {
+    q.push("(").push_bind(r.id);
+    q.push(", ").push_bind(r.account_id);
+    q.push(", ").push_bind(r.wa_id);
+    q.push(", ").push_bind(r.bsuid);
+    q.push(", ").push_bind(r.name);
+    q.push(", ").push_bind(r.profile_name);
+    q.push(", ").push_bind(r.attributes);
+    q.push(", ").push_bind(r.opted_in);
+    q.push(", ").push_bind(r.opt_in_source);
+    q.push(", ").push_bind(r.opt_in_at);
+    q.push(", ").push_bind(r.blocked_at);
+    q.push(", ").push_bind(r.created_at);
+    q.push(", ").push_bind(r.updated_at);
+    q.push(")");
 }
 
 async fn get_card<C: Conn>(
@@ -483,7 +489,7 @@ async fn find_card<C: Conn>(
 }
 
 /// The cards of `rows`, each with its tags (one query for all).
-async fn with_tags<C: Conn>(c: &mut C, rows: Vec<ContactCardRecord>) -> Result<Vec<ContactCard>> {
+pub(super) async fn with_tags<C: Conn>(c: &mut C, rows: Vec<ContactCardRecord>) -> Result<Vec<ContactCard>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }

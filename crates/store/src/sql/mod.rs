@@ -27,6 +27,7 @@
 pub mod accounts;
 pub mod channels;
 pub mod contact_cards;
+pub mod contact_imports;
 pub mod dispatch;
 pub mod media;
 pub mod platform;
