@@ -233,6 +233,11 @@ impl App {
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
+
+    /// The clock every service stamps with.
+    pub fn clock(&self) -> &Arc<dyn wagate_core::clock::Clock> {
+        &self.clock
+    }
 }
 
 /// Installs the process's TLS crypto provider (ring), once: every reqwest client needs it,

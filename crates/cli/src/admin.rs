@@ -18,7 +18,7 @@ use crate::args::{
 };
 use crate::settings;
 
-async fn open(db: &DatabaseArgs) -> anyhow::Result<App> {
+pub(crate) async fn open(db: &DatabaseArgs) -> anyhow::Result<App> {
     let config = settings::load(db, db)?;
     let database =
         Database::resolve(&config.database, &config.data_dir).map_err(anyhow::Error::msg)?;
@@ -51,7 +51,7 @@ fn why(e: wagate_app::Error) -> anyhow::Error {
     }
 }
 
-async fn account_id(app: &App, arg: &AccountArg) -> anyhow::Result<AccountId> {
+pub(crate) async fn account_id(app: &App, arg: &AccountArg) -> anyhow::Result<AccountId> {
     if let Some(raw) = &arg.account {
         let id: AccountId = raw
             .parse()

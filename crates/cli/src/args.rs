@@ -50,6 +50,50 @@ pub enum Command {
     /// Secrets at rest (works on the database directly, safe beside running servers).
     #[command(subcommand)]
     Secrets(SecretsCommand),
+    /// The contact book (works on the database directly, safe beside running servers).
+    #[command(subcommand)]
+    Contacts(ContactsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactsCommand {
+    /// Import contacts from a CSV or XLSX file, with a progress bar. Rows are upserted by
+    /// number; refused rows are listed with their row, column and reason. Killed half-way,
+    /// every row is written or not at all: run it again with --resume <id> to go on.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The CSV or XLSX file (the first row names the columns).
+    pub file: PathBuf,
+    /// `csv` or `xlsx` [default: from the file's bytes].
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Column roles as JSON, e.g. '{"Mobile":"phone","City":"attribute:city"}' (headers not
+    /// named are guessed: phone, name, tags, opted_in, blocked, anything else an attribute).
+    #[arg(long)]
+    pub mapping: Option<String>,
+    /// Calling code for numbers written without one, e.g. 91.
+    #[arg(long)]
+    pub default_country_code: Option<String>,
+    /// Go on with an import that stopped (the id it printed), on the same file.
+    #[arg(long)]
+    pub resume: Option<String>,
+    /// With --resume: take the import over even though its last runner's lease has not
+    /// lapsed (when you know that process is gone).
+    #[arg(long, requires = "resume")]
+    pub take_over: bool,
+    /// Write every refused row (row, column, reason) to this CSV file.
+    #[arg(long)]
+    pub report: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub account: AccountArg,
+    #[command(flatten)]
+    pub db: DatabaseArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -124,6 +168,10 @@ pub struct BenchArgs {
     /// Events per POST for the webhook phase's subscriber (1 is Meta's way, the default).
     #[arg(long, default_value_t = 1)]
     pub webhook_batch: u32,
+    /// Measure the contact book instead: import this many generated CSV rows over the API,
+    /// then list with a tag filter and export (e.g. 1000000).
+    #[arg(long)]
+    pub contacts: Option<u64>,
 }
 
 /// Where the database is: the same settings `serve` uses.

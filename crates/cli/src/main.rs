@@ -8,6 +8,7 @@ mod args;
 mod backup;
 mod bench;
 mod chaos;
+mod contacts;
 mod secrets;
 mod serve;
 mod settings;
@@ -42,6 +43,7 @@ fn main() -> std::process::ExitCode {
             Command::Restore(args) => backup::restore(args).await,
             Command::Chaos(args) => chaos::run(args).await,
             Command::Secrets(cmd) => secrets::run(cmd).await,
+            Command::Contacts(cmd) => contacts::run(cmd).await,
         }
     });
     match result {

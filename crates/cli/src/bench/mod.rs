@@ -1,4 +1,5 @@
-//! `wagate bench`: wagate measured on this machine, over real HTTP on loopback.
+//! `wagate bench`: wagate measured on this machine, over real HTTP on loopback. (`--contacts N`
+//! measures the contact book instead: see [`contacts`].)
 //!
 //! It starts a server in this process on a temporary database (the embedded default unless
 //! `--database` says otherwise), lifts the channel's throughput limit and the simulated
@@ -18,6 +19,7 @@
 //! (`wagate_webhook_delivery_seconds`). Client, server and receiver share the machine's
 //! cores, as they would on one box.
 
+mod contacts;
 mod load;
 mod metrics;
 mod receiver;
@@ -99,6 +101,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         connections: args.connections,
         duration: Duration::from_secs(args.seconds),
     };
+    if let Some(rows) = args.contacts {
+        let result = contacts::run(&target.client, &target.base, &target.key, rows).await;
+        let _ = stop_tx.send(());
+        serving.await??;
+        return result;
+    }
     setup(&target).await?;
 
     println!(
