@@ -12,9 +12,7 @@ use anyhow::{Context, anyhow, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use sha2::{Digest, Sha256};
 use wagate_app::contacts::import_file;
-use wagate_app::contacts::imports::{
-    ImportRun, prepare, resume_local_import, start_local_import,
-};
+use wagate_app::contacts::imports::{ImportRun, prepare, resume_local_import, start_local_import};
 use wagate_core::contact::import::{ImportFormat, ImportOptions, ImportStatus};
 use wagate_core::ids::ContactImportId;
 
@@ -46,8 +44,7 @@ fn digest(path: &Path) -> anyhow::Result<(String, u64)> {
 
 async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let path = args.file.clone();
-    let meta = std::fs::metadata(&path)
-        .with_context(|| format!("reading {}", path.display()))?;
+    let meta = std::fs::metadata(&path).with_context(|| format!("reading {}", path.display()))?;
     if meta.len() > import_file::FILE_MAX {
         bail!(
             "the file is over {} MiB, the most an import takes",
@@ -81,7 +78,9 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
             let mut prefix = [0u8; 8];
             let n = std::fs::File::open(&path)?.read(&mut prefix)?;
             let format = match &args.format {
-                Some(f) => ImportFormat::parse(f).ok_or_else(|| anyhow!("--format is csv or xlsx"))?,
+                Some(f) => {
+                    ImportFormat::parse(f).ok_or_else(|| anyhow!("--format is csv or xlsx"))?
+                }
                 None => import_file::sniff(&prefix[..n]),
             };
             let mapping: BTreeMap<String, String> = match &args.mapping {
@@ -158,8 +157,8 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let mut shown = 0;
     let mut report = match &args.report {
         Some(p) => {
-            let mut w = csv::Writer::from_path(p)
-                .with_context(|| format!("writing {}", p.display()))?;
+            let mut w =
+                csv::Writer::from_path(p).with_context(|| format!("writing {}", p.display()))?;
             w.write_record(["row", "column", "reason"])?;
             Some(w)
         }
@@ -189,7 +188,10 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
         w.flush()?;
     }
     if i.failed > 10 && args.report.is_none() {
-        println!("  … every refused row: --report <file.csv>, or GET /api/v1/contacts/imports/{}/errors?format=csv", i.id);
+        println!(
+            "  … every refused row: --report <file.csv>, or GET /api/v1/contacts/imports/{}/errors?format=csv",
+            i.id
+        );
     }
     if i.status == ImportStatus::Failed {
         bail!("the import failed");

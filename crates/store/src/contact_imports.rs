@@ -11,10 +11,10 @@ use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 use uuid::Uuid;
 use wagate_core::Timestamp;
+use wagate_core::contact::card::ContactCard;
 use wagate_core::contact::import::{
     ContactImport, ImportFormat, ImportOptions, ImportRow, ImportStatus, RowError,
 };
-use wagate_core::contact::card::ContactCard;
 use wagate_core::ids::{AccountId, ContactCardId, ContactImportId};
 
 use crate::records::{corrupt, millis, timestamp};
@@ -30,6 +30,8 @@ pub struct ImportBatch {
     pub errors: Vec<RowError>,
     /// Data rows read once this batch is written: where a resumed import goes on.
     pub rows_read: u64,
+    /// The tags column's header, as the file spells it (what an unknown tag's error names).
+    pub tags_column: String,
 }
 
 /// Who holds an import, and until when.

@@ -105,7 +105,7 @@ impl<T> Store for T where
         + ChannelStore
         + ContactCardStore
         + ContactImportStore
-    + ContactImportStore
+        + ContactImportStore
         + ProfileStore
         + QrCodeStore
         + MessageStore

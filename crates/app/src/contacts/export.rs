@@ -110,7 +110,12 @@ fn time(t: Option<wagate_core::Timestamp>) -> String {
 fn cells(c: &ContactCard, keys: &[String]) -> Vec<String> {
     let mut out = Vec::with_capacity(FIXED.len() + keys.len() + READ_ONLY.len());
     out.push(format!("+{}", c.wa_id.digits()));
-    out.push(c.name.as_ref().map(|n| n.as_str().to_owned()).unwrap_or_default());
+    out.push(
+        c.name
+            .as_ref()
+            .map(|n| n.as_str().to_owned())
+            .unwrap_or_default(),
+    );
     out.push(
         c.tags
             .iter()
@@ -131,7 +136,11 @@ fn cells(c: &ContactCard, keys: &[String]) -> Vec<String> {
     out.push(c.id.to_string());
     out.push(c.profile_name.clone().unwrap_or_default());
     out.push(c.country().unwrap_or_default().to_owned());
-    out.push(c.opt_in.map(|o| o.source.as_str().to_owned()).unwrap_or_default());
+    out.push(
+        c.opt_in
+            .map(|o| o.source.as_str().to_owned())
+            .unwrap_or_default(),
+    );
     out.push(time(c.opt_in.map(|o| o.at)));
     out.push(time(Some(c.created_at)));
     out.push(time(Some(c.updated_at)));
@@ -164,7 +173,10 @@ fn csv_stream(pages: Pages, keys: Vec<String>) -> ExportStream {
             }
         }
     });
-    Box::pin(futures::StreamExt::chain(futures::stream::iter([head]), body))
+    Box::pin(futures::StreamExt::chain(
+        futures::stream::iter([head]),
+        body,
+    ))
 }
 
 async fn xlsx_stream(

@@ -3,7 +3,7 @@
 //! - **CSV**: UTF-8 with or without a byte-order mark; the delimiter is whichever of `,`,
 //!   `;` and tab the header line uses most; quoted cells may span lines. A cell that is not
 //!   UTF-8 is an error of its row (the others still import); a UTF-16 file is refused whole.
-//!   A row's number is the line it starts on.
+//!   A row's number is the line it starts on (the header is line 1).
 //! - **XLSX**: the first sheet, streamed cell by cell (calamine). Before it is read the
 //!   workbook is checked: a real zip holding `xl/workbook.xml`, at most
 //!   [`XLSX_ENTRIES_MAX`] entries, unpacking (actually inflated, not as declared) to at most
@@ -176,6 +176,7 @@ fn read_csv(
 ) -> Result<(), ValidationError> {
     let d = delimiter(path).map_err(|e| io_error(&e))?;
     let f = File::open(path).map_err(|e| io_error(&e))?;
+    let mut lines = LineCounter::new(File::open(path).map_err(|e| io_error(&e))?);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -189,7 +190,8 @@ fn read_csv(
             Ok(false) => return Ok(()),
             Err(e) => return Err(file_error(format!("the CSV could not be read: {e}"))),
         }
-        let row = record.position().map_or(index + 1, |p| p.line());
+        let start = record.position().map_or(0, csv::Position::byte);
+        let row = lines.line_of_content(start).map_err(|e| io_error(&e))?;
         let mut cells: Vec<Cell<'_>> = record
             .iter()
             .map(|b| std::str::from_utf8(b).map_or(Cell::NotUtf8, Cell::Text))
@@ -220,6 +222,53 @@ fn read_csv(
     }
 }
 
+/// Line numbers of byte offsets, read alongside the CSV reader (which reports where a
+/// record's parse started, before the line breaks it skipped: `\r\n` and blank lines).
+struct LineCounter {
+    r: BufReader<File>,
+    pos: u64,
+    /// Line breaks before `pos`.
+    breaks: u64,
+}
+
+impl LineCounter {
+    fn new(f: File) -> Self {
+        Self {
+            r: BufReader::with_capacity(256 * 1024, f),
+            pos: 0,
+            breaks: 0,
+        }
+    }
+
+    /// The line (from 1) of the first byte at or after `from` that is not a line break.
+    fn line_of_content(&mut self, from: u64) -> io::Result<u64> {
+        use std::io::BufRead;
+        while self.pos < from {
+            let buf = self.r.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            let n = buf
+                .len()
+                .min(usize::try_from(from - self.pos).unwrap_or(usize::MAX));
+            self.breaks += buf[..n].iter().filter(|b| **b == b'\n').count() as u64;
+            self.r.consume(n);
+            self.pos += n as u64;
+        }
+        loop {
+            let buf = self.r.fill_buf()?;
+            match buf.first() {
+                Some(b'\n') => self.breaks += 1,
+                Some(b'\r') => {}
+                _ => break,
+            }
+            self.r.consume(1);
+            self.pos += 1;
+        }
+        Ok(self.breaks + 1)
+    }
+}
+
 /// A cell's value as text: whole numbers without a decimal point (a phone number typed as
 /// a number), dates as Excel's serial number.
 fn text_of(v: &DataRef<'_>) -> String {
@@ -239,7 +288,8 @@ fn read_xlsx(
     path: &Path,
     each: &mut dyn FnMut(RawRow<'_>) -> ControlFlow<()>,
 ) -> Result<(), ValidationError> {
-    let broken = |e: calamine::XlsxError| file_error(format!("the workbook could not be read: {e}"));
+    let broken =
+        |e: calamine::XlsxError| file_error(format!("the workbook could not be read: {e}"));
     let mut workbook: Xlsx<_> = calamine::open_workbook(path).map_err(broken)?;
     let Some(sheet) = workbook.sheet_names().first().cloned() else {
         return Err(file_error("the workbook has no sheet"));
@@ -288,4 +338,57 @@ fn read_xlsx(
         let _ = emit(prev, &mut texts, &mut index);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(bytes: &[u8]) -> Vec<(u64, Vec<String>)> {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut f, bytes).unwrap();
+        check(f.path(), ImportFormat::Csv).unwrap();
+        let mut out = Vec::new();
+        read_rows(f.path(), ImportFormat::Csv, &mut |r: RawRow<'_>| {
+            let cells = r
+                .cells
+                .iter()
+                .map(|c| match c {
+                    Cell::Text(t) => (*t).to_owned(),
+                    Cell::NotUtf8 => "<bytes>".to_owned(),
+                })
+                .collect();
+            out.push((r.row, cells));
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn csv_rows_are_numbered_by_the_line_they_start_on() {
+        let got = rows(b"phone;name\n1;\"a\nb\"\n\n2;c\r\n3;\xff");
+        let lines: Vec<u64> = got.iter().map(|(r, _)| *r).collect();
+        assert_eq!(lines, [1, 2, 5, 6]);
+        assert_eq!(got[1].1, ["1", "a\nb"]);
+        assert_eq!(got[3].1, ["3", "<bytes>"]);
+    }
+
+    #[test]
+    fn the_delimiter_is_the_headers_and_a_bom_is_dropped() {
+        let got = rows("\u{feff}phone\tname\n1\tx\n".as_bytes());
+        assert_eq!(got[0].1, ["phone", "name"]);
+        assert_eq!(got[1].1, ["1", "x"]);
+        let got = rows(b"\"a,b\";c\n");
+        assert_eq!(got[0].1, ["a,b", "c"]);
+    }
+
+    #[test]
+    fn text_that_is_not_csv_is_refused() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(&mut f, b"\x00\x01\x02binary").unwrap();
+        assert!(check(f.path(), ImportFormat::Csv).is_err());
+        assert_eq!(sniff(b"PK\x03\x04rest"), ImportFormat::Xlsx);
+        assert_eq!(sniff(b"phone,name"), ImportFormat::Csv);
+    }
 }

@@ -27,8 +27,7 @@ use tokio::sync::{Mutex, mpsc};
 use wagate_core::Timestamp;
 use wagate_core::clock::Clock;
 use wagate_core::contact::import::{
-    ContactImport, ImportFormat, ImportMapping, ImportOptions, ImportStatus,
-    RowError,
+    ContactImport, ImportFormat, ImportMapping, ImportOptions, ImportStatus, RowError,
 };
 use wagate_core::error::ValidationError;
 use wagate_core::ids::{AccountId, ContactImportId};
@@ -70,9 +69,10 @@ impl App {
                     "file",
                     format!("an import file is at most {} MiB", max / (1024 * 1024)),
                 )),
-                StageError::Interrupted(m) => {
-                    Error::from(ValidationError::new("file", format!("the upload failed: {m}")))
-                }
+                StageError::Interrupted(m) => Error::from(ValidationError::new(
+                    "file",
+                    format!("the upload failed: {m}"),
+                )),
                 StageError::Io(e) => internal(e),
             })
     }
@@ -176,7 +176,11 @@ fn internal(e: impl std::fmt::Display) -> Error {
 
 /// A name for a lease holder: what it is, the host's process id and a random part.
 pub fn owner_name(what: &str) -> String {
-    format!("{what}-{}-{:08x}", std::process::id(), rand::random::<u32>())
+    format!(
+        "{what}-{}-{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
 }
 
 /// Checks that the file can be read and its header maps (a blocking call).
@@ -266,14 +270,20 @@ impl ImportRun {
         self.import = match next {
             Some(Read::Batch(batch, bytes)) => {
                 self.bytes_read = bytes;
-                self.store.import_batch(self.import.id, &lease, batch).await?
+                self.store
+                    .import_batch(self.import.id, &lease, batch)
+                    .await?
             }
             Some(Read::Failed(reason)) => {
                 self.store
                     .finish_import(self.import.id, &lease, Some(reason))
                     .await?
             }
-            None => self.store.finish_import(self.import.id, &lease, None).await?,
+            None => {
+                self.store
+                    .finish_import(self.import.id, &lease, None)
+                    .await?
+            }
         };
         Ok(true)
     }
@@ -343,6 +353,13 @@ fn read_batches(
             Err(e) => batch.errors.push(e),
         }
         batch.rows_read = raw.index;
+        if batch.tags_column.is_empty() {
+            batch.tags_column = m
+                .roles
+                .iter()
+                .position(|r| *r == wagate_core::contact::import::ColumnRole::Tags)
+                .map_or_else(|| "tags".to_owned(), |i| m.headers[i].clone());
+        }
         if batch.rows.len() + batch.errors.len() >= BATCH {
             let full = std::mem::take(&mut batch);
             if tx.blocking_send(Read::Batch(full, raw.bytes_read)).is_err() {
@@ -430,18 +447,15 @@ impl ImportRunner {
     /// A run of `import` on a local copy of its file.
     async fn open(&self, app: &App, import: ContactImport) -> Result<ImportRun> {
         let key = import.blob_key.clone().unwrap_or_default();
-        let reader = app.media
-            .blobs
-            .open(&key)
-            .await
-            .map_err(internal)?;
+        let reader = app.media.blobs.open(&key).await.map_err(internal)?;
         let Some(mut reader) = reader else {
             let lease = ImportLease {
                 owner: self.owner.clone(),
                 now: app.now(),
                 until: app.now() + LEASE,
             };
-            let import = app.store
+            let import = app
+                .store
                 .finish_import(
                     import.id,
                     &lease,
@@ -463,9 +477,7 @@ impl ImportRunner {
         let file = tempfile::NamedTempFile::new_in(&app.media.staging)
             .map_err(internal)?
             .into_temp_path();
-        let mut out = tokio::fs::File::create(&file)
-            .await
-            .map_err(internal)?;
+        let mut out = tokio::fs::File::create(&file).await.map_err(internal)?;
         tokio::io::copy(&mut reader, &mut out)
             .await
             .map_err(internal)?;

@@ -55,7 +55,10 @@ fn generate(path: &std::path::Path, rows: u64) -> anyhow::Result<u64> {
 }
 
 pub async fn run(client: &reqwest::Client, base: &str, key: &str, rows: u64) -> anyhow::Result<()> {
-    ensure!(rows > 0 && rows <= 99_999_999, "--contacts takes 1 to 99,999,999 rows");
+    ensure!(
+        rows > 0 && rows <= 99_999_999,
+        "--contacts takes 1 to 99,999,999 rows"
+    );
     let dir = tempfile::tempdir()?;
     let csv = dir.path().join("contacts.csv");
     let (path, n) = (csv.clone(), rows);
@@ -72,7 +75,11 @@ pub async fn run(client: &reqwest::Client, base: &str, key: &str, rows: u64) -> 
             .json(&json!({"name": format!("tag{t}")}))
             .send()
             .await?;
-        ensure!(res.status().is_success(), "creating a tag: {}", res.status());
+        ensure!(
+            res.status().is_success(),
+            "creating a tag: {}",
+            res.status()
+        );
     }
 
     // Import.
@@ -88,7 +95,11 @@ pub async fn run(client: &reqwest::Client, base: &str, key: &str, rows: u64) -> 
         .multipart(reqwest::multipart::Form::new().part("file", part))
         .send()
         .await?;
-    ensure!(res.status().as_u16() == 202, "import upload: {}", res.status());
+    ensure!(
+        res.status().as_u16() == 202,
+        "import upload: {}",
+        res.status()
+    );
     let id = res.json::<Value>().await?["id"]
         .as_str()
         .context("the import's id")?
@@ -143,7 +154,13 @@ pub async fn run(client: &reqwest::Client, base: &str, key: &str, rows: u64) -> 
                     url.push_str(&format!("&after={a}"));
                 }
                 let start = Instant::now();
-                let page: Value = client.get(url).bearer_auth(key).send().await?.json().await?;
+                let page: Value = client
+                    .get(url)
+                    .bearer_auth(key)
+                    .send()
+                    .await?
+                    .json()
+                    .await?;
                 latencies.push(start.elapsed());
                 ensure!(
                     page["data"].as_array().is_some_and(|d| !d.is_empty()),
@@ -177,7 +194,10 @@ pub async fn run(client: &reqwest::Client, base: &str, key: &str, rows: u64) -> 
         lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
     }
     let took = started.elapsed();
-    ensure!(lines == rows + 1, "the export has {lines} lines for {rows} contacts");
+    ensure!(
+        lines == rows + 1,
+        "the export has {lines} lines for {rows} contacts"
+    );
     println!(
         "  GET /api/v1/contacts/export (CSV)   {:>9.0} rows/s   {:.1} s, {:.1} MiB",
         rows as f64 / took.as_secs_f64(),

@@ -17,6 +17,7 @@ mod channels;
 mod cloud;
 mod cloud_upstream;
 mod conformance_suite;
+mod contact_imports;
 mod contacts;
 mod dialects;
 mod fuzz_cloud;

@@ -286,7 +286,9 @@ impl ImportMapping {
             if !headers.iter().any(|h| h == wanted) {
                 return Err(ValidationError::new(
                     "mapping",
-                    format!("the mapping names the column `{wanted}`, which the file does not have"),
+                    format!(
+                        "the mapping names the column `{wanted}`, which the file does not have"
+                    ),
                 ));
             }
         }
@@ -366,10 +368,7 @@ impl ImportMapping {
                 }
             };
             if text.chars().count() > CELL_MAX {
-                return Err(err(
-                    i,
-                    format!("the cell is over {CELL_MAX} characters"),
-                ));
+                return Err(err(i, format!("the cell is over {CELL_MAX} characters")));
             }
             let text = text.trim();
             match role {
@@ -569,7 +568,10 @@ pub struct ContactImport {
 mod tests {
     use super::*;
 
-    fn mapping(headers: &[&str], options: &ImportOptions) -> Result<ImportMapping, ValidationError> {
+    fn mapping(
+        headers: &[&str],
+        options: &ImportOptions,
+    ) -> Result<ImportMapping, ValidationError> {
         ImportMapping::new(headers.iter().map(|h| (*h).to_owned()).collect(), options)
     }
 
@@ -584,7 +586,13 @@ mod tests {
     #[test]
     fn headers_are_guessed_and_overridden() {
         let m = mapping(
-            &["\u{feff}Mobile", "Full Name", "Labels", "Favourite Colour", "created_at"],
+            &[
+                "\u{feff}Mobile",
+                "Full Name",
+                "Labels",
+                "Favourite Colour",
+                "created_at",
+            ],
             &ImportOptions::default(),
         )
         .unwrap();
@@ -618,8 +626,7 @@ mod tests {
         assert!(mapping(&["phone", "€€€"], &none).is_err(), "not a key");
         assert!(mapping(&["", ""], &none).is_err(), "no header");
         let missing =
-            ImportOptions::parse(&[("Nope".to_owned(), "phone".to_owned())].into(), None)
-                .unwrap();
+            ImportOptions::parse(&[("Nope".to_owned(), "phone".to_owned())].into(), None).unwrap();
         assert!(mapping(&["phone"], &missing).is_err());
         assert!(ColumnRole::parse("colour").is_err());
         assert!(ImportOptions::parse(&BTreeMap::new(), Some("9999")).is_err());
@@ -635,7 +642,14 @@ mod tests {
         let r = m
             .parse_row(
                 2,
-                &cells(&["+44 7700 900123", " Ada ", "vip; Beta|VIP", "yes", "Leeds", ""]),
+                &cells(&[
+                    "+44 7700 900123",
+                    " Ada ",
+                    "vip; Beta|VIP",
+                    "yes",
+                    "Leeds",
+                    "",
+                ]),
             )
             .unwrap();
         assert_eq!(r.wa_id.unwrap().digits(), "447700900123");
@@ -654,7 +668,9 @@ mod tests {
         let m = mapping(&["Mobile", "name", "opted_in"], &ImportOptions::default()).unwrap();
         let e = m.parse_row(7, &cells(&["12ab", "x", ""])).unwrap_err();
         assert_eq!((e.row, e.column.as_str()), (7, "Mobile"));
-        let e = m.parse_row(8, &cells(&["+447700900123", "x", "maybe"])).unwrap_err();
+        let e = m
+            .parse_row(8, &cells(&["+447700900123", "x", "maybe"]))
+            .unwrap_err();
         assert_eq!(e.column, "opted_in");
         let e = m
             .parse_row(9, &[Cell::Text("+447700900123"), Cell::NotUtf8])
@@ -663,13 +679,19 @@ mod tests {
         let e = m.parse_row(10, &cells(&["", "x", ""])).unwrap_err();
         assert!(e.reason.contains("missing"));
         let long = "n".repeat(300);
-        assert!(m.parse_row(11, &cells(&["+447700900123", &long, ""])).is_err());
+        assert!(
+            m.parse_row(11, &cells(&["+447700900123", &long, ""]))
+                .is_err()
+        );
         let e = m
             .parse_row(12, &cells(&["+447700900123", "x", "", "extra"]))
             .unwrap_err();
         assert!(e.reason.contains("cells"));
         // Trailing empty cells are not extra.
-        assert!(m.parse_row(13, &cells(&["+447700900123", "x", "", ""])).is_ok());
+        assert!(
+            m.parse_row(13, &cells(&["+447700900123", "x", "", ""]))
+                .is_ok()
+        );
     }
 
     #[test]
@@ -689,8 +711,11 @@ mod tests {
 
     #[test]
     fn upsert_creates_then_merges() {
-        let m = mapping(&["phone", "name", "tags", "plan", "opted_in"], &ImportOptions::default())
-            .unwrap();
+        let m = mapping(
+            &["phone", "name", "tags", "plan", "opted_in"],
+            &ImportOptions::default(),
+        )
+        .unwrap();
         let account = AccountId::generate();
         let first = m
             .parse_row(2, &cells(&["+447700900123", "Ada", "vip", "gold", "no"]))
@@ -708,8 +733,15 @@ mod tests {
         assert_eq!(merged.id, card.id);
         assert_eq!(merged.name, card.name, "an empty name cell keeps the name");
         assert_eq!(merged.tags.len(), 2, "tags are added");
-        assert_eq!(merged.attributes, card.attributes, "an empty cell keeps the value");
-        assert_eq!(merged.opt_in.unwrap().at, t(1), "an unchanged opt-in keeps its time");
+        assert_eq!(
+            merged.attributes, card.attributes,
+            "an empty cell keeps the value"
+        );
+        assert_eq!(
+            merged.opt_in.unwrap().at,
+            t(1),
+            "an unchanged opt-in keeps its time"
+        );
         assert_eq!(merged.updated_at, t(5));
     }
 }

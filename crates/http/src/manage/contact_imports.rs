@@ -161,8 +161,9 @@ pub async fn create(
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
             if staged.is_some() {
-                return Err(ApiError::new(ErrorCode::InvalidRequest, "send one `file` part")
-                    .field("file"));
+                return Err(
+                    ApiError::new(ErrorCode::InvalidRequest, "send one `file` part").field("file"),
+                );
             }
             file_name = field.file_name().map(str::to_owned);
             let body = field.map_err(|e| e.to_string());
@@ -204,7 +205,10 @@ pub async fn create(
         options,
     };
     let import = state.app.start_contact_import(&p, new, staged).await?;
-    Ok((StatusCode::ACCEPTED, Json(ImportView::of(import, Vec::new()))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(ImportView::of(import, Vec::new())),
+    ))
 }
 
 /// The account's imports, newest first.
@@ -237,7 +241,11 @@ pub async fn get(
 ) -> Result<Json<ImportView>, ApiError> {
     let iid = import_id(&id)?;
     let naming = |e| ApiError::naming(e, ErrorCode::ImportNotFound, "import", &id);
-    let import = state.app.get_contact_import(&p, iid).await.map_err(naming)?;
+    let import = state
+        .app
+        .get_contact_import(&p, iid)
+        .await
+        .map_err(naming)?;
     let errors = state
         .app
         .contact_import_errors(&p, iid, 0, PREVIEW)
@@ -285,11 +293,10 @@ pub async fn errors(
         "json" => {
             let limit = q.limit.unwrap_or(100);
             if !(1..=1000).contains(&limit) {
-                return Err(ApiError::new(
-                    ErrorCode::InvalidQuery,
-                    "must be between 1 and 1000",
-                )
-                .field("limit"));
+                return Err(
+                    ApiError::new(ErrorCode::InvalidQuery, "must be between 1 and 1000")
+                        .field("limit"),
+                );
             }
             let mut rows = state
                 .app
@@ -298,7 +305,11 @@ pub async fn errors(
                 .map_err(naming)?;
             let more = rows.len() > limit as usize;
             rows.truncate(limit as usize);
-            let next_after = if more { rows.last().map(|r| r.row) } else { None };
+            let next_after = if more {
+                rows.last().map(|r| r.row)
+            } else {
+                None
+            };
             Ok(Json(ErrorList {
                 data: rows,
                 next_after,
@@ -306,7 +317,11 @@ pub async fn errors(
             .into_response())
         }
         "csv" => {
-            state.app.get_contact_import(&p, iid).await.map_err(naming)?;
+            state
+                .app
+                .get_contact_import(&p, iid)
+                .await
+                .map_err(naming)?;
             let mut out = csv::Writer::from_writer(Vec::new());
             let _ = out.write_record(["row", "column", "reason"]);
             let mut after = 0;

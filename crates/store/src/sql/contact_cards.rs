@@ -292,7 +292,12 @@ fn tag_taken(e: StoreError, name: &TagName) -> StoreError {
 }
 
 /// The filter's conditions on `contact_cards AS k`.
-pub(super) fn conditions(q: &mut Query, dialect: Dialect, account: AccountId, f: &ContactCardFilter) {
+pub(super) fn conditions(
+    q: &mut Query,
+    dialect: Dialect,
+    account: AccountId,
+    f: &ContactCardFilter,
+) {
     q.push("k.account_id = ").push_bind(account.as_uuid());
     if let Some(tag) = &f.tag {
         q.push(
@@ -489,7 +494,10 @@ async fn find_card<C: Conn>(
 }
 
 /// The cards of `rows`, each with its tags (one query for all).
-pub(super) async fn with_tags<C: Conn>(c: &mut C, rows: Vec<ContactCardRecord>) -> Result<Vec<ContactCard>> {
+pub(super) async fn with_tags<C: Conn>(
+    c: &mut C,
+    rows: Vec<ContactCardRecord>,
+) -> Result<Vec<ContactCard>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }

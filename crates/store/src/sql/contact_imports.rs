@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use uuid::Uuid;
-use wagate_core::contact::import::{ContactImport, ImportStatus, RowError, upsert};
 use wagate_core::contact::card::ContactCard;
+use wagate_core::contact::import::{ContactImport, ImportStatus, RowError, upsert};
 use wagate_core::ids::{AccountId, ContactCardId, ContactImportId};
 
 use super::contact_cards::{conditions, push_card_row, with_tags};
@@ -139,7 +139,10 @@ impl<B: Backend> ContactImportStore for B {
                 if import.status.is_finished() {
                     return Ok(import);
                 }
-                let held = import.lease_owner.as_deref().is_some_and(|o| o != lease.owner)
+                let held = import
+                    .lease_owner
+                    .as_deref()
+                    .is_some_and(|o| o != lease.owner)
                     && import.lease_until.is_some_and(|u| u > lease.now);
                 if held && !force {
                     return Err(leased());
@@ -161,7 +164,8 @@ impl<B: Backend> ContactImportStore for B {
         self.write(move |c| {
             Box::pin(async move {
                 let import = held(c, id, &lease).await?;
-                let outcome = write_rows(c, &import, &lease, batch.rows).await?;
+                let outcome =
+                    write_rows(c, &import, &lease, batch.rows, &batch.tags_column).await?;
                 let mut errors = batch.errors;
                 errors.extend(outcome.errors);
                 insert_errors(c, id, &errors).await?;
@@ -344,11 +348,7 @@ async fn held<C: Conn>(
     Ok(import)
 }
 
-async fn set_lease<C: Conn>(
-    c: &mut C,
-    id: ContactImportId,
-    lease: &ImportLease,
-) -> Result<()> {
+async fn set_lease<C: Conn>(c: &mut C, id: ContactImportId, lease: &ImportLease) -> Result<()> {
     c.execute(
         query(
             "UPDATE contact_imports SET status = 'running', lease_owner = $1, lease_until = $2, \
@@ -375,6 +375,7 @@ async fn write_rows<C: Conn>(
     import: &ContactImport,
     lease: &ImportLease,
     rows: Vec<wagate_core::contact::import::ImportRow>,
+    tags_column: &str,
 ) -> Result<Outcome> {
     let account = import.account_id;
     let mut out = Outcome {
@@ -426,7 +427,7 @@ async fn write_rows<C: Conn>(
             let unknown = row.tags.iter().find(|t| !tags.contains_key(&t.key()));
             if let Some(t) = unknown {
                 out.errors.push(refuse(
-                    "tags",
+                    tags_column,
                     format!(
                         "the tag `{}` does not exist (create it first: POST /api/v1/tags)",
                         t.as_str()
@@ -480,7 +481,11 @@ async fn write_rows<C: Conn>(
                 if i > 0 {
                     q.push(", ");
                 }
-                q.push("(").push_bind(card).push(", ").push_bind(tag).push(")");
+                q.push("(")
+                    .push_bind(card)
+                    .push(", ")
+                    .push_bind(tag)
+                    .push(")");
             }
             q.push(" ON CONFLICT DO NOTHING");
             c.execute(q).await?;
