@@ -17,7 +17,7 @@ use crate::records::{corrupt, millis, timestamp};
 use crate::{Page, Result, StoreError};
 
 /// Which cards to list (every condition must hold).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ContactCardFilter {
     pub tag: Option<TagName>,
     pub attribute: Option<(AttributeKey, String)>,
@@ -33,6 +33,13 @@ pub struct ContactCardFilter {
     pub active_until: Option<Timestamp>,
     /// The time `window_open` is judged at (the service sets it).
     pub at: Option<Timestamp>,
+}
+
+impl ContactCardFilter {
+    /// Whether it lets every card through.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// A tag with how many cards carry it.

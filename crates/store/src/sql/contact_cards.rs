@@ -124,20 +124,26 @@ impl<B: Backend> ContactCardStore for B {
         let (filter, page) = (filter.clone(), page.clone());
         self.read(move |c| {
             Box::pin(async move {
-                let dialect = c.dialect();
-                let mut count = query("SELECT COUNT(*) FROM contact_cards AS k WHERE ");
-                conditions(&mut count, dialect, account, &filter);
+                let only_tag = filter.tag.is_some()
+                    && ContactCardFilter {
+                        tag: None,
+                        at: None,
+                        ..filter.clone()
+                    }
+                    .is_empty();
+                let count = if let (true, Some(tag)) = (only_tag, &filter.tag) {
+                    // The tag's index entries are its cards: no card need be read.
+                    let mut q =
+                        query("SELECT COUNT(*) FROM contact_card_tags AS ct WHERE ct.tag_id = ");
+                    push_tag_id(&mut q, account, tag);
+                    q
+                } else {
+                    let mut q = query("SELECT COUNT(*)");
+                    from_where(&mut q, c.dialect(), account, &filter);
+                    q
+                };
                 let (total,) = c.fetch_optional::<(i64,)>(count).await?.unwrap_or((0,));
-                let mut q = query(concat!(
-                    "SELECT ",
-                    contact_card_select!(),
-                    " FROM contact_cards AS k WHERE "
-                ));
-                conditions(&mut q, dialect, account, &filter);
-                if let Some(after) = page.after {
-                    q.push(" AND k.id > ").push_bind(after.as_uuid());
-                }
-                q.push(" ORDER BY k.id LIMIT ").push_bind(page.sql_limit());
+                let q = page_query(c.dialect(), account, &filter, page.after, page.sql_limit());
                 let rows = c.fetch_all::<ContactCardRecord>(q).await?;
                 let cards = with_tags(c, rows).await?;
                 Ok((cards, u64::try_from(total).unwrap_or(0)))
@@ -291,22 +297,72 @@ fn tag_taken(e: StoreError, name: &TagName) -> StoreError {
     }
 }
 
-/// The filter's conditions on `contact_cards AS k`.
-pub(super) fn conditions(
+/// `FROM` the cards matching `f`, `WHERE` their conditions: driven by the tag's index
+/// entries (in card order) when the filter names a tag, so a page of a tag's cards reads
+/// that page only.
+pub(super) fn from_where(
     q: &mut Query,
     dialect: Dialect,
     account: AccountId,
     f: &ContactCardFilter,
 ) {
-    q.push("k.account_id = ").push_bind(account.as_uuid());
-    if let Some(tag) = &f.tag {
-        q.push(
-            " AND EXISTS (SELECT 1 FROM contact_card_tags AS ct JOIN tags AS t ON t.id = \
-             ct.tag_id WHERE ct.card_id = k.id AND t.account_id = k.account_id AND t.name_key = ",
-        )
+    match &f.tag {
+        Some(tag) => {
+            // CROSS JOIN: SQLite keeps this order (the tag's entries outside).
+            q.push(
+                " FROM contact_card_tags AS ct CROSS JOIN contact_cards AS k \
+                 WHERE k.id = ct.card_id AND ct.tag_id = ",
+            );
+            push_tag_id(q, account, tag);
+            q.push(" AND ");
+        }
+        None => {
+            q.push(" FROM contact_cards AS k WHERE ");
+        }
+    }
+    conditions(q, dialect, account, f);
+}
+
+/// A page of the cards matching `f` after `after`, in id order.
+pub(super) fn page_query(
+    dialect: Dialect,
+    account: AccountId,
+    f: &ContactCardFilter,
+    after: Option<ContactCardId>,
+    limit: i64,
+) -> Query {
+    let mut q = query(concat!("SELECT ", contact_card_select!()));
+    from_where(&mut q, dialect, account, f);
+    let order = if f.tag.is_some() {
+        "ct.card_id"
+    } else {
+        "k.id"
+    };
+    if let Some(after) = after {
+        q.push(" AND ")
+            .push(order)
+            .push(" > ")
+            .push_bind(after.as_uuid());
+    }
+    q.push(" ORDER BY ")
+        .push(order)
+        .push(" LIMIT ")
+        .push_bind(limit);
+    q
+}
+
+/// The id of the account's tag `tag` (a scalar subquery; none matches no card).
+fn push_tag_id(q: &mut Query, account: AccountId, tag: &TagName) {
+    q.push("(SELECT t.id FROM tags AS t WHERE t.account_id = ")
+        .push_bind(account.as_uuid())
+        .push(" AND t.name_key = ")
         .push_bind(tag.key())
         .push(")");
-    }
+}
+
+/// The filter's conditions on `contact_cards AS k`, but its tag (see [`from_where`]).
+fn conditions(q: &mut Query, dialect: Dialect, account: AccountId, f: &ContactCardFilter) {
+    q.push("k.account_id = ").push_bind(account.as_uuid());
     if let Some((key, value)) = &f.attribute {
         // The key is `a-z0-9_` (parsed), so it can sit in the path text.
         match dialect {

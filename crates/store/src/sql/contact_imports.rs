@@ -13,7 +13,7 @@ use wagate_core::contact::card::ContactCard;
 use wagate_core::contact::import::{ContactImport, ImportStatus, RowError, upsert};
 use wagate_core::ids::{AccountId, ContactCardId, ContactImportId};
 
-use super::contact_cards::{conditions, push_card_row, with_tags};
+use super::contact_cards::{page_query, push_card_row, with_tags};
 use super::{Backend, Conn, Dialect, Query, query};
 use crate::contact_cards::ContactCardRecord;
 use crate::contact_imports::{
@@ -22,7 +22,7 @@ use crate::contact_imports::{
 use crate::records::millis;
 use crate::{
     Conflict, ContactCardFilter, Entity, Page, Result, StoreError, contact_card_columns,
-    contact_card_select, contact_import_columns,
+    contact_import_columns,
 };
 
 /// Rows per multi-row statement (parameters stay far under both engines' limits).
@@ -233,17 +233,7 @@ impl<B: Backend> ContactImportStore for B {
         let filter = filter.clone();
         self.read(move |c| {
             Box::pin(async move {
-                let dialect = c.dialect();
-                let mut q = query(concat!(
-                    "SELECT ",
-                    contact_card_select!(),
-                    " FROM contact_cards AS k WHERE "
-                ));
-                conditions(&mut q, dialect, account, &filter);
-                if let Some(after) = after {
-                    q.push(" AND k.id > ").push_bind(after.as_uuid());
-                }
-                q.push(" ORDER BY k.id LIMIT ").push_bind(i64::from(limit));
+                let q = page_query(c.dialect(), account, &filter, after, i64::from(limit));
                 let rows = c.fetch_all::<ContactCardRecord>(q).await?;
                 with_tags(c, rows).await
             })
