@@ -6,8 +6,10 @@
 //! # Layout
 //! - this file: the per-channel contact and the STOP/START keywords.
 //! - [`card`]: contact cards, tags and attributes, and the commands that change them.
+//! - [`view`]: a card as clients see it, and the `contacts` webhook events of a change.
 
 pub mod card;
+pub mod view;
 
 use serde::{Deserialize, Serialize};
 
