@@ -100,22 +100,11 @@ async fn imports_run_under_a_lease_and_resume_after_their_last_batch(b: Backend)
     };
     s.create_tag(tag).await.unwrap();
     // A card the import updates.
-    let existing = ContactCard {
-        id: wagate_core::ids::ContactCardId::generate(),
-        account_id: a,
-        wa_id: wagate_core::phone::PhoneE164::parse("+447700900001").unwrap(),
-        bsuid: None,
-        name: None,
-        profile_name: None,
-        tags: vec![],
-        attributes: Default::default(),
-        opt_in: None,
-        blocked_at: None,
-        created_at: t0,
-        updated_at: t0,
-        last_inbound_at: None,
-        last_active_at: None,
-    };
+    let existing = ContactCard::new(
+        a,
+        wagate_core::phone::PhoneE164::parse("+447700900001").unwrap(),
+        t0,
+    );
     let existing = s.create_card(existing).await.unwrap();
 
     let import = s.create_import(queued(a, t0)).await.unwrap();

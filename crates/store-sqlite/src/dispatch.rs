@@ -27,7 +27,7 @@ mod tests {
     use wagate_store::records::status_time_column;
     use wagate_store::sql::Dialect;
     use wagate_store::sql::dispatch::{
-        Handed, pricing_statement, sent_statement, status_statement,
+        Handed, on_whatsapp_statement, pricing_statement, sent_statement, status_statement,
     };
 
     use crate::plan_check::{assert_searches, plan_query, schema};
@@ -76,5 +76,19 @@ mod tests {
             let q = status_statement(Dialect::Sqlite, status, column, &refs);
             assert_searches(&plan_query(&mut conn, &q).await, "messages");
         }
+    }
+
+    #[tokio::test]
+    async fn delivery_statuses_find_each_card_by_number() {
+        let mut conn = schema().await;
+        let numbers: Vec<String> = (0..ROWS).map(|i| format!("1555{i:07}")).collect();
+        let refs: Vec<&str> = numbers.iter().map(String::as_str).collect();
+        let account = uuid::Uuid::now_v7();
+        let q = on_whatsapp_statement(account, &refs, true, None);
+        assert_searches(&plan_query(&mut conn, &q).await, "contact_cards");
+        let q = on_whatsapp_statement(account, &refs[..1], false, Some(uuid::Uuid::now_v7()));
+        let plan = plan_query(&mut conn, &q).await;
+        assert_searches(&plan, "contact_cards");
+        assert_searches(&plan, "c"); // contacts AS c: the chat, by its unique index
     }
 }

@@ -7,7 +7,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 use wagate_core::Timestamp;
 use wagate_core::contact::card::{
-    AttributeKey, Attributes, ContactCard, ContactName, OptIn, OptInSource, Tag, TagName,
+    AttributeKey, Attributes, ContactCard, ContactName, OptIn, OptInSource, Tag, TagName, Timezone,
 };
 use wagate_core::ids::{AccountId, ContactCardId, TagId};
 use wagate_core::message::Bsuid;
@@ -85,17 +85,21 @@ pub trait ContactCardStore: Send + Sync {
 macro_rules! contact_card_columns {
     () => {
         "id, account_id, wa_id, bsuid, name, profile_name, attributes, opted_in, \
-         opt_in_source, opt_in_at, blocked_at, created_at, updated_at"
+         opt_in_source, opt_in_at, blocked_at, created_at, updated_at, timezone"
     };
 }
 
-/// The card columns of `contact_cards AS k` as read: with the activity of the person's
-/// chats on the account's numbers.
+/// The card columns of `contact_cards AS k` as read: with what the store keeps itself
+/// (`on_whatsapp`, the outbound times) and the activity of the person's chats on the
+/// account's numbers.
 #[macro_export]
 macro_rules! contact_card_select {
     () => {
         "k.id, k.account_id, k.wa_id, k.bsuid, k.name, k.profile_name, k.attributes, \
          k.opted_in, k.opt_in_source, k.opt_in_at, k.blocked_at, k.created_at, k.updated_at, \
+         k.timezone, k.on_whatsapp, k.first_outbound_at, k.last_outbound_at, \
+         (SELECT MIN(c.first_message_at) FROM contacts AS c WHERE c.account_id = k.account_id \
+            AND c.wa_id = k.wa_id) AS first_inbound_at, \
          (SELECT MAX(c.last_inbound_at) FROM contacts AS c WHERE c.account_id = k.account_id \
             AND c.wa_id = k.wa_id) AS last_inbound_at, \
          (SELECT MAX(c.last_message_at) FROM contacts AS c WHERE c.account_id = k.account_id \
@@ -118,9 +122,21 @@ pub struct ContactCardRecord {
     pub blocked_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
-    /// Read only (see `contact_card_select!`).
+    #[sqlx(default)]
+    pub timezone: Option<String>,
+    /// Read only (see `contact_card_select!`): kept by the send and status paths.
+    #[sqlx(default)]
+    pub on_whatsapp: Option<bool>,
+    #[sqlx(default)]
+    pub first_outbound_at: Option<i64>,
+    #[sqlx(default)]
+    pub last_outbound_at: Option<i64>,
+    /// Read only (see `contact_card_select!`): from the chats.
+    #[sqlx(default)]
+    pub first_inbound_at: Option<i64>,
     #[sqlx(default)]
     pub last_inbound_at: Option<i64>,
+    /// The chats' last message (the card's `last_active_at` also weighs `last_outbound_at`).
     #[sqlx(default)]
     pub last_active_at: Option<i64>,
 }
@@ -146,6 +162,11 @@ impl From<&ContactCard> for ContactCardRecord {
             blocked_at: c.blocked_at.map(millis),
             created_at: millis(c.created_at),
             updated_at: millis(c.updated_at),
+            timezone: c.timezone.as_ref().map(|t| t.as_str().to_owned()),
+            on_whatsapp: c.on_whatsapp,
+            first_outbound_at: c.first_outbound_at.map(millis),
+            last_outbound_at: c.last_outbound_at.map(millis),
+            first_inbound_at: c.first_inbound_at.map(millis),
             last_inbound_at: c.last_inbound_at.map(millis),
             last_active_at: c.last_active_at.map(millis),
         }
@@ -177,6 +198,8 @@ impl ContactCardRecord {
             }),
             _ => None,
         };
+        let time = |t: Option<i64>| t.map(|t| timestamp(WHAT, t)).transpose();
+        let last_outbound_at = time(self.last_outbound_at)?;
         Ok(ContactCard {
             id: ContactCardId::from_uuid(self.id),
             account_id: AccountId::from_uuid(self.account_id),
@@ -198,16 +221,18 @@ impl ContactCardRecord {
             attributes,
             opt_in,
             blocked_at: self.blocked_at.map(|t| timestamp(WHAT, t)).transpose()?,
+            timezone: self.timezone.map(Timezone::stored),
             created_at: timestamp(WHAT, self.created_at)?,
             updated_at: timestamp(WHAT, self.updated_at)?,
-            last_inbound_at: self
-                .last_inbound_at
-                .map(|t| timestamp(WHAT, t))
-                .transpose()?,
-            last_active_at: self
-                .last_active_at
-                .map(|t| timestamp(WHAT, t))
-                .transpose()?,
+            last_inbound_at: time(self.last_inbound_at)?,
+            // A message either way: the chats' last, or the last one accepted for the person.
+            last_active_at: time(self.last_active_at)?.max(last_outbound_at),
+            first_inbound_at: time(self.first_inbound_at)?,
+            first_outbound_at: time(self.first_outbound_at)?,
+            last_outbound_at,
+            on_whatsapp: self.on_whatsapp,
+            // Filled by the read that knows the account's numbers.
+            channel_blocks: Vec::new(),
         })
     }
 }

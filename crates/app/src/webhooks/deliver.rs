@@ -376,16 +376,21 @@ impl Deliverer {
         jobs: Vec<DeliveryJob>,
     ) -> (bool, Vec<DeliveryAttempt>) {
         let started = Instant::now();
-        let channel = match self.channel_of(subscription, &jobs).await {
-            Ok(c) => c,
-            Err(error) => return (false, self.attempts(&jobs, None, 0, "", Err(error))),
-        };
         let Some(renderer) = self.renderers.get(&subscription.format) else {
             let error = format!("no renderer for format {}", subscription.format.as_str());
             return (false, self.attempts(&jobs, None, 0, "", Err(error)));
         };
         let events: Vec<_> = jobs.iter().map(|j| j.event.clone()).collect();
-        let body = renderer.render(&channel, &events);
+        // A POST holds one channel's events, or only account-wide ones (the lane groups them).
+        let body = if jobs.first().is_some_and(|j| j.event.channel_id.is_none()) {
+            renderer.render_account(subscription.account_id, &events)
+        } else {
+            let channel = match self.channel_of(subscription, &jobs).await {
+                Ok(c) => c,
+                Err(error) => return (false, self.attempts(&jobs, None, 0, "", Err(error))),
+            };
+            renderer.render(&channel, &events)
+        };
         if body.len() > MAX_BODY {
             let error = format!("payload of {} bytes is over the 3 MiB limit", body.len());
             return (false, self.attempts(&jobs, None, 0, "", Err(error)));

@@ -6,11 +6,19 @@ use std::sync::{Arc, RwLock};
 
 use wagate_core::error::ErrorCode;
 
+use wagate_core::ids::AccountId;
 use wagate_core::webhook::{ChannelRef, PayloadFormat, WebhookEvent, ascii, cloud};
 
 pub trait Renderer: Send + Sync {
     /// The body for `events` (all of one channel), as sent.
     fn render(&self, channel: &ChannelRef, events: &[WebhookEvent]) -> Vec<u8>;
+
+    /// The body for account-wide `events` (they name no channel: wagate's own `contacts`
+    /// field). By default Meta's envelope with the account's id as the entry's `id`; a
+    /// dialect whose callbacks carry such events in another shape overrides it.
+    fn render_account(&self, account: AccountId, events: &[WebhookEvent]) -> Vec<u8> {
+        ascii::to_vec(&cloud::render_account(account, events))
+    }
 }
 
 /// Meta's envelope, ASCII-escaped (receivers such as whatsapp-api-js re-escape before

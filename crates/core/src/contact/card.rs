@@ -8,7 +8,9 @@
 //! - a tag name: 1 to [`TAG_MAX`] characters, unique per account ignoring case;
 //! - attributes: at most [`ATTRIBUTES_MAX`] per contact; a key is 1 to [`ATTRIBUTE_KEY_MAX`]
 //!   of `a-z`, `0-9` and `_` (given in any case, kept lowercase); a value at most
-//!   [`ATTRIBUTE_VALUE_MAX`] characters.
+//!   [`ATTRIBUTE_VALUE_MAX`] characters;
+//! - a timezone: a name of the IANA time zone database (`Europe/London`), at most
+//!   [`TIMEZONE_MAX`] characters.
 
 use std::collections::BTreeMap;
 
@@ -16,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Timestamp;
 use crate::error::ValidationError;
-use crate::ids::{AccountId, ContactCardId, TagId};
+use crate::ids::{AccountId, ChannelId, ContactCardId, PhoneNumberId, TagId};
 use crate::message::Bsuid;
 use crate::phone::PhoneE164;
 
@@ -25,6 +27,7 @@ pub const TAG_MAX: usize = 64;
 pub const ATTRIBUTES_MAX: usize = 100;
 pub const ATTRIBUTE_KEY_MAX: usize = 64;
 pub const ATTRIBUTE_VALUE_MAX: usize = 1024;
+pub const TIMEZONE_MAX: usize = 64;
 
 /// Text without control characters, trimmed, within `max` characters.
 fn clean(field: &str, s: &str, max: usize, allow_empty: bool) -> Result<String, ValidationError> {
@@ -151,6 +154,68 @@ impl From<AttributeKey> for String {
     }
 }
 
+/// The person's time zone, set by the business: a name of the IANA time zone database
+/// (`America/Sao_Paulo`), as the database spells it (`europe/london` is kept as
+/// `Europe/London`). Checked against the database jiff reads (the system's zoneinfo).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Timezone(String);
+
+impl Timezone {
+    pub fn parse(s: &str) -> Result<Self, ValidationError> {
+        let bad = || {
+            ValidationError::new(
+                "timezone",
+                format!(
+                    "`{}` is not a name of the IANA time zone database (such as `Europe/London`)",
+                    s.chars().take(TIMEZONE_MAX + 1).collect::<String>()
+                ),
+            )
+        };
+        let t = s.trim();
+        // The shape first: the database is looked up by this name, so no path tricks.
+        let shaped = (1..=TIMEZONE_MAX).contains(&t.len())
+            && t.split('/').all(|part| {
+                part.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+'))
+            });
+        if !shaped {
+            return Err(bad());
+        }
+        let zone = jiff::tz::TimeZone::get(t).map_err(|_| bad())?;
+        let name = zone
+            .iana_name()
+            .filter(|n| n.eq_ignore_ascii_case(t))
+            .unwrap_or(t);
+        Ok(Self(name.to_owned()))
+    }
+
+    /// A name the store holds: checked when it was set, and kept as is even if this host's
+    /// zone database lacks it (reading a contact never fails on the host's tzdata).
+    pub fn stored(name: String) -> Self {
+        Self(name)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Timezone {
+    type Error = ValidationError;
+    fn try_from(s: String) -> Result<Self, ValidationError> {
+        Self::parse(&s)
+    }
+}
+
+impl From<Timezone> for String {
+    fn from(t: Timezone) -> String {
+        t.0
+    }
+}
+
 /// Custom attributes: string keys to string values, at most [`ATTRIBUTES_MAX`].
 pub type Attributes = BTreeMap<AttributeKey, String>;
 
@@ -217,6 +282,15 @@ pub struct Tag {
     pub created_at: Timestamp,
 }
 
+/// Whether the person is blocked on one of the account's numbers at Meta's level (the Cloud
+/// plane's `block_users`), read from that number's chat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelBlock {
+    pub channel_id: ChannelId,
+    pub phone_number_id: PhoneNumberId,
+    pub blocked_at: Option<Timestamp>,
+}
+
 /// One person in the account's contact book.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactCard {
@@ -235,15 +309,54 @@ pub struct ContactCard {
     pub opt_in: Option<OptIn>,
     /// Refused by the gateway: sends to the person are refused before they are stored.
     pub blocked_at: Option<Timestamp>,
+    /// Set by the business; `None` until it says.
+    pub timezone: Option<Timezone>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     /// The person's last message to any of the account's numbers (read from the chats).
     pub last_inbound_at: Option<Timestamp>,
-    /// The last message either way, on any of the account's numbers (read from the chats).
+    /// The last message either way, on any of the account's numbers (read from the chats
+    /// and [`last_outbound_at`](Self::last_outbound_at)).
     pub last_active_at: Option<Timestamp>,
+    /// The person's first message to any of the account's numbers (read from the chats).
+    pub first_inbound_at: Option<Timestamp>,
+    /// When the first and the last message to the person were accepted (any number).
+    pub first_outbound_at: Option<Timestamp>,
+    pub last_outbound_at: Option<Timestamp>,
+    /// Whether the number is on WhatsApp: `None` until one of our messages was delivered
+    /// to it (`true`) or failed with 131026 (`false`). Kept by the store.
+    pub on_whatsapp: Option<bool>,
+    /// Meta-level blocks on each of the account's numbers (read from the chats; every
+    /// number of the account, in the order the store lists them).
+    pub channel_blocks: Vec<ChannelBlock>,
 }
 
 impl ContactCard {
+    /// A card of just a number, created at `now` (what a business or an import adds to).
+    pub fn new(account_id: AccountId, wa_id: PhoneE164, now: Timestamp) -> Self {
+        Self {
+            id: ContactCardId::generate(),
+            account_id,
+            wa_id,
+            bsuid: None,
+            name: None,
+            profile_name: None,
+            tags: Vec::new(),
+            attributes: Attributes::new(),
+            opt_in: None,
+            blocked_at: None,
+            timezone: None,
+            created_at: now,
+            updated_at: now,
+            last_inbound_at: None,
+            last_active_at: None,
+            first_inbound_at: None,
+            first_outbound_at: None,
+            last_outbound_at: None,
+            on_whatsapp: None,
+            channel_blocks: Vec::new(),
+        }
+    }
     /// Until when the customer-service window of the person's last message is open (24 h
     /// from it), on the number they wrote to.
     pub fn window_open_until(&self) -> Option<Timestamp> {
@@ -259,6 +372,16 @@ impl ContactCard {
     /// Whether marketing templates may be sent: not when the person opted out.
     pub fn marketing_allowed(&self) -> bool {
         self.opt_in.is_none_or(|o| o.opted_in)
+    }
+
+    /// The person opted out of marketing messages (`opted_in` false, from any source).
+    pub fn marketing_opt_out(&self) -> bool {
+        !self.marketing_allowed()
+    }
+
+    /// `opted_in` as the API shows it: `None` until said.
+    pub fn opted_in(&self) -> Option<bool> {
+        self.opt_in.map(|o| o.opted_in)
     }
 }
 
@@ -279,6 +402,7 @@ pub struct NewContactCard {
     pub attributes: Attributes,
     pub opted_in: Option<bool>,
     pub blocked: bool,
+    pub timezone: Option<Timezone>,
     pub source: OptInSource,
 }
 
@@ -292,6 +416,8 @@ pub struct ContactCardPatch {
     pub unset_attributes: Vec<AttributeKey>,
     pub opted_in: Option<bool>,
     pub blocked: Option<bool>,
+    /// `Some(None)` clears the timezone.
+    pub timezone: Option<Option<Timezone>>,
 }
 
 /// Applies `patch` to `card` (the tags' existence is the service's check), at `now` from
@@ -304,6 +430,9 @@ pub fn apply(
 ) -> Result<(), ValidationError> {
     if let Some(name) = &patch.name {
         card.name = name.clone();
+    }
+    if let Some(tz) = &patch.timezone {
+        card.timezone = tz.clone();
     }
     for change in &patch.tags {
         match change {
@@ -381,10 +510,16 @@ mod tests {
             attributes: Attributes::new(),
             opt_in: None,
             blocked_at: None,
+            timezone: None,
             created_at: t(0),
             updated_at: t(0),
             last_inbound_at: Some(t(100)),
             last_active_at: Some(t(200)),
+            first_inbound_at: Some(t(50)),
+            first_outbound_at: None,
+            last_outbound_at: Some(t(200)),
+            on_whatsapp: None,
+            channel_blocks: vec![],
         }
     }
 
@@ -402,6 +537,58 @@ mod tests {
         assert!(ContactName::parse(&"n".repeat(NAME_MAX + 1)).is_err());
         let k = AttributeKey::parse("plan").unwrap();
         assert!(attribute_value(&k, &"v".repeat(ATTRIBUTE_VALUE_MAX + 1)).is_err());
+    }
+
+    #[test]
+    fn timezones_are_names_of_the_iana_database() {
+        assert_eq!(
+            Timezone::parse("Europe/London").unwrap().as_str(),
+            "Europe/London"
+        );
+        assert_eq!(
+            Timezone::parse(" america/sao_paulo ").unwrap().as_str(),
+            "America/Sao_Paulo"
+        );
+        assert_eq!(Timezone::parse("UTC").unwrap().as_str(), "UTC");
+        for bad in [
+            "",
+            "Mars/Olympus_Mons",
+            "../../etc/passwd",
+            "/etc/localtime",
+            "Europe//London",
+            "Europe/London ;",
+            "+05:00",
+            &"A".repeat(TIMEZONE_MAX + 1),
+        ] {
+            let e = Timezone::parse(bad).unwrap_err();
+            assert_eq!(e.field, "timezone", "{bad}");
+        }
+        let mut c = card();
+        let patch = ContactCardPatch {
+            timezone: Some(Some(Timezone::parse("Asia/Kolkata").unwrap())),
+            ..Default::default()
+        };
+        apply(&mut c, &patch, OptInSource::Api, t(1)).unwrap();
+        assert_eq!(c.timezone.as_ref().unwrap().as_str(), "Asia/Kolkata");
+        let clear = ContactCardPatch {
+            timezone: Some(None),
+            ..Default::default()
+        };
+        apply(&mut c, &clear, OptInSource::Api, t(2)).unwrap();
+        assert!(c.timezone.is_none());
+    }
+
+    #[test]
+    fn an_opt_out_is_a_marketing_opt_out() {
+        let mut c = card();
+        assert!(!c.marketing_opt_out() && c.opted_in().is_none());
+        let out = ContactCardPatch {
+            opted_in: Some(false),
+            ..Default::default()
+        };
+        apply(&mut c, &out, OptInSource::Console, t(1)).unwrap();
+        assert!(c.marketing_opt_out());
+        assert_eq!(c.opted_in(), Some(false));
     }
 
     #[test]

@@ -38,7 +38,7 @@ use super::card::{
 };
 use crate::Timestamp;
 use crate::error::ValidationError;
-use crate::ids::{AccountId, ContactCardId, ContactImportId};
+use crate::ids::{AccountId, ContactImportId};
 use crate::phone::PhoneE164;
 
 /// Most columns a file may have.
@@ -490,22 +490,7 @@ pub fn upsert(
         .clone()
         .ok_or_else(|| "the phone number is missing".to_owned())?;
     let created = existing.is_none();
-    let mut card = existing.unwrap_or_else(|| ContactCard {
-        id: ContactCardId::generate(),
-        account_id: account,
-        wa_id,
-        bsuid: None,
-        name: None,
-        profile_name: None,
-        tags: Vec::new(),
-        attributes: Attributes::new(),
-        opt_in: None,
-        blocked_at: None,
-        created_at: now,
-        updated_at: now,
-        last_inbound_at: None,
-        last_active_at: None,
-    });
+    let mut card = existing.unwrap_or_else(|| ContactCard::new(account, wa_id, now));
     if let Some(name) = &row.name {
         card.name = Some(name.clone());
     }

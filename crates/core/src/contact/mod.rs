@@ -8,9 +8,11 @@
 //! - [`card`]: contact cards, tags and attributes, and the commands that change them.
 //! - [`import`]: imports of CSV and XLSX files: the header mapping, each row's parse and
 //!   the upsert rule.
+//! - [`view`]: a card as clients see it, and the `contacts` webhook events of a change.
 
 pub mod card;
 pub mod import;
+pub mod view;
 
 use serde::{Deserialize, Serialize};
 

@@ -13,11 +13,15 @@
 //! Any other field is its stored `value` as is, and the entry then carries `time` (§5.6).
 //! Optional keys are left out when there is nothing to say: never `null`.
 //! Timestamps are unix seconds, as strings inside values and as a number in `entry.time`.
+//!
+//! Account-wide events (wagate's own `contacts` field) name no number: [`render_account`]
+//! puts them in the same envelope, with the account's id as the entry's `id`.
 
 use serde_json::{Map, Value, json};
 
 use crate::Timestamp;
 use crate::content::MessageType;
+use crate::ids::AccountId;
 use crate::message::{Bsuid, MessageStatus};
 use crate::phone::PhoneE164;
 
@@ -46,6 +50,30 @@ pub fn render(channel: &ChannelRef, events: &[WebhookEvent]) -> Value {
     }
     let mut entry = Map::new();
     entry.insert("id".into(), channel.waba_id.as_str().into());
+    if let Some(t) = time {
+        entry.insert("time".into(), t.into());
+    }
+    entry.insert("changes".into(), Value::Array(changes));
+    json!({"object": "whatsapp_business_account", "entry": [entry]})
+}
+
+/// The Cloud API envelope of account-wide `events` (no channel: `contacts`): one entry whose
+/// `id` is the account's, with `time` and one change per event, each value as stored.
+pub fn render_account(account: AccountId, events: &[WebhookEvent]) -> Value {
+    let changes: Vec<Value> = events
+        .iter()
+        .map(|e| {
+            let value = match &e.data {
+                EventData::Other { value, .. } => value.clone(),
+                // Message events always name their channel; never rendered here.
+                _ => Value::Null,
+            };
+            json!({"field": e.field().cloud_field(), "value": value})
+        })
+        .collect();
+    let time = events.iter().map(|e| e.occurred_at.as_second()).max();
+    let mut entry = Map::new();
+    entry.insert("id".into(), account.to_string().into());
     if let Some(t) = time {
         entry.insert("time".into(), t.into());
     }
@@ -578,5 +606,27 @@ mod tests {
         let bytes = super::super::ascii::to_vec(&v);
         assert!(bytes.is_ascii());
         assert_eq!(serde_json::from_slice::<Value>(&bytes).unwrap(), v);
+    }
+
+    #[test]
+    fn account_wide_events_name_the_account() {
+        let account = AccountId::generate();
+        let value = json!({"event": "created", "contact": {"wa_id": "447700900123"}});
+        let e = WebhookEvent {
+            id: EventId::generate(),
+            account_id: account,
+            channel_id: None,
+            occurred_at: at(1_700_000_000),
+            data: EventData::Other {
+                field: EventField::Contacts,
+                value: value.clone(),
+            },
+        };
+        assert_eq!(
+            render_account(account, &[e]),
+            json!({"object": "whatsapp_business_account", "entry": [{
+                "id": account.to_string(), "time": 1_700_000_000,
+                "changes": [{"field": "contacts", "value": value}]}]})
+        );
     }
 }

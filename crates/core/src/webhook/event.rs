@@ -11,8 +11,9 @@ use crate::phone::PhoneE164;
 use crate::pricing::{Conversation, Pricing};
 
 /// The kinds of event a subscription can ask for. `messages` (users' messages) and
-/// `statuses` (our messages' progress) both travel under Meta's `messages` field; the rest
-/// are Meta's field names.
+/// `statuses` (our messages' progress) both travel under Meta's `messages` field; `contacts`
+/// (the contact book's changes) is wagate's own, sent only to subscriptions that list it;
+/// the rest are Meta's field names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum EventField {
@@ -26,6 +27,8 @@ pub enum EventField {
     AccountUpdate,
     BusinessCapabilityUpdate,
     UserPreferences,
+    /// wagate's own: a contact created, updated, opted out or in (account-wide events).
+    Contacts,
 }
 
 impl EventField {
@@ -40,6 +43,7 @@ impl EventField {
         Self::AccountUpdate,
         Self::BusinessCapabilityUpdate,
         Self::UserPreferences,
+        Self::Contacts,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +58,7 @@ impl EventField {
             Self::AccountUpdate => "account_update",
             Self::BusinessCapabilityUpdate => "business_capability_update",
             Self::UserPreferences => "user_preferences",
+            Self::Contacts => "contacts",
         }
     }
 

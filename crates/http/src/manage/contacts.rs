@@ -14,8 +14,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use wagate_core::Timestamp;
 use wagate_core::contact::card::{
-    AttributeKey, Attributes, ContactCard, ContactCardPatch, ContactName, NewContactCard,
-    OptInSource, Tag, TagChange, TagName, attribute_value,
+    AttributeKey, Attributes, ContactCardPatch, ContactName, NewContactCard, OptInSource, Tag,
+    TagChange, TagName, Timezone, attribute_value,
 };
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::{ContactCardId, TagId};
@@ -63,9 +63,16 @@ pub struct CreateContact {
     pub attributes: Option<BTreeMap<String, String>>,
     /// Whether the person agreed to marketing messages (absent: not said).
     pub opted_in: Option<bool>,
-    /// Refuse sends to the person at the gateway.
+    /// Refuse sends to the person at the gateway; also blocks them at Meta's level on each
+    /// number they wrote to in the last 24 hours (the answer's `block` says where).
     #[serde(default)]
     pub blocked: bool,
+    /// The person's time zone: a name of the IANA time zone database (`Europe/London`).
+    #[schema(
+        max_length = 64,
+        pattern = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z][A-Za-z0-9_+-]*)*$"
+    )]
+    pub timezone: Option<String>,
 }
 
 /// Changes to a contact; absent fields stay.
@@ -79,7 +86,13 @@ pub struct UpdateContact {
     pub tags: Option<TagsChange>,
     pub attributes: Option<AttributesChange>,
     pub opted_in: Option<bool>,
+    /// `true` blocks at the gateway and, on each number the person wrote to in the last 24
+    /// hours, at Meta's level; `false` lifts both. The answer's `block` says which applied.
     pub blocked: Option<bool>,
+    /// An IANA time zone name (`Europe/London`); `null` clears it.
+    #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = Option<String>, max_length = 64, pattern = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z][A-Za-z0-9_+-]*)*$")]
+    pub timezone: Option<Option<String>>,
 }
 
 /// `Some(v)` for a present field, `null` included (`Some(None)`).
@@ -192,6 +205,7 @@ impl CreateContact {
             attributes: attributes(&self.attributes.unwrap_or_default())?,
             opted_in: self.opted_in,
             blocked: self.blocked,
+            timezone: self.timezone.as_deref().map(Timezone::parse).transpose()?,
             source: OptInSource::Api,
         })
     }
@@ -206,6 +220,10 @@ impl UpdateContact {
                 .transpose()?,
             opted_in: self.opted_in,
             blocked: self.blocked,
+            timezone: self
+                .timezone
+                .map(|t| t.as_deref().map(Timezone::parse).transpose())
+                .transpose()?,
             ..ContactCardPatch::default()
         };
         if let Some(t) = self.tags {
@@ -236,66 +254,8 @@ impl UpdateContact {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ContactView {
-    pub id: ContactCardId,
-    /// The number, digits only, country code first.
-    pub wa_id: String,
-    pub name: Option<String>,
-    /// What the user calls themselves on WhatsApp.
-    pub profile_name: Option<String>,
-    /// ISO 3166 country of the number, when its calling code is known.
-    pub country: Option<&'static str>,
-    pub tags: Vec<String>,
-    #[schema(value_type = BTreeMap<String, String>)]
-    pub attributes: BTreeMap<String, String>,
-    /// `null`: not said yet.
-    pub opted_in: Option<bool>,
-    /// `api`, `import`, `inbound` (STOP/START) or `console`.
-    pub opt_in_source: Option<OptInSource>,
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub opt_in_at: Option<Timestamp>,
-    pub blocked: bool,
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub blocked_at: Option<Timestamp>,
-    /// The last message either way, on any of the account's numbers.
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub last_active_at: Option<Timestamp>,
-    /// Until when free-form messages may be sent (24 h from the person's last message).
-    #[schema(value_type = Option<String>, format = DateTime)]
-    pub window_open_until: Option<Timestamp>,
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: Timestamp,
-    #[schema(value_type = String, format = DateTime)]
-    pub updated_at: Timestamp,
-}
-
-impl From<ContactCard> for ContactView {
-    fn from(c: ContactCard) -> Self {
-        Self {
-            id: c.id,
-            wa_id: c.wa_id.digits().to_owned(),
-            country: c.country(),
-            last_active_at: c.last_active_at,
-            window_open_until: c.window_open_until(),
-            name: c.name.map(String::from),
-            profile_name: c.profile_name,
-            tags: c.tags.into_iter().map(String::from).collect(),
-            attributes: c
-                .attributes
-                .into_iter()
-                .map(|(k, v)| (String::from(k), v))
-                .collect(),
-            opted_in: c.opt_in.map(|o| o.opted_in),
-            opt_in_source: c.opt_in.map(|o| o.source),
-            opt_in_at: c.opt_in.map(|o| o.at),
-            blocked: c.blocked_at.is_some(),
-            blocked_at: c.blocked_at,
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-        }
-    }
-}
+/// The contact as the API answers it (shared with the `contacts` webhook events).
+pub use wagate_core::contact::view::ContactView;
 
 /// A page of contacts and how many match in all.
 #[derive(Debug, Serialize, ToSchema)]

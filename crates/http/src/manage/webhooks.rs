@@ -56,7 +56,8 @@ pub struct CreateSubscription {
     /// Only this channel's events (default: every channel of the account).
     pub channel_id: Option<String>,
     /// Event fields: `messages` (users' messages), `statuses`, `message_template_status_update`,
-    /// … Default: `["messages", "statuses"]`.
+    /// …, and wagate's own `contacts` (the contact book's changes, account-wide: not sent to
+    /// a subscription limited to a channel). Default: `["messages", "statuses"]`.
     #[schema(value_type = Option<Vec<EventField>>)]
     pub fields: Option<Vec<String>>,
     /// Payload format: `cloud` (Meta's; the default), or a dialect's registered name.

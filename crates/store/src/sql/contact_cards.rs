@@ -1,18 +1,19 @@
 //! The contact book: its statements, and [`ContactCardStore`] for every [`Backend`].
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use uuid::Uuid;
-use wagate_core::contact::card::{ContactCard, Tag, TagName};
-use wagate_core::ids::{AccountId, ContactCardId, TagId};
+use wagate_core::contact::card::{ChannelBlock, ContactCard, Tag, TagName};
+use wagate_core::contact::view::{ChangeCause, contact_events};
+use wagate_core::ids::{AccountId, ChannelId, ContactCardId, PhoneNumberId, TagId};
 use wagate_core::phone::PhoneE164;
 
 use super::{Backend, Conn, Dialect, Query, is_unique_violation, query};
 use crate::contact_cards::{
     CardTagRecord, ContactCardFilter, ContactCardRecord, ContactCardStore, TagCount, TagRecord,
 };
-use crate::records::millis;
+use crate::records::{millis, timestamp};
 use crate::templates::like_pattern;
 use crate::{
     Conflict, Entity, Page, Result, StoreError, contact_card_columns, contact_card_select,
@@ -39,7 +40,9 @@ impl<B: Backend> ContactCardStore for B {
                 })?;
                 set_tags(c, card.id, &tags).await?;
                 // Read back: the tags as the account spells them.
-                get_card(c, card.account_id, card.id).await
+                let created = get_card(c, card.account_id, card.id).await?;
+                emit_contact_events(c, None, &created, ChangeCause::Business).await?;
+                Ok(created)
             })
         })
         .await
@@ -82,11 +85,13 @@ impl<B: Backend> ContactCardStore for B {
     async fn update_card(&self, card: ContactCard) -> Result<ContactCard> {
         self.write(move |c| {
             Box::pin(async move {
-                get_card(c, card.account_id, card.id).await?;
+                let before = get_card(c, card.account_id, card.id).await?;
                 let tags = tag_ids(c, card.account_id, &card.tags).await?;
                 write_card(c, &card, false).await?;
                 set_tags(c, card.id, &tags).await?;
-                get_card(c, card.account_id, card.id).await
+                let after = get_card(c, card.account_id, card.id).await?;
+                emit_contact_events(c, Some(&before), &after, ChangeCause::Business).await?;
+                Ok(after)
             })
         })
         .await
@@ -401,18 +406,26 @@ fn conditions(q: &mut Query, dialect: Dialect, account: AccountId, f: &ContactCa
         .push_bind(since)
         .push(")");
     }
+    // Last active: the chats' last message, or the last one accepted for the person.
     let last_active = " (SELECT MAX(c.last_message_at) FROM contacts AS c \
          WHERE c.account_id = k.account_id AND c.wa_id = k.wa_id)";
     if let Some(since) = f.active_since {
-        q.push(" AND")
+        q.push(" AND (")
             .push(last_active)
             .push(" >= ")
-            .push_bind(millis(since));
+            .push_bind(millis(since))
+            .push(" OR k.last_outbound_at >= ")
+            .push_bind(millis(since))
+            .push(")");
     }
     if let Some(until) = f.active_until {
-        q.push(" AND")
+        q.push(" AND COALESCE(")
             .push(last_active)
-            .push(" < ")
+            .push(", k.last_outbound_at) IS NOT NULL AND COALESCE(")
+            .push(last_active)
+            .push(", 0) < ")
+            .push_bind(millis(until))
+            .push(" AND COALESCE(k.last_outbound_at, 0) < ")
             .push_bind(millis(until));
     }
     if let Some(text) = &f.search {
@@ -504,6 +517,7 @@ pub(super) fn push_card_row(q: &mut Query, r: ContactCardRecord) {
     q.push(", ").push_bind(r.blocked_at);
     q.push(", ").push_bind(r.created_at);
     q.push(", ").push_bind(r.updated_at);
+    q.push(", ").push_bind(r.timezone);
     q.push(")");
 }
 
@@ -527,7 +541,7 @@ async fn get_card<C: Conn>(
     Ok(with_tags(c, vec![row]).await?.remove(0))
 }
 
-async fn find_card<C: Conn>(
+pub(crate) async fn find_card<C: Conn>(
     c: &mut C,
     account: AccountId,
     wa_id: &PhoneE164,
@@ -573,10 +587,83 @@ pub(super) async fn with_tags<C: Conn>(
         let name = TagName::parse(&t.name).map_err(|e| crate::records::corrupt("tag", e))?;
         by_card.entry(t.card_id).or_default().push(name);
     }
-    rows.into_iter()
+    let mut cards = rows
+        .into_iter()
         .map(|r| {
             let tags = by_card.remove(&r.id).unwrap_or_default();
             r.into_card(tags)
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    with_channel_blocks(c, &mut cards).await?;
+    Ok(cards)
+}
+
+/// Fills each card's Meta-level blocks: every number of its account, blocked where the
+/// person's chat on it is (two indexed reads per account, however many cards).
+async fn with_channel_blocks<C: Conn>(c: &mut C, cards: &mut [ContactCard]) -> Result<()> {
+    let accounts: HashSet<AccountId> = cards.iter().map(|k| k.account_id).collect();
+    for account in accounts {
+        let channels = c
+            .fetch_all::<(Uuid, String)>(
+                query("SELECT id, phone_number_id FROM channels WHERE account_id = $1 ORDER BY id")
+                    .bind(account.as_uuid()),
+            )
+            .await?
+            .into_iter()
+            .map(|(id, pnid)| {
+                PhoneNumberId::parse(&pnid)
+                    .map(|p| (ChannelId::from_uuid(id), p))
+                    .map_err(|e| crate::records::corrupt("channel", e))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if channels.is_empty() {
+            continue;
+        }
+        let mut q = query("SELECT wa_id, channel_id, blocked_at FROM contacts WHERE account_id = ");
+        q.push_bind(account.as_uuid())
+            .push(" AND blocked_at IS NOT NULL AND wa_id IN (");
+        let mut first = true;
+        for k in cards.iter().filter(|k| k.account_id == account) {
+            if !first {
+                q.push(", ");
+            }
+            first = false;
+            q.push_bind(k.wa_id.digits().to_owned());
+        }
+        q.push(")");
+        let blocked: HashMap<(String, Uuid), i64> = c
+            .fetch_all::<(String, Uuid, i64)>(q)
+            .await?
+            .into_iter()
+            .map(|(w, ch, at)| ((w, ch), at))
+            .collect();
+        for k in cards.iter_mut().filter(|k| k.account_id == account) {
+            k.channel_blocks = channels
+                .iter()
+                .map(|(id, pnid)| {
+                    let at = blocked.get(&(k.wa_id.digits().to_owned(), id.as_uuid()));
+                    Ok(ChannelBlock {
+                        channel_id: *id,
+                        phone_number_id: pnid.clone(),
+                        blocked_at: at.map(|t| timestamp("contact", *t)).transpose()?,
+                    })
+                })
+                .collect::<Result<_>>()?;
+        }
+    }
+    Ok(())
+}
+
+/// Stores the `contacts` webhook events of a card's change from `before` to `after` (see
+/// [`contact_events`]), in the caller's transaction, for the subscriptions that list the
+/// field. The one place a writer of cards announces a change: an import that wants events
+/// calls it per row with the card before and after.
+pub async fn emit_contact_events<C: Conn>(
+    c: &mut C,
+    before: Option<&ContactCard>,
+    after: &ContactCard,
+    cause: ChangeCause<'_>,
+) -> Result<()> {
+    let events = contact_events(before, after, cause, after.updated_at);
+    super::webhooks::emit(c, &events, after.updated_at).await
 }

@@ -13,14 +13,16 @@
 //!   events are applied under a transaction-scoped advisory lock so they stay in time order
 //!   across nodes. [`Dispatch::dispatch_node`] says which of the two a backend is.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use async_trait::async_trait;
 use sqlx::types::Json;
 use uuid::Uuid;
 use wagate_core::Timestamp;
+use wagate_core::contact::card::ContactCard;
+use wagate_core::contact::view::ChangeCause;
 use wagate_core::contact::{Contact, MarketingPreference};
-use wagate_core::ids::{AccountId, ChannelId, ContactId, MessageId};
+use wagate_core::ids::{AccountId, ChannelId, ContactId, MessageId, PhoneNumberId};
 use wagate_core::message::{Message, MessageStatus, NewOutboundMessage, Wamid};
 use wagate_core::network::{NetworkEvent, NewInboundMessage, StatusUpdate};
 use wagate_core::policy::RecipientState;
@@ -359,9 +361,11 @@ pub async fn insert_message_row<C: Conn>(c: &mut C, r: &MessageRecord) -> Result
 }
 
 /// A send to a number the account's contact book lacks adds it (an empty card: no name,
-/// tags or opt-in yet), in the same transaction as the message.
+/// tags or opt-in yet), in the same transaction as the message; a card that exists takes the
+/// send's time as its last outbound (and first, if it had none). Numbers go in sorted, so
+/// concurrent batches lock the cards they share in one order.
 async fn add_contact_cards<C: Conn>(c: &mut C, rows: &[&MessageRecord]) -> Result<()> {
-    let numbers: HashMap<(Uuid, &str), i64> = rows
+    let numbers: BTreeMap<(Uuid, &str), i64> = rows
         .iter()
         .filter_map(|r| {
             r.wa_id
@@ -373,7 +377,8 @@ async fn add_contact_cards<C: Conn>(c: &mut C, rows: &[&MessageRecord]) -> Resul
         return Ok(());
     }
     let mut q = query(
-        "INSERT INTO contact_cards (id, account_id, wa_id, attributes, created_at, updated_at) ",
+        "INSERT INTO contact_cards (id, account_id, wa_id, attributes, created_at, updated_at, \
+         first_outbound_at, last_outbound_at) ",
     );
     push_values(&mut q, numbers, |row, ((account, wa_id), at)| {
         row.bind(Uuid::now_v7())
@@ -381,10 +386,90 @@ async fn add_contact_cards<C: Conn>(c: &mut C, rows: &[&MessageRecord]) -> Resul
             .bind(wa_id)
             .bind(sqlx::types::Json(serde_json::json!({})))
             .bind(at)
+            .bind(at)
+            .bind(at)
             .bind(at);
     });
-    q.push(" ON CONFLICT (account_id, wa_id) DO NOTHING");
+    q.push(
+        " ON CONFLICT (account_id, wa_id) DO UPDATE SET \
+         first_outbound_at = COALESCE(contact_cards.first_outbound_at, \
+           excluded.first_outbound_at), \
+         last_outbound_at = CASE WHEN contact_cards.last_outbound_at IS NULL \
+           OR contact_cards.last_outbound_at < excluded.last_outbound_at \
+           THEN excluded.last_outbound_at ELSE contact_cards.last_outbound_at END",
+    );
     c.execute(q).await?;
+    Ok(())
+}
+
+/// Meta's code for a message that could not be delivered: the number is not on WhatsApp
+/// (also a user blocked on the number, which [`reachability`] tells apart).
+const UNDELIVERABLE: i64 = 131026;
+
+/// `UPDATE` marking the account's `numbers` on WhatsApp (`true`, a delivery or a read) or
+/// not (`false`, a 131026), writing only the cards it changes; one indexed lookup per
+/// number (`contact_cards_by_wa_id`). A 131026 on a number whose chat on `channel` is
+/// blocked at Meta's level says nothing about WhatsApp, so such a card is left alone.
+pub fn on_whatsapp_statement(
+    account: Uuid,
+    numbers: &[&str],
+    on: bool,
+    channel: Option<Uuid>,
+) -> Query {
+    let mut q = query(if on {
+        "UPDATE contact_cards SET on_whatsapp = TRUE WHERE on_whatsapp IS NOT TRUE \
+         AND account_id = "
+    } else {
+        "UPDATE contact_cards SET on_whatsapp = FALSE WHERE on_whatsapp IS NOT FALSE \
+         AND account_id = "
+    });
+    q.push_bind(account).push(" AND wa_id IN ");
+    push_list(&mut q, numbers.iter().copied());
+    if let Some(channel) = channel {
+        q.push(" AND NOT EXISTS (SELECT 1 FROM contacts AS c WHERE c.channel_id = ")
+            .push_bind(channel)
+            .push(" AND c.wa_id = contact_cards.wa_id AND c.blocked_at IS NOT NULL)");
+    }
+    q
+}
+
+/// What outbound messages that changed status say about their numbers: a delivery or a
+/// read puts the card `on_whatsapp`, a 131026 failure takes it off. Cheap on the status
+/// path: one guarded statement per account for the deliveries (a card already known to be
+/// on WhatsApp is not written), one per failure.
+async fn reachability<C: Conn>(c: &mut C, messages: &[&Message]) -> Result<()> {
+    let mut reached: BTreeMap<Uuid, Vec<&str>> = BTreeMap::new();
+    for m in messages {
+        let Some(wa_id) = &m.wa_id else { continue };
+        match m.status {
+            MessageStatus::Delivered | MessageStatus::Read => reached
+                .entry(m.account_id.as_uuid())
+                .or_default()
+                .push(wa_id.digits()),
+            MessageStatus::Failed
+                if m.error
+                    .as_ref()
+                    .is_some_and(|e| i64::from(e.code) == UNDELIVERABLE) =>
+            {
+                let q = on_whatsapp_statement(
+                    m.account_id.as_uuid(),
+                    &[wa_id.digits()],
+                    false,
+                    Some(m.channel_id.as_uuid()),
+                );
+                c.execute(q).await?;
+            }
+            _ => {}
+        }
+    }
+    for (account, mut numbers) in reached {
+        numbers.sort_unstable();
+        numbers.dedup();
+        for part in numbers.chunks(chunk(c.dialect())) {
+            c.execute(on_whatsapp_statement(account, part, true, None))
+                .await?;
+        }
+    }
     Ok(())
 }
 
@@ -795,6 +880,7 @@ pub async fn complete_dispatch<C: Conn>(
         changed.extend(record_handed(c, rest).await?);
         rest = tail;
     }
+    reachability(c, &changed.iter().collect::<Vec<_>>()).await?;
     Ok(changed)
 }
 
@@ -993,6 +1079,12 @@ async fn apply_statuses<C: Conn>(
         .into_iter()
         .map(|r| Message::try_from(r).map(|m| (m.id, m)))
         .collect::<Result<_>>()?;
+    if matches!(
+        status,
+        MessageStatus::Delivered | MessageStatus::Read | MessageStatus::Failed
+    ) {
+        reachability(c, &moved.values().collect::<Vec<_>>()).await?;
+    }
     let priced = settle_statuses(updates, moved, applied);
     if !priced.is_empty() {
         c.execute(pricing_statement(c.dialect(), &priced)).await?;
@@ -1137,6 +1229,30 @@ async fn upsert_card_of_inbound<C: Conn>(
     Ok(())
 }
 
+/// The `contacts` events of a STOP or START (an opt-out or opt-in that changed), stored
+/// with the message.
+async fn announce_preference<C: Conn>(
+    c: &mut C,
+    new: &NewInboundMessage,
+    before: Option<&ContactCard>,
+) -> Result<()> {
+    let Some(after) = super::contact_cards::find_card(c, new.account_id, &new.wa_id).await? else {
+        return Ok(());
+    };
+    if before.and_then(ContactCard::opted_in) == after.opted_in() {
+        return Ok(());
+    }
+    let pnid = c
+        .scalar::<String>(
+            query("SELECT phone_number_id FROM channels WHERE id = $1")
+                .bind(new.channel_id.as_uuid()),
+        )
+        .await?
+        .ok_or(StoreError::NotFound(Entity::Channel))?;
+    let pnid = PhoneNumberId::parse(&pnid).map_err(|e| crate::records::corrupt("channel", e))?;
+    super::contact_cards::emit_contact_events(c, before, &after, ChangeCause::Inbound(&pnid)).await
+}
+
 /// Stores an inbound message and renews its contact. `None` when the wamid is known already
 /// (the network reported it twice).
 pub async fn ingest_inbound<C: Conn>(c: &mut C, new: NewInboundMessage) -> Result<Option<Message>> {
@@ -1169,7 +1285,16 @@ pub async fn ingest_inbound<C: Conn>(c: &mut C, new: NewInboundMessage) -> Resul
             .bind(preference),
     )
     .await?;
+    // A STOP or START is announced to `contacts` subscribers, with the card as it was.
+    let before = if preference > 0 {
+        super::contact_cards::find_card(c, new.account_id, &new.wa_id).await?
+    } else {
+        None
+    };
     upsert_card_of_inbound(c, &new, preference).await?;
+    if preference > 0 {
+        announce_preference(c, &new, before.as_ref()).await?;
+    }
     let mut r = MessageRecord::inbound(&new);
     if r.profile_name.is_none() {
         r.profile_name = c
