@@ -25,8 +25,15 @@ use crate::{
     contact_import_columns,
 };
 
-/// Rows per multi-row statement (parameters stay far under both engines' limits).
-const CHUNK: usize = 500;
+/// Rows per multi-row statement. SQLite's binding looks each parameter up by walking the
+/// statement's list of them (quadratic in their number), so its statements stay small;
+/// PostgreSQL takes hundreds of rows at once.
+fn chunk(dialect: Dialect) -> usize {
+    match dialect {
+        Dialect::Sqlite => 32,
+        Dialect::Postgres => 500,
+    }
+}
 
 #[async_trait]
 impl<B: Backend> ContactImportStore for B {
@@ -384,7 +391,7 @@ async fn write_rows<C: Conn>(
         .into_iter()
         .map(|(id, key)| (key, id))
         .collect();
-    for chunk in rows.chunks(CHUNK) {
+    for chunk in rows.chunks(chunk(c.dialect())) {
         let mut q = query(concat!(
             "SELECT ",
             contact_card_columns!(),
@@ -485,7 +492,7 @@ async fn write_rows<C: Conn>(
 }
 
 async fn insert_errors<C: Conn>(c: &mut C, id: ContactImportId, errors: &[RowError]) -> Result<()> {
-    for chunk in errors.chunks(CHUNK) {
+    for chunk in errors.chunks(chunk(c.dialect())) {
         let mut q: Query = query(
             "INSERT INTO contact_import_errors (import_id, row_number, column_name, reason) \
              VALUES ",
