@@ -1,6 +1,6 @@
 //! Exports of the contact book (filtered like the list) as CSV or XLSX.
 //!
-//! The columns: `phone`, `name`, `tags` (joined by `, `), `opted_in`, `blocked`, one column
+//! The columns: `phone`, `name`, `tags` (joined by `, `), `opted_in`, `blocked`, `timezone`, one column
 //! per attribute key the account uses, then the read-only `id`, `profile_name`,
 //! `country_iso`, `opt_in_source`, `opt_in_at`, `created_at`, `updated_at` and
 //! `last_active_at` (RFC 3339), which an import skips: an export imports back unchanged.
@@ -25,7 +25,7 @@ use crate::{App, Principal};
 /// Cards read per page.
 pub const PAGE: u32 = 1000;
 
-const FIXED: [&str; 5] = ["phone", "name", "tags", "opted_in", "blocked"];
+const FIXED: [&str; 6] = ["phone", "name", "tags", "opted_in", "blocked", "timezone"];
 const READ_ONLY: [&str; 8] = [
     "id",
     "profile_name",
@@ -125,6 +125,12 @@ fn cells(c: &ContactCard, keys: &[String]) -> Vec<String> {
     );
     out.push(c.opt_in.map(|o| o.opted_in.to_string()).unwrap_or_default());
     out.push(c.blocked_at.is_some().to_string());
+    out.push(
+        c.timezone
+            .as_ref()
+            .map(|t| t.as_str().to_owned())
+            .unwrap_or_default(),
+    );
     for k in keys {
         let v = c
             .attributes

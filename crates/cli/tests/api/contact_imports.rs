@@ -337,11 +337,11 @@ async fn an_xlsx_imports_and_the_book_exports_as_csv_and_xlsx_that_import_back()
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 2, "{csv}");
         assert!(
-            lines[0].starts_with("phone,name,tags,opted_in,blocked,plan,id,"),
+            lines[0].starts_with("phone,name,tags,opted_in,blocked,timezone,plan,id,"),
             "{csv}"
         );
         assert!(
-            lines[1].starts_with("+447700900201,Ann,vip,,false,gold,"),
+            lines[1].starts_with("+447700900201,Ann,vip,,false,,gold,"),
             "{csv}"
         );
         // Everything, and back in: every row updates, none is created or refused.

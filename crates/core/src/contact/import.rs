@@ -13,6 +13,7 @@
 //! - `name` (also `full_name`, `contact_name`);
 //! - `tags` (also `tag`, `labels`): tag names separated by `,`, `;` or `|`; each must exist;
 //! - `opted_in` (also `opt_in`, `optin`) and `blocked`: `true`/`false`, `yes`/`no`, `1`/`0`;
+//! - `timezone` (also `time_zone`, `tz`): an IANA name such as `Asia/Kolkata`;
 //! - the read-only columns an export writes (`id`, `profile_name`, `country_iso`,
 //!   `created_at`, `updated_at`, `last_active_at`, `opt_in_source`, `opt_in_at`) are
 //!   skipped, so an export imports back;
@@ -20,11 +21,11 @@
 //!   other characters as `_` (`Favourite Colour` → `favourite_colour`).
 //!
 //! An explicit mapping (header → `phone`, `country_code`, `name`, `tags`, `opted_in`,
-//! `blocked`, `attribute:<key>` or `skip`) overrides the guess per column.
+//! `blocked`, `timezone`, `attribute:<key>` or `skip`) overrides the guess per column.
 //!
 //! # Upsert
 //! A row whose number has no card creates one; otherwise the card is updated: a non-empty
-//! name replaces the name, tags are added (never removed), non-empty attribute cells are set
+//! name or timezone replaces it, tags are added (never removed), non-empty attribute cells are set
 //! (empty cells change nothing), `opted_in` and `blocked` are set when given. An opt-in set
 //! by an import has the source `import`.
 
@@ -33,7 +34,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::card::{
-    AttributeKey, Attributes, ContactCard, ContactName, OptIn, OptInSource, TagName,
+    AttributeKey, Attributes, ContactCard, ContactName, OptIn, OptInSource, TagName, Timezone,
     attribute_value, check_attributes, normalise_tags,
 };
 use crate::Timestamp;
@@ -119,6 +120,7 @@ pub enum ColumnRole {
     Tags,
     OptedIn,
     Blocked,
+    Timezone,
     Attribute(AttributeKey),
     Skip,
 }
@@ -135,6 +137,7 @@ impl ColumnRole {
             "tags" => ColumnRole::Tags,
             "opted_in" => ColumnRole::OptedIn,
             "blocked" => ColumnRole::Blocked,
+            "timezone" => ColumnRole::Timezone,
             "skip" => ColumnRole::Skip,
             other => match other.strip_prefix("attribute:") {
                 Some(key) => ColumnRole::Attribute(AttributeKey::parse(key)?),
@@ -143,7 +146,7 @@ impl ColumnRole {
                         "mapping",
                         format!(
                             "`{t}` is not a column role: phone, country_code, name, tags, \
-                             opted_in, blocked, attribute:<key> or skip"
+                             opted_in, blocked, timezone, attribute:<key> or skip"
                         ),
                     ));
                 }
@@ -159,6 +162,7 @@ impl ColumnRole {
             ColumnRole::Tags => "tags".into(),
             ColumnRole::OptedIn => "opted_in".into(),
             ColumnRole::Blocked => "blocked".into(),
+            ColumnRole::Timezone => "timezone".into(),
             ColumnRole::Attribute(k) => format!("attribute:{}", k.as_str()),
             ColumnRole::Skip => "skip".into(),
         }
@@ -175,6 +179,7 @@ impl ColumnRole {
             "tags" | "tag" | "labels" => ColumnRole::Tags,
             "opted_in" | "opt_in" | "optin" => ColumnRole::OptedIn,
             "blocked" => ColumnRole::Blocked,
+            "timezone" | "time_zone" | "tz" => ColumnRole::Timezone,
             "id" | "profile_name" | "country_iso" | "created_at" | "updated_at"
             | "last_active_at" | "opt_in_source" | "opt_in_at" => ColumnRole::Skip,
             _ => ColumnRole::Attribute(AttributeKey::parse(&key).map_err(|_| {
@@ -355,6 +360,7 @@ impl ImportMapping {
             attributes: Attributes::new(),
             opted_in: None,
             blocked: None,
+            timezone: None,
         };
         for (i, role) in self.roles.iter().enumerate() {
             let text = match cells.get(i) {
@@ -399,6 +405,10 @@ impl ImportMapping {
                 }
                 ColumnRole::OptedIn => out.opted_in = flag(text).map_err(|r| err(i, r))?,
                 ColumnRole::Blocked => out.blocked = flag(text).map_err(|r| err(i, r))?,
+                ColumnRole::Timezone if !text.is_empty() => {
+                    out.timezone = Some(Timezone::parse(text).map_err(|e| err(i, e.message))?);
+                }
+                ColumnRole::Timezone => {}
                 ColumnRole::Attribute(key) if !text.is_empty() => {
                     let v = attribute_value(key, text).map_err(|e| err(i, e.message))?;
                     out.attributes.insert(key.clone(), v);
@@ -467,6 +477,7 @@ pub struct ImportRow {
     pub attributes: Attributes,
     pub opted_in: Option<bool>,
     pub blocked: Option<bool>,
+    pub timezone: Option<Timezone>,
 }
 
 /// Why a row was not imported: its number in the file, the column (as headed) and why.
@@ -493,6 +504,9 @@ pub fn upsert(
     let mut card = existing.unwrap_or_else(|| ContactCard::new(account, wa_id, now));
     if let Some(name) = &row.name {
         card.name = Some(name.clone());
+    }
+    if let Some(tz) = &row.timezone {
+        card.timezone = Some(tz.clone());
     }
     let mut tags = std::mem::take(&mut card.tags);
     tags.extend(row.tags.iter().cloned());

@@ -468,7 +468,8 @@ async fn write_rows<C: Conn>(
                 " ON CONFLICT (account_id, wa_id) DO UPDATE SET name = excluded.name, \
                  attributes = excluded.attributes, opted_in = excluded.opted_in, \
                  opt_in_source = excluded.opt_in_source, opt_in_at = excluded.opt_in_at, \
-                 blocked_at = excluded.blocked_at, updated_at = excluded.updated_at",
+                 blocked_at = excluded.blocked_at, timezone = excluded.timezone, \
+                 updated_at = excluded.updated_at",
             );
             c.execute(q).await?;
         }
