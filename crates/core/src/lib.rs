@@ -35,6 +35,7 @@
 pub mod account;
 pub mod api_key;
 pub mod audit;
+pub mod billing;
 pub mod channel;
 pub mod clock;
 pub mod cloud_report;
