@@ -108,6 +108,8 @@ pub struct App {
     step_locks: Arc<platform::workers::StepLocks>,
     /// The contact import this node is running, if any.
     imports: Arc<contacts::imports::ImportRunner>,
+    /// Rate cards read lately ([`billing::CARD_TTL`]).
+    rate_cards: Arc<billing::CardCache>,
 }
 
 impl App {
@@ -172,6 +174,7 @@ impl App {
             )),
             step_locks: Arc::default(),
             imports: Arc::default(),
+            rate_cards: Arc::new(platform::cache::TtlCache::new(billing::CARD_TTL)),
         }
     }
 

@@ -180,6 +180,18 @@ error_codes! {
     /// A field is present but its value is out of range or malformed: too long, too many
     /// items, a bad URL or date, duplicate ids (Meta: "Parameter value is not valid").
     InvalidParameterValue => "invalid_parameter_value", 400, graph(131009, None, OAuthException, 400);
+    /// The account's prepaid wallet (or its postpaid credit limit) cannot cover this
+    /// message: top it up. Nothing is stored. (Meta's 131042, a payment issue.)
+    InsufficientBalance => "insufficient_balance", 402, graph(131042, None, OAuthException, 400);
+    /// The account's message quota expired and no backup balance is left. Nothing is stored.
+    QuotaExpired => "quota_expired", 402, graph(131042, None, OAuthException, 400);
+    /// The account's daily message limit is reached (UTC days). Nothing is stored.
+    DailyLimitReached => "daily_limit_reached", 402, graph(131042, None, OAuthException, 400);
+    /// The message has no charge: it does not exist, is not yours, or Meta would not charge
+    /// it (a free-form message, a utility template inside the window).
+    ChargeNotFound => "charge_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// A wallet changes kind (credits, quota) only when its balances and holds are 0.
+    WalletInUse => "wallet_in_use", 409, graph(100, None, OAuthException, 400);
     /// A free-form message outside the 24-hour window, on a channel that refuses them
     /// (`window_policy: reject`); send a template.
     OutsideServiceWindow => "outside_service_window", 400, graph(131047, None, OAuthException, 400);

@@ -285,6 +285,9 @@ pub struct NewOutboundMessage {
     pub content: Content,
     pub context: Option<Wamid>,
     pub biz_opaque_callback_data: Option<String>,
+    /// What the send costs, when it is billable: held from the account's wallet in the
+    /// transaction that accepts it (refused, nothing stored, when the wallet cannot cover it).
+    pub charge: Option<crate::billing::rates::Quote>,
 }
 
 /// Why a message failed, as Meta reports it.

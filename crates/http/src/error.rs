@@ -117,8 +117,12 @@ impl From<StoreError> for ApiError {
                 Some(field) => {
                     ApiError::new(kind.code(), conflict_message(kind, message)).field(field)
                 }
-                None => ApiError::internal(StoreError::Conflict { kind, message }),
+                None if kind.code() == ErrorCode::Internal => {
+                    ApiError::internal(StoreError::Conflict { kind, message })
+                }
+                None => ApiError::new(kind.code(), conflict_message(kind, message)),
             },
+            StoreError::Wallet(_) => ApiError::new(e.code(), e.to_string()),
             StoreError::Closed => ApiError::new(ErrorCode::NotReady, "the server is shutting down"),
             other => ApiError::internal(other),
         }

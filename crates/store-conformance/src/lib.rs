@@ -338,6 +338,7 @@ pub fn text_to(account: AccountId, channel: ChannelId, to: &str, body: &str) -> 
     let wa_id = PhoneE164::parse(to).unwrap();
     let id = MessageId::generate();
     NewOutboundMessage {
+        charge: None,
         id,
         wamid: Wamid::for_message(id, &wa_id),
         account_id: account,

@@ -39,6 +39,8 @@ pub enum Conflict {
     TagName,
     /// Another process holds the import's lease (`import_in_progress`).
     ImportLeased,
+    /// A wallet with money or holds cannot change kind (`wallet_in_use`).
+    WalletInUse,
 }
 
 impl Conflict {
@@ -50,6 +52,7 @@ impl Conflict {
             Conflict::ContactNumber => ErrorCode::ContactExists,
             Conflict::TagName => ErrorCode::TagExists,
             Conflict::ImportLeased => ErrorCode::ImportInProgress,
+            Conflict::WalletInUse => ErrorCode::WalletInUse,
         }
     }
 
@@ -62,6 +65,7 @@ impl Conflict {
             Conflict::ContactNumber => Some("wa_id"),
             Conflict::TagName => Some("name"),
             Conflict::ImportLeased => None,
+            Conflict::WalletInUse => Some("kind"),
         }
     }
 }
@@ -77,6 +81,9 @@ pub enum StoreError {
     /// A stored row could not be read back into domain types (corruption or a bad migration).
     #[error("stored {what} is invalid: {detail}")]
     Corrupt { what: &'static str, detail: String },
+    /// The account's wallet refused a send (nothing of it is stored).
+    #[error("{}", .0.message())]
+    Wallet(wagate_core::billing::wallet::WalletRefusal),
     /// The store is closed (shutting down).
     #[error("the store is closed")]
     Closed,
@@ -116,6 +123,15 @@ impl StoreError {
             StoreError::NotFound(Entity::Tag) => ErrorCode::TagNotFound,
             StoreError::NotFound(Entity::ContactImport) => ErrorCode::ImportNotFound,
             StoreError::Conflict { kind, .. } => kind.code(),
+            StoreError::Wallet(why) => match why {
+                wagate_core::billing::wallet::WalletRefusal::InsufficientBalance => {
+                    ErrorCode::InsufficientBalance
+                }
+                wagate_core::billing::wallet::WalletRefusal::QuotaExpired => ErrorCode::QuotaExpired,
+                wagate_core::billing::wallet::WalletRefusal::DailyLimitReached => {
+                    ErrorCode::DailyLimitReached
+                }
+            },
             StoreError::Closed => ErrorCode::NotReady,
             StoreError::Corrupt { .. } | StoreError::Database(_) => ErrorCode::Internal,
         }

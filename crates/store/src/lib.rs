@@ -41,6 +41,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod billing;
 pub mod channels;
 pub mod contact_cards;
 pub mod contact_imports;
@@ -64,6 +65,7 @@ pub mod webhooks;
 pub use accounts::{AccountStore, Bootstrap, Bootstrapped};
 pub use channels::ChannelStore;
 pub use contact_cards::{ContactCardFilter, ContactCardStore, TagCount};
+pub use billing::{BillingStore, LedgerFilter, MessageCharge, WalletCredit, WalletPatch};
 pub use contact_imports::{ContactImportStore, ImportBatch, ImportLease};
 pub use dispatch::{
     Applied, ContactKey, DispatchOutcome, MessageFilter, MessageKey, MessageStore, OutboxJob,
@@ -89,6 +91,7 @@ pub trait Store:
     + ChannelStore
     + ContactCardStore
     + ContactImportStore
+    + BillingStore
     + ProfileStore
     + QrCodeStore
     + MessageStore
@@ -105,6 +108,7 @@ impl<T> Store for T where
         + ChannelStore
         + ContactCardStore
         + ContactImportStore
+        + BillingStore
         + ContactImportStore
         + ProfileStore
         + QrCodeStore

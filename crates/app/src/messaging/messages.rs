@@ -94,7 +94,9 @@ impl App {
             Recipient::Phone { wa_id, .. } => Wamid::for_message(id, wa_id),
             Recipient::Bsuid(_) => Wamid::for_message(id, &channel.display_phone_number),
         };
+        let charge = self.quote_send(p, channel, &recipient, &content).await?;
         let new = NewOutboundMessage {
+            charge,
             id,
             wamid,
             account_id: p.account_id,

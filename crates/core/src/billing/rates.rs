@@ -7,7 +7,8 @@
 //! its source and date stated in it); an operator replaces it, and an account may have its
 //! own. A quote ([`quote`]) applies Meta's per-message rules ([`crate::pricing::classify`]:
 //! free-form messages and utility templates inside an open window are free) and the
-//! account's markup; the price is fixed on the message when it is accepted.
+//! account's markup ([`with_markup`], added by the wallet); the price is fixed on the
+//! message when it is accepted.
 
 use std::collections::BTreeMap;
 
@@ -197,22 +198,23 @@ pub fn with_markup(price: i64, bps: u32) -> i64 {
     i64::try_from(out).unwrap_or(i64::MAX)
 }
 
-/// What a billable send costs, fixed on the message when it is accepted.
+/// What a billable send costs before the account's markup (which the wallet adds when it
+/// holds it), fixed on the message when it is accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quote {
     pub category: PricingCategory,
     pub market: String,
     pub currency: Currency,
-    /// With the account's markup, micro-units.
+    /// Micro-units, from the card.
     pub price: i64,
 }
 
-/// The quote of a send: `None` when Meta would not charge it (a free-form message, a utility
-/// template inside an open window, a category the card does not price in that market).
+/// The quote of a send to `wa_id` (`None`: a user known only by a BSUID, priced as `*`):
+/// `None` when Meta would not charge it (a free-form message, a utility template inside an
+/// open window, a category the card does not price in that market).
 pub fn quote(
     card: &RateCard,
-    markup_bps: u32,
-    wa_id: &PhoneE164,
+    wa_id: Option<&PhoneE164>,
     kind: MessageType,
     template_category: Option<PricingCategory>,
     window_open: bool,
@@ -221,13 +223,13 @@ pub fn quote(
     if !pricing.billable {
         return None;
     }
-    let market = card.market_of(wa_id);
-    let base = card.price(&market, pricing.category)?;
+    let market = wa_id.map_or_else(|| "*".to_owned(), |w| card.market_of(w));
+    let price = card.price(&market, pricing.category)?;
     Some(Quote {
         category: pricing.category,
         market,
         currency: card.currency.clone(),
-        price: with_markup(base, markup_bps),
+        price,
     })
 }
 
@@ -265,8 +267,7 @@ mod tests {
         let india = n("+919876543210");
         let marketing = quote(
             &card,
-            0,
-            &india,
+            Some(&india),
             MessageType::Template,
             Some(PricingCategory::Marketing),
             true,
@@ -275,8 +276,7 @@ mod tests {
         assert_eq!((marketing.price, marketing.market.as_str()), (10_700, "IN"));
         let utility_in_window = quote(
             &card,
-            0,
-            &india,
+            Some(&india),
             MessageType::Template,
             Some(PricingCategory::Utility),
             true,

@@ -29,6 +29,8 @@ pub enum EventField {
     UserPreferences,
     /// wagate's own: a contact created, updated, opted out or in (account-wide events).
     Contacts,
+    /// wagate's own: the account's wallet fell below its low-balance threshold.
+    Wallet,
 }
 
 impl EventField {
@@ -44,6 +46,7 @@ impl EventField {
         Self::BusinessCapabilityUpdate,
         Self::UserPreferences,
         Self::Contacts,
+        Self::Wallet,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +62,7 @@ impl EventField {
             Self::BusinessCapabilityUpdate => "business_capability_update",
             Self::UserPreferences => "user_preferences",
             Self::Contacts => "contacts",
+            Self::Wallet => "wallet",
         }
     }
 

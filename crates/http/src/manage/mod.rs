@@ -11,6 +11,7 @@ pub mod contacts;
 pub mod messages;
 pub mod paging;
 pub mod templates;
+pub mod wallet;
 pub mod webhooks;
 
 use serde::Serialize;
@@ -31,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(messages::router())
         .merge(templates::router())
         .merge(webhooks::router())
+        .merge(wallet::router())
 }
 
 /// The management plane's error envelope.

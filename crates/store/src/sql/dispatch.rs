@@ -508,15 +508,32 @@ pub async fn insert_batch<C: Conn>(
             owned.insert((account, channel));
         }
     }
-    let records: Vec<Option<MessageRecord>> = news
+    // Billable sends take their hold first: a refused one is not stored.
+    let holds: Vec<super::billing::HoldRequest<'_>> = news
         .iter()
-        .map(|n| {
-            owned
-                .contains(&(n.account_id, n.channel_id))
-                .then(|| MessageRecord::accepted(n, now))
+        .filter(|n| owned.contains(&(n.account_id, n.channel_id)))
+        .filter_map(|n| {
+            n.charge.as_ref().map(|quote| super::billing::HoldRequest {
+                message_id: n.id,
+                account_id: n.account_id,
+                quote,
+            })
         })
         .collect();
-    let rows: Vec<&MessageRecord> = records.iter().flatten().collect();
+    let refused = super::billing::hold_charges(c, &holds, now).await?;
+    let records: Vec<Result<MessageRecord>> = news
+        .iter()
+        .map(|n| {
+            if !owned.contains(&(n.account_id, n.channel_id)) {
+                Err(StoreError::NotFound(Entity::Channel))
+            } else if let Some(why) = refused.get(&n.id) {
+                Err(StoreError::Wallet(*why))
+            } else {
+                Ok(MessageRecord::accepted(n, now))
+            }
+        })
+        .collect();
+    let rows: Vec<&MessageRecord> = records.iter().filter_map(|r| r.as_ref().ok()).collect();
     if !rows.is_empty() {
         insert_message_rows(c, &rows).await?;
         let mut q =
@@ -532,10 +549,7 @@ pub async fn insert_batch<C: Conn>(
     }
     Ok(records
         .into_iter()
-        .map(|r| match r {
-            Some(r) => Message::try_from(r),
-            None => Err(StoreError::NotFound(Entity::Channel)),
-        })
+        .map(|r| r.and_then(Message::try_from))
         .collect())
 }
 
@@ -881,6 +895,7 @@ pub async fn complete_dispatch<C: Conn>(
         rest = tail;
     }
     reachability(c, &changed.iter().collect::<Vec<_>>()).await?;
+    super::billing::settle_charges(c, &changed.iter().collect::<Vec<_>>()).await?;
     Ok(changed)
 }
 
@@ -1084,6 +1099,7 @@ async fn apply_statuses<C: Conn>(
         MessageStatus::Delivered | MessageStatus::Read | MessageStatus::Failed
     ) {
         reachability(c, &moved.values().collect::<Vec<_>>()).await?;
+        super::billing::settle_charges(c, &moved.values().collect::<Vec<_>>()).await?;
     }
     let priced = settle_statuses(updates, moved, applied);
     if !priced.is_empty() {
