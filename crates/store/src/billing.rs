@@ -7,9 +7,7 @@ use async_trait::async_trait;
 use uuid::Uuid;
 use wagate_core::Timestamp;
 use wagate_core::billing::rates::{Currency, RateCard};
-use wagate_core::billing::wallet::{
-    LedgerEntry, LedgerKind, Pool, Wallet, WalletKind, WalletMode,
-};
+use wagate_core::billing::wallet::{LedgerEntry, LedgerKind, Pool, Wallet, WalletKind, WalletMode};
 use wagate_core::ids::{AccountId, LedgerEntryId, MessageId};
 use wagate_core::pricing::PricingCategory;
 
@@ -82,8 +80,11 @@ pub trait BillingStore: Send + Sync {
     ) -> Result<Vec<LedgerEntry>>;
     /// The sum of the account's ledger entries per pool: `(main, backup)`.
     async fn ledger_sums(&self, account: AccountId) -> Result<(i64, i64)>;
-    async fn message_charge(&self, account: AccountId, id: MessageId)
-    -> Result<Option<MessageCharge>>;
+    async fn message_charge(
+        &self,
+        account: AccountId,
+        id: MessageId,
+    ) -> Result<Option<MessageCharge>>;
     /// The card of `scope` (`None`: the operator's default), if one is stored.
     async fn get_rate_card(&self, account: Option<AccountId>) -> Result<Option<RateCard>>;
     /// Stores the card of `scope`; `None` as the card removes it.
@@ -161,10 +162,7 @@ impl TryFrom<WalletRecord> for Wallet {
             credit_limit: r.credit_limit,
             low_balance_threshold: r.low_balance_threshold,
             markup_bps: u32::try_from(r.markup_bps).map_err(|e| corrupt(WHAT, e))?,
-            quota_expires_at: r
-                .quota_expires_at
-                .map(|t| timestamp(WHAT, t))
-                .transpose()?,
+            quota_expires_at: r.quota_expires_at.map(|t| timestamp(WHAT, t)).transpose()?,
             daily_limit: r.daily_limit,
             daily_used: r.daily_used,
             daily_date: r.daily_date,

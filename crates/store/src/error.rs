@@ -127,7 +127,9 @@ impl StoreError {
                 wagate_core::billing::wallet::WalletRefusal::InsufficientBalance => {
                     ErrorCode::InsufficientBalance
                 }
-                wagate_core::billing::wallet::WalletRefusal::QuotaExpired => ErrorCode::QuotaExpired,
+                wagate_core::billing::wallet::WalletRefusal::QuotaExpired => {
+                    ErrorCode::QuotaExpired
+                }
                 wagate_core::billing::wallet::WalletRefusal::DailyLimitReached => {
                     ErrorCode::DailyLimitReached
                 }

@@ -63,9 +63,9 @@ pub mod uploads;
 pub mod webhooks;
 
 pub use accounts::{AccountStore, Bootstrap, Bootstrapped};
+pub use billing::{BillingStore, LedgerFilter, MessageCharge, WalletCredit, WalletPatch};
 pub use channels::ChannelStore;
 pub use contact_cards::{ContactCardFilter, ContactCardStore, TagCount};
-pub use billing::{BillingStore, LedgerFilter, MessageCharge, WalletCredit, WalletPatch};
 pub use contact_imports::{ContactImportStore, ImportBatch, ImportLease};
 pub use dispatch::{
     Applied, ContactKey, DispatchOutcome, MessageFilter, MessageKey, MessageStore, OutboxJob,

@@ -84,7 +84,13 @@ impl App {
             Recipient::Phone { wa_id, .. } => Some(wa_id),
             Recipient::Bsuid(_) => None,
         };
-        Ok(quote(&card, wa_id, MessageType::Template, category, window_open))
+        Ok(quote(
+            &card,
+            wa_id,
+            MessageType::Template,
+            category,
+            window_open,
+        ))
     }
 
     pub async fn get_wallet(&self, p: &Principal) -> Result<Wallet> {

@@ -49,6 +49,7 @@ mod template_quality;
 mod template_sends;
 mod templates;
 mod uploads;
+mod wallet;
 mod webhook_shapes;
 mod webhook_trust;
 mod webhooks;

@@ -14,9 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use wagate_core::Timestamp;
 use wagate_core::billing::rates::{MARKUP_MAX_BPS, RateCard};
-use wagate_core::billing::wallet::{
-    LedgerEntry, LedgerKind, Pool, Wallet, WalletKind, WalletMode,
-};
+use wagate_core::billing::wallet::{LedgerEntry, LedgerKind, Pool, Wallet, WalletKind, WalletMode};
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::{LedgerEntryId, MessageId};
 use wagate_core::pricing::PricingCategory;
@@ -139,13 +137,20 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
-fn non_negative(field: &str, v: Option<Option<i64>>, min: i64) -> Result<Option<Option<i64>>, ValidationError> {
+fn non_negative(
+    field: &str,
+    v: Option<Option<i64>>,
+    min: i64,
+) -> Result<Option<Option<i64>>, ValidationError> {
     if let Some(Some(n)) = v
         && !(min..=wagate_core::billing::wallet::AMOUNT_MAX).contains(&n)
     {
         return Err(ValidationError::out_of_range(
             field,
-            format!("must be from {min} to {}", wagate_core::billing::wallet::AMOUNT_MAX),
+            format!(
+                "must be from {min} to {}",
+                wagate_core::billing::wallet::AMOUNT_MAX
+            ),
         ));
     }
     Ok(v)
@@ -163,10 +168,11 @@ impl UpdateWallet {
         let quota_expires_at = match self.quota_expires_at {
             None => None,
             Some(None) => Some(None),
-            Some(Some(t)) => Some(Some(
-                t.parse::<Timestamp>()
-                    .map_err(|_| ValidationError::new("quota_expires_at", "must be RFC 3339"))?,
-            )),
+            Some(Some(t)) => {
+                Some(Some(t.parse::<Timestamp>().map_err(|_| {
+                    ValidationError::new("quota_expires_at", "must be RFC 3339")
+                })?))
+            }
         };
         Ok(WalletPatch {
             kind: self.kind,
@@ -244,7 +250,10 @@ pub struct TopUp {
     #[schema(minimum = 1, maximum = 1_000_000_000_000_000_i64)]
     pub amount: i64,
     /// Your reference (an invoice, a payment id).
-    #[schema(max_length = 256, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$")]
+    #[schema(
+        max_length = 256,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub reference: Option<String>,
     /// `main` (default) or a quota's `backup`.
     pub pool: Option<Pool>,
@@ -284,7 +293,10 @@ pub struct Adjustment {
     #[schema(minimum = -1_000_000_000_000_000_i64, maximum = 1_000_000_000_000_000_i64)]
     pub amount: i64,
     /// Why (kept in the ledger).
-    #[schema(max_length = 256, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$")]
+    #[schema(
+        max_length = 256,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub reason: String,
     pub pool: Option<Pool>,
 }
@@ -300,7 +312,12 @@ pub async fn adjust(
 ) -> Result<(StatusCode, Json<Credited>), ApiError> {
     let (w, entry) = state
         .app
-        .adjust_wallet(&p, body.pool.unwrap_or(Pool::Main), body.amount, &body.reason)
+        .adjust_wallet(
+            &p,
+            body.pool.unwrap_or(Pool::Main),
+            body.amount,
+            &body.reason,
+        )
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -348,7 +365,10 @@ pub async fn ledger(
         kind: match q.kind.as_deref() {
             None => None,
             Some(k) => Some(LedgerKind::parse(k).ok_or_else(|| {
-                bad("kind", "must be top_up, adjustment, hold, release or charge")
+                bad(
+                    "kind",
+                    "must be top_up, adjustment, hold, release or charge",
+                )
             })?),
         },
         message_id: match q.message_id.as_deref() {
@@ -405,7 +425,9 @@ pub async fn ledger(
                     ]);
                 }
                 match rows.last() {
-                    Some(last) if rows.len() == 200 => page = wagate_store::Page::after(Some(last.id), 200),
+                    Some(last) if rows.len() == 200 => {
+                        page = wagate_store::Page::after(Some(last.id), 200)
+                    }
                     _ => break,
                 }
             }

@@ -13,8 +13,8 @@ use uuid::Uuid;
 use wagate_core::Timestamp;
 use wagate_core::billing::rates::{Currency, Quote, RateCard, with_markup};
 use wagate_core::billing::wallet::{
-    LedgerEntry, LedgerKind, Pool, Wallet, WalletRefusal, apply_hold, crossed_threshold,
-    plan_hold, settle,
+    LedgerEntry, LedgerKind, Pool, Wallet, WalletRefusal, apply_hold, crossed_threshold, plan_hold,
+    settle,
 };
 use wagate_core::ids::{AccountId, EventId, LedgerEntryId, MessageId};
 use wagate_core::message::{Message, MessageStatus};
@@ -207,7 +207,11 @@ impl<B: Backend> BillingStore for B {
             .await
     }
 
-    async fn put_rate_card(&self, account: Option<AccountId>, card: Option<RateCard>) -> Result<()> {
+    async fn put_rate_card(
+        &self,
+        account: Option<AccountId>,
+        card: Option<RateCard>,
+    ) -> Result<()> {
         let now = self.now();
         self.write(move |c| {
             Box::pin(async move {
@@ -265,14 +269,22 @@ async fn wallet_or_default<C: Conn>(
     now: Timestamp,
     lock: bool,
 ) -> Result<Wallet> {
-    let mut q = query(concat!("SELECT ", wallet_columns!(), " FROM wallets WHERE account_id = "));
+    let mut q = query(concat!(
+        "SELECT ",
+        wallet_columns!(),
+        " FROM wallets WHERE account_id = "
+    ));
     q.push_bind(account.as_uuid());
     if lock {
         q.push(c.dialect().for_update());
     }
     match c.fetch_optional::<WalletRecord>(q).await? {
         Some(r) => Wallet::try_from(r),
-        None => Ok(Wallet::default_for(account, card_currency(c, account).await?, now)),
+        None => Ok(Wallet::default_for(
+            account,
+            card_currency(c, account).await?,
+            now,
+        )),
     }
 }
 
@@ -379,7 +391,10 @@ pub async fn hold_charges<C: Conn>(
     }
     let mut by_account: BTreeMap<Uuid, Vec<&HoldRequest<'_>>> = BTreeMap::new();
     for r in requests {
-        by_account.entry(r.account_id.as_uuid()).or_default().push(r);
+        by_account
+            .entry(r.account_id.as_uuid())
+            .or_default()
+            .push(r);
     }
     let mut ledger = Vec::new();
     let mut charges = Vec::new();
