@@ -426,7 +426,7 @@ pub async fn ledger(
                 }
                 match rows.last() {
                     Some(last) if rows.len() == 200 => {
-                        page = wagate_store::Page::after(Some(last.id), 200)
+                        page = wagate_store::Page::after(Some(last.id), 200);
                     }
                     _ => break,
                 }
