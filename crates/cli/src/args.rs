@@ -53,6 +53,83 @@ pub enum Command {
     /// The contact book (works on the database directly, safe beside running servers).
     #[command(subcommand)]
     Contacts(ContactsCommand),
+    /// An account's wallet: balance, top-ups, adjustments, settings (on the database).
+    #[command(subcommand)]
+    Wallet(WalletCommand),
+    /// Rate cards: the operator's default, or an account's own (on the database).
+    #[command(subcommand)]
+    Rates(RatesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WalletCommand {
+    /// The wallet, as JSON.
+    Show {
+        #[command(flatten)]
+        account: AccountArg,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Add to the wallet: micros of its currency, or messages for a quota.
+    TopUp {
+        amount: i64,
+        /// Your reference (an invoice, a payment id).
+        #[arg(long)]
+        reference: Option<String>,
+        /// A quota's backup pool instead of the main one.
+        #[arg(long)]
+        backup: bool,
+        #[command(flatten)]
+        account: AccountArg,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Correct the balance either way (a negative amount takes), with a reason.
+    Adjust {
+        #[arg(allow_hyphen_values = true)]
+        amount: i64,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        account: AccountArg,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Change settings: the same JSON as `PATCH /api/v1/wallet`, e.g. '{"mode":"prepaid","markup_bps":1500}'.
+    Set {
+        json: String,
+        #[command(flatten)]
+        account: AccountArg,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RatesCommand {
+    /// The card in effect (an account's, with --account), as JSON.
+    Show {
+        #[arg(long)]
+        account: Option<String>,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Replace the operator's default card, or an account's with --account, from a JSON
+    /// file shaped like `crates/core/data/rate-card.json`.
+    Set {
+        file: PathBuf,
+        #[arg(long)]
+        account: Option<String>,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Remove the operator's default card (the shipped one applies) or an account's own.
+    Reset {
+        #[arg(long)]
+        account: Option<String>,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,6 +7,7 @@ mod admin;
 mod args;
 mod backup;
 mod bench;
+mod billing;
 mod chaos;
 mod contacts;
 mod secrets;
@@ -44,6 +45,8 @@ fn main() -> std::process::ExitCode {
             Command::Chaos(args) => chaos::run(args).await,
             Command::Secrets(cmd) => secrets::run(cmd).await,
             Command::Contacts(cmd) => contacts::run(cmd).await,
+            Command::Wallet(cmd) => billing::wallet(cmd).await,
+            Command::Rates(cmd) => billing::rates(cmd).await,
         }
     });
     match result {

@@ -460,3 +460,63 @@ async fn bad_input_other_accounts_and_non_admin_keys_are_refused() {
         assert_eq!(balanced(&app).await["held"], US_UTILITY);
     }
 }
+
+/// `wagate wallet` and `wagate rates` work on the server's database: what they change, the
+/// API sees.
+#[tokio::test]
+async fn the_cli_tops_up_adjusts_and_replaces_the_default_card() {
+    const BIN: &str = env!("CARGO_BIN_EXE_wagate");
+    for app in spawn_apps().await {
+        let db = match &app.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", app.data_dir().join("wagate.db").display()),
+        };
+        // Async: the server under test runs on this test's runtime.
+        let run = |args: &[&str]| {
+            let mut cmd = tokio::process::Command::new(BIN);
+            cmd.args(args)
+                .args(["--database", &db, "--data-dir"])
+                .arg(app.data_dir())
+                .env_remove("WAGATE_CONFIG");
+            async move { cmd.output().await.unwrap() }
+        };
+        let out = run(&["wallet", "top-up", "7000", "--reference", "cli-1"]).await;
+        assert!(out.status.success(), "{out:?}");
+        let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(shown["balance"], 7_000);
+        let out = run(&["wallet", "adjust", "--reason", "goodwill", "-500"]).await;
+        assert!(out.status.success(), "{out:?}");
+        let out = run(&["wallet", "set", r#"{"mode":"prepaid","markup_bps":250}"#]).await;
+        assert!(out.status.success(), "{out:?}");
+        let out = run(&["wallet", "top-up", "0"]).await;
+        assert!(!out.status.success(), "a zero top-up is refused");
+        let w = balanced(&app).await;
+        assert_eq!(
+            (
+                w["balance"].as_i64(),
+                w["mode"].as_str(),
+                w["markup_bps"].as_i64()
+            ),
+            (Some(6_500), Some("prepaid"), Some(250))
+        );
+
+        let file = app.data_dir().join("card.json");
+        std::fs::write(
+            &file,
+            r#"{"currency":"USD","source":"operator","effective":"2026-12","markets":{"*":{"marketing":9}}}"#,
+        )
+        .unwrap();
+        let out = run(&["rates", "set", file.to_str().unwrap()]).await;
+        assert!(out.status.success(), "{out:?}");
+        let rates: Value = app.get("/api/v1/rates").await.json().await.unwrap();
+        assert_eq!(rates["source"], "operator", "{rates}");
+        assert!(run(&["rates", "reset"]).await.status.success());
+        std::fs::write(&file, "{}").unwrap();
+        assert!(
+            !run(&["rates", "set", file.to_str().unwrap()])
+                .await
+                .status
+                .success()
+        );
+    }
+}

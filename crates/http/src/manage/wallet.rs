@@ -69,7 +69,7 @@ pub struct WalletView {
 }
 
 impl WalletView {
-    fn of(w: Wallet, now: Timestamp) -> Self {
+    pub fn of(w: Wallet, now: Timestamp) -> Self {
         let today = now.to_zoned(jiff::tz::TimeZone::UTC).date().to_string();
         Self {
             kind: w.kind,
@@ -157,7 +157,7 @@ fn non_negative(
 }
 
 impl UpdateWallet {
-    fn into_patch(self) -> Result<WalletPatch, ApiError> {
+    pub fn into_patch(self) -> Result<WalletPatch, ApiError> {
         if self.markup_bps.is_some_and(|m| m > MARKUP_MAX_BPS) {
             return Err(ValidationError::out_of_range(
                 "markup_bps",
