@@ -450,6 +450,8 @@ const WEBHOOK_URL: &str =
     r"^https?://[^/?#@\s\x00-\x1f\x7f-\x9f]+([/?#][^\s\x00-\x1f\x7f-\x9f]*)?$";
 /// `ProfileEmail::parse`: one `@`, a dotted domain that neither starts nor ends with a dot.
 const EMAIL: &str = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@.\s\x00-\x1f\x7f-\x9f][^@\s\x00-\x1f\x7f-\x9f]*\.[^@\s\x00-\x1f\x7f-\x9f]*[^@.\s\x00-\x1f\x7f-\x9f]$";
+/// The largest top-up, adjustment or limit.
+const AMOUNT_MAX: i64 = wagate_core::billing::wallet::AMOUNT_MAX;
 /// `is_graph_version`.
 const GRAPH_VERSION: &str = r"^v[0-9]{1,3}(\.[0-9]{1,3})?$";
 
@@ -499,6 +501,15 @@ fn constraints() -> Vec<(&'static str, Value)> {
         ("/components/schemas/VirtualUserSettings/properties/read_percent", json!({ "maximum": 100 })),
         ("/components/schemas/VirtualUserSettings/properties/offline_until", date_time.clone()),
         ("/components/schemas/CreateApiKey/properties/name", text(1, 100)),
+        // Money: the service's bounds (wagate_core::billing).
+        ("/components/schemas/Adjustment/properties/amount", json!({ "not": { "const": 0 } })),
+        ("/components/schemas/UpdateWallet/properties/credit_limit", json!({ "maximum": AMOUNT_MAX })),
+        ("/components/schemas/UpdateWallet/properties/low_balance_threshold", json!({ "maximum": AMOUNT_MAX })),
+        ("/components/schemas/UpdateWallet/properties/daily_limit", json!({ "maximum": AMOUNT_MAX })),
+        (
+            "/components/schemas/RateCard/properties/markets",
+            json!({ "required": ["*"], "propertyNames": { "pattern": r"^([A-Z]{2}|\*)$" } }),
+        ),
         (
             // An admin key is always account-wide.
             "/components/schemas/CreateApiKey",

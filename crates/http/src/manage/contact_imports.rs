@@ -279,7 +279,8 @@ pub struct ErrorList {
 /// JSON pages or as one CSV download.
 #[utoipa::path(get, path = "/contacts/imports/{id}/errors", operation_id = "contact_import_errors", tag = "contacts",
     params(("id" = String, Path, description = "Import id"), ErrorsQuery),
-    responses((status = 200, body = ErrorList, content_type = "application/json"),
+    responses((status = 200, description = "A page as JSON, or every row as CSV with `format=csv`", content(
+            (ErrorList = "application/json"), (String = "text/csv"))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn errors(
     State(state): State<AppState>,
@@ -373,10 +374,13 @@ pub struct ExportQuery {
 }
 
 /// Export the account's contacts, filtered like the list, as CSV (streamed) or XLSX. The
-/// columns import back unchanged.
+/// columns import back unchanged. Every matching contact is exported: the list's `limit`
+/// and `after` are checked but do not apply.
 #[utoipa::path(get, path = "/contacts/export", operation_id = "export_contacts", tag = "contacts",
     params(ExportQuery, ContactQuery),
-    responses((status = 200, description = "The file", content_type = "text/csv"),
+    responses((status = 200, description = "The file: CSV, or XLSX with `format=xlsx`", content(
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,
@@ -390,6 +394,12 @@ pub async fn export(
             ApiError::new(ErrorCode::InvalidQuery, "must be `csv` or `xlsx`").field("format")
         })?,
     };
+    // The list's paging parameters are checked like the list's; an export has every page.
+    ListQuery {
+        limit: q.limit,
+        after: q.after.clone(),
+    }
+    .page::<wagate_core::ids::ContactCardId>()?;
     let filter = q.filter()?;
     let stream = state.app.export_contacts(&p, &filter, format).await?;
     let (content_type, name) = match format {

@@ -354,7 +354,9 @@ pub struct LedgerQuery {
 
 /// The ledger, newest first; `format=csv` downloads every matching entry.
 #[utoipa::path(get, path = "/wallet/ledger", operation_id = "wallet_ledger", tag = "wallet", params(LedgerQuery),
-    responses((status = 200, body = List<LedgerView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, description = "A page as JSON, or every entry as CSV with `format=csv`", content(
+            (List<LedgerView> = "application/json"), (String = "text/csv"))),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn ledger(
     State(state): State<AppState>,
     Auth(p): Auth,
