@@ -190,6 +190,9 @@ error_codes! {
     /// The message has no charge: it does not exist, is not yours, or Meta would not charge
     /// it (a free-form message, a utility template inside the window).
     ChargeNotFound => "charge_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// A rate card in another currency than the account's credits wallet: prices and the
+    /// balance must be in one currency.
+    CurrencyMismatch => "currency_mismatch", 409, graph(100, None, OAuthException, 400);
     /// A wallet changes kind (credits, quota) only when its balances and holds are 0.
     WalletInUse => "wallet_in_use", 409, graph(100, None, OAuthException, 400);
     /// A free-form message outside the 24-hour window, on a channel that refuses them

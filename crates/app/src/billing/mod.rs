@@ -24,7 +24,10 @@ use wagate_core::message::{Content, Recipient};
 use wagate_core::pricing::PricingCategory;
 use wagate_store::{ContactKey, LedgerFilter, MessageCharge, Page, WalletCredit, WalletPatch};
 
-use crate::error::Result;
+use wagate_core::billing::wallet::WalletKind;
+use wagate_core::error::ErrorCode;
+
+use crate::error::{Error, Result};
 use crate::platform::cache::TtlCache;
 use crate::{App, Principal};
 
@@ -171,6 +174,17 @@ impl App {
         p.require_admin()?;
         if let Some(card) = &card {
             card.check()?;
+            let wallet = self.store.get_wallet(p.account_id).await?;
+            if wallet.kind == WalletKind::Credits && wallet.currency != card.currency {
+                return Err(Error::Failed(
+                    ErrorCode::CurrencyMismatch,
+                    format!(
+                        "the wallet counts in {}: a card for this account must be in {} too",
+                        wallet.currency.as_str(),
+                        wallet.currency.as_str()
+                    ),
+                ));
+            }
         }
         self.store.put_rate_card(Some(p.account_id), card).await?;
         self.rate_cards.clear();

@@ -303,11 +303,16 @@ async fn rate_cards_price_sends_and_the_low_balance_event_fires() {
         app.simple_template("hello", "en").await;
         let rates: Value = app.get("/api/v1/rates").await.json().await.unwrap();
         assert_eq!(
-            (rates["scope"].as_str(), rates["currency"].as_str()),
+            (rates["scope"].as_str(), rates["card"]["currency"].as_str()),
             (Some("default"), Some("USD"))
         );
-        assert!(rates["markets"]["*"]["marketing"].is_i64());
-        assert!(rates["source"].as_str().unwrap().contains("placeholder"));
+        assert!(rates["card"]["markets"]["*"]["marketing"].is_i64());
+        assert!(
+            rates["card"]["source"]
+                .as_str()
+                .unwrap()
+                .contains("placeholder")
+        );
 
         let card = json!({"currency": "USD", "source": "ours", "effective": "2026-12-01",
             "markets": {"*": {"utility": 1_000, "marketing": 2_000}}});
@@ -350,6 +355,16 @@ async fn rate_cards_price_sends_and_the_low_balance_event_fires() {
         assert_eq!(change["value"]["event"], "low_balance");
         assert_eq!(change["value"]["balance"], 1_000);
 
+        // A card in another currency than the wallet's is refused.
+        let res = app
+            .req(Method::PUT, "/api/v1/rates")
+            .json(
+                &json!({"currency": "EUR", "source": "x", "effective": "x", "markets": {"*": {}}}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_manage_error(res, 409, "currency_mismatch").await;
         // Back to the default card.
         let res = app
             .req(Method::DELETE, "/api/v1/rates")
@@ -509,7 +524,7 @@ async fn the_cli_tops_up_adjusts_and_replaces_the_default_card() {
         let out = run(&["rates", "set", file.to_str().unwrap()]).await;
         assert!(out.status.success(), "{out:?}");
         let rates: Value = app.get("/api/v1/rates").await.json().await.unwrap();
-        assert_eq!(rates["source"], "operator", "{rates}");
+        assert_eq!(rates["card"]["source"], "operator", "{rates}");
         assert!(run(&["rates", "reset"]).await.status.success());
         std::fs::write(&file, "{}").unwrap();
         assert!(

@@ -389,7 +389,7 @@ pub async fn export(
     Query(q): Query<ContactQuery>,
 ) -> Result<Response, ApiError> {
     let format = match format.format.as_deref() {
-        None | Some("") => ImportFormat::Csv,
+        None => ImportFormat::Csv,
         Some(f) => ImportFormat::parse(f).ok_or_else(|| {
             ApiError::new(ErrorCode::InvalidQuery, "must be `csv` or `xlsx`").field("format")
         })?,

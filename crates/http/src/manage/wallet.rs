@@ -455,7 +455,6 @@ pub async fn ledger(
 pub struct RatesView {
     /// `account` (this account's own), or `default` (the operator's, or the one wagate ships).
     pub scope: &'static str,
-    #[serde(flatten)]
     pub card: RateCard,
 }
 
