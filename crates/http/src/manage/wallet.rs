@@ -481,7 +481,7 @@ pub async fn get_rates(
 /// now on; a message's price is never recomputed.
 #[utoipa::path(put, path = "/rates", operation_id = "put_rates", tag = "wallet", request_body = RateCard,
     responses((status = 200, body = RatesView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody)))]
+        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn put_rates(
     State(state): State<AppState>,
     Auth(p): Auth,
