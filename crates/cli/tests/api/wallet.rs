@@ -235,6 +235,31 @@ async fn concurrent_sends_never_overdraw() {
     }
 }
 
+/// The first sends of an account whose wallet was never set up create it once: concurrent
+/// ones do not overwrite one another's holds.
+#[tokio::test]
+async fn concurrent_first_sends_create_one_wallet() {
+    for app in spawn_apps().await {
+        app.configure_sandbox(json!({})).await;
+        app.simple_template("hello", "en").await;
+        let sends = (0..30).map(|i| {
+            let body = hello(&format!("1555003{i:04}"));
+            let app = &app;
+            async move { send_raw(app, &body).await.status().as_u16() }
+        });
+        let statuses = futures::future::join_all(sends).await;
+        assert!(statuses.iter().all(|s| *s == 200), "postpaid: {statuses:?}");
+        let w = balanced(&app).await;
+        assert_eq!(
+            w["held"].as_i64(),
+            Some(30 * US_UTILITY),
+            "{}: {w}",
+            app.backend
+        );
+        assert_eq!(w["balance"].as_i64(), Some(-30 * US_UTILITY));
+    }
+}
+
 #[tokio::test]
 async fn a_quota_expires_has_a_daily_limit_and_a_backup() {
     for app in spawn_apps().await {

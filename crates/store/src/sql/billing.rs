@@ -262,13 +262,27 @@ async fn card_currency<C: Conn>(c: &mut C, account: AccountId) -> Result<Currenc
     Ok(RateCard::default_card().currency)
 }
 
-/// The account's wallet (locked for the transaction when `lock`), or the default one.
+/// The account's wallet, or the default one. With `lock` (a write) the row is made to exist
+/// first, then read locked: two transactions that both find no wallet would otherwise both
+/// write one from the default, the second overwriting the first.
 async fn wallet_or_default<C: Conn>(
     c: &mut C,
     account: AccountId,
     now: Timestamp,
     lock: bool,
 ) -> Result<Wallet> {
+    if lock {
+        let missing = c
+            .scalar::<bool>(
+                query("SELECT TRUE FROM wallets WHERE account_id = $1").bind(account.as_uuid()),
+            )
+            .await?
+            .is_none();
+        if missing {
+            let fresh = Wallet::default_for(account, card_currency(c, account).await?, now);
+            insert_wallet(c, &fresh, false).await?;
+        }
+    }
     let mut q = query(concat!(
         "SELECT ",
         wallet_columns!(),
@@ -289,6 +303,11 @@ async fn wallet_or_default<C: Conn>(
 }
 
 async fn save_wallet<C: Conn>(c: &mut C, w: &Wallet) -> Result<()> {
+    insert_wallet(c, w, true).await
+}
+
+/// Writes `w`: over the stored row when `replace`, else only if there is none.
+async fn insert_wallet<C: Conn>(c: &mut C, w: &Wallet, replace: bool) -> Result<()> {
     let r = WalletRecord::from(w);
     let mut q = query(concat!("INSERT INTO wallets (", wallet_columns!(), ") "));
     push_values(&mut q, [r], |row, r| {
@@ -309,6 +328,11 @@ async fn save_wallet<C: Conn>(c: &mut C, w: &Wallet) -> Result<()> {
             .bind(r.created_at)
             .bind(r.updated_at);
     });
+    if !replace {
+        q.push(" ON CONFLICT (account_id) DO NOTHING");
+        c.execute(q).await?;
+        return Ok(());
+    }
     q.push(
         " ON CONFLICT (account_id) DO UPDATE SET kind = excluded.kind, mode = excluded.mode, \
          credit_limit = excluded.credit_limit, \
