@@ -33,6 +33,7 @@ pub mod media;
 pub mod platform;
 pub mod profile;
 pub mod qr_codes;
+pub mod reports;
 pub mod templates;
 pub mod webhooks;
 
