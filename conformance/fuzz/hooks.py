@@ -6,9 +6,9 @@ To exercise subscriptions end to end, a generated URL that is *valid* is pointed
 loopback receiver (`WAGATE_FUZZ_RECEIVER`); an invalid one is left as generated, so negative
 tests stay negative.
 
-A contact's `timezone` must name a zone of the IANA database, which no pattern can say: a
-generated name that matches the document's pattern is replaced by a real zone; one that
-does not is left as generated.
+A contact's or the account's `timezone` must name a zone of the IANA database, which no
+pattern can say: a generated name that matches the document's pattern is replaced by a real
+zone; one that does not is left as generated.
 """
 
 import os
@@ -25,7 +25,7 @@ WEBHOOK_URL = re.compile(
 
 
 IDEMPOTENCY_KEY = re.compile(r"^[ -~]{1,255}$")
-# The document's pattern for a contact's timezone (crates/http/src/manage/contacts.rs).
+# The document's pattern for a timezone (crates/http/src/manage/{contacts,account}.rs).
 TIMEZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z][A-Za-z0-9_+-]*)*$")
 
 
@@ -36,7 +36,9 @@ def before_call(ctx, case, kwargs):
     if isinstance(key, str) and IDEMPOTENCY_KEY.match(key):
         headers["Idempotency-Key"] = str(uuid.uuid4())
     op_id = case.operation.definition.raw.get("operationId")
-    if op_id in ("create_contact", "update_contact") and isinstance(case.body, dict):
+    if op_id in ("create_contact", "update_contact", "update_account") and isinstance(
+        case.body, dict
+    ):
         tz = case.body.get("timezone")
         if isinstance(tz, str) and len(tz) <= 64 and TIMEZONE.match(tz):
             case.body["timezone"] = "Europe/London"

@@ -1220,6 +1220,8 @@ pub async fn ingest_inbound<C: Conn>(c: &mut C, new: NewInboundMessage) -> Resul
     if known.is_some() {
         return Ok(None);
     }
+    let mut r = MessageRecord::inbound(&new);
+    reports::number_messages(c, [&mut r]).await?;
     let preference: i64 = match new.preference {
         None => 0,
         Some(MarketingPreference::Stop) => 1,
@@ -1251,7 +1253,6 @@ pub async fn ingest_inbound<C: Conn>(c: &mut C, new: NewInboundMessage) -> Resul
     if preference > 0 {
         announce_preference(c, &new, before.as_ref()).await?;
     }
-    let mut r = MessageRecord::inbound(&new);
     if r.profile_name.is_none() {
         r.profile_name = c
             .scalar::<Option<String>>(
@@ -1262,7 +1263,6 @@ pub async fn ingest_inbound<C: Conn>(c: &mut C, new: NewInboundMessage) -> Resul
             .await?
             .flatten();
     }
-    reports::number_messages(c, [&mut r]).await?;
     insert_message_row(c, &r).await?;
     Message::try_from(r).map(Some)
 }

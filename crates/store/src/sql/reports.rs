@@ -74,7 +74,10 @@ fn ids_chunk(dialect: Dialect) -> usize {
 
 /// Gives each record the next number of its channel, in the order given: one statement
 /// takes every channel's range (channels in id order, so concurrent transactions lock
-/// counter rows in one order). Call it in the transaction that inserts the records.
+/// counter rows in one order). Call it in the transaction that inserts the records, before
+/// that transaction writes any contact or card: every path takes the counter first, so
+/// PostgreSQL's row locks are always taken in one order (counter, then contact rows) and
+/// concurrent sends and receipts cannot deadlock.
 pub async fn number_messages<'r, C: Conn>(
     c: &mut C,
     records: impl IntoIterator<Item = &'r mut MessageRecord>,
