@@ -74,7 +74,10 @@ mod tests {
             day.start(&kolkata).unwrap().to_string(),
             "2026-12-06T18:30:00Z"
         );
-        assert_eq!(day.end(&kolkata).unwrap().to_string(), "2026-12-07T18:30:00Z");
+        assert_eq!(
+            day.end(&kolkata).unwrap().to_string(),
+            "2026-12-07T18:30:00Z"
+        );
         assert_eq!(
             day.start(&Timezone::utc()).unwrap().to_string(),
             "2026-12-07T00:00:00Z"
@@ -84,7 +87,10 @@ mod tests {
     #[test]
     fn instants_are_kept_as_given() {
         let t = TimeBound::parse("to", "2026-12-07T10:00:00+05:30").unwrap();
-        assert_eq!(t.end(&tz("Europe/London")).unwrap().to_string(), "2026-12-07T04:30:00Z");
+        assert_eq!(
+            t.end(&tz("Europe/London")).unwrap().to_string(),
+            "2026-12-07T04:30:00Z"
+        );
     }
 
     #[test]
@@ -96,7 +102,14 @@ mod tests {
 
     #[test]
     fn nonsense_is_refused() {
-        for bad in ["2026-02-30", "2026-13-01", "07-12-2026", "yesterday", "", "2026-12-07T25:00:00Z"] {
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "07-12-2026",
+            "yesterday",
+            "",
+            "2026-12-07T25:00:00Z",
+        ] {
             assert!(TimeBound::parse("from", bad).is_err(), "{bad}");
         }
     }

@@ -151,9 +151,16 @@ async fn status_history_keeps_each_change_in_order(b: Backend) {
             (MessageStatus::Read, ms(t0) + 30),
         ]
     );
-    let (message, changes) = s.message_history(a, &MessageKey::Wamid(m.wamid.clone())).await.unwrap();
+    let (message, changes) = s
+        .message_history(a, &MessageKey::Wamid(m.wamid.clone()))
+        .await
+        .unwrap();
     assert_eq!(message.id, m.id);
-    assert_eq!(changes[1].pricing, Some(priced()), "sent carries the pricing");
+    assert_eq!(
+        changes[1].pricing,
+        Some(priced()),
+        "sent carries the pricing"
+    );
     assert!(changes.iter().all(|c| c.error.is_none()));
 
     // A failure keeps its error.
@@ -266,8 +273,14 @@ async fn lists_read_both_ways_filter_by_number_and_count(b: Backend) {
 
     // Oldest first, page by page, from a message: everything after it.
     assert_eq!(list(oldest(), page(None, 4)).await, ids[..4].to_vec());
-    assert_eq!(list(oldest(), page(Some(ids[3]), 4)).await, ids[4..8].to_vec());
-    assert_eq!(list(oldest(), page(Some(ids[7]), 4)).await, ids[8..].to_vec());
+    assert_eq!(
+        list(oldest(), page(Some(ids[3]), 4)).await,
+        ids[4..8].to_vec()
+    );
+    assert_eq!(
+        list(oldest(), page(Some(ids[7]), 4)).await,
+        ids[8..].to_vec()
+    );
     let mut newest: Vec<MessageId> = ids.clone();
     newest.reverse();
     assert_eq!(
@@ -289,7 +302,12 @@ async fn lists_read_both_ways_filter_by_number_and_count(b: Backend) {
         list(ch1_numbers(Some(2), Some(6)), page(None, 100)).await,
         vec![ids[3], ids[5], ids[6]]
     );
-    assert_eq!(s.count_messages(a, &ch1_numbers(Some(2), None)).await.unwrap(), 4);
+    assert_eq!(
+        s.count_messages(a, &ch1_numbers(Some(2), None))
+            .await
+            .unwrap(),
+        4
+    );
     let inbound_only = MessageFilter {
         direction: Some(Direction::Inbound),
         ..ch1_numbers(None, None)

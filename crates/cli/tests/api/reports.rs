@@ -80,11 +80,17 @@ async fn pages_go_both_ways_without_gaps_or_repeats_while_messages_keep_arriving
         }
         let mut newest_first = before.clone();
         newest_first.reverse();
-        assert_eq!(seen, newest_first, "{}: the walk saw what was there", app.backend);
+        assert_eq!(
+            seen, newest_first,
+            "{}: the walk saw what was there",
+            app.backend
+        );
         assert_eq!(totals[0], 11);
         assert_eq!(
             totals,
-            (0..totals.len() as u64).map(|i| 11 + 2 * i).collect::<Vec<_>>(),
+            (0..totals.len() as u64)
+                .map(|i| 11 + 2 * i)
+                .collect::<Vec<_>>(),
             "the total counts what arrived meanwhile"
         );
 
@@ -208,7 +214,11 @@ async fn the_status_history_follows_a_message_to_read() {
                 .iter()
                 .map(|s| s["status"].as_str().unwrap())
                 .collect();
-            assert_eq!(statuses, ["accepted", "sent", "delivered", "read"], "{history}");
+            assert_eq!(
+                statuses,
+                ["accepted", "sent", "delivered", "read"],
+                "{history}"
+            );
             let times: Vec<Timestamp> = steps
                 .iter()
                 .map(|s| s["at"].as_str().unwrap().parse().unwrap())
@@ -218,7 +228,10 @@ async fn the_status_history_follows_a_message_to_read() {
             assert_eq!(steps[1]["at"], m["sent_at"]);
             assert_eq!(steps[2]["at"], m["delivered_at"]);
             assert_eq!(steps[3]["at"], m["read_at"]);
-            assert_eq!(steps[1]["pricing"], m["pricing"], "sent carries Meta's pricing");
+            assert_eq!(
+                steps[1]["pricing"], m["pricing"],
+                "sent carries Meta's pricing"
+            );
             assert!(steps.iter().all(|s| s["error"].is_null()));
         }
 
@@ -317,15 +330,25 @@ async fn date_ranges_are_days_in_the_accounts_timezone() {
         let account: Value = res.json().await.unwrap();
         assert_eq!(account["timezone"], tz.as_str());
         assert_eq!(
-            app.get("/api/v1/account").await.json::<Value>().await.unwrap()["timezone"],
+            app.get("/api/v1/account")
+                .await
+                .json::<Value>()
+                .await
+                .unwrap()["timezone"],
             tz.as_str()
         );
 
         // In the account's zone it is today: all three, and the filters still apply.
         assert_eq!(list(&app, &range).await["total"], 3);
-        assert_eq!(list(&app, &format!("{range}&direction=outbound")).await["total"], 2);
+        assert_eq!(
+            list(&app, &format!("{range}&direction=outbound")).await["total"],
+            2
+        );
         assert_eq!(list(&app, &format!("to={today}")).await["total"], 3);
-        assert_eq!(list(&app, &format!("from={today}&status=received")).await["total"], 1);
+        assert_eq!(
+            list(&app, &format!("from={today}&status=received")).await["total"],
+            1
+        );
         // An instant is an instant, whatever the zone.
         let later = from_now(Duration::from_secs(3600));
         assert_eq!(list(&app, &format!("from={later}")).await["total"], 0);
@@ -355,12 +378,16 @@ async fn date_ranges_are_days_in_the_accounts_timezone() {
 #[tokio::test]
 async fn the_csv_export_is_the_filtered_list() {
     for app in spawn_apps().await {
-        app.send(json!({"to": USER, "type": "text", "text": {"body": "Hello, \"world\""},
-                        "biz_opaque_callback_data": "order-9"}))
-            .await;
+        app.send(
+            json!({"to": USER, "type": "text", "text": {"body": "Hello, \"world\""},
+                        "biz_opaque_callback_data": "order-9"}),
+        )
+        .await;
         send_text(&app, "second").await;
         inject(&app, "a reply").await;
-        let res = app.get("/api/v1/messages/export?direction=outbound&order=asc").await;
+        let res = app
+            .get("/api/v1/messages/export?direction=outbound&order=asc")
+            .await;
         assert_eq!(res.status(), 200);
         assert_eq!(
             res.headers().get("content-type").unwrap(),
@@ -385,7 +412,10 @@ async fn the_csv_export_is_the_filtered_list() {
         assert_eq!(&rows[0][col("direction")], "outbound");
         assert_eq!(&rows[0][col("wa_id")], USER);
         let listed = list(&app, "direction=outbound&order=asc").await;
-        assert_eq!(&rows[0][col("id")], listed["data"][0]["id"].as_str().unwrap());
+        assert_eq!(
+            &rows[0][col("id")],
+            listed["data"][0]["id"].as_str().unwrap()
+        );
         assert_eq!(
             &rows[1][col("created_at")],
             listed["data"][1]["created_at"].as_str().unwrap()

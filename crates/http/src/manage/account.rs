@@ -3,13 +3,13 @@
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use wagate_app::Principal;
-use wagate_core::account::Account;
-use wagate_core::contact::card::Timezone;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use wagate_app::Principal;
+use wagate_core::account::Account;
 use wagate_core::api_key::KeyChannels;
+use wagate_core::contact::card::Timezone;
 use wagate_core::ids::{AccountId, ApiKeyId, ChannelId};
 
 use crate::auth::Auth;
@@ -74,7 +74,10 @@ pub async fn get(
 #[serde(deny_unknown_fields)]
 pub struct UpdateAccount {
     /// An IANA time zone name (`Asia/Kolkata`): report dates are read in it.
-    #[schema(max_length = 64, pattern = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z][A-Za-z0-9_+-]*)*$")]
+    #[schema(
+        max_length = 64,
+        pattern = r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z][A-Za-z0-9_+-]*)*$"
+    )]
     pub timezone: Option<String>,
 }
 

@@ -10,6 +10,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use wagate_app::messaging::reports::MessageReport;
 use wagate_core::Timestamp;
 use wagate_core::content::MessageType;
 use wagate_core::error::ErrorCode;
@@ -17,9 +18,8 @@ use wagate_core::ids::{ChannelId, MessageId};
 use wagate_core::message::{Direction, Message, MessageStatus, Wamid};
 use wagate_core::phone::PhoneE164;
 use wagate_core::pricing::{Conversation, Pricing};
-use wagate_core::template::Rendered;
-use wagate_app::messaging::reports::MessageReport;
 use wagate_core::report::TimeBound;
+use wagate_core::template::Rendered;
 use wagate_store::{MessageFilter, MessageKey, MessageOrder, Page};
 
 use crate::auth::Auth;
@@ -183,7 +183,9 @@ pub struct DateOrTime;
 
 impl utoipa::PartialSchema for DateOrTime {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+        use utoipa::openapi::schema::{
+            KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type,
+        };
         let string = |format| {
             ObjectBuilder::new()
                 .schema_type(Type::String)

@@ -28,9 +28,7 @@ use wagate_core::network::{NetworkEvent, NewInboundMessage, StatusUpdate};
 use wagate_core::policy::RecipientState;
 use wagate_core::pricing::{Conversation, Pricing};
 
-use super::{
-    Backend, Conn, Dialect, IntoArg, Query, database_error, query, reports, webhooks,
-};
+use super::{Backend, Conn, Dialect, IntoArg, Query, database_error, query, reports, webhooks};
 use crate::dispatch::{settle_statuses, status_groups};
 use crate::records::{ContactRecord, MessageRecord, millis, predecessors_sql, status_time_column};
 use crate::{

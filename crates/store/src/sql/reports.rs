@@ -22,17 +22,13 @@ use async_trait::async_trait;
 use sqlx::types::Json;
 use uuid::Uuid;
 use wagate_core::ids::{AccountId, ChannelId};
-use wagate_core::message::{
-    Direction, Message, MessageError, MessageStatus, StatusChange,
-};
+use wagate_core::message::{Direction, Message, MessageError, MessageStatus, StatusChange};
 use wagate_core::pricing::{Conversation, Pricing};
 
 use super::dispatch::{get_message, push_list, push_values};
 use super::{Backend, Conn, Dialect, query};
 use crate::records::{MessageRecord, corrupt, millis, timestamp};
-use crate::{
-    MessageFilter, MessageKey, MessageOrder, Page, ReportStore, Result, message_columns,
-};
+use crate::{MessageFilter, MessageKey, MessageOrder, Page, ReportStore, Result, message_columns};
 
 #[async_trait]
 impl<B: Backend> ReportStore for B {
@@ -91,16 +87,11 @@ pub async fn number_messages<'r, C: Conn>(
     let mut rest = channels;
     while !rest.is_empty() {
         let tail = rest.split_off(rest.len().min(size));
-        let mut q = query("INSERT INTO channel_counters (channel_id, last_number) ");
-        push_values(&mut q, &rest, |row, (channel, records)| {
-            row.bind(*channel)
-                .bind(i64::try_from(records.len()).unwrap_or(i64::MAX));
-        });
-        q.push(
-            " ON CONFLICT (channel_id) DO UPDATE SET \
-             last_number = channel_counters.last_number + excluded.last_number \
-             RETURNING channel_id, last_number",
-        );
+        let counts: Vec<(Uuid, i64)> = rest
+            .iter()
+            .map(|(channel, records)| (*channel, i64::try_from(records.len()).unwrap_or(i64::MAX)))
+            .collect();
+        let q = counters_statement(&counts);
         let last: BTreeMap<Uuid, i64> = c.fetch_all::<(Uuid, i64)>(q).await?.into_iter().collect();
         for (channel, records) in &mut rest {
             let top = *last
@@ -119,7 +110,7 @@ pub async fn number_messages<'r, C: Conn>(
 // ---- Status history ----
 
 /// Records the status each of `messages` now has, as it moved there: one
-/// `INSERT … SELECT` per few hundred messages. A status already recorded is left as it was.
+/// [`history_statement`] per few hundred messages.
 pub async fn record_changes<'m, C: Conn>(
     c: &mut C,
     messages: impl IntoIterator<Item = &'m Message>,
@@ -130,19 +121,40 @@ pub async fn record_changes<'m, C: Conn>(
         .map(|m| m.id.as_uuid())
         .collect();
     for part in ids.chunks(ids_chunk(c.dialect())) {
-        let mut q = query(
-            "INSERT INTO message_statuses (message_id, status, at, error, pricing, conversation) \
-             SELECT id, status, CASE status WHEN 'sent' THEN sent_at \
-               WHEN 'delivered' THEN delivered_at WHEN 'read' THEN read_at \
-               ELSE failed_at END, \
-             CASE WHEN status = 'failed' THEN error END, pricing, conversation \
-             FROM messages WHERE status IN ('sent', 'delivered', 'read', 'failed') AND id IN ",
-        );
-        push_list(&mut q, part.iter().copied());
-        q.push(" ON CONFLICT (message_id, status) DO NOTHING");
-        c.execute(q).await?;
+        c.execute(history_statement(part)).await?;
     }
     Ok(())
+}
+
+/// `INSERT … SELECT` copying the current status of the messages `ids` into their history
+/// (each found by its primary key); a status already recorded is left as it was.
+pub fn history_statement(ids: &[Uuid]) -> super::Query {
+    let mut q = query(
+        "INSERT INTO message_statuses (message_id, status, at, error, pricing, conversation) \
+         SELECT id, status, CASE status WHEN 'sent' THEN sent_at \
+           WHEN 'delivered' THEN delivered_at WHEN 'read' THEN read_at \
+           ELSE failed_at END, \
+         CASE WHEN status = 'failed' THEN error END, pricing, conversation \
+         FROM messages WHERE status IN ('sent', 'delivered', 'read', 'failed') AND id IN ",
+    );
+    push_list(&mut q, ids.iter().copied());
+    q.push(" ON CONFLICT (message_id, status) DO NOTHING");
+    q
+}
+
+/// `INSERT … ON CONFLICT DO UPDATE … RETURNING` adding `counts` (channel, how many) to
+/// the channels' counters; it returns each channel's new last number.
+pub fn counters_statement(counts: &[(Uuid, i64)]) -> super::Query {
+    let mut q = query("INSERT INTO channel_counters (channel_id, last_number) ");
+    push_values(&mut q, counts, |row, (channel, n)| {
+        row.bind(*channel).bind(*n);
+    });
+    q.push(
+        " ON CONFLICT (channel_id) DO UPDATE SET \
+         last_number = channel_counters.last_number + excluded.last_number \
+         RETURNING channel_id, last_number",
+    );
+    q
 }
 
 #[derive(sqlx::FromRow)]
