@@ -321,6 +321,19 @@ async fn lists_read_both_ways_filter_by_number_and_count(b: Backend) {
         .map(|m| m.number)
         .collect();
     assert_eq!(got, (1..=6).collect());
+    // One channel reads in number order, from a message of it, both ways.
+    assert_eq!(
+        list(ch1_numbers(None, None), page(Some(ids[3]), 2)).await,
+        vec![ids[5], ids[6]]
+    );
+    let newest_ch1 = MessageFilter {
+        order: MessageOrder::NewestFirst,
+        ..ch1_numbers(None, None)
+    };
+    assert_eq!(
+        list(newest_ch1, page(Some(ids[5]), 10)).await,
+        vec![ids[3], ids[2], ids[0]]
+    );
     let scoped_to_nothing = MessageFilter {
         channels: Some(vec![]),
         ..MessageFilter::default()

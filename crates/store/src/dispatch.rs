@@ -201,7 +201,9 @@ pub struct MessageFilter {
     pub order: MessageOrder,
 }
 
-/// The order of a message list: by id, which is creation order (ids are UUIDv7).
+/// The order of a message list: by id, which is creation order (ids are UUIDv7); a list of
+/// one channel (`channel_id`) by the channel's `number`, the order its messages were stored
+/// in, so following it from a message never misses one stored later.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum MessageOrder {
     #[default]

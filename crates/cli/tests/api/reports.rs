@@ -196,10 +196,14 @@ async fn the_status_history_follows_a_message_to_read() {
         // The user writes first: the service window is open.
         let inbound = inject(&app, "hi").await;
         let wamid = send_text(&app, "read me").await;
-        app.app
-            .drain_at(from_now(Duration::from_secs(5)))
-            .await
-            .unwrap();
+        // Hand-over, delivery and read each fall due after the step before: drain at a
+        // time past each.
+        for ahead in [5, 10, 15] {
+            app.app
+                .drain_at(from_now(Duration::from_secs(ahead)))
+                .await
+                .unwrap();
+        }
         let m = app.message(&wamid).await;
         assert_eq!(m["status"], "read", "{m}");
 
@@ -240,10 +244,14 @@ async fn the_status_history_follows_a_message_to_read() {
         let failed = app
             .send(json!({"to": "16505550404", "type": "text", "text": {"body": "hello?"}}))
             .await;
-        app.app
-            .drain_at(from_now(Duration::from_secs(5)))
-            .await
-            .unwrap();
+        // Hand-over, delivery and read each fall due after the step before: drain at a
+        // time past each.
+        for ahead in [5, 10, 15] {
+            app.app
+                .drain_at(from_now(Duration::from_secs(ahead)))
+                .await
+                .unwrap();
+        }
         let history: Value = app
             .get(&format!("/api/v1/messages/{failed}/statuses"))
             .await
@@ -454,6 +462,7 @@ async fn bad_report_input_is_refused() {
         "order=sideways",
         "number_after=-1",
         "number_before=abc",
+        "number_before=9223372036854775808",
         "channel_id=nope",
         "total=maybe",
     ] {

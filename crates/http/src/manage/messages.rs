@@ -223,6 +223,16 @@ fn query_error(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::InvalidQuery, message).field(field)
 }
 
+/// A message number as the store keeps it (at most `i64::MAX`).
+fn number(field: &str, v: Option<u64>) -> Result<Option<u64>, ApiError> {
+    match v {
+        Some(n) if i64::try_from(n).is_err() => {
+            Err(query_error(field, format!("must be at most {}", i64::MAX)))
+        }
+        _ => Ok(v),
+    }
+}
+
 fn bound(field: &str, v: Option<&str>) -> Result<Option<TimeBound>, ApiError> {
     v.map(|s| TimeBound::parse(field, s).map_err(|e| query_error(field, e.message)))
         .transpose()
@@ -275,8 +285,8 @@ impl MessageQuery {
                 .transpose()?,
             since: query_time("since", self.since.as_deref())?,
             until: query_time("until", self.until.as_deref())?,
-            number_after: self.number_after,
-            number_before: self.number_before,
+            number_after: number("number_after", self.number_after)?,
+            number_before: number("number_before", self.number_before)?,
             order: match self.order {
                 None | Some(SortOrder::Desc) => MessageOrder::NewestFirst,
                 Some(SortOrder::Asc) => MessageOrder::OldestFirst,

@@ -283,14 +283,32 @@ pub async fn list_messages<C: Conn>(
     if !push_filter(&mut q, filter) {
         return Ok(Vec::new());
     }
+    // One channel's list is read in its number order, which is the order its messages were
+    // stored and committed in (see `number_messages`): a reader following it with
+    // `order=asc&after=<last id>` never misses one, even from several nodes. Across channels
+    // the order is the id's (UUIDv7: creation time).
+    let key = if filter.channel_id.is_some() {
+        "number"
+    } else {
+        "id"
+    };
     let (after, order) = match filter.order {
-        MessageOrder::NewestFirst => (" AND id < ", " ORDER BY id DESC LIMIT "),
-        MessageOrder::OldestFirst => (" AND id > ", " ORDER BY id LIMIT "),
+        MessageOrder::NewestFirst => ("<", "DESC"),
+        MessageOrder::OldestFirst => (">", "ASC"),
     };
     if let Some(id) = page.after {
-        q.push(after).push_bind(id.as_uuid());
+        if key == "number" {
+            q.push(&format!(
+                " AND number {after} (SELECT number FROM messages WHERE id = "
+            ))
+            .push_bind(id.as_uuid())
+            .push(")");
+        } else {
+            q.push(&format!(" AND id {after} ")).push_bind(id.as_uuid());
+        }
     }
-    q.push(order).push_bind(page.sql_limit());
+    q.push(&format!(" ORDER BY {key} {order} LIMIT "))
+        .push_bind(page.sql_limit());
     c.fetch_all::<MessageRecord>(q)
         .await?
         .into_iter()
