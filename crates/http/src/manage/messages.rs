@@ -151,11 +151,17 @@ pub struct MessageQuery {
     pub until: Option<String>,
     /// Created from this date (`2026-12-07`: from the start of that day in the account's
     /// time zone) or time (RFC 3339), included.
-    #[param(value_type = Option<DateOrTime>, inline)]
+    #[param(
+        max_length = 40,
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9]))?$"
+    )]
     pub from: Option<String>,
     /// Created up to this date (`2026-12-07`: to the end of that day in the account's time
     /// zone, included) or before this time (RFC 3339).
-    #[param(value_type = Option<DateOrTime>, inline)]
+    #[param(
+        max_length = 40,
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9]))?$"
+    )]
     pub to: Option<String>,
     /// Only messages whose channel `number` is above this one.
     #[param(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
@@ -176,29 +182,6 @@ pub enum SortOrder {
     Asc,
     Desc,
 }
-
-/// A bound of a date range: a date (`2026-12-07`), read in the account's time zone, or an
-/// RFC 3339 time.
-pub struct DateOrTime;
-
-impl utoipa::PartialSchema for DateOrTime {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{
-            KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type,
-        };
-        let string = |format| {
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .format(Some(SchemaFormat::KnownFormat(format)))
-        };
-        OneOfBuilder::new()
-            .item(string(KnownFormat::Date))
-            .item(string(KnownFormat::DateTime))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for DateOrTime {}
 
 /// The page parameters of the message list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
