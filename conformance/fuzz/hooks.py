@@ -6,9 +6,13 @@ To exercise subscriptions end to end, a generated URL that is *valid* is pointed
 loopback receiver (`WAGATE_FUZZ_RECEIVER`); an invalid one is left as generated, so negative
 tests stay negative.
 
-A contact's `timezone` must name a zone of the IANA database, which no pattern can say: a
-generated name that matches the document's pattern is replaced by a real zone; one that
-does not is left as generated.
+A contact's or the account's `timezone` must name a zone of the IANA database, which no
+pattern can say: a generated name that matches the document's pattern is replaced by a real
+zone; one that does not is left as generated.
+
+The same for a message report's `from`/`to`: a date or time that matches the document's
+pattern may still not exist (`2026-02-30`) or lie past the last instant wagate represents
+(9999-12-30); such a value is replaced by a real date.
 """
 
 import os
@@ -25,8 +29,33 @@ WEBHOOK_URL = re.compile(
 
 
 IDEMPOTENCY_KEY = re.compile(r"^[ -~]{1,255}$")
-# The document's pattern for a contact's timezone (crates/http/src/manage/contacts.rs).
+# The document's pattern for a timezone (crates/http/src/manage/{contacts,account}.rs).
 TIMEZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z][A-Za-z0-9_+-]*)*$")
+
+
+# The document's pattern for a report bound (crates/http/src/manage/messages.rs).
+REPORT_BOUND = re.compile(
+    r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+    r"(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9]))?$"
+)
+
+
+def _real_bound(value):
+    """Whether a pattern-valid bound names an instant wagate can represent."""
+    import datetime
+
+    try:
+        if len(value) == 10:
+            d = datetime.date.fromisoformat(value)
+            return 1 < d.year < 9999
+        head, _, rest = value.partition(".")
+        if rest:
+            digits = "".join(c for c in rest if c.isdigit())
+            value = head + value[len(head) + 1 + len(digits):]
+        t = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return 1 < t.year < 9999
+    except ValueError:
+        return False
 
 
 @schemathesis.hook
@@ -36,7 +65,15 @@ def before_call(ctx, case, kwargs):
     if isinstance(key, str) and IDEMPOTENCY_KEY.match(key):
         headers["Idempotency-Key"] = str(uuid.uuid4())
     op_id = case.operation.definition.raw.get("operationId")
-    if op_id in ("create_contact", "update_contact") and isinstance(case.body, dict):
+    if op_id in ("list_messages", "export_messages") and isinstance(case.query, dict):
+        for key in ("from", "to"):
+            v = case.query.get(key)
+            if isinstance(v, str) and REPORT_BOUND.match(v) and not _real_bound(v):
+                case.query[key] = "2026-12-07"
+        return
+    if op_id in ("create_contact", "update_contact", "update_account") and isinstance(
+        case.body, dict
+    ):
         tz = case.body.get("timezone")
         if isinstance(tz, str) and len(tz) <= 64 and TIMEZONE.match(tz):
             case.body["timezone"] = "Europe/London"

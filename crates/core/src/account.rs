@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::Timestamp;
+use crate::contact::card::Timezone;
 use crate::ids::AccountId;
 use crate::text::AccountName;
 
@@ -13,6 +14,8 @@ pub struct Account {
     pub id: AccountId,
     pub name: AccountName,
     pub created_at: Timestamp,
+    /// The IANA zone the account's reports read dates in (`UTC` unless set).
+    pub timezone: Timezone,
 }
 
 /// Command: create an account.

@@ -26,6 +26,7 @@
 //! - [`registration`]: a phone number's registration, verification code, two-step PIN and
 //!   display-name review, as a state machine.
 //! - [`qr`]: QR codes with a prefilled message: codes, messages, the PNG and SVG images.
+//! - [`report`]: the bounds of report date ranges, read in the account's time zone.
 //! - [`audit`]: entries of the audit log of management actions (who, what, on what).
 //! - [`idempotency`]: `Idempotency-Key` values and the request digest a key is bound to.
 //! - [`error`]: the error-code table and `ValidationError`.
@@ -55,6 +56,7 @@ pub mod pricing;
 pub mod profile;
 pub mod qr;
 pub mod registration;
+pub mod report;
 pub mod sandbox;
 pub mod template;
 pub mod text;

@@ -325,6 +325,31 @@ pub struct Message {
     pub conversation: Option<Conversation>,
     /// How many times the message was handed to the upstream (never more than one).
     pub handovers: u32,
+    /// The message's place among its channel's messages, inbound and outbound: 1, 2, 3… in
+    /// the order they were stored, gap-free and never reused (1MSG's `messageNumber`).
+    pub number: u64,
+}
+
+/// One step of a message's status history (1MSG's `hookInfo`): the status it moved to,
+/// when, and what it carried then (the error of a failure; the pricing and conversation
+/// known at that time).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatusChange {
+    pub status: MessageStatus,
+    pub at: Timestamp,
+    pub error: Option<MessageError>,
+    pub pricing: Option<Pricing>,
+    pub conversation: Option<Conversation>,
+}
+
+impl StatusChange {
+    /// Where `status` sits in a history of changes at the same instant.
+    pub fn rank(status: MessageStatus) -> usize {
+        MessageStatus::ALL
+            .iter()
+            .position(|s| *s == status)
+            .unwrap_or(usize::MAX)
+    }
 }
 
 impl Message {

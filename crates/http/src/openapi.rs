@@ -399,6 +399,20 @@ const LINKS: &[LinkRow] = &[
         "message_deliveries",
         ID,
     ),
+    (
+        "list_messages",
+        "200",
+        "MessageStatuses",
+        "list_message_statuses",
+        FIRST,
+    ),
+    (
+        "get_message",
+        "200",
+        "MessageStatuses",
+        "list_message_statuses",
+        ID,
+    ),
 ];
 
 /// OpenAPI links from the operations that return objects to those that take their ids.

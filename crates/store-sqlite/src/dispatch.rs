@@ -92,3 +92,27 @@ mod tests {
         assert_searches(&plan, "c"); // contacts AS c: the chat, by its unique index
     }
 }
+
+#[cfg(test)]
+mod report_plans {
+    use wagate_store::sql::reports::{counters_statement, history_statement};
+
+    use crate::plan_check::{assert_searches, plan_query, schema};
+
+    #[tokio::test]
+    async fn status_history_and_numbers_find_their_rows_by_key() {
+        let mut conn = schema().await;
+        let ids: Vec<uuid::Uuid> = (0..300).map(|_| uuid::Uuid::now_v7()).collect();
+        assert_searches(
+            &plan_query(&mut conn, &history_statement(&ids)).await,
+            "messages",
+        );
+        let counts: Vec<(uuid::Uuid, i64)> = ids.iter().take(50).map(|id| (*id, 3)).collect();
+        let plan = plan_query(&mut conn, &counters_statement(&counts)).await;
+        assert!(
+            plan.iter()
+                .all(|step| !step.starts_with("SCAN channel_counters")),
+            "{plan:?}"
+        );
+    }
+}

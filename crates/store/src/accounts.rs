@@ -20,6 +20,12 @@ pub trait AccountStore: Send + Sync {
 
     async fn create_account(&self, new: NewAccount) -> Result<Account>;
     async fn get_account(&self, id: AccountId) -> Result<Account>;
+    /// Sets the zone the account's reports read dates in.
+    async fn set_account_timezone(
+        &self,
+        id: AccountId,
+        timezone: wagate_core::contact::card::Timezone,
+    ) -> Result<Account>;
     async fn list_accounts(&self, page: &Page<AccountId>) -> Result<Vec<Account>>;
 
     /// Fails with `NotFound(Channel)` when a scoped channel is not the account's.

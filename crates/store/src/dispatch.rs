@@ -30,7 +30,8 @@ pub trait MessageStore: Send + Sync {
     async fn get_message(&self, account: AccountId, key: &MessageKey) -> Result<Message>;
     /// Outbox entries of a channel not yet handed to the upstream.
     async fn outbox_depth(&self, channel: ChannelId) -> Result<u64>;
-    /// The account's messages, newest first; `page.after` continues with older ones.
+    /// The account's messages in `filter.order` (newest first unless asked otherwise);
+    /// `page.after` continues after that message in that order.
     async fn list_messages(
         &self,
         account: AccountId,
@@ -192,6 +193,23 @@ pub struct MessageFilter {
     pub kind: Option<wagate_core::content::MessageType>,
     pub since: Option<Timestamp>,
     pub until: Option<Timestamp>,
+    /// Only messages whose channel number is above this one.
+    pub number_after: Option<u64>,
+    /// Only messages whose channel number is below this one.
+    pub number_before: Option<u64>,
+    /// The order the list is read in, which `Page::after` continues.
+    pub order: MessageOrder,
+}
+
+/// The order of a message list: by id, which is creation order (ids are UUIDv7); a list of
+/// one channel (`channel_id`) by the channel's `number`, the order its messages were stored
+/// in, so following it from a message never misses one stored later.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MessageOrder {
+    #[default]
+    NewestFirst,
+    /// Oldest first: with `Page::after`, "everything newer than this message".
+    OldestFirst,
 }
 
 /// How a caller names a contact of a channel.

@@ -16,6 +16,7 @@
 //! - [`ContactCardStore`] ([`contact_cards`]): the contact book: cards, tags, attributes.
 //! - [`MessageStore`] ([`dispatch`]): messages, the outbox and its leases, network events
 //!   and ingest, inbound messages, contacts and blocks.
+//! - [`ReportStore`] ([`reports`]): counts of filtered message lists, status histories.
 //! - [`TemplateStore`] ([`templates`]): message templates and their per-WABA limits.
 //! - [`MediaStore`] ([`media`]): media ids and resumable upload sessions.
 //! - [`WebhookStore`] ([`webhooks`]): subscriptions, events, deliveries and their leases.
@@ -56,6 +57,7 @@ pub mod profile;
 pub mod qr_codes;
 pub mod records;
 pub mod registration;
+pub mod reports;
 pub mod sealing;
 pub mod sql;
 pub mod templates;
@@ -68,7 +70,8 @@ pub use channels::ChannelStore;
 pub use contact_cards::{ContactCardFilter, ContactCardStore, TagCount};
 pub use contact_imports::{ContactImportStore, ImportBatch, ImportLease};
 pub use dispatch::{
-    Applied, ContactKey, DispatchOutcome, MessageFilter, MessageKey, MessageStore, OutboxJob,
+    Applied, ContactKey, DispatchOutcome, MessageFilter, MessageKey, MessageOrder, MessageStore,
+    OutboxJob,
 };
 pub use error::{Conflict, Entity, StoreError};
 pub use media::{Media, MediaOrigin, MediaStore};
@@ -76,6 +79,7 @@ pub use page::Page;
 pub use platform::PlatformStore;
 pub use profile::ProfileStore;
 pub use qr_codes::QrCodeStore;
+pub use reports::ReportStore;
 pub use templates::{CreateTemplateError, Template, TemplateFilter, TemplateLimits, TemplateStore};
 pub use uploads::{CompletedUpload, UploadHandle, UploadSession, UploadSessionId};
 pub use webhooks::{
@@ -95,6 +99,7 @@ pub trait Store:
     + ProfileStore
     + QrCodeStore
     + MessageStore
+    + ReportStore
     + TemplateStore
     + MediaStore
     + WebhookStore
@@ -113,6 +118,7 @@ impl<T> Store for T where
         + ProfileStore
         + QrCodeStore
         + MessageStore
+        + ReportStore
         + TemplateStore
         + MediaStore
         + WebhookStore

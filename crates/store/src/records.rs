@@ -63,6 +63,7 @@ pub struct AccountRecord {
     pub id: Uuid,
     pub name: String,
     pub created_at: i64,
+    pub timezone: String,
 }
 
 impl TryFrom<AccountRecord> for Account {
@@ -72,6 +73,7 @@ impl TryFrom<AccountRecord> for Account {
             id: AccountId::from_uuid(r.id),
             name: AccountName::parse(&r.name).map_err(|e| corrupt("account", e))?,
             created_at: timestamp("account", r.created_at)?,
+            timezone: wagate_core::contact::card::Timezone::stored(r.timezone),
         })
     }
 }
@@ -257,6 +259,9 @@ pub struct MessageRecord {
     pub pricing: Option<Json<Value>>,
     pub handovers: i64,
     pub profile_name: Option<String>,
+    /// The channel's number for the message (see `sql::reports::take_numbers`): 0 until the
+    /// statement storing it assigns one.
+    pub number: i64,
 }
 
 impl MessageRecord {
@@ -289,6 +294,7 @@ impl MessageRecord {
             pricing: None,
             handovers: 0,
             profile_name: None,
+            number: 0,
         }
     }
 
@@ -317,6 +323,7 @@ impl MessageRecord {
             pricing: None,
             handovers: 0,
             profile_name: new.profile_name.clone(),
+            number: 0,
         }
     }
 
@@ -373,6 +380,7 @@ impl TryFrom<MessageRecord> for Message {
                 .transpose()
                 .map_err(|e| bad(&e))?,
             handovers: u32::try_from(r.handovers).map_err(|e| bad(&e))?,
+            number: u64::try_from(r.number).map_err(|e| bad(&e))?,
         })
     }
 }
@@ -382,7 +390,7 @@ impl TryFrom<MessageRecord> for Message {
 #[macro_export]
 macro_rules! account_columns {
     () => {
-        "id, name, created_at"
+        "id, name, created_at, timezone"
     };
 }
 
@@ -407,7 +415,7 @@ macro_rules! message_columns {
     () => {
         "id, wamid, account_id, channel_id, direction, wa_id, bsuid, type, content, status, \
          context_wamid, biz_opaque_callback_data, error, created_at, sent_at, delivered_at, \
-         read_at, failed_at, conversation, pricing, handovers, profile_name"
+         read_at, failed_at, conversation, pricing, handovers, profile_name, number"
     };
 }
 

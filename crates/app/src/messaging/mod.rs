@@ -10,6 +10,7 @@
 //!
 //! # Layout
 //! - [`messages`]: accepting outbound messages, reading them back, listing them.
+//! - [`reports`]: the list with totals and date ranges, its CSV export, status histories.
 //! - [`dispatch`]: the dispatcher worker, the outbox to the upstreams (its own folder).
 //! - [`ingest`]: the ingest worker, applying the upstreams' reports when they are due.
 //! - [`sandbox`]: the simulated network's surface: a virtual user sends to a sandbox channel.
@@ -17,4 +18,5 @@
 pub mod dispatch;
 pub mod ingest;
 pub mod messages;
+pub mod reports;
 pub mod sandbox;

@@ -39,6 +39,7 @@ mod qr_codes;
 mod rate_limits;
 mod receiver;
 mod registration;
+mod reports;
 mod sdk;
 mod sdk_media;
 mod sdk_receivers;

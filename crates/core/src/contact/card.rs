@@ -201,6 +201,16 @@ impl Timezone {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// `UTC`: an account's zone until it sets one.
+    pub fn utc() -> Self {
+        Self("UTC".to_owned())
+    }
+
+    /// The zone's rules, from the host's database (UTC if the host lacks the name).
+    pub fn zone(&self) -> jiff::tz::TimeZone {
+        jiff::tz::TimeZone::get(&self.0).unwrap_or(jiff::tz::TimeZone::UTC)
+    }
 }
 
 impl TryFrom<String> for Timezone {

@@ -1,12 +1,16 @@
 //! `/api/v1/messages`: every message, as wagate tracks it.
 
 use axum::Json;
+use axum::body::Body;
 use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use wagate_app::messaging::reports::MessageReport;
 use wagate_core::Timestamp;
 use wagate_core::content::MessageType;
 use wagate_core::error::ErrorCode;
@@ -14,21 +18,23 @@ use wagate_core::ids::{ChannelId, MessageId};
 use wagate_core::message::{Direction, Message, MessageStatus, Wamid};
 use wagate_core::phone::PhoneE164;
 use wagate_core::pricing::{Conversation, Pricing};
+use wagate_core::report::TimeBound;
 use wagate_core::template::Rendered;
-use wagate_store::{MessageFilter, MessageKey};
+use wagate_store::{MessageFilter, MessageKey, MessageOrder, Page};
 
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::Query;
 use crate::kit::params::query_time;
 use crate::manage::ErrorBody;
-use crate::manage::paging::{List, ListQuery};
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get))
         .routes(routes!(list))
+        .routes(routes!(export))
+        .routes(routes!(statuses))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -37,6 +43,9 @@ pub struct MessageView {
     /// Meta-style id, as the Cloud API answered and as webhooks report.
     pub wamid: Wamid,
     pub channel_id: ChannelId,
+    /// The message's place among its channel's messages, inbound and outbound: 1, 2, 3… in
+    /// the order they were stored, gap-free and never reused.
+    pub number: u64,
     pub direction: Direction,
     /// The user's number (digits), when known.
     pub wa_id: Option<String>,
@@ -86,6 +95,7 @@ impl From<Message> for MessageView {
             id: m.id,
             wamid: m.wamid,
             channel_id: m.channel_id,
+            number: m.number,
             direction: m.direction,
             wa_id: m.wa_id.map(|w| w.digits().to_owned()),
             bsuid: m.bsuid.map(|b| b.as_str().to_owned()),
@@ -139,19 +149,88 @@ pub struct MessageQuery {
     /// Created before this time (RFC 3339).
     #[param(format = DateTime)]
     pub until: Option<String>,
-    /// How many messages to return, 1–100 (default 50).
-    #[param(minimum = 1, maximum = 100)]
+    /// Created from this date (`2026-12-07`: from the start of that day in the account's
+    /// time zone) or time (RFC 3339), included.
+    #[param(
+        max_length = 40,
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9]))?$"
+    )]
+    pub from: Option<String>,
+    /// Created up to this date (`2026-12-07`: to the end of that day in the account's time
+    /// zone, included) or before this time (RFC 3339).
+    #[param(
+        max_length = 40,
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9]))?$"
+    )]
+    pub to: Option<String>,
+    /// Only messages whose channel `number` is above this one.
+    #[param(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
+    pub number_after: Option<u64>,
+    /// Only messages whose channel `number` is below this one.
+    #[param(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
+    pub number_before: Option<u64>,
+    /// `desc` (default): newest first, `after` continues with older messages. `asc`: oldest
+    /// first, `after` continues with newer ones ("everything newer than this message").
+    #[param(inline)]
+    pub order: Option<SortOrder>,
+}
+
+/// The order of a message list, by creation.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SortOrder {
+    Asc,
+    Desc,
+}
+
+/// The page parameters of the message list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MessagePageQuery {
+    /// How many messages to return, 1–1000 (default 50).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
-    /// The previous page's `next_after`: continues with older messages.
+    /// The previous page's `next_after`, or any message id: continues after that message in
+    /// the list's `order`.
     #[param(format = Uuid)]
     pub after: Option<String>,
+    /// Whether to count the whole filtered list into `total` (default `true`; `false` saves
+    /// the count on very large lists).
+    pub total: Option<bool>,
 }
+
+/// Most messages per page.
+pub const MAX_MESSAGE_LIMIT: u32 = 1000;
 
 fn query_error(field: &str, message: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::InvalidQuery, message).field(field)
 }
 
+/// A message number as the store keeps it (at most `i64::MAX`).
+fn number(field: &str, v: Option<u64>) -> Result<Option<u64>, ApiError> {
+    match v {
+        Some(n) if i64::try_from(n).is_err() => {
+            Err(query_error(field, format!("must be at most {}", i64::MAX)))
+        }
+        _ => Ok(v),
+    }
+}
+
+fn bound(field: &str, v: Option<&str>) -> Result<Option<TimeBound>, ApiError> {
+    v.map(|s| TimeBound::parse(field, s).map_err(|e| query_error(field, e.message)))
+        .transpose()
+}
+
 impl MessageQuery {
+    /// The report this query asks for.
+    pub fn report(&self) -> Result<MessageReport, ApiError> {
+        Ok(MessageReport {
+            filter: self.filter()?,
+            from: bound("from", self.from.as_deref())?,
+            to: bound("to", self.to.as_deref())?,
+        })
+    }
+
     fn filter(&self) -> Result<MessageFilter, ApiError> {
         Ok(MessageFilter {
             channel_id: self
@@ -189,31 +268,177 @@ impl MessageQuery {
                 .transpose()?,
             since: query_time("since", self.since.as_deref())?,
             until: query_time("until", self.until.as_deref())?,
+            number_after: number("number_after", self.number_after)?,
+            number_before: number("number_before", self.number_before)?,
+            order: match self.order {
+                None | Some(SortOrder::Desc) => MessageOrder::NewestFirst,
+                Some(SortOrder::Asc) => MessageOrder::OldestFirst,
+            },
         })
     }
 }
 
-/// The account's messages, newest first, filtered.
-#[utoipa::path(get, path = "/messages", operation_id = "list_messages", tag = "messages", params(MessageQuery),
-    responses((status = 200, body = List<MessageView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+impl MessagePageQuery {
+    /// The store page (one extra row, to learn whether another page follows) and the limit.
+    fn page(&self) -> Result<(Page<MessageId>, usize), ApiError> {
+        let limit = self.limit.unwrap_or(50);
+        if !(1..=MAX_MESSAGE_LIMIT).contains(&limit) {
+            return Err(query_error(
+                "limit",
+                format!("must be between 1 and {MAX_MESSAGE_LIMIT}"),
+            ));
+        }
+        let after = self
+            .after
+            .as_deref()
+            .map(|s| {
+                s.parse::<MessageId>()
+                    .map_err(|_| query_error("after", "is not a message id"))
+            })
+            .transpose()?;
+        Ok((
+            Page {
+                after,
+                limit: limit + 1,
+            },
+            limit as usize,
+        ))
+    }
+}
+
+/// A page of messages.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageList {
+    pub data: Vec<MessageView>,
+    /// Pass as `after` (with the same filters and `order`) for the next page; `null` on the
+    /// last page. With `order=asc`, the last page's last id is where to poll from later.
+    pub next_after: Option<String>,
+    /// How many messages the filters select in all (every page); `null` with `total=false`.
+    pub total: Option<u64>,
+}
+
+/// The account's messages, filtered: newest first, or oldest first from a message
+/// (`order=asc&after=<id>`: everything newer than it), with the total count of the filtered
+/// list. Dates in `from`/`to` are days in the account's time zone (`PATCH /account`).
+#[utoipa::path(get, path = "/messages", operation_id = "list_messages", tag = "messages",
+    params(MessageQuery, MessagePageQuery),
+    responses((status = 200, body = MessageList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Auth(p): Auth,
     Query(q): Query<MessageQuery>,
-) -> Result<Json<List<MessageView>>, ApiError> {
-    let filter = q.filter()?;
-    let (page, limit) = ListQuery {
-        limit: q.limit,
-        after: q.after.clone(),
-    }
-    .page::<MessageId>()?;
-    let rows = state.app.list_messages(&p, filter, &page).await?;
-    Ok(Json(List::from_rows(
-        rows,
-        limit,
-        |m| m.id.to_string(),
-        MessageView::from,
-    )))
+    Query(pq): Query<MessagePageQuery>,
+) -> Result<Json<MessageList>, ApiError> {
+    let report = q.report()?;
+    let (page, limit) = pq.page()?;
+    let mut result = state
+        .app
+        .report_messages(&p, report, &page, pq.total.unwrap_or(true))
+        .await?;
+    let more = result.messages.len() > limit;
+    result.messages.truncate(limit);
+    let next_after = if more {
+        result.messages.last().map(|m| m.id.to_string())
+    } else {
+        None
+    };
+    Ok(Json(MessageList {
+        data: result.messages.into_iter().map(MessageView::from).collect(),
+        next_after,
+        total: result.total,
+    }))
+}
+
+/// The account's messages, filtered as the list is, as CSV, streamed (newest first unless
+/// `order=asc`). Columns: `number`, `id`, `wamid`, `channel_id`, `direction`, `wa_id`,
+/// `type`, `preview`, `status`, `created_at`, `sent_at`, `delivered_at`, `read_at`,
+/// `failed_at` (RFC 3339, UTC), `error_code`, `error_title`, `pricing_category`, `billable`,
+/// `context_wamid`, `biz_opaque_callback_data`. Messages stored after the export started are
+/// not in it.
+#[utoipa::path(get, path = "/messages/export", operation_id = "export_messages", tag = "messages",
+    params(MessageQuery),
+    responses((status = 200, description = "The CSV file", content_type = "text/csv"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn export(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<MessageQuery>,
+) -> Result<Response, ApiError> {
+    let report = q.report()?;
+    let stream = state.app.export_messages(&p, report).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"messages.csv\"",
+            ),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response())
+}
+
+/// One step of a message's status history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusView {
+    /// `accepted` or `received` first (when the message was stored), then each status it
+    /// moved to.
+    pub status: MessageStatus,
+    #[schema(value_type = String, format = DateTime)]
+    pub at: Timestamp,
+    /// The error of a failure.
+    #[schema(value_type = Option<Object>)]
+    pub error: Option<Value>,
+    /// How Meta priced the message, as known at that step.
+    pub pricing: Option<Pricing>,
+    pub conversation: Option<Conversation>,
+}
+
+/// A message's status history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusHistory {
+    pub message_id: MessageId,
+    pub wamid: Wamid,
+    /// The message's number on its channel.
+    pub number: u64,
+    /// Oldest first.
+    pub data: Vec<StatusView>,
+}
+
+/// Every status a message went through, oldest first, with its time (and the error of a
+/// failure, the pricing known then): what the status webhooks reported.
+#[utoipa::path(get, path = "/messages/{id}/statuses", operation_id = "list_message_statuses", tag = "messages",
+    params(("id" = String, Path, description = "Message id or wamid")),
+    responses((status = 200, body = StatusHistory), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn statuses(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<StatusHistory>, ApiError> {
+    let key = message_key(&id)?;
+    let (message, history) = state
+        .app
+        .message_history(&p, &key)
+        .await
+        .map_err(|e| ApiError::naming(e, ErrorCode::MessageNotFound, "message", id.clone()))?;
+    Ok(Json(StatusHistory {
+        message_id: message.id,
+        wamid: message.wamid,
+        number: message.number,
+        data: history
+            .into_iter()
+            .map(|c| StatusView {
+                status: c.status,
+                at: c.at,
+                error: c
+                    .error
+                    .map(|e| serde_json::to_value(e).unwrap_or(Value::Null)),
+                pricing: c.pricing,
+                conversation: c.conversation,
+            })
+            .collect(),
+    }))
 }
 
 /// One message by wagate's id or by its `wamid.…`.

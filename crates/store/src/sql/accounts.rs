@@ -6,6 +6,7 @@ use wagate_core::Timestamp;
 use wagate_core::account::{Account, NewAccount};
 use wagate_core::api_key::{ApiKey, ApiKeyDigest, NewApiKey};
 use wagate_core::audit::{AuditEntry, AuditFilter};
+use wagate_core::contact::card::Timezone;
 use wagate_core::ids::{AccountId, ApiKeyId, AuditEntryId};
 
 use super::{Backend, Conn, Dialect, channels, is_foreign_key_violation, query};
@@ -55,6 +56,25 @@ impl<B: Backend> AccountStore for B {
 
     async fn get_account(&self, id: AccountId) -> Result<Account> {
         self.read(move |c| Box::pin(get_account(c, id))).await
+    }
+
+    async fn set_account_timezone(&self, id: AccountId, timezone: Timezone) -> Result<Account> {
+        self.write(move |c| {
+            Box::pin(async move {
+                let n = c
+                    .execute(
+                        query("UPDATE accounts SET timezone = $1 WHERE id = $2")
+                            .bind(timezone.as_str())
+                            .bind(id.as_uuid()),
+                    )
+                    .await?;
+                if n == 0 {
+                    return Err(StoreError::NotFound(Entity::Account));
+                }
+                get_account(c, id).await
+            })
+        })
+        .await
     }
 
     async fn list_accounts(&self, page: &Page<AccountId>) -> Result<Vec<Account>> {
@@ -140,6 +160,7 @@ pub async fn insert_account<C: Conn>(
         id: new.id,
         name: new.name,
         created_at: now,
+        timezone: wagate_core::contact::card::Timezone::utc(),
     };
     c.execute(
         query("INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3)")

@@ -28,7 +28,7 @@ use wagate_core::network::{NetworkEvent, NewInboundMessage, StatusUpdate};
 use wagate_core::policy::RecipientState;
 use wagate_core::pricing::{Conversation, Pricing};
 
-use super::{Backend, Conn, Dialect, IntoArg, Query, database_error, query, webhooks};
+use super::{Backend, Conn, Dialect, IntoArg, Query, database_error, query, reports, webhooks};
 use crate::dispatch::{settle_statuses, status_groups};
 use crate::records::{ContactRecord, MessageRecord, millis, predecessors_sql, status_time_column};
 use crate::{
@@ -75,8 +75,10 @@ impl<B: Dispatch> MessageStore for B {
         page: &Page<MessageId>,
     ) -> Result<Vec<Message>> {
         let (filter, page) = (filter.clone(), page.clone());
-        self.read(move |c| Box::pin(async move { list_messages(c, account, &filter, &page).await }))
-            .await
+        self.read(move |c| {
+            Box::pin(async move { reports::list_messages(c, account, &filter, &page).await })
+        })
+        .await
     }
 
     async fn lease_outbox(
@@ -340,6 +342,7 @@ fn bind_message<'r, 'q>(row: &'r mut Row<'q>, r: &MessageRecord) -> &'r mut Row<
         .bind(r.pricing.as_ref().map(|p| Json(&p.0)))
         .bind(r.handovers)
         .bind(r.profile_name.clone())
+        .bind(r.number)
 }
 
 /// Message rows, as they are, in one statement.
@@ -521,7 +524,7 @@ pub async fn insert_batch<C: Conn>(
         })
         .collect();
     let refused = super::billing::hold_charges(c, &holds, now).await?;
-    let records: Vec<Result<MessageRecord>> = news
+    let mut records: Vec<Result<MessageRecord>> = news
         .iter()
         .map(|n| {
             if !owned.contains(&(n.account_id, n.channel_id)) {
@@ -533,6 +536,7 @@ pub async fn insert_batch<C: Conn>(
             }
         })
         .collect();
+    reports::number_messages(c, records.iter_mut().filter_map(|r| r.as_mut().ok())).await?;
     let rows: Vec<&MessageRecord> = records.iter().filter_map(|r| r.as_ref().ok()).collect();
     if !rows.is_empty() {
         insert_message_rows(c, &rows).await?;
@@ -588,58 +592,6 @@ pub async fn outbox_depth<C: Conn>(c: &mut C, channel: ChannelId) -> Result<u64>
         .await?
         .unwrap_or(0);
     Ok(n.max(0) as u64)
-}
-
-pub async fn list_messages<C: Conn>(
-    c: &mut C,
-    account: AccountId,
-    filter: &MessageFilter,
-    page: &Page<MessageId>,
-) -> Result<Vec<Message>> {
-    let mut q = query(concat!(
-        "SELECT ",
-        message_columns!(),
-        " FROM messages WHERE account_id = "
-    ));
-    q.push_bind(account.as_uuid());
-    if let Some(ch) = filter.channel_id {
-        q.push(" AND channel_id = ").push_bind(ch.as_uuid());
-    }
-    if let Some(channels) = &filter.channels {
-        if channels.is_empty() {
-            return Ok(Vec::new());
-        }
-        q.push(" AND channel_id IN ");
-        push_list(&mut q, channels.iter().map(ChannelId::as_uuid));
-    }
-    if let Some(w) = &filter.wa_id {
-        q.push(" AND wa_id = ").push_bind(w.as_str());
-    }
-    if let Some(d) = filter.direction {
-        q.push(" AND direction = ").push_bind(d.as_str());
-    }
-    if let Some(s) = filter.status {
-        q.push(" AND status = ").push_bind(s.as_str());
-    }
-    if let Some(k) = filter.kind {
-        q.push(" AND type = ").push_bind(k.as_str());
-    }
-    if let Some(t) = filter.since {
-        q.push(" AND created_at >= ").push_bind(millis(t));
-    }
-    if let Some(t) = filter.until {
-        q.push(" AND created_at < ").push_bind(millis(t));
-    }
-    if let Some(after) = page.after {
-        q.push(" AND id < ").push_bind(after.as_uuid());
-    }
-    q.push(" ORDER BY id DESC LIMIT ")
-        .push_bind(page.sql_limit());
-    c.fetch_all::<MessageRecord>(q)
-        .await?
-        .into_iter()
-        .map(Message::try_from)
-        .collect()
 }
 
 // ---- The outbox ----
@@ -894,6 +846,7 @@ pub async fn complete_dispatch<C: Conn>(
         changed.extend(record_handed(c, rest).await?);
         rest = tail;
     }
+    reports::record_changes(c, &changed).await?;
     reachability(c, &changed.iter().collect::<Vec<_>>()).await?;
     super::billing::settle_charges(c, &changed.iter().collect::<Vec<_>>()).await?;
     Ok(changed)
@@ -1094,6 +1047,7 @@ async fn apply_statuses<C: Conn>(
         .into_iter()
         .map(|r| Message::try_from(r).map(|m| (m.id, m)))
         .collect::<Result<_>>()?;
+    reports::record_changes(c, moved.values()).await?;
     if matches!(
         status,
         MessageStatus::Delivered | MessageStatus::Read | MessageStatus::Failed
@@ -1280,6 +1234,8 @@ pub async fn ingest_inbound<C: Conn>(c: &mut C, new: NewInboundMessage) -> Resul
     if known.is_some() {
         return Ok(None);
     }
+    let mut r = MessageRecord::inbound(&new);
+    reports::number_messages(c, [&mut r]).await?;
     let preference: i64 = match new.preference {
         None => 0,
         Some(MarketingPreference::Stop) => 1,
@@ -1311,7 +1267,6 @@ pub async fn ingest_inbound<C: Conn>(c: &mut C, new: NewInboundMessage) -> Resul
     if preference > 0 {
         announce_preference(c, &new, before.as_ref()).await?;
     }
-    let mut r = MessageRecord::inbound(&new);
     if r.profile_name.is_none() {
         r.profile_name = c
             .scalar::<Option<String>>(

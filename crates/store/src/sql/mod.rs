@@ -34,6 +34,7 @@ pub mod media;
 pub mod platform;
 pub mod profile;
 pub mod qr_codes;
+pub mod reports;
 pub mod templates;
 pub mod webhooks;
 
