@@ -4,6 +4,10 @@
 //! (`FOR UPDATE` on PostgreSQL; SQLite's one writer), changed by the core's rule, and written
 //! back with its ledger entries in the same transaction, so the balance is always the sum
 //! of the ledger and concurrent sends never overdraw.
+//!
+//! Lock order (PostgreSQL): a wallet is locked before the channel's message counter and
+//! before any contact card, on the send path (holds come first in `insert_batch`) and on
+//! the status path (charges settle before `on_whatsapp` is written) alike.
 
 use std::collections::{BTreeMap, HashMap};
 

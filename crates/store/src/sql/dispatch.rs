@@ -847,8 +847,9 @@ pub async fn complete_dispatch<C: Conn>(
         rest = tail;
     }
     reports::record_changes(c, &changed).await?;
-    reachability(c, &changed.iter().collect::<Vec<_>>()).await?;
+    // The wallet before contact cards, as a send takes them (one lock order, no deadlock).
     super::billing::settle_charges(c, &changed.iter().collect::<Vec<_>>()).await?;
+    reachability(c, &changed.iter().collect::<Vec<_>>()).await?;
     Ok(changed)
 }
 
@@ -1052,8 +1053,9 @@ async fn apply_statuses<C: Conn>(
         status,
         MessageStatus::Delivered | MessageStatus::Read | MessageStatus::Failed
     ) {
-        reachability(c, &moved.values().collect::<Vec<_>>()).await?;
+        // The wallet before contact cards, as a send takes them (one lock order).
         super::billing::settle_charges(c, &moved.values().collect::<Vec<_>>()).await?;
+        reachability(c, &moved.values().collect::<Vec<_>>()).await?;
     }
     let priced = settle_statuses(updates, moved, applied);
     if !priced.is_empty() {
