@@ -283,19 +283,26 @@ mod tests {
         );
         assert_eq!(utility_in_window, None, "free inside the window");
         assert_eq!(
-            quote(&card, 0, &india, MessageType::Text, None, false),
+            quote(&card, Some(&india), MessageType::Text, None, false),
             None
         );
-        let marked = quote(
+        let utility = quote(
             &card,
-            1_500,
-            &india,
+            Some(&india),
             MessageType::Template,
             Some(PricingCategory::Utility),
             false,
         )
         .unwrap();
-        assert_eq!(marked.price, 1_610, "1,400 + 15 %");
+        assert_eq!(with_markup(utility.price, 1_500), 1_610, "1,400 + 15 %");
+        let unknown = quote(
+            &card,
+            None,
+            MessageType::Template,
+            Some(PricingCategory::Marketing),
+            false,
+        );
+        assert_eq!(unknown.unwrap().market, "*");
         assert_eq!(with_markup(1, 1), 2, "rounded up");
         assert_eq!(with_markup(0, 5_000), 0);
     }
