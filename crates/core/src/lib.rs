@@ -34,6 +34,7 @@
 #![forbid(unsafe_code)]
 
 pub mod account;
+pub mod analytics;
 pub mod api_key;
 pub mod audit;
 pub mod billing;

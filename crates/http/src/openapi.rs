@@ -47,6 +47,7 @@ use utoipa::{Modify, OpenApi};
         (name = "templates", description = "Message templates: preview a send's parameters (create, list and edit them on the Cloud plane)"),
         (name = "webhooks", description = "Subscriptions to events, their delivery log and replay"),
         (name = "contacts", description = "The contact book: contacts, tags, imports and exports"),
+        (name = "analytics", description = "Message figures per period and dimension, from counters kept with each change"),
         (name = "wallet", description = "Money: the wallet, its ledger, top-ups, the rate card and each message's charge (integers in the wallet's unit: micros or messages)"),
         (name = "probes", description = "Liveness, readiness and Prometheus metrics (no key)"),
     )

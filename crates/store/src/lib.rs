@@ -80,6 +80,7 @@ pub use platform::PlatformStore;
 pub use profile::ProfileStore;
 pub use qr_codes::QrCodeStore;
 pub use reports::ReportStore;
+pub use sql::analytics::{AnalyticsStore, CounterRow};
 pub use templates::{CreateTemplateError, Template, TemplateFilter, TemplateLimits, TemplateStore};
 pub use uploads::{CompletedUpload, UploadHandle, UploadSession, UploadSessionId};
 pub use webhooks::{
@@ -96,6 +97,7 @@ pub trait Store:
     + ContactCardStore
     + ContactImportStore
     + BillingStore
+    + AnalyticsStore
     + ProfileStore
     + QrCodeStore
     + MessageStore
@@ -114,6 +116,7 @@ impl<T> Store for T where
         + ContactCardStore
         + ContactImportStore
         + BillingStore
+        + AnalyticsStore
         + ContactImportStore
         + ProfileStore
         + QrCodeStore

@@ -9,6 +9,7 @@ mod helpers;
 mod network;
 
 mod access;
+mod analytics;
 mod api_keys;
 mod audit_log;
 mod auth;

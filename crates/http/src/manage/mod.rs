@@ -3,6 +3,7 @@
 //! core models) beside thin handlers.
 
 pub mod account;
+pub mod analytics;
 pub mod api_keys;
 pub mod audit;
 pub mod channels;
@@ -33,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(templates::router())
         .merge(webhooks::router())
         .merge(wallet::router())
+        .merge(analytics::router())
 }
 
 /// The management plane's error envelope.

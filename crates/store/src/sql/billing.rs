@@ -526,6 +526,8 @@ pub async fn settle_charges<C: Conn>(c: &mut C, messages: &[&Message]) -> Result
     for r in held {
         by_account.entry(r.account_id).or_default().push(r);
     }
+    let by_id: HashMap<Uuid, &Message> = messages.iter().map(|m| (m.id.as_uuid(), *m)).collect();
+    let mut costs = Vec::new();
     let mut ledger = Vec::new();
     let (mut charged, mut released) = (Vec::new(), Vec::new());
     for (account, charges) in by_account {
@@ -555,6 +557,9 @@ pub async fn settle_charges<C: Conn>(c: &mut C, messages: &[&Message]) -> Result
             ledger.push(entry(LedgerKind::Release, r.amount));
             if charge {
                 ledger.push(entry(LedgerKind::Charge, -r.amount));
+                if let Some(m) = by_id.get(&r.message_id) {
+                    costs.push((*m, r.amount, now));
+                }
                 charged.push((r.message_id, now));
             } else {
                 released.push((r.message_id, now));
@@ -564,6 +569,7 @@ pub async fn settle_charges<C: Conn>(c: &mut C, messages: &[&Message]) -> Result
         low_balance(c, &w, before, now).await?;
     }
     insert_ledger(c, &ledger).await?;
+    super::analytics::count_costs(c, &costs).await?;
     for (state, settled) in [("charged", charged), ("released", released)] {
         for (id, at) in settled {
             c.execute(

@@ -847,6 +847,7 @@ pub async fn complete_dispatch<C: Conn>(
         rest = tail;
     }
     reports::record_changes(c, &changed).await?;
+    super::analytics::count_changes(c, &changed).await?;
     // The wallet before contact cards, as a send takes them (one lock order, no deadlock).
     super::billing::settle_charges(c, &changed.iter().collect::<Vec<_>>()).await?;
     reachability(c, &changed.iter().collect::<Vec<_>>()).await?;
@@ -1049,6 +1050,7 @@ async fn apply_statuses<C: Conn>(
         .map(|r| Message::try_from(r).map(|m| (m.id, m)))
         .collect::<Result<_>>()?;
     reports::record_changes(c, moved.values()).await?;
+    super::analytics::count_changes(c, moved.values()).await?;
     if matches!(
         status,
         MessageStatus::Delivered | MessageStatus::Read | MessageStatus::Failed
@@ -1280,7 +1282,9 @@ pub async fn ingest_inbound<C: Conn>(c: &mut C, new: NewInboundMessage) -> Resul
             .flatten();
     }
     insert_message_row(c, &r).await?;
-    Message::try_from(r).map(Some)
+    let message = Message::try_from(r)?;
+    super::analytics::count_changes(c, [&message]).await?;
+    Ok(Some(message))
 }
 
 pub async fn find_contact<C: Conn>(

@@ -25,6 +25,7 @@
 //! clock directly.
 
 pub mod accounts;
+pub mod analytics;
 pub mod billing;
 pub mod channels;
 pub mod contact_cards;

@@ -1,0 +1,165 @@
+//! Message analytics over real HTTP, on SQLite and PostgreSQL: the counters kept with each
+//! change equal a recount of the messages table, split by the dimensions asked for, cost
+//! included; another account sees nothing; bad queries are refused.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{assert_manage_error, spawn_apps};
+
+fn range() -> String {
+    let now = wagate_core::Timestamp::now();
+    let day = wagate_core::clock::SignedDuration::from_hours(24);
+    format!("start={}&end={}", now - day, now + day)
+}
+
+#[tokio::test]
+async fn counters_equal_a_recount_of_the_messages() {
+    for app in spawn_apps().await {
+        app.configure_sandbox(json!({"not_on_whatsapp": ["15550000000"]}))
+            .await;
+        app.simple_template("hello", "en").await;
+        let hello = |to: &str| {
+            json!({"to": to, "type": "template",
+                "template": {"name": "hello", "language": {"code": "en"}}})
+        };
+        let mut ids = Vec::new();
+        for to in ["15550001001", "15550001002", "447700900001", "15550000000"] {
+            ids.push(app.send(hello(to)).await);
+        }
+        app.inject(json!({"from": "15550009999", "text": {"body": "hi"}}))
+            .await;
+        app.inject(json!({"from": "15550009999", "text": {"body": "again"}}))
+            .await;
+        ids.push(
+            app.send(json!({"to": "15550009999", "type": "text", "text": {"body": "hello"}}))
+                .await,
+        );
+        for id in &ids {
+            app.wait_status(id, &["delivered", "read", "failed"]).await;
+        }
+        // Everything settles (reads follow deliveries in the sandbox).
+        app.app.drain().await.unwrap();
+        tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                if app.app.drain().await.unwrap() == 1 {
+                    break;
+                }
+            }
+        })
+        .await
+        .unwrap();
+
+        // The recount, from the messages themselves.
+        let all = app.messages("order=asc").await;
+        let count = |field: &str| {
+            all.iter()
+                .filter(|m| m["direction"] == "outbound" && !m[field].is_null())
+                .count() as i64
+        };
+        let received = all.iter().filter(|m| m["direction"] == "inbound").count() as i64;
+        let got: Value = app
+            .get(&format!(
+                "/api/v1/analytics/messages?{}&granularity=half_hour",
+                range()
+            ))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let sum = |field: &str| {
+            got["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p[field].as_i64().unwrap())
+                .sum::<i64>()
+        };
+        assert_eq!(sum("sent"), count("sent_at"), "{}: {got}", app.backend);
+        assert_eq!(sum("delivered"), count("delivered_at"), "{got}");
+        assert_eq!(sum("read"), count("read_at"), "{got}");
+        assert_eq!(sum("failed"), count("failed_at"), "{got}");
+        assert_eq!(sum("received"), received, "{got}");
+        assert!(sum("failed") >= 1 && sum("received") >= 2, "{got}");
+        // Cost: the charges of the delivered templates (postpaid wallet), by the ledger.
+        let ledger = app
+            .get("/api/v1/wallet/ledger?kind=charge&limit=100")
+            .await
+            .json::<Value>()
+            .await
+            .unwrap();
+        let charged: i64 = ledger["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| -e["amount"].as_i64().unwrap())
+            .sum();
+        assert!(charged > 0, "{ledger}");
+        assert_eq!(sum("cost"), charged, "{got}");
+        assert_eq!(
+            (got["unit"].as_str(), got["currency"].as_str()),
+            (Some("micros"), Some("USD"))
+        );
+
+        // By country and category, one day.
+        let split: Value = app
+            .get(&format!(
+                "/api/v1/analytics/messages?{}&dimensions=country,category,direction",
+                range()
+            ))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let gb = split["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["country"] == "GB" && p["category"] == "utility")
+            .unwrap_or_else(|| panic!("a GB utility point: {split}"));
+        assert_eq!(gb["sent"], 1);
+        assert_eq!(gb["direction"], "business_initiated");
+        assert!(
+            split["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["direction"] == "user_initiated" && p["received"] == 2)
+        );
+
+        // Another account sees none of it.
+        let (_, other) = app.other_account().await;
+        let theirs: Value = app
+            .with_key(
+                Method::GET,
+                &format!("/api/v1/analytics/messages?{}", range()),
+                &other,
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(theirs["data"], json!([]));
+
+        for query in [
+            "start=yesterday&end=2026-01-01T00:00:00Z".to_owned(),
+            format!("{}&granularity=week", range()),
+            format!("{}&dimensions=colour", range()),
+            "start=2026-01-02T00:00:00Z&end=2026-01-01T00:00:00Z".to_owned(),
+            "start=2024-01-01T00:00:00Z&end=2026-01-01T00:00:00Z".to_owned(),
+            format!("{}&channel_id=nope", range()),
+            "end=2026-01-01T00:00:00Z".to_owned(),
+        ] {
+            let res = app
+                .get(&format!("/api/v1/analytics/messages?{query}"))
+                .await;
+            assert_eq!(res.status(), 400, "{query}");
+        }
+        let res = app.get("/api/v1/analytics/messages?start=x&end=y").await;
+        assert_manage_error(res, 400, "invalid_query").await;
+    }
+}
