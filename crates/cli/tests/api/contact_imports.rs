@@ -573,10 +573,7 @@ async fn a_cli_import_killed_half_way_keeps_whole_rows_and_resumes() {
     let refused = ROWS.div_ceil(97);
     for app in spawn_apps().await {
         tag(&app, "bulk").await;
-        let db = match &app.database_url {
-            Some(url) => url.clone(),
-            None => format!("sqlite://{}", app.data_dir().join("wagate.db").display()),
-        };
+        let db = app.database_arg();
         let data_dir = app.data_dir();
         let base_args = |extra: &[&str]| {
             let mut cmd = tokio::process::Command::new(BIN);

@@ -144,6 +144,14 @@ impl TestApp {
         self._dir.path().join("data")
     }
 
+    /// The `--database` a CLI command on this server's database takes.
+    pub fn database_arg(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir().join("wagate.db").display()),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }

@@ -514,10 +514,7 @@ async fn bad_input_other_accounts_and_non_admin_keys_are_refused() {
 async fn the_cli_tops_up_adjusts_and_replaces_the_default_card() {
     const BIN: &str = env!("CARGO_BIN_EXE_wagate");
     for app in spawn_apps().await {
-        let db = match &app.database_url {
-            Some(url) => url.clone(),
-            None => format!("sqlite://{}", app.data_dir().join("wagate.db").display()),
-        };
+        let db = app.database_arg();
         // Async: the server under test runs on this test's runtime.
         let run = |args: &[&str]| {
             let mut cmd = tokio::process::Command::new(BIN);

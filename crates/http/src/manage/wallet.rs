@@ -277,13 +277,18 @@ pub async fn top_up(
             body.reference.as_deref(),
         )
         .await?;
-    Ok((
+    Ok(credited(&state, w, entry))
+}
+
+/// The 201 answer of a top-up or an adjustment.
+fn credited(state: &AppState, w: Wallet, entry: LedgerEntry) -> (StatusCode, Json<Credited>) {
+    (
         StatusCode::CREATED,
         Json(Credited {
             wallet: WalletView::of(w, state.app.now()),
             entry: entry.into(),
         }),
-    ))
+    )
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -319,13 +324,7 @@ pub async fn adjust(
             &body.reason,
         )
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Credited {
-            wallet: WalletView::of(w, state.app.now()),
-            entry: entry.into(),
-        }),
-    ))
+    Ok(credited(&state, w, entry))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
