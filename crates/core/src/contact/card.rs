@@ -510,26 +510,15 @@ mod tests {
 
     fn card() -> ContactCard {
         ContactCard {
-            id: ContactCardId::generate(),
-            account_id: AccountId::generate(),
-            wa_id: PhoneE164::parse("+44 7700 900123").unwrap(),
-            bsuid: None,
-            name: None,
-            profile_name: None,
-            tags: vec![],
-            attributes: Attributes::new(),
-            opt_in: None,
-            blocked_at: None,
-            timezone: None,
-            created_at: t(0),
-            updated_at: t(0),
             last_inbound_at: Some(t(100)),
             last_active_at: Some(t(200)),
             first_inbound_at: Some(t(50)),
-            first_outbound_at: None,
             last_outbound_at: Some(t(200)),
-            on_whatsapp: None,
-            channel_blocks: vec![],
+            ..ContactCard::new(
+                AccountId::generate(),
+                PhoneE164::parse("+44 7700 900123").unwrap(),
+                t(0),
+            )
         }
     }
 

@@ -294,9 +294,7 @@ pub fn contact_events(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contact::card::{
-        Attributes, ChannelBlock, ContactCardPatch, ContactName, OptIn, apply,
-    };
+    use crate::contact::card::{ChannelBlock, ContactCardPatch, ContactName, OptIn, apply};
     use crate::ids::{AccountId, ChannelId};
     use crate::phone::PhoneE164;
 
@@ -306,25 +304,6 @@ mod tests {
 
     fn card() -> ContactCard {
         ContactCard {
-            id: ContactCardId::generate(),
-            account_id: AccountId::generate(),
-            wa_id: PhoneE164::parse("+44 7700 900123").unwrap(),
-            bsuid: None,
-            name: None,
-            profile_name: None,
-            tags: vec![],
-            attributes: Attributes::new(),
-            opt_in: None,
-            blocked_at: None,
-            timezone: None,
-            created_at: t(0),
-            updated_at: t(0),
-            last_inbound_at: None,
-            last_active_at: None,
-            first_inbound_at: None,
-            first_outbound_at: None,
-            last_outbound_at: None,
-            on_whatsapp: None,
             channel_blocks: vec![
                 ChannelBlock {
                     channel_id: ChannelId::generate(),
@@ -337,6 +316,11 @@ mod tests {
                     blocked_at: None,
                 },
             ],
+            ..ContactCard::new(
+                AccountId::generate(),
+                PhoneE164::parse("+44 7700 900123").unwrap(),
+                t(0),
+            )
         }
     }
 
