@@ -1,7 +1,9 @@
 //! Message analytics, kept as counters: each status change of a message (sent, delivered,
-//! read, failed), each message received and each charge adds to one row per channel,
-//! half-hour and dimensions (direction, pricing category, country, template), in the
-//! transaction of the change. A query sums rows, never messages; days and months are
+//! read, failed), each message received, each reply and each charge adds to one row per
+//! channel, half-hour and dimensions (direction, pricing category, country, template and
+//! its language), in the transaction of the change. A reply (an inbound message quoting a
+//! business message, a quick-reply tap included) counts on the row of the message it
+//! quotes, so a template's replies stand beside its sends. A query sums rows, never messages; days and months are
 //! summed from half-hours in the account's time zone.
 
 use serde::{Deserialize, Serialize};
@@ -25,6 +27,8 @@ pub enum Metric {
     Read,
     Failed,
     Received,
+    /// A user quoted this (business) message in a message of theirs.
+    Replied,
 }
 
 /// The dimensions a counter row is kept by.
@@ -38,6 +42,8 @@ pub struct Dims {
     pub country: String,
     /// The template's name, empty for other messages.
     pub template: String,
+    /// The template's language code, empty for other messages.
+    pub language: String,
 }
 
 /// A message's dimensions.
@@ -48,6 +54,7 @@ pub fn dims(m: &Message) -> Dims {
         .map(|p| p.category)
         .or_else(|| m.content.template_category())
         .map_or("service", |c| c.as_str());
+    let template = m.content.template_name();
     Dims {
         direction: match m.direction {
             Direction::Outbound => "business_initiated",
@@ -60,11 +67,8 @@ pub fn dims(m: &Message) -> Dims {
             .as_ref()
             .and_then(|w| crate::registration::country_of(w.digits()))
             .map_or_else(|| "*".to_owned(), |(_, c)| c.to_owned()),
-        template: m
-            .content
-            .template_name()
-            .map(|(name, _)| name.to_owned())
-            .unwrap_or_default(),
+        template: template.map(|(name, _)| name.to_owned()).unwrap_or_default(),
+        language: template.map(|(_, lang)| lang.to_owned()).unwrap_or_default(),
     }
 }
 
@@ -90,6 +94,10 @@ pub struct Counts {
     pub read: i64,
     pub failed: i64,
     pub received: i64,
+    /// Replies to these (business) messages: inbound messages quoting one.
+    pub replied: i64,
+    /// Messages charged.
+    pub charged: i64,
     /// Charged, in micro-units of the wallet's currency (messages for a quota wallet).
     pub cost: i64,
 }
@@ -103,6 +111,7 @@ impl Counts {
             Metric::Read => c.read = 1,
             Metric::Failed => c.failed = 1,
             Metric::Received => c.received = 1,
+            Metric::Replied => c.replied = 1,
         }
         c
     }
@@ -113,6 +122,8 @@ impl Counts {
         self.read += o.read;
         self.failed += o.failed;
         self.received += o.received;
+        self.replied += o.replied;
+        self.charged += o.charged;
         self.cost += o.cost;
     }
 }

@@ -59,6 +59,29 @@ pub struct AnalyticsQuery {
     pub granularity: Granularity,
     pub channel: Option<ChannelId>,
     pub dimensions: Vec<Dimension>,
+    /// Only rows with these values (each `None` takes every value).
+    pub filter: Filter,
+}
+
+/// A query's filters on the dimensions: the value each must have.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub direction: Option<String>,
+    pub category: Option<String>,
+    pub country: Option<String>,
+    pub template: Option<String>,
+    pub language: Option<String>,
+}
+
+impl Filter {
+    fn admits(&self, d: &wagate_core::analytics::Dims) -> bool {
+        let ok = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
+        ok(&self.direction, &d.direction)
+            && ok(&self.category, &d.category)
+            && ok(&self.country, &d.country)
+            && ok(&self.template, &d.template)
+            && ok(&self.language, &d.language)
+    }
 }
 
 /// One data point: a period, the dimensions asked for, and the figures.
@@ -71,6 +94,8 @@ pub struct DataPoint {
     pub category: Option<String>,
     pub country: Option<String>,
     pub template: Option<String>,
+    /// With `template`: the template's language.
+    pub language: Option<String>,
     pub counts: Counts,
 }
 
@@ -80,7 +105,7 @@ type PointKey = (
     Option<String>,
     Option<String>,
     Option<String>,
-    Option<String>,
+    Option<(String, String)>,
 );
 
 impl App {
@@ -121,7 +146,7 @@ impl App {
         let has = |d: Dimension| q.dimensions.contains(&d);
         let mut points: BTreeMap<PointKey, (Timestamp, Counts)> = BTreeMap::new();
         for r in rows {
-            if !p.can_use(r.channel_id) {
+            if !p.can_use(r.channel_id) || !q.filter.admits(&r.dims) {
                 continue;
             }
             let (start, end) = q.granularity.period(r.bucket, &tz);
@@ -131,7 +156,8 @@ impl App {
                 has(Dimension::Direction).then(|| r.dims.direction.clone()),
                 has(Dimension::Category).then(|| r.dims.category.clone()),
                 has(Dimension::Country).then(|| r.dims.country.clone()),
-                has(Dimension::Template).then(|| r.dims.template.clone()),
+                has(Dimension::Template)
+                    .then(|| (r.dims.template.clone(), r.dims.language.clone())),
             );
             points
                 .entry(key)
@@ -150,7 +176,8 @@ impl App {
                         direction,
                         category,
                         country,
-                        template,
+                        language: template.as_ref().map(|(_, l)| l.clone()),
+                        template: template.map(|(t, _)| t),
                         counts,
                     }
                 },

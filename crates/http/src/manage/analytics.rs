@@ -1,5 +1,6 @@
-//! `/api/v1/analytics/messages`: what the account's messages did, per period and the
-//! dimensions asked for, from counters kept with each change (never a scan of messages).
+//! `/api/v1/analytics/messages` and `/api/v1/analytics/costs`: what the account's messages
+//! did and cost, per period and the dimensions asked for, from counters kept with each
+//! change (never a scan of messages).
 
 use axum::Json;
 use axum::extract::State;
@@ -7,10 +8,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use wagate_app::analytics::{AnalyticsQuery, DataPoint, Dimension};
+use wagate_app::analytics::{AnalyticsQuery, DataPoint, Dimension, Filter};
 use wagate_core::Timestamp;
 use wagate_core::analytics::{Counts, Granularity};
 use wagate_core::error::ErrorCode;
+use wagate_app::Principal;
 use wagate_core::ids::ChannelId;
 
 use crate::auth::Auth;
@@ -21,7 +23,7 @@ use crate::manage::ErrorBody;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(messages))
+    OpenApiRouter::new().routes(routes!(messages)).routes(routes!(costs))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -44,6 +46,22 @@ pub struct AnalyticsParams {
         pattern = r"^((channel|direction|category|country|template)(,(channel|direction|category|country|template))*)?$"
     )]
     pub dimensions: Option<String>,
+    /// Only this direction: `business_initiated` or `user_initiated`.
+    #[param(pattern = "^(business_initiated|user_initiated)$")]
+    pub direction: Option<String>,
+    /// Only this pricing category (`marketing`, `utility`, `authentication`,
+    /// `authentication_international`, `service`…).
+    #[param(max_length = 64)]
+    pub category: Option<String>,
+    /// Only this country (ISO 3166 alpha-2; `*` for unknown).
+    #[param(max_length = 2)]
+    pub country: Option<String>,
+    /// Only this template (by name).
+    #[param(max_length = 512)]
+    pub template: Option<String>,
+    /// Only this template language.
+    #[param(max_length = 16)]
+    pub language: Option<String>,
 }
 
 /// One data point.
@@ -67,6 +85,9 @@ pub struct DataPointView {
     /// The template's name (empty for other messages).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub template: Option<String>,
+    /// With `template`: its language (empty for other messages).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
     #[serde(flatten)]
     pub counts: Counts,
 }
@@ -81,6 +102,7 @@ impl From<DataPoint> for DataPointView {
             category: p.category,
             country: p.country,
             template: p.template,
+            language: p.language,
             counts: p.counts,
         }
     }
@@ -97,7 +119,8 @@ pub struct MessageAnalytics {
     pub data: Vec<DataPointView>,
 }
 
-/// Messages sent, delivered, read, failed and received, and their cost, per period.
+/// Messages sent, delivered, read, failed, received, replied to and charged, and their
+/// cost, per period.
 #[utoipa::path(get, path = "/analytics/messages", operation_id = "message_analytics", tag = "analytics",
     params(AnalyticsParams),
     responses((status = 200, body = MessageAnalytics), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
@@ -106,6 +129,107 @@ pub async fn messages(
     Auth(p): Auth,
     Query(q): Query<AnalyticsParams>,
 ) -> Result<Json<MessageAnalytics>, ApiError> {
+    let (points, meta) = run(&state, &p, q).await?;
+    Ok(Json(MessageAnalytics {
+        granularity: meta.granularity,
+        timezone: meta.timezone,
+        unit: meta.unit,
+        currency: meta.currency,
+        data: points.into_iter().map(DataPointView::from).collect(),
+    }))
+}
+
+/// One period's spending.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CostPointView {
+    #[schema(value_type = String, format = DateTime)]
+    pub start: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub end: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel_id: Option<ChannelId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direction: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Messages charged in the period.
+    pub charged: i64,
+    /// What they cost, in `unit`.
+    pub cost: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CostAnalytics {
+    pub granularity: Granularity,
+    pub timezone: String,
+    /// `micros` of `currency`, or `messages` for a quota wallet.
+    pub unit: &'static str,
+    pub currency: String,
+    /// The whole range's charges and cost.
+    pub total_charged: i64,
+    pub total_cost: i64,
+    /// Periods (and dimension values) with a charge.
+    pub data: Vec<CostPointView>,
+}
+
+/// What the account's messages cost, per period, by the dimensions asked for (category and
+/// country are what a rate card prices by).
+#[utoipa::path(get, path = "/analytics/costs", operation_id = "cost_analytics", tag = "analytics",
+    params(AnalyticsParams),
+    responses((status = 200, body = CostAnalytics), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+pub async fn costs(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Query(q): Query<AnalyticsParams>,
+) -> Result<Json<CostAnalytics>, ApiError> {
+    let (points, meta) = run(&state, &p, q).await?;
+    let data: Vec<CostPointView> = points
+        .into_iter()
+        .filter(|p| p.counts.charged != 0 || p.counts.cost != 0)
+        .map(|p| CostPointView {
+            start: p.start,
+            end: p.end,
+            channel_id: p.channel_id,
+            direction: p.direction,
+            category: p.category,
+            country: p.country,
+            template: p.template,
+            language: p.language,
+            charged: p.counts.charged,
+            cost: p.counts.cost,
+        })
+        .collect();
+    Ok(Json(CostAnalytics {
+        granularity: meta.granularity,
+        timezone: meta.timezone,
+        unit: meta.unit,
+        currency: meta.currency,
+        total_charged: data.iter().map(|p| p.charged).sum(),
+        total_cost: data.iter().map(|p| p.cost).sum(),
+        data,
+    }))
+}
+
+/// What every answer states beside its points.
+struct Meta {
+    granularity: Granularity,
+    timezone: String,
+    unit: &'static str,
+    currency: String,
+}
+
+/// Parses `q` and runs it.
+async fn run(
+    state: &AppState,
+    p: &Principal,
+    q: AnalyticsParams,
+) -> Result<(Vec<DataPoint>, Meta), ApiError> {
     let bad = |field: &str, m: String| ApiError::new(ErrorCode::InvalidQuery, m).field(field);
     let start =
         query_time("start", Some(&q.start))?.ok_or_else(|| bad("start", "required".into()))?;
@@ -135,11 +259,18 @@ pub async fn messages(
         granularity,
         channel,
         dimensions,
+        filter: Filter {
+            direction: q.direction,
+            category: q.category,
+            country: q.country.map(|c| c.to_ascii_uppercase()),
+            template: q.template,
+            language: q.language,
+        },
     };
     let points =
         state
             .app
-            .message_analytics(&p, &query)
+            .message_analytics(p, &query)
             .await
             .map_err(|e| match ApiError::from(e) {
                 err if err.code == ErrorCode::InvalidRequest
@@ -149,13 +280,15 @@ pub async fn messages(
                 }
                 err => err,
             })?;
-    let wallet = state.app.get_wallet(&p).await?;
+    let wallet = state.app.get_wallet(p).await?;
     let account = state.app.store().get_account(p.account_id).await?;
-    Ok(Json(MessageAnalytics {
-        granularity,
-        timezone: account.timezone.as_str().to_owned(),
-        unit: wallet.unit(),
-        currency: wallet.currency.as_str().to_owned(),
-        data: points.into_iter().map(DataPointView::from).collect(),
-    }))
+    Ok((
+        points,
+        Meta {
+            granularity,
+            timezone: account.timezone.as_str().to_owned(),
+            unit: wallet.unit(),
+            currency: wallet.currency.as_str().to_owned(),
+        },
+    ))
 }

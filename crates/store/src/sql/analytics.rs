@@ -8,11 +8,13 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use uuid::Uuid;
 use wagate_core::Timestamp;
-use wagate_core::analytics::{Counts, Dims, bucket, change, dims};
+use wagate_core::analytics::{Counts, Dims, Metric, bucket, change, dims};
 use wagate_core::ids::{AccountId, ChannelId};
-use wagate_core::message::Message;
+use wagate_core::message::{Direction, Message};
+use wagate_core::network::NewInboundMessage;
 
-use super::dispatch::push_values;
+use super::dispatch::{get_message, push_values};
+use crate::dispatch::MessageKey;
 use super::{Backend, Conn, Dialect, query};
 use crate::Result;
 
@@ -46,11 +48,14 @@ struct Record {
     category: String,
     country: String,
     template: String,
+    language: String,
     sent: i64,
     delivered: i64,
     read: i64,
     failed: i64,
     received: i64,
+    replied: i64,
+    charged: i64,
     cost: i64,
 }
 
@@ -66,8 +71,8 @@ impl<B: Backend> AnalyticsStore for B {
         self.read(move |c| {
             Box::pin(async move {
                 let mut q = query(
-                    "SELECT channel_id, bucket, direction, category, country, template, sent, \
-                     delivered, read, failed, received, cost FROM message_counters \
+                    "SELECT channel_id, bucket, direction, category, country, template, language, \
+                     sent, delivered, read, failed, received, replied, charged, cost FROM message_counters \
                      WHERE account_id = $1 AND bucket >= $2 AND bucket < $3",
                 )
                 .bind(account.as_uuid())
@@ -88,6 +93,7 @@ impl<B: Backend> AnalyticsStore for B {
                             category: r.category,
                             country: r.country,
                             template: r.template,
+                            language: r.language,
                         },
                         counts: Counts {
                             sent: r.sent,
@@ -95,6 +101,8 @@ impl<B: Backend> AnalyticsStore for B {
                             read: r.read,
                             failed: r.failed,
                             received: r.received,
+                            replied: r.replied,
+                            charged: r.charged,
                             cost: r.cost,
                         },
                     })
@@ -109,7 +117,7 @@ type Key = (Uuid, i64, Dims, Uuid);
 
 fn chunk(dialect: Dialect) -> usize {
     match dialect {
-        Dialect::Sqlite => 24,
+        Dialect::Sqlite => 22,
         Dialect::Postgres => 400,
     }
 }
@@ -144,9 +152,35 @@ pub async fn count_costs<C: Conn>(c: &mut C, charges: &[(&Message, i64, Timestam
             dims(m),
             m.account_id.as_uuid(),
         );
-        rows.entry(key).or_default().cost += amount;
+        let counts = rows.entry(key).or_default();
+        counts.cost += amount;
+        counts.charged += 1;
     }
     add(c, rows).await
+}
+
+/// Counts a reply on the row of the business message `inbound` quotes (when it quotes one
+/// of the channel's), at the time of the reply.
+pub async fn count_reply<C: Conn>(c: &mut C, inbound: &NewInboundMessage) -> Result<()> {
+    let Some(quoted) = &inbound.context else {
+        return Ok(());
+    };
+    let quoted = match get_message(c, inbound.account_id, &MessageKey::Wamid(quoted.clone())).await
+    {
+        Ok(m) => m,
+        Err(crate::StoreError::NotFound(_)) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if quoted.channel_id != inbound.channel_id || quoted.direction != Direction::Outbound {
+        return Ok(());
+    }
+    let key = (
+        quoted.channel_id.as_uuid(),
+        bucket(inbound.at),
+        dims(&quoted),
+        quoted.account_id.as_uuid(),
+    );
+    add(c, BTreeMap::from([(key, Counts::of(Metric::Replied))])).await
 }
 
 async fn add<C: Conn>(c: &mut C, rows: BTreeMap<Key, Counts>) -> Result<()> {
@@ -154,7 +188,8 @@ async fn add<C: Conn>(c: &mut C, rows: BTreeMap<Key, Counts>) -> Result<()> {
     for part in rows.chunks(chunk(c.dialect())) {
         let mut q = query(
             "INSERT INTO message_counters (channel_id, bucket, direction, category, country, \
-             template, account_id, sent, delivered, read, failed, received, cost) ",
+             template, language, account_id, sent, delivered, read, failed, received, replied, \
+             charged, cost) ",
         );
         push_values(&mut q, part, |row, ((channel, b, d, account), n)| {
             row.bind(*channel)
@@ -163,21 +198,27 @@ async fn add<C: Conn>(c: &mut C, rows: BTreeMap<Key, Counts>) -> Result<()> {
                 .bind(d.category.clone())
                 .bind(d.country.clone())
                 .bind(d.template.clone())
+                .bind(d.language.clone())
                 .bind(*account)
                 .bind(n.sent)
                 .bind(n.delivered)
                 .bind(n.read)
                 .bind(n.failed)
                 .bind(n.received)
+                .bind(n.replied)
+                .bind(n.charged)
                 .bind(n.cost);
         });
         q.push(
-            " ON CONFLICT (channel_id, bucket, direction, category, country, template) DO UPDATE \
+            " ON CONFLICT (channel_id, bucket, direction, category, country, template, language) \
+             DO UPDATE \
              SET sent = message_counters.sent + excluded.sent, \
              delivered = message_counters.delivered + excluded.delivered, \
              read = message_counters.read + excluded.read, \
              failed = message_counters.failed + excluded.failed, \
              received = message_counters.received + excluded.received, \
+             replied = message_counters.replied + excluded.replied, \
+             charged = message_counters.charged + excluded.charged, \
              cost = message_counters.cost + excluded.cost",
         );
         c.execute(q).await?;

@@ -1300,6 +1300,7 @@ pub async fn ingest_inbound<C: Conn>(c: &mut C, new: NewInboundMessage) -> Resul
     insert_message_row(c, &r).await?;
     let message = Message::try_from(r)?;
     super::analytics::count_changes(c, [&message]).await?;
+    super::analytics::count_reply(c, &new).await?;
     Ok(Some(message))
 }
 
