@@ -703,6 +703,54 @@ async fn calls_meta_owns_about_a_cloud_number_are_answered_by_meta() {
         .unwrap();
     assert_eq!(via_b, direct);
 
+    // So are the WABA's analytics: B keeps no figures of a cloud WABA (nor knows Meta's
+    // template), so an answer equal to A's, with A's send in it, came from A.
+    a.configure_sandbox(json!({})).await;
+    a.simple_template("meta_side", "en").await;
+    let sent = a
+        .send(json!({"to": USER, "type": "template",
+                     "template": {"name": "meta_side", "language": {"code": "en"}}}))
+        .await;
+    a.wait_status(&sent, &["read"]).await;
+    let now = wagate_core::Timestamp::now().as_second();
+    let (start, end) = ((now - 86_400).to_string(), (now + 86_400).to_string());
+    let fields = format!("analytics.start({start}).end({end}).granularity(DAY)");
+    let ids = format!("[\"{id}\"]");
+    for (path, query) in [
+        (format!("/v23.0/{waba}"), vec![("fields", fields.as_str())]),
+        (
+            format!("/v23.0/{waba}/template_analytics"),
+            vec![
+                ("start", start.as_str()),
+                ("end", end.as_str()),
+                ("granularity", "DAILY"),
+                ("template_ids", ids.as_str()),
+            ],
+        ),
+    ] {
+        let ask = |app: &TestApp| app.req(Method::GET, &path).query(&query).send();
+        let res = ask(&b).await.unwrap();
+        let via_b = (res.status(), res.json::<Value>().await.unwrap());
+        let res = ask(&a).await.unwrap();
+        let direct = (res.status(), res.json::<Value>().await.unwrap());
+        assert_eq!(via_b.0, 200, "{path}: {:?}", via_b.1);
+        assert_eq!(via_b, direct, "{path}");
+    }
+    let res = b
+        .req(Method::GET, &format!("/v23.0/{waba}"))
+        .query(&[("fields", fields.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let analytics = res.json::<Value>().await.unwrap();
+    let sends: i64 = analytics["analytics"]["data_points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["sent"].as_i64().unwrap())
+        .sum();
+    assert_eq!(sends, 1, "A's send, as A counts it: {analytics}");
+
     // A key of B's that may not use the cloud number is answered by B: nothing reaches Meta.
     let sandbox_channel: Value = b
         .get("/api/v1/channels")

@@ -16,6 +16,7 @@ mod auth;
 mod backup;
 mod channels;
 mod cloud;
+mod cloud_analytics;
 mod cloud_upstream;
 mod conformance_suite;
 mod contact_imports;

@@ -4,6 +4,7 @@
 //!
 //! Errors here are rendered in Graph's shape by [`crate::render::cloud_errors`].
 
+pub mod analytics;
 pub mod block_users;
 pub mod media;
 pub mod messages;
@@ -118,6 +119,14 @@ pub fn router() -> Router<AppState> {
             get(templates::get_in_waba),
         )
         .merge(template_extras_routes())
+        .route(
+            "/{version}/{object_id}/template_analytics",
+            get(analytics::template_analytics),
+        )
+        .route(
+            "/{object_id}/template_analytics",
+            get(analytics::template_analytics),
+        )
 }
 
 /// [`template_extras`]: each path with and without its version segment. The literal

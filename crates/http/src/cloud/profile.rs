@@ -13,7 +13,7 @@
 //!   `is_cart_enabled` / `is_catalog_visible` in the query string (as Meta documents), a form
 //!   or JSON → `{"success":true}`;
 //! - `GET /{waba_id}[?fields=]`: the WABA object (served through `GET /{object_id}`, see
-//!   [`find_waba`]);
+//!   [`find_waba`]), its analytics fields included (see [`super::analytics`]);
 //! - `GET|POST|DELETE /{waba_id}/subscribed_apps`: wagate as the WABA's subscribed app, with
 //!   an optional alternate callback (`override_callback_uri` + `verify_token`);
 //! - `GET /media/{media_id}/profile`: a profile picture's bytes, without a key (the URL the
@@ -40,6 +40,7 @@ use wagate_core::profile::{
 use wagate_core::registration::country_of;
 use wagate_store::profile::WabaSubscription;
 
+use super::analytics;
 use super::path::ObjectPath;
 use super::phone_number;
 use super::phone_numbers::FieldsQuery;
@@ -312,7 +313,8 @@ fn waba_fields(state: &AppState, w: &WabaInfo) -> Map<String, Value> {
 }
 
 /// Graph's WABA object for `GET /{object_id}`, narrowed by `fields`; `None` when
-/// `object_id` is none of the caller's WABAs (the caller answers 100/33).
+/// `object_id` is none of the caller's WABAs (the caller answers 100/33). The analytics
+/// fields (`analytics.start(…)…`, see [`analytics`]) are answered beside the others.
 pub async fn find_waba(
     state: &AppState,
     p: &Principal,
@@ -328,20 +330,29 @@ pub async fn find_waba(
         Err(e) => return Err(e.into()),
     };
     let all = waba_fields(state, &info);
-    let asked = FieldSelection::from_param(fields)?;
-    let names: Vec<&str> = match &asked {
+    let mut out = Map::new();
+    match FieldSelection::from_param(fields)? {
         Some(asked) => {
             asked.check("WhatsAppBusinessAccount", |name| {
-                all.contains_key(name) || WABA_FIELDS_WITHOUT_VALUE.contains(&name)
+                all.contains_key(name)
+                    || WABA_FIELDS_WITHOUT_VALUE.contains(&name)
+                    || analytics::FIELDS.contains(&name)
             })?;
-            asked.names().collect()
+            for f in &asked {
+                if analytics::FIELDS.contains(&f.name.as_str()) {
+                    let v = analytics::field(state, p, &info, f).await?;
+                    out.insert(f.name.clone(), v);
+                } else if let Some(v) = all.get(&f.name) {
+                    out.insert(f.name.clone(), v.clone());
+                }
+            }
         }
-        None => WABA_DEFAULT_FIELDS.to_vec(),
-    };
-    let mut out = Map::new();
-    for name in names {
-        if let Some(v) = all.get(name) {
-            out.insert(name.to_owned(), v.clone());
+        None => {
+            for name in WABA_DEFAULT_FIELDS {
+                if let Some(v) = all.get(*name) {
+                    out.insert((*name).to_owned(), v.clone());
+                }
+            }
         }
     }
     out.insert("id".into(), json!(info.id.as_str()));
