@@ -249,6 +249,10 @@ pub struct BenchArgs {
     /// then list with a tag filter and export (e.g. 1000000).
     #[arg(long)]
     pub contacts: Option<u64>,
+    /// Measure analytics instead: store this many messages of a year's traffic, then time
+    /// the analytics queries (e.g. 10000000).
+    #[arg(long, conflicts_with = "contacts")]
+    pub analytics: Option<u64>,
 }
 
 /// Where the database is: the same settings `serve` uses.

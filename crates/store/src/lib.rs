@@ -80,7 +80,9 @@ pub use platform::PlatformStore;
 pub use profile::ProfileStore;
 pub use qr_codes::QrCodeStore;
 pub use reports::ReportStore;
-pub use sql::analytics::{AnalyticsStore, CounterRow};
+pub use sql::analytics::{
+    AnalyticsStore, CounterFilter, CounterGroup, CounterQuery, CounterRow, Grain,
+};
 pub use templates::{CreateTemplateError, Template, TemplateFilter, TemplateLimits, TemplateStore};
 pub use uploads::{CompletedUpload, UploadHandle, UploadSession, UploadSessionId};
 pub use webhooks::{

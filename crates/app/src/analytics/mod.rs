@@ -16,6 +16,8 @@ use wagate_core::analytics::{BUCKET_MS, Counts, Granularity};
 use wagate_core::error::ValidationError;
 use wagate_core::ids::ChannelId;
 
+use wagate_store::{CounterFilter, CounterGroup, CounterQuery, Grain};
+
 use crate::error::Result;
 use crate::{App, Principal};
 
@@ -75,17 +77,6 @@ pub struct Filter {
     pub language: Option<String>,
 }
 
-impl Filter {
-    fn admits(&self, d: &wagate_core::analytics::Dims) -> bool {
-        let ok = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
-        ok(&self.direction, &d.direction)
-            && ok(&self.category, &d.category)
-            && ok(&self.country, &d.country)
-            && ok(&self.template, &d.template)
-            && ok(&self.language, &d.language)
-    }
-}
-
 /// One data point: a period, the dimensions asked for, and the figures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DataPoint {
@@ -138,6 +129,82 @@ pub fn periods(
         bucket = next;
     }
     out
+}
+
+/// How a query reads its range: its periods, the whole UTC days inside one period (read
+/// from the day sums) and the half-hours left at the periods' edges. A year by month reads
+/// about 365 day rows and 24 edges of half-hours; a day of a zone off UTC reads its 48
+/// half-hours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// The periods, in order.
+    pub periods: Vec<(Timestamp, Timestamp)>,
+    /// `[since, until)` of half-hour starts (Unix ms), merged where they touch.
+    pub half_hours: Vec<(i64, i64)>,
+    /// `[since, until)` of UTC day starts (Unix ms), merged where they touch.
+    pub days: Vec<(i64, i64)>,
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+impl Plan {
+    pub fn new(
+        start: Timestamp,
+        end: Timestamp,
+        granularity: Granularity,
+        tz: &jiff::tz::TimeZone,
+    ) -> Self {
+        let ceil = |ms: i64, unit: i64| ms.div_euclid(unit) * unit + unit * i64::from(ms.rem_euclid(unit) != 0);
+        let floor = |ms: i64, unit: i64| ms.div_euclid(unit) * unit;
+        let (first, last) = (
+            ceil(start.as_millisecond(), BUCKET_MS),
+            ceil(end.as_millisecond(), BUCKET_MS),
+        );
+        let periods = periods(start, end, granularity, tz);
+        let (mut half_hours, mut days) = (Vec::new(), Vec::new());
+        for (from, to) in &periods {
+            // The half-hours counted in this period: those starting in it and in the range.
+            let since = first.max(ceil(from.as_millisecond(), BUCKET_MS));
+            let until = last.min(ceil(to.as_millisecond(), BUCKET_MS));
+            if since >= until {
+                continue;
+            }
+            let (day_since, day_until) = (ceil(since, DAY_MS), floor(until, DAY_MS));
+            if granularity != Granularity::HalfHour && day_since < day_until {
+                push(&mut days, (day_since, day_until));
+                push(&mut half_hours, (since, day_since));
+                push(&mut half_hours, (day_until, until));
+            } else {
+                push(&mut half_hours, (since, until));
+            }
+        }
+        Self {
+            periods,
+            half_hours,
+            days,
+        }
+    }
+
+    /// The period a row's time (a half-hour or a UTC day start) counts in.
+    pub fn period_of(&self, at_ms: i64) -> Option<(Timestamp, Timestamp)> {
+        let n = self
+            .periods
+            .partition_point(|(from, _)| from.as_millisecond() <= at_ms);
+        let (from, to) = *self.periods.get(n.checked_sub(1)?)?;
+        (at_ms < to.as_millisecond()).then_some((from, to))
+    }
+}
+
+/// Appends `[since, until)` to `ranges` (in order), merging it with the last when they
+/// touch; an empty range is left out.
+fn push(ranges: &mut Vec<(i64, i64)>, (since, until): (i64, i64)) {
+    if since >= until {
+        return;
+    }
+    match ranges.last_mut() {
+        Some(last) if last.1 >= since => last.1 = last.1.max(until),
+        _ => ranges.push((since, until)),
+    }
 }
 
 /// A data point's delivered business messages as Meta prices them per message (since July
@@ -210,24 +277,51 @@ impl App {
             return Ok(Vec::new());
         }
         let tz = self.account_timezone(p).await?;
-        let rows = self
-            .store
-            .message_counters(p.account_id, q.start, q.end, q.channel)
-            .await?;
+        let plan = Plan::new(q.start, q.end, q.granularity, &tz);
         let has = |d: Dimension| q.dimensions.contains(&d);
+        let f = &q.filter;
+        let mut counters = CounterQuery {
+            account: p.account_id,
+            grain: Grain::HalfHour,
+            ranges: plan.half_hours.clone(),
+            channels: q.channel.map(|c| vec![c]).or_else(|| p.channel_scope()),
+            filter: CounterFilter {
+                direction: f.direction.clone(),
+                category: f.category.clone(),
+                country: f.country.clone(),
+                template: f.template.clone(),
+                language: f.language.clone(),
+            },
+            group: CounterGroup {
+                channel: has(Dimension::Channel),
+                direction: has(Dimension::Direction),
+                category: has(Dimension::Category),
+                country: has(Dimension::Country),
+                template: has(Dimension::Template),
+            },
+        };
+        let mut rows = Vec::new();
+        if !counters.ranges.is_empty() {
+            rows = self.store.message_counters(&counters).await?;
+        }
+        if !plan.days.is_empty() {
+            counters.grain = Grain::Day;
+            counters.ranges = plan.days.clone();
+            rows.extend(self.store.message_counters(&counters).await?);
+        }
+        let g = counters.group;
         let mut points: BTreeMap<PointKey, (Timestamp, Counts)> = BTreeMap::new();
         for r in rows {
-            if !p.can_use(r.channel_id) || !q.filter.admits(&r.dims) {
+            let Some((start, end)) = plan.period_of(r.at) else {
                 continue;
-            }
-            let (start, end) = q.granularity.period(r.bucket, &tz);
+            };
             let key = (
                 start,
-                has(Dimension::Channel).then_some(r.channel_id),
-                has(Dimension::Direction).then(|| r.dims.direction.clone()),
-                has(Dimension::Category).then(|| r.dims.category.clone()),
-                has(Dimension::Country).then(|| r.dims.country.clone()),
-                has(Dimension::Template)
+                r.channel_id.filter(|_| g.channel),
+                g.direction.then(|| r.dims.direction.clone()),
+                g.category.then(|| r.dims.category.clone()),
+                g.country.then(|| r.dims.country.clone()),
+                g.template
                     .then(|| (r.dims.template.clone(), r.dims.language.clone())),
             );
             points
@@ -263,6 +357,78 @@ mod tests {
 
     fn t(s: &str) -> Timestamp {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn plans_read_whole_utc_days_from_day_sums_and_edges_from_half_hours() {
+        let ms = |s: &str| t(s).as_millisecond();
+        // UTC months: whole days but for the partial first and last day.
+        let utc = jiff::tz::TimeZone::UTC;
+        let plan = Plan::new(
+            t("2026-10-15T10:00:00Z"),
+            t("2026-12-07T05:10:00Z"),
+            Granularity::Month,
+            &utc,
+        );
+        assert_eq!(plan.periods.len(), 3);
+        assert_eq!(
+            plan.days,
+            [(ms("2026-10-16T00:00:00Z"), ms("2026-12-07T00:00:00Z"))]
+        );
+        assert_eq!(
+            plan.half_hours,
+            [
+                (ms("2026-10-15T10:00:00Z"), ms("2026-10-16T00:00:00Z")),
+                (ms("2026-12-07T00:00:00Z"), ms("2026-12-07T05:30:00Z"))
+            ]
+        );
+        // Kolkata months: each month's edges are half-hours (18:30 UTC boundaries).
+        let kolkata = jiff::tz::TimeZone::get("Asia/Kolkata").unwrap();
+        let plan = Plan::new(
+            t("2026-10-31T18:30:00Z"),
+            t("2026-12-31T18:30:00Z"),
+            Granularity::Month,
+            &kolkata,
+        );
+        assert_eq!(
+            plan.days,
+            [
+                (ms("2026-11-01T00:00:00Z"), ms("2026-11-30T00:00:00Z")),
+                (ms("2026-12-01T00:00:00Z"), ms("2026-12-31T00:00:00Z"))
+            ]
+        );
+        assert_eq!(
+            plan.half_hours,
+            [
+                (ms("2026-10-31T18:30:00Z"), ms("2026-11-01T00:00:00Z")),
+                (ms("2026-11-30T00:00:00Z"), ms("2026-12-01T00:00:00Z")),
+                (ms("2026-12-31T00:00:00Z"), ms("2026-12-31T18:30:00Z"))
+            ]
+        );
+        // A row counts in the period its time falls in; outside the range in none.
+        assert_eq!(
+            plan.period_of(ms("2026-11-30T18:00:00Z")).unwrap().0,
+            t("2026-10-31T18:30:00Z")
+        );
+        assert_eq!(
+            plan.period_of(ms("2026-11-30T18:30:00Z")).unwrap().0,
+            t("2026-11-30T18:30:00Z")
+        );
+        assert_eq!(plan.period_of(ms("2026-12-31T18:30:00Z")), None);
+        // Days of a zone off UTC and half-hours read half-hours only, in one range.
+        for g in [Granularity::Day, Granularity::HalfHour] {
+            let plan = Plan::new(
+                t("2026-12-01T00:00:00Z"),
+                t("2026-12-05T00:00:00Z"),
+                g,
+                &kolkata,
+            );
+            assert!(plan.days.is_empty());
+            assert_eq!(
+                plan.half_hours,
+                [(ms("2026-12-01T00:00:00Z"), ms("2026-12-05T00:00:00Z"))]
+            );
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `wagate bench`: wagate measured on this machine, over real HTTP on loopback. (`--contacts N`
-//! measures the contact book instead: see [`contacts`].)
+//! measures the contact book instead: see [`contacts`]; `--analytics N` analytics queries
+//! over N stored messages: see [`analytics`].)
 //!
 //! It starts a server in this process on a temporary database (the embedded default unless
 //! `--database` says otherwise), lifts the channel's throughput limit and the simulated
@@ -19,6 +20,7 @@
 //! (`wagate_webhook_delivery_seconds`). Client, server and receiver share the machine's
 //! cores, as they would on one box.
 
+mod analytics;
 mod contacts;
 mod load;
 mod metrics;
@@ -86,6 +88,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let base = server.base_url().to_owned();
     let backend = server.database().describe();
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let database = server.database().clone();
     let serving = tokio::spawn(server.run(async {
         let _ = stop_rx.await;
     }));
@@ -101,6 +104,19 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         connections: args.connections,
         duration: Duration::from_secs(args.seconds),
     };
+    if let Some(messages) = args.analytics {
+        let result = analytics::run(
+            &target.client,
+            &target.base,
+            &target.key,
+            &database,
+            messages,
+        )
+        .await;
+        let _ = stop_tx.send(());
+        serving.await??;
+        return result;
+    }
     if let Some(rows) = args.contacts {
         let result = contacts::run(&target.client, &target.base, &target.key, rows).await;
         let _ = stop_tx.send(());

@@ -40,6 +40,11 @@ async fn counters_equal_a_recount_of_the_messages() {
         for id in &ids {
             app.wait_status(id, &["delivered", "read", "failed"]).await;
         }
+        // The GB recipient answers the template by quoting it: a reply on the template's row.
+        let gb = app.message(&ids[2]).await;
+        app.inject(json!({"from": "447700900001", "text": {"body": "thanks"},
+            "context": {"id": gb["wamid"]}}))
+            .await;
         // Everything settles (reads follow deliveries in the sandbox).
         app.app.drain().await.unwrap();
         tokio::time::timeout(Duration::from_secs(5), async {
@@ -60,6 +65,15 @@ async fn counters_equal_a_recount_of_the_messages() {
                 .count() as i64
         };
         let received = all.iter().filter(|m| m["direction"] == "inbound").count() as i64;
+        let replied = all
+            .iter()
+            .filter(|m| {
+                m["direction"] == "inbound"
+                    && all.iter().any(|o| {
+                        o["direction"] == "outbound" && o["wamid"] == m["context_message_id"]
+                    })
+            })
+            .count() as i64;
         let got: Value = app
             .get(&format!(
                 "/api/v1/analytics/messages?{}&granularity=half_hour",
@@ -82,7 +96,8 @@ async fn counters_equal_a_recount_of_the_messages() {
         assert_eq!(sum("read"), count("read_at"), "{got}");
         assert_eq!(sum("failed"), count("failed_at"), "{got}");
         assert_eq!(sum("received"), received, "{got}");
-        assert!(sum("failed") >= 1 && sum("received") >= 2, "{got}");
+        assert_eq!(sum("replied"), replied, "{got}");
+        assert!(sum("failed") >= 1 && sum("received") >= 3 && replied == 1, "{got}");
         // Cost: the charges of the delivered templates (postpaid wallet), by the ledger.
         let ledger = app
             .get("/api/v1/wallet/ledger?kind=charge&limit=100")
@@ -98,6 +113,83 @@ async fn counters_equal_a_recount_of_the_messages() {
             .sum();
         assert!(charged > 0, "{ledger}");
         assert_eq!(sum("cost"), charged, "{got}");
+        let charges = ledger["data"].as_array().unwrap().len() as i64;
+        // By month, today's whole UTC day is read from the day sums: the same figures.
+        let monthly: Value = app
+            .get(&format!(
+                "/api/v1/analytics/messages?{}&granularity=month",
+                range()
+            ))
+            .await
+            .json()
+            .await
+            .unwrap();
+        for field in ["sent", "delivered", "read", "failed", "received", "replied", "cost"] {
+            let total: i64 = monthly["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p[field].as_i64().unwrap())
+                .sum();
+            assert_eq!(total, sum(field), "{field}: {monthly}");
+        }
+        assert_eq!(sum("charged"), charges, "{got}");
+
+        // Costs: the same charges, by category and country, with totals; filters narrow.
+        let costs: Value = app
+            .get(&format!(
+                "/api/v1/analytics/costs?{}&dimensions=category,country",
+                range()
+            ))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(costs["total_cost"], charged, "{costs}");
+        assert_eq!(costs["total_charged"], charges, "{costs}");
+        assert!(
+            costs["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["cost"].as_i64().unwrap() > 0 && p["category"] == "utility"),
+            "{costs}"
+        );
+        let us: Value = app
+            .get(&format!("/api/v1/analytics/costs?{}&country=us", range()))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let gb_cost: i64 = costs["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["country"] == "GB")
+            .map(|p| p["cost"].as_i64().unwrap())
+            .sum();
+        assert!(gb_cost > 0, "{costs}");
+        assert_eq!(us["total_cost"].as_i64().unwrap() + gb_cost, charged, "{us}");
+
+        // By template and language: the reply stands beside the template's sends.
+        let by_template: Value = app
+            .get(&format!("/api/v1/analytics/messages?{}&dimensions=template", range()))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let hello = by_template["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["template"] == "hello")
+            .unwrap_or_else(|| panic!("{by_template}"));
+        assert_eq!((hello["language"].as_str(), hello["replied"].as_i64()), (Some("en"), Some(1)));
+        let hello_sent = all
+            .iter()
+            .filter(|m| m["type"] == "template" && !m["sent_at"].is_null())
+            .count();
+        assert_eq!(hello["sent"], hello_sent, "{by_template}");
         assert_eq!(
             (got["unit"].as_str(), got["currency"].as_str()),
             (Some("micros"), Some("USD"))
@@ -120,6 +212,7 @@ async fn counters_equal_a_recount_of_the_messages() {
             .find(|p| p["country"] == "GB" && p["category"] == "utility")
             .unwrap_or_else(|| panic!("a GB utility point: {split}"));
         assert_eq!(gb["sent"], 1);
+        assert_eq!(gb["replied"], 1);
         assert_eq!(gb["direction"], "business_initiated");
         assert!(
             split["data"]
@@ -152,6 +245,8 @@ async fn counters_equal_a_recount_of_the_messages() {
             "start=2026-01-02T00:00:00Z&end=2026-01-01T00:00:00Z".to_owned(),
             "start=2024-01-01T00:00:00Z&end=2026-01-01T00:00:00Z".to_owned(),
             format!("{}&channel_id=nope", range()),
+            format!("{}&direction=sideways", range()),
+            format!("{}&country=GBR", range()),
             "end=2026-01-01T00:00:00Z".to_owned(),
         ] {
             let res = app
@@ -160,6 +255,8 @@ async fn counters_equal_a_recount_of_the_messages() {
             assert_eq!(res.status(), 400, "{query}");
         }
         let res = app.get("/api/v1/analytics/messages?start=x&end=y").await;
+        assert_manage_error(res, 400, "invalid_query").await;
+        let res = app.get("/api/v1/analytics/costs?start=x&end=y").await;
         assert_manage_error(res, 400, "invalid_query").await;
     }
 }

@@ -54,7 +54,7 @@ pub struct AnalyticsParams {
     #[param(max_length = 64)]
     pub category: Option<String>,
     /// Only this country (ISO 3166 alpha-2; `*` for unknown).
-    #[param(max_length = 2)]
+    #[param(pattern = r"^([A-Za-z]{2}|\*)$")]
     pub country: Option<String>,
     /// Only this template (by name).
     #[param(max_length = 512)]
@@ -253,6 +253,31 @@ async fn run(
             .map(|s| Dimension::parse(s).map_err(|e| bad("dimensions", e.message)))
             .collect::<Result<_, _>>()?,
     };
+    if let Some(d) = q.direction.as_deref()
+        && !matches!(d, "business_initiated" | "user_initiated")
+    {
+        return Err(bad(
+            "direction",
+            "must be business_initiated or user_initiated".into(),
+        ));
+    }
+    if let Some(c) = q.country.as_deref()
+        && !(c == "*" || (c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphabetic())))
+    {
+        return Err(bad(
+            "country",
+            "must be an ISO 3166 alpha-2 code, or * for unknown".into(),
+        ));
+    }
+    for (field, value, max) in [
+        ("category", &q.category, 64),
+        ("template", &q.template, 512),
+        ("language", &q.language, 16),
+    ] {
+        if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+            return Err(bad(field, format!("is at most {max} characters")));
+        }
+    }
     let query = AnalyticsQuery {
         start,
         end,

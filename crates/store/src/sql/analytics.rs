@@ -1,7 +1,8 @@
 //! Message analytics: the counters written with each change ([`count_changes`],
-//! [`count_costs`]) and [`AnalyticsStore`], their reading, for every [`Backend`]. Rows of
-//! one batch are summed in memory first, then added with one multi-row upsert per few
-//! dozen rows.
+//! [`count_costs`], [`count_reply`]) and [`AnalyticsStore`], their reading, for every
+//! [`Backend`]. Rows of one batch are summed in memory first, then added with one
+//! multi-row upsert per few dozen rows, to the half-hour rows and to their sums by UTC day.
+//! A query sums in SQL, by time and the dimensions asked for.
 
 use std::collections::BTreeMap;
 
@@ -15,35 +16,72 @@ use wagate_core::network::NewInboundMessage;
 
 use super::dispatch::{get_message, push_values};
 use crate::dispatch::MessageKey;
-use super::{Backend, Conn, Dialect, query};
+use super::{Backend, Conn, Dialect, Query, query};
 use crate::Result;
 
-/// One counter row as read.
+/// Which rows a counter query reads: half-hours, or their sums by UTC day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grain {
+    HalfHour,
+    Day,
+}
+
+/// Values rows must have (each `None` takes every value).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CounterFilter {
+    pub direction: Option<String>,
+    pub category: Option<String>,
+    pub country: Option<String>,
+    pub template: Option<String>,
+    pub language: Option<String>,
+}
+
+/// The dimensions rows are summed by, beside their time (the others are summed over; their
+/// values read empty). `template` groups by the template and its language.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CounterGroup {
+    pub channel: bool,
+    pub direction: bool,
+    pub category: bool,
+    pub country: bool,
+    pub template: bool,
+}
+
+/// Command: the account's counters in `ranges`, summed by time and `group`.
+#[derive(Debug, Clone)]
+pub struct CounterQuery {
+    pub account: AccountId,
+    pub grain: Grain,
+    /// `[since, until)` in Unix milliseconds: half-hour starts, or UTC day starts.
+    pub ranges: Vec<(i64, i64)>,
+    /// Only these channels (`None`: all of the account's).
+    pub channels: Option<Vec<ChannelId>>,
+    pub filter: CounterFilter,
+    pub group: CounterGroup,
+}
+
+/// One row of sums as read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CounterRow {
-    pub channel_id: ChannelId,
-    /// The half-hour's start (Unix milliseconds).
-    pub bucket: i64,
+    /// The half-hour's or the UTC day's start (Unix milliseconds).
+    pub at: i64,
+    /// With `group.channel`.
+    pub channel_id: Option<ChannelId>,
+    /// The grouped dimensions' values; the others empty.
     pub dims: Dims,
     pub counts: Counts,
 }
 
 #[async_trait]
 pub trait AnalyticsStore: Send + Sync {
-    /// The account's counter rows with `since <= bucket < until`, of one channel or all.
-    async fn message_counters(
-        &self,
-        account: AccountId,
-        since: Timestamp,
-        until: Timestamp,
-        channel: Option<ChannelId>,
-    ) -> Result<Vec<CounterRow>>;
+    /// Sums of the account's counters per time and the query's group, in time order.
+    async fn message_counters(&self, q: &CounterQuery) -> Result<Vec<CounterRow>>;
 }
 
 #[derive(sqlx::FromRow)]
 struct Record {
-    channel_id: Uuid,
-    bucket: i64,
+    at: i64,
+    channel_id: Option<Uuid>,
     direction: String,
     category: String,
     country: String,
@@ -59,35 +97,117 @@ struct Record {
     cost: i64,
 }
 
+/// The `SELECT` of `q`.
+fn counters_select(dialect: Dialect, q: &CounterQuery) -> Query {
+    let (table, at) = match q.grain {
+        Grain::HalfHour => ("message_counters", "bucket"),
+        Grain::Day => ("message_counters_daily", "day"),
+    };
+    let g = q.group;
+    let pick = |on: bool, column: &str| {
+        if on {
+            column.to_owned()
+        } else {
+            format!("'' AS {column}")
+        }
+    };
+    let channel = match (g.channel, dialect) {
+        (true, _) => "channel_id",
+        (false, Dialect::Sqlite) => "NULL AS channel_id",
+        (false, Dialect::Postgres) => "NULL::uuid AS channel_id",
+    };
+    let sums: String = [
+        "sent",
+        "delivered",
+        "read",
+        "failed",
+        "received",
+        "replied",
+        "charged",
+        "cost",
+    ]
+    .iter()
+    .map(|c| format!(", CAST(SUM({c}) AS BIGINT) AS {c}"))
+    .collect();
+    let mut sql = query(format!(
+        "SELECT {at} AS at, {channel}, {}, {}, {}, {}, {}{sums} FROM {table} WHERE account_id = ",
+        pick(g.direction, "direction"),
+        pick(g.category, "category"),
+        pick(g.country, "country"),
+        pick(g.template, "template"),
+        pick(g.template, "language"),
+    ));
+    sql.push_bind(q.account.as_uuid());
+    sql.push(" AND (");
+    for (n, (since, until)) in q.ranges.iter().enumerate() {
+        if n > 0 {
+            sql.push(" OR ");
+        }
+        sql.push(&format!("({at} >= "))
+            .push_bind(*since)
+            .push(&format!(" AND {at} < "))
+            .push_bind(*until)
+            .push(")");
+    }
+    if q.ranges.is_empty() {
+        sql.push("FALSE");
+    }
+    sql.push(")");
+    if let Some(channels) = &q.channels {
+        sql.push(" AND channel_id IN (");
+        if channels.is_empty() {
+            sql.push("NULL");
+        }
+        for (n, ch) in channels.iter().enumerate() {
+            if n > 0 {
+                sql.push(", ");
+            }
+            sql.push_bind(ch.as_uuid());
+        }
+        sql.push(")");
+    }
+    let f = &q.filter;
+    for (column, value) in [
+        ("direction", &f.direction),
+        ("category", &f.category),
+        ("country", &f.country),
+        ("template", &f.template),
+        ("language", &f.language),
+    ] {
+        if let Some(v) = value {
+            sql.push(&format!(" AND {column} = ")).push_bind(v.clone());
+        }
+    }
+    let mut by = vec![at];
+    for (on, column) in [
+        (g.channel, "channel_id"),
+        (g.direction, "direction"),
+        (g.category, "category"),
+        (g.country, "country"),
+        (g.template, "template"),
+        (g.template, "language"),
+    ] {
+        if on {
+            by.push(column);
+        }
+    }
+    sql.push(&format!(" GROUP BY {0} ORDER BY {at}", by.join(", ")));
+    sql
+}
+
 #[async_trait]
 impl<B: Backend> AnalyticsStore for B {
-    async fn message_counters(
-        &self,
-        account: AccountId,
-        since: Timestamp,
-        until: Timestamp,
-        channel: Option<ChannelId>,
-    ) -> Result<Vec<CounterRow>> {
+    async fn message_counters(&self, q: &CounterQuery) -> Result<Vec<CounterRow>> {
+        let q = q.clone();
         self.read(move |c| {
             Box::pin(async move {
-                let mut q = query(
-                    "SELECT channel_id, bucket, direction, category, country, template, language, \
-                     sent, delivered, read, failed, received, replied, charged, cost FROM message_counters \
-                     WHERE account_id = $1 AND bucket >= $2 AND bucket < $3",
-                )
-                .bind(account.as_uuid())
-                .bind(since.as_millisecond())
-                .bind(until.as_millisecond());
-                if let Some(ch) = channel {
-                    q.push(" AND channel_id = ").push_bind(ch.as_uuid());
-                }
-                q.push(" ORDER BY bucket");
-                Ok(c.fetch_all::<Record>(q)
+                let select = counters_select(c.dialect(), &q);
+                Ok(c.fetch_all::<Record>(select)
                     .await?
                     .into_iter()
                     .map(|r| CounterRow {
-                        channel_id: ChannelId::from_uuid(r.channel_id),
-                        bucket: r.bucket,
+                        at: r.at,
+                        channel_id: r.channel_id.map(ChannelId::from_uuid),
                         dims: Dims {
                             direction: r.direction,
                             category: r.category,
@@ -184,13 +304,48 @@ pub async fn count_reply<C: Conn>(c: &mut C, inbound: &NewInboundMessage) -> Res
 }
 
 async fn add<C: Conn>(c: &mut C, rows: BTreeMap<Key, Counts>) -> Result<()> {
+    let mut days: BTreeMap<Key, Counts> = BTreeMap::new();
+    for ((channel, b, d, account), n) in &rows {
+        days.entry((*channel, b - b.rem_euclid(DAY_MS), d.clone(), *account))
+            .or_default()
+            .add(n);
+    }
+    upsert(c, "message_counters", "bucket", &["channel_id", "bucket"], rows).await?;
+    upsert(
+        c,
+        "message_counters_daily",
+        "day",
+        &["account_id", "day", "channel_id"],
+        days,
+    )
+    .await
+}
+
+/// Milliseconds in a UTC day.
+const DAY_MS: i64 = 86_400_000;
+
+/// Adds `rows` to `table`, whose time column is `at` and whose key starts with `key`
+/// (then the dimensions).
+async fn upsert<C: Conn>(
+    c: &mut C,
+    table: &str,
+    at: &str,
+    key: &[&str],
+    rows: BTreeMap<Key, Counts>,
+) -> Result<()> {
     let rows: Vec<(Key, Counts)> = rows.into_iter().collect();
+    let sums: String = COUNTS
+        .iter()
+        .map(|n| format!(", {n} = {table}.{n} + excluded.{n}"))
+        .collect::<String>()
+        .trim_start_matches(", ")
+        .to_owned();
     for part in rows.chunks(chunk(c.dialect())) {
-        let mut q = query(
-            "INSERT INTO message_counters (channel_id, bucket, direction, category, country, \
-             template, language, account_id, sent, delivered, read, failed, received, replied, \
-             charged, cost) ",
-        );
+        let mut q = query(format!(
+            "INSERT INTO {table} (channel_id, {at}, direction, category, country, template, \
+             language, account_id, {}) ",
+            COUNTS.join(", ")
+        ));
         push_values(&mut q, part, |row, ((channel, b, d, account), n)| {
             row.bind(*channel)
                 .bind(*b)
@@ -209,19 +364,23 @@ async fn add<C: Conn>(c: &mut C, rows: BTreeMap<Key, Counts>) -> Result<()> {
                 .bind(n.charged)
                 .bind(n.cost);
         });
-        q.push(
-            " ON CONFLICT (channel_id, bucket, direction, category, country, template, language) \
-             DO UPDATE \
-             SET sent = message_counters.sent + excluded.sent, \
-             delivered = message_counters.delivered + excluded.delivered, \
-             read = message_counters.read + excluded.read, \
-             failed = message_counters.failed + excluded.failed, \
-             received = message_counters.received + excluded.received, \
-             replied = message_counters.replied + excluded.replied, \
-             charged = message_counters.charged + excluded.charged, \
-             cost = message_counters.cost + excluded.cost",
-        );
+        q.push(&format!(
+            " ON CONFLICT ({}, direction, category, country, template, language) DO UPDATE SET {sums}",
+            key.join(", ")
+        ));
         c.execute(q).await?;
     }
     Ok(())
 }
+
+/// The counted columns, in [`Counts`]' order.
+const COUNTS: [&str; 8] = [
+    "sent",
+    "delivered",
+    "read",
+    "failed",
+    "received",
+    "replied",
+    "charged",
+    "cost",
+];
