@@ -253,6 +253,13 @@ pub struct BenchArgs {
     /// the analytics queries (e.g. 10000000).
     #[arg(long, conflicts_with = "contacts")]
     pub analytics: Option<u64>,
+    /// Measure charging instead: template sends with charging off and on, alternately, in
+    /// `--rounds` rounds of `--seconds` each.
+    #[arg(long, conflicts_with_all = ["contacts", "analytics"])]
+    pub charging: bool,
+    /// Rounds of `--charging` (each measures off, then on).
+    #[arg(long, default_value_t = 2)]
+    pub rounds: u32,
 }
 
 /// Where the database is: the same settings `serve` uses.

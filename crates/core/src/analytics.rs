@@ -67,8 +67,12 @@ pub fn dims(m: &Message) -> Dims {
             .as_ref()
             .and_then(|w| crate::registration::country_of(w.digits()))
             .map_or_else(|| "*".to_owned(), |(_, c)| c.to_owned()),
-        template: template.map(|(name, _)| name.to_owned()).unwrap_or_default(),
-        language: template.map(|(_, lang)| lang.to_owned()).unwrap_or_default(),
+        template: template
+            .map(|(name, _)| name.to_owned())
+            .unwrap_or_default(),
+        language: template
+            .map(|(_, lang)| lang.to_owned())
+            .unwrap_or_default(),
     }
 }
 

@@ -9,6 +9,10 @@ ALTER TABLE message_counters
     ADD COLUMN replied BIGINT NOT NULL DEFAULT 0,
     ADD COLUMN charged BIGINT NOT NULL DEFAULT 0;
 
+-- Keyed by account and half-hour first: a query's range is one index range.
 ALTER TABLE message_counters
     DROP CONSTRAINT message_counters_pkey,
-    ADD PRIMARY KEY (channel_id, bucket, direction, category, country, template, language);
+    ADD PRIMARY KEY (account_id, bucket, channel_id, direction, category, country, template,
+                     language);
+
+DROP INDEX message_counters_by_account;

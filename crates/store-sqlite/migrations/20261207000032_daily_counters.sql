@@ -1,7 +1,9 @@
--- Message counters summed by UTC day, kept beside the half-hour rows in the same statement
--- of each change: a long range reads a day's row for each whole UTC day inside one of its
--- periods and half-hours only at the periods' edges. Clustered by account and day, so a
--- range is one sequential read. Filled from the half-hour rows written so far.
+-- Message counters summed by day in the account's time zone, kept beside the half-hour rows
+-- in the statement of each change: a day or month query reads a row per whole day and
+-- half-hours only where the range cuts a day. `day` is the local midnight (Unix ms) of the
+-- day the half-hour starts in. `accounts.counters_timezone` is the zone they are in: NULL
+-- until they are first built (from the half-hour rows, the first time a query needs them),
+-- and rebuilt when a query finds the account in another zone.
 -- Mirrored by name in store-postgres/migrations.
 
 CREATE TABLE message_counters_daily (
@@ -24,10 +26,4 @@ CREATE TABLE message_counters_daily (
     PRIMARY KEY (account_id, day, channel_id, direction, category, country, template, language)
 ) STRICT, WITHOUT ROWID;
 
-INSERT INTO message_counters_daily
-SELECT account_id, bucket - bucket % 86400000, channel_id, direction, category, country,
-       template, language, SUM(sent), SUM(delivered), SUM(read), SUM(failed), SUM(received),
-       SUM(replied), SUM(charged), SUM(cost)
-FROM message_counters
-GROUP BY account_id, bucket - bucket % 86400000, channel_id, direction, category, country,
-         template, language;
+ALTER TABLE accounts ADD COLUMN counters_timezone TEXT;

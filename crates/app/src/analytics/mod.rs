@@ -131,21 +131,19 @@ pub fn periods(
     out
 }
 
-/// How a query reads its range: its periods, the whole UTC days inside one period (read
-/// from the day sums) and the half-hours left at the periods' edges. A year by month reads
-/// about 365 day rows and 24 edges of half-hours; a day of a zone off UTC reads its 48
-/// half-hours.
+/// How a query reads its range: its periods, the whole days (in the account's zone) inside
+/// them, read from the day sums, and the half-hours left where the range cuts a day. A year
+/// by month reads about 365 day rows per dimension value and the half-hours of its first
+/// and last day; half-hour periods read half-hours.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     /// The periods, in order.
     pub periods: Vec<(Timestamp, Timestamp)>,
     /// `[since, until)` of half-hour starts (Unix ms), merged where they touch.
     pub half_hours: Vec<(i64, i64)>,
-    /// `[since, until)` of UTC day starts (Unix ms), merged where they touch.
+    /// `[since, until)` of local midnights (Unix ms), merged where they touch.
     pub days: Vec<(i64, i64)>,
 }
-
-const DAY_MS: i64 = 86_400_000;
 
 impl Plan {
     pub fn new(
@@ -154,28 +152,33 @@ impl Plan {
         granularity: Granularity,
         tz: &jiff::tz::TimeZone,
     ) -> Self {
-        let ceil = |ms: i64, unit: i64| ms.div_euclid(unit) * unit + unit * i64::from(ms.rem_euclid(unit) != 0);
-        let floor = |ms: i64, unit: i64| ms.div_euclid(unit) * unit;
-        let (first, last) = (
-            ceil(start.as_millisecond(), BUCKET_MS),
-            ceil(end.as_millisecond(), BUCKET_MS),
-        );
+        let ceil = |t: Timestamp| {
+            let ms = t.as_millisecond();
+            ms.div_euclid(BUCKET_MS) * BUCKET_MS
+                + BUCKET_MS * i64::from(ms.rem_euclid(BUCKET_MS) != 0)
+        };
+        // The half-hours counted: those starting in `[first, last)`.
+        let (first, last) = (ceil(start), ceil(end));
         let periods = periods(start, end, granularity, tz);
         let (mut half_hours, mut days) = (Vec::new(), Vec::new());
         for (from, to) in &periods {
-            // The half-hours counted in this period: those starting in it and in the range.
-            let since = first.max(ceil(from.as_millisecond(), BUCKET_MS));
-            let until = last.min(ceil(to.as_millisecond(), BUCKET_MS));
-            if since >= until {
+            if granularity == Granularity::HalfHour {
+                push(&mut half_hours, (first.max(ceil(*from)), last.min(ceil(*to))));
                 continue;
             }
-            let (day_since, day_until) = (ceil(since, DAY_MS), floor(until, DAY_MS));
-            if granularity != Granularity::HalfHour && day_since < day_until {
-                push(&mut days, (day_since, day_until));
-                push(&mut half_hours, (since, day_since));
-                push(&mut half_hours, (day_until, until));
-            } else {
-                push(&mut half_hours, (since, until));
+            // Each day of the period: whole (all its half-hours counted) from its sum,
+            // else the half-hours of it that are counted.
+            let mut day = *from;
+            while day < *to {
+                let (_, next) = Granularity::Day.period(day.as_millisecond(), tz);
+                let next = if next <= day { *to } else { next.min(*to) };
+                let (since, until) = (ceil(day), ceil(next));
+                if since >= first && until <= last {
+                    push(&mut days, (day.as_millisecond(), next.as_millisecond()));
+                } else {
+                    push(&mut half_hours, (since.max(first), until.min(last)));
+                }
+                day = next;
             }
         }
         Self {
@@ -185,7 +188,7 @@ impl Plan {
         }
     }
 
-    /// The period a row's time (a half-hour or a UTC day start) counts in.
+    /// The period a row's time (a half-hour start or a local midnight) counts in.
     pub fn period_of(&self, at_ms: i64) -> Option<(Timestamp, Timestamp)> {
         let n = self
             .periods
@@ -276,8 +279,13 @@ impl App {
         {
             return Ok(Vec::new());
         }
-        let tz = self.account_timezone(p).await?;
+        let account = self.store.get_account(p.account_id).await?;
+        let zone = account.timezone.as_str();
+        let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
         let plan = Plan::new(q.start, q.end, q.granularity, &tz);
+        if !plan.days.is_empty() {
+            self.store.ensure_day_counters(p.account_id, zone).await?;
+        }
         let has = |d: Dimension| q.dimensions.contains(&d);
         let f = &q.filter;
         let mut counters = CounterQuery {
@@ -360,7 +368,7 @@ mod tests {
     }
 
     #[test]
-    fn plans_read_whole_utc_days_from_day_sums_and_edges_from_half_hours() {
+    fn plans_read_whole_local_days_from_day_sums_and_cut_days_from_half_hours() {
         let ms = |s: &str| t(s).as_millisecond();
         // UTC months: whole days but for the partial first and last day.
         let utc = jiff::tz::TimeZone::UTC;
@@ -382,7 +390,7 @@ mod tests {
                 (ms("2026-12-07T00:00:00Z"), ms("2026-12-07T05:30:00Z"))
             ]
         );
-        // Kolkata months: each month's edges are half-hours (18:30 UTC boundaries).
+        // Kolkata months: whole local days (from 18:30 UTC) are day sums.
         let kolkata = jiff::tz::TimeZone::get("Asia/Kolkata").unwrap();
         let plan = Plan::new(
             t("2026-10-31T18:30:00Z"),
@@ -392,19 +400,9 @@ mod tests {
         );
         assert_eq!(
             plan.days,
-            [
-                (ms("2026-11-01T00:00:00Z"), ms("2026-11-30T00:00:00Z")),
-                (ms("2026-12-01T00:00:00Z"), ms("2026-12-31T00:00:00Z"))
-            ]
+            [(ms("2026-10-31T18:30:00Z"), ms("2026-12-31T18:30:00Z"))]
         );
-        assert_eq!(
-            plan.half_hours,
-            [
-                (ms("2026-10-31T18:30:00Z"), ms("2026-11-01T00:00:00Z")),
-                (ms("2026-11-30T00:00:00Z"), ms("2026-12-01T00:00:00Z")),
-                (ms("2026-12-31T00:00:00Z"), ms("2026-12-31T18:30:00Z"))
-            ]
-        );
+        assert!(plan.half_hours.is_empty());
         // A row counts in the period its time falls in; outside the range in none.
         assert_eq!(
             plan.period_of(ms("2026-11-30T18:00:00Z")).unwrap().0,
@@ -415,20 +413,56 @@ mod tests {
             t("2026-11-30T18:30:00Z")
         );
         assert_eq!(plan.period_of(ms("2026-12-31T18:30:00Z")), None);
-        // Days of a zone off UTC and half-hours read half-hours only, in one range.
-        for g in [Granularity::Day, Granularity::HalfHour] {
-            let plan = Plan::new(
-                t("2026-12-01T00:00:00Z"),
-                t("2026-12-05T00:00:00Z"),
-                g,
-                &kolkata,
-            );
-            assert!(plan.days.is_empty());
-            assert_eq!(
-                plan.half_hours,
-                [(ms("2026-12-01T00:00:00Z"), ms("2026-12-05T00:00:00Z"))]
-            );
-        }
+        // Kolkata days cut by a UTC range: the cut days are half-hours.
+        let plan = Plan::new(
+            t("2026-12-01T00:00:00Z"),
+            t("2026-12-05T00:00:00Z"),
+            Granularity::Day,
+            &kolkata,
+        );
+        assert_eq!(
+            plan.days,
+            [(ms("2026-12-01T18:30:00Z"), ms("2026-12-04T18:30:00Z"))]
+        );
+        assert_eq!(
+            plan.half_hours,
+            [
+                (ms("2026-12-01T00:00:00Z"), ms("2026-12-01T18:30:00Z")),
+                (ms("2026-12-04T18:30:00Z"), ms("2026-12-05T00:00:00Z"))
+            ]
+        );
+        // Half-hours read half-hours only, in one range.
+        let plan = Plan::new(
+            t("2026-12-01T00:00:00Z"),
+            t("2026-12-05T00:00:00Z"),
+            Granularity::HalfHour,
+            &kolkata,
+        );
+        assert!(plan.days.is_empty());
+        assert_eq!(
+            plan.half_hours,
+            [(ms("2026-12-01T00:00:00Z"), ms("2026-12-05T00:00:00Z"))]
+        );
+        // Kathmandu (+05:45): a day starts mid-half-hour; the half-hour counts in the day
+        // its start falls in, and the sums of whole days agree.
+        let kathmandu = jiff::tz::TimeZone::get("Asia/Kathmandu").unwrap();
+        let plan = Plan::new(
+            t("2026-12-01T00:00:00Z"),
+            t("2026-12-04T00:00:00Z"),
+            Granularity::Day,
+            &kathmandu,
+        );
+        assert_eq!(
+            plan.days,
+            [(ms("2026-12-01T18:15:00Z"), ms("2026-12-03T18:15:00Z"))]
+        );
+        assert_eq!(
+            plan.half_hours,
+            [
+                (ms("2026-12-01T00:00:00Z"), ms("2026-12-01T18:30:00Z")),
+                (ms("2026-12-03T18:30:00Z"), ms("2026-12-04T00:00:00Z"))
+            ]
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `wagate bench`: wagate measured on this machine, over real HTTP on loopback. (`--contacts N`
 //! measures the contact book instead: see [`contacts`]; `--analytics N` analytics queries
-//! over N stored messages: see [`analytics`].)
+//! over N stored messages: see [`analytics`]; `--charging` template sends with and without
+//! charging: see [`charging`].)
 //!
 //! It starts a server in this process on a temporary database (the embedded default unless
 //! `--database` says otherwise), lifts the channel's throughput limit and the simulated
@@ -21,6 +22,7 @@
 //! cores, as they would on one box.
 
 mod analytics;
+mod charging;
 mod contacts;
 mod load;
 mod metrics;
@@ -73,6 +75,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             batch_size: 2048,
             ..DispatchConfig::default()
         },
+        // The charging bench's template is approved as soon as it is created.
+        templates: wagate_app::templates::TemplatesConfig {
+            approve_all: true,
+            review_delay_ms: 0,
+            ..Default::default()
+        },
         // The bench's webhook receiver listens on loopback.
         outbound: wagate_app::platform::outbound::OutboundConfig {
             allow_private_networks: true,
@@ -124,6 +132,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         return result;
     }
     setup(&target).await?;
+    if args.charging {
+        let result = charging::run(&target, args.rounds).await;
+        let _ = stop_tx.send(());
+        serving.await??;
+        return result;
+    }
 
     println!(
         "wagate bench: {backend}, {} connections, {} s per phase, {} users, {} CPU cores",
@@ -159,6 +173,16 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
 /// Sends for the phase's duration, then waits for their delivery; prints both.
 async fn sends_phase(target: &Target, name: &'static str, offset: u64) -> anyhow::Result<Phase> {
+    Ok(sends_of(target, name, offset, None).await?.0)
+}
+
+/// [`sends_phase`] of texts, or with `template` of that template (no parameters, `en`).
+async fn sends_of(
+    target: &Target,
+    name: &'static str,
+    offset: u64,
+    template: Option<&'static str>,
+) -> anyhow::Result<(Phase, f64)> {
     let before = Scrape::read(&target.client, &target.base).await?;
     let started = Instant::now();
     let path = format!("{}/v23.0/{}/messages", target.base, target.pnid);
@@ -170,18 +194,23 @@ async fn sends_phase(target: &Target, name: &'static str, offset: u64) -> anyhow
         name,
         move |c: &reqwest::Client, i: u64| {
             let i = i + offset;
-            c.post(&path).bearer_auth(&key).json(&json!({
-                "messaging_product": "whatsapp",
-                "to": user_number(i % users),
-                "type": "text",
-                "text": {"body": format!("bench message {i}")}
-            }))
+            let to = user_number(i % users);
+            c.post(&path).bearer_auth(&key).json(&match template {
+                None => json!({
+                    "messaging_product": "whatsapp", "to": to, "type": "text",
+                    "text": {"body": format!("bench message {i}")}
+                }),
+                Some(name) => json!({
+                    "messaging_product": "whatsapp", "to": to, "type": "template",
+                    "template": {"name": name, "language": {"code": "en"}}
+                }),
+            })
         },
     )
     .await;
     sends.print();
     if std::env::var_os("WAGATE_BENCH_NO_DISPATCH").is_some() {
-        return Ok(sends);
+        return Ok((sends, 0.0));
     }
     // Delivery: from the first send until every accepted message is delivered.
     let goal = before.delivered() + sends.ok;
@@ -206,7 +235,7 @@ async fn sends_phase(target: &Target, name: &'static str, offset: u64) -> anyhow
         }
     );
     StoreStats::of(&now).since(&StoreStats::of(&before)).print();
-    Ok(sends)
+    Ok((sends, done as f64 / took.as_secs_f64()))
 }
 
 /// Subscribes a local receiver to `statuses`, then runs the sends again; every user reads

@@ -97,7 +97,10 @@ async fn counters_equal_a_recount_of_the_messages() {
         assert_eq!(sum("failed"), count("failed_at"), "{got}");
         assert_eq!(sum("received"), received, "{got}");
         assert_eq!(sum("replied"), replied, "{got}");
-        assert!(sum("failed") >= 1 && sum("received") >= 3 && replied == 1, "{got}");
+        assert!(
+            sum("failed") >= 1 && sum("received") >= 3 && replied == 1,
+            "{got}"
+        );
         // Cost: the charges of the delivered templates (postpaid wallet), by the ledger.
         let ledger = app
             .get("/api/v1/wallet/ledger?kind=charge&limit=100")
@@ -124,7 +127,15 @@ async fn counters_equal_a_recount_of_the_messages() {
             .json()
             .await
             .unwrap();
-        for field in ["sent", "delivered", "read", "failed", "received", "replied", "cost"] {
+        for field in [
+            "sent",
+            "delivered",
+            "read",
+            "failed",
+            "received",
+            "replied",
+            "cost",
+        ] {
             let total: i64 = monthly["data"]
                 .as_array()
                 .unwrap()
@@ -133,6 +144,36 @@ async fn counters_equal_a_recount_of_the_messages() {
                 .sum();
             assert_eq!(total, sum(field), "{field}: {monthly}");
         }
+        // In another zone the day sums are rebuilt: days and months still add up.
+        let res = app
+            .patch_json("/api/v1/account", &json!({"timezone": "Asia/Kathmandu"}))
+            .await;
+        assert_eq!(res.status(), 200);
+        for granularity in ["day", "month"] {
+            let local: Value = app
+                .get(&format!(
+                    "/api/v1/analytics/messages?{}&granularity={granularity}",
+                    range()
+                ))
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(local["timezone"], "Asia/Kathmandu");
+            for field in ["sent", "delivered", "read", "received", "cost"] {
+                let total: i64 = local["data"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| p[field].as_i64().unwrap())
+                    .sum();
+                assert_eq!(total, sum(field), "{granularity} {field}: {local}");
+            }
+        }
+        let res = app
+            .patch_json("/api/v1/account", &json!({"timezone": "UTC"}))
+            .await;
+        assert_eq!(res.status(), 200);
         assert_eq!(sum("charged"), charges, "{got}");
 
         // Costs: the same charges, by category and country, with totals; filters narrow.
@@ -169,11 +210,18 @@ async fn counters_equal_a_recount_of_the_messages() {
             .map(|p| p["cost"].as_i64().unwrap())
             .sum();
         assert!(gb_cost > 0, "{costs}");
-        assert_eq!(us["total_cost"].as_i64().unwrap() + gb_cost, charged, "{us}");
+        assert_eq!(
+            us["total_cost"].as_i64().unwrap() + gb_cost,
+            charged,
+            "{us}"
+        );
 
         // By template and language: the reply stands beside the template's sends.
         let by_template: Value = app
-            .get(&format!("/api/v1/analytics/messages?{}&dimensions=template", range()))
+            .get(&format!(
+                "/api/v1/analytics/messages?{}&dimensions=template",
+                range()
+            ))
             .await
             .json()
             .await
@@ -184,7 +232,10 @@ async fn counters_equal_a_recount_of_the_messages() {
             .iter()
             .find(|p| p["template"] == "hello")
             .unwrap_or_else(|| panic!("{by_template}"));
-        assert_eq!((hello["language"].as_str(), hello["replied"].as_i64()), (Some("en"), Some(1)));
+        assert_eq!(
+            (hello["language"].as_str(), hello["replied"].as_i64()),
+            (Some("en"), Some(1))
+        );
         let hello_sent = all
             .iter()
             .filter(|m| m["type"] == "template" && !m["sent_at"].is_null())

@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
+use wagate_app::Principal;
 use wagate_app::analytics::{AnalyticsQuery, DataPoint, Dimension, Filter};
 use wagate_core::Timestamp;
 use wagate_core::analytics::{Counts, Granularity};
 use wagate_core::error::ErrorCode;
-use wagate_app::Principal;
 use wagate_core::ids::ChannelId;
 
 use crate::auth::Auth;
@@ -23,7 +23,9 @@ use crate::manage::ErrorBody;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(messages)).routes(routes!(costs))
+    OpenApiRouter::new()
+        .routes(routes!(messages))
+        .routes(routes!(costs))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

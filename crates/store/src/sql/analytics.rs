@@ -4,20 +4,20 @@
 //! multi-row upsert per few dozen rows, to the half-hour rows and to their sums by UTC day.
 //! A query sums in SQL, by time and the dimensions asked for.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use async_trait::async_trait;
 use uuid::Uuid;
 use wagate_core::Timestamp;
-use wagate_core::analytics::{Counts, Dims, Metric, bucket, change, dims};
+use wagate_core::analytics::{Counts, Dims, Granularity, Metric, bucket, change, dims};
 use wagate_core::ids::{AccountId, ChannelId};
 use wagate_core::message::{Direction, Message};
 use wagate_core::network::NewInboundMessage;
 
 use super::dispatch::{get_message, push_values};
-use crate::dispatch::MessageKey;
 use super::{Backend, Conn, Dialect, Query, query};
 use crate::Result;
+use crate::dispatch::MessageKey;
 
 /// Which rows a counter query reads: half-hours, or their sums by UTC day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +76,11 @@ pub struct CounterRow {
 pub trait AnalyticsStore: Send + Sync {
     /// Sums of the account's counters per time and the query's group, in time order.
     async fn message_counters(&self, q: &CounterQuery) -> Result<Vec<CounterRow>>;
+
+    /// Makes the account's day sums follow `zone` (an IANA name): built from its half-hour
+    /// rows the first time and whenever the account's zone changed since (seconds for a year
+    /// of millions of messages, in one write transaction); nothing when they do already.
+    async fn ensure_day_counters(&self, account: AccountId, zone: &str) -> Result<()>;
 }
 
 #[derive(sqlx::FromRow)]
@@ -116,69 +121,67 @@ fn counters_select(dialect: Dialect, q: &CounterQuery) -> Query {
         (false, Dialect::Sqlite) => "NULL AS channel_id",
         (false, Dialect::Postgres) => "NULL::uuid AS channel_id",
     };
-    let sums: String = [
-        "sent",
-        "delivered",
-        "read",
-        "failed",
-        "received",
-        "replied",
-        "charged",
-        "cost",
-    ]
-    .iter()
-    .map(|c| format!(", CAST(SUM({c}) AS BIGINT) AS {c}"))
-    .collect();
+    let sums: String = COUNTS
+        .iter()
+        .map(|c| format!(", CAST(SUM({c}) AS BIGINT) AS {c}"))
+        .collect();
+    // One branch per range, so each is one index range (an `OR` of ranges may scan the
+    // account's every row).
     let mut sql = query(format!(
-        "SELECT {at} AS at, {channel}, {}, {}, {}, {}, {}{sums} FROM {table} WHERE account_id = ",
+        "SELECT at, {channel}, {}, {}, {}, {}, {}{sums} FROM (",
         pick(g.direction, "direction"),
         pick(g.category, "category"),
         pick(g.country, "country"),
         pick(g.template, "template"),
         pick(g.template, "language"),
     ));
-    sql.push_bind(q.account.as_uuid());
-    sql.push(" AND (");
-    for (n, (since, until)) in q.ranges.iter().enumerate() {
+    let ranges = if q.ranges.is_empty() {
+        vec![(0, 0)]
+    } else {
+        q.ranges.clone()
+    };
+    for (n, (since, until)) in ranges.iter().enumerate() {
         if n > 0 {
-            sql.push(" OR ");
+            sql.push(" UNION ALL ");
         }
-        sql.push(&format!("({at} >= "))
-            .push_bind(*since)
-            .push(&format!(" AND {at} < "))
-            .push_bind(*until)
-            .push(")");
-    }
-    if q.ranges.is_empty() {
-        sql.push("FALSE");
-    }
-    sql.push(")");
-    if let Some(channels) = &q.channels {
-        sql.push(" AND channel_id IN (");
-        if channels.is_empty() {
-            sql.push("NULL");
-        }
-        for (n, ch) in channels.iter().enumerate() {
-            if n > 0 {
-                sql.push(", ");
+        sql.push(&format!(
+            "SELECT {at} AS at, channel_id, direction, category, country, template, language, \
+             {} FROM {table} WHERE account_id = ",
+            COUNTS.join(", ")
+        ))
+        .push_bind(q.account.as_uuid())
+        .push(&format!(" AND {at} >= "))
+        .push_bind(*since)
+        .push(&format!(" AND {at} < "))
+        .push_bind(*until);
+        if let Some(channels) = &q.channels {
+            sql.push(" AND channel_id IN (");
+            if channels.is_empty() {
+                sql.push("NULL");
             }
-            sql.push_bind(ch.as_uuid());
+            for (n, ch) in channels.iter().enumerate() {
+                if n > 0 {
+                    sql.push(", ");
+                }
+                sql.push_bind(ch.as_uuid());
+            }
+            sql.push(")");
         }
-        sql.push(")");
-    }
-    let f = &q.filter;
-    for (column, value) in [
-        ("direction", &f.direction),
-        ("category", &f.category),
-        ("country", &f.country),
-        ("template", &f.template),
-        ("language", &f.language),
-    ] {
-        if let Some(v) = value {
-            sql.push(&format!(" AND {column} = ")).push_bind(v.clone());
+        let f = &q.filter;
+        for (column, value) in [
+            ("direction", &f.direction),
+            ("category", &f.category),
+            ("country", &f.country),
+            ("template", &f.template),
+            ("language", &f.language),
+        ] {
+            if let Some(v) = value {
+                sql.push(&format!(" AND {column} = ")).push_bind(v.clone());
+            }
         }
     }
-    let mut by = vec![at];
+    sql.push(") AS r");
+    let mut by = vec!["at"];
     for (on, column) in [
         (g.channel, "channel_id"),
         (g.direction, "direction"),
@@ -191,7 +194,7 @@ fn counters_select(dialect: Dialect, q: &CounterQuery) -> Query {
             by.push(column);
         }
     }
-    sql.push(&format!(" GROUP BY {0} ORDER BY {at}", by.join(", ")));
+    sql.push(&format!(" GROUP BY {} ORDER BY at", by.join(", ")));
     sql
 }
 
@@ -230,6 +233,27 @@ impl<B: Backend> AnalyticsStore for B {
             })
         })
         .await
+    }
+
+    async fn ensure_day_counters(&self, account: AccountId, zone: &str) -> Result<()> {
+        let kept = self
+            .read(move |c| {
+                Box::pin(async move {
+                    Ok(c.scalar::<Option<String>>(
+                        query("SELECT counters_timezone FROM accounts WHERE id = $1")
+                            .bind(account.as_uuid()),
+                    )
+                    .await?
+                    .flatten())
+                })
+            })
+            .await?;
+        if kept.as_deref() == Some(zone) {
+            return Ok(());
+        }
+        let zone = zone.to_owned();
+        self.write(move |c| Box::pin(async move { ensure_day_counters(c, account, &zone).await }))
+            .await
     }
 }
 
@@ -304,13 +328,44 @@ pub async fn count_reply<C: Conn>(c: &mut C, inbound: &NewInboundMessage) -> Res
 }
 
 async fn add<C: Conn>(c: &mut C, rows: BTreeMap<Key, Counts>) -> Result<()> {
+    // The day sums of each account, in the zone they are kept in (none before they are
+    // first built: see `ensure_day_counters`). `FOR SHARE` on PostgreSQL so a rebuild,
+    // which takes the account `FOR UPDATE`, never misses a change or sees one in the old
+    // zone.
+    let accounts: BTreeSet<Uuid> = rows.keys().map(|k| k.3).collect();
+    let mut zones = BTreeMap::new();
+    for account in accounts {
+        let zone = c
+            .scalar::<Option<String>>(
+                query(format!(
+                    "SELECT counters_timezone FROM accounts WHERE id = $1{}",
+                    c.dialect().for_share()
+                ))
+                .bind(account),
+            )
+            .await?
+            .flatten()
+            .map(|z| jiff::tz::TimeZone::get(&z).unwrap_or(jiff::tz::TimeZone::UTC));
+        if let Some(zone) = zone {
+            zones.insert(account, zone);
+        }
+    }
     let mut days: BTreeMap<Key, Counts> = BTreeMap::new();
     for ((channel, b, d, account), n) in &rows {
-        days.entry((*channel, b - b.rem_euclid(DAY_MS), d.clone(), *account))
-            .or_default()
-            .add(n);
+        if let Some(zone) = zones.get(account) {
+            days.entry((*channel, local_day(*b, zone), d.clone(), *account))
+                .or_default()
+                .add(n);
+        }
     }
-    upsert(c, "message_counters", "bucket", &["channel_id", "bucket"], rows).await?;
+    upsert(
+        c,
+        "message_counters",
+        "bucket",
+        &["account_id", "bucket", "channel_id"],
+        rows,
+    )
+    .await?;
     upsert(
         c,
         "message_counters_daily",
@@ -321,8 +376,138 @@ async fn add<C: Conn>(c: &mut C, rows: BTreeMap<Key, Counts>) -> Result<()> {
     .await
 }
 
-/// Milliseconds in a UTC day.
-const DAY_MS: i64 = 86_400_000;
+/// The local midnight (Unix ms) of the day the half-hour `bucket` starts in, in `zone`.
+fn local_day(bucket: i64, zone: &jiff::tz::TimeZone) -> i64 {
+    Granularity::Day.period(bucket, zone).0.as_millisecond()
+}
+
+/// Builds the account's day sums in `zone` from its half-hour rows, unless they are in
+/// `zone` already, in one transaction that holds the account (see [`add`]).
+pub async fn ensure_day_counters<C: Conn>(c: &mut C, account: AccountId, zone: &str) -> Result<()> {
+    let kept = c
+        .scalar::<Option<String>>(
+            query(format!(
+                "SELECT counters_timezone FROM accounts WHERE id = $1{}",
+                c.dialect().for_update()
+            ))
+            .bind(account.as_uuid()),
+        )
+        .await?
+        .flatten();
+    if kept.as_deref() == Some(zone) {
+        return Ok(());
+    }
+    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    c.execute(
+        query("DELETE FROM message_counters_daily WHERE account_id = $1").bind(account.as_uuid()),
+    )
+    .await?;
+    // Thirty days of half-hours at a time, summed by local day in memory.
+    let span = c
+        .fetch_optional::<Span>(
+            query(
+                "SELECT MIN(bucket) AS first, MAX(bucket) AS last FROM message_counters \
+                 WHERE account_id = $1",
+            )
+            .bind(account.as_uuid()),
+        )
+        .await?;
+    if let Some(Span {
+        first: Some(first),
+        last: Some(last),
+    }) = span
+    {
+        let window = 30 * 86_400_000;
+        let mut since = first;
+        while since <= last {
+            let q = query(format!(
+                "SELECT bucket, channel_id, direction, category, country, template, language, \
+                 {} FROM message_counters WHERE account_id = $1 AND bucket >= $2 AND bucket < $3",
+                COUNTS.join(", ")
+            ))
+            .bind(account.as_uuid())
+            .bind(since)
+            .bind(since + window);
+            let mut days: BTreeMap<Key, Counts> = BTreeMap::new();
+            for r in c.fetch_all::<HalfHourRecord>(q).await? {
+                let ((channel, b, d, account), counts) = r.into_row(account);
+                days.entry((channel, local_day(b, &tz), d, account))
+                    .or_default()
+                    .add(&counts);
+            }
+            upsert(
+                c,
+                "message_counters_daily",
+                "day",
+                &["account_id", "day", "channel_id"],
+                days,
+            )
+            .await?;
+            since += window;
+        }
+    }
+    c.execute(
+        query("UPDATE accounts SET counters_timezone = $1 WHERE id = $2")
+            .bind(zone.to_owned())
+            .bind(account.as_uuid()),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct Span {
+    first: Option<i64>,
+    last: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct HalfHourRecord {
+    bucket: i64,
+    channel_id: Uuid,
+    direction: String,
+    category: String,
+    country: String,
+    template: String,
+    language: String,
+    sent: i64,
+    delivered: i64,
+    read: i64,
+    failed: i64,
+    received: i64,
+    replied: i64,
+    charged: i64,
+    cost: i64,
+}
+
+impl HalfHourRecord {
+    fn into_row(self, account: AccountId) -> (Key, Counts) {
+        (
+            (
+                self.channel_id,
+                self.bucket,
+                Dims {
+                    direction: self.direction,
+                    category: self.category,
+                    country: self.country,
+                    template: self.template,
+                    language: self.language,
+                },
+                account.as_uuid(),
+            ),
+            Counts {
+                sent: self.sent,
+                delivered: self.delivered,
+                read: self.read,
+                failed: self.failed,
+                received: self.received,
+                replied: self.replied,
+                charged: self.charged,
+                cost: self.cost,
+            },
+        )
+    }
+}
 
 /// Adds `rows` to `table`, whose time column is `at` and whose key starts with `key`
 /// (then the dimensions).

@@ -76,6 +76,15 @@ impl Dialect {
             Dialect::Postgres => " FOR UPDATE",
         }
     }
+
+    /// `FOR SHARE` on PostgreSQL (rows read stay as read until the commit; other readers
+    /// too); nothing on SQLite, whose one writer holds everything.
+    pub fn for_share(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR SHARE",
+        }
+    }
 }
 
 /// One bound parameter. The kind is kept for `NULL`s too: PostgreSQL types every parameter.
