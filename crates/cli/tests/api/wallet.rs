@@ -145,6 +145,15 @@ async fn a_prepaid_wallet_holds_charges_releases_and_equals_its_ledger() {
         app.app.drain().await.unwrap();
         let c: Value = charge(&app, &id).await.json().await.unwrap();
         assert_eq!(c["state"], "charged", "{}: {c}", app.backend);
+        // Beside it, the pricing the network reported on the message's statuses.
+        assert_eq!(
+            (
+                c["network_pricing"]["billable"].as_bool(),
+                c["network_pricing"]["category"].as_str()
+            ),
+            (Some(true), Some("utility")),
+            "{c}"
+        );
         let w = balanced(&app).await;
         assert_eq!(
             (w["balance"].as_i64(), w["held"].as_i64()),

@@ -17,7 +17,7 @@ use wagate_core::billing::rates::{MARKUP_MAX_BPS, RateCard};
 use wagate_core::billing::wallet::{LedgerEntry, LedgerKind, Pool, Wallet, WalletKind, WalletMode};
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::{LedgerEntryId, MessageId};
-use wagate_core::pricing::PricingCategory;
+use wagate_core::pricing::{Pricing, PricingCategory};
 use wagate_store::{LedgerFilter, MessageCharge, WalletPatch};
 
 use crate::auth::Auth;
@@ -520,6 +520,10 @@ pub struct ChargeView {
     pub created_at: Timestamp,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub settled_at: Option<Timestamp>,
+    /// Beside wagate's charge: the `pricing` the network reported on the message's statuses
+    /// (Meta's own for a cloud channel; the simulated network's for a sandbox one), once a
+    /// status carried it.
+    pub network_pricing: Option<Pricing>,
 }
 
 impl From<MessageCharge> for ChargeView {
@@ -534,6 +538,7 @@ impl From<MessageCharge> for ChargeView {
             pool: c.pool,
             state: c.state,
             created_at: c.created_at,
+            network_pricing: None,
             settled_at: c.settled_at,
         }
     }
@@ -556,5 +561,11 @@ pub async fn message_charge(
         .message_charge(&p, mid)
         .await?
         .ok_or_else(not_found)?;
-    Ok(Json(charge.into()))
+    let message = state
+        .app
+        .get_message(&p, &wagate_store::MessageKey::Id(mid))
+        .await?;
+    let mut view = ChargeView::from(charge);
+    view.network_pricing = message.pricing;
+    Ok(Json(view))
 }

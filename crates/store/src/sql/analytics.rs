@@ -58,6 +58,9 @@ pub struct CounterQuery {
     pub channels: Option<Vec<ChannelId>>,
     pub filter: CounterFilter,
     pub group: CounterGroup,
+    /// With a few periods: their starts (Unix ms, ascending); rows are then summed by the
+    /// period they fall in (the latest start at or before their time), not by their time.
+    pub periods: Option<Vec<i64>>,
 }
 
 /// One row of sums as read.
@@ -127,8 +130,22 @@ fn counters_select(dialect: Dialect, q: &CounterQuery) -> Query {
         .collect();
     // One branch per range, so each is one index range (an `OR` of ranges may scan the
     // account's every row).
+    // The time rows are summed by: theirs, or their period's start.
+    let time = match q.periods.as_deref() {
+        Some([first, rest @ ..]) if !rest.is_empty() => {
+            let arms: String = rest
+                .iter()
+                .rev()
+                .map(|start| format!(" WHEN at >= {start} THEN {start}"))
+                .collect();
+            format!("CASE{arms} ELSE {first} END")
+        }
+        // Not a bare number: `GROUP BY 5` would mean the fifth column.
+        Some([only]) => format!("CAST({only} AS BIGINT)"),
+        _ => "at".to_owned(),
+    };
     let mut sql = query(format!(
-        "SELECT at, {channel}, {}, {}, {}, {}, {}{sums} FROM (",
+        "SELECT {time} AS at, {channel}, {}, {}, {}, {}, {}{sums} FROM (",
         pick(g.direction, "direction"),
         pick(g.category, "category"),
         pick(g.country, "country"),
@@ -181,7 +198,7 @@ fn counters_select(dialect: Dialect, q: &CounterQuery) -> Query {
         }
     }
     sql.push(") AS r");
-    let mut by = vec!["at"];
+    let mut by = vec![time.as_str()];
     for (on, column) in [
         (g.channel, "channel_id"),
         (g.direction, "direction"),
