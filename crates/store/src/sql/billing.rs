@@ -275,35 +275,34 @@ async fn wallet_or_default<C: Conn>(
     now: Timestamp,
     lock: bool,
 ) -> Result<Wallet> {
-    if lock {
-        let missing = c
-            .scalar::<bool>(
-                query("SELECT TRUE FROM wallets WHERE account_id = $1").bind(account.as_uuid()),
-            )
-            .await?
-            .is_none();
-        if missing {
-            let fresh = Wallet::default_for(account, card_currency(c, account).await?, now);
-            insert_wallet(c, &fresh, false).await?;
+    let dialect = c.dialect();
+    let select = || {
+        let mut q = query(concat!(
+            "SELECT ",
+            wallet_columns!(),
+            " FROM wallets WHERE account_id = "
+        ));
+        q.push_bind(account.as_uuid());
+        if lock {
+            q.push(dialect.for_update());
         }
+        q
+    };
+    if let Some(r) = c.fetch_optional::<WalletRecord>(select()).await? {
+        return Wallet::try_from(r);
     }
-    let mut q = query(concat!(
-        "SELECT ",
-        wallet_columns!(),
-        " FROM wallets WHERE account_id = "
-    ));
-    q.push_bind(account.as_uuid());
-    if lock {
-        q.push(c.dialect().for_update());
+    let fresh = Wallet::default_for(account, card_currency(c, account).await?, now);
+    if !lock {
+        return Ok(fresh);
     }
-    match c.fetch_optional::<WalletRecord>(q).await? {
-        Some(r) => Wallet::try_from(r),
-        None => Ok(Wallet::default_for(
-            account,
-            card_currency(c, account).await?,
-            now,
-        )),
-    }
+    // Created before it is locked (`ON CONFLICT DO NOTHING`: another transaction may create
+    // it first), then read under the lock.
+    insert_wallet(c, &fresh, false).await?;
+    Wallet::try_from(
+        c.fetch_optional::<WalletRecord>(select())
+            .await?
+            .ok_or(StoreError::NotFound(crate::Entity::Account))?,
+    )
 }
 
 async fn save_wallet<C: Conn>(c: &mut C, w: &Wallet) -> Result<()> {
@@ -570,19 +569,26 @@ pub async fn settle_charges<C: Conn>(c: &mut C, messages: &[&Message]) -> Result
     }
     insert_ledger(c, &ledger).await?;
     super::analytics::count_costs(c, &costs).await?;
-    for (state, settled) in [("charged", charged), ("released", released)] {
-        for (id, at) in settled {
-            c.execute(
-                query(
-                    "UPDATE message_charges SET state = $1, settled_at = $2 \
-                     WHERE message_id = $3 AND state = 'held'",
-                )
-                .bind(state)
-                .bind(millis(at))
-                .bind(id),
-            )
-            .await?;
-        }
+    // One `UPDATE … FROM (VALUES …)` per few dozen charges.
+    let settled: Vec<(Uuid, &str, i64)> = charged
+        .into_iter()
+        .map(|(id, at)| (id, "charged", millis(at)))
+        .chain(
+            released
+                .into_iter()
+                .map(|(id, at)| (id, "released", millis(at))),
+        )
+        .collect();
+    for part in settled.chunks(chunk(c.dialect())) {
+        let mut q =
+            query("UPDATE message_charges SET state = v.column2, settled_at = v.column3 FROM (");
+        push_values(&mut q, part, |row, (id, state, at)| {
+            row.bind(*id).bind(*state).bind(*at);
+        });
+        q.push(") AS v WHERE message_charges.message_id = ")
+            .push(super::dispatch::values_id(c.dialect()))
+            .push(" AND message_charges.state = 'held'");
+        c.execute(q).await?;
     }
     Ok(())
 }
