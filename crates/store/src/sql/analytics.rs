@@ -1,5 +1,5 @@
-//! Message analytics: the counters written with each change ([`count_changes`],
-//! [`count_costs`], [`count_reply`]) and [`AnalyticsStore`], their reading, for every
+//! Message analytics: the counters written with each change and charge ([`count_changes`],
+//! [`count_reply`]) and [`AnalyticsStore`], their reading, for every
 //! [`Backend`]. Rows of one batch are summed in memory first, then added with one
 //! multi-row upsert per few dozen rows, to the half-hour rows and to their sums by UTC day.
 //! A query sums in SQL, by time and the dimensions asked for.
@@ -287,6 +287,7 @@ fn chunk(dialect: Dialect) -> usize {
 pub async fn count_changes<'m, C: Conn>(
     c: &mut C,
     messages: impl IntoIterator<Item = &'m Message>,
+    charges: &[Charged<'_>],
 ) -> Result<()> {
     let mut rows: BTreeMap<Key, Counts> = BTreeMap::new();
     for m in messages {
@@ -300,12 +301,7 @@ pub async fn count_changes<'m, C: Conn>(
             rows.entry(key).or_default().add(&Counts::of(metric));
         }
     }
-    add(c, rows).await
-}
-
-/// Adds charges to the cost of their messages' rows, at the time each was charged.
-pub async fn count_costs<C: Conn>(c: &mut C, charges: &[(&Message, i64, Timestamp)]) -> Result<()> {
-    let mut rows: BTreeMap<Key, Counts> = BTreeMap::new();
+    // Charges add to the cost of their messages' rows, at the time each was charged.
     for (m, amount, at) in charges {
         let key = (
             m.channel_id.as_uuid(),
@@ -319,6 +315,9 @@ pub async fn count_costs<C: Conn>(c: &mut C, charges: &[(&Message, i64, Timestam
     }
     add(c, rows).await
 }
+
+/// A message charged: the amount taken and when.
+pub type Charged<'m> = (&'m Message, i64, Timestamp);
 
 /// Counts a reply on the row of the business message `inbound` quotes (when it quotes one
 /// of the channel's), at the time of the reply.

@@ -24,6 +24,7 @@ use wagate_core::ids::{AccountId, EventId, LedgerEntryId, MessageId};
 use wagate_core::message::{Message, MessageStatus};
 use wagate_core::webhook::{EventData, EventField, WebhookEvent};
 
+use super::analytics::Charged;
 use super::dispatch::{push_list, push_values};
 use super::{Backend, Conn, Dialect, query};
 use crate::billing::{
@@ -494,7 +495,10 @@ pub async fn hold_charges<C: Conn>(
 /// Settles the holds of messages that just changed status, at the time of that status: a
 /// delivery or a read charges (Meta charges delivered templates), a failure releases. One
 /// read of the held charges per batch; wallets only for the accounts that have some.
-pub async fn settle_charges<C: Conn>(c: &mut C, messages: &[&Message]) -> Result<()> {
+pub async fn settle_charges<'m, C: Conn>(
+    c: &mut C,
+    messages: &[&'m Message],
+) -> Result<Vec<Charged<'m>>> {
     let settling: HashMap<Uuid, (bool, Timestamp)> = messages
         .iter()
         .filter_map(|m| match m.status {
@@ -505,7 +509,7 @@ pub async fn settle_charges<C: Conn>(c: &mut C, messages: &[&Message]) -> Result
         })
         .collect();
     if settling.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let ids: Vec<Uuid> = settling.keys().copied().collect();
     let mut held = Vec::new();
@@ -519,13 +523,13 @@ pub async fn settle_charges<C: Conn>(c: &mut C, messages: &[&Message]) -> Result
         held.extend(c.fetch_all::<ChargeRecord>(q).await?);
     }
     if held.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let mut by_account: BTreeMap<Uuid, Vec<ChargeRecord>> = BTreeMap::new();
     for r in held {
         by_account.entry(r.account_id).or_default().push(r);
     }
-    let by_id: HashMap<Uuid, &Message> = messages.iter().map(|m| (m.id.as_uuid(), *m)).collect();
+    let by_id: HashMap<Uuid, &'m Message> = messages.iter().map(|m| (m.id.as_uuid(), *m)).collect();
     let mut costs = Vec::new();
     let mut ledger = Vec::new();
     let (mut charged, mut released) = (Vec::new(), Vec::new());
@@ -568,7 +572,6 @@ pub async fn settle_charges<C: Conn>(c: &mut C, messages: &[&Message]) -> Result
         low_balance(c, &w, before, now).await?;
     }
     insert_ledger(c, &ledger).await?;
-    super::analytics::count_costs(c, &costs).await?;
     // One `UPDATE … FROM (VALUES …)` per few dozen charges.
     let settled: Vec<(Uuid, &str, i64)> = charged
         .into_iter()
@@ -590,5 +593,5 @@ pub async fn settle_charges<C: Conn>(c: &mut C, messages: &[&Message]) -> Result
             .push(" AND message_charges.state = 'held'");
         c.execute(q).await?;
     }
-    Ok(())
+    Ok(costs)
 }

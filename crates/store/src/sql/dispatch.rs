@@ -863,10 +863,12 @@ pub async fn complete_dispatch<C: Conn>(
         rest = tail;
     }
     reports::record_changes(c, &changed).await?;
-    super::analytics::count_changes(c, &changed).await?;
-    // The wallet before contact cards, as a send takes them (one lock order, no deadlock).
-    super::billing::settle_charges(c, &changed.iter().collect::<Vec<_>>()).await?;
-    reachability(c, &changed.iter().collect::<Vec<_>>()).await?;
+    // The wallet before the account's counters and contact cards, as a send takes them (one
+    // lock order, no deadlock).
+    let refs = changed.iter().collect::<Vec<_>>();
+    let charged = super::billing::settle_charges(c, &refs).await?;
+    super::analytics::count_changes(c, refs.iter().copied(), &charged).await?;
+    reachability(c, &refs).await?;
     Ok(changed)
 }
 
@@ -1066,14 +1068,18 @@ async fn apply_statuses<C: Conn>(
         .map(|r| Message::try_from(r).map(|m| (m.id, m)))
         .collect::<Result<_>>()?;
     reports::record_changes(c, moved.values()).await?;
-    super::analytics::count_changes(c, moved.values()).await?;
+    let refs = moved.values().collect::<Vec<_>>();
     if matches!(
         status,
         MessageStatus::Delivered | MessageStatus::Read | MessageStatus::Failed
     ) {
-        // The wallet before contact cards, as a send takes them (one lock order).
-        super::billing::settle_charges(c, &moved.values().collect::<Vec<_>>()).await?;
-        reachability(c, &moved.values().collect::<Vec<_>>()).await?;
+        // The wallet before the account's counters and contact cards, as a send takes them
+        // (one lock order).
+        let charged = super::billing::settle_charges(c, &refs).await?;
+        super::analytics::count_changes(c, refs.iter().copied(), &charged).await?;
+        reachability(c, &refs).await?;
+    } else {
+        super::analytics::count_changes(c, refs.iter().copied(), &[]).await?;
     }
     let priced = settle_statuses(updates, moved, applied);
     if !priced.is_empty() {
@@ -1299,7 +1305,7 @@ pub async fn ingest_inbound<C: Conn>(c: &mut C, new: NewInboundMessage) -> Resul
     }
     insert_message_row(c, &r).await?;
     let message = Message::try_from(r)?;
-    super::analytics::count_changes(c, [&message]).await?;
+    super::analytics::count_changes(c, [&message], &[]).await?;
     super::analytics::count_reply(c, &new).await?;
     Ok(Some(message))
 }
