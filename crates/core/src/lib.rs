@@ -19,6 +19,8 @@
 //! - [`template`]: message templates: names, languages, components, Meta's lint rules and
 //!   variables.
 //! - [`contact`], [`policy`]: users of a channel; the service window, blocks and opt-outs.
+//! - [`campaign`]: a template sent to an audience: its life as a state machine, parameters
+//!   per recipient, skip reasons and the messaging tier's room.
 //! - [`pricing`], [`failure`]: how Meta prices a message and why one fails.
 //! - [`network`]: what an upstream reports back (statuses, inbound messages).
 //! - [`profile`]: the Cloud plane's business profile, commerce settings and subscribed apps.
@@ -38,6 +40,7 @@ pub mod analytics;
 pub mod api_key;
 pub mod audit;
 pub mod billing;
+pub mod campaign;
 pub mod channel;
 pub mod clock;
 pub mod cloud_report;
