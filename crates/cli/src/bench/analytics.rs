@@ -131,13 +131,18 @@ fn messages_insert(sql: Sql, gen_: &str, account: &str, channel: &str) -> String
          SELECT {id}, 'wamid.bench' || i, {account}, {channel}, \
          CASE WHEN kind = 2 THEN 'inbound' ELSE 'outbound' END, {prefix} || {wa_id}, \
          CASE WHEN kind = 0 THEN 'template' ELSE 'text' END, \
-         CASE WHEN kind = 0 THEN '{{\"name\":\"promo_' || tpl || '\",\"language\":{{\"code\":\"en\"}}}}' \
-         ELSE '{{\"body\":\"bench\"}}' END, \
+         CAST(CASE WHEN kind = 0 THEN '{{\"name\":\"promo_' || tpl || '\",\"language\":{{\"code\":\"en\"}}}}' \
+         ELSE '{{\"body\":\"bench\"}}' END AS {json}), \
          CASE WHEN kind = 2 THEN 'received' WHEN fate < 2 THEN 'failed' WHEN fate < 60 THEN 'read' \
          WHEN fate < 97 THEN 'delivered' ELSE 'sent' END, \
          t, {sent}, {delivered}, {read}, {failed}, i + 1 FROM g",
         account = uuid(account),
         channel = uuid(channel),
+        json = if sql == Sql::Postgres {
+            "jsonb"
+        } else {
+            "TEXT"
+        },
         sent = at(SENT),
         delivered = at(DELIVERED),
         read = at(READ),
