@@ -105,6 +105,32 @@ struct Record {
     cost: i64,
 }
 
+impl From<Record> for CounterRow {
+    fn from(r: Record) -> Self {
+        Self {
+            at: r.at,
+            channel_id: r.channel_id.map(ChannelId::from_uuid),
+            dims: Dims {
+                direction: r.direction,
+                category: r.category,
+                country: r.country,
+                template: r.template,
+                language: r.language,
+            },
+            counts: Counts {
+                sent: r.sent,
+                delivered: r.delivered,
+                read: r.read,
+                failed: r.failed,
+                received: r.received,
+                replied: r.replied,
+                charged: r.charged,
+                cost: r.cost,
+            },
+        }
+    }
+}
+
 /// The `SELECT` of `q`.
 fn counters_select(dialect: Dialect, q: &CounterQuery) -> Query {
     let (table, at) = match q.grain {
@@ -225,27 +251,7 @@ impl<B: Backend> AnalyticsStore for B {
                 Ok(c.fetch_all::<Record>(select)
                     .await?
                     .into_iter()
-                    .map(|r| CounterRow {
-                        at: r.at,
-                        channel_id: r.channel_id.map(ChannelId::from_uuid),
-                        dims: Dims {
-                            direction: r.direction,
-                            category: r.category,
-                            country: r.country,
-                            template: r.template,
-                            language: r.language,
-                        },
-                        counts: Counts {
-                            sent: r.sent,
-                            delivered: r.delivered,
-                            read: r.read,
-                            failed: r.failed,
-                            received: r.received,
-                            replied: r.replied,
-                            charged: r.charged,
-                            cost: r.cost,
-                        },
-                    })
+                    .map(CounterRow::from)
                     .collect())
             })
         })
@@ -436,20 +442,30 @@ pub async fn ensure_day_counters<C: Conn>(c: &mut C, account: AccountId, zone: &
         let window = 30 * 86_400_000;
         let mut since = first;
         while since <= last {
-            let q = query(format!(
-                "SELECT bucket, channel_id, direction, category, country, template, language, \
-                 {} FROM message_counters WHERE account_id = $1 AND bucket >= $2 AND bucket < $3",
-                COUNTS.join(", ")
-            ))
-            .bind(account.as_uuid())
-            .bind(since)
-            .bind(since + window);
+            // Every half-hour row as it is: grouped by all it is keyed by.
+            let rows = CounterQuery {
+                account,
+                grain: Grain::HalfHour,
+                ranges: vec![(since, since + window)],
+                channels: None,
+                filter: CounterFilter::default(),
+                group: CounterGroup {
+                    channel: true,
+                    direction: true,
+                    category: true,
+                    country: true,
+                    template: true,
+                },
+                periods: None,
+            };
+            let select = counters_select(c.dialect(), &rows);
             let mut days: BTreeMap<Key, Counts> = BTreeMap::new();
-            for r in c.fetch_all::<HalfHourRecord>(q).await? {
-                let ((channel, b, d, account), counts) = r.into_row(account);
-                days.entry((channel, local_day(b, &tz), d, account))
+            for r in c.fetch_all::<Record>(select).await? {
+                let r = CounterRow::from(r);
+                let channel = r.channel_id.map(|c| c.as_uuid()).unwrap_or_default();
+                days.entry((channel, local_day(r.at, &tz), r.dims, account.as_uuid()))
                     .or_default()
-                    .add(&counts);
+                    .add(&r.counts);
             }
             upsert(
                 c,
@@ -475,54 +491,6 @@ pub async fn ensure_day_counters<C: Conn>(c: &mut C, account: AccountId, zone: &
 struct Span {
     first: Option<i64>,
     last: Option<i64>,
-}
-
-#[derive(sqlx::FromRow)]
-struct HalfHourRecord {
-    bucket: i64,
-    channel_id: Uuid,
-    direction: String,
-    category: String,
-    country: String,
-    template: String,
-    language: String,
-    sent: i64,
-    delivered: i64,
-    read: i64,
-    failed: i64,
-    received: i64,
-    replied: i64,
-    charged: i64,
-    cost: i64,
-}
-
-impl HalfHourRecord {
-    fn into_row(self, account: AccountId) -> (Key, Counts) {
-        (
-            (
-                self.channel_id,
-                self.bucket,
-                Dims {
-                    direction: self.direction,
-                    category: self.category,
-                    country: self.country,
-                    template: self.template,
-                    language: self.language,
-                },
-                account.as_uuid(),
-            ),
-            Counts {
-                sent: self.sent,
-                delivered: self.delivered,
-                read: self.read,
-                failed: self.failed,
-                received: self.received,
-                replied: self.replied,
-                charged: self.charged,
-                cost: self.cost,
-            },
-        )
-    }
 }
 
 /// Adds `rows` to `table`, whose time column is `at` and whose key starts with `key`
