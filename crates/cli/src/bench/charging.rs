@@ -27,16 +27,8 @@ pub async fn run(target: &Target, rounds: u32) -> anyhow::Result<()> {
     let Target {
         client, base, key, ..
     } = target;
-    let channels: Value = client
-        .get(format!("{base}/api/v1/channels"))
-        .bearer_auth(key)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let waba = channels["data"][0]["waba_id"]
-        .as_str()
-        .context("the channel's WABA")?;
+    let channel = super::channel(target).await?;
+    let waba = channel["waba_id"].as_str().context("the channel's WABA")?;
     let created: Value = client
         .post(format!("{base}/v23.0/{waba}/message_templates"))
         .bearer_auth(key)

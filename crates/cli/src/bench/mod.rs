@@ -300,20 +300,27 @@ pub(crate) fn user_number(i: u64) -> String {
     format!("1555{:07}", i)
 }
 
+/// The bench's channel, as the management API shows it.
+async fn channel(target: &Target) -> anyhow::Result<serde_json::Value> {
+    let channels: serde_json::Value = target
+        .client
+        .get(format!("{}/api/v1/channels", target.base))
+        .bearer_auth(&target.key)
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(channels["data"][0].clone())
+}
+
 /// Opens the gate: no throughput limit, no pair pacing, immediate delivery, reads by
 /// `read_percent` % of users at once.
 async fn open_gate(target: &Target, read_percent: u8) -> anyhow::Result<()> {
     let Target {
         client, base, key, ..
     } = target;
-    let channels: serde_json::Value = client
-        .get(format!("{base}/api/v1/channels"))
-        .bearer_auth(key)
-        .send()
-        .await?
-        .json()
-        .await?;
-    let channel = channels["data"][0]["id"].as_str().context("a channel")?;
+    let channel = channel(target).await?;
+    let channel = channel["id"].as_str().context("a channel")?;
     let res = client
         .patch(format!("{base}/api/v1/channels/{channel}"))
         .bearer_auth(key)

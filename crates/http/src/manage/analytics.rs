@@ -66,9 +66,9 @@ pub struct AnalyticsParams {
     pub language: Option<String>,
 }
 
-/// One data point.
+/// A data point's period and the dimension values it is split by.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct DataPointView {
+pub struct PointKeyView {
     #[schema(value_type = String, format = DateTime)]
     pub start: Timestamp,
     #[schema(value_type = String, format = DateTime)]
@@ -90,23 +90,39 @@ pub struct DataPointView {
     /// With `template`: its language (empty for other messages).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+}
+
+impl PointKeyView {
+    fn of(p: DataPoint) -> (Self, Counts) {
+        (
+            Self {
+                start: p.start,
+                end: p.end,
+                channel_id: p.channel_id,
+                direction: p.direction,
+                category: p.category,
+                country: p.country,
+                template: p.template,
+                language: p.language,
+            },
+            p.counts,
+        )
+    }
+}
+
+/// One data point.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DataPointView {
+    #[serde(flatten)]
+    pub key: PointKeyView,
     #[serde(flatten)]
     pub counts: Counts,
 }
 
 impl From<DataPoint> for DataPointView {
     fn from(p: DataPoint) -> Self {
-        Self {
-            start: p.start,
-            end: p.end,
-            channel_id: p.channel_id,
-            direction: p.direction,
-            category: p.category,
-            country: p.country,
-            template: p.template,
-            language: p.language,
-            counts: p.counts,
-        }
+        let (key, counts) = PointKeyView::of(p);
+        Self { key, counts }
     }
 }
 
@@ -144,22 +160,8 @@ pub async fn messages(
 /// One period's spending.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CostPointView {
-    #[schema(value_type = String, format = DateTime)]
-    pub start: Timestamp,
-    #[schema(value_type = String, format = DateTime)]
-    pub end: Timestamp,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub channel_id: Option<ChannelId>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub direction: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub template: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub language: Option<String>,
+    #[serde(flatten)]
+    pub key: PointKeyView,
     /// Messages charged in the period.
     pub charged: i64,
     /// What they cost, in `unit`.
@@ -194,17 +196,13 @@ pub async fn costs(
     let data: Vec<CostPointView> = points
         .into_iter()
         .filter(|p| p.counts.charged != 0 || p.counts.cost != 0)
-        .map(|p| CostPointView {
-            start: p.start,
-            end: p.end,
-            channel_id: p.channel_id,
-            direction: p.direction,
-            category: p.category,
-            country: p.country,
-            template: p.template,
-            language: p.language,
-            charged: p.counts.charged,
-            cost: p.counts.cost,
+        .map(|p| {
+            let (key, counts) = PointKeyView::of(p);
+            CostPointView {
+                key,
+                charged: counts.charged,
+                cost: counts.cost,
+            }
         })
         .collect();
     Ok(Json(CostAnalytics {
