@@ -86,6 +86,10 @@ uuid_id!(
     ContactImportId
 );
 uuid_id!(
+    /// One campaign: a template sent to an audience.
+    CampaignId
+);
+uuid_id!(
     /// One entry of an account's wallet ledger.
     LedgerEntryId
 );

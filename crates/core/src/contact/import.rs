@@ -428,7 +428,7 @@ impl ImportMapping {
 }
 
 /// A number as written, with the calling code for national numbers.
-fn number(raw: &str, country: Option<&str>) -> Result<PhoneE164, String> {
+pub fn number(raw: &str, country: Option<&str>) -> Result<PhoneE164, String> {
     let international = raw.starts_with('+') || raw.starts_with("00");
     let candidate = match country {
         Some(cc) if !international => {

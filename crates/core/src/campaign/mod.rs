@@ -18,6 +18,9 @@
 //! A launch with no `at` goes straight to `running`. `completed`, `cancelled` and `failed`
 //! are final.
 
+pub mod audience;
+pub mod model;
+
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -101,6 +104,20 @@ impl CampaignStatus {
         }
     }
 
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Draft,
+            Self::Scheduled,
+            Self::Running,
+            Self::Paused,
+            Self::Completed,
+            Self::Cancelled,
+            Self::Failed,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+
     /// `completed`, `cancelled` and `failed`: nothing happens to it any more.
     pub fn is_final(self) -> bool {
         matches!(self, Self::Completed | Self::Cancelled | Self::Failed)
@@ -119,6 +136,45 @@ pub enum PauseReason {
     TemplateDisabled,
     /// A prepaid wallet cannot cover the next sends.
     Wallet,
+}
+
+impl PauseReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Operator => "operator",
+            Self::TemplatePaused => "template_paused",
+            Self::TemplateDisabled => "template_disabled",
+            Self::Wallet => "wallet",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Operator,
+            Self::TemplatePaused,
+            Self::TemplateDisabled,
+            Self::Wallet,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+}
+
+impl CampaignKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Api => "api",
+            Self::Broadcast => "broadcast",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "api" => Some(Self::Api),
+            "broadcast" => Some(Self::Broadcast),
+            _ => None,
+        }
+    }
 }
 
 /// What happens to a campaign.
@@ -209,6 +265,58 @@ pub struct Param {
     pub fallback: Option<String>,
 }
 
+impl SkipReason {
+    /// As stored: `invalid_number`, `missing_parameter:2`…
+    pub fn as_string(&self) -> String {
+        match self {
+            Self::InvalidNumber => "invalid_number".into(),
+            Self::InvalidRow => "invalid_row".into(),
+            Self::Duplicate => "duplicate".into(),
+            Self::OptedOut => "opted_out".into(),
+            Self::Blocked => "blocked".into(),
+            Self::MissingParameter { position } => format!("missing_parameter:{position}"),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "invalid_number" => Self::InvalidNumber,
+            "invalid_row" => Self::InvalidRow,
+            "duplicate" => Self::Duplicate,
+            "opted_out" => Self::OptedOut,
+            "blocked" => Self::Blocked,
+            other => Self::MissingParameter {
+                position: other.strip_prefix("missing_parameter:")?.parse().ok()?,
+            },
+        })
+    }
+}
+
+impl Param {
+    /// A fixed value or fallback of at most 1,024 characters; a column or attribute named.
+    pub fn check(&self, field: &str) -> Result<(), ValidationError> {
+        let long = |v: &str| v.chars().count() > 1024;
+        match &self.source {
+            ParamSource::Fixed { value } if value.trim().is_empty() || long(value) => Err(
+                ValidationError::new(format!("{field}.value"), "must be 1 to 1,024 characters"),
+            ),
+            ParamSource::Column { name } | ParamSource::Attribute { name }
+                if name.trim().is_empty() || name.len() > 64 =>
+            {
+                Err(ValidationError::new(
+                    format!("{field}.name"),
+                    "must be 1 to 64 characters",
+                ))
+            }
+            _ if self.fallback.as_deref().is_some_and(long) => Err(ValidationError::new(
+                format!("{field}.fallback"),
+                "must be at most 1,024 characters",
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// What a recipient brings to its parameters: its row's cells by column, its contact's
 /// attributes (with `name`).
 #[derive(Debug, Clone, Default)]
@@ -222,6 +330,8 @@ pub struct RecipientData<'a> {
 #[serde(rename_all = "snake_case", tag = "reason")]
 pub enum SkipReason {
     InvalidNumber,
+    /// A row that cannot be read (a cell not UTF-8, or too long).
+    InvalidRow,
     Duplicate,
     OptedOut,
     Blocked,
