@@ -121,6 +121,16 @@ error_codes! {
     TagNotFound => "tag_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
     /// The contact import does not exist (or belongs to another account).
     ImportNotFound => "import_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The campaign does not exist or belongs to another account.
+    CampaignNotFound => "campaign_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The account has a campaign of this name already (names are unique ignoring case).
+    CampaignExists => "campaign_exists", 409, graph(100, None, OAuthException, 400);
+    /// The campaign cannot do that in its status (launch a running campaign, resume a
+    /// completed one, change the audience after launch…); the message says which.
+    CampaignState => "campaign_state", 409, graph(100, None, OAuthException, 400);
+    /// The launch's cost estimate exceeds what the wallet covers: top it up, or launch with
+    /// `allow_partial` to send until the wallet runs out. Nothing is sent.
+    CampaignUnfunded => "campaign_unfunded", 402, graph(131042, None, OAuthException, 400);
     /// Another process is running this import (its lease holds); resume it once that
     /// process stopped, or take it over (`wagate contacts import --resume ID --take-over`).
     ImportInProgress => "import_in_progress", 409, graph(100, None, OAuthException, 400);

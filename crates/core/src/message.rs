@@ -288,6 +288,8 @@ pub struct NewOutboundMessage {
     /// What the send costs, when it is billable: held from the account's wallet in the
     /// transaction that accepts it (refused, nothing stored, when the wallet cannot cover it).
     pub charge: Option<crate::billing::rates::Quote>,
+    /// The campaign sending it (its progress is counted on the campaign too).
+    pub campaign_id: Option<crate::ids::CampaignId>,
 }
 
 /// Why a message failed, as Meta reports it.
@@ -328,6 +330,8 @@ pub struct Message {
     /// The message's place among its channel's messages, inbound and outbound: 1, 2, 3… in
     /// the order they were stored, gap-free and never reused (1MSG's `messageNumber`).
     pub number: u64,
+    /// The campaign that sent it, if one did.
+    pub campaign_id: Option<crate::ids::CampaignId>,
 }
 
 /// One step of a message's status history (1MSG's `hookInfo`): the status it moved to,

@@ -339,6 +339,7 @@ pub fn text_to(account: AccountId, channel: ChannelId, to: &str, body: &str) -> 
     let id = MessageId::generate();
     NewOutboundMessage {
         charge: None,
+        campaign_id: None,
         id,
         wamid: Wamid::for_message(id, &wa_id),
         account_id: account,

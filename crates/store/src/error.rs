@@ -18,6 +18,7 @@ pub enum Entity {
     ContactCard,
     Tag,
     ContactImport,
+    Campaign,
 }
 
 /// Which uniqueness rule a write broke. Each kind is its own answer to the API user.
@@ -41,6 +42,10 @@ pub enum Conflict {
     ImportLeased,
     /// A wallet with money or holds cannot change kind (`wallet_in_use`).
     WalletInUse,
+    /// The account has a campaign of this name (`campaign_exists`).
+    CampaignName,
+    /// The campaign cannot take this action in its status (`campaign_state`).
+    CampaignState,
 }
 
 impl Conflict {
@@ -53,6 +58,8 @@ impl Conflict {
             Conflict::TagName => ErrorCode::TagExists,
             Conflict::ImportLeased => ErrorCode::ImportInProgress,
             Conflict::WalletInUse => ErrorCode::WalletInUse,
+            Conflict::CampaignName => ErrorCode::CampaignExists,
+            Conflict::CampaignState => ErrorCode::CampaignState,
         }
     }
 
@@ -66,6 +73,8 @@ impl Conflict {
             Conflict::TagName => Some("name"),
             Conflict::ImportLeased => None,
             Conflict::WalletInUse => Some("kind"),
+            Conflict::CampaignName => Some("name"),
+            Conflict::CampaignState => None,
         }
     }
 }
@@ -122,6 +131,7 @@ impl StoreError {
             StoreError::NotFound(Entity::ContactCard) => ErrorCode::ContactNotFound,
             StoreError::NotFound(Entity::Tag) => ErrorCode::TagNotFound,
             StoreError::NotFound(Entity::ContactImport) => ErrorCode::ImportNotFound,
+            StoreError::NotFound(Entity::Campaign) => ErrorCode::CampaignNotFound,
             StoreError::Conflict { kind, .. } => kind.code(),
             StoreError::Wallet(why) => match why {
                 wagate_core::billing::wallet::WalletRefusal::InsufficientBalance => {

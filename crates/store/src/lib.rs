@@ -16,6 +16,8 @@
 //! - [`ContactCardStore`] ([`contact_cards`]): the contact book: cards, tags, attributes.
 //! - [`MessageStore`] ([`dispatch`]): messages, the outbox and its leases, network events
 //!   and ingest, inbound messages, contacts and blocks.
+//! - [`CampaignStore`] ([`campaigns`]): campaigns, their recipients and audience loads, the
+//!   feed that turns recipients into messages exactly once, their counters.
 //! - [`ReportStore`] ([`reports`]): counts of filtered message lists, status histories.
 //! - [`TemplateStore`] ([`templates`]): message templates and their per-WABA limits.
 //! - [`MediaStore`] ([`media`]): media ids and resumable upload sessions.
@@ -43,6 +45,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod billing;
+pub mod campaigns;
 pub mod channels;
 pub mod contact_cards;
 pub mod contact_imports;
@@ -66,6 +69,11 @@ pub mod webhooks;
 
 pub use accounts::{AccountStore, Bootstrap, Bootstrapped};
 pub use billing::{BillingStore, LedgerFilter, MessageCharge, WalletCredit, WalletPatch};
+pub use campaigns::{
+    Added, AudienceBatch, AudienceLease, AudienceSummary, CampaignChange, CampaignCounterRow,
+    CampaignFeed, CampaignFilter, CampaignStore, Fed, PendingCard, PendingRecipient,
+    RecipientFilter, RecipientState, RecipientView,
+};
 pub use channels::ChannelStore;
 pub use contact_cards::{ContactCardFilter, ContactCardStore, TagCount};
 pub use contact_imports::{ContactImportStore, ImportBatch, ImportLease};
@@ -100,6 +108,7 @@ pub trait Store:
     + ContactImportStore
     + BillingStore
     + AnalyticsStore
+    + CampaignStore
     + ProfileStore
     + QrCodeStore
     + MessageStore
@@ -119,7 +128,7 @@ impl<T> Store for T where
         + ContactImportStore
         + BillingStore
         + AnalyticsStore
-        + ContactImportStore
+        + CampaignStore
         + ProfileStore
         + QrCodeStore
         + MessageStore

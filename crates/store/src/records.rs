@@ -262,6 +262,8 @@ pub struct MessageRecord {
     /// The channel's number for the message (see `sql::reports::take_numbers`): 0 until the
     /// statement storing it assigns one.
     pub number: i64,
+    /// The campaign that sent it, if one did.
+    pub campaign_id: Option<Uuid>,
 }
 
 impl MessageRecord {
@@ -295,6 +297,7 @@ impl MessageRecord {
             handovers: 0,
             profile_name: None,
             number: 0,
+            campaign_id: new.campaign_id.map(|c| c.as_uuid()),
         }
     }
 
@@ -324,6 +327,7 @@ impl MessageRecord {
             handovers: 0,
             profile_name: new.profile_name.clone(),
             number: 0,
+            campaign_id: None,
         }
     }
 
@@ -381,6 +385,7 @@ impl TryFrom<MessageRecord> for Message {
                 .map_err(|e| bad(&e))?,
             handovers: u32::try_from(r.handovers).map_err(|e| bad(&e))?,
             number: u64::try_from(r.number).map_err(|e| bad(&e))?,
+            campaign_id: r.campaign_id.map(wagate_core::ids::CampaignId::from_uuid),
         })
     }
 }
@@ -415,7 +420,7 @@ macro_rules! message_columns {
     () => {
         "id, wamid, account_id, channel_id, direction, wa_id, bsuid, type, content, status, \
          context_wamid, biz_opaque_callback_data, error, created_at, sent_at, delivered_at, \
-         read_at, failed_at, conversation, pricing, handovers, profile_name, number"
+         read_at, failed_at, conversation, pricing, handovers, profile_name, number, campaign_id"
     };
 }
 

@@ -105,6 +105,7 @@ impl App {
             content,
             context: cmd.context,
             biz_opaque_callback_data: cmd.biz_opaque_callback_data,
+            campaign_id: None,
         };
         let message = self.store.accept_outbound(new).await?;
         self.wake.notify_one();

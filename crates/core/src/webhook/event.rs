@@ -31,6 +31,8 @@ pub enum EventField {
     Contacts,
     /// wagate's own: the account's wallet fell below its low-balance threshold.
     Wallet,
+    /// wagate's own: a campaign started, progressed, paused, resumed, completed…
+    Campaigns,
 }
 
 impl EventField {
@@ -47,6 +49,7 @@ impl EventField {
         Self::UserPreferences,
         Self::Contacts,
         Self::Wallet,
+        Self::Campaigns,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +66,7 @@ impl EventField {
             Self::UserPreferences => "user_preferences",
             Self::Contacts => "contacts",
             Self::Wallet => "wallet",
+            Self::Campaigns => "campaigns",
         }
     }
 

@@ -296,7 +296,11 @@ pub async fn count_changes<'m, C: Conn>(
     charges: &[Charged<'_>],
 ) -> Result<()> {
     let mut rows: BTreeMap<Key, Counts> = BTreeMap::new();
+    let mut of_campaigns: Vec<&Message> = Vec::new();
     for m in messages {
+        if m.campaign_id.is_some() {
+            of_campaigns.push(m);
+        }
         if let Some((metric, at)) = change(m) {
             let key = (
                 m.channel_id.as_uuid(),
@@ -319,7 +323,8 @@ pub async fn count_changes<'m, C: Conn>(
         counts.cost += amount;
         counts.charged += 1;
     }
-    add(c, rows).await
+    add(c, rows).await?;
+    super::campaigns::count_campaigns(c, of_campaigns, charges).await
 }
 
 /// A message charged: the amount taken and when.
@@ -346,7 +351,8 @@ pub async fn count_reply<C: Conn>(c: &mut C, inbound: &NewInboundMessage) -> Res
         dims(&quoted),
         quoted.account_id.as_uuid(),
     );
-    add(c, BTreeMap::from([(key, Counts::of(Metric::Replied))])).await
+    add(c, BTreeMap::from([(key, Counts::of(Metric::Replied))])).await?;
+    super::campaigns::count_campaign_reply(c, &quoted, inbound).await
 }
 
 async fn add<C: Conn>(c: &mut C, rows: BTreeMap<Key, Counts>) -> Result<()> {

@@ -343,11 +343,12 @@ fn bind_message<'r, 'q>(row: &'r mut Row<'q>, r: &MessageRecord) -> &'r mut Row<
         .bind(r.handovers)
         .bind(r.profile_name.clone())
         .bind(r.number)
+        .bind(r.campaign_id)
 }
 
 /// Message rows, as they are, in one statement.
 pub async fn insert_message_rows<C: Conn>(c: &mut C, rows: &[&MessageRecord]) -> Result<()> {
-    for part in rows.chunks(rows_per_statement(c.dialect(), 24)) {
+    for part in rows.chunks(rows_per_statement(c.dialect(), 25)) {
         let mut q = query(concat!("INSERT INTO messages (", message_columns!(), ") "));
         push_values(&mut q, part, |row, r| {
             bind_message(row, r);
