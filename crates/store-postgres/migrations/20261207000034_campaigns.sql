@@ -35,6 +35,7 @@ CREATE TABLE campaigns (
     fed_through        BIGINT NOT NULL,
     next_row           BIGINT NOT NULL,
     progress_step      BIGINT NOT NULL,
+    paced_until        BIGINT NOT NULL,
     estimate           JSONB,
     created_at         BIGINT NOT NULL,
     updated_at         BIGINT NOT NULL,

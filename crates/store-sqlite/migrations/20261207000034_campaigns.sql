@@ -35,6 +35,7 @@ CREATE TABLE campaigns (
     fed_through        INTEGER NOT NULL,
     next_row           INTEGER NOT NULL,
     progress_step      INTEGER NOT NULL,
+    paced_until        INTEGER NOT NULL,
     estimate           TEXT,
     created_at         INTEGER NOT NULL,
     updated_at         INTEGER NOT NULL,

@@ -127,6 +127,9 @@ pub struct CampaignFeed {
     pub skipped: Vec<(u64, SkipReason)>,
     /// Emit a `progress` event each time this many percent more are queued (0: never).
     pub progress_every: u8,
+    /// The pacing slot the worker read (`Campaign::paced_until`) and the one after this
+    /// feed: stale unless the campaign still has the first (another node fed meanwhile).
+    pub paced: (i64, i64),
 }
 
 /// What a feed did.
@@ -368,7 +371,7 @@ macro_rules! campaign_columns {
         "id, account_id, name, kind, channel_id, template_name, template_language, params, \
          status, pause_reason, failure, rate, allow_partial, scheduled_at, timezone, \
          audience_status, audience_load, audience_failure, recipients, queued, skipped, \
-         fed_through, estimate, created_at, updated_at, started_at, finished_at"
+         fed_through, paced_until, estimate, created_at, updated_at, started_at, finished_at"
     };
 }
 
@@ -396,6 +399,7 @@ pub struct CampaignRecord {
     pub queued: i64,
     pub skipped: Json<SkipCounts>,
     pub fed_through: i64,
+    pub paced_until: i64,
     pub estimate: Option<Json<Estimate>>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -432,6 +436,7 @@ impl From<&Campaign> for CampaignRecord {
             queued: count(c.queued),
             skipped: Json(c.skipped),
             fed_through: count(c.cursor),
+            paced_until: c.paced_until,
             estimate: c.estimate.clone().map(Json),
             created_at: millis(c.created_at),
             updated_at: millis(c.updated_at),
@@ -479,6 +484,7 @@ impl TryFrom<CampaignRecord> for Campaign {
             queued: n(r.queued)?,
             skipped: r.skipped.0,
             cursor: n(r.fed_through)?,
+            paced_until: r.paced_until,
             estimate: r.estimate.map(|j| j.0),
             created_at: timestamp(WHAT, r.created_at)?,
             updated_at: timestamp(WHAT, r.updated_at)?,

@@ -329,6 +329,46 @@ pub struct Estimate {
     pub currency: String,
 }
 
+/// What sending to an audience costs: each waiting recipient (by the country of its
+/// number) priced by the rate card for `category`, with the wallet's markup; a quota wallet
+/// counts billable messages instead.
+pub fn estimate(
+    card: &crate::billing::rates::RateCard,
+    category: crate::pricing::PricingCategory,
+    markup_bps: u32,
+    quota: bool,
+    by_country: &[(String, u64)],
+) -> Estimate {
+    let (mut recipients, mut billable, mut amount) = (0u64, 0u64, 0i64);
+    for (country, k) in by_country {
+        recipients += k;
+        let market = if card.markets.contains_key(country) {
+            country.as_str()
+        } else {
+            "*"
+        };
+        if let Some(price) = card.price(market, category) {
+            billable += k;
+            let each = if quota {
+                1
+            } else {
+                crate::billing::rates::with_markup(price, markup_bps)
+            };
+            amount = amount.saturating_add(each.saturating_mul(i64::try_from(*k).unwrap_or(0)));
+        }
+    }
+    Estimate {
+        recipients,
+        billable,
+        amount,
+        currency: if quota {
+            "messages".to_owned()
+        } else {
+            card.currency.as_str().to_owned()
+        },
+    }
+}
+
 /// One campaign as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Campaign {
@@ -361,6 +401,9 @@ pub struct Campaign {
     pub skipped: SkipCounts,
     /// The last row up to which every recipient has its message or was skipped.
     pub cursor: u64,
+    /// The pacing's next free slot (µs since the epoch): a feed of `k` messages moves it
+    /// `k` intervals on, on whichever node feeds (see the dispatch worker).
+    pub paced_until: i64,
     pub estimate: Option<Estimate>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -407,6 +450,7 @@ impl Campaign {
             queued: 0,
             skipped: SkipCounts::default(),
             cursor: 0,
+            paced_until: 0,
             estimate: None,
             created_at: n.created_at,
             updated_at: n.created_at,
@@ -476,6 +520,23 @@ mod tests {
             ..params
         };
         assert!(both.check().is_err());
+    }
+
+    #[test]
+    fn estimates_price_each_country() {
+        let card = crate::billing::rates::RateCard::default_card();
+        let cat = crate::pricing::PricingCategory::Marketing;
+        let by = vec![("IN".to_owned(), 10), ("ZZ".to_owned(), 2)];
+        let e = estimate(&card, cat, 0, false, &by);
+        let india = card.price("IN", cat).unwrap();
+        let rest = card.price("*", cat).unwrap();
+        assert_eq!(e.recipients, 12);
+        assert_eq!(e.billable, 12);
+        assert_eq!(e.amount, 10 * india + 2 * rest);
+        let marked = estimate(&card, cat, 1_500, false, &by);
+        assert!(marked.amount > e.amount);
+        let q = estimate(&card, cat, 0, true, &by);
+        assert_eq!((q.amount, q.currency.as_str()), (12, "messages"));
     }
 
     #[test]

@@ -82,7 +82,7 @@ async fn save<C: Conn>(c: &mut C, campaign: &Campaign) -> Result<()> {
              scheduled_at = $4, timezone = $5, audience_status = $6, audience_load = $7, \
              audience_failure = $8, recipients = $9, queued = $10, skipped = $11, \
              fed_through = $12, estimate = $13, updated_at = $14, started_at = $15, \
-             finished_at = $16 WHERE id = $17",
+             finished_at = $16, paced_until = $17 WHERE id = $18",
         )
         .bind(r.status)
         .bind(r.pause_reason)
@@ -100,6 +100,7 @@ async fn save<C: Conn>(c: &mut C, campaign: &Campaign) -> Result<()> {
         .bind(r.updated_at)
         .bind(r.started_at)
         .bind(r.finished_at)
+        .bind(r.paced_until)
         .bind(r.id),
     )
     .await?;
@@ -380,8 +381,8 @@ impl<B: Backend> CampaignStore for B {
                         campaign_columns!(),
                         ", name_key, lease_owner, lease_until, next_row, progress_step) VALUES \
                          ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-                         $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, NULL, \
-                         NULL, 1, 0)"
+                         $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, \
+                         NULL, NULL, 1, 0)"
                     ))
                     .bind(r.id)
                     .bind(r.account_id)
@@ -405,6 +406,7 @@ impl<B: Backend> CampaignStore for B {
                     .bind(r.queued)
                     .bind(r.skipped)
                     .bind(r.fed_through)
+                    .bind(r.paced_until)
                     .bind(r.estimate)
                     .bind(r.created_at)
                     .bind(r.updated_at)
@@ -1054,7 +1056,7 @@ fn attribute_texts(v: Option<serde_json::Value>) -> BTreeMap<String, String> {
 
 async fn feed_locked<C: Conn>(c: &mut C, feed: CampaignFeed) -> Result<Fed> {
     let mut campaign = load(c, None, feed.campaign_id, true).await?;
-    if campaign.status != CampaignStatus::Running {
+    if campaign.status != CampaignStatus::Running || campaign.paced_until != feed.paced.0 {
         return Ok(Fed::Stale);
     }
     let rows: Vec<u64> = feed
@@ -1120,6 +1122,7 @@ async fn feed_locked<C: Conn>(c: &mut C, feed: CampaignFeed) -> Result<Fed> {
     }
     campaign.skipped = campaign.skipped.plus(&skipped);
     campaign.queued += accepted.len() as u64;
+    campaign.paced_until = feed.paced.1;
     campaign.updated_at = feed.at;
     let highest = rows.iter().copied().max().unwrap_or(campaign.cursor);
     campaign.cursor = match refused.iter().min() {
