@@ -110,6 +110,8 @@ pub struct App {
     imports: Arc<contacts::imports::ImportRunner>,
     /// Rate cards read lately ([`billing::CARD_TTL`]).
     rate_cards: Arc<billing::CardCache>,
+    /// This node's campaign work: audience loads, the users channels reached lately.
+    campaigns: Arc<campaigns::runner::CampaignRunner>,
 }
 
 impl App {
@@ -175,6 +177,7 @@ impl App {
             step_locks: Arc::default(),
             imports: Arc::default(),
             rate_cards: Arc::new(platform::cache::TtlCache::new(billing::CARD_TTL)),
+            campaigns: Arc::default(),
         }
     }
 

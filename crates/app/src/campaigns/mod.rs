@@ -1,11 +1,426 @@
-//! Campaigns (being built): scheduled, paced template sends to an audience.
+//! Campaigns: one approved template sent to an audience, scheduled, paced and crash-safe,
+//! with its progress kept per recipient.
 //!
-//! A campaign names a template, an audience (contacts, numbers or an uploaded file) and a
-//! schedule; a campaign worker will expand it into ordinary messages through the outbox (so
-//! the sending rules of [`crate::messaging`] and [`crate::templates`] hold), paced, and
-//! keep its statistics. The rules — the life of a campaign, parameters per recipient, skip
-//! reasons, the messaging tier's room — are in [`wagate_core::campaign`]; the service,
-//! storage and worker live here when they come.
+//! The model and its rules (the life of a campaign as a state machine, parameters per
+//! recipient with fallbacks, audience files mapped to recipients, skip reasons, the tier's
+//! room, the launch estimate) are in [`wagate_core::campaign`]; storage, with the
+//! exactly-once feed, in [`wagate_store::campaigns`]. Here:
+//!
+//! - **Create** a draft naming a channel, an approved template of its WABA and where each
+//!   parameter comes from.
+//! - **Audience** (a draft): numbers given in the request, stored at once; or a CSV/XLSX
+//!   file, or a segment of the contact book, loaded by the `campaigns` worker in batches
+//!   that commit with their progress (a crash resumes after the last batch). Rows are
+//!   refused with their row number: invalid numbers, numbers twice, parameters without a
+//!   value or fallback. An API campaign's audience grows one recipient per send instead.
+//! - **Launch** (now, or at a time in a time zone): the template must be APPROVED and fill
+//!   with the mapped parameters; the cost of the waiting recipients (less those whose
+//!   contact is opted out or blocked) is estimated from the rate card, and a launch the
+//!   wallet cannot cover is refused unless the operator allows a partial run.
+//! - **Dispatch** ([`runner`]): the `campaigns` worker turns waiting recipients into
+//!   messages through the outbox, paced (see there), and pauses a campaign whose template
+//!   is paused or disabled (resuming it when the template is approved again).
+//! - **Progress**: each recipient's message, status times, reply and cost; per-day figures
+//!   from the campaign's counters ([`report`]); `campaigns` webhook events.
 //!
 //! # Layout
-//! - this file only.
+//! - this file: the commands and the service's calls.
+//! - [`audience`]: audience uploads and the loads the worker runs.
+//! - [`runner`]: the worker's feed of recipients into the outbox.
+//! - [`report`]: daily analytics and the audience's export.
+
+pub mod audience;
+pub mod report;
+pub mod runner;
+
+use wagate_core::Timestamp;
+use wagate_core::billing::wallet::{WalletKind, plan_hold};
+use wagate_core::campaign::model::{
+    Campaign, CampaignParams, CampaignTemplate, NewCampaign, NewRecipient, RATE_MAX, RecipientData,
+    estimate,
+};
+use wagate_core::campaign::{CampaignAction, CampaignKind, CampaignName, PauseReason};
+use wagate_core::channel::Channel;
+use wagate_core::content::Content;
+use wagate_core::error::{ErrorCode, ValidationError};
+use wagate_core::ids::CampaignId;
+use wagate_core::phone::PhoneE164;
+use wagate_core::pricing::PricingCategory;
+use wagate_core::template::TemplateStatus;
+use wagate_store::{
+    Added, CampaignChange, CampaignFilter, Page, RecipientFilter, RecipientView, StoreError,
+};
+
+use crate::error::{Error, Result};
+use crate::{App, Principal};
+
+/// Command: create a campaign (a draft).
+#[derive(Debug, Clone)]
+pub struct CreateCampaign {
+    pub name: CampaignName,
+    pub kind: CampaignKind,
+    pub channel_id: wagate_core::ids::ChannelId,
+    pub template: CampaignTemplate,
+    pub params: CampaignParams,
+    pub rate: Option<u32>,
+    pub allow_partial: bool,
+}
+
+/// Command: launch now, or at `at` (shown in `timezone`).
+#[derive(Debug, Clone, Default)]
+pub struct Launch {
+    pub at: Option<Timestamp>,
+    pub timezone: Option<String>,
+}
+
+/// Most recipients one request adds.
+pub const ADD_MAX: usize = 10_000;
+
+impl App {
+    pub async fn create_campaign(&self, p: &Principal, cmd: CreateCampaign) -> Result<Campaign> {
+        cmd.params.check()?;
+        if let Some(rate) = cmd.rate
+            && !(1..=RATE_MAX).contains(&rate)
+        {
+            return Err(ValidationError::out_of_range(
+                "rate",
+                format!("messages per second: 1 to {RATE_MAX}"),
+            )
+            .into());
+        }
+        let channel = self.get_channel(p, cmd.channel_id).await?;
+        // The template must exist in the channel's WABA (any status: it may be approved by
+        // launch); a cloud channel's templates are Meta's to check.
+        let template = self.campaign_template(p, &channel, &cmd.template).await?;
+        if template.is_none()
+            && matches!(channel.upstream, wagate_core::channel::Upstream::Sandbox(_))
+        {
+            return Err(Error::Failed(
+                ErrorCode::TemplateNotFound,
+                format!(
+                    "the channel's WABA has no template {} in {}",
+                    cmd.template.name, cmd.template.language
+                ),
+            ));
+        }
+        let campaign = Campaign::new(NewCampaign {
+            id: CampaignId::generate(),
+            account_id: p.account_id,
+            name: cmd.name,
+            kind: cmd.kind,
+            channel_id: channel.id,
+            template: cmd.template,
+            params: cmd.params,
+            rate: cmd.rate,
+            allow_partial: cmd.allow_partial,
+            created_at: self.now(),
+        });
+        Ok(self.store.create_campaign(campaign).await?)
+    }
+
+    /// One of the principal's campaigns (a scoped key sees its channels' only).
+    pub async fn get_campaign(&self, p: &Principal, id: CampaignId) -> Result<Campaign> {
+        let c = self.store.get_campaign(p.account_id, id).await?;
+        if !p.can_use(c.channel_id) {
+            return Err(StoreError::NotFound(wagate_store::Entity::Campaign).into());
+        }
+        Ok(c)
+    }
+
+    /// By name, ignoring case (the dialects name campaigns).
+    pub async fn find_campaign(&self, p: &Principal, name: &str) -> Result<Campaign> {
+        match self.store.find_campaign(p.account_id, name).await? {
+            Some(c) if p.can_use(c.channel_id) => Ok(c),
+            _ => Err(StoreError::NotFound(wagate_store::Entity::Campaign).into()),
+        }
+    }
+
+    pub async fn list_campaigns(
+        &self,
+        p: &Principal,
+        filter: CampaignFilter,
+        page: &Page<CampaignId>,
+    ) -> Result<Vec<Campaign>> {
+        let mut filter = filter;
+        filter.channels = match &p.channels {
+            wagate_core::api_key::KeyChannels::All => None,
+            wagate_core::api_key::KeyChannels::Only(ids) => Some(ids.clone()),
+        };
+        Ok(self
+            .store
+            .list_campaigns(p.account_id, &filter, page)
+            .await?)
+    }
+
+    /// Adds numbers to a draft's audience (or, for an API campaign, recipients with their
+    /// own values and media while it runs).
+    pub async fn add_campaign_recipients(
+        &self,
+        p: &Principal,
+        id: CampaignId,
+        recipients: Vec<NewRecipient>,
+    ) -> Result<Added> {
+        if recipients.is_empty() || recipients.len() > ADD_MAX {
+            return Err(ValidationError::out_of_range(
+                "numbers",
+                format!("give 1 to {ADD_MAX} recipients"),
+            )
+            .into());
+        }
+        let campaign = self.get_campaign(p, id).await?;
+        for r in &recipients {
+            if let Some(values) = &r.data.values {
+                let wanted = campaign.params.all().count();
+                if values.len() != wanted {
+                    return Err(ValidationError::new(
+                        "params",
+                        format!(
+                            "the template takes {wanted} parameter{}, {} given",
+                            if wanted == 1 { "" } else { "s" },
+                            values.len()
+                        ),
+                    )
+                    .into());
+                }
+            }
+            if let Some(m) = &r.data.media {
+                m.check("media")?;
+            }
+        }
+        let added = self
+            .store
+            .add_recipients(p.account_id, id, recipients, self.now())
+            .await?;
+        self.wake.notify_one();
+        Ok(added)
+    }
+
+    /// Launches a draft (see the module docs).
+    pub async fn launch_campaign(
+        &self,
+        p: &Principal,
+        id: CampaignId,
+        cmd: Launch,
+    ) -> Result<Campaign> {
+        let campaign = self.get_campaign(p, id).await?;
+        if campaign.kind == CampaignKind::Broadcast && campaign.recipients == 0 {
+            return Err(Error::Failed(
+                ErrorCode::CampaignState,
+                "the campaign has no audience yet: add numbers, a file or a contact segment".into(),
+            ));
+        }
+        let channel = self
+            .store
+            .get_channel(p.account_id, campaign.channel_id)
+            .await?;
+        let category = self.check_campaign_template(p, &channel, &campaign).await?;
+        let now = self.now();
+        if let Some(at) = cmd.at
+            && at <= now
+        {
+            return Err(ValidationError::new("at", "must be in the future").into());
+        }
+        let summary = self.store.audience_summary(p.account_id, id).await?;
+        let wallet = self.store.get_wallet(p.account_id).await?;
+        let card = self.rate_card(p.account_id).await?;
+        let mut by_country = summary.by_country.clone();
+        // Opted-out and blocked contacts are skipped: not in the estimate.
+        let mut not_sent = summary.opted_out + summary.blocked;
+        for (_, k) in by_country.iter_mut().rev() {
+            let take = not_sent.min(*k);
+            *k -= take;
+            not_sent -= take;
+        }
+        let est = estimate(
+            &card,
+            category,
+            wallet.markup_bps,
+            wallet.kind == WalletKind::Quota,
+            &by_country,
+        );
+        if est.amount > 0 && !campaign.allow_partial && plan_hold(&wallet, est.amount, now).is_err()
+        {
+            return Err(Error::Failed(
+                ErrorCode::CampaignUnfunded,
+                format!(
+                    "the campaign is estimated at {} {} for {} billable messages, more than \
+                     the wallet covers: top it up, or launch with allow_partial",
+                    est.amount, est.currency, est.billable
+                ),
+            ));
+        }
+        let mut change = CampaignChange::new(
+            CampaignAction::Launch {
+                scheduled: cmd.at.is_some(),
+            },
+            now,
+        );
+        change.scheduled_at = cmd.at;
+        change.timezone = cmd.timezone;
+        change.estimate = Some(est);
+        let launched = self.store.change_campaign(p.account_id, id, change).await?;
+        self.wake.notify_one();
+        Ok(launched)
+    }
+
+    pub async fn pause_campaign(&self, p: &Principal, id: CampaignId) -> Result<Campaign> {
+        self.change(p, id, CampaignAction::Pause(PauseReason::Operator))
+            .await
+    }
+
+    /// Resumes a paused campaign; one paused for its template resumes only once the
+    /// template is approved again.
+    pub async fn resume_campaign(&self, p: &Principal, id: CampaignId) -> Result<Campaign> {
+        let campaign = self.get_campaign(p, id).await?;
+        if matches!(
+            campaign.pause_reason,
+            Some(PauseReason::TemplatePaused | PauseReason::TemplateDisabled)
+        ) {
+            let channel = self
+                .store
+                .get_channel(p.account_id, campaign.channel_id)
+                .await?;
+            self.check_campaign_template(p, &channel, &campaign).await?;
+        }
+        self.change(p, id, CampaignAction::Resume).await
+    }
+
+    pub async fn cancel_campaign(&self, p: &Principal, id: CampaignId) -> Result<Campaign> {
+        self.change(p, id, CampaignAction::Cancel).await
+    }
+
+    async fn change(
+        &self,
+        p: &Principal,
+        id: CampaignId,
+        action: CampaignAction,
+    ) -> Result<Campaign> {
+        self.get_campaign(p, id).await?;
+        let change = CampaignChange::new(action, self.now());
+        let c = self.store.change_campaign(p.account_id, id, change).await?;
+        self.wake.notify_one();
+        Ok(c)
+    }
+
+    /// A page of the campaign's recipients and how many match.
+    pub async fn campaign_recipients(
+        &self,
+        p: &Principal,
+        id: CampaignId,
+        filter: &RecipientFilter,
+        after: Option<u64>,
+        limit: u32,
+    ) -> Result<(Vec<RecipientView>, u64)> {
+        self.get_campaign(p, id).await?;
+        Ok(self
+            .store
+            .list_recipients(p.account_id, id, filter, after, limit)
+            .await?)
+    }
+
+    /// The rows the audience loads refused, after `after_row`.
+    pub async fn campaign_errors(
+        &self,
+        p: &Principal,
+        id: CampaignId,
+        after_row: u64,
+        limit: u32,
+    ) -> Result<Vec<wagate_core::contact::import::RowError>> {
+        self.get_campaign(p, id).await?;
+        Ok(self
+            .store
+            .campaign_errors(p.account_id, id, after_row, limit)
+            .await?)
+    }
+
+    /// The campaign's template in its channel's WABA, if wagate holds it.
+    async fn campaign_template(
+        &self,
+        p: &Principal,
+        channel: &Channel,
+        t: &CampaignTemplate,
+    ) -> Result<Option<wagate_core::template::Template>> {
+        self.find_template(p, &channel.waba_id, &t.name, &t.language)
+            .await
+    }
+
+    /// The campaign's template is APPROVED and fills with its parameters (sample values);
+    /// its pricing category.
+    async fn check_campaign_template(
+        &self,
+        p: &Principal,
+        channel: &Channel,
+        campaign: &Campaign,
+    ) -> Result<PricingCategory> {
+        let Some(template) = self
+            .campaign_template(p, channel, &campaign.template)
+            .await?
+        else {
+            if matches!(channel.upstream, wagate_core::channel::Upstream::Cloud(_)) {
+                // Meta checks its own templates at hand-over; priced as marketing.
+                return Ok(PricingCategory::Marketing);
+            }
+            return Err(Error::Failed(
+                ErrorCode::TemplateNotApproved,
+                format!(
+                    "template {} ({}) does not exist in the channel's WABA",
+                    campaign.template.name, campaign.template.language
+                ),
+            ));
+        };
+        match template.status {
+            TemplateStatus::Approved => {}
+            TemplateStatus::Paused => {
+                return Err(Error::Failed(
+                    ErrorCode::TemplatePaused,
+                    format!("template {} is paused for low quality", template.name),
+                ));
+            }
+            TemplateStatus::Disabled => {
+                return Err(Error::Failed(
+                    ErrorCode::TemplateDisabled,
+                    format!("template {} is disabled", template.name),
+                ));
+            }
+            status => {
+                return Err(Error::Failed(
+                    ErrorCode::TemplateNotApproved,
+                    format!("template {} is {status}, not APPROVED", template.name),
+                ));
+            }
+        }
+        let sample: Vec<String> = campaign.params.all().map(|_| "sample".to_owned()).collect();
+        let to = PhoneE164::parse("+15550100000").expect("a valid sample number");
+        let body = wagate_core::campaign::model::send_body(
+            &campaign.template,
+            &to,
+            campaign.params.send_components(&sample, None),
+        );
+        let content = Content::outbound(&body)?;
+        let rendered = crate::templates::fill_with(&template, content.body())?;
+        for (kind, media) in &rendered.media_ids {
+            self.check_media_ref(p, *kind, "params.header_media.id", media)
+                .await?;
+        }
+        Ok(
+            PricingCategory::parse_template_category(template.category.as_str())
+                .unwrap_or(PricingCategory::Marketing),
+        )
+    }
+}
+
+/// A recipient's data for an API campaign's send: its own values and header media.
+pub fn recipient(
+    wa_id: PhoneE164,
+    values: Option<Vec<String>>,
+    media: Option<wagate_core::campaign::model::HeaderMedia>,
+) -> NewRecipient {
+    NewRecipient {
+        wa_id,
+        data: RecipientData {
+            cells: Default::default(),
+            values,
+            media,
+        },
+    }
+}

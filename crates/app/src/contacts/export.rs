@@ -165,17 +165,34 @@ fn csv_bytes(rows: impl IntoIterator<Item = Vec<String>>) -> std::io::Result<Byt
 }
 
 fn csv_stream(pages: Pages, keys: Vec<String>) -> ExportStream {
-    let head = csv_bytes([header(&keys)]);
-    let body = futures::stream::try_unfold((pages, keys), |(mut pages, keys)| async move {
-        let page = pages
-            .next()
-            .await
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        match page {
-            None => Ok(None),
-            Some(cards) => {
-                let bytes = csv_bytes(cards.iter().map(|c| cells(c, &keys)))?;
-                Ok(Some((bytes, (pages, keys))))
+    let head = header(&keys);
+    csv_rows(head, (pages, keys), |(mut pages, keys)| async move {
+        let page = pages.next().await?;
+        Ok(page.map(|cards| {
+            let rows = cards.iter().map(|c| cells(c, &keys)).collect();
+            (rows, (pages, keys))
+        }))
+    })
+}
+
+/// A CSV of `head` and the rows `next` gives page by page (`None` at the end), streamed.
+pub(crate) fn csv_rows<S, F, Fut>(head: Vec<String>, state: S, next: F) -> ExportStream
+where
+    S: Send + 'static,
+    F: FnMut(S) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<Option<(Vec<Vec<String>>, S)>>> + Send + 'static,
+{
+    let head = csv_bytes([head]);
+    let mut next = next;
+    let body = futures::stream::try_unfold(state, move |state| {
+        let page = next(state);
+        async move {
+            match page
+                .await
+                .map_err(|e| std::io::Error::other(e.to_string()))?
+            {
+                None => Ok(None),
+                Some((rows, state)) => Ok(Some((csv_bytes(rows)?, state))),
             }
         }
     });
@@ -190,21 +207,46 @@ async fn xlsx_stream(
     keys: Vec<String>,
     staging: &std::path::Path,
 ) -> Result<ExportStream> {
+    let head = header(&keys);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Vec<String>>>(2);
+    let writing = xlsx_rows(head, "Contacts", staging, rx);
+    let feeding = async move {
+        while let Some(cards) = pages.next().await? {
+            let rows = cards.iter().map(|c| cells(c, &keys)).collect();
+            if tx.send(rows).await.is_err() {
+                break;
+            }
+        }
+        Ok::<(), Error>(())
+    };
+    let (stream, fed) = tokio::join!(writing, feeding);
+    fed?;
+    stream
+}
+
+/// An XLSX of `head` and the rows received on `rx` until it closes, written on a blocking
+/// thread in constant memory to a temporary file, then streamed (the file goes with the
+/// stream).
+pub(crate) async fn xlsx_rows(
+    head: Vec<String>,
+    sheet_name: &str,
+    staging: &std::path::Path,
+    mut rx: tokio::sync::mpsc::Receiver<Vec<Vec<String>>>,
+) -> Result<ExportStream> {
     tokio::fs::create_dir_all(staging).await.map_err(failed)?;
     let file = tempfile::NamedTempFile::new_in(staging)
         .map_err(failed)?
         .into_temp_path();
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Vec<String>>>(2);
     let path = file.to_path_buf();
-    let head = header(&keys);
     let tmp_dir = staging.to_owned();
+    let sheet_name = sheet_name.to_owned();
     let writer = tokio::task::spawn_blocking(move || -> Result<(), String> {
         let mut book = rust_xlsxwriter::Workbook::new();
         book.set_tempdir(&tmp_dir).map_err(|e| e.to_string())?;
         let sheet = book
             .add_worksheet_with_constant_memory()
             .map_err(|e| e.to_string())?;
-        sheet.set_name("Contacts").map_err(|e| e.to_string())?;
+        sheet.set_name(&sheet_name).map_err(|e| e.to_string())?;
         let mut row: u32 = 0;
         for (col, h) in head.iter().enumerate() {
             sheet
@@ -225,13 +267,6 @@ async fn xlsx_stream(
         }
         book.save(&path).map_err(|e| e.to_string())
     });
-    while let Some(cards) = pages.next().await? {
-        let rows = cards.iter().map(|c| cells(c, &keys)).collect();
-        if tx.send(rows).await.is_err() {
-            break;
-        }
-    }
-    drop(tx);
     writer.await.map_err(failed)?.map_err(failed)?;
     let f = tokio::fs::File::open(&file).await.map_err(failed)?;
     let stream = tokio_util::io::ReaderStream::new(f);

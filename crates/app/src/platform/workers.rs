@@ -15,7 +15,7 @@
 //!
 //! The workers: `dispatch` (the outbox to the upstreams), `ingest` (the simulated network's
 //! due reports), `webhooks` (deliveries to subscribers), `template-review` (the sandbox's
-//! review of pending templates), `contact-imports` (queued CSV and XLSX imports), `media-gc` (deleted and expired media, abandoned upload
+//! review of pending templates), `contact-imports` (queued CSV and XLSX imports), `campaigns` (audience loads, and recipients fed to the outbox, paced), `media-gc` (deleted and expired media, abandoned upload
 //! sessions) and `idempotency-gc` (keys past their 24 hours).
 
 use std::collections::HashMap;
@@ -48,6 +48,9 @@ const MEDIA_GC_IDLE: Duration = Duration::from_secs(60);
 const IDEMPOTENCY_GC_IDLE: Duration = Duration::from_secs(60);
 /// How often queued contact imports are looked for when none was found.
 const IMPORT_IDLE: Duration = Duration::from_millis(500);
+/// How often campaigns are looked at when none was fed: a paced campaign's next slot is
+/// rarely further.
+const CAMPAIGN_IDLE: Duration = Duration::from_millis(20);
 /// Rounds [`App::drain`] runs before it says the workers never went idle.
 const DRAIN_ROUNDS: usize = 1000;
 
@@ -114,6 +117,9 @@ impl App {
         }));
         workers.push(Arc::new(IdempotencyWorker(self.idempotency_collector())));
         workers.push(Arc::new(ImportWorker(self.clone())));
+        if self.dispatcher.config().enabled {
+            workers.push(Arc::new(CampaignWorker(self.clone())));
+        }
         workers
     }
 
@@ -353,6 +359,23 @@ impl Worker for ImportWorker {
 
     async fn idle_wait(&self) -> Duration {
         IMPORT_IDLE
+    }
+}
+
+struct CampaignWorker(App);
+
+#[async_trait]
+impl Worker for CampaignWorker {
+    fn name(&self) -> &'static str {
+        "campaigns"
+    }
+
+    async fn step(&self, now: Timestamp) -> anyhow::Result<bool> {
+        Ok(self.0.run_campaigns_once(now).await?)
+    }
+
+    async fn idle_wait(&self) -> Duration {
+        CAMPAIGN_IDLE
     }
 }
 

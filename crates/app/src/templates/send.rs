@@ -144,7 +144,7 @@ impl App {
     }
 
     /// The live template `name` in `language` of the account's `waba`, if there is one.
-    async fn find_template(
+    pub(crate) async fn find_template(
         &self,
         p: &Principal,
         waba: &WabaId,

@@ -260,12 +260,17 @@ pub enum AudienceSource {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         default_country_code: Option<String>,
     },
-    /// The account's contacts with these tags (all of them) and attributes.
+    /// The account's contacts matching a segment: a tag, an attribute's value, last active
+    /// since a time (each optional; none is every contact).
     Contacts {
-        #[serde(default)]
-        tags: Vec<String>,
-        #[serde(default)]
-        attributes: std::collections::BTreeMap<String, String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tag: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attribute: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        active_since: Option<crate::Timestamp>,
     },
 }
 
