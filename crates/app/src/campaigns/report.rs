@@ -140,6 +140,19 @@ impl App {
         Ok(days.into_values().collect())
     }
 
+    /// The campaign's figures over its whole life.
+    pub async fn campaign_totals(&self, p: &Principal, id: CampaignId) -> Result<DayCounts> {
+        let rows = self
+            .store
+            .campaign_counters(p.account_id, id, i64::MIN, i64::MAX)
+            .await?;
+        let mut t = DayCounts::default();
+        for r in &rows {
+            t.add(&r.counts);
+        }
+        Ok(t)
+    }
+
     /// The campaign's recipients matching `filter`, as `format`, streamed page by page.
     pub async fn export_campaign(
         &self,

@@ -6,6 +6,7 @@ pub mod account;
 pub mod analytics;
 pub mod api_keys;
 pub mod audit;
+pub mod campaigns;
 pub mod channels;
 pub mod contact_imports;
 pub mod contacts;
@@ -35,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(webhooks::router())
         .merge(wallet::router())
         .merge(analytics::router())
+        .merge(campaigns::router())
 }
 
 /// The management plane's error envelope.
