@@ -14,6 +14,7 @@ mod api_keys;
 mod audit_log;
 mod auth;
 mod backup;
+mod campaigns;
 mod channels;
 mod cloud;
 mod cloud_analytics;
