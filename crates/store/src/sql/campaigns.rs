@@ -274,7 +274,7 @@ async fn insert_recipients<C: Conn>(
         push_values(&mut q, part, |v, (row, r)| {
             let country =
                 wagate_core::registration::country_of(r.wa_id.digits()).map_or("*", |(_, c)| c);
-            let data = (r.data != Default::default()).then(|| sqlx::types::Json(&r.data));
+            let data = (r.data != Default::default()).then_some(sqlx::types::Json(&r.data));
             v.bind(campaign.id.as_uuid())
                 .bind(n(*row))
                 .bind(r.wa_id.digits())
@@ -943,8 +943,8 @@ impl<B: Backend> CampaignStore for B {
                 let waiting = c
                     .scalar::<i64>(
                         query(format!(
-                            "SELECT 1 FROM campaign_recipients r WHERE r.campaign_id = $1 AND \
-                             r.row_number > $2 AND {WAITING} LIMIT 1"
+                            "SELECT r.row_number FROM campaign_recipients r WHERE \
+                             r.campaign_id = $1 AND r.row_number > $2 AND {WAITING} LIMIT 1"
                         ))
                         .bind(id.as_uuid())
                         .bind(n(campaign.cursor)),
@@ -1124,15 +1124,35 @@ async fn feed_locked<C: Conn>(c: &mut C, feed: CampaignFeed) -> Result<Fed> {
     campaign.queued += accepted.len() as u64;
     campaign.paced_until = feed.paced.1;
     campaign.updated_at = feed.at;
-    let highest = rows.iter().copied().max().unwrap_or(campaign.cursor);
-    campaign.cursor = match refused.iter().min() {
-        Some(first) => first.saturating_sub(1).max(campaign.cursor),
-        None => highest.max(campaign.cursor),
+    // The cursor moves to the row before the first one still waiting (one the wallet
+    // refused, or one this batch left out), else to the last row: every row up to it has
+    // its message or was skipped.
+    let next_waiting = c
+        .scalar::<i64>(
+            query(format!(
+                "SELECT r.row_number FROM campaign_recipients r WHERE r.campaign_id = $1 AND \
+                 r.row_number > $2 AND {WAITING} ORDER BY r.row_number LIMIT 1"
+            ))
+            .bind(campaign.id.as_uuid())
+            .bind(n(campaign.cursor)),
+        )
+        .await?;
+    let through = match next_waiting {
+        Some(row) => row - 1,
+        None => c
+            .scalar::<i64>(
+                query("SELECT next_row FROM campaigns WHERE id = $1").bind(campaign.id.as_uuid()),
+            )
+            .await?
+            .map_or(0, |next| next - 1),
     };
+    campaign.cursor = u64::try_from(through).unwrap_or(0).max(campaign.cursor);
     save(c, &campaign).await?;
-    // Progress events, every `progress_every` percent of the audience handled.
+    // Progress events, every `progress_every` percent of the audience handled: the rows up
+    // to the cursor (the skip counts also hold rows an audience load refused, which are no
+    // recipients).
     if feed.progress_every > 0 && campaign.recipients > 0 {
-        let done = campaign.queued + campaign.skipped.total() - campaign.skipped.duplicate;
+        let done = campaign.cursor;
         let percent = (done * 100 / campaign.recipients).min(100);
         let step = i64::try_from(percent / u64::from(feed.progress_every)).unwrap_or(0);
         let last = c
