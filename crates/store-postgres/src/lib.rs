@@ -93,8 +93,16 @@ impl Backend for PgStore {
 
     async fn write<T: Send + 'static, F: Unit<PgConnection, T>>(&self, f: F) -> Result<T> {
         let mut tx = self.begin().await?;
-        let value = f(&mut tx).await?;
-        commit(tx, value).await
+        match f(&mut tx).await {
+            Ok(value) => commit(tx, value).await,
+            Err(e) => {
+                // Rolled back now, not when sqlx gets to it: the refused write's row locks
+                // go before the caller's next statement (a `SKIP LOCKED` claim would skip
+                // them).
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
     }
 
     async fn read<T: Send + 'static, F: Unit<PgConnection, T>>(&self, f: F) -> Result<T> {

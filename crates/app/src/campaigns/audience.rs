@@ -102,7 +102,7 @@ impl App {
         .await
         .map_err(internal)??;
         let key = format!(
-            "campaigns/{}-{}",
+            "campaigns/{}{:08x}",
             id.as_uuid().simple(),
             rand::random::<u32>()
         );
