@@ -512,6 +512,7 @@ fn feed(
         messages: send.iter().map(|p| (p.row, message_for(c, p))).collect(),
         skipped: skip,
         progress_every: 10,
+        paced: (0, 0),
     }
 }
 
@@ -650,6 +651,13 @@ async fn the_feed_gives_each_recipient_exactly_one_message(b: Backend) {
     };
     let mixed_ids: Vec<MessageId> = mixed.messages.iter().map(|(_, m)| m.id).collect();
     assert_eq!(s.feed_campaign(mixed).await.unwrap(), Fed::Stale);
+    // A feed that read another pacing slot (another node fed meanwhile) is stale too.
+    let slot = CampaignFeed {
+        messages: vec![(4, message_for(&c, &rest[0]))],
+        paced: (after.paced_until + 1, after.paced_until + 500),
+        ..feed(&c, plus(t1, 2), &[], Vec::new())
+    };
+    assert_eq!(s.feed_campaign(slot).await.unwrap(), Fed::Stale);
     assert_eq!(s.outbox_depth(ch).await.unwrap(), 2);
     for id in stale_ids.iter().chain(&mixed_ids) {
         assert_not_found(
@@ -970,6 +978,7 @@ async fn a_wallet_refusal_pauses_the_feed_before_the_refused_rows(b: Backend) {
             messages,
             skipped: Vec::new(),
             progress_every: 0,
+            paced: (0, 0),
         })
         .await
         .unwrap();
@@ -1022,6 +1031,7 @@ async fn a_wallet_refusal_pauses_the_feed_before_the_refused_rows(b: Backend) {
             messages,
             skipped: Vec::new(),
             progress_every: 0,
+            paced: (0, 0),
         })
         .await
         .unwrap(),
@@ -1356,6 +1366,7 @@ async fn audiences_load_under_a_lease_and_sum_by_country(b: Backend) {
             messages: vec![(1, message_for(&running, &pending[0]))],
             skipped: Vec::new(),
             progress_every: 10,
+            paced: (0, 0),
         })
         .await
         .unwrap(),
@@ -1370,6 +1381,7 @@ async fn audiences_load_under_a_lease_and_sum_by_country(b: Backend) {
             messages: Vec::new(),
             skipped: vec![(3, SkipReason::OptedOut)],
             progress_every: 0,
+            paced: (0, 0),
         })
         .await
         .unwrap(),
@@ -1397,6 +1409,7 @@ async fn audiences_load_under_a_lease_and_sum_by_country(b: Backend) {
             messages: Vec::new(),
             skipped: vec![(2, SkipReason::Blocked)],
             progress_every: 10,
+            paced: (0, 0),
         })
         .await
         .unwrap(),
