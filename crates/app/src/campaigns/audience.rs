@@ -467,14 +467,13 @@ fn read_batches(
             )),
         }
         batch.rows_read = raw.index;
-        if batch.recipients.len() + batch.refused.len() >= BATCH {
-            if tx
+        if batch.recipients.len() + batch.refused.len() >= BATCH
+            && tx
                 .blocking_send(Read::Batch(std::mem::take(&mut batch)))
                 .is_err()
-            {
-                closed = true;
-                return ControlFlow::Break(());
-            }
+        {
+            closed = true;
+            return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
     });
