@@ -260,6 +260,13 @@ pub struct BenchArgs {
     /// Rounds of `--charging` (each measures off, then on).
     #[arg(long, default_value_t = 2)]
     pub rounds: u32,
+    /// Measure campaigns instead: a broadcast to this many recipients from a CSV, to
+    /// delivered, then pacing at 80 and 1,000 messages per second (e.g. 1000000).
+    #[arg(long, conflicts_with_all = ["contacts", "analytics", "charging"])]
+    pub campaign: Option<u64>,
+    /// The window each pacing rate of `--campaign` is measured over.
+    #[arg(long, default_value_t = 60)]
+    pub pacing_seconds: u64,
 }
 
 /// Where the database is: the same settings `serve` uses.

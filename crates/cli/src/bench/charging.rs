@@ -27,38 +27,12 @@ pub async fn run(target: &Target, rounds: u32) -> anyhow::Result<()> {
     let Target {
         client, base, key, ..
     } = target;
-    let channel = super::channel(target).await?;
-    let waba = channel["waba_id"].as_str().context("the channel's WABA")?;
-    let created: Value = client
-        .post(format!("{base}/v23.0/{waba}/message_templates"))
-        .bearer_auth(key)
-        .json(
-            &json!({"name": TEMPLATE, "language": "en", "category": "MARKETING",
+    super::approved_template(
+        target,
+        json!({"name": TEMPLATE, "language": "en", "category": "MARKETING",
             "components": [{"type": "BODY", "text": "This week only: 20% off everything."}]}),
-        )
-        .send()
-        .await?
-        .json()
-        .await?;
-    let id = created["id"]
-        .as_str()
-        .with_context(|| format!("creating the template: {created}"))?;
-    let mut status = String::new();
-    for _ in 0..100 {
-        let t: Value = client
-            .get(format!("{base}/v23.0/{id}"))
-            .bearer_auth(key)
-            .send()
-            .await?
-            .json()
-            .await?;
-        status = t["status"].as_str().unwrap_or_default().to_owned();
-        if status == "APPROVED" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    ensure!(status == "APPROVED", "the template is {status}");
+    )
+    .await?;
     println!(
         "wagate bench --charging: a MARKETING template to {} users, {} connections, {} s per phase, {rounds} rounds",
         target.users,

@@ -1,7 +1,8 @@
 //! `wagate bench`: wagate measured on this machine, over real HTTP on loopback. (`--contacts N`
 //! measures the contact book instead: see [`contacts`]; `--analytics N` analytics queries
 //! over N stored messages: see [`analytics`]; `--charging` template sends with and without
-//! charging: see [`charging`].)
+//! charging: see [`charging`]; `--campaign N` a broadcast to N recipients and campaign
+//! pacing: see [`campaign`].)
 //!
 //! It starts a server in this process on a temporary database (the embedded default unless
 //! `--database` says otherwise), lifts the channel's throughput limit and the simulated
@@ -22,6 +23,7 @@
 //! cores, as they would on one box.
 
 mod analytics;
+mod campaign;
 mod charging;
 mod contacts;
 mod load;
@@ -127,6 +129,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     if let Some(rows) = args.contacts {
         let result = contacts::run(&target.client, &target.base, &target.key, rows).await;
+        let _ = stop_tx.send(());
+        serving.await??;
+        return result;
+    }
+    if let Some(rows) = args.campaign {
+        let result = campaign::run(&target, rows, args.pacing_seconds).await;
         let _ = stop_tx.send(());
         serving.await??;
         return result;
@@ -311,6 +319,43 @@ async fn channel(target: &Target) -> anyhow::Result<serde_json::Value> {
         .json()
         .await?;
     Ok(channels["data"][0].clone())
+}
+
+/// Creates a template from Meta's create `body` on the channel's WABA and waits for the
+/// sandbox to approve it (the bench approves everything at once).
+async fn approved_template(target: &Target, body: serde_json::Value) -> anyhow::Result<()> {
+    let Target {
+        client, base, key, ..
+    } = target;
+    let channel = channel(target).await?;
+    let waba = channel["waba_id"].as_str().context("the channel's WABA")?;
+    let created: serde_json::Value = client
+        .post(format!("{base}/v23.0/{waba}/message_templates"))
+        .bearer_auth(key)
+        .json(&body)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let id = created["id"]
+        .as_str()
+        .with_context(|| format!("creating the template: {created}"))?;
+    let mut status = String::new();
+    for _ in 0..100 {
+        let t: serde_json::Value = client
+            .get(format!("{base}/v23.0/{id}"))
+            .bearer_auth(key)
+            .send()
+            .await?
+            .json()
+            .await?;
+        status = t["status"].as_str().unwrap_or_default().to_owned();
+        if status == "APPROVED" {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("the template is {status}")
 }
 
 /// Opens the gate: no throughput limit, no pair pacing, immediate delivery, reads by
