@@ -241,11 +241,12 @@ impl App {
         let category = template
             .and_then(|t| PricingCategory::parse_template_category(t.category.as_str()).ok())
             .unwrap_or(PricingCategory::Marketing);
+        let filler = template.map(crate::templates::Filler::new).transpose()?;
         let mut messages = Vec::with_capacity(pending.len());
         let mut skipped = Vec::new();
         for r in pending {
             let row = r.row;
-            match build(campaign, template, &card, category, r) {
+            match build(campaign, filler.as_ref(), &card, category, r) {
                 Ok(m) => messages.push((row, m)),
                 Err(why) => skipped.push((row, why)),
             }
@@ -313,7 +314,7 @@ impl App {
 /// One recipient's message, or why it is skipped.
 fn build(
     campaign: &Campaign,
-    template: Option<&Template>,
+    template: Option<&crate::templates::Filler<'_>>,
     card: &RateCard,
     category: PricingCategory,
     r: PendingRecipient,
@@ -338,8 +339,7 @@ fn build(
     let content = Content::outbound(&body).map_err(|_| SkipReason::InvalidRow)?;
     let content = match template {
         Some(t) => {
-            let rendered = crate::templates::fill_with(t, content.body())
-                .map_err(|_| SkipReason::InvalidRow)?;
+            let rendered = t.fill(content.body()).map_err(|_| SkipReason::InvalidRow)?;
             content.with_rendered(rendered)
         }
         None => content,

@@ -18,7 +18,7 @@ pub mod bulk;
 pub mod compare;
 pub mod review;
 mod send;
-pub(crate) use send::fill_with;
+pub(crate) use send::{Filler, fill_with};
 
 use serde::{Deserialize, Serialize};
 use wagate_core::audit::{AuditAction, AuditSummary, AuditTarget, TargetKind};

@@ -169,18 +169,37 @@ impl App {
 
 /// `send` (a send request's `template` object) filled into `template`, whatever its status.
 pub(crate) fn fill_with(template: &Template, send: &Value) -> Result<Rendered> {
-    // The store keeps only components that parsed when the template was created or edited.
-    let components = parse_components(&template.components).map_err(|e| StoreError::Corrupt {
-        what: "template components",
-        detail: e.to_string(),
-    })?;
-    let fillable = Fillable {
-        template_id: template.id.as_str(),
-        category: template.category,
-        parameter_format: template.parameter_format,
-        components: &components,
-    };
-    let rendered = fill(&fillable, send)
-        .map_err(|FillError { code, details }| Error::Failed(code, details))?;
-    Ok(rendered)
+    Filler::new(template)?.fill(send)
+}
+
+/// A template's components parsed once, to fill many sends (a campaign's batch).
+pub(crate) struct Filler<'t> {
+    template: &'t Template,
+    components: Vec<wagate_core::template::Component>,
+}
+
+impl<'t> Filler<'t> {
+    pub(crate) fn new(template: &'t Template) -> Result<Self> {
+        // The store keeps only components that parsed when the template was created or
+        // edited.
+        let components =
+            parse_components(&template.components).map_err(|e| StoreError::Corrupt {
+                what: "template components",
+                detail: e.to_string(),
+            })?;
+        Ok(Self {
+            template,
+            components,
+        })
+    }
+
+    pub(crate) fn fill(&self, send: &Value) -> Result<Rendered> {
+        let fillable = Fillable {
+            template_id: self.template.id.as_str(),
+            category: self.template.category,
+            parameter_format: self.template.parameter_format,
+            components: &self.components,
+        };
+        fill(&fillable, send).map_err(|FillError { code, details }| Error::Failed(code, details))
+    }
 }
