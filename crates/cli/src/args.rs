@@ -59,6 +59,117 @@ pub enum Command {
     /// Rate cards: the operator's default, or an account's own (on the database).
     #[command(subcommand)]
     Rates(RatesCommand),
+    /// Campaigns on a running server, over its management API (--url and --key, or the
+    /// credentials.env in --data-dir).
+    Campaign(CampaignArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CampaignArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[command(subcommand)]
+    pub command: CampaignCommand,
+}
+
+/// Which running server a client command talks to.
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// The server's base URL [default: WAGATE_BASE_URL in <data-dir>/credentials.env].
+    #[arg(long, env = "WAGATE_URL", global = true, help_heading = "Server")]
+    pub url: Option<String>,
+    /// An API key [default: WAGATE_API_KEY in <data-dir>/credentials.env].
+    #[arg(
+        long,
+        env = "WAGATE_API_KEY",
+        hide_env_values = true,
+        global = true,
+        help_heading = "Server"
+    )]
+    pub key: Option<String>,
+    /// The server's data directory, for its credentials.env [default: ./wagate-data].
+    #[arg(long, env = "WAGATE_DATA_DIR", global = true, help_heading = "Server")]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CampaignCommand {
+    /// Create a draft campaign and, with --file or --numbers, set its audience.
+    Create(CreateCampaignArgs),
+    /// Launch a draft now, or at a time with --at.
+    Launch {
+        /// Campaign id.
+        id: String,
+        /// When: an RFC 3339 time, or a local time like 2026-12-24T09:00 with --timezone.
+        #[arg(long)]
+        at: Option<String>,
+        /// An IANA zone for a local --at, e.g. Asia/Kolkata.
+        #[arg(long)]
+        timezone: Option<String>,
+        /// Show its progress live until it completes (exit 0), or fails or pauses (exit 1).
+        #[arg(long)]
+        follow: bool,
+    },
+    /// A campaign's status, counts and estimate.
+    Status {
+        /// Campaign id.
+        id: String,
+        /// Show its progress live until it completes (exit 0), or fails or pauses (exit 1).
+        #[arg(long)]
+        follow: bool,
+    },
+    /// Pause a scheduled or running campaign.
+    Pause {
+        /// Campaign id.
+        id: String,
+    },
+    /// Resume a paused campaign.
+    Resume {
+        /// Campaign id.
+        id: String,
+    },
+    /// Cancel a campaign: recipients without a message never get one.
+    Cancel {
+        /// Campaign id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CreateCampaignArgs {
+    /// Unique in the account, ignoring case.
+    #[arg(long)]
+    pub name: String,
+    /// `broadcast` (the audience is fixed at launch) or `api` (one recipient per call).
+    #[arg(long, default_value = "broadcast", value_parser = ["broadcast", "api"])]
+    pub kind: String,
+    /// Channel id [default: the account's first channel].
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// An approved template of the channel's WABA.
+    #[arg(long)]
+    pub template: String,
+    /// The template's language code.
+    #[arg(long, default_value = "en_US")]
+    pub language: String,
+    /// A body parameter, repeated in order: column:NAME[=FALLBACK] (an audience file's
+    /// column), attribute:NAME[=FALLBACK] (the contact's) or fixed:VALUE.
+    #[arg(long = "param", value_name = "SPEC", value_parser = crate::campaign::parse_param)]
+    pub params: Vec<wagate_core::campaign::Param>,
+    /// Messages per second at most, 1 to 1000 [default: the channel's throughput].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub rate: Option<u32>,
+    /// Launch even when the wallet does not cover the estimate (it pauses when the wallet
+    /// refuses a send).
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// The audience: a CSV or XLSX whose first row names the columns (a number column like
+    /// `Mobile`, optionally `Country`, and the columns the parameters read).
+    #[arg(long, conflicts_with = "numbers")]
+    pub file: Option<PathBuf>,
+    /// The audience: numbers in international format, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub numbers: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

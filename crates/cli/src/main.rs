@@ -8,6 +8,7 @@ mod args;
 mod backup;
 mod bench;
 mod billing;
+mod campaign;
 mod chaos;
 mod contacts;
 mod secrets;
@@ -47,6 +48,7 @@ fn main() -> std::process::ExitCode {
             Command::Contacts(cmd) => contacts::run(cmd).await,
             Command::Wallet(cmd) => billing::wallet(cmd).await,
             Command::Rates(cmd) => billing::rates(cmd).await,
+            Command::Campaign(args) => campaign::run(args).await,
         }
     });
     match result {

@@ -14,6 +14,7 @@ mod api_keys;
 mod audit_log;
 mod auth;
 mod backup;
+mod campaign_cli;
 mod campaigns;
 mod channels;
 mod cloud;
