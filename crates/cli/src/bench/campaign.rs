@@ -149,6 +149,14 @@ pub async fn run(target: &Target, rows: u64, pacing_seconds: u64) -> anyhow::Res
     let channel = channel(target).await?;
     let channel = channel["id"].as_str().context("a channel")?.to_owned();
     let api = Api { target };
+    // An unthrottled number: no messaging tier holds recipients back.
+    api.call(
+        target
+            .client
+            .patch(format!("{}/api/v1/channels/{channel}", target.base))
+            .json(&json!({"messaging_limit_tier": "TIER_UNLIMITED"})),
+    )
+    .await?;
     println!(
         "wagate bench --campaign: {rows} recipients from a CSV, {} CPU cores",
         std::thread::available_parallelism().map_or(1, |n| n.get())
