@@ -816,3 +816,49 @@ async fn the_messaging_tier_holds_recipients_back_and_api_sends_are_not_starved(
         );
     }
 }
+
+#[tokio::test]
+async fn the_live_stream_follows_a_campaign_to_its_end() {
+    for app in spawn_apps().await {
+        app.configure_sandbox(json!({})).await;
+        let channel = app.channel_id().await;
+        let template = order_template(&app, "order_update").await;
+        let mut body = broadcast(&channel, "Live", &template);
+        body["params"] = json!({"body": [{"from": "fixed", "value": "friend"}, {"from": "fixed", "value": "X"}]});
+        let c = create(&app, body).await;
+        let id = c["id"].as_str().unwrap();
+        app.post_json(
+            &format!("/api/v1/campaigns/{id}/audience"),
+            &json!({"numbers": ["+447700900501", "+447700900502"]}),
+        )
+        .await;
+        let mut res = app.get(&format!("/api/v1/campaigns/{id}/events")).await;
+        assert_eq!(res.status(), 200);
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/event-stream")
+        );
+        let first = String::from_utf8(res.chunk().await.unwrap().unwrap().to_vec()).unwrap();
+        assert!(first.starts_with("event: campaign\n"), "{first}");
+        assert!(first.contains("\"status\":\"draft\""), "{first}");
+        assert_eq!(
+            post(&app, &format!("/api/v1/campaigns/{id}/launch"))
+                .await
+                .status(),
+            200
+        );
+        settle(&app, Duration::from_secs(2)).await;
+        // The stream ends after the final state.
+        let rest = tokio::time::timeout(Duration::from_secs(10), res.text())
+            .await
+            .expect("the stream ends once the campaign completes")
+            .unwrap();
+        assert!(rest.contains("\"status\":\"completed\""), "{rest}");
+        let res = app
+            .get("/api/v1/campaigns/00000000-0000-7000-8000-000000000000/events")
+            .await;
+        assert_manage_error(res, 404, "campaign_not_found").await;
+    }
+}
