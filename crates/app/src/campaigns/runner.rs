@@ -54,9 +54,9 @@ use crate::{App, Principal};
 /// Most recipients one feed takes.
 pub const FEED_MAX: u32 = 1000;
 /// How far behind its pacing a campaign may catch up in one step.
-pub const CATCH_UP: Duration = Duration::from_millis(250);
+pub const CATCH_UP: Duration = Duration::from_secs(1);
 /// How much sending time of a campaign the outbox may hold ahead of other sends.
-pub const AHEAD: Duration = Duration::from_millis(500);
+pub const AHEAD: Duration = Duration::from_secs(1);
 /// The outbox window of an unpaced campaign (the dispatcher unthrottled), in messages.
 const AHEAD_UNPACED: u64 = 4 * FEED_MAX as u64;
 /// How long a channel's count of users reached is reused.
