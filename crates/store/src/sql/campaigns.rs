@@ -8,7 +8,7 @@
 //! two workers feeding one campaign take turns, and the second finds its recipients fed and
 //! writes nothing (see [`crate::campaigns`]).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use async_trait::async_trait;
 use serde_json::json;
@@ -875,32 +875,47 @@ impl<B: Backend> CampaignStore for B {
                     row_number: i64,
                     wa_id: String,
                     data: Option<sqlx::types::Json<serde_json::Value>>,
-                    card: Option<Uuid>,
+                }
+                #[derive(sqlx::FromRow)]
+                struct Card {
+                    wa_id: String,
                     name: Option<String>,
                     attributes: Option<sqlx::types::Json<serde_json::Value>>,
                     opted_in: Option<bool>,
                     blocked_at: Option<i64>,
                 }
+                // Two plain index reads, not a join: a plan made while the tables were
+                // small (PostgreSQL caches it per connection) must not scan either.
                 let rows = c
                     .fetch_all::<Pending>(
                         query(format!(
-                            "SELECT r.row_number, r.wa_id, r.data, k.id AS card, k.name, \
-                             k.attributes, k.opted_in, k.blocked_at FROM campaign_recipients r \
-                             LEFT JOIN contact_cards k ON k.account_id = $2 AND k.wa_id = r.wa_id \
-                             WHERE r.campaign_id = $1 AND r.row_number > $3 AND {WAITING} \
-                             ORDER BY r.row_number LIMIT $4"
+                            "SELECT r.row_number, r.wa_id, r.data FROM campaign_recipients r \
+                             WHERE r.campaign_id = $1 AND r.row_number > $2 AND {WAITING} \
+                             ORDER BY r.row_number LIMIT $3"
                         ))
                         .bind(id.as_uuid())
-                        .bind(account.as_uuid())
                         .bind(n(from))
                         .bind(i64::from(limit)),
                     )
                     .await?;
+                let mut cards: HashMap<String, Card> = HashMap::new();
+                for part in rows.chunks(rows_per_statement(c.dialect(), 1)) {
+                    let mut q = query(
+                        "SELECT wa_id, name, attributes, opted_in, blocked_at FROM contact_cards \
+                         WHERE account_id = ",
+                    );
+                    q.push_bind(account.as_uuid()).push(" AND wa_id IN ");
+                    push_list(&mut q, part.iter().map(|r| r.wa_id.clone()));
+                    for card in c.fetch_all::<Card>(q).await? {
+                        cards.insert(card.wa_id.clone(), card);
+                    }
+                }
                 rows.into_iter()
                     .map(|p| {
                         let bad = |e: &dyn std::fmt::Display| {
                             crate::records::corrupt("campaign recipient", e)
                         };
+                        let card = cards.remove(&p.wa_id);
                         Ok(PendingRecipient {
                             row: u64::try_from(p.row_number).map_err(|e| bad(&e))?,
                             wa_id: wagate_core::phone::PhoneE164::parse(&p.wa_id)
@@ -911,11 +926,11 @@ impl<B: Backend> CampaignStore for B {
                                 .transpose()
                                 .map_err(|e| bad(&e))?
                                 .unwrap_or_default(),
-                            card: p.card.map(|_| PendingCard {
-                                name: p.name,
-                                attributes: attribute_texts(p.attributes.map(|j| j.0)),
-                                opted_out: p.opted_in == Some(false),
-                                blocked: p.blocked_at.is_some(),
+                            card: card.map(|k| PendingCard {
+                                name: k.name,
+                                attributes: attribute_texts(k.attributes.map(|j| j.0)),
+                                opted_out: k.opted_in == Some(false),
+                                blocked: k.blocked_at.is_some(),
                             }),
                         })
                     })
