@@ -864,3 +864,83 @@ async fn the_live_stream_follows_a_campaign_to_its_end() {
         assert_manage_error(res, 404, "campaign_not_found").await;
     }
 }
+
+#[tokio::test]
+async fn a_seed_001_xlsx_sheet_is_an_audience() {
+    for app in spawn_apps().await {
+        app.configure_sandbox(json!({})).await;
+        let channel = app.channel_id().await;
+        let template = order_template(&app, "order_update").await;
+        let c = create(&app, broadcast(&channel, "Sheet", &template)).await;
+        let id = c["id"].as_str().unwrap();
+        // Seed 001's bulk layout, numbers typed as numbers, CTA columns the template has no
+        // use for.
+        let sheet = crate::contact_imports::xlsx(&[
+            vec![
+                json!("Country"),
+                json!("Mobile"),
+                json!("ctaVar1"),
+                json!("ctaVar2"),
+                json!("var1"),
+                json!("var2"),
+            ],
+            vec![
+                json!(91),
+                json!(9_876_500_101_u64),
+                json!(""),
+                json!(""),
+                json!("Asha"),
+                json!("A-1"),
+            ],
+            vec![
+                json!(91),
+                json!(9_876_500_102_u64),
+                json!(""),
+                json!(""),
+                json!("Ravi"),
+                json!(7),
+            ],
+            vec![
+                json!(91),
+                json!("12"),
+                json!(""),
+                json!(""),
+                json!("Bad"),
+                json!("B"),
+            ],
+        ]);
+        let res = upload(&app, id, "bulk.xlsx", sheet, &[]).await;
+        assert_eq!(res.status(), 202, "{}", res.text().await.unwrap());
+        settle(&app, Duration::from_millis(10)).await;
+        let c = campaign(&app, id).await;
+        assert_eq!(c["audience"]["status"], "ready", "{c}");
+        assert_eq!(c["counts"]["recipients"], 2, "{c}");
+        let errors: Value = app
+            .get(&format!("/api/v1/campaigns/{id}/errors"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(errors["data"][0]["row"], 4, "{errors}");
+        assert_eq!(
+            post(&app, &format!("/api/v1/campaigns/{id}/launch"))
+                .await
+                .status(),
+            200
+        );
+        settle(&app, Duration::from_secs(2)).await;
+        let out = app.messages("direction=outbound").await;
+        let mut bodies: Vec<&str> = out
+            .iter()
+            .map(|m| m["rendered"]["body"].as_str().unwrap())
+            .collect();
+        bodies.sort_unstable();
+        assert_eq!(
+            bodies,
+            vec![
+                "Hi Asha, your order A-1 has shipped.",
+                "Hi Ravi, your order 7 has shipped."
+            ]
+        );
+    }
+}

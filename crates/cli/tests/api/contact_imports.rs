@@ -272,7 +272,7 @@ async fn explicit_mappings_and_calling_codes_apply() {
 }
 
 /// An XLSX of `rows` (each a list of cells; numbers as numbers).
-fn xlsx(rows: &[Vec<Value>]) -> Vec<u8> {
+pub fn xlsx(rows: &[Vec<Value>]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
     for (r, row) in rows.iter().enumerate() {

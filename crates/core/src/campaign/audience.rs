@@ -4,9 +4,9 @@
 //! Columns are matched by their header key (`ctaVar1` is `ctavar1`). The number column is
 //! the one the caller names, else the first of `phone`, `mobile`, `number`, `wa_id`,
 //! `whatsapp`, `msisdn`; a `country` or `country_code` column gives the calling code of
-//! national numbers (seed 001's layout: Country, Mobile, ctaVar1, ctaVar2, var1..n); a
-//! `name` column is kept as the recipient's name. Every other column must be one a
-//! parameter reads: an unknown column refuses the whole file, as does a parameter column
+//! national numbers (seed 001's layout: Country, Mobile, ctaVar1, ctaVar2, var1..n — its
+//! `ctaVar` columns are ignored when no parameter reads them); a `name` column is kept as
+//! the recipient's name. Every other column must be one a parameter reads: an unknown column refuses the whole file, as does a parameter column
 //! the file lacks. A row is refused (skipped, reported with its number) for an invalid
 //! number, a number already in the audience, or a parameter with no value and no fallback.
 
@@ -107,8 +107,12 @@ impl AudienceMapping {
                 Role::CountryCode
             } else if matches!(k.as_str(), "name" | "full_name" | "contact_name") {
                 Role::Name
-            } else if k.is_empty() && headers[i].trim().is_empty() {
-                // A blank trailing header (spreadsheets export them): its cells must be empty.
+            } else if (k.is_empty() && headers[i].trim().is_empty())
+                || matches!(k.as_str(), "ctavar1" | "ctavar2")
+            {
+                // A blank trailing header (spreadsheets export them), or seed 001's CTA
+                // columns, which its layout always has, for a template without them: read
+                // by nothing.
                 Role::Param(String::new())
             } else {
                 unknown.push(headers[i].trim().to_owned());
