@@ -287,11 +287,13 @@ pub struct ImportArgs {
 #[derive(Debug, Clone, Args)]
 #[command(group(clap::ArgGroup::new("mode").required(true).args(["quick", "full"])))]
 pub struct ChaosArgs {
-    /// A minute or two: 2,000 sends and one kill -9 (on PostgreSQL too with --database).
+    /// A few minutes: 2,000 sends and one kill -9, a 20,000-recipient campaign and one kill -9
+    /// (on PostgreSQL too with --database).
     #[arg(long)]
     pub quick: bool,
     /// Every scenario: 3 kills during 20,000 sends, receiver outage, timeouts, slow receiver,
-    /// SIGTERM.
+    /// SIGTERM; a 100,000-recipient campaign with a kill during its audience load and 3 while
+    /// it runs (with --database: two nodes on PostgreSQL, one of them killed).
     #[arg(long)]
     pub full: bool,
     /// A postgres:// URL to run the kill scenario on PostgreSQL too (a fresh schema in it,

@@ -16,9 +16,14 @@
 //!   before it had its final event; for a receiver fault, from the receiver healing until
 //!   the next POST it acknowledged.
 //!
+//! The campaign scenarios ([`campaign`]) kill the server while a broadcast campaign runs
+//! and count recipients left without a message handed over (lost) and second messages or
+//! hand-overs (duplicates) instead; they deliver no webhooks (`-` in the event columns).
+//!
 //! The exit status is non-zero when a scenario breaks a threshold: 0 lost (messages and
 //! events), 0 duplicate hand-overs, 0 out of order, recovery under 10 s.
 
+mod campaign;
 mod receiver;
 mod server;
 
@@ -29,6 +34,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, ensure};
 use serde_json::{Value, json};
 
+use self::campaign::CampaignScenario;
 use self::receiver::Receiver;
 use self::server::{Wagate, rss_bytes};
 use crate::args::ChaosArgs;
@@ -83,6 +89,10 @@ struct Report {
     peak_rss: u64,
     drained: Duration,
     notes: Vec<String>,
+    /// No webhooks in this scenario: the event columns show `-`.
+    no_events: bool,
+    /// Other broken expectations (each one fails the scenario).
+    problems: Vec<String>,
 }
 
 impl Report {
@@ -106,6 +116,7 @@ impl Report {
         if self.unrecovered || self.recovery.is_some_and(|r| r >= RECOVERY_LIMIT) {
             f.push(format!("recovery {}", self.recovery_text()));
         }
+        f.extend(self.problems.iter().cloned());
         f
     }
 
@@ -118,22 +129,32 @@ impl Report {
     }
 
     fn print(&self) {
+        let events = |n: u64| {
+            if self.no_events {
+                "-".to_owned()
+            } else {
+                n.to_string()
+            }
+        };
         println!(
             "  {:<44} {:>6} {:>5} {:>7} {:>8} {:>8} {:>7} {:>6} {:>16} {:>8.0} {:>7.1}",
             self.name,
             self.acked,
             self.lost,
-            self.missing_events,
+            events(self.missing_events),
             self.dup_handovers,
-            self.dup_events,
-            self.retries,
-            self.out_of_order,
+            events(self.dup_events),
+            events(self.retries),
+            events(self.out_of_order),
             self.recovery_text(),
             self.peak_rss as f64 / (1024.0 * 1024.0),
             self.drained.as_secs_f64(),
         );
         for n in &self.notes {
             println!("      {n}");
+        }
+        for p in &self.problems {
+            println!("      PROBLEM: {p}");
         }
     }
 }
@@ -209,28 +230,63 @@ pub async fn run(args: ChaosArgs) -> anyhow::Result<()> {
             },
         ]);
     }
+    // The campaign crash: every recipient one message, however often a node dies.
+    let (audience, campaign_kills) = if full { (100_000, 3) } else { (20_000, 1) };
+    let mut campaigns = vec![CampaignScenario {
+        name: format!("campaign {audience}, kill -9 x{campaign_kills}, SQLite"),
+        postgres: None,
+        recipients: audience,
+        kills: campaign_kills,
+        load_kill: full,
+        nodes: 1,
+    }];
+    if let Some(url) = &postgres {
+        campaigns.push(if full {
+            CampaignScenario {
+                name: format!("campaign {audience}, 2 nodes, kill -9 x{campaign_kills}, PG"),
+                postgres: Some(url.clone()),
+                recipients: audience,
+                kills: campaign_kills,
+                load_kill: true,
+                nodes: 2,
+            }
+        } else {
+            CampaignScenario {
+                name: format!("campaign {audience}, kill -9 x{campaign_kills}, PostgreSQL"),
+                postgres: Some(url.clone()),
+                recipients: audience,
+                kills: campaign_kills,
+                load_kill: false,
+                nodes: 1,
+            }
+        });
+    }
     let deadline = Duration::from_secs(if full { 300 } else { 60 });
     println!(
         "wagate chaos ({}): {} scenario(s); thresholds: 0 lost, 0 duplicate hand-overs, 0 out of order, recovery < {} s",
         if full { "full" } else { "quick" },
-        scenarios.len(),
+        scenarios.len() + campaigns.len(),
         RECOVERY_LIMIT.as_secs()
     );
     header();
     let mut failed = Vec::new();
-    for s in &scenarios {
-        let report = match run_scenario(s, deadline).await {
-            Ok(r) => r,
-            Err(e) => {
-                println!("  {:<44} could not run: {e:#}", s.name);
-                failed.push(format!("{}: could not run", s.name));
-                continue;
+    let mut record = |name: &str, result: anyhow::Result<Report>| match result {
+        Ok(report) => {
+            report.print();
+            for f in report.failures() {
+                failed.push(format!("{}: {f}", report.name));
             }
-        };
-        report.print();
-        for f in report.failures() {
-            failed.push(format!("{}: {f}", report.name));
         }
+        Err(e) => {
+            println!("  {name:<44} could not run: {e:#}");
+            failed.push(format!("{name}: could not run"));
+        }
+    };
+    for s in &scenarios {
+        record(&s.name, run_scenario(s, deadline).await);
+    }
+    for s in &campaigns {
+        record(&s.name, campaign::run(s).await);
     }
     if failed.is_empty() {
         println!("chaos: every threshold held");
