@@ -9,10 +9,12 @@
 //! campaign is paced by its channel, and two nodes share its pacing slot) and no messaging
 //! tier limit; creates an approved template, a broadcast with a fixed parameter, uploads an
 //! audience of N distinct numbers as a CSV (loaded by the `campaigns` worker in batches),
-//! launches it, and SIGKILLs the feeding node at random moments (spread over the run; with
-//! `load_kill`, once while the audience loads too), restarting it each time. Once the
-//! campaign is `completed` and no message waits for its hand-over, it reads everything back
-//! through the API and counts:
+//! launches it, and SIGKILLs a node at random moments spread over the run (the only one;
+//! with two, the second, which shares the feeding with the first), restarting it at once
+//! each time; with `load_kill`, also once while the audience loads (the node holding the
+//! load). Once the campaign is `completed` and no message waits for its hand-over, it reads
+//! everything back through the API (the campaign, its recipients page by page, every
+//! outbound message page by page) and counts:
 //!
 //! - **lost**: numbers of the file without a recipient, a recipient `PENDING` or `SKIPPED`
 //!   or without a `message_id`, a recipient whose message is not in `GET /api/v1/messages`,
@@ -21,10 +23,13 @@
 //! - **duplicates** (the `dup.hand` column): a second message to one number, a message no
 //!   recipient names, two recipients naming one message, a message handed over twice
 //!   (`handovers` > 1);
-//! - **recovery**: from each kill until the campaign's `sent` count moves past where it
-//!   stood when the restarted node first answered (with two nodes the survivor keeps
-//!   sending, so it mostly shows that nothing waited on the dead one). A kill during the
-//!   audience load is reported apart: the load resumes when its lease lapses (30 s).
+//! - **recovery**: from each kill until the campaign's `sent` count moves past the first
+//!   figures read after the kill (with one node, once it answers again; with two, the
+//!   survivor answers and keeps sending, so it shows that nothing waited on the dead one).
+//!   A kill during the audience load is reported apart: the load resumes when its lease
+//!   lapses (30 s);
+//! - **drain s**: from the launch to the last hand-over; the notes add the audience's load
+//!   time, the rate, the kills and the longest spell without a hand-over while it ran.
 //!
 //! The campaign's own figures (`recipients`, `queued`, `skipped`) must agree with the rows;
 //! a disagreement is reported and fails the scenario. This proves the feed's claim (see
