@@ -22,7 +22,7 @@ use wagate_core::campaign::model::{
     AudienceLoad, AudienceSource, Campaign, CampaignParams, NewRecipient, RecipientData,
 };
 use wagate_core::contact::card::{AttributeKey, TagName};
-use wagate_core::contact::import::{Cell, ImportFormat, RowError};
+use wagate_core::contact::import::{Cell, ImportFormat, ImportOptions, RowError};
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::{CampaignId, ContactCardId};
 use wagate_store::{AudienceBatch, AudienceLease, ContactCardFilter};
@@ -74,21 +74,12 @@ impl App {
         if staged.size == 0 {
             return Err(ValidationError::missing("file", "the file is empty").into());
         }
-        let default_cc = options
-            .default_country_code
-            .as_deref()
-            .map(|c| {
-                let digits = c.trim().trim_start_matches('+');
-                if (1..=3).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
-                    Ok(digits.to_owned())
-                } else {
-                    Err(ValidationError::new(
-                        "default_country_code",
-                        "must be a calling code of 1 to 3 digits, like 91 or +44",
-                    ))
-                }
-            })
-            .transpose()?;
+        // The same calling-code rule as contact imports.
+        let default_cc = ImportOptions::parse(
+            &std::collections::BTreeMap::new(),
+            options.default_country_code.as_deref(),
+        )?
+        .default_country_code;
         let format = options
             .format
             .unwrap_or_else(|| import_file::sniff(&staged.prefix));
