@@ -324,17 +324,9 @@ impl LoadRunner {
                 blob_key: Some(blob_key),
             });
         };
-        tokio::fs::create_dir_all(&app.media.staging)
+        let file = crate::contacts::imports::local_copy(&app.media.staging, &mut reader)
             .await
             .map_err(internal)?;
-        let file = tempfile::NamedTempFile::new_in(&app.media.staging)
-            .map_err(internal)?
-            .into_temp_path();
-        let mut out = tokio::fs::File::create(&file).await.map_err(internal)?;
-        tokio::io::copy(&mut reader, &mut out)
-            .await
-            .map_err(internal)?;
-        drop(out);
         let path: PathBuf = file.to_path_buf();
         let format = ImportFormat::parse(&format).unwrap_or(ImportFormat::Csv);
         let params = campaign.params.clone();

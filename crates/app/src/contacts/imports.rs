@@ -471,17 +471,9 @@ impl ImportRunner {
                 None,
             ));
         };
-        tokio::fs::create_dir_all(&app.media.staging)
+        let file = crate::contacts::imports::local_copy(&app.media.staging, &mut reader)
             .await
             .map_err(internal)?;
-        let file = tempfile::NamedTempFile::new_in(&app.media.staging)
-            .map_err(internal)?
-            .into_temp_path();
-        let mut out = tokio::fs::File::create(&file).await.map_err(internal)?;
-        tokio::io::copy(&mut reader, &mut out)
-            .await
-            .map_err(internal)?;
-        drop(out);
         let path = file.to_path_buf();
         Ok(ImportRun::start(
             app.store.clone(),
@@ -492,6 +484,22 @@ impl ImportRunner {
             Some(file),
         ))
     }
+}
+
+/// A stored file copied to a temporary file in `staging` (the worker reads it from disk,
+/// row by row, on a blocking thread); the file goes when the path is dropped.
+pub(crate) async fn local_copy<R>(
+    staging: &Path,
+    reader: &mut R,
+) -> std::io::Result<tempfile::TempPath>
+where
+    R: tokio::io::AsyncRead + Unpin + ?Sized,
+{
+    tokio::fs::create_dir_all(staging).await?;
+    let file = tempfile::NamedTempFile::new_in(staging)?.into_temp_path();
+    let mut out = tokio::fs::File::create(&file).await?;
+    tokio::io::copy(reader, &mut out).await?;
+    Ok(file)
 }
 
 /// Starts an import the CLI runs on its own file (`blob_key` none: servers leave it be).

@@ -4,7 +4,6 @@
 //! feeds the outbox, paced. Progress is read here per recipient and per day, exported, and
 //! followed live (`/events`, Server-Sent Events) or by `campaigns` webhook events.
 
-use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -14,7 +13,6 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, Sta
 use axum::http::{StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -39,6 +37,7 @@ use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Query, parse_json};
 use crate::manage::ErrorBody;
+use crate::manage::contact_imports::{bad_multipart, read_upload};
 use crate::manage::paging::{List, ListQuery};
 use crate::state::AppState;
 
@@ -393,13 +392,6 @@ pub struct AudienceResult {
     pub refused: Vec<RowError>,
 }
 
-fn bad_multipart(e: impl std::fmt::Display) -> ApiError {
-    ApiError::new(
-        ErrorCode::InvalidRequest,
-        format!("the multipart body is malformed: {e}"),
-    )
-}
-
 /// Set a draft's audience: a CSV/XLSX (multipart `file`: checked now, refused with 400
 /// when its header does not map; loaded in the background, 202), JSON `numbers` (stored at
 /// once) or a contact `segment` (loaded in the background, 202). Refused rows are listed at
@@ -427,32 +419,7 @@ pub async fn audience(
         let mut multipart = Multipart::from_request(req, &state)
             .await
             .map_err(bad_multipart)?;
-        let mut staged = None;
-        let mut file_name = None;
-        let mut fields: BTreeMap<String, String> = BTreeMap::new();
-        while let Some(field) = multipart.next_field().await.map_err(bad_multipart)? {
-            let name = field.name().unwrap_or_default().to_owned();
-            if name == "file" {
-                if staged.is_some() {
-                    return Err(
-                        ApiError::new(ErrorCode::InvalidRequest, "send one `file` part")
-                            .field("file"),
-                    );
-                }
-                file_name = field.file_name().map(str::to_owned);
-                let body = field.map_err(|e| e.to_string());
-                staged = Some(state.app.stage_import_file(Box::pin(body)).await?);
-            } else {
-                fields.insert(name, field.text().await.map_err(bad_multipart)?);
-            }
-        }
-        let Some(staged) = staged else {
-            return Err(ApiError::new(
-                ErrorCode::InvalidRequest,
-                "the file is required: a multipart part named `file`",
-            )
-            .field("file"));
-        };
+        let (staged, file_name, fields) = read_upload(&state, &mut multipart).await?;
         let format = fields
             .get("format")
             .filter(|f| !f.trim().is_empty())

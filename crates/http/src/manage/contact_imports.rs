@@ -16,6 +16,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use wagate_app::contacts::import_file::FILE_MAX;
 use wagate_app::contacts::imports::NewImport;
+use wagate_app::media::staging::Staged;
 use wagate_core::Timestamp;
 use wagate_core::contact::import::{
     ContactImport, ImportFormat, ImportOptions, ImportStatus, RowError,
@@ -123,7 +124,7 @@ fn import_id(raw: &str) -> Result<ContactImportId, ApiError> {
         .map_err(|_| ApiError::not_found(ErrorCode::ImportNotFound, "import", raw))
 }
 
-fn bad_multipart(e: impl std::fmt::Display) -> ApiError {
+pub(crate) fn bad_multipart(e: impl std::fmt::Display) -> ApiError {
     ApiError::new(
         ErrorCode::InvalidRequest,
         format!("the multipart body is malformed: {e}"),
@@ -135,25 +136,12 @@ fn format_param(field: &str, v: &str) -> Result<ImportFormat, ApiError> {
         .ok_or_else(|| ValidationError::new(field, "must be `csv` or `xlsx`").into())
 }
 
-/// Import contacts from a CSV or XLSX file. The file is checked first (its format, an
-/// XLSX's size limits, the header's mapping) and refused with 400 when it cannot be
-/// imported; otherwise the import is queued (202) and runs in the background: rows are
-/// upserted by number, refused rows reported with their row, column and reason.
-#[utoipa::path(post, path = "/contacts/imports", operation_id = "create_contact_import", tag = "contacts",
-    request_body(content = ImportForm, content_type = "multipart/form-data"),
-    responses((status = 202, body = ImportView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 413, body = ErrorBody)))]
-pub async fn create(
-    State(state): State<AppState>,
-    Auth(p): Auth,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Result<(StatusCode, Json<ImportView>), ApiError> {
-    let mut multipart = multipart.map_err(|e| {
-        ApiError::new(
-            ErrorCode::InvalidRequest,
-            format!("upload the file as multipart/form-data with a `file` part: {e}"),
-        )
-    })?;
+/// An upload's one `file` part (staged, with its name) and its other fields as text; 400
+/// without a `file` part or with two.
+pub(crate) async fn read_upload(
+    state: &AppState,
+    multipart: &mut Multipart,
+) -> Result<(Staged, Option<String>, BTreeMap<String, String>), ApiError> {
     let mut staged = None;
     let mut file_name = None;
     let mut fields: BTreeMap<String, String> = BTreeMap::new();
@@ -180,6 +168,29 @@ pub async fn create(
         )
         .field("file"));
     };
+    Ok((staged, file_name, fields))
+}
+
+/// Import contacts from a CSV or XLSX file. The file is checked first (its format, an
+/// XLSX's size limits, the header's mapping) and refused with 400 when it cannot be
+/// imported; otherwise the import is queued (202) and runs in the background: rows are
+/// upserted by number, refused rows reported with their row, column and reason.
+#[utoipa::path(post, path = "/contacts/imports", operation_id = "create_contact_import", tag = "contacts",
+    request_body(content = ImportForm, content_type = "multipart/form-data"),
+    responses((status = 202, body = ImportView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 413, body = ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<(StatusCode, Json<ImportView>), ApiError> {
+    let mut multipart = multipart.map_err(|e| {
+        ApiError::new(
+            ErrorCode::InvalidRequest,
+            format!("upload the file as multipart/form-data with a `file` part: {e}"),
+        )
+    })?;
+    let (staged, file_name, fields) = read_upload(&state, &mut multipart).await?;
     let format = fields
         .get("format")
         .filter(|f| !f.trim().is_empty())
