@@ -105,7 +105,8 @@ fn upstream_input(f: &ChannelFields) -> Option<UpstreamInput> {
         || f.api_version.is_some()
         || f.access_token.is_some()
         || f.app_secret.is_some()
-        || f.verify_token.is_some();
+        || f.verify_token.is_some()
+        || f.app_id.is_some();
     let kind = f
         .upstream
         .clone()
@@ -117,6 +118,7 @@ fn upstream_input(f: &ChannelFields) -> Option<UpstreamInput> {
         access_token: f.access_token.clone(),
         app_secret: f.app_secret.clone(),
         verify_token: f.verify_token.clone(),
+        app_id: f.app_id.clone(),
         sandbox: None,
     })
 }

@@ -551,6 +551,9 @@ pub struct ChannelFields {
     /// cloud: webhook verify token.
     #[arg(long)]
     pub verify_token: Option<String>,
+    /// cloud: the Meta app's id (for Meta's Resumable Upload API).
+    #[arg(long)]
+    pub app_id: Option<String>,
     /// Messages per second, 1–1000.
     #[arg(long)]
     pub throughput_mps: Option<u32>,

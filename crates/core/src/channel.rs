@@ -95,6 +95,11 @@ pub struct CloudSettings {
     pub app_secret: Option<Secret>,
     /// Token Meta echoes when verifying our webhook endpoint.
     pub verify_token: Option<Secret>,
+    /// The Meta app's id: Meta's Resumable Upload API (`POST /{app_id}/uploads`) needs it
+    /// when wagate uploads a file for a handle (a template header sample, a profile picture
+    /// fetched from a URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
 }
 
 impl CloudSettings {
@@ -107,6 +112,7 @@ impl CloudSettings {
         access_token: Option<&str>,
         app_secret: Option<&str>,
         verify_token: Option<&str>,
+        app_id: Option<&str>,
     ) -> Result<Self, ValidationError> {
         let base_url = parse_http_url(
             "upstream.base_url",
@@ -118,6 +124,14 @@ impl CloudSettings {
             return Err(ValidationError::new(
                 "upstream.api_version",
                 "must look like v23.0",
+            ));
+        }
+        if let Some(id) = app_id
+            && (id.is_empty() || id.len() > 32 || !id.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(ValidationError::new(
+                "upstream.app_id",
+                "must be the Meta app's numeric id",
             ));
         }
         let access_token = access_token.ok_or_else(|| {
@@ -133,6 +147,7 @@ impl CloudSettings {
             verify_token: verify_token
                 .map(|s| Secret::parse("upstream.verify_token", s))
                 .transpose()?,
+            app_id: app_id.map(str::to_owned),
         })
     }
 }
@@ -602,7 +617,7 @@ mod tests {
     #[test]
     fn cloud_settings_need_a_token_and_hide_it() {
         assert_eq!(
-            CloudSettings::parse(None, None, None, None, None)
+            CloudSettings::parse(None, None, None, None, None, None)
                 .unwrap_err()
                 .field,
             "upstream.access_token"
@@ -613,15 +628,29 @@ mod tests {
             Some("EAAG-secret"),
             None,
             None,
+            Some("1234567890"),
         )
         .unwrap();
+        assert_eq!(s.app_id.as_deref(), Some("1234567890"));
         assert_eq!(s.base_url, "http://127.0.0.1:9");
         assert_eq!(s.api_version, "v23.0");
         assert!(!format!("{s:?}").contains("EAAG-secret"));
         assert!(
-            CloudSettings::parse(Some("graph.facebook.com"), None, Some("t"), None, None).is_err()
+            CloudSettings::parse(
+                Some("graph.facebook.com"),
+                None,
+                Some("t"),
+                None,
+                None,
+                None
+            )
+            .is_err()
         );
-        assert!(CloudSettings::parse(None, Some("23"), Some("t"), None, None).is_err());
+        assert!(CloudSettings::parse(None, Some("23"), Some("t"), None, None, None).is_err());
+        for bad in ["", "app", "12a", &"1".repeat(33)] {
+            let e = CloudSettings::parse(None, None, Some("t"), None, None, Some(bad)).unwrap_err();
+            assert_eq!(e.field, "upstream.app_id", "{bad}");
+        }
     }
 
     #[test]

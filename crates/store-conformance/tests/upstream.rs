@@ -29,6 +29,7 @@ async fn cloud_ids_find_their_messages_on_their_channel(b: Backend) {
             Some("token"),
             Some("app-secret"),
             None,
+            None,
         )
         .unwrap(),
     );

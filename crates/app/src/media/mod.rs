@@ -40,6 +40,7 @@ mod api;
 pub mod blob;
 mod collector;
 pub mod fetch;
+pub mod from;
 pub(crate) mod inbound;
 pub mod resumable;
 pub mod s3;

@@ -30,6 +30,7 @@ mod idempotency;
 mod interactive_extra;
 mod lifecycle;
 mod media;
+mod media_from;
 mod media_network;
 mod media_s3;
 mod messages;

@@ -63,7 +63,40 @@ pub fn parse(uri: &str, max_bytes: u64) -> Result<DataUri, MediaError> {
         ));
     }
     let media_type = MediaType::parse(mime)?;
+    let bytes = decode(payload, max_bytes, "the data: URI")?;
+    Ok(DataUri { media_type, bytes })
+}
 
+/// A file given inline, as some APIs take one: a `data:` URI (its type declared) or bare
+/// base64 (no type: the bytes tell it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inline {
+    pub media_type: Option<MediaType>,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads a `data:` URI ([`parse`]) or bare base64, with the same leniency and limits.
+pub fn parse_inline(text: &str, max_bytes: u64) -> Result<Inline, MediaError> {
+    let text = text.trim();
+    if text
+        .get(..5)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("data:"))
+    {
+        let uri = parse(text, max_bytes)?;
+        return Ok(Inline {
+            media_type: Some(uri.media_type),
+            bytes: uri.bytes,
+        });
+    }
+    Ok(Inline {
+        media_type: None,
+        bytes: decode(text, max_bytes, "the base64 text")?,
+    })
+}
+
+/// Base64 (either alphabet, padded or not, whitespace anywhere) holding at most
+/// `max_bytes`; `what` names the input in errors.
+fn decode(payload: &str, max_bytes: u64, what: &str) -> Result<Vec<u8>, MediaError> {
     let payload: Vec<u8> = payload
         .bytes()
         .filter(|b| !b.is_ascii_whitespace())
@@ -71,7 +104,7 @@ pub fn parse(uri: &str, max_bytes: u64) -> Result<DataUri, MediaError> {
     if payload.is_empty() {
         return Err(MediaError::new(
             ErrorCode::MediaEmpty,
-            "the data: URI holds no data",
+            format!("{what} holds no data"),
         ));
     }
     let data = payload
@@ -79,24 +112,23 @@ pub fn parse(uri: &str, max_bytes: u64) -> Result<DataUri, MediaError> {
         .or_else(|| payload.strip_suffix(b"="));
     let decoded_len = data.unwrap_or(&payload).len() as u64 * 3 / 4;
     if decoded_len > max_bytes {
-        return Err(too_large(decoded_len, max_bytes));
+        return Err(too_large(what, decoded_len, max_bytes));
     }
     let engine = if payload.iter().any(|b| matches!(b, b'-' | b'_')) {
         &URL_SAFE
     } else {
         &STANDARD
     };
-    let bytes = engine
+    engine
         .decode(&payload)
-        .map_err(|e| MediaError::malformed(format!("the data: URI's data is not base64: {e}")))?;
-    Ok(DataUri { media_type, bytes })
+        .map_err(|e| MediaError::malformed(format!("{what}'s data is not base64: {e}")))
 }
 
-fn too_large(size: u64, max: u64) -> MediaError {
+fn too_large(what: &str, size: u64, max: u64) -> MediaError {
     MediaError::new(
         ErrorCode::MediaTooLarge,
         format!(
-            "the data: URI holds {} of data; at most {} is accepted here",
+            "{what} holds {} of data; at most {} is accepted here",
             human_size(size),
             human_size(max)
         ),
@@ -173,5 +205,31 @@ mod tests {
         let e = parse(&big, 5 * MB).unwrap_err();
         assert_eq!(e.code, ErrorCode::MediaTooLarge);
         assert!(e.details.contains("holds 6 MB"), "{}", e.details);
+    }
+
+    #[test]
+    fn inline_text_is_a_data_uri_or_bare_base64() {
+        let d = parse_inline("  data:image/png;base64,iVBORw0KGgo=", MB).unwrap();
+        assert_eq!(d.media_type, Some(MediaType::PNG));
+        assert_eq!(d.bytes, b"\x89PNG\r\n\x1a\n");
+        let d = parse_inline("iVBORw0K\nGgo", MB).unwrap();
+        assert_eq!(d.media_type, None, "bare base64 declares nothing");
+        assert_eq!(d.bytes, b"\x89PNG\r\n\x1a\n");
+        let e = parse_inline("not base64!", MB).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidParameterValue);
+        assert!(
+            e.details
+                .starts_with("the base64 text's data is not base64")
+        );
+        assert_eq!(
+            parse_inline(" ", MB).unwrap_err().code,
+            ErrorCode::MediaEmpty
+        );
+        assert_eq!(
+            parse_inline("aGkh", 2).unwrap_err().code,
+            ErrorCode::MediaTooLarge
+        );
+        let e = parse_inline("data:,hi", MB).unwrap_err();
+        assert!(e.details.contains("only base64"), "{}", e.details);
     }
 }

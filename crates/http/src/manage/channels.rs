@@ -83,6 +83,9 @@ pub struct UpstreamInput {
     pub app_secret: Option<String>,
     /// cloud: verify token for Meta's webhook handshake.
     pub verify_token: Option<String>,
+    /// cloud: the Meta app's id, for Meta's Resumable Upload API (files wagate uploads to
+    /// Meta for a handle).
+    pub app_id: Option<String>,
     /// sandbox: how the simulated network behaves (delays, read share, scripts, limits,
     /// per-user overrides); replaces the previous settings. See the README.
     pub sandbox: Option<SandboxSettings>,
@@ -157,6 +160,7 @@ impl UpstreamInput {
                     &self.access_token,
                     &self.app_secret,
                     &self.verify_token,
+                    &self.app_id,
                 ];
                 if cloud_only.iter().any(|f| f.is_some()) {
                     return Err(ValidationError::new(
@@ -178,6 +182,7 @@ impl UpstreamInput {
                 self.access_token.as_deref(),
                 self.app_secret.as_deref(),
                 self.verify_token.as_deref(),
+                self.app_id.as_deref(),
             )?)),
         }
     }
@@ -336,6 +341,8 @@ pub struct UpstreamView {
     pub app_secret_set: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verify_token_set: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
     /// The simulated network's settings (sandbox channels).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sandbox: Option<SandboxSettings>,
@@ -362,6 +369,7 @@ impl From<Channel> for ChannelView {
                 access_token_set: None,
                 app_secret_set: None,
                 verify_token_set: None,
+                app_id: None,
                 sandbox: Some(settings.clone()),
             },
             Upstream::Cloud(s) => UpstreamView {
@@ -371,6 +379,7 @@ impl From<Channel> for ChannelView {
                 access_token_set: Some(true),
                 app_secret_set: Some(s.app_secret.is_some()),
                 verify_token_set: Some(s.verify_token.is_some()),
+                app_id: s.app_id.clone(),
                 sandbox: None,
             },
         };

@@ -10,6 +10,7 @@ pub mod campaigns;
 pub mod channels;
 pub mod contact_imports;
 pub mod contacts;
+pub mod media;
 pub mod messages;
 pub mod paging;
 pub mod templates;
@@ -27,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(account::router())
         .merge(channels::router())
+        .merge(media::router())
         .merge(contacts::router())
         .merge(contact_imports::router())
         .merge(api_keys::router())

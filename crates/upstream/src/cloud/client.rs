@@ -164,6 +164,43 @@ impl CloudClient {
             .ok_or_else(|| CloudError::Malformed("the answer has no id".into()))
     }
 
+    /// Meta's Resumable Upload API in one go: `POST /{app_id}/uploads` announces the file,
+    /// `POST /upload:…` with `file_offset: 0` sends all of it; answers the handle (`h`) that
+    /// template header samples and profile pictures name.
+    pub async fn upload_for_handle(
+        &self,
+        settings: &CloudSettings,
+        app_id: &str,
+        bytes: Vec<u8>,
+        mime_type: &str,
+        filename: &str,
+    ) -> Result<String, CloudError> {
+        let url = Self::url(settings, &format!("{app_id}/uploads"));
+        let length = bytes.len().to_string();
+        let query = [
+            ("file_name", filename),
+            ("file_length", length.as_str()),
+            ("file_type", mime_type),
+        ];
+        let answer = self
+            .call(settings, self.http.post(url).query(&query))
+            .await?;
+        let session = answer["id"]
+            .as_str()
+            .filter(|id| id.starts_with("upload:"))
+            .ok_or_else(|| CloudError::Malformed("the answer has no upload session id".into()))?;
+        let req = self
+            .http
+            .post(Self::url(settings, session))
+            .header("file_offset", "0")
+            .body(bytes);
+        let answer = self.call(settings, req).await?;
+        answer["h"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| CloudError::Malformed("the answer has no handle `h`".into()))
+    }
+
     /// `GET /{media_id}` then its `url`: the file of a media id, at most `max_bytes`.
     pub async fn download_media(
         &self,
