@@ -716,14 +716,18 @@ async fn an_api_campaign_grows_one_recipient_per_call_and_counts_replies() {
         settle(&app, Duration::from_secs(2)).await;
         let rows = recipients(&app, id, "").await;
         assert_eq!(rows["total"], 1, "{rows}");
-        let wamid = rows["data"][0]["wamid"].as_str().unwrap().to_owned();
+        let wamid = rows["data"][0]["wamid"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{}: not fed: {rows}", app.backend))
+            .to_owned();
         let m = app.message(&wamid).await;
         assert_eq!(
-            m["rendered"]["body"],
-            "Hi Brindha, your order ORD-9 has shipped."
+            m["rendered"]["body"], "Hi Brindha, your order ORD-9 has shipped.",
+            "{m}"
         );
         // An API campaign keeps running for the next call.
-        assert_eq!(campaign(&app, id).await["status"], "running");
+        let c = campaign(&app, id).await;
+        assert_eq!(c["status"], "running", "{c}");
         // The user replies quoting it.
         app.inject(
             json!({"from": "447700900401", "type": "text", "text": {"body": "thanks"},
@@ -732,8 +736,8 @@ async fn an_api_campaign_grows_one_recipient_per_call_and_counts_replies() {
         .await;
         settle(&app, Duration::from_secs(1)).await;
         let replied = recipients(&app, id, "status=REPLIED").await;
-        assert_eq!(replied["total"], 1, "{replied}");
-        assert!(replied["data"][0]["replied_at"].is_string());
+        assert_eq!(replied["total"], 1, "{}: {replied}", app.backend);
+        assert!(replied["data"][0]["replied_at"].is_string(), "{replied}");
         let c = campaign(&app, id).await;
         assert_eq!(c["counts"]["replied"], 1, "{c}");
         // Cancelled, it takes no more recipients.
