@@ -1263,6 +1263,24 @@ pub async fn ingest_inbound<C: Conn>(c: &mut C, new: NewInboundMessage) -> Resul
     }
     let mut r = MessageRecord::inbound(&new);
     reports::number_messages(c, [&mut r]).await?;
+    // Without a profile name in the report, the contact's known one (the upsert below
+    // keeps it as it is).
+    if r.profile_name.is_none() {
+        r.profile_name = c
+            .scalar::<Option<String>>(
+                query("SELECT profile_name FROM contacts WHERE channel_id = $1 AND wa_id = $2")
+                    .bind(new.channel_id.as_uuid())
+                    .bind(new.wa_id.digits()),
+            )
+            .await?
+            .flatten();
+    }
+    insert_message_row(c, &r).await?;
+    let message = Message::try_from(r)?;
+    // The account's counters before its contacts and cards: the order a status report
+    // takes them in (`apply_statuses`), so the two never wait on each other in a cycle.
+    super::analytics::count_changes(c, [&message], &[]).await?;
+    super::analytics::count_reply(c, &new).await?;
     let preference: i64 = match new.preference {
         None => 0,
         Some(MarketingPreference::Stop) => 1,
@@ -1294,20 +1312,6 @@ pub async fn ingest_inbound<C: Conn>(c: &mut C, new: NewInboundMessage) -> Resul
     if preference > 0 {
         announce_preference(c, &new, before.as_ref()).await?;
     }
-    if r.profile_name.is_none() {
-        r.profile_name = c
-            .scalar::<Option<String>>(
-                query("SELECT profile_name FROM contacts WHERE channel_id = $1 AND wa_id = $2")
-                    .bind(new.channel_id.as_uuid())
-                    .bind(new.wa_id.digits()),
-            )
-            .await?
-            .flatten();
-    }
-    insert_message_row(c, &r).await?;
-    let message = Message::try_from(r)?;
-    super::analytics::count_changes(c, [&message], &[]).await?;
-    super::analytics::count_reply(c, &new).await?;
     Ok(Some(message))
 }
 
