@@ -35,7 +35,10 @@ async fn business_keys_are_one_per_phone_number_and_stay_with_it(b: Backend) {
     let (a, ch) = account_with_channel(s, "Acme").await;
     let second = s.create_channel(sandbox(a)).await.unwrap().id;
     let (other, other_ch) = account_with_channel(s, "Other").await;
-    let (k1, k2) = (BusinessPrivateKey::generate(), BusinessPrivateKey::generate());
+    let (k1, k2) = (
+        BusinessPrivateKey::generate(),
+        BusinessPrivateKey::generate(),
+    );
     let t0 = records::now();
 
     // Nothing set yet.
@@ -44,7 +47,10 @@ async fn business_keys_are_one_per_phone_number_and_stay_with_it(b: Backend) {
     // Set and read back every field.
     let first = stored(a, ch, &k1, t0);
     assert_eq!(s.put_business_key(first.clone()).await.unwrap(), first);
-    assert_eq!(s.get_business_key(a, ch).await.unwrap(), Some(first.clone()));
+    assert_eq!(
+        s.get_business_key(a, ch).await.unwrap(),
+        Some(first.clone())
+    );
 
     // Another phone number of the account, another account: nothing.
     assert_eq!(s.get_business_key(a, second).await.unwrap(), None);
@@ -57,7 +63,10 @@ async fn business_keys_are_one_per_phone_number_and_stay_with_it(b: Backend) {
         s.put_business_key(intruder).await,
         Err(StoreError::NotFound(Entity::Channel))
     ));
-    assert_eq!(s.get_business_key(a, ch).await.unwrap(), Some(first.clone()));
+    assert_eq!(
+        s.get_business_key(a, ch).await.unwrap(),
+        Some(first.clone())
+    );
 
     // Setting again replaces the key; the first creation time stays.
     let t1 = plus(t0, 10);

@@ -71,12 +71,12 @@ pub mod webhooks;
 
 pub use accounts::{AccountStore, Bootstrap, Bootstrapped};
 pub use billing::{BillingStore, LedgerFilter, MessageCharge, WalletCredit, WalletPatch};
+pub use business_keys::BusinessKeyStore;
 pub use campaigns::{
     Added, AudienceBatch, AudienceLease, AudienceSummary, CampaignChange, CampaignCounterRow,
     CampaignFeed, CampaignFilter, CampaignStore, Fed, PendingCard, PendingRecipient,
     RecipientFilter, RecipientState, RecipientView,
 };
-pub use business_keys::BusinessKeyStore;
 pub use channels::ChannelStore;
 pub use contact_cards::{ContactCardFilter, ContactCardStore, TagCount};
 pub use contact_imports::{ContactImportStore, ImportBatch, ImportLease};

@@ -48,8 +48,7 @@ pub async fn put<C: Conn>(c: &mut C, key: StoredBusinessKey) -> Result<StoredBus
             .bind(r.updated_at),
         )
         .await?;
-    row.ok_or(StoreError::NotFound(Entity::Channel))?
-        .try_into()
+    row.ok_or(StoreError::NotFound(Entity::Channel))?.try_into()
 }
 
 pub async fn get<C: Conn>(
