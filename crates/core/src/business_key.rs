@@ -12,6 +12,8 @@
 //! - [`BusinessPrivateKey`]: the business side's private key (PKCS#8 `BEGIN PRIVATE KEY` or
 //!   PKCS#1 `BEGIN RSA PRIVATE KEY`, unencrypted), which wagate never stores: test endpoints
 //!   and the README's example hold it.
+//! - Every refusal is a plain invalid value (Graph code 100 on the Cloud plane, as Graph
+//!   answers a bad parameter of a non-messaging edge), naming `business_public_key`.
 //! - [`KeySignature`] / [`SignatureStatus`]: Meta answers a key read with
 //!   `business_public_key_signature_status`, `VALID` or `MISMATCH` (Meta signs the key for
 //!   each phone number it is set on; `MISMATCH` means the stored key no longer matches that
@@ -50,13 +52,13 @@ impl BusinessPublicKey {
     pub fn parse(pem: &str) -> Result<Self, ValidationError> {
         let text = normalise(pem);
         if text.is_empty() {
-            return Err(ValidationError::missing(
+            return Err(ValidationError::new(
                 FIELD,
                 "is required: a PEM RSA public key (-----BEGIN PUBLIC KEY-----)",
             ));
         }
         if text.len() > MAX_PEM_LEN {
-            return Err(ValidationError::out_of_range(
+            return Err(ValidationError::new(
                 FIELD,
                 format!("is longer than {MAX_PEM_LEN} characters; a 2048-bit PEM key is about 450"),
             ));
@@ -91,7 +93,7 @@ impl BusinessPublicKey {
         };
         let bits = key.n().bit_width();
         if bits != KEY_BITS {
-            return Err(ValidationError::out_of_range(
+            return Err(ValidationError::new(
                 FIELD,
                 format!("is a {bits}-bit RSA key; WhatsApp Flows need a 2048-bit key"),
             ));

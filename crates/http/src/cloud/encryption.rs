@@ -40,7 +40,7 @@ impl TryFrom<&Map<String, Value>> for SetKey {
 
     fn try_from(p: &Map<String, Value>) -> Result<Self, ValidationError> {
         match p.get("business_public_key") {
-            None | Some(Value::Null) => Err(ValidationError::missing(
+            None | Some(Value::Null) => Err(ValidationError::new(
                 "business_public_key",
                 "is required: a PEM RSA public key (-----BEGIN PUBLIC KEY-----)",
             )),
