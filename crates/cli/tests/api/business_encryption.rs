@@ -646,3 +646,73 @@ async fn pywa_flow_endpoint_and_business_key_calls() {
     );
     app.stop().await;
 }
+
+// ---- Cloud channels -----------------------------------------------------------------------
+
+/// A cloud channel's key goes to Meta (another wagate, A, plays Meta) and is kept by wagate
+/// (B) once Meta took it: B's endpoint calls encrypt with it and sign with the channel's app
+/// secret. A key B refuses never reaches Meta.
+#[tokio::test]
+async fn a_cloud_numbers_key_goes_to_meta_and_is_kept() {
+    let a = crate::helpers::spawn_app().await;
+    let b = crate::helpers::spawn_app().await;
+    let pnid = a.phone_number_id.clone();
+    let a_channel: Value = a
+        .get("/api/v1/channels")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["data"][0]
+        .clone();
+    let res = b
+        .post_json(
+            "/api/v1/channels",
+            &json!({
+                "verified_name": "Acme via Meta",
+                "phone_number_id": pnid,
+                "waba_id": a_channel["waba_id"],
+                "display_phone_number": a_channel["display_phone_number"],
+                "upstream": {"kind": "cloud", "base_url": a.base_url, "access_token": a.api_key,
+                             "app_secret": SECRET}
+            }),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+
+    let key = private_key().public_key();
+    let res = b
+        .post_json(&edge(&pnid), &json!({"business_public_key": key.pem()}))
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({"success": true}));
+    let at_meta = read_key(&a, &pnid).await;
+    assert_eq!(at_meta["data"][0]["business_public_key"], key.pem());
+    assert_eq!(
+        read_key(&b, &pnid).await,
+        at_meta,
+        "B's read is Meta's answer"
+    );
+
+    // Kept by B: its endpoint calls work, signed with the app secret.
+    let endpoint = FlowEndpoint::start().await;
+    let account: AccountId = b.account_id.parse().unwrap();
+    let id = PhoneNumberId::parse(&pnid).unwrap();
+    assert_eq!(
+        b.app
+            .flow_endpoint_ping(account, &id, &endpoint.url)
+            .await
+            .unwrap()
+            .status,
+        "active"
+    );
+    assert_eq!(endpoint.state.signed.load(Ordering::SeqCst), 1);
+
+    // A bad key is refused by B and never reaches Meta.
+    let res = b
+        .post_json(&edge(&pnid), &json!({"business_public_key": RSA_1024}))
+        .await;
+    assert_bad_key(res, "1024-bit through B").await;
+    assert_eq!(read_key(&a, &pnid).await, at_meta);
+    b.stop().await;
+    a.stop().await;
+}
