@@ -22,10 +22,11 @@
 //!
 //! # Errors ([`EndpointError`])
 //! - `UnknownPhoneNumber`: the phone number id is not one of the account's.
+//! - `Blocked`: the outbound guard refuses the endpoint's address (a private network); checked
+//!   before anything else about the call.
 //! - `NoBusinessKey`: no business public key is set on the number (`POST
 //!   /{phone_number_id}/whatsapp_business_encryption` first): nothing can be encrypted.
 //! - `NoSigningSecret`: neither an app secret nor a webhook subscription to sign with.
-//! - `Blocked`: the outbound guard refuses the endpoint's address (a private network).
 //! - `Timeout`: no whole answer within the timeout; `Unreachable`: no connection (refused,
 //!   DNS, TLS) or the connection broke.
 //! - `KeyRefetch` (HTTP 421): Meta's code for "the endpoint could not decrypt the request";
@@ -338,6 +339,8 @@ impl App {
         if channel.account_id != account {
             return Err(EndpointError::UnknownPhoneNumber);
         }
+        crate::platform::outbound::check(endpoint_uri.as_str(), self.allow_private_networks)
+            .map_err(EndpointError::Blocked)?;
         let key = self
             .stored_business_key(&channel)
             .await?
@@ -346,8 +349,6 @@ impl App {
             .flow_signing_secret(&channel)
             .await?
             .ok_or(EndpointError::NoSigningSecret)?;
-        crate::platform::outbound::check(endpoint_uri.as_str(), self.allow_private_networks)
-            .map_err(EndpointError::Blocked)?;
 
         let plaintext = serde_json::to_vec(body).expect("a JSON value serialises");
         let (encrypted, session) =

@@ -716,3 +716,33 @@ async fn a_cloud_numbers_key_goes_to_meta_and_is_kept() {
     b.stop().await;
     a.stop().await;
 }
+
+/// Without `[outbound] allow_private_networks`, an endpoint on loopback is refused before
+/// anything is sent.
+#[tokio::test]
+async fn an_endpoint_on_a_private_network_is_refused_by_the_outbound_guard() {
+    let endpoint = FlowEndpoint::start().await;
+    for app in crate::helpers::spawn_apps_with(|c| c.outbound.allow_private_networks = false).await
+    {
+        let account: AccountId = app.account_id.parse().unwrap();
+        let pnid = PhoneNumberId::parse(&app.phone_number_id).unwrap();
+        assert_eq!(
+            set_key_json(&app, private_key().public_key().pem())
+                .await
+                .status(),
+            200
+        );
+        let e = app
+            .app
+            .flow_endpoint_ping(account, &pnid, &endpoint.url)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, EndpointError::Blocked(ref why) if why.contains("127.0.0.1")),
+            "{e}"
+        );
+        app.stop().await;
+    }
+    assert_eq!(endpoint.state.signed.load(Ordering::SeqCst), 0);
+    assert_eq!(endpoint.state.unsigned.load(Ordering::SeqCst), 0);
+}
