@@ -23,6 +23,7 @@
 //!   comparison, and the sandbox's review.
 //! - [`media`]: media ids: uploads, resumable uploads, downloads, blob stores, retention,
 //!   and fetching media links.
+//! - [`flows`]: calls to a business's WhatsApp Flows endpoint (encrypted, signed, typed).
 //! - [`webhooks`]: subscriptions of API users and the delivery of events to them.
 //! - [`contacts`]: a channel's contacts (the block list).
 //! - [`upstream`]: channels whose upstream is Meta's Cloud API: what Meta reports
@@ -50,6 +51,7 @@ pub mod channels;
 pub mod config;
 pub mod contacts;
 pub mod error;
+pub mod flows;
 pub mod media;
 pub mod messaging;
 pub mod platform;
@@ -112,6 +114,8 @@ pub struct App {
     rate_cards: Arc<billing::CardCache>,
     /// This node's campaign work: audience loads, the users channels reached lately.
     campaigns: Arc<campaigns::runner::CampaignRunner>,
+    /// How long a business's Flows endpoint has to answer ([`flows::endpoint`]).
+    flow_endpoint_timeout: Duration,
 }
 
 impl App {
@@ -178,6 +182,7 @@ impl App {
             imports: Arc::default(),
             rate_cards: Arc::new(platform::cache::TtlCache::new(billing::CARD_TTL)),
             campaigns: Arc::default(),
+            flow_endpoint_timeout: flows::endpoint::DEFAULT_TIMEOUT,
         }
     }
 

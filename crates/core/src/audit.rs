@@ -75,6 +75,7 @@ actions! {
     QrCodeCreate => "qr_code.create",
     QrCodeUpdate => "qr_code.update",
     QrCodeDelete => "qr_code.delete",
+    BusinessKeySet => "business_key.set",
     ContactsBlock => "contacts.block",
     ContactsUnblock => "contacts.unblock",
 }

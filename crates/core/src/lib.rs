@@ -28,6 +28,8 @@
 //! - [`registration`]: a phone number's registration, verification code, two-step PIN and
 //!   display-name review, as a state machine.
 //! - [`qr`]: QR codes with a prefilled message: codes, messages, the PNG and SVG images.
+//! - [`business_key`], [`flow`]: a business's RSA key for Flows endpoints, and Meta's
+//!   encryption of the calls to those endpoints (both sides).
 //! - [`report`]: the bounds of report date ranges, read in the account's time zone.
 //! - [`audit`]: entries of the audit log of management actions (who, what, on what).
 //! - [`idempotency`]: `Idempotency-Key` values and the request digest a key is bound to.
@@ -40,6 +42,7 @@ pub mod analytics;
 pub mod api_key;
 pub mod audit;
 pub mod billing;
+pub mod business_key;
 pub mod campaign;
 pub mod channel;
 pub mod clock;
@@ -48,6 +51,7 @@ pub mod contact;
 pub mod content;
 pub mod error;
 pub mod failure;
+pub mod flow;
 pub mod idempotency;
 pub mod ids;
 pub mod media;

@@ -13,6 +13,7 @@
 //! - [`ProfileStore`] ([`profile`]): business profiles, commerce settings, WABAs'
 //!   subscribed apps.
 //! - [`QrCodeStore`] ([`qr_codes`]): QR codes.
+//! - [`BusinessKeyStore`] ([`business_keys`]): business public keys for Flows endpoints.
 //! - [`ContactCardStore`] ([`contact_cards`]): the contact book: cards, tags, attributes.
 //! - [`MessageStore`] ([`dispatch`]): messages, the outbox and its leases, network events
 //!   and ingest, inbound messages, contacts and blocks.
@@ -45,6 +46,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod billing;
+pub mod business_keys;
 pub mod campaigns;
 pub mod channels;
 pub mod contact_cards;
@@ -69,6 +71,7 @@ pub mod webhooks;
 
 pub use accounts::{AccountStore, Bootstrap, Bootstrapped};
 pub use billing::{BillingStore, LedgerFilter, MessageCharge, WalletCredit, WalletPatch};
+pub use business_keys::BusinessKeyStore;
 pub use campaigns::{
     Added, AudienceBatch, AudienceLease, AudienceSummary, CampaignChange, CampaignCounterRow,
     CampaignFeed, CampaignFilter, CampaignStore, Fed, PendingCard, PendingRecipient,
@@ -111,6 +114,7 @@ pub trait Store:
     + CampaignStore
     + ProfileStore
     + QrCodeStore
+    + BusinessKeyStore
     + MessageStore
     + ReportStore
     + TemplateStore
@@ -131,6 +135,7 @@ impl<T> Store for T where
         + CampaignStore
         + ProfileStore
         + QrCodeStore
+        + BusinessKeyStore
         + MessageStore
         + ReportStore
         + TemplateStore

@@ -14,8 +14,10 @@
 //! - [`profile`]: business profile and picture, commerce settings, WABA info, subscribed
 //!   apps.
 //! - [`qr_codes`]: QR codes of a number and their images.
+//! - [`encryption`]: a number's business public key for Flows endpoints.
 //! - [`quality`]: a sandbox number's quality rating and messaging limit.
 
+pub mod encryption;
 pub mod phone_settings;
 pub mod profile;
 pub mod qr_codes;

@@ -14,6 +14,7 @@ mod api_keys;
 mod audit_log;
 mod auth;
 mod backup;
+mod business_encryption;
 mod campaign_cli;
 mod campaigns;
 mod channels;

@@ -6,6 +6,7 @@
 
 pub mod analytics;
 pub mod block_users;
+pub mod encryption;
 pub mod media;
 pub mod messages;
 pub mod passthrough;
@@ -64,6 +65,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/{object_id}/message_qrdls/{code}", qr_code_routes())
         .route("/qr/{file}", get(qr_codes::image))
+        .route(
+            "/{version}/{object_id}/whatsapp_business_encryption",
+            get(encryption::get).post(encryption::set),
+        )
+        .route(
+            "/{object_id}/whatsapp_business_encryption",
+            get(encryption::get).post(encryption::set),
+        )
         .route(
             "/{version}/{object_id}/phone_numbers",
             get(phone_numbers::list).post(phone_settings::create_phone_number),

@@ -18,8 +18,14 @@ use crate::auth::Auth;
 use crate::error::{ApiError, Rendered};
 use crate::state::AppState;
 
-/// Edges wagate serves itself for cloud channels too.
-const OWN_EDGES: &[&str] = &["messages", "media", "uploads"];
+/// Edges wagate serves itself for cloud channels too (`whatsapp_business_encryption` goes
+/// to Meta from its handler, which also keeps the key: see `cloud::encryption`).
+const OWN_EDGES: &[&str] = &[
+    "messages",
+    "media",
+    "uploads",
+    "whatsapp_business_encryption",
+];
 
 /// A path segment passed on as it is: Graph's names and ids, never `.`/`..` or an escape
 /// that could make Meta's URL reach another object with the channel's token.

@@ -27,6 +27,7 @@
 pub mod accounts;
 pub mod analytics;
 pub mod billing;
+pub mod business_keys;
 pub mod campaigns;
 pub mod channels;
 pub mod contact_cards;
