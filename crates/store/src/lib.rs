@@ -13,6 +13,7 @@
 //! - [`ProfileStore`] ([`profile`]): business profiles, commerce settings, WABAs'
 //!   subscribed apps.
 //! - [`QrCodeStore`] ([`qr_codes`]): QR codes.
+//! - [`FlowStore`] ([`flows`]): WhatsApp Flows and their Flow JSON.
 //! - [`ContactCardStore`] ([`contact_cards`]): the contact book: cards, tags, attributes.
 //! - [`MessageStore`] ([`dispatch`]): messages, the outbox and its leases, network events
 //!   and ingest, inbound messages, contacts and blocks.
@@ -51,6 +52,7 @@ pub mod contact_cards;
 pub mod contact_imports;
 pub mod dispatch;
 pub mod error;
+pub mod flows;
 pub mod idempotency;
 pub mod media;
 pub mod page;
@@ -82,6 +84,7 @@ pub use dispatch::{
     OutboxJob,
 };
 pub use error::{Conflict, Entity, StoreError};
+pub use flows::FlowStore;
 pub use media::{Media, MediaOrigin, MediaStore};
 pub use page::Page;
 pub use platform::PlatformStore;
@@ -111,6 +114,7 @@ pub trait Store:
     + CampaignStore
     + ProfileStore
     + QrCodeStore
+    + FlowStore
     + MessageStore
     + ReportStore
     + TemplateStore
@@ -131,6 +135,7 @@ impl<T> Store for T where
         + CampaignStore
         + ProfileStore
         + QrCodeStore
+        + FlowStore
         + MessageStore
         + ReportStore
         + TemplateStore
