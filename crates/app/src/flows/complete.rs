@@ -37,10 +37,7 @@ impl App {
         cmd: CompleteFlow,
     ) -> Result<Message> {
         let unknown = || {
-            ValidationError::out_of_range(
-                "wamid",
-                "is not a flow message this phone number sent",
-            )
+            ValidationError::out_of_range("wamid", "is not a flow message this phone number sent")
         };
         let sent = self
             .get_message(p, &MessageKey::Wamid(cmd.wamid.clone()))
@@ -55,7 +52,10 @@ impl App {
             return Err(unknown().into());
         }
         let from = sent.wa_id.clone().ok_or_else(unknown)?;
-        let params = body.pointer("/action/parameters").cloned().unwrap_or_default();
+        let params = body
+            .pointer("/action/parameters")
+            .cloned()
+            .unwrap_or_default();
         let flow = match (
             params.get("flow_id").and_then(Value::as_str),
             params.get("flow_name").and_then(Value::as_str),

@@ -208,8 +208,10 @@ impl App {
     /// Deprecates a published flow: no new message may open it.
     #[tracing::instrument(skip_all, fields(flow_id = %id))]
     pub async fn deprecate_flow(&self, p: &Principal, id: &FlowId) -> Result<Flow> {
-        self.change_flow(p, id, |flow, at| Ok(Some(flow.deprecate(at).map_err(refused)?)))
-            .await
+        self.change_flow(p, id, |flow, at| {
+            Ok(Some(flow.deprecate(at).map_err(refused)?))
+        })
+        .await
     }
 
     /// Deletes a draft.

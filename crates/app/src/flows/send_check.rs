@@ -106,9 +106,11 @@ impl App {
                 (Some(id), _) => (FlowRef::Id(id), format!("{at}.flow_id")),
                 (None, Some(name)) => (FlowRef::Name(name), format!("{at}.flow_name")),
                 (None, None) => {
-                    if let Some(e) = b.flow_json.as_deref().and_then(|j| {
-                        wagate_core::flow::json::validate(j).into_iter().next()
-                    }) {
+                    if let Some(e) = b
+                        .flow_json
+                        .as_deref()
+                        .and_then(|j| wagate_core::flow::json::validate(j).into_iter().next())
+                    {
                         return Err(ValidationError::out_of_range(
                             format!("{at}.flow_json"),
                             format!(
