@@ -61,6 +61,7 @@ const FIELDS: &[&str] = &[
     "whatsapp_business_account",
     "application",
     "health_status",
+    "updated_at",
 ];
 
 /// `GET /{flow_id}` without `fields`.
@@ -91,7 +92,7 @@ fn wanted(fields: Option<&str>, default: &str) -> Result<FieldSelection, ApiErro
 }
 
 /// `flow` narrowed to `wanted` (`id` always comes), as Graph's `fields=`.
-fn view(state: &AppState, flow: &Flow, wanted: &FieldSelection) -> Value {
+fn view(state: &AppState, flow: &Flow, wanted: &FieldSelection, waba: Option<&Value>) -> Value {
     let mut out = Map::new();
     out.insert("id".into(), json!(flow.id.as_str()));
     for f in wanted {
@@ -140,7 +141,10 @@ fn view(state: &AppState, flow: &Flow, wanted: &FieldSelection) -> Value {
                     "expires_at": Timestamp::from_second(expires).map(graph_time).unwrap_or_default(),
                 })
             }
-            "whatsapp_business_account" => json!({"id": flow.waba_id.as_str()}),
+            "whatsapp_business_account" => waba
+                .cloned()
+                .unwrap_or_else(|| json!({"id": flow.waba_id.as_str()})),
+            "updated_at" => json!(graph_time(flow.updated_at)),
             "application" => {
                 json!({"id": "wagate", "name": "wagate", "link": state.base_url.to_string()})
             }
@@ -156,6 +160,20 @@ fn view(state: &AppState, flow: &Flow, wanted: &FieldSelection) -> Value {
         out.insert(f.name.clone(), v);
     }
     Value::Object(out)
+}
+
+/// The WABA object a read answers for `whatsapp_business_account` (Meta's default WABA
+/// fields), when `wanted` asks for it.
+async fn waba_view(
+    state: &AppState,
+    p: &wagate_app::Principal,
+    waba: &wagate_core::ids::WabaId,
+    wanted: &FieldSelection,
+) -> Result<Option<Value>, ApiError> {
+    if !wanted.contains("whatsapp_business_account") {
+        return Ok(None);
+    }
+    super::profile::find_waba(state, p, waba.as_str(), None).await
 }
 
 fn flow_url(base_url: &str, flow: &Flow, file: &str, s: &SignedFlowUrl) -> String {
@@ -356,7 +374,11 @@ pub async fn list(
         .await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
-    let data: Vec<Value> = rows.iter().map(|f| view(&state, f, &wanted)).collect();
+    let waba_json = waba_view(&state, &p, &waba, &wanted).await?;
+    let data: Vec<Value> = rows
+        .iter()
+        .map(|f| view(&state, f, &wanted, waba_json.as_ref()))
+        .collect();
     let mut paging = json!({"cursors": {}});
     if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
         paging["cursors"] = json!({"before": first.id.as_str(), "after": last.id.as_str()});
@@ -398,7 +420,8 @@ pub async fn get(
         return Ok(None);
     };
     let wanted = wanted(fields, DEFAULT_FIELDS)?;
-    Ok(Some(view(state, &flow, &wanted)))
+    let waba = waba_view(state, p, &flow.waba_id, &wanted).await?;
+    Ok(Some(view(state, &flow, &wanted, waba.as_ref())))
 }
 
 /// `POST /{flow_id}`: a metadata update, if `object_id` is one of the caller's flows.
