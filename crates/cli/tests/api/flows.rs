@@ -1040,3 +1040,73 @@ async fn pywa_flow_calls_round_trip() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_cloud_wabas_flows_are_metas() {
+    // `meta` plays Meta; `gateway` has a cloud channel on it (same number and WABA).
+    let meta = crate::helpers::spawn_app().await;
+    let gateway = crate::helpers::spawn_app().await;
+    let waba = waba(&meta).await;
+    let number: Value = meta.get("/api/v1/channels").await.json().await.unwrap();
+    let number = &number["data"][0];
+    let res = gateway
+        .post_json(
+            "/api/v1/channels",
+            &json!({
+                "verified_name": "Acme via Meta",
+                "phone_number_id": meta.phone_number_id,
+                "waba_id": waba,
+                "display_phone_number": number["display_phone_number"],
+                "upstream": {"kind": "cloud", "base_url": meta.base_url, "access_token": meta.api_key,
+                             "app_secret": "flows-app-secret", "verify_token": "flows-verify"}
+            }),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+
+    // Created, read, listed, given a Flow JSON, published and deprecated through the gateway:
+    // each call answered by Meta, where the flow lives.
+    let created = create(
+        &gateway,
+        &waba,
+        json!({"name": "Via Meta", "categories": ["SURVEY"]}),
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(get(&meta, &id, "name,status").await["name"], "Via Meta");
+    assert_eq!(
+        get(&gateway, &id, "name,status").await,
+        get(&meta, &id, "name,status").await
+    );
+    let listed = ok(gateway.get(&format!("/v23.0/{waba}/flows")).await).await;
+    assert_eq!(listed["data"][0]["id"], id.as_str());
+    let up = ok(upload(&gateway, &id, SIGN_UP).await).await;
+    assert_eq!(up["validation_errors"], json!([]));
+    ok(post(&gateway, &format!("/v23.0/{id}/publish")).await).await;
+    assert_eq!(get(&meta, &id, "status").await["status"], "PUBLISHED");
+    // Meta's refusals come back as Meta answered them.
+    refused(
+        gateway
+            .req(Method::DELETE, &format!("/v23.0/{id}"))
+            .send()
+            .await
+            .unwrap(),
+        139004,
+    )
+    .await;
+    ok(post(&gateway, &format!("/v23.0/{id}/deprecate")).await).await;
+    assert_eq!(get(&meta, &id, "status").await["status"], "DEPRECATED");
+    // Nothing of it is the gateway's own.
+    let own: Value = gateway.get("/api/v1/channels").await.json().await.unwrap();
+    let own_waba = own["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["upstream"]["kind"] == "sandbox")
+        .unwrap()["waba_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let local = ok(gateway.get(&format!("/v23.0/{own_waba}/flows")).await).await;
+    assert_eq!(local["data"], json!([]));
+}
