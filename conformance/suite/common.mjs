@@ -187,6 +187,28 @@ export class Wagate {
     return r.json;
   }
 
+  /**
+   * Creates and publishes a flow named `name` on `waba` (wagate's Graph endpoint, plain
+   * HTTP) whose Flow JSON has a WELCOME screen; returns its id. Flow messages and FLOW
+   * buttons must name a flow of the WABA, as on Meta.
+   */
+  async flow(waba, name) {
+    const flowJson = JSON.stringify({
+      version: "6.0",
+      screens: [{
+        id: "WELCOME", title: "Welcome", terminal: true,
+        layout: { type: "SingleColumnLayout", children: [
+          { type: "TextHeading", text: "Hello" },
+          { type: "Footer", label: "Done", "on-click-action": { name: "complete", payload: {} } },
+        ] },
+      }],
+    });
+    const r = await this.call("POST", `/v23.0/${waba}/flows`,
+      { name, categories: ["OTHER"], flow_json: flowJson, publish: true });
+    if (r.status !== 200) throw new Error(`creating flow ${name}: ${r.status} ${clip(r.text)}`);
+    return r.json.id;
+  }
+
   /** Creates a template (wagate's Graph endpoint, plain HTTP) and waits for APPROVED. */
   async template(waba, body) {
     const r = await this.call("POST", `/v23.0/${waba}/message_templates`, body);

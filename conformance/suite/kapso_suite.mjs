@@ -31,6 +31,8 @@ const client = new WhatsAppClient({
 });
 const P = args["phone-id"];
 const W = args["waba-id"];
+// Flow messages name a published flow of the WABA, as on Meta.
+const FLOW = await wagate.flow(W, "kapso suite flow");
 const to = args.user;
 const link = (n) => `${args["files-url"]}/${n}`;
 const F = files(args["files-dir"]);
@@ -139,7 +141,7 @@ await send("sendInteractiveList", () => m.sendInteractiveList({ ...base, bodyTex
 await send("sendInteractiveCtaUrl", () => m.sendInteractiveCtaUrl({ ...base, bodyText: "Visit us",
   header: { type: "text", text: "Acme" }, parameters: { displayText: "Open site", url: "https://example.com" } }));
 await send("sendInteractiveFlow", () => m.sendInteractiveFlow({ ...base, bodyText: "Sign up",
-  parameters: { flowId: "1234567890", flowCta: "Start", flowToken: "tok-1", flowAction: "navigate",
+  parameters: { flowId: FLOW, flowCta: "Start", flowToken: "tok-1", flowAction: "navigate",
     flowActionPayload: { screen: "WELCOME", data: { step: 1 } } } }));
 await send("sendInteractiveLocationRequest", () => m.sendInteractiveLocationRequest({ ...base, bodyText: "Where should we deliver?",
   parameters: { requestMessage: "Share your location" } }));

@@ -221,6 +221,22 @@ class Driver:
             out({"inbound": wamid, "type": typ, "expect": expect})
         return wamid
 
+    def _flow(self) -> str:
+        """A published flow of the WABA with a WELCOME screen: flow messages name one, as on
+        Meta."""
+        flow_json = json.dumps({"version": "6.0", "screens": [{
+            "id": "WELCOME", "title": "Welcome", "terminal": True,
+            "layout": {"type": "SingleColumnLayout", "children": [
+                {"type": "TextHeading", "text": "Hello"},
+                {"type": "Footer", "label": "Done",
+                 "on-click-action": {"name": "complete", "payload": {}}}]}}]})
+        res = self.plain.post(f"/v23.0/{self.args.waba_id}/flows", json={
+            "name": "pywa suite flow", "categories": ["OTHER"], "flow_json": flow_json,
+            "publish": True})
+        if res.status_code != 200:
+            raise RuntimeError(f"creating a flow: {res.status_code} {clip(res.text)}")
+        return res.json()["id"]
+
     def run(self) -> None:
         # The user writes first: the 24-hour window opens, and there is a message to
         # reply to, react to and mark read.
@@ -228,6 +244,7 @@ class Driver:
             self.inject({"from": self.user, "type": "text", "text": {"body": f"Hi {i}! ¿Qué tal? 😀"}}, "message")
             for i in range(3)
         ]
+        self.flow_id = self._flow()
         self.media()
         self.messages()
         self.read()
@@ -349,7 +366,7 @@ class Driver:
             to=to, text="Visit us", buttons=T.URLButton(title="Open site", url="https://example.com")))
         send("send_message:flow_button", lambda: wa.send_message(
             to=to, text="Sign up", buttons=T.FlowButton(
-                title="Start", flow_id="1234567890", flow_token="tok-1",
+                title="Start", flow_id=self.flow_id, flow_token="tok-1",
                 flow_action_type="navigate", flow_action_screen="WELCOME")))
         send("send_message:voice_call_button", lambda: wa.send_message(
             to=to, text="Call us", buttons=T.VoiceCallButton(title="Call now", ttl_minutes=60)))

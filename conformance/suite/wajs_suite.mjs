@@ -30,6 +30,8 @@ const api = new WhatsAppAPI({
   ponyfill: { fetch: suite.fetch(args["base-url"]) },
 });
 const P = args["phone-id"];
+// Flow messages and FLOW buttons name a published flow of the WABA, as on Meta.
+const FLOW = await wagate.flow(args["waba-id"], "wajs suite flow");
 const user = args.user;
 const blockUser = String(BigInt(user) + 1n);
 const offUser = "15550009999"; // in the channel's not_on_whatsapp
@@ -152,9 +154,9 @@ await send("Interactive:ActionList", new M.Interactive(
 await send("Interactive:ActionCTA", new M.Interactive(
   new M.ActionCTA("Open site", "https://example.com"), new M.Body("Visit us"), new M.Header("Acme")));
 await send("Interactive:ActionNavigateFlow", new M.Interactive(
-  new M.ActionNavigateFlow("tok-1", "1234567890", "Start", "WELCOME", { step: 1 }), new M.Body("Sign up")));
+  new M.ActionNavigateFlow("tok-1", FLOW, "Start", "WELCOME", { step: 1 }), new M.Body("Sign up")));
 await send("Interactive:ActionDataExchangeFlow", new M.Interactive(
-  new M.ActionDataExchangeFlow("tok-2", "1234567890", "Book"), new M.Body("Book a table")));
+  new M.ActionDataExchangeFlow("tok-2", FLOW, "Book"), new M.Body("Book a table")));
 await send("Interactive:ActionLocation", new M.Interactive(new M.ActionLocation(), new M.Body("Where should we deliver?")));
 await send("Interactive:ActionCatalog", new M.Interactive(
   new M.ActionCatalog(new M.Product("sku-1")), new M.Body("Browse our catalog"), undefined, new M.Footer("wajs")));
@@ -229,7 +231,7 @@ const defs = {
       { type: "BODY", text: "Book your table with us today." },
       { type: "BUTTONS", buttons: [
         { type: "QUICK_REPLY", text: "Later" },
-        { type: "FLOW", text: "Book now", flow_id: "1234567890", navigate_screen: "WELCOME", flow_action: "navigate" },
+        { type: "FLOW", text: "Book now", flow_id: FLOW, navigate_screen: "WELCOME", flow_action: "navigate" },
       ] },
     ],
   },

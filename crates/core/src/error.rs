@@ -143,6 +143,22 @@ error_codes! {
     TagExists => "tag_exists", 409, graph(100, None, OAuthException, 400);
     /// The QR code does not exist, was deleted, or belongs to another phone number or account.
     QrCodeNotFound => "qr_code_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The flow does not exist, was deleted, or belongs to another WABA or account.
+    FlowNotFound => "flow_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The WABA has a flow of this name already (Meta: "Flow name is not unique").
+    FlowNameTaken => "flow_name_taken", 409, graph(100, None, OAuthException, 400);
+    /// The flow cannot be updated (metadata or Flow JSON): only a DRAFT flow is (Meta 139001).
+    FlowUpdateRefused => "flow_update_refused", 409, graph(139001, None, OAuthException, 400);
+    /// The flow cannot be published: not a draft, Flow JSON with validation errors, or a
+    /// data-exchange flow without a usable endpoint (Meta 139002). Nothing changes.
+    FlowPublishRefused => "flow_publish_refused", 409, graph(139002, None, OAuthException, 400);
+    /// The flow cannot be deprecated: only a PUBLISHED flow is (Meta 139003).
+    FlowDeprecateRefused => "flow_deprecate_refused", 409, graph(139003, None, OAuthException, 400);
+    /// The flow cannot be deleted: only a DRAFT flow is (Meta 139004).
+    FlowDeleteRefused => "flow_delete_refused", 409, graph(139004, None, OAuthException, 400);
+    /// A flow preview or asset URL past its expiry or with a wrong signature; get a new one
+    /// with `GET /{flow_id}?fields=preview` or `GET /{flow_id}/assets`.
+    FlowUrlExpired => "flow_url_expired", 404, graph(100, None, OAuthException, 404);
     /// The webhook URL did not pass verification: it must answer the `hub.challenge` GET
     /// with 200 and the challenge as its body.
     WebhookVerificationFailed => "webhook_verification_failed", 422, graph(2200, None, OAuthException, 400);
@@ -274,6 +290,10 @@ impl ErrorCode {
             ErrorCode::VerificationCodeIncorrect => "Verify code error",
             ErrorCode::KeyRateLimited => "Application request limit reached",
             ErrorCode::AccountRateLimited => "Rate limit issues",
+            ErrorCode::FlowUpdateRefused => "Flow can't be updated",
+            ErrorCode::FlowPublishRefused => "Flow can't be published",
+            ErrorCode::FlowDeprecateRefused => "Flow can't be deprecated",
+            ErrorCode::FlowDeleteRefused => "Flow can't be deleted",
             _ => return None,
         })
     }

@@ -15,6 +15,7 @@ pub enum Entity {
     Template,
     Media,
     QrCode,
+    Flow,
     ContactCard,
     Tag,
     ContactImport,
@@ -46,6 +47,8 @@ pub enum Conflict {
     CampaignName,
     /// The campaign cannot take this action in its status (`campaign_state`).
     CampaignState,
+    /// The WABA has a flow of this name (`flow_name_taken`).
+    FlowName,
 }
 
 impl Conflict {
@@ -60,6 +63,7 @@ impl Conflict {
             Conflict::WalletInUse => ErrorCode::WalletInUse,
             Conflict::CampaignName => ErrorCode::CampaignExists,
             Conflict::CampaignState => ErrorCode::CampaignState,
+            Conflict::FlowName => ErrorCode::FlowNameTaken,
         }
     }
 
@@ -75,6 +79,7 @@ impl Conflict {
             Conflict::WalletInUse => Some("kind"),
             Conflict::CampaignName => Some("name"),
             Conflict::CampaignState => None,
+            Conflict::FlowName => Some("name"),
         }
     }
 }
@@ -128,6 +133,7 @@ impl StoreError {
             StoreError::NotFound(Entity::Template) => ErrorCode::TemplateNotFound,
             StoreError::NotFound(Entity::Media) => ErrorCode::MediaNotFound,
             StoreError::NotFound(Entity::QrCode) => ErrorCode::QrCodeNotFound,
+            StoreError::NotFound(Entity::Flow) => ErrorCode::FlowNotFound,
             StoreError::NotFound(Entity::ContactCard) => ErrorCode::ContactNotFound,
             StoreError::NotFound(Entity::Tag) => ErrorCode::TagNotFound,
             StoreError::NotFound(Entity::ContactImport) => ErrorCode::ImportNotFound,

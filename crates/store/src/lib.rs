@@ -14,6 +14,7 @@
 //!   subscribed apps.
 //! - [`QrCodeStore`] ([`qr_codes`]): QR codes.
 //! - [`BusinessKeyStore`] ([`business_keys`]): business public keys for Flows endpoints.
+//! - [`FlowStore`] ([`flows`]): WhatsApp Flows and their Flow JSON.
 //! - [`ContactCardStore`] ([`contact_cards`]): the contact book: cards, tags, attributes.
 //! - [`MessageStore`] ([`dispatch`]): messages, the outbox and its leases, network events
 //!   and ingest, inbound messages, contacts and blocks.
@@ -53,6 +54,7 @@ pub mod contact_cards;
 pub mod contact_imports;
 pub mod dispatch;
 pub mod error;
+pub mod flows;
 pub mod idempotency;
 pub mod media;
 pub mod page;
@@ -85,6 +87,7 @@ pub use dispatch::{
     OutboxJob,
 };
 pub use error::{Conflict, Entity, StoreError};
+pub use flows::FlowStore;
 pub use media::{Media, MediaOrigin, MediaStore};
 pub use page::Page;
 pub use platform::PlatformStore;
@@ -115,6 +118,7 @@ pub trait Store:
     + ProfileStore
     + QrCodeStore
     + BusinessKeyStore
+    + FlowStore
     + MessageStore
     + ReportStore
     + TemplateStore
@@ -136,6 +140,7 @@ impl<T> Store for T where
         + ProfileStore
         + QrCodeStore
         + BusinessKeyStore
+        + FlowStore
         + MessageStore
         + ReportStore
         + TemplateStore

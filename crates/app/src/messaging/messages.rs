@@ -43,6 +43,7 @@ impl App {
             let field = format!("{}.id", cmd.content.kind().as_str());
             self.check_media_ref(p, kind, &field, &id).await?;
         }
+        self.check_flow_send(channel, &cmd.content).await?;
         let content = if cmd.content.kind() == MessageType::Template {
             self.fill_template_message(p, channel, cmd.content).await?
         } else {

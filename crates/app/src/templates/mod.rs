@@ -83,6 +83,8 @@ impl App {
         p.require_account_wide()?;
         lint(&draft)?;
         self.check_header_handles(p, &draft).await?;
+        self.check_template_flow_buttons(p.account_id, waba, &draft)
+            .await?;
         let at = self.now();
         let template = Template {
             id: TemplateId::generate(),

@@ -76,6 +76,20 @@ async fn every_message_type_is_accepted_and_delivered() {
         "components": [{"type": "BODY", "text": "Hi {{1}}, your order has shipped.", "example": {"body_text": [["Ann"]]}},
                        {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Stop updates"}]}]}))
         .await;
+    // A flow message names a published flow of the WABA, and one of its screens.
+    let channels: Value = app.get("/api/v1/channels").await.json().await.unwrap();
+    let waba = channels["data"][0]["waba_id"].as_str().unwrap();
+    let flow_json = wagate_core::flow::DEFAULT_FLOW_JSON.replace("WELCOME_SCREEN", "FIRST");
+    let flow: Value = app
+        .post_json(
+            &format!("/v23.0/{waba}/flows"),
+            &json!({"name": "Book", "categories": ["OTHER"], "flow_json": flow_json, "publish": true}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let flow_id = flow["id"].as_str().unwrap();
     let link = "https://example.com/a.jpg";
     let bodies = vec![
         json!({"type": "text", "text": {"body": "hi", "preview_url": true}}),
@@ -103,7 +117,7 @@ async fn every_message_type_is_accepted_and_delivered() {
         json!({"type": "interactive", "interactive": {"type": "catalog_message", "body": {"text": "Shop"},
             "action": {"name": "catalog_message", "parameters": {"thumbnail_product_retailer_id": "sku"}}}}),
         json!({"type": "interactive", "interactive": {"type": "flow", "body": {"text": "Book"},
-            "action": {"name": "flow", "parameters": {"flow_message_version": "3", "flow_id": "123", "flow_cta": "Book",
+            "action": {"name": "flow", "parameters": {"flow_message_version": "3", "flow_id": flow_id, "flow_cta": "Book",
                 "flow_action": "navigate", "flow_action_payload": {"screen": "FIRST"}}}}}),
         json!({"type": "template", "template": {"name": "order_update", "language": {"code": "en_US", "policy": "deterministic"},
             "components": [{"type": "BODY", "parameters": [{"type": "text", "text": "Jo"}]},

@@ -25,6 +25,7 @@ mod conformance_suite;
 mod contact_imports;
 mod contacts;
 mod dialects;
+mod flows;
 mod fuzz_cloud;
 mod fuzz_regressions;
 mod idempotency;

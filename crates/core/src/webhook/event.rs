@@ -33,6 +33,8 @@ pub enum EventField {
     Wallet,
     /// wagate's own: a campaign started, progressed, paused, resumed, completed…
     Campaigns,
+    /// Meta's `flows`: a flow's status changed (`FLOW_STATUS_CHANGE`), its endpoint failed.
+    Flows,
 }
 
 impl EventField {
@@ -50,6 +52,7 @@ impl EventField {
         Self::Contacts,
         Self::Wallet,
         Self::Campaigns,
+        Self::Flows,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +70,7 @@ impl EventField {
             Self::Contacts => "contacts",
             Self::Wallet => "wallet",
             Self::Campaigns => "campaigns",
+            Self::Flows => "flows",
         }
     }
 

@@ -7,6 +7,7 @@
 pub mod analytics;
 pub mod block_users;
 pub mod encryption;
+pub mod flows;
 pub mod media;
 pub mod messages;
 pub mod passthrough;
@@ -128,6 +129,7 @@ pub fn router() -> Router<AppState> {
             get(templates::get_in_waba),
         )
         .merge(template_extras_routes())
+        .merge(flow_routes())
         .route(
             "/{version}/{object_id}/template_analytics",
             get(analytics::template_analytics),
@@ -167,6 +169,28 @@ fn template_extras_routes() -> Router<AppState> {
                 &format!("{prefix}/message_templates/unarchive"),
                 post(x::unarchive),
             );
+    }
+    r
+}
+
+/// [`flows`]: each path with and without its version segment, and the signed preview and
+/// asset URLs.
+fn flow_routes() -> Router<AppState> {
+    let mut r = Router::new()
+        .route("/flows/{flow_id}/preview", get(flows::preview_page))
+        .route("/flows/{flow_id}/flow.json", get(flows::download_asset));
+    for prefix in ["/{version}/{object_id}", "/{object_id}"] {
+        r = r
+            .route(
+                &format!("{prefix}/flows"),
+                get(flows::list).post(flows::create),
+            )
+            .route(
+                &format!("{prefix}/assets"),
+                get(flows::assets).post(flows::upload_asset),
+            )
+            .route(&format!("{prefix}/publish"), post(flows::publish))
+            .route(&format!("{prefix}/deprecate"), post(flows::deprecate));
     }
     r
 }

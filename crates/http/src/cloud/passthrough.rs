@@ -27,6 +27,10 @@ const OWN_EDGES: &[&str] = &[
     "whatsapp_business_encryption",
 ];
 
+/// Edges of objects known by their id alone (a flow's), asked of Meta for the caller's
+/// cloud WABAs like `/{id}` once wagate has said it does not know the object.
+const OBJECT_EDGES: &[&str] = &["assets", "publish", "deprecate"];
+
 /// A path segment passed on as it is: Graph's names and ids, never `.`/`..` or an escape
 /// that could make Meta's URL reach another object with the channel's token.
 fn plain_segment(segment: &str) -> bool {
@@ -70,10 +74,12 @@ pub async fn passthrough(State(state): State<AppState>, req: Request, next: Next
         Some(c) => vec![c.clone()],
         // `/{id}` alone: maybe an object of a cloud WABA (a template), once wagate has said
         // it does not know it.
-        None if edge.is_none() => match state.app.cloud_wabas(&principal).await {
-            Ok(owners) => owners,
-            Err(e) => return ApiError::from(e).into_response(),
-        },
+        None if edge.is_none_or(|e| OBJECT_EDGES.contains(&e)) => {
+            match state.app.cloud_wabas(&principal).await {
+                Ok(owners) => owners,
+                Err(e) => return ApiError::from(e).into_response(),
+            }
+        }
         None => Vec::new(),
     };
     if owners.is_empty() {

@@ -264,6 +264,11 @@ async fn get(
             {
                 return Ok(Json(t));
             }
+            if let Some(flow) =
+                super::flows::get(&state, &p, &object_id, q.fields.as_deref()).await?
+            {
+                return Ok(Json(flow));
+            }
             if let Some(media) = super::media::find(&state, &p, &object_id).await? {
                 return Ok(Json(media));
             }

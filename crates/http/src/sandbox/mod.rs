@@ -3,10 +3,12 @@
 //!
 //! # Layout
 //! - `inbound`: a virtual user sends a message to a channel.
+//! - `flows`: a virtual user completes a flow (`nfm_reply`).
 //! - `quality`: users rate a template (its quality, and Meta's pause ladder).
 //! - `phone_quality`: a number's quality rating and messaging limit, with their webhooks.
 //! - `verification`: the verification code the sandbox "sent" to a number.
 
+mod flows;
 mod inbound;
 mod phone_quality;
 mod quality;
@@ -20,6 +22,10 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/sandbox/{phone_number_id}/inbound", post(inbound::inject))
+        .route(
+            "/sandbox/{phone_number_id}/flows/complete",
+            post(flows::complete),
+        )
         .route(
             "/sandbox/{phone_number_id}/quality",
             post(phone_quality::set),

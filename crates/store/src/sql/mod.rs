@@ -33,6 +33,7 @@ pub mod channels;
 pub mod contact_cards;
 pub mod contact_imports;
 pub mod dispatch;
+pub mod flows;
 pub mod media;
 pub mod platform;
 pub mod profile;

@@ -1,0 +1,149 @@
+//! The flows part of the conformance story: flows created, read, found by name, listed in
+//! pages per WABA, updated under a guard on `updated_at`, deleted only as unchanged drafts,
+//! names unique per WABA, and invisible to another account; the same assertions on every
+//! Store backend. The Flow JSON text comes back byte for byte, with its validation errors.
+
+use std::sync::Arc;
+
+use wagate_core::Timestamp;
+use wagate_core::flow::{
+    DEFAULT_FLOW_JSON, EndpointUri, Flow, FlowCategories, FlowId, FlowJson, FlowName, FlowStatus,
+};
+use wagate_core::ids::{AccountId, WabaId};
+use wagate_store::{Conflict, Entity, Page, Store, StoreError, records};
+use wagate_store_conformance::{Backend, account_with_channel, plus, story};
+
+story!(flows_round_trip_page_guard_their_writes_and_stay_with_their_account);
+
+fn flow(a: AccountId, waba: &WabaId, name: &str, at: Timestamp) -> Flow {
+    Flow {
+        id: FlowId::generate(),
+        account_id: a,
+        waba_id: waba.clone(),
+        name: FlowName::parse(name).unwrap(),
+        categories: FlowCategories::parse(["SIGN_UP", "OTHER"]).unwrap(),
+        status: FlowStatus::Draft,
+        endpoint_uri: None,
+        json: FlowJson::upload(DEFAULT_FLOW_JSON.to_owned()),
+        created_at: at,
+        updated_at: at,
+    }
+}
+
+fn not_found<T: std::fmt::Debug>(r: Result<T, StoreError>) {
+    assert!(
+        matches!(r, Err(StoreError::NotFound(Entity::Flow))),
+        "{r:?}"
+    );
+}
+
+fn name_taken<T: std::fmt::Debug>(r: Result<T, StoreError>) {
+    assert!(
+        matches!(
+            r,
+            Err(StoreError::Conflict {
+                kind: Conflict::FlowName,
+                ..
+            })
+        ),
+        "{r:?}"
+    );
+}
+
+async fn flows_round_trip_page_guard_their_writes_and_stay_with_their_account(b: Backend) {
+    let s: &Arc<dyn Store> = &b.store;
+    let (a, _) = account_with_channel(s, "Acme").await;
+    let (other, _) = account_with_channel(s, "Other").await;
+    let waba = WabaId::parse("102290129340398").unwrap();
+    let waba2 = WabaId::parse("102290129340399").unwrap();
+    let t0 = records::now();
+
+    // Create and read back every field; an invalid Flow JSON keeps its text and errors.
+    let mut first = flow(a, &waba, "Sign up 🎉", t0);
+    first.endpoint_uri = Some(EndpointUri::parse("https://example.com/flow").unwrap());
+    first.json = FlowJson::upload("{\n  \"version\": \"1.0\",\n  \"screens\": []\n}".into());
+    assert!(!first.json.is_valid());
+    assert_eq!(s.create_flow(first.clone()).await.unwrap(), first);
+    assert_eq!(s.get_flow(a, &first.id).await.unwrap(), first);
+    assert_eq!(
+        s.find_flow_by_name(a, &waba, &first.name).await.unwrap(),
+        Some(first.clone())
+    );
+
+    // Names are unique per WABA (not across WABAs or accounts); ids are unique anywhere.
+    name_taken(s.create_flow(flow(a, &waba, "Sign up 🎉", t0)).await);
+    s.create_flow(flow(a, &waba2, "Sign up 🎉", t0))
+        .await
+        .unwrap();
+    s.create_flow(flow(other, &waba, "Sign up 🎉", t0))
+        .await
+        .unwrap();
+    let mut clash = flow(other, &waba, "Different", t0);
+    clash.id = first.id.clone();
+    assert!(matches!(
+        s.create_flow(clash).await,
+        Err(StoreError::Conflict {
+            kind: Conflict::GeneratedId,
+            ..
+        })
+    ));
+
+    // Another account, an unknown id: not found; by name: none.
+    not_found(s.get_flow(other, &first.id).await);
+    not_found(s.get_flow(a, &FlowId::generate()).await);
+    assert_eq!(
+        s.find_flow_by_name(other, &waba2, &first.name)
+            .await
+            .unwrap(),
+        None
+    );
+
+    // Pages of a WABA in id order.
+    let mut ids = vec![first.id.clone()];
+    for i in 0..4 {
+        let f = flow(a, &waba, &format!("flow {i}"), t0);
+        ids.push(s.create_flow(f).await.unwrap().id);
+    }
+    ids.sort();
+    let page1 = s.list_flows(a, &waba, &Page::first(3)).await.unwrap();
+    let got: Vec<_> = page1.iter().map(|f| f.id.clone()).collect();
+    assert_eq!(got, ids[..3]);
+    let page2 = s
+        .list_flows(a, &waba, &Page::after(Some(ids[2].clone()), 3))
+        .await
+        .unwrap();
+    let got: Vec<_> = page2.iter().map(|f| f.id.clone()).collect();
+    assert_eq!(got, ids[3..]);
+    assert_eq!(
+        s.list_flows(other, &waba2, &Page::first(10)).await.unwrap(),
+        vec![]
+    );
+
+    // A guarded update lands once; a stale one does not; a rename to a taken name fails.
+    let t1 = plus(t0, 10);
+    let mut changed = first.clone();
+    changed.json = FlowJson::upload(DEFAULT_FLOW_JSON.to_owned());
+    changed.status = FlowStatus::Published;
+    changed.updated_at = t1;
+    assert_eq!(
+        s.update_flow(changed.clone(), t0, vec![]).await.unwrap(),
+        Some(changed.clone())
+    );
+    assert_eq!(s.get_flow(a, &first.id).await.unwrap(), changed);
+    let mut stale = first.clone();
+    stale.updated_at = plus(t0, 20);
+    assert_eq!(s.update_flow(stale, t0, vec![]).await.unwrap(), None);
+    let mut renamed = changed.clone();
+    renamed.name = FlowName::parse("flow 1").unwrap();
+    renamed.updated_at = plus(t0, 30);
+    name_taken(s.update_flow(renamed, t1, vec![]).await);
+    assert_eq!(s.get_flow(a, &first.id).await.unwrap(), changed);
+
+    // Delete: drafts only, as last seen, and the account's own.
+    assert!(!s.delete_flow(a, &first.id, t1).await.unwrap(), "published");
+    let draft = &page2[0];
+    assert!(!s.delete_flow(other, &draft.id, t0).await.unwrap());
+    assert!(!s.delete_flow(a, &draft.id, t1).await.unwrap(), "stale");
+    assert!(s.delete_flow(a, &draft.id, t0).await.unwrap());
+    not_found(s.get_flow(a, &draft.id).await);
+}
