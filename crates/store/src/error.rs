@@ -19,6 +19,8 @@ pub enum Entity {
     Tag,
     ContactImport,
     Campaign,
+    Catalog,
+    Product,
 }
 
 /// Which uniqueness rule a write broke. Each kind is its own answer to the API user.
@@ -46,6 +48,10 @@ pub enum Conflict {
     CampaignName,
     /// The campaign cannot take this action in its status (`campaign_state`).
     CampaignState,
+    /// The catalog has a product with this retailer id (`product_retailer_id_taken`).
+    RetailerId,
+    /// The WABA has a catalog linked, or the catalog another WABA (`catalog_linked`).
+    CatalogLinked,
 }
 
 impl Conflict {
@@ -60,6 +66,8 @@ impl Conflict {
             Conflict::WalletInUse => ErrorCode::WalletInUse,
             Conflict::CampaignName => ErrorCode::CampaignExists,
             Conflict::CampaignState => ErrorCode::CampaignState,
+            Conflict::RetailerId => ErrorCode::ProductRetailerIdTaken,
+            Conflict::CatalogLinked => ErrorCode::CatalogLinked,
         }
     }
 
@@ -75,6 +83,8 @@ impl Conflict {
             Conflict::WalletInUse => Some("kind"),
             Conflict::CampaignName => Some("name"),
             Conflict::CampaignState => None,
+            Conflict::RetailerId => Some("retailer_id"),
+            Conflict::CatalogLinked => None,
         }
     }
 }
@@ -132,6 +142,8 @@ impl StoreError {
             StoreError::NotFound(Entity::Tag) => ErrorCode::TagNotFound,
             StoreError::NotFound(Entity::ContactImport) => ErrorCode::ImportNotFound,
             StoreError::NotFound(Entity::Campaign) => ErrorCode::CampaignNotFound,
+            StoreError::NotFound(Entity::Catalog) => ErrorCode::CatalogNotFound,
+            StoreError::NotFound(Entity::Product) => ErrorCode::ProductNotFound,
             StoreError::Conflict { kind, .. } => kind.code(),
             StoreError::Wallet(why) => match why {
                 wagate_core::billing::wallet::WalletRefusal::InsufficientBalance => {

@@ -13,6 +13,7 @@
 //! - [`ProfileStore`] ([`profile`]): business profiles, commerce settings, WABAs'
 //!   subscribed apps.
 //! - [`QrCodeStore`] ([`qr_codes`]): QR codes.
+//! - [`CatalogStore`] ([`catalogs`]): product catalogs and their products.
 //! - [`ContactCardStore`] ([`contact_cards`]): the contact book: cards, tags, attributes.
 //! - [`MessageStore`] ([`dispatch`]): messages, the outbox and its leases, network events
 //!   and ingest, inbound messages, contacts and blocks.
@@ -46,6 +47,7 @@ pub mod accounts;
 pub mod audit;
 pub mod billing;
 pub mod campaigns;
+pub mod catalogs;
 pub mod channels;
 pub mod contact_cards;
 pub mod contact_imports;
@@ -74,6 +76,7 @@ pub use campaigns::{
     CampaignFeed, CampaignFilter, CampaignStore, Fed, PendingCard, PendingRecipient,
     RecipientFilter, RecipientState, RecipientView,
 };
+pub use catalogs::{CatalogStore, ProductFilter};
 pub use channels::ChannelStore;
 pub use contact_cards::{ContactCardFilter, ContactCardStore, TagCount};
 pub use contact_imports::{ContactImportStore, ImportBatch, ImportLease};
@@ -111,6 +114,7 @@ pub trait Store:
     + CampaignStore
     + ProfileStore
     + QrCodeStore
+    + CatalogStore
     + MessageStore
     + ReportStore
     + TemplateStore
@@ -131,6 +135,8 @@ impl<T> Store for T where
         + CampaignStore
         + ProfileStore
         + QrCodeStore
+        + CatalogStore
+        + CatalogStore
         + MessageStore
         + ReportStore
         + TemplateStore

@@ -28,6 +28,7 @@ pub mod accounts;
 pub mod analytics;
 pub mod billing;
 pub mod campaigns;
+pub mod catalogs;
 pub mod channels;
 pub mod contact_cards;
 pub mod contact_imports;
