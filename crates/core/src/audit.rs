@@ -75,6 +75,13 @@ actions! {
     QrCodeCreate => "qr_code.create",
     QrCodeUpdate => "qr_code.update",
     QrCodeDelete => "qr_code.delete",
+    CatalogCreate => "catalog.create",
+    CatalogLink => "catalog.link",
+    CatalogUnlink => "catalog.unlink",
+    CatalogDelete => "catalog.delete",
+    ProductCreate => "product.create",
+    ProductUpdate => "product.update",
+    ProductDelete => "product.delete",
     ContactsBlock => "contacts.block",
     ContactsUnblock => "contacts.unblock",
 }
@@ -94,6 +101,8 @@ pub enum TargetKind {
     Template,
     QrCode,
     Waba,
+    Catalog,
+    Product,
 }
 
 impl TargetKind {
@@ -104,6 +113,8 @@ impl TargetKind {
         TargetKind::Template,
         TargetKind::QrCode,
         TargetKind::Waba,
+        TargetKind::Catalog,
+        TargetKind::Product,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -114,6 +125,8 @@ impl TargetKind {
             TargetKind::Template => "template",
             TargetKind::QrCode => "qr_code",
             TargetKind::Waba => "waba",
+            TargetKind::Catalog => "catalog",
+            TargetKind::Product => "product",
         }
     }
 
