@@ -6,6 +6,7 @@
 
 pub mod analytics;
 pub mod block_users;
+pub mod catalogs;
 pub mod media;
 pub mod messages;
 pub mod passthrough;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/{object_id}/uploads", post(uploads::create))
         .route("/media/{media_id}/download", get(media::download))
         .merge(profile::routes())
+        .merge(catalog_routes())
         .route("/{version}/{object_id}/messages", post(messages::send))
         .route("/{object_id}/messages", post(messages::send))
         .route("/{version}/{object_id}/block_users", block_routes())
@@ -157,6 +159,25 @@ fn template_extras_routes() -> Router<AppState> {
             .route(
                 &format!("{prefix}/message_templates/unarchive"),
                 post(x::unarchive),
+            );
+    }
+    r
+}
+
+/// [`catalogs`]: each path with and without its version segment.
+fn catalog_routes() -> Router<AppState> {
+    let mut r = Router::new();
+    for prefix in ["/{version}/{object_id}", "/{object_id}"] {
+        r = r
+            .route(
+                &format!("{prefix}/product_catalogs"),
+                get(catalogs::list_catalogs)
+                    .post(catalogs::link)
+                    .delete(catalogs::unlink),
+            )
+            .route(
+                &format!("{prefix}/products"),
+                get(catalogs::list_products).post(catalogs::create_product),
             );
     }
     r

@@ -245,6 +245,7 @@ pub async fn edit(
     State(state): State<AppState>,
     Auth(p): Auth,
     ObjectPath(object_id): ObjectPath,
+    uri: axum::http::Uri,
     headers: axum::http::HeaderMap,
     body: axum::body::Body,
 ) -> Result<Json<Value>, ApiError> {
@@ -257,6 +258,11 @@ pub async fn edit(
         .map_err(|_| ApiError::new(ErrorCode::PayloadTooLarge, "the request body is too large"))?;
     // A phone number's two-step PIN or display name, else a template edit.
     if let Some(done) = super::registration::update(&state, &p, &object_id, &headers, &body).await?
+    {
+        return Ok(done);
+    }
+    if let Some(done) =
+        super::catalogs::edit(&state, &p, &object_id, uri.query(), &headers, &body).await?
     {
         return Ok(done);
     }
