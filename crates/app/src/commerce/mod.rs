@@ -94,6 +94,8 @@ impl App {
         waba: Option<&WabaId>,
     ) -> Result<Catalog> {
         p.require_account_wide()?;
+        // The catalog first: another account's answers "not found" whatever the WABA.
+        self.catalog(p, id).await?;
         if let Some(w) = waba {
             self.waba(p, w).await?;
         }

@@ -16,6 +16,7 @@ mod auth;
 mod backup;
 mod campaign_cli;
 mod campaigns;
+mod catalogs;
 mod channels;
 mod cloud;
 mod cloud_analytics;

@@ -275,7 +275,9 @@ fn patch(p: &Map<String, Value>) -> Result<ProductPatch, ValidationError> {
         retailer_id: text(p, "retailer_id")?
             .map(|r| RetailerId::parse("retailer_id", &r))
             .transpose()?,
-        name: text(p, "name")?.map(|n| ProductName::parse(&n)).transpose()?,
+        name: text(p, "name")?
+            .map(|n| ProductName::parse(&n))
+            .transpose()?,
         description: text(p, "description")?
             .map(|d| ProductDescription::parse(&d))
             .transpose()?,
@@ -344,7 +346,11 @@ fn filter(param: Option<&str>) -> Result<ProductFilter, ValidationError> {
             .filter(|o| o.len() == 1)
             .and_then(|o| o.iter().next())
             .ok_or_else(|| bad("each rule is one operator and its value: {\"eq\": …}"))?;
-        let one = |v: &Value| v.as_str().map(str::to_owned).ok_or_else(|| bad("values must be strings"));
+        let one = |v: &Value| {
+            v.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| bad("values must be strings"))
+        };
         match (key.as_str(), op.as_str()) {
             ("retailer_id", "eq") => {
                 out.retailer_ids = vec![RetailerId::parse("filter", &one(value)?)?];
@@ -359,8 +365,18 @@ fn filter(param: Option<&str>) -> Result<ProductFilter, ValidationError> {
                     return Err(bad("is_any takes at least one value"));
                 }
             }
-            ("availability", "eq") => out.availability = Some(Availability::parse(&one(value)?).map_err(|e| ValidationError::new("filter", e.message))?),
-            ("visibility", "eq") => out.visibility = Some(Visibility::parse(&one(value)?).map_err(|e| ValidationError::new("filter", e.message))?),
+            ("availability", "eq") => {
+                out.availability = Some(
+                    Availability::parse(&one(value)?)
+                        .map_err(|e| ValidationError::new("filter", e.message))?,
+                )
+            }
+            ("visibility", "eq") => {
+                out.visibility = Some(
+                    Visibility::parse(&one(value)?)
+                        .map_err(|e| ValidationError::new("filter", e.message))?,
+                )
+            }
             _ => {
                 return Err(bad(
                     "takes retailer_id (eq, is_any), availability (eq) and visibility (eq)",
@@ -519,7 +535,12 @@ pub async fn find(
     if let Ok(id) = CatalogId::parse(object_id)
         && let Ok(c) = state.app.catalog(p, &id).await
     {
-        let f = fields(fields_param, "ProductCatalog", CATALOG_FIELDS, CATALOG_DEFAULT)?;
+        let f = fields(
+            fields_param,
+            "ProductCatalog",
+            CATALOG_FIELDS,
+            CATALOG_DEFAULT,
+        )?;
         return Ok(Some(catalog_view(state, p, &c, &f).await?));
     }
     Ok(None)
@@ -626,10 +647,18 @@ mod tests {
     #[test]
     fn filters() {
         assert_eq!(filter(None).unwrap(), ProductFilter::default());
-        let f = filter(Some(r#"{"retailer_id":{"is_any":["a","b"]},"availability":{"eq":"in stock"}}"#)).unwrap();
+        let f = filter(Some(
+            r#"{"retailer_id":{"is_any":["a","b"]},"availability":{"eq":"in stock"}}"#,
+        ))
+        .unwrap();
         assert_eq!(f.retailer_ids.len(), 2);
         assert_eq!(f.availability, Some(Availability::InStock));
-        for bad in ["x", r#"{"name":{"eq":"a"}}"#, r#"{"retailer_id":{"gt":"a"}}"#, r#"{"retailer_id":{"is_any":[]}}"#] {
+        for bad in [
+            "x",
+            r#"{"name":{"eq":"a"}}"#,
+            r#"{"retailer_id":{"gt":"a"}}"#,
+            r#"{"retailer_id":{"is_any":[]}}"#,
+        ] {
             assert_eq!(filter(Some(bad)).unwrap_err().field, "filter", "{bad}");
         }
     }

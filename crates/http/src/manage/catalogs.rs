@@ -87,7 +87,8 @@ pub struct CatalogQuery {
 }
 
 fn catalog_id(raw: &str) -> Result<CatalogId, ApiError> {
-    CatalogId::parse(raw).map_err(|_| ApiError::not_found(ErrorCode::CatalogNotFound, "catalog", raw))
+    CatalogId::parse(raw)
+        .map_err(|_| ApiError::not_found(ErrorCode::CatalogNotFound, "catalog", raw))
 }
 
 fn waba_id(raw: &str) -> Result<WabaId, ApiError> {
@@ -96,7 +97,9 @@ fn waba_id(raw: &str) -> Result<WabaId, ApiError> {
 
 fn naming(e: wagate_app::Error, raw: &str) -> ApiError {
     match e.code() {
-        ErrorCode::CatalogNotFound => ApiError::not_found(ErrorCode::CatalogNotFound, "catalog", raw),
+        ErrorCode::CatalogNotFound => {
+            ApiError::not_found(ErrorCode::CatalogNotFound, "catalog", raw)
+        }
         ErrorCode::ChannelNotFound => ApiError::new(
             ErrorCode::ChannelNotFound,
             "the WABA is not one of this account's",
@@ -114,7 +117,8 @@ pub async fn list(
     Auth(p): Auth,
     Query(q): Query<CatalogQuery>,
 ) -> Result<Json<CatalogList>, ApiError> {
-    let bad = |field: &str, m: &str| ApiError::new(ErrorCode::InvalidQuery, m.to_owned()).field(field);
+    let bad =
+        |field: &str, m: &str| ApiError::new(ErrorCode::InvalidQuery, m.to_owned()).field(field);
     let limit = q.limit.unwrap_or(50);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(bad("limit", "must be between 1 and 100"));
@@ -131,9 +135,18 @@ pub async fn list(
         .transpose()?;
     let rows = state
         .app
-        .list_catalogs(&p, waba.as_ref(), &wagate_store::Page::after(after, limit + 1))
+        .list_catalogs(
+            &p,
+            waba.as_ref(),
+            &wagate_store::Page::after(after, limit + 1),
+        )
         .await?;
-    let list = List::from_rows(rows, limit as usize, |c| c.id.to_string(), CatalogView::from);
+    let list = List::from_rows(
+        rows,
+        limit as usize,
+        |c| c.id.to_string(),
+        CatalogView::from,
+    );
     Ok(Json(CatalogList {
         data: list.data,
         next_after: list.next_after,
@@ -210,7 +223,11 @@ pub async fn link(
 ) -> Result<Json<CatalogView>, ApiError> {
     let catalog = catalog_id(&id)?;
     let waba = waba_id(&body.waba_id).map_err(|_| {
-        ApiError::new(ErrorCode::ChannelNotFound, "the WABA is not one of this account's").field("waba_id")
+        ApiError::new(
+            ErrorCode::ChannelNotFound,
+            "the WABA is not one of this account's",
+        )
+        .field("waba_id")
     })?;
     let c = state
         .app
