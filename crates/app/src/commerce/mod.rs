@@ -4,14 +4,16 @@
 //!   catalog per WABA, as on Meta) lets that WABA's phone numbers send product, product list
 //!   and catalog messages and catalog / multi-product template buttons, and lets its users
 //!   order from it. Writes need an account-wide key.
-//! - [`App::check_catalog_use`] is the send path's one call: for a sandbox channel, the
-//!   catalog a message names must be the one linked to the channel's WABA, each product
+//! - [`App::check_catalog_use`] is the send path's one call: for a sandbox channel whose
+//!   WABA has a catalog linked, the catalog a message names must be that one, each product
 //!   named must be in it and visible, no product may be named twice (Meta's 131009 for
 //!   each refusal), and a catalog message needs the catalog visible
 //!   (`whatsapp_commerce_settings` `is_catalog_visible`). Out-of-stock products may be
 //!   shown: WhatsApp shows them as such. A Cloud channel's catalog lives on Meta, which
-//!   checks its own sends.
-//! - [`App::check_order`]: a virtual user's `order` must be for the linked catalog, its
+//!   checks its own sends. A sandbox WABA with no catalog linked is not checked, as before
+//!   catalogs were modelled: existing demos and SDK suites that send made-up catalog ids
+//!   keep working, and linking a catalog turns Meta's rules on.
+//! - [`App::check_order`]: with a catalog linked, a virtual user's `order` must be for it, its
 //!   products visible and orderable (in stock, preorder, available for order), and the cart
 //!   enabled (`is_cart_enabled`).
 
@@ -242,7 +244,15 @@ impl App {
         if !matches!(channel.upstream, Upstream::Sandbox(_)) {
             return Ok(());
         }
-        let Some(used) = CatalogUse::outbound(content)? else {
+        // Read before the store is asked, but refused only once a catalog is linked.
+        let used = CatalogUse::outbound(content);
+        if matches!(used, Ok(None)) {
+            return Ok(());
+        }
+        let Some(linked) = self.linked_catalog(channel).await? else {
+            return Ok(());
+        };
+        let Some(used) = used? else {
             return Ok(());
         };
         if used.kind == CatalogUseKind::CatalogMessage
@@ -260,12 +270,20 @@ impl App {
             )
             .into());
         }
-        self.check_products(channel, &used).await.map(drop)
+        self.check_products(&linked, &used).await.map(drop)
     }
 
     /// The sandbox's check of a virtual user's `order` (see the module docs).
     pub async fn check_order(&self, channel: &Channel, content: &Content) -> Result<()> {
-        let Some(used) = CatalogUse::order(content)? else {
+        // Read before the store is asked, but refused only once a catalog is linked.
+        let used = CatalogUse::order(content);
+        if matches!(used, Ok(None)) {
+            return Ok(());
+        }
+        let Some(linked) = self.linked_catalog(channel).await? else {
+            return Ok(());
+        };
+        let Some(used) = used? else {
             return Ok(());
         };
         if !self
@@ -282,7 +300,7 @@ impl App {
             )
             .into());
         }
-        let products = self.check_products(channel, &used).await?;
+        let products = self.check_products(&linked, &used).await?;
         for ((field, id), product) in used.products.iter().zip(&products) {
             if !product.availability.orderable() {
                 return Err(ValidationError::new(
@@ -298,9 +316,9 @@ impl App {
         Ok(())
     }
 
-    /// The linked catalog is the one named (or any, when none is named), and each product
-    /// named is in it and published; the products, in the order named.
-    async fn check_products(&self, channel: &Channel, used: &CatalogUse) -> Result<Vec<Product>> {
+    /// The catalog named (if any) is `linked`, and each product named is in it and
+    /// published; the products, in the order named.
+    async fn check_products(&self, linked: &Catalog, used: &CatalogUse) -> Result<Vec<Product>> {
         let refuse = |field: &str, message: String| -> Error {
             if used.kind == CatalogUseKind::Order {
                 ValidationError::new(field, message).into()
@@ -308,36 +326,19 @@ impl App {
                 ValidationError::out_of_range(field, message).into()
             }
         };
-        let linked = self.linked_catalog(channel).await?;
-        let catalog = match (&used.catalog_id, linked) {
-            (Some((field, named)), linked) => match linked {
-                Some(c) if c.id.as_str() == named.trim() => c,
-                _ => {
-                    return Err(refuse(
-                        field,
-                        format!(
-                            "catalog `{named}` is not linked to this phone number's WhatsApp \
-                             Business Account {}",
-                            channel.waba_id
-                        ),
-                    ));
-                }
-            },
-            (None, Some(c)) => c,
-            (None, None) => {
-                let field = match used.kind {
-                    CatalogUseKind::TemplateButton => "template.components",
-                    _ => "interactive.type",
-                };
-                return Err(refuse(
-                    field,
-                    format!(
-                        "no catalog is linked to this phone number's WhatsApp Business Account {}",
-                        channel.waba_id
-                    ),
-                ));
-            }
-        };
+        if let Some((field, named)) = &used.catalog_id
+            && linked.id.as_str() != named.trim()
+        {
+            return Err(refuse(
+                field,
+                format!(
+                    "catalog `{named}` is not linked to this phone number's WhatsApp Business \
+                     Account; catalog {} is",
+                    linked.id
+                ),
+            ));
+        }
+        let catalog = linked;
         if used.products.is_empty() {
             return Ok(vec![]);
         }
@@ -347,7 +348,7 @@ impl App {
         };
         let found = self
             .store
-            .list_products(channel.account_id, &catalog.id, &filter, &Page::all())
+            .list_products(catalog.account_id, &catalog.id, &filter, &Page::all())
             .await?;
         let mut out = Vec::with_capacity(used.products.len());
         for (field, id) in &used.products {

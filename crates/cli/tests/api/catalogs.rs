@@ -602,16 +602,36 @@ async fn sends_name_products_of_the_linked_catalog() {
         assert_refused(&app, mpm(&["sku-1", "ghost"]), "ghost").await;
         assert_refused(&app, mpm(&["sku-1", "sku-1"]), "product_items[1]").await;
 
-        // Unlinked: nothing names the catalog any more.
+        assert_eq!(app.messages("direction=outbound").await.len(), before + 2);
+
+        // Another catalog linked: the first one's products are refused, the new one's go.
         let res = app
             .req(Method::DELETE, &format!("/api/v1/catalogs/{catalog}/link"))
             .send()
             .await
             .unwrap();
         assert_eq!(res.status(), 200);
+        let res = app
+            .req(Method::PUT, &format!("/api/v1/catalogs/{other}/link"))
+            .json(&json!({"waba_id": waba(&app).await}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
         assert_refused(&app, product_msg(&catalog, "sku-1"), "not linked").await;
-        assert_refused(&app, mpm(&["sku-1"]), "no catalog is linked").await;
-        assert_eq!(app.messages("direction=outbound").await.len(), before + 2);
+        assert_refused(&app, mpm(&["sku-1"]), "is not in catalog").await;
+        create_product(&app, &other, shoe("sku-1")).await;
+        app.send(product_msg(&other, "sku-1")).await;
+
+        // With no catalog linked, the sandbox checks nothing (see the README).
+        let res = app
+            .req(Method::DELETE, &format!("/api/v1/catalogs/{other}/link"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        app.send(product_msg("123456789", "anything")).await;
+        assert_eq!(app.messages("direction=outbound").await.len(), before + 4);
         app.stop().await;
     }
 }
@@ -784,4 +804,62 @@ async fn whatsapp_api_js_catalog_builders() {
     ];
     run_script("whatsapp-api-js", cmd, &app, &expected).await;
     app.stop().await;
+}
+
+// ---- Cloud channels ---------------------------------------------------------------------------
+
+/// A cloud channel's catalog calls go to Meta: a second wagate (A) plays Meta for B, whose
+/// channel is A's number with a cloud upstream (as in `cloud_upstream.rs`).
+#[tokio::test]
+async fn a_cloud_numbers_catalog_calls_are_answered_by_meta() {
+    let a = spawn_app().await;
+    let b = spawn_app().await;
+    let a_channel: Value = a
+        .get("/api/v1/channels")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["data"][0]
+        .clone();
+    let waba = a_channel["waba_id"].as_str().unwrap().to_owned();
+    let res = b
+        .post_json(
+            "/api/v1/channels",
+            &json!({
+                "verified_name": "Acme via Meta",
+                "phone_number_id": a.phone_number_id,
+                "waba_id": waba,
+                "display_phone_number": a_channel["display_phone_number"],
+                "upstream": {"kind": "cloud", "base_url": a.base_url, "access_token": a.api_key,
+                             "app_secret": "meta-app-secret", "verify_token": "meta-verify-token"}
+            }),
+        )
+        .await;
+    json_of(res, 201).await;
+    let catalog = linked_catalog(&a).await;
+    let product = create_product(&a, &catalog, shoe("sku-1")).await;
+
+    // The WABA's catalogs, a product by id, and a new product: Meta's answers through B.
+    let path = format!("/v23.0/{waba}/product_catalogs?fields=id,name,product_count");
+    let via_b = json_of(b.get(&path).await, 200).await;
+    assert_eq!(via_b, json_of(a.get(&path).await, 200).await);
+    assert_eq!(via_b["data"][0]["id"], catalog.as_str());
+    let via_b = json_of(b.get(&format!("/v23.0/{product}")).await, 200).await;
+    assert_eq!(via_b["price"], "$10.99", "{via_b}");
+    let res = b
+        .post_json(&format!("/v23.0/{catalog}/products"), &shoe("sku-2"))
+        .await;
+    let made = json_of(res, 200).await;
+    let at_meta = json_of(
+        a.get(&format!("/v23.0/{}", made["id"].as_str().unwrap()))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(at_meta["retailer_id"], "sku-2");
+    // B keeps no catalog of its own.
+    let own = json_of(b.get("/api/v1/catalogs").await, 200).await;
+    assert_eq!(own["data"], json!([]));
+    b.stop().await;
+    a.stop().await;
 }

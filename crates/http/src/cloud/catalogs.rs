@@ -369,13 +369,13 @@ fn filter(param: Option<&str>) -> Result<ProductFilter, ValidationError> {
                 out.availability = Some(
                     Availability::parse(&one(value)?)
                         .map_err(|e| ValidationError::new("filter", e.message))?,
-                )
+                );
             }
             ("visibility", "eq") => {
                 out.visibility = Some(
                     Visibility::parse(&one(value)?)
                         .map_err(|e| ValidationError::new("filter", e.message))?,
-                )
+                );
             }
             _ => {
                 return Err(bad(
@@ -588,11 +588,16 @@ pub async fn delete(
     let Ok(id) = ProductId::parse(object_id) else {
         return Ok(None);
     };
-    match state.app.delete_product(p, &id).await {
-        Ok(()) => Ok(Some(Json(json!({"success": true})))),
-        Err(e) if e.code() == ErrorCode::ProductNotFound => Ok(None),
-        Err(e) => Err(e.into()),
+    // Anything that is not one of the caller's products goes on down the chain (media).
+    if state.app.product(p, &id).await.is_err() {
+        return Ok(None);
     }
+    state
+        .app
+        .delete_product(p, &id)
+        .await
+        .map_err(|e| ApiError::naming(e, ErrorCode::ProductNotFound, "product", object_id))?;
+    Ok(Some(Json(json!({"success": true}))))
 }
 
 #[cfg(test)]
