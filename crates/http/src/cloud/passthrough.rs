@@ -21,6 +21,10 @@ use crate::state::AppState;
 /// Edges wagate serves itself for cloud channels too.
 const OWN_EDGES: &[&str] = &["messages", "media", "uploads"];
 
+/// Edges of an object wagate may not know that go to Meta like `/{id}` alone does, once
+/// wagate has said it does not know the object (a cloud WABA's catalog's products).
+const UNKNOWN_OBJECT_EDGES: &[&str] = &["products"];
+
 /// A path segment passed on as it is: Graph's names and ids, never `.`/`..` or an escape
 /// that could make Meta's URL reach another object with the channel's token.
 fn plain_segment(segment: &str) -> bool {
@@ -64,10 +68,12 @@ pub async fn passthrough(State(state): State<AppState>, req: Request, next: Next
         Some(c) => vec![c.clone()],
         // `/{id}` alone: maybe an object of a cloud WABA (a template), once wagate has said
         // it does not know it.
-        None if edge.is_none() => match state.app.cloud_wabas(&principal).await {
-            Ok(owners) => owners,
-            Err(e) => return ApiError::from(e).into_response(),
-        },
+        None if edge.is_none_or(|e| UNKNOWN_OBJECT_EDGES.contains(&e)) => {
+            match state.app.cloud_wabas(&principal).await {
+                Ok(owners) => owners,
+                Err(e) => return ApiError::from(e).into_response(),
+            }
+        }
         None => Vec::new(),
     };
     if owners.is_empty() {
