@@ -48,6 +48,7 @@ pub mod analytics;
 pub mod billing;
 pub mod campaigns;
 pub mod channels;
+pub mod commerce;
 pub mod config;
 pub mod contacts;
 pub mod error;

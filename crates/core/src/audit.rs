@@ -76,6 +76,13 @@ actions! {
     QrCodeUpdate => "qr_code.update",
     QrCodeDelete => "qr_code.delete",
     BusinessKeySet => "business_key.set",
+    CatalogCreate => "catalog.create",
+    CatalogLink => "catalog.link",
+    CatalogUnlink => "catalog.unlink",
+    CatalogDelete => "catalog.delete",
+    ProductCreate => "product.create",
+    ProductUpdate => "product.update",
+    ProductDelete => "product.delete",
     ContactsBlock => "contacts.block",
     ContactsUnblock => "contacts.unblock",
 }
@@ -95,6 +102,8 @@ pub enum TargetKind {
     Template,
     QrCode,
     Waba,
+    Catalog,
+    Product,
 }
 
 impl TargetKind {
@@ -105,6 +114,8 @@ impl TargetKind {
         TargetKind::Template,
         TargetKind::QrCode,
         TargetKind::Waba,
+        TargetKind::Catalog,
+        TargetKind::Product,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -115,6 +126,8 @@ impl TargetKind {
             TargetKind::Template => "template",
             TargetKind::QrCode => "qr_code",
             TargetKind::Waba => "waba",
+            TargetKind::Catalog => "catalog",
+            TargetKind::Product => "product",
         }
     }
 

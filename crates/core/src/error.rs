@@ -159,6 +159,15 @@ error_codes! {
     /// A flow preview or asset URL past its expiry or with a wrong signature; get a new one
     /// with `GET /{flow_id}?fields=preview` or `GET /{flow_id}/assets`.
     FlowUrlExpired => "flow_url_expired", 404, graph(100, None, OAuthException, 404);
+    /// The product catalog does not exist or is another account's.
+    CatalogNotFound => "catalog_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The product does not exist or is another account's.
+    ProductNotFound => "product_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The catalog has a product with this retailer_id (Meta's 10800, "duplicate retailer_id").
+    ProductRetailerIdTaken => "product_retailer_id_taken", 409, graph(10800, None, OAuthException, 400);
+    /// The WABA has a catalog linked already, or the catalog is linked to another WABA: unlink
+    /// it first (Meta links one catalog to a WABA).
+    CatalogLinked => "catalog_linked", 409, graph(100, None, OAuthException, 400);
     /// The webhook URL did not pass verification: it must answer the `hub.challenge` GET
     /// with 200 and the challenge as its body.
     WebhookVerificationFailed => "webhook_verification_failed", 422, graph(2200, None, OAuthException, 400);

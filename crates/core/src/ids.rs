@@ -184,6 +184,16 @@ graph_id!(
     MediaId,
     "media_id"
 );
+graph_id!(
+    /// Meta's id of a product catalog.
+    CatalogId,
+    "catalog_id"
+);
+graph_id!(
+    /// Meta's id of a product of a catalog.
+    ProductId,
+    "product_id"
+);
 
 #[cfg(test)]
 mod tests {

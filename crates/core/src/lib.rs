@@ -47,6 +47,7 @@ pub mod campaign;
 pub mod channel;
 pub mod clock;
 pub mod cloud_report;
+pub mod commerce;
 pub mod contact;
 pub mod content;
 pub mod error;

@@ -50,6 +50,7 @@ use utoipa::{Modify, OpenApi};
         (name = "analytics", description = "Message figures per period and dimension, from counters kept with each change"),
         (name = "wallet", description = "Money: the wallet, its ledger, top-ups, the rate card and each message's charge (integers in the wallet's unit: micros or messages)"),
         (name = "campaigns", description = "Campaigns and broadcasts: a template sent to an audience, scheduled, paced and followed per recipient"),
+        (name = "catalogs", description = "Product catalogs of sandbox numbers and their links to WABAs (products are on the Cloud plane: /{catalog_id}/products)"),
         (name = "probes", description = "Liveness, readiness and Prometheus metrics (no key)"),
     )
 )]

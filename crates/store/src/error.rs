@@ -20,6 +20,8 @@ pub enum Entity {
     Tag,
     ContactImport,
     Campaign,
+    Catalog,
+    Product,
 }
 
 /// Which uniqueness rule a write broke. Each kind is its own answer to the API user.
@@ -49,6 +51,10 @@ pub enum Conflict {
     CampaignState,
     /// The WABA has a flow of this name (`flow_name_taken`).
     FlowName,
+    /// The catalog has a product with this retailer id (`product_retailer_id_taken`).
+    RetailerId,
+    /// The WABA has a catalog linked, or the catalog another WABA (`catalog_linked`).
+    CatalogLinked,
 }
 
 impl Conflict {
@@ -64,6 +70,8 @@ impl Conflict {
             Conflict::CampaignName => ErrorCode::CampaignExists,
             Conflict::CampaignState => ErrorCode::CampaignState,
             Conflict::FlowName => ErrorCode::FlowNameTaken,
+            Conflict::RetailerId => ErrorCode::ProductRetailerIdTaken,
+            Conflict::CatalogLinked => ErrorCode::CatalogLinked,
         }
     }
 
@@ -80,6 +88,8 @@ impl Conflict {
             Conflict::CampaignName => Some("name"),
             Conflict::CampaignState => None,
             Conflict::FlowName => Some("name"),
+            Conflict::RetailerId => Some("retailer_id"),
+            Conflict::CatalogLinked => None,
         }
     }
 }
@@ -138,6 +148,8 @@ impl StoreError {
             StoreError::NotFound(Entity::Tag) => ErrorCode::TagNotFound,
             StoreError::NotFound(Entity::ContactImport) => ErrorCode::ImportNotFound,
             StoreError::NotFound(Entity::Campaign) => ErrorCode::CampaignNotFound,
+            StoreError::NotFound(Entity::Catalog) => ErrorCode::CatalogNotFound,
+            StoreError::NotFound(Entity::Product) => ErrorCode::ProductNotFound,
             StoreError::Conflict { kind, .. } => kind.code(),
             StoreError::Wallet(why) => match why {
                 wagate_core::billing::wallet::WalletRefusal::InsufficientBalance => {

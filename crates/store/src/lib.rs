@@ -15,6 +15,7 @@
 //! - [`QrCodeStore`] ([`qr_codes`]): QR codes.
 //! - [`BusinessKeyStore`] ([`business_keys`]): business public keys for Flows endpoints.
 //! - [`FlowStore`] ([`flows`]): WhatsApp Flows and their Flow JSON.
+//! - [`CatalogStore`] ([`catalogs`]): product catalogs and their products.
 //! - [`ContactCardStore`] ([`contact_cards`]): the contact book: cards, tags, attributes.
 //! - [`MessageStore`] ([`dispatch`]): messages, the outbox and its leases, network events
 //!   and ingest, inbound messages, contacts and blocks.
@@ -49,6 +50,7 @@ pub mod audit;
 pub mod billing;
 pub mod business_keys;
 pub mod campaigns;
+pub mod catalogs;
 pub mod channels;
 pub mod contact_cards;
 pub mod contact_imports;
@@ -79,6 +81,7 @@ pub use campaigns::{
     CampaignFeed, CampaignFilter, CampaignStore, Fed, PendingCard, PendingRecipient,
     RecipientFilter, RecipientState, RecipientView,
 };
+pub use catalogs::{CatalogStore, ProductFilter};
 pub use channels::ChannelStore;
 pub use contact_cards::{ContactCardFilter, ContactCardStore, TagCount};
 pub use contact_imports::{ContactImportStore, ImportBatch, ImportLease};
@@ -119,6 +122,7 @@ pub trait Store:
     + QrCodeStore
     + BusinessKeyStore
     + FlowStore
+    + CatalogStore
     + MessageStore
     + ReportStore
     + TemplateStore
@@ -141,6 +145,7 @@ impl<T> Store for T where
         + QrCodeStore
         + BusinessKeyStore
         + FlowStore
+        + CatalogStore
         + MessageStore
         + ReportStore
         + TemplateStore

@@ -49,6 +49,7 @@ impl App {
         } else {
             cmd.content
         };
+        self.check_catalog_use(channel, &content).await?;
         let id = MessageId::generate();
         let recipient = match cmd.recipient {
             Recipient::Bsuid(bsuid) => {

@@ -87,6 +87,7 @@ impl App {
             .or_else(|| settings.user(&cmd.from).name)
             .or_else(|| (!known).then(|| sandbox::default_name(&cmd.from)));
         let mut content = cmd.content;
+        self.check_order(channel, &content).await?;
         if let Some(media) = cmd.media
             && content.kind().is_media()
         {

@@ -17,6 +17,7 @@ mod backup;
 mod business_encryption;
 mod campaign_cli;
 mod campaigns;
+mod catalogs;
 mod channels;
 mod cloud;
 mod cloud_analytics;

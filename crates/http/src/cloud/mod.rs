@@ -6,6 +6,7 @@
 
 pub mod analytics;
 pub mod block_users;
+pub mod catalogs;
 pub mod encryption;
 pub mod flows;
 pub mod media;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .route("/{object_id}/uploads", post(uploads::create))
         .route("/media/{media_id}/download", get(media::download))
         .merge(profile::routes())
+        .merge(catalog_routes())
         .route("/{version}/{object_id}/messages", post(messages::send))
         .route("/{object_id}/messages", post(messages::send))
         .route("/{version}/{object_id}/block_users", block_routes())
@@ -191,6 +193,25 @@ fn flow_routes() -> Router<AppState> {
             )
             .route(&format!("{prefix}/publish"), post(flows::publish))
             .route(&format!("{prefix}/deprecate"), post(flows::deprecate));
+    }
+    r
+}
+
+/// [`catalogs`]: each path with and without its version segment.
+fn catalog_routes() -> Router<AppState> {
+    let mut r = Router::new();
+    for prefix in ["/{version}/{object_id}", "/{object_id}"] {
+        r = r
+            .route(
+                &format!("{prefix}/product_catalogs"),
+                get(catalogs::list_catalogs)
+                    .post(catalogs::link)
+                    .delete(catalogs::unlink),
+            )
+            .route(
+                &format!("{prefix}/products"),
+                get(catalogs::list_products).post(catalogs::create_product),
+            );
     }
     r
 }

@@ -27,9 +27,10 @@ const OWN_EDGES: &[&str] = &[
     "whatsapp_business_encryption",
 ];
 
-/// Edges of objects known by their id alone (a flow's), asked of Meta for the caller's
-/// cloud WABAs like `/{id}` once wagate has said it does not know the object.
-const OBJECT_EDGES: &[&str] = &["assets", "publish", "deprecate"];
+/// Edges of objects known by their id alone (a flow's assets, a catalog's products), asked
+/// of Meta for the caller's cloud WABAs like `/{id}` once wagate has said it does not know
+/// the object.
+const OBJECT_EDGES: &[&str] = &["assets", "publish", "deprecate", "products"];
 
 /// A path segment passed on as it is: Graph's names and ids, never `.`/`..` or an escape
 /// that could make Meta's URL reach another object with the channel's token.

@@ -272,6 +272,11 @@ async fn get(
             if let Some(media) = super::media::find(&state, &p, &object_id).await? {
                 return Ok(Json(media));
             }
+            if let Some(c) =
+                super::catalogs::find(&state, &p, &object_id, q.fields.as_deref()).await?
+            {
+                return Ok(Json(c));
+            }
             return match super::profile::find_waba(&state, &p, &object_id, q.fields.as_deref())
                 .await?
             {

@@ -245,6 +245,7 @@ pub async fn edit(
     State(state): State<AppState>,
     Auth(p): Auth,
     ObjectPath(object_id): ObjectPath,
+    uri: axum::http::Uri,
     headers: axum::http::HeaderMap,
     body: axum::body::Body,
 ) -> Result<Json<Value>, ApiError> {
@@ -262,6 +263,12 @@ pub async fn edit(
     }
     // A flow's metadata update.
     if let Some(done) = super::flows::edit(&state, &p, &object_id, &headers, &body).await? {
+        return Ok(done);
+    }
+    // A product update.
+    if let Some(done) =
+        super::catalogs::edit(&state, &p, &object_id, uri.query(), &headers, &body).await?
+    {
         return Ok(done);
     }
     let unknown = |e| ApiError::naming(e, ErrorCode::TemplateNotFound, "object", &object_id);

@@ -7,6 +7,7 @@ pub mod analytics;
 pub mod api_keys;
 pub mod audit;
 pub mod campaigns;
+pub mod catalogs;
 pub mod channels;
 pub mod contact_imports;
 pub mod contacts;
@@ -39,6 +40,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(wallet::router())
         .merge(analytics::router())
         .merge(campaigns::router())
+        .merge(catalogs::router())
 }
 
 /// The management plane's error envelope.

@@ -29,6 +29,7 @@ pub mod analytics;
 pub mod billing;
 pub mod business_keys;
 pub mod campaigns;
+pub mod catalogs;
 pub mod channels;
 pub mod contact_cards;
 pub mod contact_imports;
