@@ -48,6 +48,7 @@ pub mod contact;
 pub mod content;
 pub mod error;
 pub mod failure;
+pub mod group;
 pub mod idempotency;
 pub mod ids;
 pub mod media;

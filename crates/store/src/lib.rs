@@ -13,6 +13,7 @@
 //! - [`ProfileStore`] ([`profile`]): business profiles, commerce settings, WABAs'
 //!   subscribed apps.
 //! - [`QrCodeStore`] ([`qr_codes`]): QR codes.
+//! - [`GroupStore`] ([`groups`]): groups of a business number.
 //! - [`ContactCardStore`] ([`contact_cards`]): the contact book: cards, tags, attributes.
 //! - [`MessageStore`] ([`dispatch`]): messages, the outbox and its leases, network events
 //!   and ingest, inbound messages, contacts and blocks.
@@ -58,6 +59,7 @@ pub mod phone_settings;
 pub mod platform;
 pub mod profile;
 pub mod qr_codes;
+pub mod groups;
 pub mod records;
 pub mod registration;
 pub mod reports;
@@ -87,6 +89,7 @@ pub use page::Page;
 pub use platform::PlatformStore;
 pub use profile::ProfileStore;
 pub use qr_codes::QrCodeStore;
+pub use groups::GroupStore;
 pub use reports::ReportStore;
 pub use sql::analytics::{
     AnalyticsStore, CounterFilter, CounterGroup, CounterQuery, CounterRow, Grain,
@@ -111,6 +114,7 @@ pub trait Store:
     + CampaignStore
     + ProfileStore
     + QrCodeStore
+    + GroupStore
     + MessageStore
     + ReportStore
     + TemplateStore
@@ -131,6 +135,7 @@ impl<T> Store for T where
         + CampaignStore
         + ProfileStore
         + QrCodeStore
+        + GroupStore
         + MessageStore
         + ReportStore
         + TemplateStore

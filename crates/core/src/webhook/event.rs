@@ -33,6 +33,14 @@ pub enum EventField {
     Wallet,
     /// wagate's own: a campaign started, progressed, paused, resumed, completed…
     Campaigns,
+    /// Meta's: a group was created or deleted.
+    GroupLifecycleUpdate,
+    /// Meta's: users joined, left or were removed from a group, or asked to join.
+    GroupParticipantsUpdate,
+    /// Meta's: a group's subject or description changed.
+    GroupSettingsUpdate,
+    /// Meta's: a group was suspended, or its suspension cleared.
+    GroupStatusUpdate,
 }
 
 impl EventField {
@@ -50,6 +58,10 @@ impl EventField {
         Self::Contacts,
         Self::Wallet,
         Self::Campaigns,
+        Self::GroupLifecycleUpdate,
+        Self::GroupParticipantsUpdate,
+        Self::GroupSettingsUpdate,
+        Self::GroupStatusUpdate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -67,6 +79,10 @@ impl EventField {
             Self::Contacts => "contacts",
             Self::Wallet => "wallet",
             Self::Campaigns => "campaigns",
+            Self::GroupLifecycleUpdate => "group_lifecycle_update",
+            Self::GroupParticipantsUpdate => "group_participants_update",
+            Self::GroupSettingsUpdate => "group_settings_update",
+            Self::GroupStatusUpdate => "group_status_update",
         }
     }
 

@@ -32,6 +32,7 @@ pub mod channels;
 pub mod contact_cards;
 pub mod contact_imports;
 pub mod dispatch;
+pub mod groups;
 pub mod media;
 pub mod platform;
 pub mod profile;
