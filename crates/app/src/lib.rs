@@ -50,6 +50,7 @@ pub mod channels;
 pub mod config;
 pub mod contacts;
 pub mod error;
+pub mod groups;
 pub mod media;
 pub mod messaging;
 pub mod platform;

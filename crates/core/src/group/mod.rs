@@ -54,7 +54,7 @@ impl GroupId {
     pub fn generate(business: &PhoneE164) -> Self {
         let n = random_text(18, b"0123456789");
         let raw = format!("capi_group:{}:{n}", business.digits());
-        Self(base64::engine::general_purpose::STANDARD_NO_PAD.encode(raw))
+        Self(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw))
     }
 
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
@@ -301,6 +301,26 @@ impl GroupRefusal {
             Self::JoinRequestUnknown => ErrorCode::JoinRequestNotFound,
         }
     }
+
+    /// What the API user reads.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::CreateLimitReached => {
+                "the phone number has 10000 groups, Meta's limit; delete one to create another"
+            }
+            Self::ParticipantOverlimit => "the group has 8 participants, Meta's limit",
+            Self::NotAParticipant => {
+                "a user in `participants` is not in the group; nobody was removed"
+            }
+            Self::InviteLinkInvalid => {
+                "the invite link is not a group's current link of this phone number (reset, \
+                 deleted, or never was)"
+            }
+            Self::JoinRequestUnknown => {
+                "a join request in `join_requests` is not pending; none was decided"
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -313,7 +333,7 @@ mod tests {
         let wa = PhoneE164::parse_field("to", "15550001234").unwrap();
         let id = GroupId::generate(&wa);
         assert!(GroupId::looks_like(id.as_str()), "{id}");
-        let raw = base64::engine::general_purpose::STANDARD_NO_PAD
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(id.as_str())
             .unwrap();
         assert!(String::from_utf8(raw).unwrap().starts_with("capi_group:15550001234:"));

@@ -141,6 +141,9 @@ pub async fn delete(
     Auth(p): Auth,
     ObjectPath(object_id): ObjectPath,
 ) -> Result<Json<Value>, ApiError> {
+    if let Some(done) = super::groups::delete(&state, &p, &object_id).await? {
+        return Ok(done);
+    }
     let unknown = |e| ApiError::naming(e, ErrorCode::MediaNotFound, "media", object_id.clone());
     let id = MediaId::parse(&object_id).map_err(|_| {
         unknown(wagate_store::StoreError::NotFound(wagate_store::Entity::Media).into())

@@ -6,6 +6,7 @@
 
 pub mod analytics;
 pub mod block_users;
+pub mod groups;
 pub mod media;
 pub mod messages;
 pub mod passthrough;
@@ -119,6 +120,7 @@ pub fn router() -> Router<AppState> {
             get(templates::get_in_waba),
         )
         .merge(template_extras_routes())
+        .merge(groups::routes())
         .route(
             "/{version}/{object_id}/template_analytics",
             get(analytics::template_analytics),

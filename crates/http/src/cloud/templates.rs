@@ -260,6 +260,9 @@ pub async fn edit(
     {
         return Ok(done);
     }
+    if let Some(done) = super::groups::update(&state, &p, &object_id, &headers, &body).await? {
+        return Ok(done);
+    }
     let unknown = |e| ApiError::naming(e, ErrorCode::TemplateNotFound, "object", &object_id);
     let id = TemplateId::parse(&object_id)
         .map_err(|_| ApiError::not_found(ErrorCode::TemplateNotFound, "object", &object_id))?;
