@@ -28,8 +28,12 @@ pub trait GroupStore: Send + Sync {
     /// Stores a new group and records `events`, unless its channel has `cap` groups already
     /// (`Group(CreateLimitReached)`). `Conflict(GeneratedId)` when its id or invite code
     /// exists (the caller draws again).
-    async fn create_group(&self, group: Group, cap: u32, events: Vec<WebhookEvent>)
-    -> Result<Group>;
+    async fn create_group(
+        &self,
+        group: Group,
+        cap: u32,
+        events: Vec<WebhookEvent>,
+    ) -> Result<Group>;
     /// One of the account's groups, with its participants in joining order.
     async fn get_group(&self, account: AccountId, id: &GroupId) -> Result<GroupInfo>;
     /// Any account's group whose current invite code is `code`.
@@ -103,8 +107,11 @@ pub trait GroupStore: Send + Sync {
         events: Vec<WebhookEvent>,
     ) -> Result<JoinRequest>;
     /// The group's pending join requests, oldest first.
-    async fn list_join_requests(&self, account: AccountId, id: &GroupId)
-    -> Result<Vec<JoinRequest>>;
+    async fn list_join_requests(
+        &self,
+        account: AccountId,
+        id: &GroupId,
+    ) -> Result<Vec<JoinRequest>>;
     /// Approves (the users join, within `cap`) or rejects pending requests, all or none:
     /// `Group(JoinRequestUnknown)` when one is not pending, `Group(ParticipantOverlimit)`
     /// when approving them would pass `cap`. Records `events`.
@@ -162,8 +169,7 @@ impl TryFrom<GroupRecord> for Group {
             account_id: AccountId::from_uuid(r.account_id),
             channel_id: ChannelId::from_uuid(r.channel_id),
             subject: GroupSubject::parse(&r.subject).map_err(|e| bad(e.to_string()))?,
-            description: GroupDescription::parse(&r.description)
-                .map_err(|e| bad(e.to_string()))?,
+            description: GroupDescription::parse(&r.description).map_err(|e| bad(e.to_string()))?,
             join_approval_mode: JoinApprovalMode::parse(&r.join_approval_mode)
                 .map_err(|e| bad(e.to_string()))?,
             invite_code: InviteCode::parse(&r.invite_code).map_err(|e| bad(e.to_string()))?,

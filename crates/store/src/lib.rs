@@ -52,6 +52,7 @@ pub mod contact_cards;
 pub mod contact_imports;
 pub mod dispatch;
 pub mod error;
+pub mod groups;
 pub mod idempotency;
 pub mod media;
 pub mod page;
@@ -59,7 +60,6 @@ pub mod phone_settings;
 pub mod platform;
 pub mod profile;
 pub mod qr_codes;
-pub mod groups;
 pub mod records;
 pub mod registration;
 pub mod reports;
@@ -84,12 +84,12 @@ pub use dispatch::{
     OutboxJob,
 };
 pub use error::{Conflict, Entity, StoreError};
+pub use groups::GroupStore;
 pub use media::{Media, MediaOrigin, MediaStore};
 pub use page::Page;
 pub use platform::PlatformStore;
 pub use profile::ProfileStore;
 pub use qr_codes::QrCodeStore;
-pub use groups::GroupStore;
 pub use reports::ReportStore;
 pub use sql::analytics::{
     AnalyticsStore, CounterFilter, CounterGroup, CounterQuery, CounterRow, Grain,

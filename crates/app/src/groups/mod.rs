@@ -40,6 +40,14 @@ pub fn request_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
+/// A participant's business-scoped user id (BSUID) as the number's WABA sees them, which
+/// Meta lists with each participant's `wa_id` (and pywa requires).
+pub fn participant_user_id(channel: &Channel, wa_id: &PhoneE164) -> String {
+    wagate_upstream::sandbox::bsuid_for(&channel.waba_id, wa_id)
+        .as_str()
+        .to_owned()
+}
+
 /// Whether join requests are approved or rejected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -89,17 +97,27 @@ impl App {
         ))
     }
 
-    /// The channel's groups in id order.
+    /// The channel's groups in id order, each with its participants.
     pub async fn list_groups(
         &self,
         _p: &Principal,
         channel: &Channel,
         page: &Page<GroupId>,
-    ) -> Result<Vec<Group>> {
-        Ok(self
+    ) -> Result<Vec<GroupInfo>> {
+        let groups = self
             .store
             .list_groups(channel.account_id, channel.id, page)
-            .await?)
+            .await?;
+        let mut out = Vec::with_capacity(groups.len());
+        for g in groups {
+            // A group deleted since the page was read is left out.
+            match self.store.get_group(channel.account_id, &g.id).await {
+                Ok(info) => out.push(info),
+                Err(StoreError::NotFound(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(out)
     }
 
     /// One of the caller's groups with its participants, and its channel.
@@ -117,23 +135,43 @@ impl App {
 
     /// Changes the subject or description and records `group_settings_update`.
     #[tracing::instrument(skip_all, fields(group_id = %id))]
-    pub async fn update_group(&self, p: &Principal, id: &GroupId, patch: GroupPatch) -> Result<Group> {
+    pub async fn update_group(
+        &self,
+        p: &Principal,
+        id: &GroupId,
+        patch: GroupPatch,
+    ) -> Result<String> {
         let (info, channel) = self.get_group(p, id).await?;
         let at = self.now();
-        let events = vec![GroupEvents { channel: &channel, at }.settings(&info.group, &request_id(), &patch)];
-        Ok(self
-            .store
+        let request = request_id();
+        let events = vec![
+            GroupEvents {
+                channel: &channel,
+                at,
+            }
+            .settings(&info.group, &request, &patch),
+        ];
+        self.store
             .update_group(p.account_id, id, &patch, at, events)
-            .await?)
+            .await?;
+        Ok(request)
     }
 
     /// Deletes the group (every participant leaves it) and records `group_lifecycle_update`.
     #[tracing::instrument(skip_all, fields(group_id = %id))]
-    pub async fn delete_group(&self, p: &Principal, id: &GroupId) -> Result<()> {
+    pub async fn delete_group(&self, p: &Principal, id: &GroupId) -> Result<String> {
         let (info, channel) = self.get_group(p, id).await?;
         let at = self.now();
-        let events = vec![GroupEvents { channel: &channel, at }.deleted(&info.group, &request_id())];
-        Ok(self.store.delete_group(p.account_id, id, events).await?)
+        let request = request_id();
+        let events = vec![
+            GroupEvents {
+                channel: &channel,
+                at,
+            }
+            .deleted(&info.group, &request),
+        ];
+        self.store.delete_group(p.account_id, id, events).await?;
+        Ok(request)
     }
 
     /// A new invite link; the old one stops working.
@@ -164,20 +202,35 @@ impl App {
         p: &Principal,
         id: &GroupId,
         users: Vec<(String, PhoneE164)>,
-    ) -> Result<()> {
+    ) -> Result<String> {
         let (info, channel) = self.get_group(p, id).await?;
         let at = self.now();
-        let events = vec![GroupEvents { channel: &channel, at }.removed(&info.group, &request_id(), &users)];
+        let request = request_id();
+        let events = vec![
+            GroupEvents {
+                channel: &channel,
+                at,
+            }
+            .removed(&info.group, &request, &users),
+        ];
         let wa_ids: Vec<PhoneE164> = users.into_iter().map(|(_, w)| w).collect();
-        Ok(self
-            .store
+        self.store
             .remove_group_participants(p.account_id, id, &wa_ids, events)
-            .await?)
+            .await?;
+        Ok(request)
     }
 
-    pub async fn list_join_requests(&self, p: &Principal, id: &GroupId) -> Result<Vec<JoinRequest>> {
-        self.get_group(p, id).await?;
-        Ok(self.store.list_join_requests(p.account_id, id).await?)
+    /// The group's pending join requests, oldest first, and its channel.
+    pub async fn list_join_requests(
+        &self,
+        p: &Principal,
+        id: &GroupId,
+    ) -> Result<(Vec<JoinRequest>, Channel)> {
+        let (_, channel) = self.get_group(p, id).await?;
+        Ok((
+            self.store.list_join_requests(p.account_id, id).await?,
+            channel,
+        ))
     }
 
     /// Approves (the users join; `group_participants_update` with `group_participants_add`)
@@ -193,7 +246,10 @@ impl App {
         let (info, channel) = self.get_group(p, id).await?;
         let pending = self.store.list_join_requests(p.account_id, id).await?;
         let at = self.now();
-        let events = GroupEvents { channel: &channel, at };
+        let events = GroupEvents {
+            channel: &channel,
+            at,
+        };
         let events = match decision {
             Decision::Approve => requests
                 .iter()

@@ -92,7 +92,13 @@ impl App {
         wa_id: &PhoneE164,
     ) -> Result<()> {
         let group = self.channel_group(channel, id).await?;
-        let events = vec![GroupEvents { channel, at: self.now() }.left(&group, wa_id)];
+        let events = vec![
+            GroupEvents {
+                channel,
+                at: self.now(),
+            }
+            .left(&group, wa_id),
+        ];
         Ok(self
             .store
             .remove_group_participants(channel.account_id, id, std::slice::from_ref(wa_id), events)

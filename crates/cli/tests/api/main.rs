@@ -26,6 +26,7 @@ mod contacts;
 mod dialects;
 mod fuzz_cloud;
 mod fuzz_regressions;
+mod groups;
 mod idempotency;
 mod interactive_extra;
 mod lifecycle;

@@ -32,7 +32,13 @@ pub struct GroupEvents<'a> {
 }
 
 impl GroupEvents<'_> {
-    fn event(&self, field: EventField, group: &Group, kind: &str, extra: Map<String, Value>) -> WebhookEvent {
+    fn event(
+        &self,
+        field: EventField,
+        group: &Group,
+        kind: &str,
+        extra: Map<String, Value>,
+    ) -> WebhookEvent {
         let mut item = Map::new();
         item.insert("timestamp".into(), self.at.as_second().into());
         item.insert("group_id".into(), group.id.as_str().into());
@@ -87,11 +93,21 @@ impl GroupEvents<'_> {
             "added_participants".into(),
             json!([{ "wa_id": wa_id.digits() }]),
         );
-        self.event(EventField::GroupParticipantsUpdate, group, "group_participants_add", m)
+        self.event(
+            EventField::GroupParticipantsUpdate,
+            group,
+            "group_participants_add",
+            m,
+        )
     }
 
     /// The business removed users (`inputs` as the request named them).
-    pub fn removed(&self, group: &Group, request_id: &str, removed: &[(String, PhoneE164)]) -> WebhookEvent {
+    pub fn removed(
+        &self,
+        group: &Group,
+        request_id: &str,
+        removed: &[(String, PhoneE164)],
+    ) -> WebhookEvent {
         let mut m = Map::new();
         m.insert("request_id".into(), request_id.into());
         m.insert(
@@ -102,7 +118,12 @@ impl GroupEvents<'_> {
                 .collect(),
         );
         m.insert("initiated_by".into(), "business".into());
-        self.event(EventField::GroupParticipantsUpdate, group, "group_participants_remove", m)
+        self.event(
+            EventField::GroupParticipantsUpdate,
+            group,
+            "group_participants_remove",
+            m,
+        )
     }
 
     /// A user left the group.
@@ -113,21 +134,36 @@ impl GroupEvents<'_> {
             json!([{ "wa_id": wa_id.digits() }]),
         );
         m.insert("initiated_by".into(), "participant".into());
-        self.event(EventField::GroupParticipantsUpdate, group, "group_participants_remove", m)
+        self.event(
+            EventField::GroupParticipantsUpdate,
+            group,
+            "group_participants_remove",
+            m,
+        )
     }
 
     pub fn join_requested(&self, group: &Group, r: &JoinRequest) -> WebhookEvent {
         let mut m = Map::new();
         m.insert("join_request_id".into(), r.id.as_str().into());
         m.insert("wa_id".into(), r.wa_id.digits().into());
-        self.event(EventField::GroupParticipantsUpdate, group, "group_join_request_created", m)
+        self.event(
+            EventField::GroupParticipantsUpdate,
+            group,
+            "group_join_request_created",
+            m,
+        )
     }
 
     pub fn join_revoked(&self, group: &Group, r: &JoinRequest) -> WebhookEvent {
         let mut m = Map::new();
         m.insert("join_request_id".into(), r.id.as_str().into());
         m.insert("wa_id".into(), r.wa_id.digits().into());
-        self.event(EventField::GroupParticipantsUpdate, group, "group_join_request_revoked", m)
+        self.event(
+            EventField::GroupParticipantsUpdate,
+            group,
+            "group_join_request_revoked",
+            m,
+        )
     }
 
     /// The subject or description changed (as `patch` set them).
@@ -146,12 +182,21 @@ impl GroupEvents<'_> {
                 json!({"text": d.as_str(), "update_successful": true}),
             );
         }
-        self.event(EventField::GroupSettingsUpdate, group, "group_settings_update", m)
+        self.event(
+            EventField::GroupSettingsUpdate,
+            group,
+            "group_settings_update",
+            m,
+        )
     }
 
     /// The group was suspended for a policy violation, or the suspension lifted.
     pub fn status(&self, group: &Group, suspended: bool) -> WebhookEvent {
-        let kind = if suspended { "group_suspend" } else { "group_suspend_cleared" };
+        let kind = if suspended {
+            "group_suspend"
+        } else {
+            "group_suspend_cleared"
+        };
         self.event(EventField::GroupStatusUpdate, group, kind, Map::new())
     }
 }

@@ -59,8 +59,9 @@ impl GroupId {
 
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
         let ok = (8..=128).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'='));
+            && s.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'=')
+            });
         if !ok {
             return Err(ValidationError::new("group_id", "is not a group id"));
         }
@@ -232,12 +233,20 @@ pub struct JoinRequestId(String);
 
 impl JoinRequestId {
     pub fn generate() -> Self {
-        Self(random_text(16, b"0123456789").trim_start_matches('0').to_owned() + "1")
+        Self(
+            random_text(16, b"0123456789")
+                .trim_start_matches('0')
+                .to_owned()
+                + "1",
+        )
     }
 
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
         if s.is_empty() || s.len() > 20 || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ValidationError::new("join_requests", "is not a join request id"));
+            return Err(ValidationError::new(
+                "join_requests",
+                "is not a join request id",
+            ));
         }
         Ok(Self(s.to_owned()))
     }
@@ -336,7 +345,11 @@ mod tests {
         let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(id.as_str())
             .unwrap();
-        assert!(String::from_utf8(raw).unwrap().starts_with("capi_group:15550001234:"));
+        assert!(
+            String::from_utf8(raw)
+                .unwrap()
+                .starts_with("capi_group:15550001234:")
+        );
         assert!(GroupId::parse("short").is_err());
         assert!(GroupId::parse("has spaces in it").is_err());
         assert!(!GroupId::looks_like("106540352242922"));
@@ -345,7 +358,10 @@ mod tests {
     #[test]
     fn subject_and_description_limits() {
         assert_eq!(GroupSubject::parse(" Hi ").unwrap().as_str(), "Hi");
-        assert_eq!(GroupSubject::parse("").unwrap_err().kind, ValidationKind::Missing);
+        assert_eq!(
+            GroupSubject::parse("").unwrap_err().kind,
+            ValidationKind::Missing
+        );
         assert!(GroupSubject::parse(&"x".repeat(128)).is_ok());
         assert_eq!(
             GroupSubject::parse(&"x".repeat(129)).unwrap_err().kind,
@@ -370,7 +386,10 @@ mod tests {
 
     #[test]
     fn join_approval_modes() {
-        for m in [JoinApprovalMode::AutoApprove, JoinApprovalMode::ApprovalRequired] {
+        for m in [
+            JoinApprovalMode::AutoApprove,
+            JoinApprovalMode::ApprovalRequired,
+        ] {
             assert_eq!(JoinApprovalMode::parse(m.as_str()).unwrap(), m);
         }
         assert!(JoinApprovalMode::parse("maybe").is_err());

@@ -26,11 +26,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
 use serde_json::{Map, Value, json};
 use wagate_app::Principal;
-use wagate_app::groups::Decision;
+use wagate_app::groups::{Decision, participant_user_id};
+use wagate_core::channel::Channel;
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::group::{
-    GroupDescription, GroupId, GroupInfo, GroupPatch, GroupSubject, JoinApprovalMode,
-    JoinRequest, JoinRequestId, MAX_REMOVALS, NewGroup,
+    GroupDescription, GroupId, GroupInfo, GroupPatch, GroupSubject, JoinApprovalMode, JoinRequest,
+    JoinRequestId, MAX_REMOVALS, NewGroup,
 };
 use wagate_core::phone::PhoneE164;
 use wagate_store::Page;
@@ -125,7 +126,9 @@ fn parse_participants(p: &Map<String, Value>) -> Result<Vec<(String, PhoneE164)>
         }
         Some(Value::Array(list)) => list,
         Some(_) => {
-            return Err(ValidationError::new("participants", "must be an array of {\"user\": …}").into());
+            return Err(
+                ValidationError::new("participants", "must be an array of {\"user\": …}").into(),
+            );
         }
     };
     if list.is_empty() || list.len() > MAX_REMOVALS {
@@ -162,7 +165,9 @@ fn parse_participants(p: &Map<String, Value>) -> Result<Vec<(String, PhoneE164)>
 fn parse_join_requests(p: &Map<String, Value>) -> Result<Vec<JoinRequestId>, ValidationError> {
     product(p)?;
     let list = match p.get("join_requests") {
-        None | Some(Value::Null) => return Err(ValidationError::missing("join_requests", "is required")),
+        None | Some(Value::Null) => {
+            return Err(ValidationError::missing("join_requests", "is required"));
+        }
         Some(Value::Array(list)) if !list.is_empty() => list,
         Some(_) => {
             return Err(ValidationError::new(
@@ -175,7 +180,10 @@ fn parse_join_requests(p: &Map<String, Value>) -> Result<Vec<JoinRequestId>, Val
         .map(|v| match v {
             Value::String(s) => JoinRequestId::parse(s),
             Value::Number(n) => JoinRequestId::parse(&n.to_string()),
-            _ => Err(ValidationError::new("join_requests", "must hold ids (strings)")),
+            _ => Err(ValidationError::new(
+                "join_requests",
+                "must hold ids (strings)",
+            )),
         })
         .collect()
 }
@@ -202,7 +210,7 @@ fn parse_fields(fields: Option<&str>) -> Result<Vec<&'static str>, ValidationErr
     Ok(out)
 }
 
-fn view(info: &GroupInfo, fields: &[&str]) -> Value {
+fn view(info: &GroupInfo, channel: &Channel, fields: &[&str]) -> Value {
     let g = &info.group;
     let mut v = Map::new();
     v.insert("messaging_product".into(), "whatsapp".into());
@@ -216,7 +224,12 @@ fn view(info: &GroupInfo, fields: &[&str]) -> Value {
             "participants" => info
                 .participants
                 .iter()
-                .map(|p| json!({"wa_id": p.wa_id.digits()}))
+                .map(|p| {
+                    json!({
+                        "wa_id": p.wa_id.digits(),
+                        "user_id": participant_user_id(channel, &p.wa_id),
+                    })
+                })
                 .collect(),
             "total_participant_count" => json!(info.participants.len()),
             "join_approval_mode" => json!(g.join_approval_mode.as_str()),
@@ -225,6 +238,12 @@ fn view(info: &GroupInfo, fields: &[&str]) -> Value {
         v.insert((*f).to_owned(), value);
     }
     Value::Object(v)
+}
+
+/// What an accepted group operation answers: Meta reports its outcome by webhook, under
+/// this request id.
+fn done(request_id: String) -> Value {
+    json!({"messaging_product": "whatsapp", "success": true, "request_id": request_id})
 }
 
 fn unknown(id: &str) -> ApiError {
@@ -258,14 +277,17 @@ pub async fn create(
     ))
 }
 
-/// `GET /{phone_number_id}/groups[?limit=&after=]`: the number's groups.
+/// `GET /{phone_number_id}/groups[?limit=&after=&fields=]`: the number's groups, each
+/// with the fields a read of one gives.
 pub async fn list(
     State(state): State<AppState>,
     Auth(p): Auth,
     ObjectPath(object_id): ObjectPath,
+    uri: Uri,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     let channel = phone_number(&state, &p, &object_id).await?;
+    let fields = parse_fields(q.get("fields").map(String::as_str))?;
     let limit = match q.get("limit") {
         None => DEFAULT_LIMIT,
         Some(l) => l
@@ -294,26 +316,29 @@ pub async fn list(
         .await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
-    let groups: Vec<Value> = rows
+    let data: Vec<Value> = rows
         .iter()
-        .map(|g| {
-            json!({
-                "id": g.id.as_str(),
-                "subject": g.subject.as_str(),
-                "creation_timestamp": g.created_at.as_second(),
-            })
+        .map(|info| {
+            let mut v = view(info, &channel, &fields);
+            if let Some(o) = v.as_object_mut() {
+                o.remove("messaging_product");
+            }
+            v
         })
         .collect();
-    let mut cursors = Map::new();
+    let mut paging = json!({"cursors": {}});
     if let (Some(first), Some(last)) = (rows.first(), rows.last()) {
-        cursors.insert("before".into(), first.id.as_str().into());
+        paging["cursors"] =
+            json!({"before": first.group.id.as_str(), "after": last.group.id.as_str()});
         if more {
-            cursors.insert("after".into(), last.id.as_str().into());
+            let mut next = q.clone();
+            next.insert("after".into(), last.group.id.as_str().to_owned());
+            next.remove("access_token");
+            let query = serde_urlencoded::to_string(&next).unwrap_or_default();
+            paging["next"] = json!(format!("{}{}?{query}", state.base_url, uri.path()));
         }
     }
-    Ok(Json(
-        json!({"data": {"groups": groups}, "paging": {"cursors": cursors}}),
-    ))
+    Ok(Json(json!({"data": data, "paging": paging})))
 }
 
 /// `GET /{group_id}[?fields=]`, from the `/{object_id}` chain: `None` when `object_id` is
@@ -328,12 +353,12 @@ pub async fn find(
         return Ok(None);
     }
     let fields = parse_fields(fields)?;
-    let (info, _) = state
+    let (info, channel) = state
         .app
         .get_group(p, &parse_id(object_id)?)
         .await
         .map_err(named(object_id))?;
-    Ok(Some(view(&info, &fields)))
+    Ok(Some(view(&info, &channel, &fields)))
 }
 
 /// `POST /{group_id}` (subject, description), from the `/{object_id}` chain.
@@ -355,16 +380,20 @@ pub async fn update(
         Ok(patch) => patch,
         // An unknown group is answered as such whatever the body says.
         Err(invalid) => {
-            state.app.get_group(p, &id).await.map_err(named(object_id))?;
+            state
+                .app
+                .get_group(p, &id)
+                .await
+                .map_err(named(object_id))?;
             return Err(invalid);
         }
     };
-    state
+    let request_id = state
         .app
         .update_group(p, &id, patch)
         .await
         .map_err(named(object_id))?;
-    Ok(Some(Json(json!({"success": true}))))
+    Ok(Some(Json(done(request_id))))
 }
 
 /// `DELETE /{group_id}`, from the `/{object_id}` chain.
@@ -376,12 +405,12 @@ pub async fn delete(
     if !GroupId::looks_like(object_id) {
         return Ok(None);
     }
-    state
+    let request_id = state
         .app
         .delete_group(p, &parse_id(object_id)?)
         .await
         .map_err(named(object_id))?;
-    Ok(Some(Json(json!({"success": true}))))
+    Ok(Some(Json(done(request_id))))
 }
 
 /// `GET /{group_id}/invite_link`.
@@ -436,22 +465,27 @@ pub async fn remove_participants(
     let users = match parse_participants(&params(&uri, &headers, &body)?) {
         Ok(users) => users,
         Err(invalid) => {
-            state.app.get_group(&p, &id).await.map_err(named(&object_id))?;
+            state
+                .app
+                .get_group(&p, &id)
+                .await
+                .map_err(named(&object_id))?;
             return Err(invalid);
         }
     };
-    state
+    let request_id = state
         .app
         .remove_group_participants(&p, &id, users)
         .await
         .map_err(named(&object_id))?;
-    Ok(Json(json!({"success": true})))
+    Ok(Json(done(request_id)))
 }
 
-fn request_view(r: &JoinRequest) -> Value {
+fn request_view(r: &JoinRequest, channel: &Channel) -> Value {
     json!({
         "join_request_id": r.id.as_str(),
         "wa_id": r.wa_id.digits(),
+        "user_id": participant_user_id(channel, &r.wa_id),
         "creation_timestamp": r.created_at.as_second().to_string(),
     })
 }
@@ -462,12 +496,12 @@ pub async fn join_requests(
     Auth(p): Auth,
     ObjectPath(object_id): ObjectPath,
 ) -> Result<Json<Value>, ApiError> {
-    let requests = state
+    let (requests, channel) = state
         .app
         .list_join_requests(&p, &parse_id(&object_id)?)
         .await
         .map_err(named(&object_id))?;
-    let data: Vec<Value> = requests.iter().map(request_view).collect();
+    let data: Vec<Value> = requests.iter().map(|r| request_view(r, &channel)).collect();
     let mut cursors = Map::new();
     if let (Some(first), Some(last)) = (requests.first(), requests.last()) {
         cursors.insert("before".into(), first.id.as_str().into());
@@ -489,11 +523,15 @@ async fn decide(
     let requests = match parse_join_requests(&params(&uri, &headers, &body)?) {
         Ok(r) => r,
         Err(invalid) => {
-            state.app.get_group(&p, &id).await.map_err(named(&object_id))?;
+            state
+                .app
+                .get_group(&p, &id)
+                .await
+                .map_err(named(&object_id))?;
             return Err(invalid.into());
         }
     };
-    let done = state
+    let decided = state
         .app
         .decide_join_requests(&p, &id, &requests, decision)
         .await
@@ -502,8 +540,10 @@ async fn decide(
         Decision::Approve => "approved_join_requests",
         Decision::Reject => "rejected_join_requests",
     };
-    let ids: Vec<&str> = done.iter().map(|r| r.id.as_str()).collect();
-    Ok(Json(json!({"messaging_product": "whatsapp", key: ids})))
+    let ids: Vec<&str> = decided.iter().map(|r| r.id.as_str()).collect();
+    let mut out = done(wagate_app::groups::request_id());
+    out[key] = json!(ids);
+    Ok(Json(out))
 }
 
 /// `POST /{group_id}/join_requests` with `join_requests: [id…]`: approve them.
@@ -565,21 +605,41 @@ mod tests {
 
     #[test]
     fn creates_and_patches() {
-        let n = parse_new(&map(json!({"messaging_product": "whatsapp", "subject": " Club "})))
-            .unwrap();
+        let n = parse_new(&map(
+            json!({"messaging_product": "whatsapp", "subject": " Club "}),
+        ))
+        .unwrap();
         assert_eq!(n.subject.as_str(), "Club");
         assert_eq!(n.join_approval_mode, JoinApprovalMode::AutoApprove);
         for (body, field) in [
             (json!({}), "subject"),
             (json!({"subject": "x".repeat(129)}), "subject"),
-            (json!({"subject": "x", "description": "d".repeat(2049)}), "description"),
-            (json!({"subject": "x", "join_approval_mode": "open"}), "join_approval_mode"),
-            (json!({"subject": "x", "messaging_product": "sms"}), "messaging_product"),
+            (
+                json!({"subject": "x", "description": "d".repeat(2049)}),
+                "description",
+            ),
+            (
+                json!({"subject": "x", "join_approval_mode": "open"}),
+                "join_approval_mode",
+            ),
+            (
+                json!({"subject": "x", "messaging_product": "sms"}),
+                "messaging_product",
+            ),
         ] {
-            assert_eq!(parse_new(&map(body.clone())).unwrap_err().field, field, "{body}");
+            assert_eq!(
+                parse_new(&map(body.clone())).unwrap_err().field,
+                field,
+                "{body}"
+            );
         }
         assert_eq!(parse_patch(&map(json!({}))).unwrap_err().field, "subject");
-        assert!(parse_patch(&map(json!({"description": ""}))).unwrap().description.is_some());
+        assert!(
+            parse_patch(&map(json!({"description": ""})))
+                .unwrap()
+                .description
+                .is_some()
+        );
     }
 
     #[test]
@@ -592,7 +652,9 @@ mod tests {
         ))
         .unwrap_err();
         assert_eq!(dup.code, ErrorCode::GroupDuplicateParticipant);
-        let many: Vec<Value> = (0..9).map(|i| json!({"user": format!("1555000111{i}")})).collect();
+        let many: Vec<Value> = (0..9)
+            .map(|i| json!({"user": format!("1555000111{i}")}))
+            .collect();
         let e = parse_participants(&map(json!({ "participants": many }))).unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidParameterValue);
         assert_eq!(
@@ -643,7 +705,9 @@ pub async fn send(
     let p = body.as_object().cloned().unwrap_or_default();
     match text(&p, "messaging_product")?.as_deref() {
         Some("whatsapp") => {}
-        Some(_) => return Err(ValidationError::new("messaging_product", "must be \"whatsapp\"").into()),
+        Some(_) => {
+            return Err(ValidationError::new("messaging_product", "must be \"whatsapp\"").into());
+        }
         None => return Err(ValidationError::missing("messaging_product", "is required").into()),
     }
     let to = text(&p, "to")?

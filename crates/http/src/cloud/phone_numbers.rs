@@ -267,7 +267,9 @@ async fn get(
             if let Some(media) = super::media::find(&state, &p, &object_id).await? {
                 return Ok(Json(media));
             }
-            if let Some(group) = super::groups::find(&state, &p, &object_id, q.fields.as_deref()).await? {
+            if let Some(group) =
+                super::groups::find(&state, &p, &object_id, q.fields.as_deref()).await?
+            {
                 return Ok(Json(group));
             }
             return match super::profile::find_waba(&state, &p, &object_id, q.fields.as_deref())

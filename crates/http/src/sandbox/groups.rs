@@ -133,5 +133,7 @@ pub async fn suspend(
         .suspend_group(&p, &channel, &group_id(&id)?, suspended)
         .await
         .map_err(named(&id))?;
-    Ok(Json(json!({"group_id": g.id.as_str(), "suspended": g.suspended})))
+    Ok(Json(
+        json!({"group_id": g.id.as_str(), "suspended": g.suspended}),
+    ))
 }

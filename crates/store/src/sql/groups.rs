@@ -225,8 +225,7 @@ impl<B: Backend> GroupStore for B {
                 get(c, account, &id, for_update).await?;
                 for table in ["group_participants", "group_join_requests"] {
                     c.execute(
-                        query(format!("DELETE FROM {table} WHERE group_id = $1"))
-                            .bind(id.as_str()),
+                        query(format!("DELETE FROM {table} WHERE group_id = $1")).bind(id.as_str()),
                     )
                     .await?;
                 }
@@ -381,8 +380,7 @@ impl<B: Backend> GroupStore for B {
                 }
                 for r in &chosen {
                     c.execute(
-                        query("DELETE FROM group_join_requests WHERE id = $1")
-                            .bind(r.id.as_str()),
+                        query("DELETE FROM group_join_requests WHERE id = $1").bind(r.id.as_str()),
                     )
                     .await?;
                     if approve {
