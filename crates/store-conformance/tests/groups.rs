@@ -226,16 +226,15 @@ async fn groups_keep_their_rules_on_every_backend(b: Backend) {
             a,
             &g2.id,
             &[r1.id.clone(), JoinRequestId::generate()],
-            true,
+            Some(MAX_PARTICIPANTS),
             t0,
-            MAX_PARTICIPANTS,
             vec![],
         )
         .await,
         GroupRefusal::JoinRequestUnknown,
     );
     refused(
-        s.decide_join_requests(a, &g2.id, &[r1.id.clone()], true, t0, 0, vec![])
+        s.decide_join_requests(a, &g2.id, std::slice::from_ref(&r1.id), Some(0), t0, vec![])
             .await,
         GroupRefusal::ParticipantOverlimit,
     );
@@ -244,26 +243,17 @@ async fn groups_keep_their_rules_on_every_backend(b: Backend) {
         .decide_join_requests(
             a,
             &g2.id,
-            &[r1.id.clone()],
-            true,
+            std::slice::from_ref(&r1.id),
+            Some(MAX_PARTICIPANTS),
             t0,
-            MAX_PARTICIPANTS,
             vec![],
         )
         .await
         .unwrap();
     assert_eq!(approved, vec![r1.clone()]);
-    s.decide_join_requests(
-        a,
-        &g2.id,
-        &[r2.id.clone()],
-        false,
-        t0,
-        MAX_PARTICIPANTS,
-        vec![],
-    )
-    .await
-    .unwrap();
+    s.decide_join_requests(a, &g2.id, std::slice::from_ref(&r2.id), None, t0, vec![])
+        .await
+        .unwrap();
     assert!(s.list_join_requests(a, &g2.id).await.unwrap().is_empty());
     let members = s.get_group(a, &g2.id).await.unwrap().participants;
     assert_eq!(

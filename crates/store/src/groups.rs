@@ -112,17 +112,17 @@ pub trait GroupStore: Send + Sync {
         account: AccountId,
         id: &GroupId,
     ) -> Result<Vec<JoinRequest>>;
-    /// Approves (the users join, within `cap`) or rejects pending requests, all or none:
-    /// `Group(JoinRequestUnknown)` when one is not pending, `Group(ParticipantOverlimit)`
-    /// when approving them would pass `cap`. Records `events`.
+    /// Approves (`approve_within: Some(cap)`: the users join, within `cap` participants) or
+    /// rejects (`None`) pending requests, all or none: `Group(JoinRequestUnknown)` when one
+    /// is not pending, `Group(ParticipantOverlimit)` when approving them would pass `cap`.
+    /// Records `events`.
     async fn decide_join_requests(
         &self,
         account: AccountId,
         id: &GroupId,
         requests: &[JoinRequestId],
-        approve: bool,
+        approve_within: Option<usize>,
         at: Timestamp,
-        cap: usize,
         events: Vec<WebhookEvent>,
     ) -> Result<Vec<JoinRequest>>;
 }

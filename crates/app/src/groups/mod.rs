@@ -264,9 +264,8 @@ impl App {
                 p.account_id,
                 id,
                 requests,
-                decision == Decision::Approve,
+                (decision == Decision::Approve).then_some(MAX_PARTICIPANTS),
                 at,
-                MAX_PARTICIPANTS,
                 events,
             )
             .await?)

@@ -374,7 +374,6 @@ pub async fn update(
     }
     let id = parse_id(object_id)?;
     let patch = Params::read(None, headers, body, Rules::GRAPH)
-        .map_err(ApiError::from)
         .and_then(|m| parse_patch(m.as_map()).map_err(ApiError::from));
     let patch = match patch {
         Ok(patch) => patch,
@@ -595,6 +594,77 @@ pub fn routes() -> axum::Router<AppState> {
     r
 }
 
+/// `POST /{phone_number_id}/messages` with `recipient_type: "group"`, from the send handler:
+/// `None` for any other send. A cloud number's group message goes to Meta as it is; a
+/// sandbox number's is checked and handed over (see `wagate_app::groups::messages`).
+pub async fn send(
+    state: &AppState,
+    channel: &wagate_core::channel::Channel,
+    body: &Value,
+) -> Result<Option<axum::response::Response>, ApiError> {
+    use axum::response::IntoResponse;
+    if body.get("recipient_type").and_then(Value::as_str) != Some("group") {
+        return Ok(None);
+    }
+    if matches!(channel.upstream, wagate_core::channel::Upstream::Cloud(_)) {
+        let call = wagate_app::upstream::proxy::ProxyCall {
+            method: axum::http::Method::POST,
+            version: None,
+            path: format!("{}/messages", channel.phone_number_id),
+            query: None,
+            content_type: Some("application/json".to_owned()),
+            body: serde_json::to_vec(body).unwrap_or_default(),
+        };
+        let answer = state.app.forward_to_meta(channel, call).await?;
+        let mut res = axum::response::Response::new(axum::body::Body::from(answer.body));
+        *res.status_mut() = axum::http::StatusCode::from_u16(answer.status)
+            .unwrap_or(axum::http::StatusCode::BAD_GATEWAY);
+        res.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("application/json"),
+        );
+        return Ok(Some(res));
+    }
+    let p = body.as_object().cloned().unwrap_or_default();
+    match text(&p, "messaging_product")?.as_deref() {
+        Some("whatsapp") => {}
+        Some(_) => {
+            return Err(ValidationError::new("messaging_product", "must be \"whatsapp\"").into());
+        }
+        None => return Err(ValidationError::missing("messaging_product", "is required").into()),
+    }
+    let to = text(&p, "to")?
+        .ok_or_else(|| ValidationError::missing("to", "is required: the group id"))?;
+    let group_id = parse_id(&to)?;
+    let content = wagate_core::content::Content::outbound(body)?;
+    let biz_opaque_callback_data = text(&p, "biz_opaque_callback_data")?
+        .map(|s| {
+            wagate_core::message::CallbackData::parse(&s)
+                .map(wagate_core::message::CallbackData::into_string)
+        })
+        .transpose()?;
+    let wamid = state
+        .app
+        .send_group_message(
+            channel,
+            wagate_app::groups::messages::GroupSend {
+                group_id,
+                content,
+                biz_opaque_callback_data,
+            },
+        )
+        .await
+        .map_err(named(&to))?;
+    Ok(Some(
+        Json(json!({
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": to}],
+            "messages": [{"id": wamid.as_str(), "message_status": "accepted"}],
+        }))
+        .into_response(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -669,75 +739,4 @@ mod tests {
         assert_eq!(parse_fields(Some("id,subject")).unwrap(), ["subject"]);
         assert!(parse_fields(Some("owner")).is_err());
     }
-}
-
-/// `POST /{phone_number_id}/messages` with `recipient_type: "group"`, from the send handler:
-/// `None` for any other send. A cloud number's group message goes to Meta as it is; a
-/// sandbox number's is checked and handed over (see `wagate_app::groups::messages`).
-pub async fn send(
-    state: &AppState,
-    channel: &wagate_core::channel::Channel,
-    body: &Value,
-) -> Result<Option<axum::response::Response>, ApiError> {
-    use axum::response::IntoResponse;
-    if body.get("recipient_type").and_then(Value::as_str) != Some("group") {
-        return Ok(None);
-    }
-    if matches!(channel.upstream, wagate_core::channel::Upstream::Cloud(_)) {
-        let call = wagate_app::upstream::proxy::ProxyCall {
-            method: axum::http::Method::POST,
-            version: None,
-            path: format!("{}/messages", channel.phone_number_id),
-            query: None,
-            content_type: Some("application/json".to_owned()),
-            body: serde_json::to_vec(body).unwrap_or_default(),
-        };
-        let answer = state.app.forward_to_meta(channel, call).await?;
-        let mut res = axum::response::Response::new(axum::body::Body::from(answer.body));
-        *res.status_mut() = axum::http::StatusCode::from_u16(answer.status)
-            .unwrap_or(axum::http::StatusCode::BAD_GATEWAY);
-        res.headers_mut().insert(
-            axum::http::header::CONTENT_TYPE,
-            axum::http::HeaderValue::from_static("application/json"),
-        );
-        return Ok(Some(res));
-    }
-    let p = body.as_object().cloned().unwrap_or_default();
-    match text(&p, "messaging_product")?.as_deref() {
-        Some("whatsapp") => {}
-        Some(_) => {
-            return Err(ValidationError::new("messaging_product", "must be \"whatsapp\"").into());
-        }
-        None => return Err(ValidationError::missing("messaging_product", "is required").into()),
-    }
-    let to = text(&p, "to")?
-        .ok_or_else(|| ValidationError::missing("to", "is required: the group id"))?;
-    let group_id = parse_id(&to)?;
-    let content = wagate_core::content::Content::outbound(body)?;
-    let biz_opaque_callback_data = text(&p, "biz_opaque_callback_data")?
-        .map(|s| {
-            wagate_core::message::CallbackData::parse(&s)
-                .map(wagate_core::message::CallbackData::into_string)
-        })
-        .transpose()?;
-    let wamid = state
-        .app
-        .send_group_message(
-            channel,
-            wagate_app::groups::messages::GroupSend {
-                group_id,
-                content,
-                biz_opaque_callback_data,
-            },
-        )
-        .await
-        .map_err(named(&to))?;
-    Ok(Some(
-        Json(json!({
-            "messaging_product": "whatsapp",
-            "contacts": [{"input": to}],
-            "messages": [{"id": wamid.as_str(), "message_status": "accepted"}],
-        }))
-        .into_response(),
-    ))
 }

@@ -358,9 +358,8 @@ impl<B: Backend> GroupStore for B {
         account: AccountId,
         id: &GroupId,
         requests: &[JoinRequestId],
-        approve: bool,
+        approve_within: Option<usize>,
         at: Timestamp,
-        cap: usize,
         events: Vec<WebhookEvent>,
     ) -> Result<Vec<JoinRequest>> {
         let (id, requests) = (id.clone(), requests.to_vec());
@@ -375,7 +374,9 @@ impl<B: Backend> GroupStore for B {
                     .map(|r| pending.iter().find(|p| p.id == *r).cloned())
                     .collect::<Option<_>>()
                     .ok_or(StoreError::Group(GroupRefusal::JoinRequestUnknown))?;
-                if approve && participants(c, &id).await?.len() + chosen.len() > cap {
+                if let Some(cap) = approve_within
+                    && participants(c, &id).await?.len() + chosen.len() > cap
+                {
                     return Err(StoreError::Group(GroupRefusal::ParticipantOverlimit));
                 }
                 for r in &chosen {
@@ -383,7 +384,7 @@ impl<B: Backend> GroupStore for B {
                         query("DELETE FROM group_join_requests WHERE id = $1").bind(r.id.as_str()),
                     )
                     .await?;
-                    if approve {
+                    if approve_within.is_some() {
                         add(c, &id, &r.wa_id, at).await?;
                     }
                 }
