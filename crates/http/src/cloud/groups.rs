@@ -658,7 +658,8 @@ pub async fn send(
     Ok(Some(
         Json(json!({
             "messaging_product": "whatsapp",
-            "contacts": [{"input": to}],
+            // As Meta answers a group send (pywa reads the chat's id from `wa_id`).
+            "contacts": [{"input": to, "wa_id": to}],
             "messages": [{"id": wamid.as_str(), "message_status": "accepted"}],
         }))
         .into_response(),
