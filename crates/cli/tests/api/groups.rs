@@ -887,3 +887,110 @@ async fn whatsapp_api_js_sends_to_a_group() {
     );
     app.stop().await;
 }
+
+/// B's cloud channel on A's first number: A stands in for Meta (see `cloud_upstream.rs`).
+async fn cloud_channel_on(b: &TestApp, a: &TestApp) {
+    let list: Value = a.get("/api/v1/channels").await.json().await.unwrap();
+    let a_channel = &list["data"][0];
+    let res = b
+        .post_json(
+            "/api/v1/channels",
+            &json!({
+                "verified_name": "Acme via Meta",
+                "phone_number_id": a.phone_number_id,
+                "waba_id": a_channel["waba_id"],
+                "display_phone_number": a_channel["display_phone_number"],
+                "upstream": {"kind": "cloud", "base_url": a.base_url, "access_token": a.api_key,
+                             "app_secret": "meta-app-secret", "verify_token": "meta-verify-token"}
+            }),
+        )
+        .await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn a_cloud_numbers_group_calls_go_to_meta() {
+    let a = crate::helpers::spawn_app().await;
+    let b = crate::helpers::spawn_app().await;
+    cloud_channel_on(&b, &a).await;
+    let pnid = a.phone_number_id.clone();
+
+    // Created through B, at Meta (A).
+    let res = b
+        .post_json(
+            &groups_path(&pnid),
+            &json!({"messaging_product": "whatsapp", "subject": "Via Meta"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.json::<Value>().await.unwrap()["request_id"].is_string());
+    let at_meta: Value = a.get(&groups_path(&pnid)).await.json().await.unwrap();
+    let group = at_meta["data"][0]["id"].as_str().unwrap().to_owned();
+    let listed: Value = b.get(&groups_path(&pnid)).await.json().await.unwrap();
+    assert_eq!(listed, at_meta);
+
+    // By the group's id alone, and its edges: Meta answers for the cloud WABA.
+    let via_b: Value = b
+        .get(&format!("/v23.0/{group}?fields=subject"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        via_b,
+        json!({"messaging_product": "whatsapp", "id": group, "subject": "Via Meta"})
+    );
+    let link: Value = b
+        .get(&format!("/v23.0/{group}/invite_link"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let at_a: Value = a
+        .get(&format!("/v23.0/{group}/invite_link"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(link, at_a);
+
+    // A group message through B is Meta's to send.
+    assert_eq!(
+        join(&a, at_a["invite_link"].as_str().unwrap(), "15550700001")
+            .await
+            .status(),
+        200
+    );
+    let res = b
+        .post_json(
+            &format!("/v23.0/{pnid}/messages"),
+            &json!({"messaging_product": "whatsapp",
+            "recipient_type": "group", "to": group, "type": "text", "text": {"body": "hi"}}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let sent: Value = res.json().await.unwrap();
+    assert_eq!(sent["contacts"][0]["input"], group.as_str());
+    // Meta's refusals come back as Meta gave them.
+    let res = b
+        .post_json(
+            &format!("/v23.0/{pnid}/messages"),
+            &json!({"messaging_product": "whatsapp",
+            "recipient_type": "group", "to": group, "type": "location",
+            "location": {"latitude": 1.0, "longitude": 2.0}}),
+        )
+        .await;
+    assert_graph_error(res, 400, 131051).await;
+
+    // Deleted through B, at Meta; then unknown there and here.
+    let res = b
+        .req(Method::DELETE, &format!("/v23.0/{group}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_graph_error(a.get(&format!("/{group}")).await, 400, 131041).await;
+    assert_graph_error(b.get(&format!("/{group}")).await, 400, 131041).await;
+    a.stop().await;
+    b.stop().await;
+}
