@@ -133,3 +133,71 @@ impl App {
         Ok(info.group)
     }
 }
+
+impl App {
+    /// A participant writes `text` in one of `channel`'s groups: a `messages` webhook whose
+    /// message carries the `group_id`, as Meta reports messages written in a group. A user
+    /// who is not in the group, or a suspended group, is refused. Like group sends, it is
+    /// reported by webhook only, not a row of the message log. Answers the message's id.
+    #[tracing::instrument(skip_all, fields(channel_id = %channel.id, group_id = %id))]
+    pub async fn group_inbound(
+        &self,
+        channel: &Channel,
+        id: &GroupId,
+        from: &PhoneE164,
+        text: &str,
+    ) -> Result<wagate_core::message::Wamid> {
+        use serde_json::json;
+        use wagate_core::ids::{EventId, MessageId};
+        use wagate_core::webhook::{EventData, EventField, WebhookEvent};
+
+        let info = self.store.get_group(channel.account_id, id).await?;
+        if info.group.channel_id != channel.id {
+            return Err(StoreError::NotFound(Entity::Group).into());
+        }
+        if !info.participants.iter().any(|p| p.wa_id == *from) {
+            return Err(StoreError::Group(GroupRefusal::NotAParticipant).into());
+        }
+        if info.group.suspended {
+            return Err(crate::error::Error::Refused(
+                wagate_core::error::ErrorCode::GroupSuspended,
+                "the group is suspended for a policy violation",
+            ));
+        }
+        let wamid = wagate_core::message::Wamid::for_message(MessageId::generate(), from);
+        let at = self.now();
+        let value = json!({
+            "messaging_product": "whatsapp",
+            "metadata": {
+                "display_phone_number": channel.display_phone_number.digits(),
+                "phone_number_id": channel.phone_number_id.as_str(),
+            },
+            "contacts": [{
+                "profile": {"name": wagate_upstream::sandbox::default_name(from)},
+                "wa_id": from.digits(),
+                "user_id": super::participant_user_id(channel, from),
+            }],
+            "messages": [{
+                "from": from.digits(),
+                "id": wamid.as_str(),
+                "timestamp": at.as_second().to_string(),
+                "type": "text",
+                "text": {"body": text},
+                "group_id": id.as_str(),
+            }],
+        });
+        self.store
+            .record_events(vec![WebhookEvent {
+                id: EventId::generate(),
+                account_id: channel.account_id,
+                channel_id: Some(channel.id),
+                occurred_at: at,
+                data: EventData::Other {
+                    field: EventField::Messages,
+                    value,
+                },
+            }])
+            .await?;
+        Ok(wamid)
+    }
+}

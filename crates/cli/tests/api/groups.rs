@@ -19,6 +19,7 @@ const FIELDS: &[&str] = &[
     "group_settings_update",
     "group_status_update",
     "statuses",
+    "messages",
 ];
 
 async fn subscribe(app: &TestApp) -> Receiver {
@@ -762,6 +763,39 @@ async fn join_requests_are_approved_and_rejected() {
             .await
             .unwrap();
         assert_eq!(pending["data"], json!([]));
+        // A participant writes in the group: a `messages` webhook with the group's id; a user
+        // who is not in it is refused.
+        let inbound = format!("/sandbox/{}/groups/{group}/inbound", app.phone_number_id);
+        let res = app
+            .post_json(
+                &inbound,
+                &json!({"from": "15550300001", "text": {"body": "Hi all"}}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let wamid = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let res = app
+            .post_json(
+                &inbound,
+                &json!({"from": "15550300002", "text": {"body": "Let me in"}}),
+            )
+            .await;
+        assert_manage_error(res, 400, "group_participant_not_found").await;
+        let got = changes(&app, &receiver, 4, 1).await;
+        assert_eq!(got[0].0, "messages");
+        let m = &got[0].1["messages"][0];
+        assert_eq!(
+            (m["group_id"].as_str(), m["from"].as_str()),
+            (Some(group.as_str()), Some("15550300001"))
+        );
+        assert_eq!(
+            (m["id"].as_str(), m["text"]["body"].as_str()),
+            (Some(wamid.as_str()), Some("Hi all"))
+        );
+        assert_eq!(got[0].1["contacts"][0]["wa_id"], "15550300001");
         app.stop().await;
     }
 }

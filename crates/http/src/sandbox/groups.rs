@@ -11,6 +11,8 @@
 //!   (`group_participants_remove`, initiated by the participant).
 //! - `POST /sandbox/{phone_number_id}/groups/{group_id}/suspend` with `suspended` (true or
 //!   false): the network suspends the group, or lifts it (`group_status_update`).
+//! - `POST /sandbox/{phone_number_id}/groups/{group_id}/inbound` with `from` and `text`: a
+//!   participant writes in the group (a `messages` webhook with the `group_id`).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -136,4 +138,37 @@ pub async fn suspend(
     Ok(Json(
         json!({"group_id": g.id.as_str(), "suspended": g.suspended}),
     ))
+}
+
+/// `POST /sandbox/{phone_number_id}/groups/{group_id}/inbound` with `from` and
+/// `text: {"body": …}`: a participant writes in the group (a `messages` webhook carrying
+/// the `group_id`). A user who is not in the group is refused
+/// (`group_participant_not_found`).
+pub async fn inbound(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path((object_id, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let channel = sandbox_channel(&state, &p, &object_id).await?;
+    let body: Value = parse_json(&body)?;
+    let wa_id = from(&body)?;
+    let text = body
+        .get("text")
+        .and_then(|t| t.get("body"))
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ValidationError::missing("text.body", "is required"))?;
+    if text.chars().count() > 4096 {
+        return Err(
+            ValidationError::out_of_range("text.body", "must be at most 4096 characters").into(),
+        );
+    }
+    let wamid = state
+        .app
+        .group_inbound(&channel, &group_id(&id)?, &wa_id, text)
+        .await
+        .map_err(named(&id))?;
+    Ok(Json(json!({"group_id": id, "id": wamid.as_str()})))
 }

@@ -3,7 +3,8 @@
 //!
 //! # Layout
 //! - `inbound`: a virtual user sends a message to a channel.
-//! - `groups`: virtual users join (by invite link) and leave groups; groups get suspended.
+//! - `groups`: virtual users join (by invite link), write in and leave groups; groups get
+//!   suspended.
 //! - `quality`: users rate a template (its quality, and Meta's pause ladder).
 //! - `phone_quality`: a number's quality rating and messaging limit, with their webhooks.
 //! - `verification`: the verification code the sandbox "sent" to a number.
@@ -30,6 +31,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/sandbox/{phone_number_id}/groups/{group_id}/suspend",
             post(groups::suspend),
+        )
+        .route(
+            "/sandbox/{phone_number_id}/groups/{group_id}/inbound",
+            post(groups::inbound),
         )
         .route(
             "/sandbox/{phone_number_id}/quality",
