@@ -53,6 +53,7 @@ pub mod config;
 pub mod contacts;
 pub mod error;
 pub mod flows;
+pub mod groups;
 pub mod media;
 pub mod messaging;
 pub mod platform;

@@ -168,6 +168,32 @@ error_codes! {
     /// The WABA has a catalog linked already, or the catalog is linked to another WABA: unlink
     /// it first (Meta links one catalog to a WABA).
     CatalogLinked => "catalog_linked", 409, graph(100, None, OAuthException, 400);
+    /// The group does not exist, was deleted, or belongs to another number or account
+    /// (Meta's "Group unknown").
+    GroupNotFound => "group_not_found", 404, graph(131041, None, OAuthException, 400);
+    /// The number has as many groups as Meta allows (10,000 not deleted); delete one first.
+    /// Nothing is stored.
+    GroupCreateLimitReached => "group_create_limit_reached", 409, graph(131211, None, OAuthException, 400);
+    /// The group has as many participants as Meta allows (8).
+    GroupParticipantOverlimit => "group_participant_overlimit", 409, graph(131204, None, OAuthException, 400);
+    /// The same user is named twice in `participants`.
+    GroupDuplicateParticipant => "group_duplicate_participant", 400, graph(131202, None, OAuthException, 400);
+    /// A user named in `participants` is not in the group. Nothing is removed.
+    GroupParticipantNotFound => "group_participant_not_found", 400, graph(131212, None, OAuthException, 400);
+    /// A message to a group nobody has joined yet (Meta's "Bad Group": no messages to
+    /// single-member groups).
+    GroupSingleMember => "group_single_member", 400, graph(131020, None, OAuthException, 400);
+    /// The group is suspended for a policy violation; it takes no messages.
+    GroupSuspended => "group_suspended", 403, graph(131207, None, OAuthException, 403);
+    /// A paging cursor this list did not give (or a corrupted one): start from the first page.
+    InvalidCursor => "invalid_cursor", 400, graph(131059, None, OAuthException, 400);
+    /// A group message of a type groups do not take: only text, media (image, video, audio,
+    /// document, sticker) and templates.
+    GroupMessageTypeUnsupported => "group_message_type_unsupported", 400, graph(131051, None, OAuthException, 400);
+    /// The invite link is not a group's current link (reset, deleted group, never was).
+    GroupInviteLinkInvalid => "group_invite_link_invalid", 404, graph(100, Some(33), GraphMethodException, 400);
+    /// The join request is not pending (approved, rejected, revoked, or never made).
+    JoinRequestNotFound => "join_request_not_found", 404, graph(100, Some(33), GraphMethodException, 400);
     /// The webhook URL did not pass verification: it must answer the `hub.challenge` GET
     /// with 200 and the challenge as its body.
     WebhookVerificationFailed => "webhook_verification_failed", 422, graph(2200, None, OAuthException, 400);
@@ -303,6 +329,15 @@ impl ErrorCode {
             ErrorCode::FlowPublishRefused => "Flow can't be published",
             ErrorCode::FlowDeprecateRefused => "Flow can't be deprecated",
             ErrorCode::FlowDeleteRefused => "Flow can't be deleted",
+            ErrorCode::GroupNotFound => "Group unknown",
+            ErrorCode::GroupCreateLimitReached => "Group create limit reached",
+            ErrorCode::GroupParticipantOverlimit => "Participant overlimit",
+            ErrorCode::GroupDuplicateParticipant => "Duplicate participant",
+            ErrorCode::GroupParticipantNotFound => "Participant is not a part of the group",
+            ErrorCode::GroupSingleMember => "Bad Group",
+            ErrorCode::GroupSuspended => "Group suspended",
+            ErrorCode::InvalidCursor => "Invalid cursor",
+            ErrorCode::GroupMessageTypeUnsupported => "Unsupported message type",
             _ => return None,
         })
     }

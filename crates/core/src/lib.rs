@@ -53,6 +53,7 @@ pub mod content;
 pub mod error;
 pub mod failure;
 pub mod flow;
+pub mod group;
 pub mod idempotency;
 pub mod ids;
 pub mod media;

@@ -123,6 +123,7 @@ impl From<StoreError> for ApiError {
                 None => ApiError::new(kind.code(), conflict_message(kind, message)),
             },
             StoreError::Wallet(_) => ApiError::new(e.code(), e.to_string()),
+            StoreError::Group(why) => ApiError::new(e.code(), why.message()),
             StoreError::Closed => ApiError::new(ErrorCode::NotReady, "the server is shutting down"),
             other => ApiError::internal(other),
         }

@@ -22,6 +22,7 @@ pub enum Entity {
     Campaign,
     Catalog,
     Product,
+    Group,
 }
 
 /// Which uniqueness rule a write broke. Each kind is its own answer to the API user.
@@ -108,6 +109,9 @@ pub enum StoreError {
     /// The account's wallet refused a send (nothing of it is stored).
     #[error("{}", .0.message())]
     Wallet(wagate_core::billing::wallet::WalletRefusal),
+    /// A group rule refused the write (nothing of it is stored).
+    #[error("group: {0:?}")]
+    Group(wagate_core::group::GroupRefusal),
     /// The store is closed (shutting down).
     #[error("the store is closed")]
     Closed,
@@ -162,6 +166,8 @@ impl StoreError {
                     ErrorCode::DailyLimitReached
                 }
             },
+            StoreError::NotFound(Entity::Group) => ErrorCode::GroupNotFound,
+            StoreError::Group(why) => why.code(),
             StoreError::Closed => ErrorCode::NotReady,
             StoreError::Corrupt { .. } | StoreError::Database(_) => ErrorCode::Internal,
         }

@@ -16,6 +16,7 @@
 //! - [`BusinessKeyStore`] ([`business_keys`]): business public keys for Flows endpoints.
 //! - [`FlowStore`] ([`flows`]): WhatsApp Flows and their Flow JSON.
 //! - [`CatalogStore`] ([`catalogs`]): product catalogs and their products.
+//! - [`GroupStore`] ([`groups`]): groups of a business number.
 //! - [`ContactCardStore`] ([`contact_cards`]): the contact book: cards, tags, attributes.
 //! - [`MessageStore`] ([`dispatch`]): messages, the outbox and its leases, network events
 //!   and ingest, inbound messages, contacts and blocks.
@@ -57,6 +58,7 @@ pub mod contact_imports;
 pub mod dispatch;
 pub mod error;
 pub mod flows;
+pub mod groups;
 pub mod idempotency;
 pub mod media;
 pub mod page;
@@ -91,6 +93,7 @@ pub use dispatch::{
 };
 pub use error::{Conflict, Entity, StoreError};
 pub use flows::FlowStore;
+pub use groups::GroupStore;
 pub use media::{Media, MediaOrigin, MediaStore};
 pub use page::Page;
 pub use platform::PlatformStore;
@@ -123,6 +126,7 @@ pub trait Store:
     + BusinessKeyStore
     + FlowStore
     + CatalogStore
+    + GroupStore
     + MessageStore
     + ReportStore
     + TemplateStore
@@ -146,6 +150,7 @@ impl<T> Store for T where
         + BusinessKeyStore
         + FlowStore
         + CatalogStore
+        + GroupStore
         + MessageStore
         + ReportStore
         + TemplateStore

@@ -29,6 +29,7 @@ mod dialects;
 mod flows;
 mod fuzz_cloud;
 mod fuzz_regressions;
+mod groups;
 mod idempotency;
 mod interactive_extra;
 mod lifecycle;

@@ -35,6 +35,14 @@ pub enum EventField {
     Campaigns,
     /// Meta's `flows`: a flow's status changed (`FLOW_STATUS_CHANGE`), its endpoint failed.
     Flows,
+    /// Meta's: a group was created or deleted.
+    GroupLifecycleUpdate,
+    /// Meta's: users joined, left or were removed from a group, or asked to join.
+    GroupParticipantsUpdate,
+    /// Meta's: a group's subject or description changed.
+    GroupSettingsUpdate,
+    /// Meta's: a group was suspended, or its suspension cleared.
+    GroupStatusUpdate,
 }
 
 impl EventField {
@@ -53,6 +61,10 @@ impl EventField {
         Self::Wallet,
         Self::Campaigns,
         Self::Flows,
+        Self::GroupLifecycleUpdate,
+        Self::GroupParticipantsUpdate,
+        Self::GroupSettingsUpdate,
+        Self::GroupStatusUpdate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +83,10 @@ impl EventField {
             Self::Wallet => "wallet",
             Self::Campaigns => "campaigns",
             Self::Flows => "flows",
+            Self::GroupLifecycleUpdate => "group_lifecycle_update",
+            Self::GroupParticipantsUpdate => "group_participants_update",
+            Self::GroupSettingsUpdate => "group_settings_update",
+            Self::GroupStatusUpdate => "group_status_update",
         }
     }
 

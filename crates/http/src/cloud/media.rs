@@ -149,6 +149,10 @@ pub async fn delete(
     if let Some(done) = super::catalogs::delete(&state, &p, &object_id).await? {
         return Ok(done);
     }
+    // A group.
+    if let Some(done) = super::groups::delete(&state, &p, &object_id).await? {
+        return Ok(done);
+    }
     let unknown = |e| ApiError::naming(e, ErrorCode::MediaNotFound, "media", object_id.clone());
     let id = MediaId::parse(&object_id).map_err(|_| {
         unknown(wagate_store::StoreError::NotFound(wagate_store::Entity::Media).into())

@@ -55,6 +55,9 @@ pub async fn send(
 ) -> Result<Response, ApiError> {
     let channel = phone_number(&state, &p, &object_id).await?;
     let body: Value = parse_json(&body)?;
+    if let Some(sent) = super::groups::send(&state, &channel, &body).await? {
+        return Ok(sent);
+    }
     if body.get("status").is_some() {
         let message_id = parse_mark_read(&body)?;
         let unknown =

@@ -9,6 +9,7 @@ pub mod block_users;
 pub mod catalogs;
 pub mod encryption;
 pub mod flows;
+pub mod groups;
 pub mod media;
 pub mod messages;
 pub mod passthrough;
@@ -132,6 +133,7 @@ pub fn router() -> Router<AppState> {
         )
         .merge(template_extras_routes())
         .merge(flow_routes())
+        .merge(groups::routes())
         .route(
             "/{version}/{object_id}/template_analytics",
             get(analytics::template_analytics),

@@ -53,8 +53,10 @@ pub async fn passthrough(State(state): State<AppState>, req: Request, next: Next
         (None, first)
     };
     let edge = segments.next();
+    // A group id (`/{group_id}` and its edges) may be a cloud number's group at Meta.
+    let group = wagate_core::group::GroupId::looks_like(object);
     if object.is_empty()
-        || !object.bytes().all(|b| b.is_ascii_digit())
+        || !(group || object.bytes().all(|b| b.is_ascii_digit()))
         || edge.is_some_and(|e| OWN_EDGES.contains(&e))
         || !path.trim_end_matches('/').split('/').all(plain_segment)
     {
@@ -75,7 +77,7 @@ pub async fn passthrough(State(state): State<AppState>, req: Request, next: Next
         Some(c) => vec![c.clone()],
         // `/{id}` alone: maybe an object of a cloud WABA (a template), once wagate has said
         // it does not know it.
-        None if edge.is_none_or(|e| OBJECT_EDGES.contains(&e)) => {
+        None if edge.is_none_or(|e| OBJECT_EDGES.contains(&e)) || group => {
             match state.app.cloud_wabas(&principal).await {
                 Ok(owners) => owners,
                 Err(e) => return ApiError::from(e).into_response(),
@@ -190,8 +192,11 @@ fn proxy_call(
 /// Graph's "Unsupported request: object … does not exist, cannot be loaded due to missing
 /// permissions, or does not support this operation" (code 100, subcode 33).
 fn is_unknown_object(e: GraphError) -> bool {
-    e.code == 100 && e.subcode == Some(33)
+    (e.code == 100 && e.subcode == Some(33)) || e.code == GROUP_UNKNOWN
 }
+
+/// Meta's "Group unknown": a group id no WABA tried so far knows.
+const GROUP_UNKNOWN: u32 = 131041;
 
 /// Whether Meta answered [`is_unknown_object`].
 fn unknown_object(status: u16, body: &[u8]) -> bool {
@@ -202,7 +207,8 @@ fn unknown_object(status: u16, body: &[u8]) -> bool {
         return false;
     };
     let number = |p: &str| v.pointer(p).and_then(serde_json::Value::as_u64);
-    number("/error/code") == Some(100) && number("/error/error_subcode") == Some(33)
+    (number("/error/code") == Some(100) && number("/error/error_subcode") == Some(33))
+        || number("/error/code") == Some(u64::from(GROUP_UNKNOWN))
 }
 
 #[cfg(test)]

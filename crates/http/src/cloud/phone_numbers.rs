@@ -277,6 +277,11 @@ async fn get(
             {
                 return Ok(Json(c));
             }
+            if let Some(group) =
+                super::groups::find(&state, &p, &object_id, q.fields.as_deref()).await?
+            {
+                return Ok(Json(group));
+            }
             return match super::profile::find_waba(&state, &p, &object_id, q.fields.as_deref())
                 .await?
             {

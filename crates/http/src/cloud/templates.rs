@@ -271,6 +271,10 @@ pub async fn edit(
     {
         return Ok(done);
     }
+    // A group's settings.
+    if let Some(done) = super::groups::update(&state, &p, &object_id, &headers, &body).await? {
+        return Ok(done);
+    }
     let unknown = |e| ApiError::naming(e, ErrorCode::TemplateNotFound, "object", &object_id);
     let id = TemplateId::parse(&object_id)
         .map_err(|_| ApiError::not_found(ErrorCode::TemplateNotFound, "object", &object_id))?;

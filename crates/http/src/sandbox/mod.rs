@@ -4,11 +4,14 @@
 //! # Layout
 //! - `inbound`: a virtual user sends a message to a channel.
 //! - `flows`: a virtual user completes a flow (`nfm_reply`).
+//! - `groups`: virtual users join (by invite link), write in and leave groups; groups get
+//!   suspended.
 //! - `quality`: users rate a template (its quality, and Meta's pause ladder).
 //! - `phone_quality`: a number's quality rating and messaging limit, with their webhooks.
 //! - `verification`: the verification code the sandbox "sent" to a number.
 
 mod flows;
+mod groups;
 mod inbound;
 mod phone_quality;
 mod quality;
@@ -22,6 +25,19 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/sandbox/{phone_number_id}/inbound", post(inbound::inject))
+        .route("/sandbox/{phone_number_id}/groups/join", post(groups::join))
+        .route(
+            "/sandbox/{phone_number_id}/groups/{group_id}/leave",
+            post(groups::leave),
+        )
+        .route(
+            "/sandbox/{phone_number_id}/groups/{group_id}/suspend",
+            post(groups::suspend),
+        )
+        .route(
+            "/sandbox/{phone_number_id}/groups/{group_id}/inbound",
+            post(groups::inbound),
+        )
         .route(
             "/sandbox/{phone_number_id}/flows/complete",
             post(flows::complete),

@@ -35,6 +35,7 @@ pub mod contact_cards;
 pub mod contact_imports;
 pub mod dispatch;
 pub mod flows;
+pub mod groups;
 pub mod media;
 pub mod platform;
 pub mod profile;
