@@ -5,19 +5,33 @@
 //!
 //! The answers are checked where that is simple: each required input of the flow's terminal
 //! screen must be answered (a flow with several terminal screens: those of one of them).
-//! Completing a data-exchange flow through the business endpoint is not done here.
+//!
+//! A data-exchange flow (its Flow JSON has `data_api_version`) is completed through the
+//! business's endpoint, as the WhatsApp client does it ([`super::endpoint`]: encrypted with
+//! the number's business key, signed): `INIT` first when the message opened the flow with
+//! `flow_action: data_exchange`, then `data_exchange` from each screen the endpoint answers
+//! with the user's answers, until the endpoint closes the flow (`SUCCESS`); its
+//! `extension_message_response.params` are the reply's `response_json`. An endpoint that
+//! fails, answers an error screen or does not finish within [`MAX_SCREENS`] refuses the
+//! completion with its reason, and no reply arrives.
 
 use serde_json::{Map, Value, json};
 use wagate_core::channel::Channel;
 use wagate_core::content::{Content, MessageType};
+use wagate_core::error::ErrorCode;
 use wagate_core::error::ValidationError;
+use wagate_core::flow::Flow;
 use wagate_core::flow::FlowId;
 use wagate_core::message::{Direction, Message, Wamid};
 use wagate_store::MessageKey;
 
 use crate::App;
 use crate::Principal;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::flows::endpoint::{FlowAction, FlowRequest, FlowResponse};
+
+/// The most screens a data-exchange completion goes through before giving up.
+pub const MAX_SCREENS: usize = 8;
 use crate::messaging::sandbox::InjectInbound;
 
 /// Command: the user of the flow message `wamid` submits `response`.
@@ -74,7 +88,13 @@ impl App {
             },
             (None, None) => None,
         };
-        if let Some(flow) = &flow {
+        let token = params
+            .get("flow_token")
+            .and_then(Value::as_str)
+            .unwrap_or("unused")
+            .to_owned();
+        let exchange = flow.as_ref().filter(|f| f.is_data_exchange());
+        if let Some(flow) = flow.as_ref().filter(|_| exchange.is_none()) {
             let terminals = flow.json.terminal_required_inputs();
             let answered = |names: &[String]| names.iter().all(|n| cmd.response.contains_key(n));
             if !terminals.is_empty() && !terminals.iter().any(|(_, names)| answered(names)) {
@@ -94,12 +114,17 @@ impl App {
                 .into());
             }
         }
-        let mut response = cmd.response;
-        let token = params
-            .get("flow_token")
-            .and_then(Value::as_str)
-            .unwrap_or("unused");
-        response.insert("flow_token".into(), json!(token));
+        let response = match exchange {
+            Some(flow) => {
+                self.exchange_flow(channel, flow, &params, &token, cmd.response)
+                    .await?
+            }
+            None => {
+                let mut response = cmd.response;
+                response.insert("flow_token".into(), json!(token));
+                response
+            }
+        };
         let response_json = Value::Object(response).to_string();
         let content = Content::inbound(&json!({
             "type": "interactive",
@@ -122,5 +147,75 @@ impl App {
             },
         )
         .await
+    }
+
+    /// Runs a data-exchange flow with the business's endpoint (see the module docs); the
+    /// endpoint's closing `params`.
+    async fn exchange_flow(
+        &self,
+        channel: &Channel,
+        flow: &Flow,
+        params: &Value,
+        token: &str,
+        answers: Map<String, Value>,
+    ) -> Result<Map<String, Value>> {
+        let failed = |why: String| {
+            Error::Failed(
+                ErrorCode::InvalidRequest,
+                format!("the flow could not be completed: {why}"),
+            )
+        };
+        let url = flow
+            .endpoint_uri
+            .as_ref()
+            .and_then(|u| reqwest::Url::parse(u.as_str()).ok())
+            .ok_or_else(|| failed("the flow has no endpoint_uri".to_owned()))?;
+        let call = |request: FlowRequest| {
+            let url = url.clone();
+            async move {
+                self.flow_endpoint_exchange(
+                    channel.account_id,
+                    &channel.phone_number_id,
+                    &url,
+                    request,
+                )
+                .await
+                .map_err(|e| failed(format!("the business's endpoint: {e}")))
+            }
+        };
+        let mut screen = params
+            .pointer("/flow_action_payload/screen")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| flow.json.screen_ids().into_iter().next())
+            .unwrap_or_default();
+        if params.get("flow_action").and_then(Value::as_str) == Some("data_exchange") {
+            match call(FlowRequest::new(FlowAction::Init, token)).await? {
+                FlowResponse::Success { params, .. } => return Ok(params),
+                FlowResponse::Screen { screen: next, .. } => screen = next,
+                FlowResponse::Error { message, .. } => {
+                    return Err(failed(format!(
+                        "the endpoint answered INIT with an error: {message}"
+                    )));
+                }
+            }
+        }
+        for _ in 0..MAX_SCREENS {
+            let request = FlowRequest::new(FlowAction::DataExchange, token)
+                .screen(screen.clone())
+                .data(answers.clone());
+            match call(request).await? {
+                FlowResponse::Success { params, .. } => return Ok(params),
+                FlowResponse::Screen { screen: next, .. } => screen = next,
+                FlowResponse::Error { message, .. } => {
+                    return Err(failed(format!(
+                        "the endpoint refused the answers on screen {screen}: {message}"
+                    )));
+                }
+            }
+        }
+        Err(failed(format!(
+            "the endpoint did not close the flow within {MAX_SCREENS} screens"
+        )))
     }
 }

@@ -148,6 +148,7 @@ impl App {
         let mut events = Vec::new();
         if cmd.publish {
             let change = self.publish_rules(&mut flow, at)?;
+            self.check_flow_endpoint(p, &flow).await?;
             events = self.status_events(&flow, change, at).await?;
         }
         for _ in 0..ID_DRAWS {
@@ -200,9 +201,16 @@ impl App {
         .await
     }
 
-    /// Publishes a draft whose Flow JSON is valid.
+    /// Publishes a draft whose Flow JSON is valid (a data-exchange flow: with a business key
+    /// and a healthy endpoint, see [`publish_check`]).
     #[tracing::instrument(skip_all, fields(flow_id = %id))]
     pub async fn publish_flow(&self, p: &Principal, id: &FlowId) -> Result<Flow> {
+        p.require_account_wide()?;
+        // The flow's own rules first (their refusal says more than a failed ping), then the
+        // endpoint, outside any transaction.
+        let mut probe = self.get_flow(p, id).await?;
+        self.publish_rules(&mut probe, self.now())?;
+        self.check_flow_endpoint(p, &probe).await?;
         self.change_flow(p, id, |flow, at| Ok(Some(self.publish_rules(flow, at)?)))
             .await
     }

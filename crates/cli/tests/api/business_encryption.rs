@@ -746,3 +746,142 @@ async fn an_endpoint_on_a_private_network_is_refused_by_the_outbound_guard() {
     assert_eq!(endpoint.state.signed.load(Ordering::SeqCst), 0);
     assert_eq!(endpoint.state.unsigned.load(Ordering::SeqCst), 0);
 }
+
+/// A data-exchange flow: one screen whose slot the business's endpoint checks.
+const APPOINTMENT_FLOW: &str = r#"{
+  "version": "6.0",
+  "data_api_version": "3.0",
+  "routing_model": {"APPOINTMENT": []},
+  "screens": [
+    {
+      "id": "APPOINTMENT",
+      "title": "Book a visit",
+      "terminal": true,
+      "data": {"slots": {"type": "array", "items": {"type": "string"}, "__example__": ["9:00"]}},
+      "layout": {
+        "type": "SingleColumnLayout",
+        "children": [
+          {"type": "Dropdown", "name": "slot", "label": "Time", "required": true,
+           "data-source": [{"id": "9:00", "title": "9:00"}, {"id": "10:00", "title": "10:00"}]},
+          {"type": "Footer", "label": "Book", "on-click-action": {"name": "complete", "payload": {"slot": "${form.slot}"}}}
+        ]
+      }
+    }
+  ]
+}"#;
+
+#[tokio::test]
+async fn a_data_exchange_flow_publishes_on_a_healthy_endpoint_and_a_user_completes_it() {
+    let endpoint = FlowEndpoint::start().await;
+    let receiver = Receiver::start().await;
+    for app in spawn_apps().await {
+        app.configure_sandbox(json!({})).await;
+        subscribe(&app, &receiver).await;
+        endpoint.mode(Mode::Serve);
+        let channels: Value = app.get("/api/v1/channels").await.json().await.unwrap();
+        let waba = channels["data"][0]["waba_id"].as_str().unwrap().to_owned();
+        let res = app
+            .post_json(
+                &format!("/v23.0/{waba}/flows"),
+                &json!({"name": "Visits", "categories": ["APPOINTMENT_BOOKING"],
+                        "flow_json": APPOINTMENT_FLOW, "endpoint_uri": endpoint.url.as_str()}),
+            )
+            .await;
+        let created: Value = res.json().await.unwrap();
+        assert_eq!(created["success"], true, "{created}");
+        assert!(
+            created["validation_errors"]
+                .as_array()
+                .is_none_or(|e| e.is_empty()),
+            "{created}"
+        );
+        let id = created["id"].as_str().unwrap().to_owned();
+        let publish_path = format!("/v23.0/{id}/publish");
+        let empty = json!({});
+        let publish = || app.post_json(&publish_path, &empty);
+        let status = || async {
+            let flow: Value = app
+                .get(&format!("/v23.0/{id}?fields=status"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            flow["status"].as_str().unwrap().to_owned()
+        };
+
+        // No business key on the WABA's number: refused, still a draft.
+        let body = assert_graph_error(publish().await, 400, 139002).await;
+        let details = body["error"]["error_data"]["details"].as_str().unwrap();
+        assert!(details.contains("business public key"), "{body}");
+        assert_eq!(status().await, "DRAFT");
+
+        // A key, but the endpoint fails its health check: refused, still a draft.
+        let res = set_key_json(&app, private_key().public_key().pem()).await;
+        assert_eq!(res.status(), 200);
+        endpoint.mode(Mode::Fail);
+        let body = assert_graph_error(publish().await, 400, 139002).await;
+        let details = body["error"]["error_data"]["details"].as_str().unwrap();
+        assert!(details.contains("health check"), "{body}");
+        assert_eq!(status().await, "DRAFT");
+
+        // Healthy: published.
+        endpoint.mode(Mode::Serve);
+        let res = publish().await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        assert_eq!(status().await, "PUBLISHED");
+
+        // The business opens the flow with a data exchange; the user picks a slot the
+        // endpoint refuses, then one it takes.
+        let wamid = app
+            .send(
+                json!({"to": "16505551234", "type": "interactive", "interactive": {
+                "type": "flow", "body": {"text": "Book your visit"},
+                "action": {"name": "flow", "parameters": {"flow_message_version": "3",
+                    "flow_token": "tok-7", "flow_id": id, "flow_cta": "Book",
+                    "flow_action": "data_exchange"}}}}),
+            )
+            .await;
+        let complete = format!("/sandbox/{}/flows/complete", app.phone_number_id);
+        let res = app
+            .post_json(
+                &complete,
+                &json!({"wamid": wamid, "response_json": {"slot": "11:00"}}),
+            )
+            .await;
+        assert_eq!(res.status(), 400, "{}", app.backend);
+        let body: Value = res.json().await.unwrap();
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("11:00 is taken"),
+            "{body}"
+        );
+        assert!(app.messages("direction=inbound").await.is_empty());
+
+        let res = app
+            .post_json(
+                &complete,
+                &json!({"wamid": wamid, "response_json": {"slot": "10:00"}}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        let inbound = app.messages("direction=inbound").await;
+        assert_eq!(inbound.len(), 1, "{inbound:?}");
+        let nfm = &inbound[0]["content"]["nfm_reply"];
+        let response: Value = nfm["response_json"]
+            .as_str()
+            .and_then(|r| serde_json::from_str(r).ok())
+            .unwrap_or_else(|| panic!("{}", inbound[0]));
+        // The endpoint's closing params: its flow token and the slot it booked.
+        assert_eq!(response, json!({"flow_token": "tok-7", "slot": "10:00"}));
+        assert_eq!(
+            inbound[0]["context_message_id"],
+            wamid.as_str(),
+            "{}",
+            inbound[0]
+        );
+        // Every call was signed with the subscription's secret.
+        assert_eq!(endpoint.state.unsigned.load(Ordering::SeqCst), 0);
+    }
+}

@@ -478,11 +478,20 @@ async fn flow_json_errors_name_lines_and_columns_and_block_publishing() {
             )
             .await)
         .await;
-        ok(post(&app, &format!("/{id}/publish")).await).await;
+        // With an endpoint it still needs a business key on a number of the WABA (and a
+        // healthy endpoint: crates/cli/tests/api/business_encryption.rs).
+        let body = refused(post(&app, &format!("/{id}/publish")).await, 139002).await;
+        assert!(
+            body["error"]["error_data"]["details"]
+                .as_str()
+                .unwrap()
+                .contains("business public key"),
+            "{body}"
+        );
         let flow = get(&app, &id, "status,data_api_version").await;
         assert_eq!(
             (flow["status"].as_str(), flow["data_api_version"].as_str()),
-            (Some("PUBLISHED"), Some("3.0"))
+            (Some("DRAFT"), Some("3.0"))
         );
 
         // A create with an invalid Flow JSON answers its errors; publish: true is refused and

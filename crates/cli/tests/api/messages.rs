@@ -115,7 +115,7 @@ async fn bad_sends_are_graph_errors_and_store_nothing() {
         json!({"messaging_product": "whatsapp", "to": "+16505551234", "text": {"body": long}}),
         json!({"messaging_product": "whatsapp", "to": "+16505551234", "text": {"body": "hi"}, "context": {"message_id": 5}}),
         json!({"messaging_product": "whatsapp", "to": "+16505551234", "text": {"body": "hi"}, "biz_opaque_callback_data": "x".repeat(600)}),
-        json!({"messaging_product": "whatsapp", "recipient_type": "group", "to": "+16505551234", "text": {"body": "hi"}}),
+        json!({"messaging_product": "whatsapp", "recipient_type": "broadcast", "to": "+16505551234", "text": {"body": "hi"}}),
         json!(["not", "an", "object"]),
     ] {
         let res = app.post_json(&path, &body).await;
