@@ -275,7 +275,11 @@ mod tests {
         assert!(check_resumable(png, None).is_ok());
         let e = check_resumable(b"OggS\0\x02", None).unwrap_err();
         assert_eq!(e.code(), ErrorCode::MediaTypeNotSupported);
-        assert!(check_resumable(b"hello", Some("application/pdf")).is_ok());
-        assert!(check_resumable(b"hello", Some("text/plain")).is_err());
+        // Bytes of no known type: the declared type decides (the upload's own check
+        // then judges it); bytes of a known type: theirs does.
+        let unknown = b"\x00\x01\x02\xfe\xff";
+        assert!(check_resumable(unknown, Some("application/pdf")).is_ok());
+        assert!(check_resumable(unknown, Some("text/plain")).is_err());
+        assert!(check_resumable(b"hello", Some("application/pdf")).is_err());
     }
 }
