@@ -489,6 +489,9 @@ fn constraints() -> Vec<(&'static str, Value)> {
         ("/components/schemas/UpdateChannel/properties/display_phone_number", phone.clone()),
         ("/components/schemas/CreateChannel/properties/phone_number_id", json!({ "pattern": GRAPH_ID })),
         ("/components/schemas/CreateChannel/properties/waba_id", json!({ "pattern": GRAPH_ID })),
+        ("/components/schemas/CreateCatalog/properties/name", text(1, 100)),
+        ("/components/schemas/CreateCatalog/properties/waba_id", json!({ "pattern": GRAPH_ID })),
+        ("/components/schemas/LinkCatalog/properties/waba_id", json!({ "pattern": GRAPH_ID })),
         ("/components/schemas/ProfileInput/properties/about", text(1, 139)),
         ("/components/schemas/ProfileInput/properties/address", text(1, 256)),
         (

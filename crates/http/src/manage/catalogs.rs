@@ -78,11 +78,13 @@ pub struct CatalogList {
 #[into_params(parameter_in = Query)]
 pub struct CatalogQuery {
     /// Only the catalog linked to this WABA.
+    #[param(pattern = "^[0-9]{1,20}$")]
     pub waba_id: Option<String>,
     /// How many items to return, 1–100 (default 50).
     #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// Return items after this id (the previous page's `next_after`).
+    #[param(pattern = "^[0-9]{1,20}$")]
     pub after: Option<String>,
 }
 
