@@ -41,6 +41,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Every route of every plane, with middleware, plus the OpenAPI document it was built from.
 pub fn router(state: AppState) -> Router {
+    dialects::register(&state.app);
     let (documented, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest(
             "/api/v1",

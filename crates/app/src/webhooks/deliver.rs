@@ -26,13 +26,13 @@ use rand::Rng;
 use tokio::sync::oneshot;
 use tokio_util::task::TaskTracker;
 use wagate_core::Timestamp;
-use wagate_core::ids::{ChannelId, DeliveryId, SubscriptionId};
-use wagate_core::webhook::{ChannelRef, Subscription, ascii};
-use wagate_store::{AttemptOutcome, DeliveryAttempt, DeliveryJob, Store};
+use wagate_core::ids::{ChannelId, DeliveryId, MessageId, SubscriptionId};
+use wagate_core::webhook::{ChannelRef, Subscription, WebhookEvent, ascii};
+use wagate_store::{AttemptOutcome, DeliveryAttempt, DeliveryJob, MessageKey, Store};
 
 use super::config::WebhookConfig;
 use super::lane::{Lane, Queued};
-use super::render::Renderers;
+use super::render::{MessageSnapshot, RenderContext, Renderers};
 use super::verify::describe;
 
 /// Largest body Meta sends; wagate never sends more.
@@ -164,7 +164,7 @@ impl Deliverer {
             .await?
         {
             let id = subscription.id;
-            let batch = subscription.batch_size.get();
+            let batch = self.batch_of(&subscription);
             let want = {
                 let mut lanes = self.lanes.lock().expect("lanes lock");
                 let lane = lanes.entry(id).or_default();
@@ -269,7 +269,8 @@ impl Deliverer {
                 if lane.room(self.config.concurrency.max(1), now) == 0 {
                     break;
                 }
-                let (jobs, epoch) = lane.next_post(subscription.batch_size.get(), now, &mut stale);
+                let batch = self.batch_of(&subscription);
+                let (jobs, epoch) = lane.next_post(batch, now, &mut stale);
                 if jobs.is_empty() {
                     break;
                 }
@@ -389,7 +390,16 @@ impl Deliverer {
                 Ok(c) => c,
                 Err(error) => return (false, self.attempts(&jobs, None, 0, "", Err(error))),
             };
-            renderer.render(&channel, &events)
+            let messages = if renderer.wants_messages() {
+                self.snapshots(subscription, &events).await
+            } else {
+                HashMap::new()
+            };
+            let context = RenderContext {
+                attempt: jobs.first().map_or(1, |j| j.delivery.attempts + 1),
+                messages: &messages,
+            };
+            renderer.render_in(&channel, &events, &context)
         };
         if body.len() > MAX_BODY {
             let error = format!("payload of {} bytes is over the 3 MiB limit", body.len());
@@ -431,6 +441,56 @@ impl Deliverer {
     }
 
     /// The ids a payload names for the event's channel (cached for a minute).
+    /// Most events one POST to `subscription` carries: its `batch_size`, within what its
+    /// format allows.
+    fn batch_of(&self, subscription: &Subscription) -> u32 {
+        let max = self
+            .renderers
+            .get(&subscription.format)
+            .map_or(u32::MAX, |r| r.max_events());
+        subscription.batch_size.get().min(max).max(1)
+    }
+
+    /// The messages `events` are about, as stored now, with their contact cards and
+    /// charges (for formats that show them). One that cannot be read is left out: its
+    /// renderer shows what the event says.
+    async fn snapshots(
+        &self,
+        subscription: &Subscription,
+        events: &[WebhookEvent],
+    ) -> HashMap<MessageId, MessageSnapshot> {
+        let account = subscription.account_id;
+        let mut out = HashMap::new();
+        for id in events.iter().filter_map(|e| e.data.message_id()) {
+            if out.contains_key(&id) {
+                continue;
+            }
+            let Ok(message) = self.store.get_message(account, &MessageKey::Id(id)).await else {
+                continue;
+            };
+            let contact_id = match &message.wa_id {
+                Some(wa_id) => self
+                    .store
+                    .find_card(account, wa_id)
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|c| c.id),
+                None => None,
+            };
+            let charge = self.store.message_charge(account, id).await.ok().flatten();
+            out.insert(
+                id,
+                MessageSnapshot {
+                    message,
+                    contact_id,
+                    charge,
+                },
+            );
+        }
+        out
+    }
+
     async fn channel_of(
         &self,
         subscription: &Subscription,

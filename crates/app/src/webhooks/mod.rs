@@ -64,9 +64,19 @@ impl App {
         Duration::from_secs(self.deliverer.config().timeout_secs)
     }
 
-    async fn verify_url(&self, url: &WebhookUrl, token: &VerifyToken) -> Result<()> {
+    /// Checks that `url` is one wagate may call and, for a format whose receivers know
+    /// Meta's handshake, that it answers `hub.challenge` with `token`.
+    async fn verify_url(
+        &self,
+        url: &WebhookUrl,
+        token: &VerifyToken,
+        format: &PayloadFormat,
+    ) -> Result<()> {
         crate::platform::outbound::check(url.as_str(), self.allow_private_networks)
             .map_err(|why| Error::Failed(ErrorCode::WebhookVerificationFailed, why))?;
+        if !self.renderers.get(format).is_some_and(|r| r.verifies_url()) {
+            return Ok(());
+        }
         verify::verify(&self.http, url, token, self.verify_timeout())
             .await
             .map_err(|why| Error::Failed(ErrorCode::WebhookVerificationFailed, why))
@@ -83,7 +93,8 @@ impl App {
         if let Some(c) = input.channel_id {
             self.store.get_channel(p.account_id, c).await?;
         }
-        self.verify_url(&input.url, &input.verify_token).await?;
+        self.verify_url(&input.url, &input.verify_token, &input.format)
+            .await?;
         let at = self.now();
         let s = Subscription {
             id: SubscriptionId::generate(),
@@ -152,6 +163,7 @@ impl App {
             .filter_map(|(name, set)| set.then_some(name)),
         );
         let reverify = patch.url.as_ref().is_some_and(|u| *u != s.url)
+            || patch.format.as_ref().is_some_and(|f| *f != s.format)
             || patch
                 .verify_token
                 .as_ref()
@@ -179,7 +191,7 @@ impl App {
             s.enabled = e;
         }
         if reverify {
-            self.verify_url(&s.url, &s.verify_token).await?;
+            self.verify_url(&s.url, &s.verify_token, &s.format).await?;
         }
         s.updated_at = self.now();
         let updated = self.store.update_subscription(s).await?;

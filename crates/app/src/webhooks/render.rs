@@ -6,8 +6,10 @@ use std::sync::{Arc, RwLock};
 
 use wagate_core::error::ErrorCode;
 
-use wagate_core::ids::AccountId;
+use wagate_core::ids::{AccountId, ContactCardId, MessageId};
+use wagate_core::message::Message;
 use wagate_core::webhook::{ChannelRef, PayloadFormat, WebhookEvent, ascii, cloud};
+use wagate_store::MessageCharge;
 
 pub trait Renderer: Send + Sync {
     /// The body for `events` (all of one channel), as sent.
@@ -19,6 +21,55 @@ pub trait Renderer: Send + Sync {
     fn render_account(&self, account: AccountId, events: &[WebhookEvent]) -> Vec<u8> {
         ascii::to_vec(&cloud::render_account(account, events))
     }
+
+    /// The body for `events` of one channel when the renderer needs more than the events
+    /// (see [`Renderer::wants_messages`]): a provider whose callback carries the whole
+    /// message object, or the attempt's number. By default [`Renderer::render`].
+    fn render_in(
+        &self,
+        channel: &ChannelRef,
+        events: &[WebhookEvent],
+        _context: &RenderContext<'_>,
+    ) -> Vec<u8> {
+        self.render(channel, events)
+    }
+
+    /// Whether [`Renderer::render_in`] reads the messages the events are about (loaded
+    /// from the store when the POST is made, so only formats that show them pay for it).
+    fn wants_messages(&self) -> bool {
+        false
+    }
+
+    /// Most events one POST may carry: a provider whose callback is one event says 1,
+    /// overriding a subscription's larger `batch_size`.
+    fn max_events(&self) -> u32 {
+        u32::MAX
+    }
+
+    /// Whether a subscription in this format proves its URL with Meta's `hub.challenge`
+    /// handshake first. Providers whose receivers know no such handshake say no.
+    fn verifies_url(&self) -> bool {
+        true
+    }
+}
+
+/// A message an event is about, as stored when its POST is made, with what providers'
+/// message objects show beside it.
+#[derive(Debug, Clone)]
+pub struct MessageSnapshot {
+    pub message: Message,
+    /// The contact card of the message's number in the account's contact book.
+    pub contact_id: Option<ContactCardId>,
+    /// What the message was charged, when it was billable.
+    pub charge: Option<MessageCharge>,
+}
+
+/// What a POST's renderer may read beyond its events.
+pub struct RenderContext<'a> {
+    /// Which attempt this POST is: 1 for the first.
+    pub attempt: u32,
+    /// The events' messages, when the renderer [`wants_messages`](Renderer::wants_messages).
+    pub messages: &'a HashMap<MessageId, MessageSnapshot>,
 }
 
 /// Meta's envelope, ASCII-escaped (receivers such as whatsapp-api-js re-escape before

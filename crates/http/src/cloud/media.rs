@@ -11,20 +11,17 @@ use axum::body::Body;
 use axum::extract::{Multipart, Path, Query as RawQuery, State};
 use axum::http::{HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
-use futures::TryStreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio_util::io::ReaderStream;
-use wagate_app::media::UploadMeta;
 use wagate_core::error::ErrorCode;
 use wagate_core::ids::MediaId;
-use wagate_core::media::MediaType;
 
 use super::path::ObjectPath;
 use super::phone_number;
 use crate::auth::Auth;
 use crate::error::ApiError;
-use crate::kit::params::Params;
+use crate::kit::upload::{self, Upload};
 use crate::state::AppState;
 
 /// `POST /{phone_number_id}/media`.
@@ -36,36 +33,11 @@ pub async fn upload(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let channel = phone_number(&state, &p, &object_id).await?;
-    let mut multipart = multipart.map_err(|e| {
-        ApiError::new(
-            ErrorCode::InvalidRequest,
-            format!("upload media as multipart/form-data with a `file` part: {e}"),
-        )
-    })?;
-    // The query's parameters, then the form fields over them (see `crate::kit::params`).
-    let mut fields = Params::query(uri.query());
-    let mut staged = None;
-    let mut meta = UploadMeta::default();
-    let mut part_type = None;
-    while let Some(field) = multipart.next_field().await.map_err(bad_multipart)? {
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" {
-            if staged.is_some() {
-                return Err(ApiError::new(
-                    ErrorCode::InvalidRequest,
-                    "send one `file` part per upload",
-                )
-                .field("file"));
-            }
-            meta.filename = field.file_name().map(str::to_owned);
-            part_type = field.content_type().map(str::to_owned);
-            let body = field.map_err(|e| e.to_string());
-            staged = Some(state.app.stage_media(Box::pin(body)).await?);
-        } else {
-            let value = field.text().await.map_err(bad_multipart)?;
-            fields.insert_text(name, value);
-        }
-    }
+    let Upload {
+        fields,
+        staged,
+        meta,
+    } = upload::read(&state, multipart, uri.query(), "file").await?;
     match fields.str("messaging_product") {
         Some("whatsapp") => {}
         Some(_) => {
@@ -90,25 +62,8 @@ pub async fn upload(
         )
         .field("file"));
     };
-    meta.declared = fields
-        .str("type")
-        .filter(|t| !t.trim().is_empty())
-        .map(str::to_owned)
-        .or(part_type)
-        .filter(|t| !t.eq_ignore_ascii_case("application/octet-stream"))
-        .or_else(|| {
-            let name = meta.filename.as_deref()?;
-            MediaType::from_file_name(name).map(|t| t.to_string())
-        });
     let media = state.app.store_upload(&p, &channel, staged, meta).await?;
     Ok(Json(json!({ "id": media.id.as_str() })))
-}
-
-fn bad_multipart(e: axum::extract::multipart::MultipartError) -> ApiError {
-    ApiError::new(
-        ErrorCode::InvalidRequest,
-        format!("the multipart body is malformed: {e}"),
-    )
 }
 
 /// Meta's media object, for `GET /{media_id}`; `None` when `object_id` is no media id of

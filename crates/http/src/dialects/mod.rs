@@ -28,6 +28,8 @@
 //!   their `format`).
 //! - tests that replay the seed's own documented examples verbatim.
 
+pub mod redington;
+
 use axum::Router;
 use axum::middleware::from_fn;
 use axum::routing::any;
@@ -36,6 +38,11 @@ use wagate_core::error::ErrorCode;
 use crate::error::ApiError;
 use crate::render::manage_errors;
 use crate::state::AppState;
+
+/// Registers every dialect's webhook payload format with `app`.
+pub fn register(app: &wagate_app::App) {
+    redington::register(app);
+}
 
 /// Where dialects are mounted.
 pub const PREFIX: &str = "/compat";
@@ -56,4 +63,6 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{PREFIX}/"), any(unknown))
         .route(&format!("{PREFIX}/{{*rest}}"), any(unknown))
         .layer(from_fn(manage_errors))
+        // After the layer above: each dialect renders its own errors.
+        .merge(redington::router())
 }

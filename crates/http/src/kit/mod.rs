@@ -5,7 +5,8 @@
 //!   merged into one [`params::Params`] (the body winning, the credential dropped), with
 //!   each endpoint's choices spelled out in [`params::Rules`];
 //! - [`fields`]: Graph's `fields=` selection (`a,b{c,d},e.limit(5)`) parsed into a typed
-//!   [`fields::FieldSelection`], and Graph's error for a field a node does not have.
+//!   [`fields::FieldSelection`], and Graph's error for a field a node does not have;
+//! - [`upload`]: a multipart file upload, staged as it streams, with its declared type.
 //!
 //! Nothing here knows an endpoint: what a parameter or a field means is its handler's. Errors
 //! are [`crate::error::ApiError`]s (or `ValidationError`s naming the parameter), so each plane
@@ -13,3 +14,4 @@
 
 pub mod fields;
 pub mod params;
+pub mod upload;

@@ -1,0 +1,71 @@
+//! **Redington WhatsApp API** (the AiSensy-style "Project API"), seed
+//! `000_e681fa34a10f76c2.txt`, at `/compat/redington`: the provider's paths verbatim after
+//! its host (`https://apis.whatsapp.redingtongroup.com/project-apis/v1/project/{project_id}/…`
+//! becomes `…/compat/redington/project-apis/v1/project/{project_id}/…`).
+//!
+//! - **Identity** ([`auth`]): the project is a wagate channel (its id or its phone number
+//!   id), the `X-Project-API-Pwd` header a wagate API key (one limited to the channel is
+//!   the natural project password).
+//! - **Errors** ([`errors`]): one JSON body, with the seed's 601–604 for bad parameters.
+//! - **Callbacks** ([`webhook`]): format `redington` on wagate's durable webhook engine,
+//!   subscribed through `/api/v1/webhooks` (the seed has no subscription API).
+//!
+//! # What cannot be real on Meta's Cloud API, and the answer
+//!
+//! - Ids are wagate's (UUIDs for messages, contacts, campaigns; Meta's decimal ids for
+//!   templates and media), not 24-hex Mongo ids: clients treat them as opaque strings.
+//! - `on_whatsapp` is unknown until a message is delivered or fails with 131026.
+//! - The audience category `CLICKED` is empty: WhatsApp reports no URL clicks.
+//! - §8's AUTHENTICATION template with phone and URL buttons is refused, as Meta does,
+//!   with the reason.
+
+pub mod auth;
+pub mod errors;
+mod media;
+mod messages;
+pub mod webhook;
+mod wire;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::middleware::from_fn;
+use axum::routing::{any, get, post};
+use wagate_app::App;
+use wagate_core::webhook::PayloadFormat;
+
+use wagate_core::error::ErrorCode;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Where the provider's paths start.
+pub const BASE: &str = "/compat/redington/project-apis/v1/project/{project_id}";
+
+fn at(path: &str) -> String {
+    format!("{BASE}{path}")
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(&at("/media"), post(media::upload))
+        .route(&at("/messages"), post(messages::send))
+        .route(&at("/messages/{message_id}"), get(messages::get))
+        .route("/compat/redington/{*rest}", any(unknown))
+        .layer(from_fn(errors::errors))
+}
+
+async fn unknown() -> ApiError {
+    ApiError::new(
+        ErrorCode::RouteNotFound,
+        "no such Project API endpoint; see the README's Redington section",
+    )
+}
+
+/// Registers the dialect's webhook format with `app`.
+pub fn register(app: &App) {
+    app.register_payload_format(
+        PayloadFormat::parse(webhook::FORMAT).expect("a valid format name"),
+        Arc::new(webhook::ProjectCallbacks),
+    );
+}

@@ -1,0 +1,3 @@
+//! The Project API's objects, built from the core's.
+
+pub mod message;
