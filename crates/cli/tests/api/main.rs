@@ -47,6 +47,7 @@ mod profile;
 mod qr_codes;
 mod rate_limits;
 mod receiver;
+mod redington;
 mod registration;
 mod reports;
 mod sdk;
