@@ -64,6 +64,13 @@ pub struct ApiDoc;
 pub fn document(api: utoipa::openapi::OpenApi) -> Value {
     let mut doc = serde_json::to_value(finish(api)).expect("the document serializes");
     constrain(&mut doc);
+    let (tags, paths) = crate::dialects::openapi();
+    if let (Some(all), Some(new)) = (doc["tags"].as_array_mut(), tags.as_array()) {
+        all.extend(new.iter().cloned());
+    }
+    if let (Some(all), Some(new)) = (doc["paths"].as_object_mut(), paths.as_object()) {
+        all.extend(new.clone());
+    }
     doc
 }
 

@@ -33,6 +33,7 @@ pub mod redington;
 use axum::Router;
 use axum::middleware::from_fn;
 use axum::routing::any;
+use serde_json::{Map, Value, json};
 use wagate_core::error::ErrorCode;
 
 use crate::error::ApiError;
@@ -42,6 +43,60 @@ use crate::state::AppState;
 /// Registers every dialect's webhook payload format with `app`.
 pub fn register(app: &wagate_app::App) {
     redington::register(app);
+}
+
+/// The dialects' operations for the OpenAPI document: `(tags, paths)` to merge into it,
+/// one tag per dialect. Their request and answer bodies are the providers' (see each
+/// dialect's seed and README section); the document names each operation, its path, its
+/// credential and its error body.
+pub fn openapi() -> (Value, Value) {
+    let mut paths = Map::new();
+    let dialects = [(
+        "redington",
+        "Redington WhatsApp API (AiSensy-style Project API, seed 000): change the base URL \
+         to `/compat/redington`; the project is a channel, `X-Project-API-Pwd` an API key",
+        redington::BASE,
+        redington::OPERATIONS,
+        redington::auth::HEADER,
+    )];
+    let mut tags = Vec::new();
+    for (tag, description, base, operations, header) in dialects {
+        tags.push(json!({"name": tag, "description": description}));
+        for (method, path, section, summary) in operations {
+            let full = format!("{base}{path}");
+            let mut parameters: Vec<Value> = full
+                .split('/')
+                .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+                .map(|name| {
+                    json!({"name": name, "in": "path", "required": true,
+                        "schema": {"type": "string"}})
+                })
+                .collect();
+            parameters.push(json!({"name": header, "in": "header", "required": true,
+                "schema": {"type": "string"}}));
+            let id = format!(
+                "{tag}_{method}{}",
+                path.replace(['/', '{', '}'], "_").trim_end_matches('_')
+            );
+            let error = json!({"description": "The dialect's error body",
+                "content": {"application/json": {"schema": {"type": "object"}}}});
+            let op = json!({
+                "tags": [tag],
+                "summary": summary,
+                "description": format!("Seed {section}: the provider's request and answer shapes."),
+                "operationId": id,
+                "parameters": parameters,
+                "responses": {
+                    "200": {"description": "The provider's documented answer",
+                        "content": {"application/json": {"schema": {"type": "object"}}}},
+                    "400": error, "401": error, "404": error,
+                },
+            });
+            let item = paths.entry(full).or_insert_with(|| json!({}));
+            item[*method] = op;
+        }
+    }
+    (Value::Array(tags), Value::Object(paths))
 }
 
 /// Where dialects are mounted.

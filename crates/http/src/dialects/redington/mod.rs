@@ -62,6 +62,109 @@ async fn unknown() -> ApiError {
     )
 }
 
+/// The Project API's operations, for the OpenAPI document: method, path after [`BASE`],
+/// the seed's section and what it does.
+pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "post",
+        "/media",
+        "§4",
+        "Upload a media file (multipart `file`) → `{id}`",
+    ),
+    (
+        "post",
+        "/messages",
+        "§5, §6",
+        "Send a session message (text, document, image) or an approved template; creates the contact of a new number",
+    ),
+    (
+        "get",
+        "/messages/{message_id}",
+        "§7",
+        "A message's details: status, failure, price, conversation, contact, campaign",
+    ),
+    (
+        "post",
+        "/wa_template",
+        "§8",
+        "Submit a template (the seed's simplified form) for review",
+    ),
+    (
+        "get",
+        "/wa_template",
+        "§9",
+        "List templates (`limit`, `after`/`before` template ids)",
+    ),
+    (
+        "get",
+        "/wa_template/{wa_template_id}",
+        "§10",
+        "A template by id",
+    ),
+    (
+        "delete",
+        "/wa_template/{wa_template_id}",
+        "§11",
+        "Delete a template by id → `{status: success}`",
+    ),
+    ("post", "/contact", "§12", "Create a contact (opted in)"),
+    (
+        "get",
+        "/contact",
+        "§14",
+        "A contact by mobile number (`action=FetchContact&mobile_number=`)",
+    ),
+    ("get", "/contact/{contact_id}", "§13", "A contact by id"),
+    (
+        "patch",
+        "/contact/{contact_id}",
+        "§15",
+        "Update a contact's name, blocked, opted_in and attributes",
+    ),
+    (
+        "post",
+        "/campaign/api",
+        "§16",
+        "Create an API campaign on an approved template",
+    ),
+    (
+        "get",
+        "/campaign/api",
+        "§18",
+        "List the project's API campaigns",
+    ),
+    (
+        "post",
+        "/campaign/api/send",
+        "§17",
+        "Send an API campaign's template to one contact",
+    ),
+    (
+        "get",
+        "/campaign/api/{campaign_id}",
+        "§19",
+        "A campaign's details (audience size, submitted)",
+    ),
+    (
+        "post",
+        "/campaign/analytics/{campaign_id}",
+        "§20",
+        "A campaign's daily analytics (optional `startDate`/`endDate`)",
+    ),
+    (
+        "get",
+        "/campaign/audience/{campaign_id}",
+        "§21",
+        "A campaign's audience: cursors, category and date filters, sort, projection",
+    ),
+    (
+        "post",
+        "/campaign/audience/{campaign_id}",
+        "§22",
+        "Get Campaigns: the project's campaigns by `campaignType` with `skip`/`limit`",
+    ),
+];
+
 /// Registers the dialect's webhook format with `app`.
 pub fn register(app: &App) {
     app.register_payload_format(

@@ -63,7 +63,14 @@ impl ProjectCallbacks {
             (Some(s), Some(project)) => {
                 let mut m = s.message.clone();
                 if let EventData::Status(st) = &event.data {
+                    // The object as of this status: later times are not known yet.
                     m.status = st.status;
+                    if matches!(st.status, MessageStatus::Sent | MessageStatus::Failed) {
+                        m.delivered_at = None;
+                    }
+                    if st.status != MessageStatus::Read {
+                        m.read_at = None;
+                    }
                     if st.status == MessageStatus::Failed {
                         m.error = st.error.clone().or(m.error);
                     }

@@ -80,7 +80,7 @@ pub fn object(project: ChannelId, m: &Message, beside: Beside<'_>) -> Value {
     });
     let price = beside
         .charge
-        .filter(|c| c.state != "released")
+        .filter(|c| c.state != "released" && c.price > 0)
         .map(|c| c.price as f64 / 1_000_000.0);
     let conversation = m
         .conversation
@@ -108,7 +108,7 @@ pub fn object(project: ChannelId, m: &Message, beside: Beside<'_>) -> Value {
         "userName": m.profile_name.clone().unwrap_or_else(|| "UNKNOWN".to_owned()),
         "countryCode": country,
         "submitted_message_id": "",
-        "message_price": price.unwrap_or(0.0),
+        "message_price": price.map_or(json!(0), |p| json!(p)),
         "deductionType": price.map(|_| "WC"),
         "mau_details": null,
         "whatsapp_conversation_details": conversation,
