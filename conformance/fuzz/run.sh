@@ -98,6 +98,9 @@ else
 fi
 
 echo "fuzz: schemathesis $SCHEMATHESIS_VERSION ($MODE) against wagate on 127.0.0.1:$PORT" >&2
+# The provider dialects (`/compat/…`) are listed in the document by path and credential
+# only (their bodies are the providers' shapes, documented by their seeds): each is tested
+# by replaying its seed's examples and bad inputs (crates/cli/tests/api/<dialect>/).
 set +e
 SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$HERE" "$VENV/bin/schemathesis" \
   --config-file "$HERE/schemathesis.toml" \
@@ -109,6 +112,7 @@ SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$HERE" "$VENV/bin/schemathesis" \
   --header "Authorization: Bearer $WAGATE_API_KEY" \
   --request-timeout 10 \
   --suppress-health-check all \
+  --exclude-path-regex '^/compat/' \
   --report junit --report-dir "$WORK/report" \
   "${LIMITS[@]}" "${EXTRA[@]}" 2>&1 | tee "$WORK/schemathesis.log"
 STATUS=${PIPESTATUS[0]}
