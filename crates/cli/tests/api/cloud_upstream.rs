@@ -13,11 +13,11 @@ use wagate_core::webhook::ascii::signature;
 use crate::helpers::{TestApp, assert_manage_error, eventually, from_now, spawn_app, spawn_apps};
 use crate::receiver::{Receiver, SECRET, TOKEN};
 
-const APP_SECRET: &str = "meta-app-secret";
-const VERIFY_TOKEN: &str = "meta-verify-token";
+pub(crate) const APP_SECRET: &str = "meta-app-secret";
+pub(crate) const VERIFY_TOKEN: &str = "meta-verify-token";
 const USER: &str = "16505551234";
 /// What a Meta app subscribes its callback URL to.
-const META_FIELDS: &[&str] = &[
+pub(crate) const META_FIELDS: &[&str] = &[
     "messages",
     "statuses",
     "message_template_status_update",
@@ -26,7 +26,7 @@ const META_FIELDS: &[&str] = &[
 ];
 
 /// A's first channel, as B's cloud channel: same phone number id, WABA and number.
-async fn cloud_channel_on(b: &TestApp, a: &TestApp) -> String {
+pub(crate) async fn cloud_channel_on(b: &TestApp, a: &TestApp) -> String {
     let a_channel: Value = a
         .get("/api/v1/channels")
         .await

@@ -613,3 +613,57 @@ async fn an_upload_without_a_file_or_of_an_unsupported_type_is_refused() {
         assert_eq!(body["status"], "failure", "{body}");
     }
 }
+
+/// A project whose channel is a cloud number sends through Meta (here another wagate
+/// standing in for Meta, as `cloud_upstream` does) and reads back Meta's statuses.
+#[tokio::test]
+async fn a_cloud_project_sends_through_meta() {
+    use crate::cloud_upstream::{APP_SECRET, META_FIELDS, VERIFY_TOKEN, cloud_channel_on};
+    let meta = crate::helpers::spawn_app().await;
+    meta.configure_sandbox(json!({"read_percent": 100})).await;
+    for app in spawn_apps().await {
+        let channel = cloud_channel_on(&app, &meta).await;
+        let res = meta
+            .post_json(
+                "/api/v1/webhooks",
+                &json!({"url": app.url("/webhooks/meta"), "secret": APP_SECRET,
+                        "verify_token": VERIFY_TOKEN, "fields": META_FIELDS}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let project = Project::for_channel(&app, channel).await;
+        // §5.1 with no window open: Meta takes it, then fails it with 131047, and the
+        // details show it as §7's example does.
+        let sent = project.ok("/messages", &text_example()).await;
+        let wamid = sent["messages"][0]["id"].as_str().unwrap().to_owned();
+        app.wait_status(&wamid, &["failed"]).await;
+        let details: Value = project
+            .get(&format!("/messages/{wamid}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(details["status"], "FAILED", "{details}");
+        assert_eq!(details["failureResponse"]["code"], "131047", "{details}");
+        assert!(
+            details["failureResponse"]["reason"].is_string(),
+            "{details}"
+        );
+        // The user writes; the same send now goes through and is read.
+        meta.inject(json!({"from": "910000000000", "type": "text", "text": {"body": "hi"}}))
+            .await;
+        app.wait_messages("direction=inbound", 1).await;
+        let sent = project.ok("/messages", &text_example()).await;
+        let wamid = sent["messages"][0]["id"].as_str().unwrap().to_owned();
+        let read = app.wait_status(&wamid, &["read"]).await;
+        assert_eq!(read["handovers"], 1, "{read}");
+        let details: Value = project
+            .get(&format!("/messages/{wamid}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(details["status"], "READ", "{details}");
+        assert_eq!(details["failureResponse"], Value::Null, "{details}");
+    }
+}

@@ -27,6 +27,11 @@ impl<'a> Project<'a> {
     /// The first channel as a project, with a new key limited to it.
     pub async fn of(app: &'a TestApp) -> Project<'a> {
         let id = app.channel_id().await;
+        Self::for_channel(app, id).await
+    }
+
+    /// Channel `id` as a project, with a new key limited to it.
+    pub async fn for_channel(app: &'a TestApp, id: String) -> Project<'a> {
         let res = app
             .post_json(
                 "/api/v1/api-keys",
