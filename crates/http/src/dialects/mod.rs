@@ -25,8 +25,20 @@
 //! - one file of thin handlers per resource (`messages.rs`, `templates.rs`, …).
 //! - `webhook.rs`: the provider's callback payloads, a `Renderer` registered under the
 //!   dialect's name with `App::register_payload_format` (subscriptions then name it as
-//!   their `format`).
-//! - tests that replay the seed's own documented examples verbatim.
+//!   their `format`; registered in [`register`]). A renderer may ask for more than the
+//!   events: the stored messages they are about with their contact and charge
+//!   (`wants_messages`, rendered in `render_in` with the attempt's number), one event per
+//!   POST (`max_events`), and no `hub.challenge` handshake for receivers that know none
+//!   (`verifies_url`).
+//! - `OPERATIONS` in `mod.rs`: the provider's operations, listed in the OpenAPI document
+//!   under the dialect's tag ([`openapi`]).
+//! - tests that replay the seed's own documented examples verbatim
+//!   (`crates/cli/tests/api/<dialect>/`).
+//!
+//! A multipart upload is read by `crate::kit::upload`, a send body by the Cloud plane's
+//! parser (`crate::cloud::messages::parse_send`) when the provider's body is Meta's.
+//!
+//! Dialects: [`redington`] (seed 000).
 
 pub mod redington;
 
