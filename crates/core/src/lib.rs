@@ -37,6 +37,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod access_token;
 pub mod account;
 pub mod analytics;
 pub mod api_key;

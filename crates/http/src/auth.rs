@@ -110,7 +110,7 @@ pub async fn authenticate<S: Scheme>(
 }
 
 /// The answer to a request over its key's or its account's rate limit.
-fn rate_limited(limited: Limited) -> ApiError {
+pub(crate) fn rate_limited(limited: Limited) -> ApiError {
     let (code, message) = match limited {
         Limited::Key { .. } => (
             ErrorCode::KeyRateLimited,

@@ -409,6 +409,7 @@ mod tests {
             info: RequestInfo {
                 request_id: "req-1".into(),
                 method: "post".into(),
+                ..RequestInfo::default()
             },
             has_body: true,
         }

@@ -32,6 +32,8 @@ pub struct RequestInfo {
     pub request_id: String,
     /// The method, lower-case (Graph names it in some messages).
     pub method: String,
+    /// The path (a dialect's codes may depend on the endpoint).
+    pub path: String,
 }
 
 impl RequestInfo {
@@ -44,6 +46,7 @@ impl RequestInfo {
                 .unwrap_or_default()
                 .to_owned(),
             method: req.method().as_str().to_ascii_lowercase(),
+            path: req.uri().path().to_owned(),
         }
     }
 }
@@ -252,8 +255,17 @@ mod tests {
         let req = RequestInfo {
             request_id: "req-1".into(),
             method: "post".into(),
+            path: "/compat/messagecentral/verification/v3/send".into(),
         };
-        let surfaces: [(&str, Surface); 2] = [("manage", MANAGE), ("cloud", CLOUD)];
+        let surfaces: [(&str, Surface); 4] = [
+            ("manage", MANAGE),
+            ("cloud", CLOUD),
+            ("redington", crate::dialects::redington::errors::FORMAT),
+            (
+                "messagecentral",
+                crate::dialects::messagecentral::errors::FORMAT,
+            ),
+        ];
         let mut all = Map::new();
         for code in ErrorCode::ALL {
             let err = ApiError::new(*code, "what went wrong").field("a_field");

@@ -12,9 +12,11 @@
 //! - [`principal`]: who is calling and what it may touch.
 //! - [`rate_limit`]: token buckets per key and per account, checked after authentication.
 //! - [`audit`]: the audit log of management actions, written by each service.
+//! - [`tokens`]: signed tokens standing for an API key (providers' token schemes).
 
 pub mod accounts;
 pub mod api_keys;
 pub mod audit;
 pub mod principal;
 pub mod rate_limit;
+pub mod tokens;

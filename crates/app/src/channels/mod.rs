@@ -27,6 +27,7 @@ pub mod registration;
 use wagate_core::audit::{AuditAction, AuditSummary, AuditTarget, TargetKind};
 use wagate_core::channel::{Channel, ChannelPatch, NewChannel};
 use wagate_core::ids::{ChannelId, PhoneNumberId};
+use wagate_core::phone::PhoneE164;
 use wagate_store::{Entity, Page, StoreError};
 
 use crate::App;
@@ -67,6 +68,22 @@ impl App {
             return Err(StoreError::NotFound(Entity::Channel).into());
         }
         Ok(self.store.get_channel(p.account_id, id).await?)
+    }
+
+    /// The principal's channel whose number is `number` (providers that name the business
+    /// by its number, as Message Central's `senderId`). Not found when none is.
+    pub async fn channel_by_number(&self, p: &Principal, number: &PhoneE164) -> Result<Channel> {
+        let mut after = None;
+        loop {
+            let page = self.list_channels(p, &Page::after(after, 100)).await?;
+            if let Some(c) = page.iter().find(|c| c.display_phone_number == *number) {
+                return Ok(c.clone());
+            }
+            match page.last() {
+                Some(last) if page.len() == 100 => after = Some(last.id),
+                _ => return Err(StoreError::NotFound(Entity::Channel).into()),
+            }
+        }
     }
 
     /// The principal's channel with Meta's phone number id (the Cloud plane's path id).

@@ -31,6 +31,14 @@ impl UrlSigner {
         Self { key: key.into() }
     }
 
+    /// A key for another purpose, derived from the server's key (HMAC with `label`), so
+    /// nodes sharing the URL key share it and no purpose's key reveals another's.
+    pub fn derive(&self, label: &str) -> Vec<u8> {
+        let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+
     fn mac(&self, account: &str, media_id: &str, expires: i64) -> HmacSha256 {
         let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
         mac.update(account.as_bytes());

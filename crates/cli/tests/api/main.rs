@@ -37,6 +37,7 @@ mod media;
 mod media_from;
 mod media_network;
 mod media_s3;
+mod messagecentral;
 mod messages;
 mod phone_events;
 mod phone_settings;

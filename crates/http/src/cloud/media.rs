@@ -37,7 +37,7 @@ pub async fn upload(
         fields,
         staged,
         meta,
-    } = upload::read(&state, multipart, uri.query(), "file").await?;
+    } = upload::read(&state, multipart, uri.query(), "file", Some("type")).await?;
     match fields.str("messaging_product") {
         Some("whatsapp") => {}
         Some(_) => {

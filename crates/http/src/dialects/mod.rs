@@ -38,8 +38,9 @@
 //! A multipart upload is read by `crate::kit::upload`, a send body by the Cloud plane's
 //! parser (`crate::cloud::messages::parse_send`) when the provider's body is Meta's.
 //!
-//! Dialects: [`redington`] (seed 000).
+//! Dialects: [`redington`] (seed 000), [`messagecentral`] (seed 001).
 
+pub mod messagecentral;
 pub mod redington;
 
 use axum::Router;
@@ -63,14 +64,24 @@ pub fn register(app: &wagate_app::App) {
 /// credential and its error body.
 pub fn openapi() -> (Value, Value) {
     let mut paths = Map::new();
-    let dialects = [(
-        "redington",
-        "Redington WhatsApp API (AiSensy-style Project API, seed 000): change the base URL \
-         to `/compat/redington`; the project is a channel, `X-Project-API-Pwd` an API key",
-        redington::BASE,
-        redington::OPERATIONS,
-        redington::auth::HEADER,
-    )];
+    let dialects = [
+        (
+            "redington",
+            "Redington WhatsApp API (AiSensy-style Project API, seed 000): change the base \
+             URL to `/compat/redington`; the project is a channel, `X-Project-API-Pwd` an API key",
+            redington::BASE,
+            redington::OPERATIONS,
+            redington::auth::HEADER,
+        ),
+        (
+            "messagecentral",
+            "Message Central WhatsApp Now (seed 001): change the base URL to \
+             `/compat/messagecentral`; the authToken is a JWT issued for an API key",
+            messagecentral::BASE,
+            messagecentral::OPERATIONS,
+            "authToken",
+        ),
+    ];
     let mut tags = Vec::new();
     for (tag, description, base, operations, header) in dialects {
         tags.push(json!({"name": tag, "description": description}));
@@ -84,8 +95,11 @@ pub fn openapi() -> (Value, Value) {
                         "schema": {"type": "string"}})
                 })
                 .collect();
-            parameters.push(json!({"name": header, "in": "header", "required": true,
-                "schema": {"type": "string"}}));
+            // Every operation but the one that issues a token takes the credential.
+            if !path.ends_with("/authentication/token") {
+                parameters.push(json!({"name": header, "in": "header", "required": true,
+                    "schema": {"type": "string"}}));
+            }
             let id = format!(
                 "{tag}_{method}{}",
                 path.replace(['/', '{', '}'], "_").trim_end_matches('_')
@@ -132,4 +146,5 @@ pub fn router() -> Router<AppState> {
         .layer(from_fn(manage_errors))
         // After the layer above: each dialect renders its own errors.
         .merge(redington::router())
+        .merge(messagecentral::router())
 }

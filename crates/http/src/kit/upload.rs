@@ -1,7 +1,7 @@
 //! A multipart file upload, read once for every surface that takes one (the Cloud plane's
 //! `POST /{phone_number_id}/media`, the dialects' upload endpoints): the file part staged
 //! to disk as it streams, the other parts as text parameters over the query's, and the
-//! file's declared type from the `type` parameter, else the part's Content-Type
+//! file's declared type from the surface's type parameter (the Cloud plane's `type`), else the part's Content-Type
 //! (`application/octet-stream` ignored), else the file name's extension (the bytes decide
 //! in the end: see `wagate_app::media`).
 
@@ -26,12 +26,14 @@ pub struct Upload {
     pub meta: UploadMeta,
 }
 
-/// Reads a multipart body whose file is the part named `file_part`.
+/// Reads a multipart body whose file is the part named `file_part`; the parameter
+/// `type_param`, when the surface has one, declares the file's type.
 pub async fn read(
     state: &AppState,
     multipart: Result<Multipart, MultipartRejection>,
     query: Option<&str>,
     file_part: &str,
+    type_param: Option<&str>,
 ) -> Result<Upload, ApiError> {
     let mut multipart = multipart.map_err(|e| {
         ApiError::new(
@@ -62,8 +64,8 @@ pub async fn read(
             fields.insert_text(name, value);
         }
     }
-    meta.declared = fields
-        .str("type")
+    meta.declared = type_param
+        .and_then(|t| fields.str(t))
         .filter(|t| !t.trim().is_empty())
         .map(str::to_owned)
         .or(part_type)

@@ -20,7 +20,8 @@ pub async fn upload(
     uri: Uri,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let Upload { staged, meta, .. } = upload::read(&state, multipart, uri.query(), "file").await?;
+    let Upload { staged, meta, .. } =
+        upload::read(&state, multipart, uri.query(), "file", None).await?;
     let Some(staged) = staged else {
         return Err(ApiError::new(
             ErrorCode::MissingParameter,

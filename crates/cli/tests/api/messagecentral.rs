@@ -1,0 +1,377 @@
+//! The Message Central "WhatsApp Now" dialect (seed 001) at `/compat/messagecentral`, over
+//! real HTTP on SQLite and PostgreSQL: the token, chat messages, a broadcast to one number
+//! and a template's status, each from the seed's own curl (its query verbatim but for the
+//! sender number, the fixture every migrating customer has), answers snapshotted and
+//! effects checked in wagate.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use reqwest::{Method, Response};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_apps};
+
+const BASE: &str = "/compat/messagecentral";
+
+/// A customer: the account id, a key, its token and the sender (the channel's number).
+struct Customer {
+    token: String,
+    sender: String,
+}
+
+async fn token_for(app: &TestApp, customer: &str, key: &str) -> Response {
+    app.client
+        .get(app.url(&format!(
+            "{BASE}/auth/v1/authentication/token?customerId={customer}&key={}&scope=NEW&country=91&email=test@messagecentral.com",
+            STANDARD.encode(key)
+        )))
+        .header("accept", "*/*")
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn customer(app: &TestApp) -> Customer {
+    let res = token_for(app, &app.account_id, &app.api_key).await;
+    let status = res.status();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], 200, "{body}");
+    let token = body["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("eyJhbGciOiJIUzUxMiJ9."), "{token}");
+    let channels: Value = app.get("/api/v1/channels").await.json().await.unwrap();
+    Customer {
+        token,
+        sender: channels["data"][0]["display_phone_number"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    }
+}
+
+impl Customer {
+    async fn call(&self, app: &TestApp, method: Method, path_and_query: &str) -> Response {
+        app.client
+            .request(method, app.url(&format!("{BASE}{path_and_query}")))
+            .header("authToken", &self.token)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// Asserts the seed's envelope for an error: `responseCode` and the HTTP status.
+async fn assert_envelope(res: Response, status: u16, code: u16) -> Value {
+    let got = res.status().as_u16();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        (got, body["responseCode"].as_u64()),
+        (status, Some(code as u64)),
+        "{body}"
+    );
+    assert!(body["message"].is_string(), "{body}");
+    assert!(body["data"]["detail"].is_string(), "{body}");
+    body
+}
+
+fn shape(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(id) = v.pointer_mut("/data/transactionId") {
+        *id = json!("[wamid]");
+    }
+    for key in ["id", "requestId"] {
+        if let Some(x) = v.get_mut(key) {
+            *x = json!(format!("[{key}]"));
+        }
+        if let Some(x) = v.pointer_mut(&format!("/data/{key}")) {
+            *x = json!(format!("[{key}]"));
+        }
+    }
+    v
+}
+
+#[tokio::test]
+async fn tokens_stand_for_a_key_until_it_is_revoked() {
+    for app in spawn_apps().await {
+        let c = customer(&app).await;
+        // The token opens the other calls; a forged or missing one is 800.
+        let res = c
+            .call(
+                &app,
+                Method::GET,
+                &format!(
+                    "/verification/v3/template?phoneNumber={}&templateName=nope",
+                    c.sender
+                ),
+            )
+            .await;
+        assert_envelope(res, 404, 816).await;
+        let mut forged = c.token.clone();
+        forged.pop();
+        forged.push(if c.token.ends_with('A') { 'B' } else { 'A' });
+        let res = app
+            .client
+            .post(app.url(&format!("{BASE}/verification/v3/send?type=CHAT")))
+            .header("authToken", forged)
+            .send()
+            .await
+            .unwrap();
+        assert_envelope(res, 401, 800).await;
+        let res = app
+            .client
+            .post(app.url(&format!("{BASE}/verification/v3/send?type=CHAT")))
+            .send()
+            .await
+            .unwrap();
+        assert_envelope(res, 401, 800).await;
+        // Wrong key, wrong customer, another account's key with this customer id.
+        assert_envelope(
+            token_for(&app, &app.account_id, "wag_wrong").await,
+            401,
+            800,
+        )
+        .await;
+        let (other_account, other_key) = app.other_account().await;
+        assert_envelope(token_for(&app, &app.account_id, &other_key).await, 401, 800).await;
+        assert_envelope(
+            token_for(&app, &other_account, &app.api_key).await,
+            401,
+            800,
+        )
+        .await;
+        // A key's tokens die with it.
+        let key: Value = app
+            .post_json("/api/v1/api-keys", &json!({"name": "mc"}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let res = token_for(&app, &app.account_id, key["key"].as_str().unwrap()).await;
+        let token: Value = res.json().await.unwrap();
+        let doomed = Customer {
+            token: token["token"].as_str().unwrap().to_owned(),
+            sender: c.sender.clone(),
+        };
+        let path = format!(
+            "/verification/v3/template?phoneNumber={}&templateName=nope",
+            c.sender
+        );
+        assert_envelope(doomed.call(&app, Method::GET, &path).await, 404, 816).await;
+        let res = app
+            .req(
+                Method::DELETE,
+                &format!("/api/v1/api-keys/{}", key["id"].as_str().unwrap()),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success());
+        assert_envelope(doomed.call(&app, Method::GET, &path).await, 401, 800).await;
+    }
+}
+
+#[tokio::test]
+async fn a_chat_message_is_sent_as_the_seeds_curl_does() {
+    for app in spawn_apps().await {
+        app.configure_sandbox(json!({})).await;
+        let c = customer(&app).await;
+        app.inject(json!({"from": "917715836906", "type": "text", "text": {"body": "hi"}}))
+            .await;
+        // The seed's curl, with this number as the sender.
+        let res = c
+            .call(
+                &app,
+                Method::POST,
+                &format!("/verification/v3/send?countryCode=91&flowType=WHATSAPP&mobileNumber=7715836906&senderId={}&type=CHAT&message=Welcome%20to%20Message%20Central", c.sender),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let body: Value = res.json().await.unwrap();
+        insta::allow_duplicates! {
+            insta::assert_json_snapshot!("messagecentral_chat", shape(&body));
+        }
+        assert_eq!(body["data"]["mobileNumber"], "917715836906");
+        assert_eq!(body["data"]["responseCode"], "200");
+        let wamid = body["data"]["transactionId"].as_str().unwrap();
+        let m = app.wait_status(wamid, &["delivered", "read"]).await;
+        assert_eq!(m["content"]["body"], "Welcome to Message Central", "{m}");
+
+        // With an image: the message is its caption.
+        let png = {
+            let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0".to_vec();
+            b.extend(std::iter::repeat_n(0x5a, 100));
+            b
+        };
+        let part = reqwest::multipart::Part::bytes(png)
+            .file_name("offer.png")
+            .mime_str("image/png")
+            .unwrap();
+        let res = app
+            .client
+            .post(app.url(&format!("{BASE}/verification/v3/send?countryCode=91&flowType=WHATSAPP&mobileNumber=7715836906&senderId={}&type=CHAT&message=Our%20offer", c.sender)))
+            .header("authToken", &c.token)
+            .multipart(reqwest::multipart::Form::new().part("file", part))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["responseCode"], 200, "{body}");
+        let m = app
+            .wait_status(
+                body["data"]["transactionId"].as_str().unwrap(),
+                &["delivered", "read"],
+            )
+            .await;
+        assert_eq!(
+            (m["type"].as_str(), m["content"]["caption"].as_str()),
+            (Some("image"), Some("Our offer")),
+            "{m}"
+        );
+
+        // 829, 830, 801, and a flowType other than WHATSAPP; nothing more is sent.
+        let before = app.messages("direction=outbound").await.len();
+        let q = |rest: &str| {
+            format!(
+                "/verification/v3/send?flowType=WHATSAPP&type=CHAT&senderId={}{rest}",
+                c.sender
+            )
+        };
+        for (path, status, code) in [
+            (q("&countryCode=91&message=x"), 400, 829),
+            (q("&countryCode=91&mobileNumber=7715836906"), 400, 830),
+            ("/verification/v3/send?flowType=WHATSAPP&type=CHAT&senderId=15550000000&countryCode=91&mobileNumber=7715836906&message=x".to_owned(), 404, 801),
+            ("/verification/v3/send?flowType=WHATSAPP&type=CHAT&countryCode=91&mobileNumber=7715836906&message=x".to_owned(), 400, 801),
+            (q("&countryCode=91&mobileNumber=abc&message=x"), 400, 829),
+            (q("&countryCode=91&mobileNumber=7715836906&message=x").replace("WHATSAPP", "SMS"), 400, 800),
+        ] {
+            assert_envelope(c.call(&app, Method::POST, &path).await, status, code).await;
+        }
+        assert_eq!(app.messages("direction=outbound").await.len(), before);
+    }
+}
+
+#[tokio::test]
+async fn a_broadcast_to_one_number_fills_the_template_and_its_status_is_checked() {
+    for app in spawn_apps().await {
+        app.configure_sandbox(json!({})).await;
+        let c = customer(&app).await;
+        // The fixture: two body values and two URL buttons with a dynamic suffix each.
+        let id = app
+            .approved_template(json!({"name": "demo_template", "language": "en_US",
+                "category": "MARKETING", "components": [
+                {"type": "BODY", "text": "Hello {{1}}, your coupon is {{2}} today.",
+                 "example": {"body_text": [["Kunal", "MSG1"]]}},
+                {"type": "BUTTONS", "buttons": [
+                    {"type": "URL", "text": "Track", "url": "https://example.com/t/{{1}}",
+                     "example": ["https://example.com/t/1"]},
+                    {"type": "URL", "text": "Verify", "url": "https://example.com/v/{{1}}",
+                     "example": ["https://example.com/v/1"]}]}]}))
+            .await;
+        let res = c
+            .call(
+                &app,
+                Method::POST,
+                &format!("/verification/v3/send?flowType=WHATSAPP&type=BROADCAST&mobileNumber=7715836906&countryCode=91&senderId={}&langId=en_US&templateName=demo_template&variables=Kunal%2C%20MSG3545&ctaVariables=234%2C%20ver453", c.sender),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(
+            body,
+            json!({"responseCode": 200, "message": "SUCCESS", "data": null})
+        );
+        let sent = app
+            .wait_messages("direction=outbound&type=template", 1)
+            .await;
+        let m = app
+            .wait_status(sent[0]["wamid"].as_str().unwrap(), &["delivered", "read"])
+            .await;
+        let text = m["preview"].as_str().unwrap_or_default().to_owned();
+        let template = &m["content"];
+        assert_eq!(m["wa_id"], "917715836906", "{m}");
+        assert_eq!(template["name"], "demo_template", "{m} {text}");
+        let components = template["components"].to_string();
+        for value in ["Kunal", "MSG3545", "234", "ver453"] {
+            assert!(components.contains(value), "{value} in {components}");
+        }
+
+        // 804 for a wrong count of either kind, 802 for an unknown template; nothing sent.
+        let q = |rest: &str| {
+            format!(
+                "/verification/v3/send?flowType=WHATSAPP&type=BROADCAST&mobileNumber=7715836906&countryCode=91&senderId={}&langId=en_US{rest}",
+                c.sender
+            )
+        };
+        for (path, status, code) in [
+            (
+                q("&templateName=demo_template&variables=Kunal&ctaVariables=1%2C2"),
+                400,
+                804,
+            ),
+            (
+                q("&templateName=demo_template&variables=Kunal%2CX&ctaVariables=1"),
+                400,
+                804,
+            ),
+            (
+                q("&templateName=demo_template&variables=Kunal%2CX&ctaVariables=1%2C2%2C3"),
+                400,
+                804,
+            ),
+            (
+                q("&templateName=no_such_template&variables=Kunal"),
+                404,
+                802,
+            ),
+            (q("&variables=Kunal"), 400, 802),
+        ] {
+            assert_envelope(c.call(&app, Method::POST, &path).await, status, code).await;
+        }
+        assert_eq!(app.messages("direction=outbound").await.len(), 1);
+
+        // Check Template Status: a GET with the parameters as form data, as the seed's curl.
+        let form = reqwest::multipart::Form::new()
+            .text("phoneNumber", c.sender.clone())
+            .text("templateId", id.clone())
+            .text("templateName", "demo_template");
+        let res = app
+            .client
+            .get(app.url(&format!("{BASE}/verification/v3/template")))
+            .header("authToken", &c.token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let status: Value = res.json().await.unwrap();
+        insta::allow_duplicates! {
+            insta::assert_json_snapshot!("messagecentral_template_status", shape(&status));
+        }
+        assert_eq!(
+            (status["id"].as_str(), status["status"].as_str()),
+            (Some(id.as_str()), Some("APPROVED"))
+        );
+        // 817 without name and id, 816 for a name that is not the id's, 800 for an unknown id.
+        let path = |rest: &str| format!("/verification/v3/template?phoneNumber={}{rest}", c.sender);
+        for (p, status, code) in [
+            (path(""), 400, 817),
+            (
+                path(&format!("&templateId={id}&templateName=other_name")),
+                404,
+                816,
+            ),
+            (
+                path("&templateId=1021907252855200&templateName=demo_template"),
+                404,
+                800,
+            ),
+            (
+                "/verification/v3/template?templateName=demo_template".to_owned(),
+                400,
+                801,
+            ),
+        ] {
+            assert_envelope(c.call(&app, Method::GET, &p).await, status, code).await;
+        }
+    }
+}
