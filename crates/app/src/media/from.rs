@@ -143,6 +143,25 @@ impl App {
         Ok(Obtained { media, handle })
     }
 
+    /// A file sent with a request (a template's header sample) kept as a media id and a
+    /// Resumable Upload handle, as [`App::media_from`] keeps a fetched one; refused, with
+    /// nothing kept, unless it is a PDF, JPEG, PNG or MP4.
+    pub async fn upload_as_handle(
+        &self,
+        p: &Principal,
+        channel: &Channel,
+        staged: crate::media::staging::Staged,
+        meta: UploadMeta,
+    ) -> Result<Obtained> {
+        check_resumable(&staged.prefix, meta.declared.as_deref())?;
+        let media = self.store_upload(p, channel, staged, meta).await?;
+        let handle = self.handle_for(p, channel, &media).await?;
+        Ok(Obtained {
+            media,
+            handle: Some(handle),
+        })
+    }
+
     /// A Resumable Upload handle for a kept file: a completed session of ours, or, for a
     /// cloud channel, Meta's handle for the same bytes. The media id stays either way.
     async fn handle_for(&self, p: &Principal, channel: &Channel, media: &Media) -> Result<String> {

@@ -375,3 +375,215 @@ async fn a_broadcast_to_one_number_fills_the_template_and_its_status_is_checked(
         }
     }
 }
+
+/// `POST /verification/v3/template` with `fields` as multipart form data (and a file).
+async fn create_template(
+    app: &TestApp,
+    c: &Customer,
+    fields: &[(&str, &str)],
+    file: Option<(&str, Vec<u8>, &str)>,
+) -> Response {
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    if let Some((name, bytes, mime)) = file {
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name(name.to_owned())
+                .mime_str(mime)
+                .unwrap(),
+        );
+    }
+    app.client
+        .post(app.url(&format!("{BASE}/verification/v3/template")))
+        .header("authToken", &c.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn png() -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0".to_vec();
+    b.extend(std::iter::repeat_n(0x5a, 100));
+    b
+}
+
+#[tokio::test]
+async fn templates_are_created_from_the_seeds_form_fields() {
+    for app in spawn_apps().await {
+        let c = customer(&app).await;
+        let waba: Value = app.get("/api/v1/channels").await.json().await.unwrap();
+        let waba = waba["data"][0]["waba_id"].as_str().unwrap().to_owned();
+        let count = || async {
+            let list: Value = app
+                .get(&format!("/v23.0/{waba}/message_templates?limit=100"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            list["data"].as_array().unwrap().len()
+        };
+        // The seed's "Template without Media" curl (its quoting repaired).
+        let buttons = r#"[{"type":"PHONE_NUMBER","text":"Contact Us","value":"917750844671"},{"type":"URL","text":"Visit Us","value":"https://console.messagecentral.com"}]"#;
+        let base = [
+            ("phoneNumber", c.sender.as_str()),
+            ("name", "template_without_media"),
+            ("language", "en_US"),
+            ("category", "MARKETING"),
+            ("headerFormat", "TEXT"),
+            ("header", "Congratulations"),
+            (
+                "body",
+                "Hello Your account recharge of ₹100 is successful. Please use our services and enjoy!",
+            ),
+            ("buttons", buttons),
+            ("footer", "Type \"STOP\" to unsubscribe"),
+        ];
+        let res = create_template(&app, &c, &base, None).await;
+        assert_eq!(res.status(), 200);
+        let body: Value = res.json().await.unwrap();
+        insta::allow_duplicates! {
+            insta::assert_json_snapshot!("messagecentral_template_create", body, {
+                ".data.data.id" => "[graph id]",
+            });
+        }
+        let id = body["data"]["data"]["id"].as_str().unwrap();
+        let stored: Value = app.get(&format!("/v23.0/{id}")).await.json().await.unwrap();
+        assert_eq!(stored["name"], "template_without_media", "{stored}");
+        let components = stored["components"].to_string();
+        for part in [
+            "Congratulations",
+            "+917750844671",
+            "https://console.messagecentral.com",
+            "STOP",
+        ] {
+            assert!(components.contains(part), "{part} in {components}");
+        }
+
+        // With media (the consistent reading: IMAGE, a sample file, its own name), and a
+        // name the provider normalises.
+        let res = create_template(
+            &app,
+            &c,
+            &[
+                ("phoneNumber", &c.sender),
+                ("name", "Abhishek786"),
+                ("language", "en_US"),
+                ("category", "MARKETING"),
+                ("headerFormat", "IMAGE"),
+                (
+                    "body",
+                    "Hello {{1}}, get 50% discount by applying the coupon {{2}} today",
+                ),
+                ("bodyValue", "Kunal MSGCTL50"),
+                ("footer", "Type 'STOP' to unsubscribe"),
+            ],
+            Some(("Media (9).png", png(), "image/png")),
+        )
+        .await;
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["responseCode"], 200, "{body}");
+        assert_eq!(body["data"]["data"]["name"], "abhishek_786", "{body}");
+        let id = body["data"]["data"]["id"].as_str().unwrap();
+        let stored: Value = app.get(&format!("/v23.0/{id}")).await.json().await.unwrap();
+        let header = &stored["components"][0];
+        assert_eq!(header["format"], "IMAGE", "{stored}");
+        assert!(
+            header["example"]["header_handle"][0].is_string(),
+            "{stored}"
+        );
+        assert_eq!(
+            stored["components"][1]["example"]["body_text"][0],
+            json!(["Kunal", "MSGCTL50"])
+        );
+        let created = count().await;
+        assert_eq!(created, 2);
+
+        // Each documented refusal, with nothing stored.
+        let with = |changes: &[(&'static str, &'static str)], drop: &[&str]| {
+            let mut f: Vec<(&str, String)> = base
+                .iter()
+                .filter(|(k, _)| !drop.contains(k))
+                .map(|(k, v)| (*k, v.to_string()))
+                .collect();
+            for (k, v) in changes {
+                f.retain(|(fk, _)| fk != k);
+                f.push((k, v.to_string()));
+            }
+            f
+        };
+        let cases: Vec<(Vec<(&str, String)>, bool, u16, u16)> = vec![
+            (with(&[("name", "other_one")], &["body"]), false, 400, 810),
+            (
+                with(&[("name", "other_one"), ("headerFormat", "AUDIO")], &[]),
+                false,
+                400,
+                811,
+            ),
+            (with(&[("name", "other_one")], &[]), true, 400, 812),
+            (with(&[("name", "other_one")], &["header"]), false, 400, 813),
+            (
+                with(
+                    &[("name", "other_one"), ("headerFormat", "IMAGE")],
+                    &["header"],
+                ),
+                false,
+                400,
+                814,
+            ),
+            (
+                with(&[("name", "other_one"), ("headerFormat", "IMAGE")], &[]),
+                true,
+                400,
+                815,
+            ),
+            (
+                with(
+                    &[("name", "other_one"), ("body", "Hi {{1}}, welcome aboard")],
+                    &[],
+                ),
+                false,
+                400,
+                826,
+            ),
+            (
+                with(
+                    &[
+                        ("name", "other_one"),
+                        ("body", "Hi {{1}}, welcome aboard"),
+                        ("bodyValue", "A B"),
+                    ],
+                    &[],
+                ),
+                false,
+                400,
+                827,
+            ),
+            (
+                with(
+                    &[("name", "other_one"), ("phoneNumber", "15550000000")],
+                    &[],
+                ),
+                false,
+                404,
+                801,
+            ),
+            (
+                with(&[("name", "other_one"), ("category", "PROMO")], &[]),
+                false,
+                400,
+                800,
+            ),
+        ];
+        for (fields, file, status, code) in cases {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let file = file.then(|| ("x.png", png(), "image/png"));
+            let res = create_template(&app, &c, &fields, file).await;
+            assert_envelope(res, status, code).await;
+        }
+        assert_eq!(count().await, created);
+    }
+}

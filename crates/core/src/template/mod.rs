@@ -56,7 +56,7 @@ pub use error::{TemplateError, TemplateErrorKind};
 pub use fill::{FillError, Fillable, Rendered, RenderedCard, fill};
 pub use language::{LANGUAGES, TemplateLanguage};
 pub use lint::lint;
-pub use name::TemplateName;
+pub use name::{TemplateName, normalise as normalise_name};
 pub use status::{QualityScore, RejectionReason, TemplateStatus};
 pub use stored::Template;
 pub use upsert::{AuthUpsert, LanguageUpsert};

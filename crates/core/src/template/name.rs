@@ -53,6 +53,28 @@ impl TemplateName {
     }
 }
 
+/// A name as providers that normalise it write it (Message Central: "Abhishek786" →
+/// "abhishek_786"): lower-case, runs of anything but letters and digits become one `_`,
+/// and `_` separates letters from the digits after them. What remains must still parse.
+pub fn normalise(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + 4);
+    let mut prev: Option<char> = None;
+    for c in raw.trim().chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_alphanumeric() {
+            if c.is_ascii_digit() && prev.is_some_and(|p| p.is_ascii_alphabetic()) {
+                out.push('_');
+            }
+            out.push(c);
+            prev = Some(c);
+        } else if prev.is_some_and(|p| p != '_') {
+            out.push('_');
+            prev = Some('_');
+        }
+    }
+    out.trim_end_matches('_').to_owned()
+}
+
 impl fmt::Display for TemplateName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -81,6 +103,17 @@ impl From<TemplateName> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_normalised_as_message_central_does() {
+        assert_eq!(normalise("Abhishek786"), "abhishek_786");
+        assert_eq!(
+            normalise("template_without_media_1"),
+            "template_without_media_1"
+        );
+        assert_eq!(normalise("  My Template!! 2 "), "my_template_2");
+        assert_eq!(normalise("demo_template"), "demo_template");
+    }
     use crate::error::ValidationKind;
 
     #[test]

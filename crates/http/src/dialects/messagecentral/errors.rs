@@ -8,8 +8,9 @@
 //!
 //! `responseCode` is the seed's code (800–830) where one fits, else the HTTP status;
 //! `message` the seed's text for it; `data` says what exactly, with wagate's stable error
-//! name. The HTTP status is the management plane's. Which code depends on the endpoint
-//! (the template-status call answers 816/817 where a send answers 802), so the path decides.
+//! name. The HTTP status is the management plane's. Which code depends on the call (the
+//! template-status call answers 816/817 where a send answers 802; a template's creation
+//! has its own 810–815 and 826–827), so the method and path decide.
 
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -28,11 +29,29 @@ pub async fn errors(req: Request, next: Next) -> Response {
     render(FORMAT, req, next).await
 }
 
-/// The seed's code and text for `err` on `path`.
-pub fn code(err: &ApiError, path: &str) -> (u16, &'static str) {
+/// Which call an error answers: its codes differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Call {
+    TemplateCreate,
+    TemplateStatus,
+    Other,
+}
+
+impl Call {
+    pub fn of(method: &str, path: &str) -> Call {
+        match (method, path.ends_with("/verification/v3/template")) {
+            ("post", true) => Call::TemplateCreate,
+            (_, true) => Call::TemplateStatus,
+            _ => Call::Other,
+        }
+    }
+}
+
+/// The seed's code and text for `err` in answer to `call`.
+pub fn code(err: &ApiError, call: Call) -> (u16, &'static str) {
     use ErrorCode as C;
     let field = err.field.as_deref().unwrap_or_default();
-    let status_call = path.ends_with("/verification/v3/template");
+    let status_call = call == Call::TemplateStatus;
     match err.code {
         C::MissingApiKey | C::InvalidApiKey | C::Forbidden => (800, "Invalid Auth"),
         C::ChannelNotFound => (801, "Invalid sender"),
@@ -65,7 +84,7 @@ pub fn code(err: &ApiError, path: &str) -> (u16, &'static str) {
         | C::MediaTooLarge
         | C::UnsupportedMediaType
         | C::PayloadTooLarge
-        | C::InvalidCursor => parameter_code(err.code, field, status_call),
+        | C::InvalidCursor => parameter_code(err.code, field, call),
         C::RouteNotFound
         | C::MethodNotAllowed
         | C::AccountNotFound
@@ -134,10 +153,31 @@ pub fn code(err: &ApiError, path: &str) -> (u16, &'static str) {
 }
 
 /// A bad parameter, by the field at fault.
-fn parameter_code(code: ErrorCode, field: &str, status_call: bool) -> (u16, &'static str) {
+fn parameter_code(code: ErrorCode, field: &str, call: Call) -> (u16, &'static str) {
+    let missing = code == ErrorCode::MissingParameter;
+    if call == Call::TemplateCreate {
+        return match field {
+            "phoneNumber" => (801, "Invalid sender"),
+            "name" | "category" | "language" | "headerFormat" | "body" if missing => (
+                810,
+                "Required Parameter is missing. Template name, type, category and language are required",
+            ),
+            "headerFormat" => (811, "Invalid header_format"),
+            "file" if missing => (814, "File is mandatory if header_format is media type"),
+            "file" => (812, "File is not allowed in header_format TEXT"),
+            "header" if missing => (813, "Header is mandatory if header_format is TEXT"),
+            "header" => (815, "Header is not allowed if header_format is file type"),
+            "bodyValue" if missing => (826, "Variable template but missing bodyValues field"),
+            "bodyValue" => (
+                827,
+                "bodyValue does not match with number of placeholders/variables used in body",
+            ),
+            _ => (800, "Invalid parameter"),
+        };
+    }
     match field {
         "senderId" | "phoneNumber" => (801, "Invalid sender"),
-        "templateName" | "templateId" | "templateLang" if status_call => (
+        "templateName" | "templateId" | "templateLang" if call == Call::TemplateStatus => (
             817,
             "Required parameter is missing. Template id and Template name are required",
         ),
@@ -149,22 +189,6 @@ fn parameter_code(code: ErrorCode, field: &str, status_call: bool) -> (u16, &'st
         "variables" | "ctaVariables" => (804, "Number of parameters doesn't match"),
         "mobileNumber" | "countryCode" => (829, "mobileNumber is required"),
         "message" => (830, "message is required"),
-        "bodyValue" if code == ErrorCode::MissingParameter => {
-            (826, "Variable template but missing bodyValues field")
-        }
-        "bodyValue" => (
-            827,
-            "bodyValue does not match with number of placeholders/variables used in body",
-        ),
-        "headerFormat" => (811, "Invalid header_format"),
-        "name" | "category" | "language" | "body" | "header"
-            if code == ErrorCode::MissingParameter =>
-        {
-            (
-                810,
-                "Required Parameter is missing. Template name, type, category and language are required",
-            )
-        }
         _ => (800, "Invalid parameter"),
     }
 }
@@ -175,7 +199,7 @@ impl ErrorFormat for EnvelopeErrors {
     }
 
     fn body(&self, err: &ApiError, req: &RequestInfo) -> Value {
-        let (code, text) = code(err, &req.path);
+        let (code, text) = code(err, Call::of(&req.method, &req.path));
         json!({
             "responseCode": code,
             "message": text,

@@ -12,9 +12,9 @@
 //!   wagate's `cloud` format is exactly it (configured with `/api/v1/webhooks`, where the
 //!   provider takes an e-mail).
 //!
-//! Served: the token, chat messages (text, image or video with a caption), a template
-//! broadcast to one number, and a template's status. Not yet: template creation and the
-//! bulk broadcast from a sheet (answered with a clear error).
+//! Served: the token, templates (create, with or without media, and status), chat messages
+//! (text, image or video with a caption) and a template broadcast to one number. Not yet:
+//! the bulk broadcast from a sheet (answered with a clear error).
 
 pub mod auth;
 pub mod errors;
@@ -41,6 +41,12 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "/auth/v1/authentication/token",
         "Generate Token",
         "Trade the account id and a base64 API key for an authToken",
+    ),
+    (
+        "post",
+        "/verification/v3/template",
+        "Create Template",
+        "Create a template from form fields (the header's sample as `file`); the name normalised",
     ),
     (
         "get",
@@ -71,7 +77,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             &format!("{BASE}/verification/v3/template"),
-            get(templates::status),
+            get(templates::status).post(templates::create),
         )
         .route(&format!("{BASE}/verification/v3/send"), post(send::send))
         .route(&format!("{BASE}/{{*rest}}"), any(unknown))
