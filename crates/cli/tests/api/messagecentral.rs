@@ -515,7 +515,9 @@ async fn templates_are_created_from_the_seeds_form_fields() {
             }
             f
         };
-        let cases: Vec<(Vec<(&str, String)>, bool, u16, u16)> = vec![
+        // (fields, with a file, HTTP status, the seed's code)
+        type Case<'a> = (Vec<(&'a str, String)>, bool, u16, u16);
+        let cases: Vec<Case> = vec![
             (with(&[("name", "other_one")], &["body"]), false, 400, 810),
             (
                 with(&[("name", "other_one"), ("headerFormat", "AUDIO")], &[]),
