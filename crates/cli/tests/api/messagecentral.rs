@@ -517,7 +517,7 @@ async fn templates_are_created_from_the_seeds_form_fields() {
         };
         // (fields, with a file, HTTP status, the seed's code)
         type Case<'a> = (Vec<(&'a str, String)>, bool, u16, u16);
-        let cases: Vec<Case> = vec![
+        let cases: Vec<Case<'_>> = vec![
             (with(&[("name", "other_one")], &["body"]), false, 400, 810),
             (
                 with(&[("name", "other_one"), ("headerFormat", "AUDIO")], &[]),
