@@ -5,13 +5,19 @@
 //! Writes that follow a lifecycle rule are guarded by the `updated_at` the caller read, so a
 //! rule checked on a stale row never lands; a status change stores its `flows` webhook
 //! events in the same transaction.
+//!
+//! Calls to a flow's endpoint are recorded with [`FlowStore::record_flow_call`], which
+//! re-evaluates the flow's health (`wagate_core::flow::health::evaluate`, pure) in the same
+//! transaction: the alert levels, a `THROTTLED` / `BLOCKED` status change, and the `flows`
+//! webhook events of both.
 
 use async_trait::async_trait;
 use wagate_core::Timestamp;
+use wagate_core::flow::health::{EndpointCall, Evaluation};
 use wagate_core::flow::{
     EndpointUri, Flow, FlowCategories, FlowId, FlowJson, FlowJsonError, FlowName, FlowStatus,
 };
-use wagate_core::ids::{AccountId, WabaId};
+use wagate_core::ids::{AccountId, ChannelId, WabaId};
 use wagate_core::webhook::WebhookEvent;
 
 use crate::error::StoreError;
@@ -52,6 +58,17 @@ pub trait FlowStore: Send + Sync {
     /// Deletes the account's flow if it is still a draft last updated at `seen`; `false`
     /// when it changed meanwhile.
     async fn delete_flow(&self, account: AccountId, id: &FlowId, seen: Timestamp) -> Result<bool>;
+    /// Records `call` to the endpoint of the account's flow `id` and re-evaluates its health
+    /// at `call.at` (calls older than the longest window are dropped): stores its alert
+    /// levels, a status change, and the `flows` webhook events of both about `channel` (the
+    /// phone number the call was made for). The evaluation, or `None` when the flow is gone.
+    async fn record_flow_call(
+        &self,
+        account: AccountId,
+        id: &FlowId,
+        call: EndpointCall,
+        channel: ChannelId,
+    ) -> Result<Option<Evaluation>>;
 }
 
 /// The flow columns, in [`FlowRecord`] order.

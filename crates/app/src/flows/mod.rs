@@ -17,14 +17,15 @@
 //! - [`publish_check`]: the one precondition of publishing a data-exchange flow;
 //! - [`send_check`]: messages and templates naming a flow;
 //! - [`complete`]: the sandbox's virtual user finishing a flow (`nfm_reply`);
-//! - [`endpoint`]: encrypted calls to a business's Flows endpoint (data exchange, health).
+//! - [`endpoint`]: encrypted calls to a business's Flows endpoint (data exchange, health);
+//! - [`health`]: each such call recorded for the flow's health alerts and status.
 
 pub mod complete;
 pub mod endpoint;
+pub mod health;
 pub mod publish_check;
 pub mod send_check;
 
-use serde_json::json;
 use wagate_core::Timestamp;
 use wagate_core::error::ErrorCode;
 use wagate_core::flow::{
@@ -294,16 +295,7 @@ impl App {
         let Some(channel) = channel else {
             return Ok(Vec::new());
         };
-        let value = json!({
-            "event": "FLOW_STATUS_CHANGE",
-            "message": format!(
-                "Flow {} changed status from {} to {}",
-                flow.name.as_str(), change.old.as_str(), change.new.as_str()
-            ),
-            "flow_id": flow.id.as_str(),
-            "old_status": change.old.as_str(),
-            "new_status": change.new.as_str(),
-        });
+        let value = change.webhook_value(&flow.id, &flow.name);
         Ok(vec![WebhookEvent {
             id: EventId::generate(),
             account_id: flow.account_id,
