@@ -982,6 +982,16 @@ async fn a_failing_endpoint_raises_metas_alerts_and_throttles_then_blocks_the_fl
         // threshold, and the flow is throttled first…
         complete().await;
         assert_eq!(status().await, "THROTTLED");
+        let health: Value = app
+            .get(&format!("/v23.0/{id}?fields=health_status"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            health["health_status"]["can_send_message"], "LIMITED",
+            "{health}"
+        );
         // …then, as the endpoint keeps failing, blocked.
         complete().await;
         assert_eq!(status().await, "BLOCKED");

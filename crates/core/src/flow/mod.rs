@@ -278,6 +278,16 @@ impl FlowStatus {
     pub fn is_sendable(self) -> bool {
         matches!(self, Self::Published | Self::Throttled)
     }
+
+    /// `health_status.can_send_message` in Meta's terms: `AVAILABLE`, `LIMITED` (throttled)
+    /// or `BLOCKED` (blocked or deprecated).
+    pub fn can_send_message(self) -> &'static str {
+        match self {
+            Self::Draft | Self::Published => "AVAILABLE",
+            Self::Throttled => "LIMITED",
+            Self::Deprecated | Self::Blocked => "BLOCKED",
+        }
+    }
 }
 
 /// A Flow JSON asset: the uploaded text and what validation found in it.

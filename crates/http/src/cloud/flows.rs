@@ -149,9 +149,9 @@ fn view(state: &AppState, flow: &Flow, wanted: &FieldSelection, waba: Option<&Va
                 json!({"id": "wagate", "name": "wagate", "link": state.base_url.to_string()})
             }
             "health_status" => json!({
-                "can_send_message": if flow.status.is_sendable() || flow.status == wagate_core::flow::FlowStatus::Draft { "AVAILABLE" } else { "BLOCKED" },
+                "can_send_message": flow.status.can_send_message(),
                 "entities": [
-                    {"entity_type": "FLOW", "id": flow.id.as_str(), "can_send_message": if flow.status.is_sendable() || flow.status == wagate_core::flow::FlowStatus::Draft { "AVAILABLE" } else { "BLOCKED" }},
+                    {"entity_type": "FLOW", "id": flow.id.as_str(), "can_send_message": flow.status.can_send_message()},
                     {"entity_type": "WABA", "id": flow.waba_id.as_str(), "can_send_message": "AVAILABLE"},
                 ],
             }),
