@@ -636,6 +636,64 @@ async fn sends_name_products_of_the_linked_catalog() {
     }
 }
 
+#[tokio::test]
+async fn catalog_and_mpm_template_buttons_need_a_linked_catalog() {
+    for app in spawn_apps().await {
+        let waba = waba(&app).await;
+        let path = format!("/v23.0/{waba}/message_templates");
+        let templates = || async {
+            let list: Value = app.get(&path).await.json().await.unwrap();
+            list["data"].as_array().unwrap().len()
+        };
+        let with = |name: &str, kind: &str| {
+            json!({"name": name, "language": "en_US", "category": "MARKETING",
+                "components": [
+                    {"type": "BODY", "text": "Now shop for your favourite products right here."},
+                    {"type": "BUTTONS", "buttons": [
+                        {"type": "QUICK_REPLY", "text": "Later"},
+                        {"type": kind, "text": "View items"}]}]})
+        };
+        let before = templates().await;
+
+        // No catalog linked to the WABA: refused, naming the button, nothing stored.
+        for (name, kind) in [("shop_catalog", "CATALOG"), ("shop_picks", "MPM")] {
+            let body =
+                assert_graph_error(app.post_json(&path, &with(name, kind)).await, 400, 131009)
+                    .await;
+            let message = body["error"]["message"].as_str().unwrap();
+            assert!(message.contains("components.buttons[1]"), "{body}");
+            let details = body["error"]["error_data"]["details"].as_str().unwrap();
+            assert!(
+                details.contains(kind) && details.contains("catalog"),
+                "{body}"
+            );
+        }
+        assert_eq!(templates().await, before);
+
+        // Linked: both are created.
+        let catalog = linked_catalog(&app).await;
+        for (name, kind) in [("shop_catalog", "CATALOG"), ("shop_picks", "MPM")] {
+            json_of(app.post_json(&path, &with(name, kind)).await, 200).await;
+        }
+        assert_eq!(templates().await, before + 2);
+
+        // Unlinked again: new ones are refused; the created ones stay.
+        let res = app
+            .req(Method::DELETE, &format!("/api/v1/catalogs/{catalog}/link"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_graph_error(
+            app.post_json(&path, &with("shop_more", "MPM")).await,
+            400,
+            131009,
+        )
+        .await;
+        assert_eq!(templates().await, before + 2);
+    }
+}
+
 fn order(catalog: &str, items: &[(&str, u32)]) -> Value {
     let items: Vec<Value> = items
         .iter()
