@@ -15,3 +15,7 @@ CREATE TABLE flow_health (
     flow_id      TEXT COLLATE "C" NOT NULL PRIMARY KEY,
     alert_levels TEXT NOT NULL
 );
+
+-- How many times the flow's preview URLs were invalidated (`preview.invalidate(true)`): it is
+-- signed into each preview URL, so raising it ends every URL given before.
+ALTER TABLE flows ADD COLUMN preview_epoch BIGINT NOT NULL DEFAULT 0;

@@ -434,6 +434,10 @@ pub struct Flow {
     pub json: FlowJson,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// How many times its preview URLs were invalidated (`preview.invalidate(true)`): signed
+    /// into each preview URL, so raising it ends every URL given before. Only the store's
+    /// invalidation changes it.
+    pub preview_epoch: u32,
 }
 
 /// A metadata update: what is `Some` changes.
@@ -588,6 +592,7 @@ mod tests {
             json: FlowJson::upload(DEFAULT_FLOW_JSON.to_owned()),
             created_at: at,
             updated_at: at,
+            preview_epoch: 0,
         }
     }
 

@@ -70,6 +70,25 @@ impl<B: Backend> FlowStore for B {
             .await
     }
 
+    async fn invalidate_flow_preview(&self, account: AccountId, id: &FlowId) -> Result<Flow> {
+        let id = id.clone();
+        self.write(move |c| {
+            Box::pin(async move {
+                c.execute(
+                    query(
+                        "UPDATE flows SET preview_epoch = preview_epoch + 1 \
+                         WHERE id = $1 AND account_id = $2",
+                    )
+                    .bind(id.as_str())
+                    .bind(account.as_uuid()),
+                )
+                .await?;
+                get(c, account, &id).await
+            })
+        })
+        .await
+    }
+
     async fn record_flow_call(
         &self,
         account: AccountId,
@@ -146,7 +165,7 @@ pub async fn create<C: Conn>(c: &mut C, flow: Flow) -> Result<Flow> {
         query(concat!(
             "INSERT INTO flows (",
             flow_columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
         ))
         .bind(r.id)
         .bind(r.account_id)
@@ -158,7 +177,8 @@ pub async fn create<C: Conn>(c: &mut C, flow: Flow) -> Result<Flow> {
         .bind(r.flow_json)
         .bind(r.validation_errors)
         .bind(r.created_at)
-        .bind(r.updated_at),
+        .bind(r.updated_at)
+        .bind(r.preview_epoch),
     )
     .await
     .map_err(|e| taken(e, flow.name.as_str()))?;
