@@ -621,19 +621,19 @@ async fn pywa_flow_endpoint_and_business_key_calls() {
     child.kill().await.unwrap();
 
     // pywa's own business-key calls against wagate.
-    let out = Command::new(&python)
-        .arg(conformance_dir().join("encryption/pywa_keys.py"))
+    let mut cmd = Command::new(&python);
+    cmd.arg(conformance_dir().join("encryption/pywa_keys.py"))
         .env("WAGATE_URL", &app.base_url)
         .env("WAGATE_KEY", &app.api_key)
         .env("WAGATE_PHONE_ID", &app.phone_number_id)
-        .env("PUBLIC_KEY", private_key().public_key().pem())
-        .stderr(Stdio::inherit())
-        .output()
-        .await
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "pywa_keys.py: {report}");
-    let ops: Value = serde_json::from_str(report.trim()).unwrap();
+        .env("PUBLIC_KEY", private_key().public_key().pem());
+    let report = crate::sdk::run_script("pywa", cmd).await;
+    assert_eq!(
+        report.len(),
+        1,
+        "pywa_keys.py prints one JSON object: {report:?}"
+    );
+    let ops = &report[0];
     assert_eq!(ops["set"], true, "{ops}");
     assert_eq!(ops["get_key"], private_key().public_key().pem(), "{ops}");
     assert_eq!(ops["get_status"], "VALID", "{ops}");

@@ -8,9 +8,6 @@
 //! 131009 for each refusal, nothing stored), and a virtual user's order arriving with its
 //! webhook (refused for unknown or out-of-stock products and a disabled cart).
 
-use std::process::Stdio;
-use std::time::Duration;
-
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::process::Command;
@@ -786,37 +783,9 @@ async fn run_script(lib: &str, mut cmd: Command, app: &TestApp, expected: &[&str
     let catalog = linked_catalog(app).await;
     create_product(app, &catalog, shoe("sku-1")).await;
     create_product(app, &catalog, shoe("sku-2")).await;
-    cmd.args(["--base-url", &app.base_url, "--token", &app.api_key])
-        .args(["--phone-id", &app.phone_number_id])
-        .args(["--catalog-id", &catalog, "--to", USER])
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
-        .await
-        .unwrap_or_else(|_| panic!("{lib} script ran over 60 s"))
-        .unwrap_or_else(|e| panic!("start {lib} script: {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{lib} exited {}:\n{stdout}\n{stderr}",
-        out.status
-    );
-    let ops: Vec<Value> = stdout
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{lib}: {e}: {l}\n{stderr}")))
-        .collect();
-    let problems: Vec<String> = expected
-        .iter()
-        .filter(|op| !ops.iter().any(|o| o["op"] == **op && o["ok"] == true))
-        .map(|op| (*op).to_owned())
-        .chain(ops.iter().filter(|o| o["ok"] != true).map(Value::to_string))
-        .collect();
-    assert!(
-        problems.is_empty(),
-        "{lib}: {problems:#?}\n{stdout}\n{stderr}"
-    );
+    crate::sdk::for_app(&mut cmd, app).args(["--catalog-id", &catalog, "--to", USER]);
+    let ops = crate::sdk::run_script(lib, cmd).await;
+    crate::sdk::judge(lib, expected, &ops);
 }
 
 #[tokio::test]

@@ -1098,46 +1098,11 @@ async fn a_virtual_user_completes_a_flow_and_the_reply_reaches_the_webhook() {
     }
 }
 
-/// Runs an SDK script against `app`; its report, one JSON object per line.
+/// Runs an SDK script against `app` and its first WABA; its report.
 async fn run_sdk(lib: &str, mut cmd: tokio::process::Command, app: &TestApp) -> Vec<Value> {
     let waba = waba(app).await;
-    cmd.args(["--base-url", &app.base_url, "--token", &app.api_key])
-        .args(["--phone-id", &app.phone_number_id, "--waba-id", &waba])
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
-    let out = tokio::time::timeout(std::time::Duration::from_secs(60), cmd.output())
-        .await
-        .unwrap_or_else(|_| panic!("{lib} script ran over 60 s"))
-        .unwrap_or_else(|e| panic!("start {lib} script: {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{lib} exited {}:\n{stdout}\n{stderr}",
-        out.status
-    );
-    stdout
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{lib}: {e}: {l}\n{stderr}")))
-        .collect()
-}
-
-/// Every expected operation reported and ok, and no other failure.
-fn judge(lib: &str, expected: &[&str], ops: &[Value]) {
-    let mut problems = Vec::new();
-    for op in expected {
-        match ops.iter().find(|o| o["op"] == *op) {
-            Some(o) if o["ok"] == true => {}
-            other => problems.push(format!("{op}: {other:?}")),
-        }
-    }
-    for o in ops.iter().filter(|o| o["ok"] != true) {
-        if !expected.contains(&o["op"].as_str().unwrap_or_default()) {
-            problems.push(format!("unexpected failure: {o}"));
-        }
-    }
-    assert!(problems.is_empty(), "{lib}:\n{}", problems.join("\n"));
+    crate::sdk::for_app(&mut cmd, app).args(["--waba-id", &waba]);
+    crate::sdk::run_script(lib, cmd).await
 }
 
 #[tokio::test]
@@ -1149,7 +1114,7 @@ async fn pywa_flow_calls_round_trip() {
         let mut cmd = tokio::process::Command::new(&python);
         cmd.arg(crate::sdk::conformance_dir().join("flows/pywa_flows.py"));
         let ops = run_sdk("pywa", cmd, &app).await;
-        judge(
+        crate::sdk::judge(
             "pywa",
             &[
                 "create_flow",
