@@ -10,7 +10,9 @@
 //!
 //! Status changes (publish, deprecate) store Meta's `flows` webhook event
 //! `FLOW_STATUS_CHANGE` in the same transaction, about one of the WABA's channels (a WABA
-//! without channels has no subscriber to tell).
+//! without channels has no subscriber to tell). The endpoint's health moves a published flow
+//! to `THROTTLED` or `BLOCKED` and back ([`health`]), with the same event and Meta's alert
+//! events. Each committed change is audited (`flow.*`); a refusal is not.
 //!
 //! # Layout
 //! - this file: the lifecycle service and signed URLs;
