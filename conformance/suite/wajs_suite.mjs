@@ -274,6 +274,11 @@ const defs = {
   },
 };
 const ready = {};
+// CATALOG and MPM buttons need a catalog connected to the WABA when the template is
+// created (as on Meta); it is unlinked again afterwards, so the suite's catalog messages
+// (made-up catalog ids) are not checked against it.
+const catalog = await wagate.call("POST", "/api/v1/catalogs", { name: "wajs suite", waba_id: W });
+if (catalog.status !== 201) throw new Error(`creating a catalog: ${catalog.status} ${catalog.text}`);
 for (const [name, body] of Object.entries(defs)) {
   try {
     await wagate.template(W, body);
@@ -282,6 +287,8 @@ for (const [name, body] of Object.entries(defs)) {
     ready[name] = `setup (plain HTTP, not the library) failed: ${e.message}`;
   }
 }
+const unlinked = await wagate.call("DELETE", `/api/v1/catalogs/${catalog.json.id}/link`);
+if (unlinked.status !== 200) throw new Error(`unlinking the catalog: ${unlinked.status} ${unlinked.text}`);
 const sendTemplate = (opName, tname, make) =>
   ready[tname] === true
     ? op("templates", opName, () => api.sendMessage(P, user, make()), undefined, sent)

@@ -85,6 +85,11 @@ actions! {
     ProductDelete => "product.delete",
     ContactsBlock => "contacts.block",
     ContactsUnblock => "contacts.unblock",
+    FlowCreate => "flow.create",
+    FlowUpdate => "flow.update",
+    FlowPublish => "flow.publish",
+    FlowDeprecate => "flow.deprecate",
+    FlowDelete => "flow.delete",
 }
 
 impl fmt::Display for AuditAction {
@@ -104,6 +109,7 @@ pub enum TargetKind {
     Waba,
     Catalog,
     Product,
+    Flow,
 }
 
 impl TargetKind {
@@ -116,6 +122,7 @@ impl TargetKind {
         TargetKind::Waba,
         TargetKind::Catalog,
         TargetKind::Product,
+        TargetKind::Flow,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -128,6 +135,7 @@ impl TargetKind {
             TargetKind::Waba => "waba",
             TargetKind::Catalog => "catalog",
             TargetKind::Product => "product",
+            TargetKind::Flow => "flow",
         }
     }
 

@@ -5,13 +5,19 @@
 //! Writes that follow a lifecycle rule are guarded by the `updated_at` the caller read, so a
 //! rule checked on a stale row never lands; a status change stores its `flows` webhook
 //! events in the same transaction.
+//!
+//! Calls to a flow's endpoint are recorded with [`FlowStore::record_flow_call`], which
+//! re-evaluates the flow's health (`wagate_core::flow::health::evaluate`, pure) in the same
+//! transaction: the alert levels, a `THROTTLED` / `BLOCKED` status change, and the `flows`
+//! webhook events of both.
 
 use async_trait::async_trait;
 use wagate_core::Timestamp;
+use wagate_core::flow::health::{EndpointCall, Evaluation};
 use wagate_core::flow::{
     EndpointUri, Flow, FlowCategories, FlowId, FlowJson, FlowJsonError, FlowName, FlowStatus,
 };
-use wagate_core::ids::{AccountId, WabaId};
+use wagate_core::ids::{AccountId, ChannelId, WabaId};
 use wagate_core::webhook::WebhookEvent;
 
 use crate::error::StoreError;
@@ -52,6 +58,20 @@ pub trait FlowStore: Send + Sync {
     /// Deletes the account's flow if it is still a draft last updated at `seen`; `false`
     /// when it changed meanwhile.
     async fn delete_flow(&self, account: AccountId, id: &FlowId, seen: Timestamp) -> Result<bool>;
+    /// Raises the account's flow's `preview_epoch` by one (its preview URLs given so far stop
+    /// working); the flow as it is now.
+    async fn invalidate_flow_preview(&self, account: AccountId, id: &FlowId) -> Result<Flow>;
+    /// Records `call` to the endpoint of the account's flow `id` and re-evaluates its health
+    /// at `call.at` (calls older than the longest window are dropped): stores its alert
+    /// levels, a status change, and the `flows` webhook events of both about `channel` (the
+    /// phone number the call was made for). The evaluation, or `None` when the flow is gone.
+    async fn record_flow_call(
+        &self,
+        account: AccountId,
+        id: &FlowId,
+        call: EndpointCall,
+        channel: ChannelId,
+    ) -> Result<Option<Evaluation>>;
 }
 
 /// The flow columns, in [`FlowRecord`] order.
@@ -59,7 +79,7 @@ pub trait FlowStore: Send + Sync {
 macro_rules! flow_columns {
     () => {
         "id, account_id, waba_id, name, categories, status, endpoint_uri, flow_json, \
-         validation_errors, created_at, updated_at"
+         validation_errors, created_at, updated_at, preview_epoch"
     };
 }
 
@@ -77,6 +97,7 @@ pub struct FlowRecord {
     pub validation_errors: String,
     pub created_at: i64,
     pub updated_at: i64,
+    pub preview_epoch: i64,
 }
 
 impl From<&Flow> for FlowRecord {
@@ -94,6 +115,7 @@ impl From<&Flow> for FlowRecord {
                 .unwrap_or_else(|_| "[]".to_owned()),
             created_at: f.created_at.as_millisecond(),
             updated_at: f.updated_at.as_millisecond(),
+            preview_epoch: i64::from(f.preview_epoch),
         }
     }
 }
@@ -127,6 +149,8 @@ impl TryFrom<FlowRecord> for Flow {
             json: FlowJson::stored(r.flow_json, errors),
             created_at: at(r.created_at)?,
             updated_at: at(r.updated_at)?,
+            preview_epoch: u32::try_from(r.preview_epoch)
+                .map_err(|_| bad(format!("preview_epoch {}", r.preview_epoch)))?,
         })
     }
 }

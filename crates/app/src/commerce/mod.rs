@@ -13,6 +13,9 @@
 //!   checks its own sends. A sandbox WABA with no catalog linked is not checked, as before
 //!   catalogs were modelled: existing demos and SDK suites that send made-up catalog ids
 //!   keep working, and linking a catalog turns Meta's rules on.
+//! - [`App::check_template_catalog_buttons`]: a template with a `CATALOG` or `MPM` button is
+//!   created only in a WABA with a catalog linked (as Meta refuses one without an
+//!   e-commerce catalog connected); a WABA with a cloud number is Meta's to judge.
 //! - [`App::check_order`]: with a catalog linked, a virtual user's `order` must be for it, its
 //!   products visible and orderable (in stock, preorder, available for order), and the cart
 //!   enabled (`is_cart_enabled`).
@@ -23,7 +26,8 @@ use wagate_core::commerce::references::{CatalogUse, CatalogUseKind};
 use wagate_core::commerce::{Catalog, CatalogName, NewProduct, Product, ProductPatch, Visibility};
 use wagate_core::content::Content;
 use wagate_core::error::{ErrorCode, ValidationError};
-use wagate_core::ids::{CatalogId, ProductId, WabaId};
+use wagate_core::ids::{AccountId, CatalogId, ProductId, WabaId};
+use wagate_core::template::{Button, ButtonType, Component, TemplateDraft};
 use wagate_store::{Page, ProductFilter, StoreError};
 
 use crate::error::{Error, Result};
@@ -225,6 +229,56 @@ impl App {
     ) {
         self.audit(p, action, AuditTarget::new(kind, id), AuditSummary::new(""))
             .await;
+    }
+
+    /// Refuses a template with a `CATALOG` or `MPM` button about to be created in `waba`
+    /// when no catalog is linked to it (see the module docs). Nothing is stored by it.
+    pub async fn check_template_catalog_buttons(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        draft: &TemplateDraft,
+    ) -> Result<()> {
+        let buttons = draft.components().iter().flat_map(|c| match c {
+            Component::Buttons(buttons) => buttons.as_slice(),
+            _ => &[],
+        });
+        let Some((i, kind)) = buttons.enumerate().find_map(|(i, b)| match b {
+            Button::Labelled { kind, .. }
+                if matches!(kind, ButtonType::Catalog | ButtonType::Mpm) =>
+            {
+                Some((i, *kind))
+            }
+            _ => None,
+        }) else {
+            return Ok(());
+        };
+        let channels = self.store.list_channels(account, &Page::all()).await?;
+        if channels
+            .iter()
+            .any(|c| &c.waba_id == waba && !matches!(c.upstream, Upstream::Sandbox(_)))
+        {
+            return Ok(());
+        }
+        let linked = self
+            .store
+            .list_catalogs(account, Some(waba), &Page::first(1))
+            .await?;
+        if !linked.is_empty() {
+            return Ok(());
+        }
+        // Meta publishes no code of its own for this refusal; 131009 (invalid parameter
+        // value, naming the button) is the closest in the table, and the one the FLOW
+        // buttons' checks answer with.
+        Err(ValidationError::out_of_range(
+            format!("components.buttons[{i}]"),
+            format!(
+                "a {} button needs a product catalog connected to this WhatsApp Business \
+                 Account: link one first (PUT /api/v1/catalogs/{{id}}/link)",
+                kind.as_str()
+            ),
+        )
+        .into())
     }
 
     /// The catalog linked to the channel's WABA, if any.

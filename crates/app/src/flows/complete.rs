@@ -13,15 +13,19 @@
 //! with the user's answers, until the endpoint closes the flow (`SUCCESS`); its
 //! `extension_message_response.params` are the reply's `response_json`. An endpoint that
 //! fails, answers an error screen or does not finish within [`MAX_SCREENS`] refuses the
-//! completion with its reason, and no reply arrives.
+//! completion with its reason, and no reply arrives. Each call, and each screen the endpoint
+//! names that the Flow JSON does not have (`INVALID_SCREEN_TRANSITION`, refused too), is
+//! recorded for the flow's health ([`super::health`]); a `BLOCKED` flow cannot be opened.
+
+use std::time::Instant;
 
 use serde_json::{Map, Value, json};
 use wagate_core::channel::Channel;
 use wagate_core::content::{Content, MessageType};
 use wagate_core::error::ErrorCode;
 use wagate_core::error::ValidationError;
-use wagate_core::flow::Flow;
-use wagate_core::flow::FlowId;
+use wagate_core::flow::health::ErrorType;
+use wagate_core::flow::{Flow, FlowId, FlowStatus};
 use wagate_core::message::{Direction, Message, Wamid};
 use wagate_store::MessageKey;
 
@@ -29,6 +33,7 @@ use crate::App;
 use crate::Principal;
 use crate::error::{Error, Result};
 use crate::flows::endpoint::{FlowAction, FlowRequest, FlowResponse};
+use crate::flows::health::Outcome;
 
 /// The most screens a data-exchange completion goes through before giving up.
 pub const MAX_SCREENS: usize = 8;
@@ -88,6 +93,17 @@ impl App {
             },
             (None, None) => None,
         };
+        if let Some(flow) = flow.as_ref().filter(|f| f.status == FlowStatus::Blocked) {
+            // Meta: users cannot open a BLOCKED flow, even one sent before it was blocked.
+            return Err(Error::Failed(
+                ErrorCode::InvalidRequest,
+                format!(
+                    "the flow could not be completed: flow {} is BLOCKED (its endpoint is \
+                     unhealthy) and cannot be opened",
+                    flow.id
+                ),
+            ));
+        }
         let token = params
             .get("flow_token")
             .and_then(Value::as_str)
@@ -170,17 +186,41 @@ impl App {
             .as_ref()
             .and_then(|u| reqwest::Url::parse(u.as_str()).ok())
             .ok_or_else(|| failed("the flow has no endpoint_uri".to_owned()))?;
+        let screens = flow.json.screen_ids();
         let call = |request: FlowRequest| {
             let url = url.clone();
+            let screens = &screens;
             async move {
-                self.flow_endpoint_exchange(
-                    channel.account_id,
-                    &channel.phone_number_id,
-                    &url,
-                    request,
-                )
-                .await
-                .map_err(|e| failed(format!("the business's endpoint: {e}")))
+                let started = Instant::now();
+                let result = self
+                    .flow_endpoint_exchange(
+                        channel.account_id,
+                        &channel.phone_number_id,
+                        &url,
+                        request,
+                    )
+                    .await;
+                self.record_flow_result(flow, channel.id, started, &result)
+                    .await;
+                let response =
+                    result.map_err(|e| failed(format!("the business's endpoint: {e}")))?;
+                // The client can only show a screen the Flow JSON has.
+                if let FlowResponse::Screen { screen, .. } | FlowResponse::Error { screen, .. } =
+                    &response
+                    && !screens.contains(screen)
+                {
+                    self.record_flow_outcome(
+                        flow,
+                        channel.id,
+                        0,
+                        Outcome::Failed(ErrorType::InvalidScreenTransition),
+                    )
+                    .await;
+                    return Err(failed(format!(
+                        "the endpoint answered with the screen {screen}, which the flow does not have"
+                    )));
+                }
+                Ok(response)
             }
         };
         let mut screen = params

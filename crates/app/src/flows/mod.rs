@@ -10,22 +10,26 @@
 //!
 //! Status changes (publish, deprecate) store Meta's `flows` webhook event
 //! `FLOW_STATUS_CHANGE` in the same transaction, about one of the WABA's channels (a WABA
-//! without channels has no subscriber to tell).
+//! without channels has no subscriber to tell). The endpoint's health moves a published flow
+//! to `THROTTLED` or `BLOCKED` and back ([`health`]), with the same event and Meta's alert
+//! events. Each committed change is audited (`flow.*`); a refusal is not.
 //!
 //! # Layout
 //! - this file: the lifecycle service and signed URLs;
 //! - [`publish_check`]: the one precondition of publishing a data-exchange flow;
 //! - [`send_check`]: messages and templates naming a flow;
 //! - [`complete`]: the sandbox's virtual user finishing a flow (`nfm_reply`);
-//! - [`endpoint`]: encrypted calls to a business's Flows endpoint (data exchange, health).
+//! - [`endpoint`]: encrypted calls to a business's Flows endpoint (data exchange, health);
+//! - [`health`]: each such call recorded for the flow's health alerts and status.
 
 pub mod complete;
 pub mod endpoint;
+pub mod health;
 pub mod publish_check;
 pub mod send_check;
 
-use serde_json::json;
 use wagate_core::Timestamp;
+use wagate_core::audit::{AuditAction, AuditSummary, AuditTarget, TargetKind};
 use wagate_core::error::ErrorCode;
 use wagate_core::flow::{
     DEFAULT_FLOW_JSON, EndpointUri, Flow, FlowCategories, FlowId, FlowJson, FlowMetadataEdit,
@@ -144,6 +148,7 @@ impl App {
             json,
             created_at: at,
             updated_at: at,
+            preview_epoch: 0,
         };
         let mut events = Vec::new();
         if cmd.publish {
@@ -160,6 +165,14 @@ impl App {
                         // The create's publish: its event, stored once the row exists.
                         self.store.record_events(events).await?;
                     }
+                    let summary = format!(
+                        "{}, WABA {}{}",
+                        created.name.as_str(),
+                        created.waba_id,
+                        if cmd.publish { ", published" } else { "" }
+                    );
+                    self.audit_flow(p, AuditAction::FlowCreate, &created.id, summary)
+                        .await;
                     return Ok(created);
                 }
                 Err(StoreError::Conflict {
@@ -183,22 +196,47 @@ impl App {
         id: &FlowId,
         edit: FlowMetadataEdit,
     ) -> Result<Flow> {
-        self.change_flow(p, id, |flow, at| {
-            flow.edit(edit.clone(), at).map_err(refused)?;
-            Ok(None)
-        })
-        .await
+        let changed: Vec<&str> = [
+            edit.name.as_ref().map(|_| "name"),
+            edit.categories.as_ref().map(|_| "categories"),
+            edit.endpoint_uri.as_ref().map(|_| "endpoint_uri"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let flow = self
+            .change_flow(p, id, |flow, at| {
+                flow.edit(edit.clone(), at).map_err(refused)?;
+                Ok(None)
+            })
+            .await?;
+        self.audit_flow(
+            p,
+            AuditAction::FlowUpdate,
+            id,
+            AuditSummary::changed(changed).as_str(),
+        )
+        .await;
+        Ok(flow)
     }
 
     /// Replaces a draft's Flow JSON; the errors found in it are stored with it.
     #[tracing::instrument(skip_all, fields(flow_id = %id))]
     pub async fn upload_flow_json(&self, p: &Principal, id: &FlowId, text: String) -> Result<Flow> {
         let json = FlowJson::upload(text);
-        self.change_flow(p, id, |flow, at| {
-            flow.replace_json(json.clone(), at).map_err(refused)?;
-            Ok(None)
-        })
-        .await
+        let flow = self
+            .change_flow(p, id, |flow, at| {
+                flow.replace_json(json.clone(), at).map_err(refused)?;
+                Ok(None)
+            })
+            .await?;
+        let summary = format!(
+            "changed: flow_json ({} validation error(s))",
+            flow.json.errors().len()
+        );
+        self.audit_flow(p, AuditAction::FlowUpdate, id, summary)
+            .await;
+        Ok(flow)
     }
 
     /// Publishes a draft whose Flow JSON is valid (a data-exchange flow: with a business key
@@ -211,17 +249,25 @@ impl App {
         let mut probe = self.get_flow(p, id).await?;
         self.publish_rules(&mut probe, self.now())?;
         self.check_flow_endpoint(p, &probe).await?;
-        self.change_flow(p, id, |flow, at| Ok(Some(self.publish_rules(flow, at)?)))
-            .await
+        let flow = self
+            .change_flow(p, id, |flow, at| Ok(Some(self.publish_rules(flow, at)?)))
+            .await?;
+        self.audit_flow(p, AuditAction::FlowPublish, id, "DRAFT → PUBLISHED")
+            .await;
+        Ok(flow)
     }
 
     /// Deprecates a published flow: no new message may open it.
     #[tracing::instrument(skip_all, fields(flow_id = %id))]
     pub async fn deprecate_flow(&self, p: &Principal, id: &FlowId) -> Result<Flow> {
-        self.change_flow(p, id, |flow, at| {
-            Ok(Some(flow.deprecate(at).map_err(refused)?))
-        })
-        .await
+        let flow = self
+            .change_flow(p, id, |flow, at| {
+                Ok(Some(flow.deprecate(at).map_err(refused)?))
+            })
+            .await?;
+        self.audit_flow(p, AuditAction::FlowDeprecate, id, "→ DEPRECATED")
+            .await;
+        Ok(flow)
     }
 
     /// Deletes a draft.
@@ -236,10 +282,29 @@ impl App {
                 .delete_flow(p.account_id, id, flow.updated_at)
                 .await?
             {
+                self.audit_flow(p, AuditAction::FlowDelete, id, flow.name.as_str())
+                    .await;
                 return Ok(());
             }
         }
         Err(busy())
+    }
+
+    /// An audit entry about a flow (after the change committed).
+    async fn audit_flow(
+        &self,
+        p: &Principal,
+        action: AuditAction,
+        id: &FlowId,
+        summary: impl Into<String>,
+    ) {
+        self.audit(
+            p,
+            action,
+            AuditTarget::new(TargetKind::Flow, id),
+            AuditSummary::new(summary),
+        )
+        .await;
     }
 
     /// The lifecycle rules of publishing, then the endpoint precondition.
@@ -294,16 +359,7 @@ impl App {
         let Some(channel) = channel else {
             return Ok(Vec::new());
         };
-        let value = json!({
-            "event": "FLOW_STATUS_CHANGE",
-            "message": format!(
-                "Flow {} changed status from {} to {}",
-                flow.name.as_str(), change.old.as_str(), change.new.as_str()
-            ),
-            "flow_id": flow.id.as_str(),
-            "old_status": change.old.as_str(),
-            "new_status": change.new.as_str(),
-        });
+        let value = change.webhook_value(&flow.id, &flow.name);
         Ok(vec![WebhookEvent {
             id: EventId::generate(),
             account_id: flow.account_id,
@@ -317,21 +373,30 @@ impl App {
     }
 
     /// The signature of a URL opening `flow`'s preview or asset until `expires` (unix
-    /// seconds), signed like media download URLs.
+    /// seconds), signed like media download URLs. A preview URL also signs the flow's
+    /// `preview_epoch`, so [`App::invalidate_flow_preview`] ends it.
     pub fn sign_flow_url(&self, flow: &Flow, what: FlowUrl, expires: i64) -> SignedFlowUrl {
         SignedFlowUrl {
             account: flow.account_id,
             expires,
             signature: self.media.signer.sign(
                 &flow.account_id.to_string(),
-                &format!("{}:{}", what.purpose(), flow.id),
+                &signed_purpose(flow, what),
                 expires,
             ),
         }
     }
 
-    /// The flow a signed URL opens, if the signature is this server's and not expired, and
-    /// the flow still exists.
+    /// Ends every preview URL of the flow given so far (`preview.invalidate(true)`); the
+    /// flow, whose new preview URLs work.
+    #[tracing::instrument(skip_all, fields(flow_id = %id))]
+    pub async fn invalidate_flow_preview(&self, p: &Principal, id: &FlowId) -> Result<Flow> {
+        self.get_flow(p, id).await?;
+        Ok(self.store.invalidate_flow_preview(p.account_id, id).await?)
+    }
+
+    /// The flow a signed URL opens, if the signature is this server's, not expired, and
+    /// (a preview) of the flow's current preview epoch, and the flow still exists.
     pub async fn open_flow_url(
         &self,
         id: &FlowId,
@@ -346,9 +411,17 @@ impl App {
                 "this flow URL expired or is not valid; get a new one from the API".to_owned(),
             )
         };
+        let account_id: AccountId = account.parse().map_err(|_| expired())?;
+        // The flow first: a preview's signature covers its current epoch. Every failure
+        // answers the same.
+        let flow = self
+            .store
+            .get_flow(account_id, id)
+            .await
+            .map_err(|_| expired())?;
         let ok = self.media.signer.verify(
             account,
-            &format!("{}:{id}", what.purpose()),
+            &signed_purpose(&flow, what),
             expires,
             signature,
             self.now().as_second(),
@@ -356,11 +429,15 @@ impl App {
         if !ok {
             return Err(expired());
         }
-        let account: AccountId = account.parse().map_err(|_| expired())?;
-        self.store
-            .get_flow(account, id)
-            .await
-            .map_err(|_| expired())
+        Ok(flow)
+    }
+}
+
+/// What a flow URL's signature covers besides the account and expiry.
+fn signed_purpose(flow: &Flow, what: FlowUrl) -> String {
+    match what {
+        FlowUrl::Preview => format!("{}:{}:{}", what.purpose(), flow.id, flow.preview_epoch),
+        FlowUrl::Asset => format!("{}:{}", what.purpose(), flow.id),
     }
 }
 

@@ -3,7 +3,8 @@
 //! numbers (`POST /{phone_number_id}/whatsapp_business_encryption`), and an endpoint that
 //! passes the health check (an encrypted `ping` answered `{"data":{"status":"active"}}`).
 //! [`check_publishable`] is the pure part, [`App::check_flow_endpoint`] the calls; a
-//! refusal is Meta's 139002 with the reason, and nothing changes.
+//! refusal is Meta's 139002 with the reason, and nothing changes but the ping's record for
+//! the flow's health ([`super::health`]).
 
 use wagate_core::business_key::SignatureStatus;
 use wagate_core::channel::Upstream;
@@ -64,13 +65,18 @@ impl App {
                     .to_owned(),
             )));
         };
-        self.flow_endpoint_ping(flow.account_id, &channel.phone_number_id, &url)
-            .await
-            .map_err(|e| {
-                refused(FlowRefusal::Precondition(format!(
-                    "its endpoint failed the health check: {e}"
-                )))
-            })?;
+        let started = std::time::Instant::now();
+        let ping = self
+            .flow_endpoint_ping(flow.account_id, &channel.phone_number_id, &url)
+            .await;
+        // The health check counts for the flow's health like any other call.
+        self.record_flow_result(flow, channel.id, started, &ping)
+            .await;
+        ping.map_err(|e| {
+            refused(FlowRefusal::Precondition(format!(
+                "its endpoint failed the health check: {e}"
+            )))
+        })?;
         Ok(())
     }
 

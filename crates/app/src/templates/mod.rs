@@ -85,6 +85,8 @@ impl App {
         self.check_header_handles(p, &draft).await?;
         self.check_template_flow_buttons(p.account_id, waba, &draft)
             .await?;
+        self.check_template_catalog_buttons(p.account_id, waba, &draft)
+            .await?;
         let at = self.now();
         let template = Template {
             id: TemplateId::generate(),

@@ -621,19 +621,19 @@ async fn pywa_flow_endpoint_and_business_key_calls() {
     child.kill().await.unwrap();
 
     // pywa's own business-key calls against wagate.
-    let out = Command::new(&python)
-        .arg(conformance_dir().join("encryption/pywa_keys.py"))
+    let mut cmd = Command::new(&python);
+    cmd.arg(conformance_dir().join("encryption/pywa_keys.py"))
         .env("WAGATE_URL", &app.base_url)
         .env("WAGATE_KEY", &app.api_key)
         .env("WAGATE_PHONE_ID", &app.phone_number_id)
-        .env("PUBLIC_KEY", private_key().public_key().pem())
-        .stderr(Stdio::inherit())
-        .output()
-        .await
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "pywa_keys.py: {report}");
-    let ops: Value = serde_json::from_str(report.trim()).unwrap();
+        .env("PUBLIC_KEY", private_key().public_key().pem());
+    let report = crate::sdk::run_script("pywa", cmd).await;
+    assert_eq!(
+        report.len(),
+        1,
+        "pywa_keys.py prints one JSON object: {report:?}"
+    );
+    let ops = &report[0];
     assert_eq!(ops["set"], true, "{ops}");
     assert_eq!(ops["get_key"], private_key().public_key().pem(), "{ops}");
     assert_eq!(ops["get_status"], "VALID", "{ops}");
@@ -883,5 +883,180 @@ async fn a_data_exchange_flow_publishes_on_a_healthy_endpoint_and_a_user_complet
         );
         // Every call was signed with the subscription's secret.
         assert_eq!(endpoint.state.unsigned.load(Ordering::SeqCst), 0);
+    }
+}
+
+/// Every `flows` change value the receiver got, once `n` arrived.
+async fn flow_changes(receiver: &Receiver, n: usize) -> Vec<Value> {
+    receiver
+        .wait_events(n)
+        .await
+        .iter()
+        .flat_map(|post| {
+            post.body["entry"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|e| e["changes"].as_array().unwrap().clone())
+                .collect::<Vec<_>>()
+        })
+        .inspect(|c| assert_eq!(c["field"], "flows", "{c}"))
+        .map(|c| c["value"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_failing_endpoint_raises_metas_alerts_and_throttles_then_blocks_the_flow() {
+    let endpoint = FlowEndpoint::start().await;
+    for app in spawn_apps().await {
+        app.configure_sandbox(json!({})).await;
+        let receiver = Receiver::start().await;
+        let res = app
+            .post_json(
+                "/api/v1/webhooks",
+                &json!({"url": receiver.url, "secret": SECRET, "verify_token": TOKEN,
+                        "fields": ["flows"]}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "{}", app.backend);
+        assert_eq!(
+            set_key_json(&app, private_key().public_key().pem())
+                .await
+                .status(),
+            200
+        );
+        endpoint.mode(Mode::Serve);
+        let channels: Value = app.get("/api/v1/channels").await.json().await.unwrap();
+        let waba = channels["data"][0]["waba_id"].as_str().unwrap().to_owned();
+        let created: Value = app
+            .post_json(
+                &format!("/v23.0/{waba}/flows"),
+                &json!({"name": "Visits", "categories": ["APPOINTMENT_BOOKING"],
+                        "flow_json": APPOINTMENT_FLOW, "endpoint_uri": endpoint.url.as_str()}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let id = created["id"].as_str().unwrap().to_owned();
+        // The publish health check is the first call of the flow's record: a success.
+        let res = app
+            .post_json(&format!("/v23.0/{id}/publish"), &json!({}))
+            .await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        let status = || async {
+            let flow: Value = app
+                .get(&format!("/v23.0/{id}?fields=status"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            flow["status"].as_str().unwrap().to_owned()
+        };
+        let message = json!({"to": "16505551234", "type": "interactive", "interactive": {
+            "type": "flow", "body": {"text": "Book your visit"},
+            "action": {"name": "flow", "parameters": {"flow_message_version": "3",
+                "flow_token": "tok-9", "flow_id": id, "flow_cta": "Book",
+                "flow_action": "data_exchange"}}}});
+        let wamid = app.send(message.clone()).await;
+        let complete_path = format!("/sandbox/{}/flows/complete", app.phone_number_id);
+        let complete = || async {
+            let res = app
+                .post_json(
+                    &complete_path,
+                    &json!({"wamid": wamid, "response_json": {"slot": "9:00"}}),
+                )
+                .await;
+            assert_eq!(res.status(), 400, "{}", app.backend);
+            let body: Value = res.json().await.unwrap();
+            body["error"]["message"].as_str().unwrap().to_owned()
+        };
+
+        // The endpoint fails (HTTP 500). Fewer than five calls in the window: no judgement.
+        endpoint.mode(Mode::Fail);
+        for _ in 0..3 {
+            assert!(complete().await.contains("HTTP 500"));
+            assert_eq!(status().await, "PUBLISHED");
+        }
+        // The fifth call (four failures of five, 80 %): the error-rate alert at its 50 %
+        // threshold, and the flow is throttled first…
+        complete().await;
+        assert_eq!(status().await, "THROTTLED");
+        let health: Value = app
+            .get(&format!("/v23.0/{id}?fields=health_status"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            health["health_status"]["can_send_message"], "LIMITED",
+            "{health}"
+        );
+        // …then, as the endpoint keeps failing, blocked.
+        complete().await;
+        assert_eq!(status().await, "BLOCKED");
+
+        // A blocked flow is neither opened (the endpoint is not called) nor sent.
+        let calls = endpoint.state.signed.load(Ordering::SeqCst);
+        assert!(complete().await.contains("BLOCKED"));
+        assert_eq!(endpoint.state.signed.load(Ordering::SeqCst), calls);
+        let mut resend = message.clone();
+        resend["messaging_product"] = json!("whatsapp");
+        let res = app
+            .post_json(&format!("/v23.0/{}/messages", app.phone_number_id), &resend)
+            .await;
+        assert_eq!(res.status(), 400, "{}", app.backend);
+        assert!(res.text().await.unwrap().contains("BLOCKED"));
+
+        // The webhook, as Meta sends it: the publish, the alert, and each step.
+        app.app.drain().await.unwrap();
+        let got = flow_changes(&receiver, 4).await;
+        assert_eq!(got.len(), 4, "{got:?}");
+        let events: Vec<_> = got
+            .iter()
+            .map(|v| {
+                assert_eq!(v["flow_id"], id.as_str(), "{v}");
+                v["event"].as_str().unwrap()
+            })
+            .collect();
+        assert_eq!(
+            events,
+            [
+                "FLOW_STATUS_CHANGE",
+                "ENDPOINT_ERROR_RATE",
+                "FLOW_STATUS_CHANGE",
+                "FLOW_STATUS_CHANGE"
+            ],
+            "{got:?}"
+        );
+        let alert = &got[1];
+        assert_eq!(alert["alert_state"], "ACTIVATED", "{alert}");
+        assert_eq!(alert["threshold"], 50);
+        assert_eq!(alert["error_rate"], 80.0);
+        assert_eq!(
+            alert["errors"],
+            json!([{"error_type": "UNEXPECTED_HTTP_STATUS_CODE", "error_rate": 100.0,
+                    "error_count": 4}])
+        );
+        assert!(
+            alert["message"]
+                .as_str()
+                .unwrap()
+                .contains("50% threshold in the last 30 minutes"),
+            "{alert}"
+        );
+        let steps: Vec<_> = got[2..]
+            .iter()
+            .map(|v| {
+                (
+                    v["old_status"].as_str().unwrap(),
+                    v["new_status"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            steps,
+            [("PUBLISHED", "THROTTLED"), ("THROTTLED", "BLOCKED")]
+        );
     }
 }

@@ -8,9 +8,6 @@
 //! 131009 for each refusal, nothing stored), and a virtual user's order arriving with its
 //! webhook (refused for unknown or out-of-stock products and a disabled cart).
 
-use std::process::Stdio;
-use std::time::Duration;
-
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::process::Command;
@@ -636,6 +633,64 @@ async fn sends_name_products_of_the_linked_catalog() {
     }
 }
 
+#[tokio::test]
+async fn catalog_and_mpm_template_buttons_need_a_linked_catalog() {
+    for app in spawn_apps().await {
+        let waba = waba(&app).await;
+        let path = format!("/v23.0/{waba}/message_templates");
+        let templates = || async {
+            let list: Value = app.get(&path).await.json().await.unwrap();
+            list["data"].as_array().unwrap().len()
+        };
+        let with = |name: &str, kind: &str| {
+            json!({"name": name, "language": "en_US", "category": "MARKETING",
+                "components": [
+                    {"type": "BODY", "text": "Now shop for your favourite products right here."},
+                    {"type": "BUTTONS", "buttons": [
+                        {"type": "QUICK_REPLY", "text": "Later"},
+                        {"type": kind, "text": "View items"}]}]})
+        };
+        let before = templates().await;
+
+        // No catalog linked to the WABA: refused, naming the button, nothing stored.
+        for (name, kind) in [("shop_catalog", "CATALOG"), ("shop_picks", "MPM")] {
+            let body =
+                assert_graph_error(app.post_json(&path, &with(name, kind)).await, 400, 131009)
+                    .await;
+            let message = body["error"]["message"].as_str().unwrap();
+            assert!(message.contains("components.buttons[1]"), "{body}");
+            let details = body["error"]["error_data"]["details"].as_str().unwrap();
+            assert!(
+                details.contains(kind) && details.contains("catalog"),
+                "{body}"
+            );
+        }
+        assert_eq!(templates().await, before);
+
+        // Linked: both are created.
+        let catalog = linked_catalog(&app).await;
+        for (name, kind) in [("shop_catalog", "CATALOG"), ("shop_picks", "MPM")] {
+            json_of(app.post_json(&path, &with(name, kind)).await, 200).await;
+        }
+        assert_eq!(templates().await, before + 2);
+
+        // Unlinked again: new ones are refused; the created ones stay.
+        let res = app
+            .req(Method::DELETE, &format!("/api/v1/catalogs/{catalog}/link"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_graph_error(
+            app.post_json(&path, &with("shop_more", "MPM")).await,
+            400,
+            131009,
+        )
+        .await;
+        assert_eq!(templates().await, before + 2);
+    }
+}
+
 fn order(catalog: &str, items: &[(&str, u32)]) -> Value {
     let items: Vec<Value> = items
         .iter()
@@ -728,37 +783,9 @@ async fn run_script(lib: &str, mut cmd: Command, app: &TestApp, expected: &[&str
     let catalog = linked_catalog(app).await;
     create_product(app, &catalog, shoe("sku-1")).await;
     create_product(app, &catalog, shoe("sku-2")).await;
-    cmd.args(["--base-url", &app.base_url, "--token", &app.api_key])
-        .args(["--phone-id", &app.phone_number_id])
-        .args(["--catalog-id", &catalog, "--to", USER])
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
-        .await
-        .unwrap_or_else(|_| panic!("{lib} script ran over 60 s"))
-        .unwrap_or_else(|e| panic!("start {lib} script: {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{lib} exited {}:\n{stdout}\n{stderr}",
-        out.status
-    );
-    let ops: Vec<Value> = stdout
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{lib}: {e}: {l}\n{stderr}")))
-        .collect();
-    let problems: Vec<String> = expected
-        .iter()
-        .filter(|op| !ops.iter().any(|o| o["op"] == **op && o["ok"] == true))
-        .map(|op| (*op).to_owned())
-        .chain(ops.iter().filter(|o| o["ok"] != true).map(Value::to_string))
-        .collect();
-    assert!(
-        problems.is_empty(),
-        "{lib}: {problems:#?}\n{stdout}\n{stderr}"
-    );
+    crate::sdk::for_app(&mut cmd, app).args(["--catalog-id", &catalog, "--to", USER]);
+    let ops = crate::sdk::run_script(lib, cmd).await;
+    crate::sdk::judge(lib, expected, &ops);
 }
 
 #[tokio::test]

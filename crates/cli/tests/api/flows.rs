@@ -771,6 +771,129 @@ async fn previews_render_the_screens_publicly_until_they_expire() {
             app.client.get(&as_asset).send().await.unwrap().status(),
             404
         );
+
+        // invalidate(true): the URL given before stops working at once; the new one works,
+        // and is what later reads without invalidation give within its period.
+        let client = app.client.clone();
+        let status = |u: String| {
+            let client = client.clone();
+            async move { client.get(&u).send().await.unwrap().status() }
+        };
+        assert_eq!(status(url.clone()).await, 200);
+        let fresh = get(&app, &id, "preview.invalidate(true)").await["preview"]["preview_url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_ne!(fresh, url);
+        assert_eq!(status(url.clone()).await, 404);
+        assert_eq!(status(fresh.clone()).await, 200);
+        let again = get(&app, &id, "preview").await["preview"]["preview_url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(status(again).await, 200);
+        // In a list too.
+        let list = ok(app
+            .get(&format!(
+                "/v23.0/{waba}/flows?fields=preview.invalidate(true)"
+            ))
+            .await)
+        .await;
+        let listed = list["data"][0]["preview"]["preview_url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(status(fresh).await, 404);
+        assert_eq!(status(listed).await, 200);
+    }
+}
+
+#[tokio::test]
+async fn flow_changes_are_audited_and_refusals_are_not() {
+    for app in spawn_apps().await {
+        let waba = waba(&app).await;
+        let id = create(
+            &app,
+            &waba,
+            json!({"name": "Audited", "categories": ["SIGN_UP"], "flow_json": SIGN_UP}),
+        )
+        .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        ok(app
+            .post_json(
+                &format!("/v23.0/{id}"),
+                &json!({"name": "Audited flow", "categories": ["OTHER"]}),
+            )
+            .await)
+        .await;
+        ok(upload(&app, &id, SIGN_UP).await).await;
+        ok(post(&app, &format!("/v23.0/{id}/publish")).await).await;
+        // Refused (a published flow is not deleted nor published again): not logged.
+        refused(
+            app.req(Method::DELETE, &format!("/v23.0/{id}"))
+                .send()
+                .await
+                .unwrap(),
+            139004,
+        )
+        .await;
+        refused(post(&app, &format!("/v23.0/{id}/publish")).await, 139002).await;
+        ok(post(&app, &format!("/v23.0/{id}/deprecate")).await).await;
+        let draft = create(
+            &app,
+            &waba,
+            json!({"name": "Scratch", "categories": ["OTHER"], "publish": false}),
+        )
+        .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        ok(app
+            .req(Method::DELETE, &format!("/v23.0/{draft}"))
+            .send()
+            .await
+            .unwrap())
+        .await;
+
+        let page: Value = app.get("/api/v1/audit-log").await.json().await.unwrap();
+        let flows: Vec<(String, String, String)> = page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["target"]["type"] == "flow")
+            .map(|e| {
+                (
+                    e["action"].as_str().unwrap().to_owned(),
+                    e["target"]["id"].as_str().unwrap().to_owned(),
+                    e["summary"].as_str().unwrap().to_owned(),
+                )
+            })
+            .rev()
+            .collect();
+        let expected = [
+            ("flow.create", &id, format!("Audited, WABA {waba}")),
+            ("flow.update", &id, "changed: name, categories".to_owned()),
+            (
+                "flow.update",
+                &id,
+                "changed: flow_json (0 validation error(s))".to_owned(),
+            ),
+            ("flow.publish", &id, "DRAFT → PUBLISHED".to_owned()),
+            ("flow.deprecate", &id, "→ DEPRECATED".to_owned()),
+            ("flow.create", &draft, format!("Scratch, WABA {waba}")),
+            ("flow.delete", &draft, "Scratch".to_owned()),
+        ]
+        .map(|(a, i, s)| (a.to_owned(), i.clone(), s));
+        assert_eq!(flows, expected, "oldest first");
+        let filtered: Value = app
+            .get("/api/v1/audit-log?action=flow.publish")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(filtered["data"].as_array().unwrap().len(), 1, "{filtered}");
     }
 }
 
@@ -975,46 +1098,11 @@ async fn a_virtual_user_completes_a_flow_and_the_reply_reaches_the_webhook() {
     }
 }
 
-/// Runs an SDK script against `app`; its report, one JSON object per line.
+/// Runs an SDK script against `app` and its first WABA; its report.
 async fn run_sdk(lib: &str, mut cmd: tokio::process::Command, app: &TestApp) -> Vec<Value> {
     let waba = waba(app).await;
-    cmd.args(["--base-url", &app.base_url, "--token", &app.api_key])
-        .args(["--phone-id", &app.phone_number_id, "--waba-id", &waba])
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
-    let out = tokio::time::timeout(std::time::Duration::from_secs(60), cmd.output())
-        .await
-        .unwrap_or_else(|_| panic!("{lib} script ran over 60 s"))
-        .unwrap_or_else(|e| panic!("start {lib} script: {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{lib} exited {}:\n{stdout}\n{stderr}",
-        out.status
-    );
-    stdout
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{lib}: {e}: {l}\n{stderr}")))
-        .collect()
-}
-
-/// Every expected operation reported and ok, and no other failure.
-fn judge(lib: &str, expected: &[&str], ops: &[Value]) {
-    let mut problems = Vec::new();
-    for op in expected {
-        match ops.iter().find(|o| o["op"] == *op) {
-            Some(o) if o["ok"] == true => {}
-            other => problems.push(format!("{op}: {other:?}")),
-        }
-    }
-    for o in ops.iter().filter(|o| o["ok"] != true) {
-        if !expected.contains(&o["op"].as_str().unwrap_or_default()) {
-            problems.push(format!("unexpected failure: {o}"));
-        }
-    }
-    assert!(problems.is_empty(), "{lib}:\n{}", problems.join("\n"));
+    crate::sdk::for_app(&mut cmd, app).args(["--waba-id", &waba]);
+    crate::sdk::run_script(lib, cmd).await
 }
 
 #[tokio::test]
@@ -1026,7 +1114,7 @@ async fn pywa_flow_calls_round_trip() {
         let mut cmd = tokio::process::Command::new(&python);
         cmd.arg(crate::sdk::conformance_dir().join("flows/pywa_flows.py"));
         let ops = run_sdk("pywa", cmd, &app).await;
-        judge(
+        crate::sdk::judge(
             "pywa",
             &[
                 "create_flow",

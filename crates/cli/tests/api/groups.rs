@@ -800,47 +800,6 @@ async fn join_requests_are_approved_and_rejected() {
     }
 }
 
-/// Runs a conformance script against `app`; its report, one JSON object per line.
-async fn run_script(lib: &str, mut cmd: tokio::process::Command, app: &TestApp) -> Vec<Value> {
-    cmd.args(["--base-url", &app.base_url, "--token", &app.api_key])
-        .args(["--phone-id", &app.phone_number_id])
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
-    let out = tokio::time::timeout(std::time::Duration::from_secs(60), cmd.output())
-        .await
-        .unwrap_or_else(|_| panic!("{lib} script ran over 60 s"))
-        .unwrap_or_else(|e| panic!("start {lib} script: {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{lib} exited {}:\n{stdout}\n{stderr}",
-        out.status
-    );
-    stdout
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{lib}: {e}: {l}\n{stderr}")))
-        .collect()
-}
-
-/// Every expected operation present and ok, and no other failure.
-fn judge(lib: &str, expected: &[&str], ops: &[Value]) {
-    let mut problems = Vec::new();
-    for op in expected {
-        match ops.iter().find(|o| o["op"] == *op) {
-            Some(o) if o["ok"] == true => {}
-            other => problems.push(format!("{op}: {other:?}")),
-        }
-    }
-    for o in ops.iter().filter(|o| o["ok"] != true) {
-        if !expected.contains(&o["op"].as_str().unwrap_or_default()) {
-            problems.push(format!("unexpected failure: {o}"));
-        }
-    }
-    assert!(problems.is_empty(), "{lib}:\n{}", problems.join("\n"));
-}
-
 #[tokio::test]
 #[ignore = "real client libraries (pywa, whatsapp-api-js, kapso, S3): `cargo test -- --include-ignored`, as CI runs"]
 async fn pywa_group_calls_round_trip() {
@@ -848,8 +807,9 @@ async fn pywa_group_calls_round_trip() {
     let app = crate::helpers::spawn_app().await;
     let mut cmd = tokio::process::Command::new(&python);
     cmd.arg(crate::sdk::conformance_dir().join("groups/pywa_groups.py"));
-    let ops = run_script("pywa", cmd, &app).await;
-    judge(
+    crate::sdk::for_app(&mut cmd, &app);
+    let ops = crate::sdk::run_script("pywa", cmd).await;
+    crate::sdk::judge(
         "pywa",
         &[
             "create_group",
@@ -898,8 +858,9 @@ async fn whatsapp_api_js_sends_to_a_group() {
     let mut cmd = tokio::process::Command::new("node");
     cmd.arg(crate::sdk::conformance_dir().join("groups/wajs_groups.mjs"))
         .args(["--node-modules", &node_modules, "--group", &group]);
-    let ops = run_script("whatsapp-api-js", cmd, &app).await;
-    judge(
+    crate::sdk::for_app(&mut cmd, &app);
+    let ops = crate::sdk::run_script("whatsapp-api-js", cmd).await;
+    crate::sdk::judge(
         "whatsapp-api-js",
         &[
             "send_text_to_group",

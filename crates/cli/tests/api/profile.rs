@@ -8,9 +8,6 @@
 //! webhooks. Then pywa's own profile and commerce calls
 //! (`conformance/profile/pywa_profile.py`).
 
-use std::process::Stdio;
-use std::time::Duration;
-
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 use tokio::process::Command;
@@ -779,50 +776,30 @@ async fn pywa_reads_and_updates_the_profile_and_commerce_settings() {
     let python = pywa_python().await;
     let app = spawn_apps().await.remove(0);
     let waba = waba_of(&app).await;
-    let out = Command::new(&python)
-        .arg(conformance_dir().join("profile/pywa_profile.py"))
-        .args(["--base-url", &app.base_url, "--token", &app.api_key])
-        .args(["--waba-id", &waba, "--phone-id", &app.phone_number_id])
-        .args(["--app-id", APP_ID])
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(60), out)
-        .await
-        .expect("pywa script ran over 60 s")
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "pywa script failed:\n{stdout}\n{stderr}"
+    let mut cmd = Command::new(&python);
+    cmd.arg(conformance_dir().join("profile/pywa_profile.py"))
+        .args(["--waba-id", &waba])
+        .args(["--app-id", APP_ID]);
+    crate::sdk::for_app(&mut cmd, &app);
+    let ops = crate::sdk::run_script("pywa", cmd).await;
+    crate::sdk::judge(
+        "pywa",
+        &[
+            "get_empty",
+            "update",
+            "get_updated",
+            "picture_bytes",
+            "picture_url",
+            "picture_path",
+            "clear",
+            "update_invalid",
+            "get_commerce",
+            "update_commerce",
+            "get_commerce_updated",
+            "business_account",
+        ],
+        &ops,
     );
-    let ops: Vec<Value> = stdout
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}\n{stderr}")))
-        .collect();
-    let failed: Vec<&Value> = ops.iter().filter(|o| o["ok"] != true).collect();
-    assert!(failed.is_empty(), "failed: {failed:?}\n{stdout}\n{stderr}");
-    for op in [
-        "get_empty",
-        "update",
-        "get_updated",
-        "picture_bytes",
-        "picture_url",
-        "picture_path",
-        "clear",
-        "update_invalid",
-        "get_commerce",
-        "update_commerce",
-        "get_commerce_updated",
-        "business_account",
-    ] {
-        assert!(
-            ops.iter().any(|o| o["op"] == op),
-            "{op} missing:\n{stdout}\n{stderr}"
-        );
-    }
     // What pywa wrote is what wagate stored.
     let profile = profile_of(&app, "").await;
     assert_eq!(profile["about"], "Made with pywa");

@@ -7,8 +7,6 @@
 //! calls, unmodified, through the scripts in `conformance/qr/`.
 
 use std::io::Read;
-use std::process::Stdio;
-use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -616,46 +614,14 @@ async fn another_numbers_and_accounts_codes_are_unknown() {
 // ---- Real client libraries -------------------------------------------------------------------
 /// Runs one library's script against `app` and returns its JSON lines.
 async fn run(lib: &str, mut cmd: Command, app: &TestApp) -> Vec<Value> {
-    cmd.args(["--base-url", &app.base_url, "--token", &app.api_key])
-        .args(["--phone-id", &app.phone_number_id])
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
-        .await
-        .unwrap_or_else(|_| panic!("{lib} script ran over 60 s"))
-        .unwrap_or_else(|e| panic!("start {lib} script: {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{lib} script exited {}:\n{stdout}\n{stderr}",
-        out.status
-    );
-    stdout
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            serde_json::from_str(l)
-                .unwrap_or_else(|e| panic!("{lib} printed a non-JSON line ({e}): {l}\n{stderr}"))
-        })
-        .collect()
+    crate::sdk::for_app(&mut cmd, app);
+    crate::sdk::run_script(lib, cmd).await
 }
 
 /// Judges a script's report: every expected operation present and ok, and the images of
 /// the codes it kept decode to their deep links. Every problem found, so one run shows all.
 async fn judge(lib: &str, app: &TestApp, expected: &[&str], ops: &[Value]) {
-    let mut problems = Vec::new();
-    for op in expected {
-        match ops.iter().find(|o| o["op"] == *op) {
-            Some(o) if o["ok"] == true => {}
-            other => problems.push(format!("{op}: {other:?}")),
-        }
-    }
-    for o in ops.iter().filter(|o| o["ok"] != true) {
-        if !expected.contains(&o["op"].as_str().unwrap_or_default()) {
-            problems.push(format!("unexpected failure: {o}"));
-        }
-    }
+    let mut problems = crate::sdk::problems(expected, ops);
     for (op, ext) in [("keep_png", "png"), ("keep_svg", "svg")] {
         let Some(qr) = ops.iter().find(|o| o["op"] == op).map(|o| &o["detail"]) else {
             continue;

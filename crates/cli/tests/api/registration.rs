@@ -6,9 +6,6 @@
 //! rules are checked by calling the service with a later `now` instead of waiting. The last
 //! test drives the same calls through unmodified pywa.
 
-use std::process::Stdio;
-use std::time::Duration;
-
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::process::Command;
@@ -851,27 +848,10 @@ async fn pywa_reads_verifies_registers_and_deregisters_numbers() {
 
     let mut cmd = Command::new(&python);
     cmd.arg(conformance_dir().join("registration/pywa_registration.py"))
-        .args(["--base-url", &app.base_url, "--token", &app.api_key])
-        .args(["--waba-id", &waba, "--phone-id", &app.phone_number_id])
-        .args(["--to", TO])
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
-        .await
-        .expect("the pywa script ran over 60 s")
-        .expect("start the pywa script");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "pywa script exited {}:\n{stdout}\n{stderr}",
-        out.status
-    );
-    let ops: Vec<Value> = stdout
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("non-JSON line ({e}): {l}")))
-        .collect();
+        .args(["--waba-id", &waba])
+        .args(["--to", TO]);
+    crate::sdk::for_app(&mut cmd, &app);
+    let ops = crate::sdk::run_script("pywa", cmd).await;
     let expected = [
         "get_number",
         "list_numbers",

@@ -9,7 +9,6 @@
 //!
 //! Only the SQLite server is used: the point is the libraries' wire format, not storage.
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -32,29 +31,8 @@ async fn server() -> TestApp {
 
 /// Runs one library's script against `app` and returns its JSON lines.
 async fn run(lib: &str, mut cmd: Command, app: &TestApp) -> Vec<Value> {
-    cmd.args(["--base-url", &app.base_url, "--token", &app.api_key])
-        .args(["--phone-id", &app.phone_number_id, "--to", TO])
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
-        .await
-        .unwrap_or_else(|_| panic!("{lib} script ran over 60 s"))
-        .unwrap_or_else(|e| panic!("start {lib} script: {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{lib} script exited {}:\n{stdout}\n{stderr}",
-        out.status
-    );
-    stdout
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            serde_json::from_str(l)
-                .unwrap_or_else(|e| panic!("{lib} printed a non-JSON line ({e}): {l}\n{stderr}"))
-        })
-        .collect()
+    crate::sdk::for_app(&mut cmd, app).args(["--to", TO]);
+    crate::sdk::run_script(lib, cmd).await
 }
 
 /// The stored message once the network has reported on it; `None` when it is not stored.

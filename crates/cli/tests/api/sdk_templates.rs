@@ -7,9 +7,6 @@
 //!
 //! Only the SQLite server is used: the point is the libraries' wire format, not storage.
 
-use std::process::Stdio;
-use std::time::Duration;
-
 use serde_json::Value;
 use tokio::process::Command;
 
@@ -38,28 +35,8 @@ async fn server(lib: &str) -> (TestApp, String, String) {
 async fn run(lib: &str, mut cmd: Command, app: &TestApp, phone: &str, waba: &str) -> Vec<Value> {
     cmd.args(["--base-url", &app.base_url, "--token", &app.api_key])
         .args(["--waba-id", waba, "--phone-id", phone])
-        .args(["--to", "+15551230001", "--wait", "15"])
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
-        .await
-        .unwrap_or_else(|_| panic!("{lib} script ran over 60 s"))
-        .unwrap_or_else(|e| panic!("start {lib} script: {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{lib} script exited {}:\n{stdout}\n{stderr}",
-        out.status
-    );
-    stdout
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            serde_json::from_str(l)
-                .unwrap_or_else(|e| panic!("{lib} printed a non-JSON line ({e}): {l}\n{stderr}"))
-        })
-        .collect()
+        .args(["--to", "+15551230001", "--wait", "15"]);
+    crate::sdk::run_script(lib, cmd).await
 }
 
 /// Judges a script's report; every problem found, so one run shows them all.

@@ -5,7 +5,6 @@
 //! right kind, refused for another kind or when unknown; foreign handles pass as before);
 //! and pywa's own calls (`conformance/media/pywa_resumable.py`).
 
-use std::process::Stdio;
 use std::time::Duration;
 
 use reqwest::{Method, Response};
@@ -658,29 +657,12 @@ async fn pywa_uploads_resumably_and_uses_the_handle_in_templates() {
     let python = pywa_python().await;
     let app = spawn_apps_with(|_| {}).await.remove(0);
     let waba = app.waba().await;
-    let out = Command::new(&python)
-        .arg(conformance_dir().join("media/pywa_resumable.py"))
-        .args(["--base-url", &app.base_url, "--token", &app.api_key])
-        .args(["--waba-id", &waba, "--phone-id", &app.phone_number_id])
-        .args(["--app-id", APP_ID])
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(60), out)
-        .await
-        .expect("pywa script ran over 60 s")
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "pywa script failed:\n{stdout}\n{stderr}"
-    );
-    let ops: Vec<Value> = stdout
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}\n{stderr}")))
-        .collect();
+    let mut cmd = Command::new(&python);
+    cmd.arg(conformance_dir().join("media/pywa_resumable.py"))
+        .args(["--waba-id", &waba])
+        .args(["--app-id", APP_ID]);
+    crate::sdk::for_app(&mut cmd, &app);
+    let ops = crate::sdk::run_script("pywa", cmd).await;
     for op in [
         "upload",
         "wrong_offset",
@@ -690,7 +672,7 @@ async fn pywa_uploads_resumably_and_uses_the_handle_in_templates() {
         let found = ops.iter().find(|o| o["op"] == op);
         assert!(
             found.is_some_and(|o| o["ok"] == true),
-            "{op}: {found:?}\n{stdout}\n{stderr}"
+            "{op}: {found:?}\nthe script's report: {ops:?}"
         );
     }
     // The handle pywa got for the bytes it uploaded itself is one of ours, of those bytes.

@@ -13,8 +13,10 @@
 //! - [`json`]: Flow JSON validation with line and column positions.
 //! - [`preview`]: the HTML rendering of a flow's screens.
 //! - [`crypto`]: Meta's encryption of Flows endpoint calls (both sides).
+//! - [`health`]: endpoint health alerts and the throttling and blocking they lead to.
 
 pub mod crypto;
+pub mod health;
 pub mod json;
 pub mod preview;
 
@@ -241,9 +243,10 @@ pub enum FlowStatus {
     Draft,
     Published,
     Deprecated,
-    /// Meta blocks a flow whose endpoint is unhealthy; wagate never does (yet).
+    /// Its endpoint's health deteriorated further: no message may send or open it
+    /// ([`health`]).
     Blocked,
-    /// Meta throttles a flow whose endpoint is slow; wagate never does (yet).
+    /// Its endpoint's health deteriorated: still sendable ([`health`]).
     Throttled,
 }
 
@@ -274,6 +277,16 @@ impl FlowStatus {
     /// Meta still sends at a reduced rate).
     pub fn is_sendable(self) -> bool {
         matches!(self, Self::Published | Self::Throttled)
+    }
+
+    /// `health_status.can_send_message` in Meta's terms: `AVAILABLE`, `LIMITED` (throttled)
+    /// or `BLOCKED` (blocked or deprecated).
+    pub fn can_send_message(self) -> &'static str {
+        match self {
+            Self::Draft | Self::Published => "AVAILABLE",
+            Self::Throttled => "LIMITED",
+            Self::Deprecated | Self::Blocked => "BLOCKED",
+        }
     }
 }
 
@@ -421,6 +434,10 @@ pub struct Flow {
     pub json: FlowJson,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// How many times its preview URLs were invalidated (`preview.invalidate(true)`): signed
+    /// into each preview URL, so raising it ends every URL given before. Only the store's
+    /// invalidation changes it.
+    pub preview_epoch: u32,
 }
 
 /// A metadata update: what is `Some` changes.
@@ -436,6 +453,22 @@ pub struct FlowMetadataEdit {
 pub struct StatusChange {
     pub old: FlowStatus,
     pub new: FlowStatus,
+}
+
+impl StatusChange {
+    /// Meta's `flows` webhook value `FLOW_STATUS_CHANGE` about `flow` (named `name`).
+    pub fn webhook_value(&self, flow_id: &FlowId, name: &FlowName) -> serde_json::Value {
+        serde_json::json!({
+            "event": "FLOW_STATUS_CHANGE",
+            "message": format!(
+                "Flow {} changed status from {} to {}",
+                name.as_str(), self.old.as_str(), self.new.as_str()
+            ),
+            "flow_id": flow_id.as_str(),
+            "old_status": self.old.as_str(),
+            "new_status": self.new.as_str(),
+        })
+    }
 }
 
 /// Why a lifecycle action was refused.
@@ -559,6 +592,7 @@ mod tests {
             json: FlowJson::upload(DEFAULT_FLOW_JSON.to_owned()),
             created_at: at,
             updated_at: at,
+            preview_epoch: 0,
         }
     }
 

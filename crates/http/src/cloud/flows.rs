@@ -91,6 +91,17 @@ fn wanted(fields: Option<&str>, default: &str) -> Result<FieldSelection, ApiErro
     Ok(wanted)
 }
 
+/// Whether `wanted` asks for `preview.invalidate(true)`: the preview URLs given so far stop
+/// working, and a new one starts a new period.
+fn invalidates_preview(wanted: &FieldSelection) -> bool {
+    wanted.into_iter().any(|f| {
+        f.name == "preview"
+            && f.modifier("invalidate")
+                .and_then(|m| m.argument.as_deref())
+                .is_some_and(|a| a.eq_ignore_ascii_case("true"))
+    })
+}
+
 /// `flow` narrowed to `wanted` (`id` always comes), as Graph's `fields=`.
 fn view(state: &AppState, flow: &Flow, wanted: &FieldSelection, waba: Option<&Value>) -> Value {
     let mut out = Map::new();
@@ -124,11 +135,7 @@ fn view(state: &AppState, flow: &Flow, wanted: &FieldSelection, waba: Option<&Va
                 let now = state.app.now().as_second();
                 // A URL lasts PREVIEW_TTL_SECS; `invalidate(true)` starts a new period from
                 // now, else the period is the flow's (so repeated reads answer one URL).
-                let invalidate = f
-                    .modifier("invalidate")
-                    .and_then(|m| m.argument.as_deref())
-                    .is_some_and(|a| a.eq_ignore_ascii_case("true"));
-                let start = if invalidate {
+                let start = if invalidates_preview(wanted) {
                     now
                 } else {
                     let updated = flow.updated_at.as_second();
@@ -149,9 +156,9 @@ fn view(state: &AppState, flow: &Flow, wanted: &FieldSelection, waba: Option<&Va
                 json!({"id": "wagate", "name": "wagate", "link": state.base_url.to_string()})
             }
             "health_status" => json!({
-                "can_send_message": if flow.status.is_sendable() || flow.status == wagate_core::flow::FlowStatus::Draft { "AVAILABLE" } else { "BLOCKED" },
+                "can_send_message": flow.status.can_send_message(),
                 "entities": [
-                    {"entity_type": "FLOW", "id": flow.id.as_str(), "can_send_message": if flow.status.is_sendable() || flow.status == wagate_core::flow::FlowStatus::Draft { "AVAILABLE" } else { "BLOCKED" }},
+                    {"entity_type": "FLOW", "id": flow.id.as_str(), "can_send_message": flow.status.can_send_message()},
                     {"entity_type": "WABA", "id": flow.waba_id.as_str(), "can_send_message": "AVAILABLE"},
                 ],
             }),
@@ -374,6 +381,11 @@ pub async fn list(
         .await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
+    if invalidates_preview(&wanted) {
+        for flow in &mut rows {
+            *flow = state.app.invalidate_flow_preview(&p, &flow.id).await?;
+        }
+    }
     let waba_json = waba_view(&state, &p, &waba, &wanted).await?;
     let data: Vec<Value> = rows
         .iter()
@@ -416,10 +428,13 @@ pub async fn get(
     object_id: &str,
     fields: Option<&str>,
 ) -> Result<Option<Value>, ApiError> {
-    let Some(flow) = find(state, p, object_id).await? else {
+    let Some(mut flow) = find(state, p, object_id).await? else {
         return Ok(None);
     };
     let wanted = wanted(fields, DEFAULT_FIELDS)?;
+    if invalidates_preview(&wanted) {
+        flow = state.app.invalidate_flow_preview(p, &flow.id).await?;
+    }
     let waba = waba_view(state, p, &flow.waba_id, &wanted).await?;
     Ok(Some(view(state, &flow, &wanted, waba.as_ref())))
 }
