@@ -23,6 +23,7 @@ pub mod auth;
 pub mod errors;
 mod media;
 mod messages;
+mod templates;
 pub mod webhook;
 mod wire;
 
@@ -51,6 +52,14 @@ pub fn router() -> Router<AppState> {
         .route(&at("/media"), post(media::upload))
         .route(&at("/messages"), post(messages::send))
         .route(&at("/messages/{message_id}"), get(messages::get))
+        .route(
+            &at("/wa_template"),
+            post(templates::create).get(templates::list),
+        )
+        .route(
+            &at("/wa_template/{wa_template_id}"),
+            get(templates::get).delete(templates::delete),
+        )
         .route("/compat/redington/{*rest}", any(unknown))
         .layer(from_fn(errors::errors))
 }
