@@ -39,6 +39,11 @@
 //!   `example` (a full URL or the value for `{{1}}`), else the URL with `1` for `{{1}}`.
 //! - `buttons` (listed without an example) are Meta's button objects, added as they are;
 //!   `limited_time_Offer` becomes Meta's LIMITED_TIME_OFFER; `carousel_cards` are refused.
+//! - **Sample 1 as documented is refused**: its body ends with `{{2}}`, and WhatsApp refuses
+//!   a body that starts or ends with a variable (Graph subcode 2388299, "add words after
+//!   it"), so wagate does too, with that reason (601, `field: text`). The provider would get
+//!   the same answer from WhatsApp; the document's own answer (PENDING) cannot be real.
+//!   Words after `{{2}}` are enough (punctuation alone is not).
 //! - Samples 2 and 3 both create `temp_name_1` in Afrikaans: a second create of a name and
 //!   language is refused with Meta's "already exists" (Sample 3 is refused earlier anyway).
 //!
