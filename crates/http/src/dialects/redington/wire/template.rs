@@ -940,7 +940,7 @@ mod tests {
             parse(&with).unwrap().sample,
             Some(Sample::Link("https://example.com/a.pdf".into()))
         );
-        let mut handle = b.clone();
+        let mut handle = b;
         handle["header_handle"] = json!(["4::xyz"]);
         let s = parse(&handle).unwrap();
         assert_eq!(s.sample, Some(Sample::Handle));
