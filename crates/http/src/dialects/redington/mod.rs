@@ -18,7 +18,7 @@
 //! - The audience category `CLICKED` is empty: WhatsApp reports no URL clicks.
 //! - §8's AUTHENTICATION template with phone and URL buttons is refused, as Meta does,
 //!   with the reason; so is §8's Sample 1 as written, whose body ends with a variable
-//!   (Meta's 2388299). See [`templates`] for the template form's other choices.
+//!   (Meta's 2388299). See `templates.rs` for the template form's other choices.
 //! - A media template's header sample (which WhatsApp reviews, and the seed has no field
 //!   for) is `sample_media` (a URL or an uploaded media id) or `header_handle`.
 
