@@ -788,6 +788,42 @@ async fn template_list_filters_counts_and_pages(b: Backend) {
     assert_eq!(walked, all, "every template once, in creation order");
     assert_eq!(pages, 3);
 
+    // Paging backwards from the last one walks the same list, each page in creation order.
+    let mut before = all.last().unwrap().clone();
+    let mut back = Vec::new();
+    loop {
+        let page = s
+            .list_templates_before(a, &w, &everything, &before, 2)
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 2, "a page holds at most its limit");
+        back.splice(0..0, ids(&page));
+        before = page[0].id.clone();
+        assert!(back.len() < all.len(), "paging back does not end: {back:?}");
+    }
+    assert_eq!(
+        back,
+        all[..all.len() - 1],
+        "everything before the last, in order"
+    );
+    let unknown = TemplateId::generate();
+    assert!(
+        s.list_templates_before(a, &w, &everything, &unknown, 2)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        s.list_templates_before(other, &w, &everything, &all[all.len() - 1], 2)
+            .await
+            .unwrap()
+            .is_empty(),
+        "another account lists nothing before our ids"
+    );
+
     // Paging a filtered list continues within the filter.
     let approved = TemplateFilter {
         statuses: vec![Approved],

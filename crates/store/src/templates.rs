@@ -40,6 +40,17 @@ pub trait TemplateStore: Send + Sync {
         filter: &TemplateFilter,
         page: &Page<TemplateId>,
     ) -> Result<Vec<Template>>;
+    /// The page just before `before` (exclusive), in creation order like
+    /// [`TemplateStore::list_templates`]: the `limit` live templates of `waba` matching
+    /// `filter` created last before it. Empty when `before` is unknown.
+    async fn list_templates_before(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        filter: &TemplateFilter,
+        before: &TemplateId,
+        limit: u32,
+    ) -> Result<Vec<Template>>;
     /// How many live templates of `waba` match `filter`.
     async fn count_templates(
         &self,

@@ -27,6 +27,7 @@
 use bytes::Bytes;
 use wagate_core::channel::{Channel, Upstream};
 use wagate_core::error::{ErrorCode, ValidationError};
+use wagate_core::ids::MediaId;
 use wagate_core::media::data_uri::parse_inline;
 use wagate_core::media::{MediaKind, MediaType, sniff};
 use wagate_store::{CompletedUpload, Media, UploadHandle, UploadSession, UploadSessionId};
@@ -160,6 +161,31 @@ impl App {
             media,
             handle: Some(handle),
         })
+    }
+
+    /// A Resumable Upload handle for a file the caller already uploaded (`id`, one of its
+    /// live media ids), as [`KeepAs::UploadHandle`] gives one for a fetched file: what a
+    /// template header sample needs when an API names the sample by media id. Only Meta's
+    /// resumable types (PDF, JPEG, PNG, MP4) get one.
+    pub async fn upload_handle_for_media(
+        &self,
+        p: &Principal,
+        channel: &Channel,
+        id: &MediaId,
+    ) -> Result<String> {
+        let media = self.get_media(p, id).await?;
+        let t = MediaType::parse(&media.mime_type).ok();
+        if !t.as_ref().is_some_and(|t| RESUMABLE_TYPES.contains(t)) {
+            return Err(Error::Failed(
+                ErrorCode::MediaTypeNotSupported,
+                format!(
+                    "an upload handle is for application/pdf, image/jpeg, image/png or video/mp4 \
+                     files; media {id} is {}",
+                    media.mime_type
+                ),
+            ));
+        }
+        self.handle_for(p, channel, &media).await
     }
 
     /// A Resumable Upload handle for a kept file: a completed session of ours, or, for a

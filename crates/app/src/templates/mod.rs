@@ -175,6 +175,29 @@ impl App {
         Ok((list, total))
     }
 
+    /// The page of the WABA's templates just before `before` (exclusive; a backward keyset
+    /// page, in creation order) and the count of all that match. `limit` is clamped like a
+    /// [`Page`]'s.
+    pub async fn list_templates_before(
+        &self,
+        p: &Principal,
+        waba: &WabaId,
+        filter: &TemplateFilter,
+        before: &TemplateId,
+        limit: u32,
+    ) -> Result<(Vec<Template>, u64)> {
+        let limit = limit.clamp(1, Page::<TemplateId>::MAX_LIMIT);
+        let list = self
+            .store
+            .list_templates_before(p.account_id, waba, filter, before, limit)
+            .await?;
+        let total = self
+            .store
+            .count_templates(p.account_id, waba, filter)
+            .await?;
+        Ok((list, total))
+    }
+
     /// Deletes every language of `name`, or only `id`.
     pub async fn delete_templates(
         &self,

@@ -16,6 +16,38 @@ wire_enum!(
     }
 );
 
+/// Meta's category names from before 2023, and what Meta turned them into: `TRANSACTIONAL`
+/// and the `…_UPDATE` family became `UTILITY`, `OTP` became `AUTHENTICATION`. Provider APIs
+/// built then still send them.
+const LEGACY: &[(&str, TemplateCategory)] = &[
+    ("TRANSACTIONAL", TemplateCategory::Utility),
+    ("OTP", TemplateCategory::Authentication),
+    ("ACCOUNT_UPDATE", TemplateCategory::Utility),
+    ("ALERT_UPDATE", TemplateCategory::Utility),
+    ("APPOINTMENT_UPDATE", TemplateCategory::Utility),
+    ("AUTO_REPLY", TemplateCategory::Utility),
+    ("ISSUE_RESOLUTION", TemplateCategory::Utility),
+    ("PAYMENT_UPDATE", TemplateCategory::Utility),
+    ("PERSONAL_FINANCE_UPDATE", TemplateCategory::Utility),
+    ("RESERVATION_UPDATE", TemplateCategory::Utility),
+    ("SHIPPING_UPDATE", TemplateCategory::Utility),
+    ("TICKET_UPDATE", TemplateCategory::Utility),
+    ("TRANSPORTATION_UPDATE", TemplateCategory::Utility),
+];
+
+impl TemplateCategory {
+    /// A current category, or one of Meta's legacy names as Meta migrated it
+    /// (`TRANSACTIONAL` → `UTILITY`, `OTP` → `AUTHENTICATION`), in any case. The error names
+    /// `field` and lists the current names.
+    pub fn parse_legacy(s: &str, field: &str) -> Result<Self, crate::error::ValidationError> {
+        let s = s.trim();
+        match LEGACY.iter().find(|(old, _)| old.eq_ignore_ascii_case(s)) {
+            Some((_, now)) => Ok(*now),
+            None => Self::parse_field(s, field),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,6 +81,21 @@ mod tests {
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn legacy_names_read_as_meta_migrated_them() {
+        let p = |s| TemplateCategory::parse_legacy(s, "category");
+        assert_eq!(p("TRANSACTIONAL").unwrap(), TemplateCategory::Utility);
+        assert_eq!(p("otp").unwrap(), TemplateCategory::Authentication);
+        assert_eq!(p("TICKET_UPDATE").unwrap(), TemplateCategory::Utility);
+        assert_eq!(p(" marketing ").unwrap(), TemplateCategory::Marketing);
+        let e = p("PROMO").unwrap_err();
+        assert_eq!(e.field, "category");
+        assert!(
+            e.message.contains("MARKETING, UTILITY, AUTHENTICATION"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -21,6 +21,123 @@ pub const LANGUAGES: &[&str] = &[
     "es_ES", "es_UY", "sw", "sv", "ta", "te", "th", "tr", "uk", "ur", "uz", "vi", "zu",
 ];
 
+/// Each entry of [`LANGUAGES`]'s name in Meta's "Supported languages" table, in the same
+/// order ("English (US)" for `en_US`): what template tools show, and what some providers'
+/// APIs take instead of the code.
+pub const LANGUAGE_NAMES: &[&str] = &[
+    "Afrikaans",
+    "Albanian",
+    "Arabic",
+    "Arabic (EGY)",
+    "Arabic (UAE)",
+    "Arabic (LBN)",
+    "Arabic (MAR)",
+    "Arabic (QAT)",
+    "Azerbaijani",
+    "Belarusian",
+    "Bengali",
+    "Bengali (IND)",
+    "Bulgarian",
+    "Catalan",
+    "Chinese (CHN)",
+    "Chinese (HKG)",
+    "Chinese (TAI)",
+    "Croatian",
+    "Czech",
+    "Danish",
+    "Dari",
+    "Dutch",
+    "Dutch (BEL)",
+    "English",
+    "English (UK)",
+    "English (US)",
+    "English (UAE)",
+    "English (AUS)",
+    "English (CAN)",
+    "English (GHA)",
+    "English (IRL)",
+    "English (IND)",
+    "English (JAM)",
+    "English (MYS)",
+    "English (NZL)",
+    "English (QAT)",
+    "English (SGP)",
+    "English (UGA)",
+    "English (ZAF)",
+    "Estonian",
+    "Filipino",
+    "Finnish",
+    "French",
+    "French (BEL)",
+    "French (CAN)",
+    "French (CHE)",
+    "French (CIV)",
+    "French (MAR)",
+    "Georgian",
+    "German",
+    "German (AUT)",
+    "German (CHE)",
+    "Greek",
+    "Gujarati",
+    "Hausa",
+    "Hebrew",
+    "Hindi",
+    "Hungarian",
+    "Indonesian",
+    "Irish",
+    "Italian",
+    "Japanese",
+    "Kannada",
+    "Kazakh",
+    "Kinyarwanda",
+    "Korean",
+    "Kyrgyz (Kyrgyzstan)",
+    "Lao",
+    "Latvian",
+    "Lithuanian",
+    "Macedonian",
+    "Malay",
+    "Malayalam",
+    "Marathi",
+    "Norwegian",
+    "Pashto",
+    "Persian",
+    "Polish",
+    "Portuguese (BR)",
+    "Portuguese (POR)",
+    "Punjabi",
+    "Romanian",
+    "Russian",
+    "Serbian",
+    "Sinhala",
+    "Slovak",
+    "Slovenian",
+    "Spanish",
+    "Spanish (ARG)",
+    "Spanish (CHL)",
+    "Spanish (COL)",
+    "Spanish (CRI)",
+    "Spanish (DOM)",
+    "Spanish (ECU)",
+    "Spanish (HND)",
+    "Spanish (MEX)",
+    "Spanish (PAN)",
+    "Spanish (PER)",
+    "Spanish (SPA)",
+    "Spanish (URY)",
+    "Swahili",
+    "Swedish",
+    "Tamil",
+    "Telugu",
+    "Thai",
+    "Turkish",
+    "Ukrainian",
+    "Urdu",
+    "Uzbek",
+    "Vietnamese",
+    "Zulu",
+];
+
 /// A supported template language. Holds the entry of [`LANGUAGES`], so it is `Copy` and
 /// always spelled as Meta spells it.
 #[derive(
@@ -61,6 +178,24 @@ impl TemplateLanguage {
 
     pub fn as_str(self) -> &'static str {
         self.0
+    }
+
+    /// The language by its name in Meta's table ([`LANGUAGE_NAMES`]: "English (US)",
+    /// "Afrikaans"), case and surrounding spaces forgiven; `None` for any other text.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let name = name.trim();
+        LANGUAGE_NAMES
+            .iter()
+            .position(|n| n.eq_ignore_ascii_case(name))
+            .map(|i| Self(LANGUAGES[i]))
+    }
+
+    /// The language's name in Meta's table ("English (US)" for `en_US`).
+    pub fn name(self) -> &'static str {
+        LANGUAGES
+            .iter()
+            .position(|code| *code == self.0)
+            .map_or(self.0, |i| LANGUAGE_NAMES[i])
     }
 }
 
@@ -118,6 +253,30 @@ mod tests {
             assert_eq!(e.field, "language", "{bad}");
             assert!(e.message.contains("not a language Meta supports"), "{bad}");
         }
+    }
+
+    #[test]
+    fn names_match_codes_one_to_one() {
+        assert_eq!(LANGUAGE_NAMES.len(), LANGUAGES.len());
+        let unique: HashSet<_> = LANGUAGE_NAMES.iter().map(|n| n.to_lowercase()).collect();
+        assert_eq!(unique.len(), LANGUAGE_NAMES.len(), "duplicate name");
+        for code in LANGUAGES {
+            let l = TemplateLanguage::parse(code).unwrap();
+            assert_eq!(TemplateLanguage::from_name(l.name()), Some(l), "{code}");
+        }
+        let en_us = TemplateLanguage::from_name(" english (us) ").unwrap();
+        assert_eq!(en_us.as_str(), "en_US");
+        assert_eq!(en_us.name(), "English (US)");
+        assert_eq!(
+            TemplateLanguage::from_name("Afrikaans").unwrap().as_str(),
+            "af"
+        );
+        assert_eq!(
+            TemplateLanguage::from_name("English").unwrap().as_str(),
+            "en"
+        );
+        assert_eq!(TemplateLanguage::from_name("en_US"), None);
+        assert_eq!(TemplateLanguage::from_name("Klingon"), None);
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub use draft::TemplateDraft;
 pub use edit::TemplateEdit;
 pub use error::{TemplateError, TemplateErrorKind};
 pub use fill::{FillError, Fillable, Rendered, RenderedCard, fill};
-pub use language::{LANGUAGES, TemplateLanguage};
+pub use language::{LANGUAGE_NAMES, LANGUAGES, TemplateLanguage};
 pub use lint::lint;
 pub use name::{TemplateName, normalise as normalise_name};
 pub use status::{QualityScore, RejectionReason, TemplateStatus};

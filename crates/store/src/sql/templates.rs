@@ -50,6 +50,23 @@ impl<B: Backend> TemplateStore for B {
         .await
     }
 
+    async fn list_templates_before(
+        &self,
+        account: AccountId,
+        waba: &WabaId,
+        filter: &TemplateFilter,
+        before: &TemplateId,
+        limit: u32,
+    ) -> Result<Vec<Template>> {
+        let (waba, filter, before) = (waba.clone(), filter.clone(), before.clone());
+        self.read(move |c| {
+            Box::pin(async move {
+                list_templates_before(c, account, &waba, &filter, &before, limit).await
+            })
+        })
+        .await
+    }
+
     async fn count_templates(
         &self,
         account: AccountId,
@@ -323,6 +340,32 @@ pub async fn list_templates<C: Conn>(
         .into_iter()
         .map(Template::try_from)
         .collect()
+}
+
+/// The `limit` rows just before `before`, read newest first and answered oldest first.
+pub async fn list_templates_before<C: Conn>(
+    c: &mut C,
+    account: AccountId,
+    waba: &WabaId,
+    filter: &TemplateFilter,
+    before: &TemplateId,
+    limit: u32,
+) -> Result<Vec<Template>> {
+    let mut q = query(concat!("SELECT ", template_columns!()));
+    push_filter(&mut q, c.dialect(), account, waba, filter);
+    q.push(" AND seq < COALESCE((SELECT seq FROM templates WHERE id = ")
+        .push_bind(before.as_str())
+        .push("), 0)");
+    q.push(" ORDER BY seq DESC LIMIT ")
+        .push_bind(i64::from(limit));
+    let mut rows = c
+        .fetch_all::<TemplateRecord>(q)
+        .await?
+        .into_iter()
+        .map(Template::try_from)
+        .collect::<Result<Vec<_>>>()?;
+    rows.reverse();
+    Ok(rows)
 }
 
 pub async fn count_templates<C: Conn>(

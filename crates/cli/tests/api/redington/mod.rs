@@ -7,6 +7,7 @@
 //! channel, with a key limited to it as the project password) and the error check.
 
 mod messages;
+pub mod templates;
 mod webhooks;
 
 use reqwest::{Method, RequestBuilder, Response};

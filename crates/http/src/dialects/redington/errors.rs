@@ -39,6 +39,9 @@ pub const TOO_LONG: u16 = 603;
 /// 604 Invalid Message Type.
 pub const INVALID_TYPE: u16 = 604;
 
+/// Meta's template subcode for a text over its limit (a template's body, header, button…).
+const CHARACTER_LIMIT: u32 = 2388040;
+
 /// Fields that hold a phone number in the Project API's requests.
 const PHONE_FIELDS: &[&str] = &["to", "mobile_number", "phone_number", "wa_id"];
 
@@ -151,7 +154,12 @@ fn parameter_code(err: &ApiError) -> u16 {
         INVALID_PHONE
     } else if field == "type" {
         INVALID_TYPE
-    } else if err.code == ErrorCode::InvalidParameterValue && err.message.contains("at most") {
+    } else if (err.code == ErrorCode::InvalidParameterValue && err.message.contains("at most"))
+        || err
+            .graph
+            .as_ref()
+            .is_some_and(|g| g.0.subcode == Some(CHARACTER_LIMIT))
+    {
         TOO_LONG
     } else {
         INVALID_PARAMETER

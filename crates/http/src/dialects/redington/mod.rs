@@ -17,12 +17,16 @@
 //! - `on_whatsapp` is unknown until a message is delivered or fails with 131026.
 //! - The audience category `CLICKED` is empty: WhatsApp reports no URL clicks.
 //! - §8's AUTHENTICATION template with phone and URL buttons is refused, as Meta does,
-//!   with the reason.
+//!   with the reason; so is §8's Sample 1 as written, whose body ends with a variable
+//!   (Meta's 2388299). See `templates.rs` for the template form's other choices.
+//! - A media template's header sample (which WhatsApp reviews, and the seed has no field
+//!   for) is `sample_media` (a URL or an uploaded media id) or `header_handle`.
 
 pub mod auth;
 pub mod errors;
 mod media;
 mod messages;
+mod templates;
 pub mod webhook;
 mod wire;
 
@@ -51,6 +55,14 @@ pub fn router() -> Router<AppState> {
         .route(&at("/media"), post(media::upload))
         .route(&at("/messages"), post(messages::send))
         .route(&at("/messages/{message_id}"), get(messages::get))
+        .route(
+            &at("/wa_template"),
+            post(templates::create).get(templates::list),
+        )
+        .route(
+            &at("/wa_template/{wa_template_id}"),
+            get(templates::get).delete(templates::delete),
+        )
         .route("/compat/redington/{*rest}", any(unknown))
         .layer(from_fn(errors::errors))
 }
