@@ -20,6 +20,8 @@
 //!   with the reason.
 
 pub mod auth;
+mod campaigns;
+mod contacts;
 pub mod errors;
 mod media;
 mod messages;
@@ -51,6 +53,25 @@ pub fn router() -> Router<AppState> {
         .route(&at("/media"), post(media::upload))
         .route(&at("/messages"), post(messages::send))
         .route(&at("/messages/{message_id}"), get(messages::get))
+        .route(&at("/contact"), get(contacts::fetch).post(contacts::create))
+        .route(
+            &at("/contact/{contact_id}"),
+            get(contacts::get).patch(contacts::update),
+        )
+        .route(
+            &at("/campaign/api"),
+            get(campaigns::list).post(campaigns::create),
+        )
+        .route(&at("/campaign/api/send"), post(campaigns::send))
+        .route(&at("/campaign/api/{campaign_id}"), get(campaigns::get))
+        .route(
+            &at("/campaign/analytics/{campaign_id}"),
+            post(campaigns::analytics),
+        )
+        .route(
+            &at("/campaign/audience/{campaign_id}"),
+            get(campaigns::audience).post(campaigns::campaigns),
+        )
         .route("/compat/redington/{*rest}", any(unknown))
         .layer(from_fn(errors::errors))
 }

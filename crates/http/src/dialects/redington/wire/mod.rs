@@ -1,3 +1,5 @@
 //! The Project API's objects, built from the core's.
 
+pub mod campaign;
+pub mod contact;
 pub mod message;
