@@ -40,7 +40,10 @@ fn iso_or_null(t: Option<Timestamp>) -> Value {
 
 /// `Asia/Kolkata GMT+05:30`: a zone's name and its offset at `now`.
 pub fn zone_label(name: &str, zone: &TimeZone, now: Timestamp) -> String {
-    format!("{name} GMT{}", zone.to_offset(now))
+    let secs = zone.to_offset(now).seconds();
+    let sign = if secs < 0 { '-' } else { '+' };
+    let mins = secs.unsigned_abs() / 60;
+    format!("{name} GMT{sign}{:02}:{:02}", mins / 60, mins % 60)
 }
 
 /// The §13 object of `card`, seen through project `project` of account `account`;
@@ -122,6 +125,7 @@ mod tests {
         assert_eq!(v["on_whatsapp"], false);
         assert_eq!(v["last_active"], Value::Null);
         assert_eq!(v["attributes"], json!({}));
+        assert_eq!(zone_label("UTC", &TimeZone::UTC, now), "UTC GMT+00:00");
         assert_eq!(
             iso(Timestamp::from_millisecond(1_723_098_794_058).unwrap()),
             "2024-08-08T06:33:14.058Z"
