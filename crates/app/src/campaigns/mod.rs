@@ -36,8 +36,8 @@ pub mod runner;
 use wagate_core::Timestamp;
 use wagate_core::billing::wallet::{WalletKind, plan_hold};
 use wagate_core::campaign::model::{
-    Campaign, CampaignParams, CampaignTemplate, NewCampaign, NewRecipient, RATE_MAX, RecipientData,
-    estimate,
+    Campaign, CampaignParams, CampaignTemplate, HeaderMedia, NewCampaign, NewRecipient, RATE_MAX,
+    RecipientData, estimate, header_media_kind,
 };
 use wagate_core::campaign::{CampaignAction, CampaignKind, CampaignName, PauseReason};
 use wagate_core::channel::Channel;
@@ -247,6 +247,8 @@ impl App {
             ));
         }
         check_recipient(&campaign, &cmd.recipient)?;
+        self.check_api_media(p, &campaign, std::slice::from_ref(&cmd.recipient))
+            .await?;
         check_attributes(&cmd.attributes)?;
         if !cmd.tags.is_empty() {
             let known: Vec<String> = self
@@ -370,6 +372,7 @@ impl App {
         for r in &recipients {
             check_recipient(&campaign, r)?;
         }
+        self.check_api_media(p, &campaign, &recipients).await?;
         let added = self
             .store
             .add_recipients(p.account_id, id, recipients, self.now())
@@ -516,6 +519,38 @@ impl App {
             .await?)
     }
 
+    /// An API campaign without header media of its own on a template with a media header:
+    /// each recipient brings its media.
+    async fn check_api_media(
+        &self,
+        p: &Principal,
+        campaign: &Campaign,
+        recipients: &[NewRecipient],
+    ) -> Result<()> {
+        if campaign.kind != CampaignKind::Api
+            || campaign.params.header_media.is_some()
+            || recipients.iter().all(|r| r.data.media.is_some())
+        {
+            return Ok(());
+        }
+        let kind = self
+            .template_of_campaign(p, campaign)
+            .await?
+            .and_then(|t| header_media_kind(&t.components));
+        match kind {
+            Some(kind) => Err(ValidationError::missing(
+                "media",
+                format!(
+                    "is required: the template has a {} header and the campaign no media of \
+                     its own",
+                    kind.as_str()
+                ),
+            )
+            .into()),
+            None => Ok(()),
+        }
+    }
+
     /// The campaign's template in its channel's WABA, if wagate holds it.
     async fn campaign_template(
         &self,
@@ -574,10 +609,24 @@ impl App {
         }
         let sample: Vec<String> = campaign.params.all().map(|_| "sample".to_owned()).collect();
         let to = PhoneE164::parse("+15550100000").expect("a valid sample number");
+        // An API campaign without header media has each send bring its own.
+        let sample_media = match (&campaign.params.header_media, campaign.kind) {
+            (None, CampaignKind::Api) => {
+                header_media_kind(&template.components).map(|kind| HeaderMedia {
+                    kind,
+                    link: Some("https://example.com/sample".to_owned()),
+                    id: None,
+                    filename: None,
+                })
+            }
+            _ => None,
+        };
         let body = wagate_core::campaign::model::send_body(
             &campaign.template,
             &to,
-            campaign.params.send_components(&sample, None),
+            campaign
+                .params
+                .send_components(&sample, sample_media.as_ref()),
         );
         let content = Content::outbound(&body)?;
         let rendered = crate::templates::fill_with(&template, content.body())?;

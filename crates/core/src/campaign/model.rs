@@ -177,14 +177,7 @@ impl CampaignParams {
             })
         };
         if let Some(h) = of("HEADER") {
-            let format = h.get("format").and_then(Value::as_str).unwrap_or("TEXT");
-            let kind = match format.to_ascii_uppercase().as_str() {
-                "IMAGE" => Some(HeaderMediaKind::Image),
-                "VIDEO" => Some(HeaderMediaKind::Video),
-                "DOCUMENT" => Some(HeaderMediaKind::Document),
-                _ => None,
-            };
-            match kind {
+            match header_media_kind(components) {
                 None => {
                     let text = h.get("text").and_then(Value::as_str).unwrap_or_default();
                     if count(text) > 0 {
@@ -278,6 +271,27 @@ impl CampaignParams {
             }));
         }
         Value::Array(components)
+    }
+}
+
+/// The kind of media a template's header carries (from its components as stored), if
+/// it has a media header.
+pub fn header_media_kind(components: &Value) -> Option<HeaderMediaKind> {
+    let header = components.as_array()?.iter().find(|c| {
+        c.get("type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.eq_ignore_ascii_case("HEADER"))
+    })?;
+    match header
+        .get("format")
+        .and_then(Value::as_str)?
+        .to_ascii_uppercase()
+        .as_str()
+    {
+        "IMAGE" => Some(HeaderMediaKind::Image),
+        "VIDEO" => Some(HeaderMediaKind::Video),
+        "DOCUMENT" => Some(HeaderMediaKind::Document),
+        _ => None,
     }
 }
 
@@ -595,6 +609,17 @@ mod tests {
         assert_eq!(media.kind, super::HeaderMediaKind::Image);
         assert_eq!(media.link.as_deref(), Some("https://x.example/a.png"));
         assert_eq!(image.body.len(), 0);
+        let handle = serde_json::json!([
+            {"type": "HEADER", "format": "DOCUMENT", "example": {"header_handle": ["4::aGFuZGxl"]}}
+        ]);
+        assert_eq!(
+            super::CampaignParams::positional(&handle).header_media,
+            None
+        );
+        assert_eq!(
+            super::header_media_kind(&handle),
+            Some(super::HeaderMediaKind::Document)
+        );
         assert_eq!(
             super::CampaignParams::positional(&serde_json::json!(null)),
             super::CampaignParams::default()

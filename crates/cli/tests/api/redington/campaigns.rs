@@ -391,6 +391,44 @@ async fn an_api_campaign_is_created_sent_delivered_listed_and_reported() {
             m["rendered"]["body"], "Hello Mohamed, Thanks for contacting us",
             "{m}"
         );
+
+        // An IMAGE header template (the seed's `cetasimagetemplate`): each send brings the
+        // media, refused without it (nothing stored).
+        app.approved_template(json!({
+            "name": "cetasimagetemplate", "language": "en_US", "category": "UTILITY",
+            "components": [
+                {"type": "HEADER", "format": "IMAGE", "example": {"header_handle": ["4::aW"]}},
+                {"type": "BODY", "text": "Hello {{1}}, here is your offer.",
+                 "example": {"body_text": [["Suja"]]}}
+            ]
+        }))
+        .await;
+        let image = project
+            .ok(
+                "/campaign/api",
+                &json!({"campaign_name": "ImageCampaign", "template_name": "cetasimagetemplate"}),
+            )
+            .await;
+        assert_eq!(image["message_payload"]["template"]["type"], "IMAGE");
+        let image_id = image["id"].as_str().unwrap();
+        let mut body = json!({"name": "Suja", "phone_number": "919000000004",
+                              "campaign_name": "ImageCampaign", "template_params": ["Suja"]});
+        let res = project.post("/campaign/api/send", &body).await;
+        assert_error(res, 400, 601, Some("media")).await;
+        let rows = managed(&app, &format!("/api/v1/campaigns/{image_id}/recipients")).await;
+        assert_eq!(rows["total"], 0, "{rows}");
+        body["media"] = json!({"url": "https://example.com/offer.png", "filename": "Offer"});
+        project.ok("/campaign/api/send", &body).await;
+        let wamid4 = fed(&app, image_id, 0).await;
+        let m = app.wait_status(&wamid4, &["delivered", "read"]).await;
+        assert!(
+            m.to_string().contains("https://example.com/offer.png"),
+            "{m}"
+        );
+        assert_eq!(
+            m["rendered"]["body"], "Hello Suja, here is your offer.",
+            "{m}"
+        );
     }
 }
 

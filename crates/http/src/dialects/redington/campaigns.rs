@@ -62,7 +62,7 @@ use wagate_app::campaigns::{ApiCampaignSend, recipient};
 use wagate_core::Timestamp;
 use wagate_core::campaign::CampaignKind;
 use wagate_core::campaign::CampaignName;
-use wagate_core::campaign::model::{Campaign, HeaderMedia, HeaderMediaKind};
+use wagate_core::campaign::model::{Campaign, HeaderMedia, header_media_kind};
 use wagate_core::contact::card::{AttributeKey, Attributes, ContactName, TagName, attribute_value};
 use wagate_core::contact::import::{ImportOptions, number};
 use wagate_core::error::{ErrorCode, ValidationError};
@@ -303,7 +303,7 @@ pub async fn send(
                         .field("campaign_name")
                 })?;
             let kind = match state.app.template_of_campaign(p, &c).await? {
-                Some(t) => header_kind(&t.components),
+                Some(t) => header_media_kind(&t.components),
                 None => c.params.header_media.as_ref().map(|h| h.kind),
             };
             match kind {
@@ -353,26 +353,6 @@ pub async fn send(
         }
     })?;
     Ok(Json(json!({ "status": "success" })))
-}
-
-/// The kind of a template's media header, if it has one.
-fn header_kind(components: &Value) -> Option<HeaderMediaKind> {
-    let header = components.as_array()?.iter().find(|c| {
-        c.get("type")
-            .and_then(Value::as_str)
-            .is_some_and(|t| t.eq_ignore_ascii_case("HEADER"))
-    })?;
-    match header
-        .get("format")
-        .and_then(Value::as_str)?
-        .to_ascii_uppercase()
-        .as_str()
-    {
-        "IMAGE" => Some(HeaderMediaKind::Image),
-        "VIDEO" => Some(HeaderMediaKind::Video),
-        "DOCUMENT" => Some(HeaderMediaKind::Document),
-        _ => None,
-    }
 }
 
 /// §18.
