@@ -605,7 +605,23 @@ async fn bad_campaign_requests_are_refused_and_nothing_is_stored() {
         // A number gets the campaign once.
         project.ok("/campaign/api/send", &send_example()).await;
         let res = project.post("/campaign/api/send", &send_example()).await;
-        assert_error(res, 409, 409, Some("phone_number")).await;
+        let dup = assert_error(res, 409, 409, None).await;
+        assert_eq!(dup["error"], "campaign_state", "{dup}");
+        // A cancelled campaign is STOPPED and takes no more sends.
+        let res = app
+            .req(Method::POST, &format!("/api/v1/campaigns/{id}/cancel"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            ok_get(&project, &format!("/campaign/api/{id}")).await["status"],
+            "STOPPED"
+        );
+        let mut later = send_example();
+        later["phone_number"] = json!("910000000008");
+        let res = project.post("/campaign/api/send", &later).await;
+        assert_error(res, 409, 409, None).await;
         let rows = managed(&app, &format!("/api/v1/campaigns/{id}/recipients")).await;
         assert_eq!(rows["total"], 1);
 

@@ -336,7 +336,6 @@ pub async fn send(
                     .field("campaign_name")
             }
             ErrorCode::TagNotFound => e.field("tags"),
-            ErrorCode::CampaignState => e.field("phone_number"),
             _ if e.field.as_deref() == Some("params") => {
                 let message = e.message.clone();
                 ApiError::new(e.code, message).field("template_params")
