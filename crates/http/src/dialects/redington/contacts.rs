@@ -25,8 +25,8 @@ use axum::extract::{Path, State};
 use serde::Deserialize;
 use serde_json::Value;
 use wagate_core::contact::card::{
-    AttributeKey, ContactCard, ContactCardPatch, ContactName, NewContactCard, OptInSource,
-    attribute_value,
+    AttributeKey, Attributes, ContactCard, ContactCardPatch, ContactName, NewContactCard,
+    OptInSource, attribute_value,
 };
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::ContactCardId;
@@ -185,9 +185,7 @@ pub async fn fetch(
 
 /// §15 `attributes`: an object of strings, or the seed's "Array" of one-entry objects or
 /// `{name, value}` pairs; `null` values unset.
-fn attributes(
-    v: &Value,
-) -> Result<(Vec<(AttributeKey, String)>, Vec<AttributeKey>), ValidationError> {
+fn attributes(v: &Value) -> Result<(Attributes, Vec<AttributeKey>), ValidationError> {
     let mut entries: BTreeMap<String, Value> = BTreeMap::new();
     match v {
         Value::Object(o) => entries.extend(o.iter().map(|(k, v)| (k.clone(), v.clone()))),
@@ -215,7 +213,7 @@ fn attributes(
             ));
         }
     }
-    let mut set = Vec::new();
+    let mut set = Attributes::new();
     let mut unset = Vec::new();
     for (k, v) in entries {
         let key = AttributeKey::parse(&k)?;
@@ -223,7 +221,7 @@ fn attributes(
             Value::Null => unset.push(key),
             Value::String(s) => {
                 let s = attribute_value(&key, &s)?;
-                set.push((key, s));
+                set.insert(key, s);
             }
             _ => {
                 return Err(ValidationError::new(
@@ -257,7 +255,7 @@ pub async fn update(
     };
     if let Some(a) = &body.attributes {
         let (set, unset) = attributes(a)?;
-        patch.set_attributes = set.into_iter().collect();
+        patch.set_attributes = set;
         patch.unset_attributes = unset;
     }
     let card = state
@@ -275,14 +273,15 @@ mod tests {
 
     #[test]
     fn attributes_are_an_object_or_the_seeds_array() {
+        let value = |set: &Attributes, k: &str| set.get(&AttributeKey::parse(k).unwrap()).cloned();
         let (set, unset) = attributes(&json!({"Email": "b@example.com", "plan": null})).unwrap();
         assert_eq!(set.len(), 1);
-        assert_eq!(set[0].0.as_str(), "email");
+        assert_eq!(value(&set, "email").as_deref(), Some("b@example.com"));
         assert_eq!(unset[0].as_str(), "plan");
         let (set, _) = attributes(&json!([{"email": "b@example.com"}])).unwrap();
-        assert_eq!(set[0].1, "b@example.com");
+        assert_eq!(value(&set, "email").as_deref(), Some("b@example.com"));
         let (set, _) = attributes(&json!([{"name": "city", "value": "Pune"}])).unwrap();
-        assert_eq!((set[0].0.as_str(), set[0].1.as_str()), ("city", "Pune"));
+        assert_eq!(value(&set, "city").as_deref(), Some("Pune"));
         assert!(attributes(&json!("x")).is_err());
         assert!(attributes(&json!({"n": 1})).is_err());
         assert!(attributes(&json!({"first name": "x"})).is_err());
