@@ -90,6 +90,14 @@ async fn a_contact_is_created_opted_in_read_by_id_and_number_and_updated() {
         )
         .await;
         assert_eq!(by_number, created);
+        // Any spelling of the number finds it.
+        let plus = json_of(
+            project
+                .get("/contact?action=FetchContact&mobile_number=%2B91%2000000%2000000")
+                .await,
+        )
+        .await;
+        assert_eq!(plus["id"], id.as_str());
 
         // §15's body, on the contact §12 created (the seed's targets another).
         let updated =
@@ -100,6 +108,17 @@ async fn a_contact_is_created_opted_in_read_by_id_and_number_and_updated() {
         assert_eq!(updated["name"], "Brindha");
         assert_eq!(updated["id"], id.as_str());
         assert_eq!(managed(&app, &id).await["name"], "Brindha");
+
+        // Once the person writes, their activity shows.
+        app.inject(json!({"from": "910000000000", "type": "text", "text": {"body": "hi"}}))
+            .await;
+        let active = json_of(project.get(&format!("/contact/{id}")).await).await;
+        assert!(
+            active["last_active"].as_i64().unwrap() > 1_700_000_000_000,
+            "{active}"
+        );
+        assert!(active["first_message"].is_string(), "{active}");
+        assert!(active["last_message"].is_string(), "{active}");
 
         // Attributes: an object of strings, or the seed's "Array" reading.
         let with_email = json_of(
