@@ -250,7 +250,7 @@ impl App {
     }
 
     /// The zone days and months of the account's figures follow (UTC when unknown).
-    pub(crate) async fn account_timezone(&self, p: &Principal) -> Result<jiff::tz::TimeZone> {
+    pub async fn account_timezone(&self, p: &Principal) -> Result<jiff::tz::TimeZone> {
         let account = self.store.get_account(p.account_id).await?;
         Ok(jiff::tz::TimeZone::get(account.timezone.as_str()).unwrap_or(jiff::tz::TimeZone::UTC))
     }

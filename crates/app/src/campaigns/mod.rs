@@ -36,11 +36,15 @@ pub mod runner;
 use wagate_core::Timestamp;
 use wagate_core::billing::wallet::{WalletKind, plan_hold};
 use wagate_core::campaign::model::{
-    Campaign, CampaignParams, CampaignTemplate, NewCampaign, NewRecipient, RATE_MAX, RecipientData,
-    estimate,
+    Campaign, CampaignParams, CampaignTemplate, HeaderMedia, NewCampaign, NewRecipient, RATE_MAX,
+    RecipientData, estimate, header_media_kind,
 };
 use wagate_core::campaign::{CampaignAction, CampaignKind, CampaignName, PauseReason};
 use wagate_core::channel::Channel;
+use wagate_core::contact::card::{
+    Attributes, ContactCardPatch, ContactName, NewContactCard, OptInSource, TagChange, TagName,
+    check_attributes,
+};
 use wagate_core::content::Content;
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::CampaignId;
@@ -75,6 +79,22 @@ pub struct Launch {
 
 /// Most recipients one request adds.
 pub const ADD_MAX: usize = 10_000;
+
+/// Command: one send of an API campaign named by its name (the dialects' "send API
+/// campaign"), with what the recipient's contact card gets.
+#[derive(Debug, Clone)]
+pub struct ApiCampaignSend {
+    /// The channel the campaign must be on (the dialect's project).
+    pub channel_id: wagate_core::ids::ChannelId,
+    /// The campaign's name, ignoring case.
+    pub campaign: String,
+    pub recipient: NewRecipient,
+    /// The contact's name, tags (existing ones) and attributes, set on its card (created
+    /// opted in when the number has none).
+    pub name: Option<ContactName>,
+    pub tags: Vec<TagName>,
+    pub attributes: Attributes,
+}
 
 impl App {
     pub async fn create_campaign(&self, p: &Principal, cmd: CreateCampaign) -> Result<Campaign> {
@@ -116,6 +136,187 @@ impl App {
             created_at: self.now(),
         });
         Ok(self.store.create_campaign(campaign).await?)
+    }
+
+    /// Creates an API campaign on the template `template_name` of the channel's WABA
+    /// (ignoring case; an APPROVED language first) and launches it at once, every value
+    /// coming with each send ([`CampaignParams::positional`]). The template must be
+    /// APPROVED and fill before anything is stored (the launch's check, made first).
+    pub async fn create_live_api_campaign(
+        &self,
+        p: &Principal,
+        channel: &Channel,
+        name: CampaignName,
+        template_name: &str,
+    ) -> Result<Campaign> {
+        let template = self
+            .template_named(p, channel, template_name)
+            .await?
+            .ok_or_else(|| {
+                Error::Failed(
+                    ErrorCode::TemplateNotFound,
+                    format!("the project's WABA has no template named {template_name}"),
+                )
+            })?;
+        let cmd = CreateCampaign {
+            name,
+            kind: CampaignKind::Api,
+            channel_id: channel.id,
+            template: CampaignTemplate {
+                name: template.name.as_str().to_owned(),
+                language: template.language.as_str().to_owned(),
+            },
+            params: CampaignParams::positional(&template.components),
+            rate: None,
+            allow_partial: false,
+        };
+        let probe = Campaign::new(NewCampaign {
+            id: CampaignId::generate(),
+            account_id: p.account_id,
+            name: cmd.name.clone(),
+            kind: cmd.kind,
+            channel_id: channel.id,
+            template: cmd.template.clone(),
+            params: cmd.params.clone(),
+            rate: None,
+            allow_partial: false,
+            created_at: self.now(),
+        });
+        self.check_campaign_template(p, channel, &probe).await?;
+        let created = self.create_campaign(p, cmd).await?;
+        self.launch_campaign(p, created.id, Launch::default()).await
+    }
+
+    /// The template of the channel's WABA named `name` ignoring case: an APPROVED
+    /// language first, else the first stored.
+    pub async fn template_named(
+        &self,
+        p: &Principal,
+        channel: &Channel,
+        name: &str,
+    ) -> Result<Option<wagate_core::template::Template>> {
+        let filter = wagate_store::TemplateFilter {
+            name: Some(name.to_owned()),
+            ..Default::default()
+        };
+        let mut found: Vec<_> = self
+            .store
+            .list_templates(
+                p.account_id,
+                &channel.waba_id,
+                &filter,
+                &Page::<wagate_core::ids::TemplateId>::all(),
+            )
+            .await?
+            .into_iter()
+            .filter(|t| t.name.as_str().eq_ignore_ascii_case(name.trim()))
+            .collect();
+        found.sort_by_key(|t| t.status != TemplateStatus::Approved);
+        Ok(found.into_iter().next())
+    }
+
+    /// The campaign's template as wagate holds it (`None` for a cloud channel's template
+    /// wagate has not seen).
+    pub async fn template_of_campaign(
+        &self,
+        p: &Principal,
+        campaign: &Campaign,
+    ) -> Result<Option<wagate_core::template::Template>> {
+        let channel = self
+            .store
+            .get_channel(p.account_id, campaign.channel_id)
+            .await?;
+        self.campaign_template(p, &channel, &campaign.template)
+            .await
+    }
+
+    /// One send of an API campaign (see [`ApiCampaignSend`]): the campaign (by name, on
+    /// the channel, of kind `api`), the recipient's values and media, and the tags are
+    /// checked first; the recipient is added (a number once per campaign: a second send
+    /// is `campaign_state`), then its contact card is created or updated. The recipient's
+    /// row; its message follows through the campaign's pacing.
+    pub async fn send_api_campaign(&self, p: &Principal, cmd: ApiCampaignSend) -> Result<u64> {
+        let campaign = self.find_campaign(p, &cmd.campaign).await?;
+        if campaign.channel_id != cmd.channel_id {
+            return Err(StoreError::NotFound(wagate_store::Entity::Campaign).into());
+        }
+        if campaign.kind != CampaignKind::Api {
+            return Err(Error::Failed(
+                ErrorCode::CampaignState,
+                format!("campaign {} is not an API campaign", campaign.name.as_str()),
+            ));
+        }
+        check_recipient(&campaign, &cmd.recipient)?;
+        self.check_api_media(p, &campaign, std::slice::from_ref(&cmd.recipient))
+            .await?;
+        check_attributes(&cmd.attributes)?;
+        if !cmd.tags.is_empty() {
+            let known: Vec<String> = self
+                .list_tags(p)
+                .await?
+                .into_iter()
+                .map(|t| t.tag.name.key())
+                .collect();
+            if let Some(missing) = cmd.tags.iter().find(|t| !known.contains(&t.key())) {
+                return Err(Error::Failed(
+                    ErrorCode::TagNotFound,
+                    format!(
+                        "tag {} does not exist; create it with POST /api/v1/tags",
+                        missing.as_str()
+                    ),
+                ));
+            }
+        }
+        let wa_id = cmd.recipient.wa_id.clone();
+        let added = self
+            .store
+            .add_recipients(p.account_id, campaign.id, vec![cmd.recipient], self.now())
+            .await?;
+        let Some(row) = added.added.first().copied() else {
+            return Err(Error::Failed(
+                ErrorCode::CampaignState,
+                format!(
+                    "{wa_id} is in the campaign's audience already: an API campaign sends \
+                     a number once"
+                ),
+            ));
+        };
+        let patch = ContactCardPatch {
+            name: cmd.name.clone().map(Some),
+            tags: vec![TagChange::Add(cmd.tags.clone())],
+            set_attributes: cmd.attributes.clone(),
+            ..ContactCardPatch::default()
+        };
+        match self.contact_by_number(p, &wa_id).await {
+            Ok(card) => {
+                self.update_contact(p, card.id, patch, OptInSource::Api)
+                    .await?;
+            }
+            Err(e) if e.code() == ErrorCode::ContactNotFound => {
+                let new = NewContactCard {
+                    wa_id: wa_id.clone(),
+                    name: cmd.name,
+                    tags: cmd.tags,
+                    attributes: cmd.attributes,
+                    opted_in: Some(true),
+                    blocked: false,
+                    timezone: None,
+                    source: OptInSource::Api,
+                };
+                if let Err(e) = self.create_contact(p, new).await {
+                    if e.code() != ErrorCode::ContactExists {
+                        return Err(e);
+                    }
+                    // Created meanwhile (a send of the same number): update it.
+                    let card = self.contact_by_number(p, &wa_id).await?;
+                    self.update_contact(p, card.id, patch, OptInSource::Api)
+                        .await?;
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        self.wake.notify_one();
+        Ok(row)
     }
 
     /// One of the principal's campaigns (a scoped key sees its channels' only).
@@ -169,24 +370,9 @@ impl App {
         }
         let campaign = self.get_campaign(p, id).await?;
         for r in &recipients {
-            if let Some(values) = &r.data.values {
-                let wanted = campaign.params.all().count();
-                if values.len() != wanted {
-                    return Err(ValidationError::new(
-                        "params",
-                        format!(
-                            "the template takes {wanted} parameter{}, {} given",
-                            if wanted == 1 { "" } else { "s" },
-                            values.len()
-                        ),
-                    )
-                    .into());
-                }
-            }
-            if let Some(m) = &r.data.media {
-                m.check("media")?;
-            }
+            check_recipient(&campaign, r)?;
         }
+        self.check_api_media(p, &campaign, &recipients).await?;
         let added = self
             .store
             .add_recipients(p.account_id, id, recipients, self.now())
@@ -333,6 +519,38 @@ impl App {
             .await?)
     }
 
+    /// An API campaign without header media of its own on a template with a media header:
+    /// each recipient brings its media.
+    async fn check_api_media(
+        &self,
+        p: &Principal,
+        campaign: &Campaign,
+        recipients: &[NewRecipient],
+    ) -> Result<()> {
+        if campaign.kind != CampaignKind::Api
+            || campaign.params.header_media.is_some()
+            || recipients.iter().all(|r| r.data.media.is_some())
+        {
+            return Ok(());
+        }
+        let kind = self
+            .template_of_campaign(p, campaign)
+            .await?
+            .and_then(|t| header_media_kind(&t.components));
+        match kind {
+            Some(kind) => Err(ValidationError::missing(
+                "media",
+                format!(
+                    "is required: the template has a {} header and the campaign no media of \
+                     its own",
+                    kind.as_str()
+                ),
+            )
+            .into()),
+            None => Ok(()),
+        }
+    }
+
     /// The campaign's template in its channel's WABA, if wagate holds it.
     async fn campaign_template(
         &self,
@@ -391,10 +609,24 @@ impl App {
         }
         let sample: Vec<String> = campaign.params.all().map(|_| "sample".to_owned()).collect();
         let to = PhoneE164::parse("+15550100000").expect("a valid sample number");
+        // An API campaign without header media has each send bring its own.
+        let sample_media = match (&campaign.params.header_media, campaign.kind) {
+            (None, CampaignKind::Api) => {
+                header_media_kind(&template.components).map(|kind| HeaderMedia {
+                    kind,
+                    link: Some("https://example.com/sample".to_owned()),
+                    id: None,
+                    filename: None,
+                })
+            }
+            _ => None,
+        };
         let body = wagate_core::campaign::model::send_body(
             &campaign.template,
             &to,
-            campaign.params.send_components(&sample, None),
+            campaign
+                .params
+                .send_components(&sample, sample_media.as_ref()),
         );
         let content = Content::outbound(&body)?;
         let rendered = crate::templates::fill_with(&template, content.body())?;
@@ -407,6 +639,29 @@ impl App {
                 .unwrap_or(PricingCategory::Marketing),
         )
     }
+}
+
+/// A recipient's own values fill every parameter of the campaign; its media is a link or
+/// an id.
+fn check_recipient(campaign: &Campaign, r: &NewRecipient) -> Result<()> {
+    if let Some(values) = &r.data.values {
+        let wanted = campaign.params.all().count();
+        if values.len() != wanted {
+            return Err(ValidationError::new(
+                "params",
+                format!(
+                    "the template takes {wanted} parameter{}, {} given",
+                    if wanted == 1 { "" } else { "s" },
+                    values.len()
+                ),
+            )
+            .into());
+        }
+    }
+    if let Some(m) = &r.data.media {
+        m.check("media")?;
+    }
+    Ok(())
 }
 
 /// A recipient's data for an API campaign's send: its own values and header media.

@@ -150,6 +150,82 @@ impl CampaignParams {
             .chain(self.buttons.iter().map(|b| &b.param))
     }
 
+    /// Parameters for a template whose every value comes with each send, in
+    /// [`CampaignParams::all`] order (an API campaign created by name only, as the
+    /// dialects do): a text header's variable, the body's variables, each URL button's
+    /// suffix, read from columns `var1`, `var2`… (a send's values replace them). A media
+    /// header takes the template's sample when it is a link (a send may bring its own).
+    pub fn positional(components: &Value) -> CampaignParams {
+        use crate::template::variables::count;
+        let mut n = 0;
+        let mut next = || {
+            n += 1;
+            super::Param {
+                source: super::ParamSource::Column {
+                    name: format!("var{n}"),
+                },
+                fallback: None,
+            }
+        };
+        let mut params = CampaignParams::default();
+        let list = components.as_array().map(Vec::as_slice).unwrap_or_default();
+        let of = |kind: &str| {
+            list.iter().find(|c| {
+                c.get("type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.eq_ignore_ascii_case(kind))
+            })
+        };
+        if let Some(h) = of("HEADER") {
+            match header_media_kind(components) {
+                None => {
+                    let text = h.get("text").and_then(Value::as_str).unwrap_or_default();
+                    if count(text) > 0 {
+                        params.header_text = Some(next());
+                    }
+                }
+                Some(kind) => {
+                    let sample = h
+                        .pointer("/example/header_handle/0")
+                        .and_then(Value::as_str)
+                        .filter(|l| l.starts_with("https://") || l.starts_with("http://"));
+                    params.header_media = sample.map(|link| HeaderMedia {
+                        kind,
+                        link: Some(link.to_owned()),
+                        id: None,
+                        filename: None,
+                    });
+                }
+            }
+        }
+        if let Some(b) = of("BODY") {
+            let text = b.get("text").and_then(Value::as_str).unwrap_or_default();
+            params.body = (0..count(text)).map(|_| next()).collect();
+        }
+        if let Some(buttons) = of("BUTTONS")
+            .and_then(|b| b.get("buttons"))
+            .and_then(Value::as_array)
+        {
+            for (i, button) in buttons.iter().enumerate() {
+                let is_url = button
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.eq_ignore_ascii_case("URL"));
+                let url = button
+                    .get("url")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                if is_url && count(url) > 0 {
+                    params.buttons.push(ButtonParam {
+                        index: u8::try_from(i).unwrap_or(u8::MAX),
+                        param: next(),
+                    });
+                }
+            }
+        }
+        params
+    }
+
     /// The columns of an audience file the parameters read (by header key).
     pub fn columns(&self) -> Vec<String> {
         self.all()
@@ -195,6 +271,27 @@ impl CampaignParams {
             }));
         }
         Value::Array(components)
+    }
+}
+
+/// The kind of media a template's header carries (from its components as stored), if
+/// it has a media header.
+pub fn header_media_kind(components: &Value) -> Option<HeaderMediaKind> {
+    let header = components.as_array()?.iter().find(|c| {
+        c.get("type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.eq_ignore_ascii_case("HEADER"))
+    })?;
+    match header
+        .get("format")
+        .and_then(Value::as_str)?
+        .to_ascii_uppercase()
+        .as_str()
+    {
+        "IMAGE" => Some(HeaderMediaKind::Image),
+        "VIDEO" => Some(HeaderMediaKind::Video),
+        "DOCUMENT" => Some(HeaderMediaKind::Document),
+        _ => None,
     }
 }
 
@@ -487,6 +584,48 @@ pub struct NewRecipient {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn positional_parameters_follow_the_templates_variables() {
+        let params = super::CampaignParams::positional(&serde_json::json!([
+            {"type": "HEADER", "format": "TEXT", "text": "Order {{1}}"},
+            {"type": "BODY", "text": "Hello {{1}}, {{2}} and {{1}} again"},
+            {"type": "BUTTONS", "buttons": [
+                {"type": "QUICK_REPLY", "text": "Stop"},
+                {"type": "URL", "text": "Track", "url": "https://x.example/t/{{1}}"},
+                {"type": "URL", "text": "Site", "url": "https://x.example"}
+            ]}
+        ]));
+        assert!(params.header_text.is_some());
+        assert_eq!(params.body.len(), 2);
+        assert_eq!(params.buttons.len(), 1);
+        assert_eq!(params.buttons[0].index, 1);
+        assert_eq!(params.all().count(), 4);
+        assert!(params.check().is_ok());
+        let image = super::CampaignParams::positional(&serde_json::json!([
+            {"type": "HEADER", "format": "IMAGE", "example": {"header_handle": ["https://x.example/a.png"]}},
+            {"type": "BODY", "text": "Hi"}
+        ]));
+        let media = image.header_media.unwrap();
+        assert_eq!(media.kind, super::HeaderMediaKind::Image);
+        assert_eq!(media.link.as_deref(), Some("https://x.example/a.png"));
+        assert_eq!(image.body.len(), 0);
+        let handle = serde_json::json!([
+            {"type": "HEADER", "format": "DOCUMENT", "example": {"header_handle": ["4::aGFuZGxl"]}}
+        ]);
+        assert_eq!(
+            super::CampaignParams::positional(&handle).header_media,
+            None
+        );
+        assert_eq!(
+            super::header_media_kind(&handle),
+            Some(super::HeaderMediaKind::Document)
+        );
+        assert_eq!(
+            super::CampaignParams::positional(&serde_json::json!(null)),
+            super::CampaignParams::default()
+        );
+    }
+
     use super::*;
     use crate::campaign::ParamSource;
 

@@ -6,6 +6,8 @@
 //! One file per part of the seed; this file holds what they share: a project (the first
 //! channel, with a key limited to it as the project password) and the error check.
 
+mod campaigns;
+mod contacts;
 mod messages;
 pub mod templates;
 mod webhooks;

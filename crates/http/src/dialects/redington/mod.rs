@@ -23,6 +23,8 @@
 //!   for) is `sample_media` (a URL or an uploaded media id) or `header_handle`.
 
 pub mod auth;
+mod campaigns;
+mod contacts;
 pub mod errors;
 mod media;
 mod messages;
@@ -62,6 +64,25 @@ pub fn router() -> Router<AppState> {
         .route(
             &at("/wa_template/{wa_template_id}"),
             get(templates::get).delete(templates::delete),
+        )
+        .route(&at("/contact"), get(contacts::fetch).post(contacts::create))
+        .route(
+            &at("/contact/{contact_id}"),
+            get(contacts::get).patch(contacts::update),
+        )
+        .route(
+            &at("/campaign/api"),
+            get(campaigns::list).post(campaigns::create),
+        )
+        .route(&at("/campaign/api/send"), post(campaigns::send))
+        .route(&at("/campaign/api/{campaign_id}"), get(campaigns::get))
+        .route(
+            &at("/campaign/analytics/{campaign_id}"),
+            post(campaigns::analytics),
+        )
+        .route(
+            &at("/campaign/audience/{campaign_id}"),
+            get(campaigns::audience).post(campaigns::campaigns),
         )
         .route("/compat/redington/{*rest}", any(unknown))
         .layer(from_fn(errors::errors))
