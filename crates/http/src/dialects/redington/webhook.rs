@@ -89,7 +89,7 @@ impl ProjectCallbacks {
                     "type": "message",
                     "id": s.message_id.to_string(),
                     "phone_number": s.wa_id.as_ref().map(|w| w.digits()),
-                    "status": format!("{:?}", s.status).to_ascii_uppercase(),
+                    "status": message::status(s.status),
                     "messageId": s.wamid.as_str(),
                 }),
                 EventData::Inbound(i) => json!({

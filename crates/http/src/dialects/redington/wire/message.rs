@@ -24,8 +24,8 @@ fn ms(t: Option<Timestamp>) -> Value {
 }
 
 /// The seed's upper-case status: `SUBMITTED` until the network takes the message.
-pub fn status(m: &Message) -> &'static str {
-    match m.status {
+pub fn status(status: MessageStatus) -> &'static str {
+    match status {
         MessageStatus::Accepted => "SUBMITTED",
         MessageStatus::Sent => "SENT",
         MessageStatus::Delivered | MessageStatus::Received => "DELIVERED",
@@ -97,7 +97,7 @@ pub fn object(project: ChannelId, m: &Message, beside: Beside<'_>) -> Value {
         "sender": if inbound { "USER" } else { "API" },
         "message_content": message_content(&m.content),
         "message_type": message_type(&m.content),
-        "status": status(m),
+        "status": status(m.status),
         "is_HSM": m.content.kind() == MessageType::Template,
         "chatbot_response": null,
         "agent_id": null,
