@@ -17,9 +17,16 @@ pattern may still not exist (`2026-02-30`) or lie past the last instant wagate r
 
 import os
 import re
+import sys
 import uuid
 
 import schemathesis
+
+# Generating the coverage cases of deeply nested bodies (a campaign's `params`) recurses
+# deep enough that CPython 3.11's default limit (1000) is hit inside `ast.parse`, which
+# hypothesis calls to describe a strategy; that surfaces as "SystemError: AST constructor
+# recursion depth mismatch" instead of a test result. Room for it:
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
 
 RECEIVER = os.environ["WAGATE_FUZZ_RECEIVER"]
 # The document's pattern for webhook URLs (crates/http/src/openapi.rs, WEBHOOK_URL).
