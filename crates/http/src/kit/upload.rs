@@ -7,6 +7,7 @@
 
 use axum::extract::Multipart;
 use axum::extract::multipart::{MultipartError, MultipartRejection};
+use axum::http::{HeaderMap, header};
 use futures::TryStreamExt;
 use wagate_app::media::UploadMeta;
 use wagate_app::media::staging::Staged;
@@ -86,4 +87,28 @@ fn malformed(e: MultipartError) -> ApiError {
         ErrorCode::InvalidRequest,
         format!("the multipart body is malformed: {e}"),
     )
+}
+
+/// The parameters of a request that may carry a multipart form (a file among them): the
+/// form over the query when the body is `multipart/form-data`, else the query alone.
+pub async fn read_form(
+    state: &AppState,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    multipart: Result<Multipart, MultipartRejection>,
+    file_part: &str,
+) -> Result<Upload, ApiError> {
+    let is_multipart = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if is_multipart {
+        read(state, multipart, query, file_part, None).await
+    } else {
+        Ok(Upload {
+            fields: Params::query(query),
+            staged: None,
+            meta: UploadMeta::default(),
+        })
+    }
 }

@@ -18,7 +18,7 @@
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
-use axum::http::{HeaderMap, Uri, header};
+use axum::http::{HeaderMap, Uri};
 use serde_json::{Value, json};
 use wagate_app::messaging::messages::SendMessage;
 use wagate_core::content::Content;
@@ -75,23 +75,11 @@ pub async fn send(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let is_multipart = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
     let Upload {
         fields: params,
         staged,
         meta,
-    } = if is_multipart {
-        upload::read(&state, multipart, uri.query(), "file", None).await?
-    } else {
-        Upload {
-            fields: Params::query(uri.query()),
-            staged: None,
-            meta: Default::default(),
-        }
-    };
+    } = upload::read_form(&state, uri.query(), &headers, multipart, "file").await?;
     match params.str("flowType").map(str::trim) {
         Some(f) if f.eq_ignore_ascii_case("WHATSAPP") => {}
         _ => return Err(ValidationError::new("flowType", "must be WHATSAPP").into()),

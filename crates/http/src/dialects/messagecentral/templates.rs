@@ -9,7 +9,7 @@
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
-use axum::http::{HeaderMap, Uri, header};
+use axum::http::{HeaderMap, Uri};
 use serde_json::{Value, json};
 use wagate_app::Principal;
 use wagate_core::channel::Channel;
@@ -21,7 +21,6 @@ use wagate_store::{Page, TemplateFilter};
 
 use super::auth::{Customer, sender};
 use crate::error::ApiError;
-use crate::kit::params::Params;
 use crate::kit::upload::{self, Upload};
 use crate::state::AppState;
 
@@ -65,28 +64,6 @@ pub async fn find_template(
     }
 }
 
-/// The request's parameters: a multipart form (the seed's GET with `--form`), over the query.
-pub async fn form_params(
-    state: &AppState,
-    uri: &Uri,
-    headers: &HeaderMap,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Result<Upload, ApiError> {
-    let is_multipart = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    if is_multipart {
-        upload::read(state, multipart, uri.query(), "file", None).await
-    } else {
-        Ok(Upload {
-            fields: Params::query(uri.query()),
-            staged: None,
-            meta: Default::default(),
-        })
-    }
-}
-
 pub async fn status(
     State(state): State<AppState>,
     Customer(p): Customer,
@@ -94,7 +71,9 @@ pub async fn status(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let params = form_params(&state, &uri, &headers, multipart).await?.fields;
+    let params = upload::read_form(&state, uri.query(), &headers, multipart, "file")
+        .await?
+        .fields;
     let channel = sender(&state, &p, "phoneNumber", params.str("phoneNumber")).await?;
     let text = |n: &str| params.str(n).map(str::trim).filter(|s| !s.is_empty());
     let name = text("templateName");
@@ -224,7 +203,7 @@ pub async fn create(
         fields: params,
         staged,
         meta,
-    } = form_params(&state, &uri, &headers, multipart).await?;
+    } = upload::read_form(&state, uri.query(), &headers, multipart, "file").await?;
     let channel = sender(&state, &p, "phoneNumber", params.str("phoneNumber")).await?;
     let text = |n: &str| params.str(n).map(str::trim).filter(|s| !s.is_empty());
     let required =

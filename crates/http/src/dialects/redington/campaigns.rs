@@ -71,8 +71,8 @@ use wagate_core::registration::country_of;
 use wagate_store::{CampaignFilter, Page, RecipientFilter, RecipientState, RecipientView};
 
 use super::auth::Project;
-use super::wire::campaign;
 use super::wire::contact::{iso, zone_label};
+use super::wire::{campaign, template};
 use crate::error::ApiError;
 use crate::extract::{Query, parse_json};
 use crate::state::AppState;
@@ -108,7 +108,7 @@ async fn render(state: &AppState, project: &Project, c: &Campaign) -> Result<Val
         .app
         .template_of_campaign(&project.principal, c)
         .await?
-        .map(|t| campaign::template(&t, c.channel_id, c.account_id));
+        .map(|t| template::object(&t, super::templates::owner(project), None));
     Ok(campaign::object(c, template))
 }
 

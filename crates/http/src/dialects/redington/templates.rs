@@ -89,7 +89,8 @@ const DEFAULT_LIMIT: u32 = 10;
 /// §9's largest page.
 const MAX_LIMIT: u32 = 100;
 
-fn owner(project: &Project) -> Owner<'_> {
+/// What §9's object shows beside a template of `project` (the campaigns' payload too).
+pub(super) fn owner(project: &Project) -> Owner<'_> {
     Owner {
         project: project.channel.id,
         assistant_name: project.channel.verified_name.as_str(),
