@@ -10,7 +10,9 @@
 //! dispatcher hands them over, when they are delivered and charged, and when they are
 //! replied to; an audience loaded under a lease, with refused rows reported by their file
 //! row; the waiting audience summed by country with the cards that opt out or block; the
-//! progress events counted over the recipients. The same assertions on every Store backend.
+//! progress events counted over the recipients; a draft to launch when ready handed to the
+//! worker once its load ends (ready or failed), and a worker's change refused once the
+//! campaign has moved on. The same assertions on every Store backend.
 
 use std::sync::Arc;
 
@@ -48,6 +50,7 @@ story!(campaigns_follow_their_state_machine);
 story!(the_feed_gives_each_recipient_exactly_one_message);
 story!(a_wallet_refusal_pauses_the_feed_before_the_refused_rows);
 story!(audiences_load_under_a_lease_and_sum_by_country);
+story!(a_draft_to_launch_when_ready_is_active_once_its_load_ends);
 
 const GB_1: &str = "+447700900123";
 const GB_2: &str = "+447700900124";
@@ -78,6 +81,7 @@ fn draft(
         params: CampaignParams::default(),
         rate: Some(10),
         allow_partial: false,
+        launch_when_ready: false,
         created_at: at,
     })
 }
@@ -1479,4 +1483,97 @@ fn campaign_subscription(account: AccountId, now: Timestamp) -> Subscription {
         created_at: now,
         updated_at: now,
     }
+}
+
+async fn a_draft_to_launch_when_ready_is_active_once_its_load_ends(b: Backend) {
+    let s: &Arc<dyn Store> = &b.store;
+    let (a, ch) = account_with_channel(s, "Acme").await;
+    let t0 = records::now();
+    let mut marked = draft(a, ch, "Sheet", CampaignKind::Broadcast, t0);
+    marked.launch_when_ready = true;
+    let c = s.create_campaign(marked).await.unwrap();
+    assert!(c.launch_when_ready);
+    assert!(s.get_campaign(a, c.id).await.unwrap().launch_when_ready);
+    // A plain draft is never the worker's, loaded or not.
+    let plain = s
+        .create_campaign(draft(a, ch, "Plain", CampaignKind::Broadcast, t0))
+        .await
+        .unwrap();
+    assert!(!plain.launch_when_ready);
+    s.add_recipients(a, plain.id, recipients(&[GB_1]), plus(t0, 1))
+        .await
+        .unwrap();
+    let active = |at| async move { ids(&s.active_campaigns(at).await.unwrap()) };
+    assert!(
+        !active(plus(t0, 1)).await.contains(&c.id),
+        "no audience yet"
+    );
+    assert!(!active(plus(t0, 1)).await.contains(&plain.id));
+
+    s.start_audience_load(a, c.id, file_load(), plus(t0, 2))
+        .await
+        .unwrap();
+    assert!(!active(plus(t0, 3)).await.contains(&c.id), "still loading");
+    s.claim_audience_load(&lease("a", plus(t0, 3)))
+        .await
+        .unwrap()
+        .expect("claimed");
+    s.audience_batch(
+        c.id,
+        &lease("a", plus(t0, 4)),
+        AudienceBatch {
+            recipients: vec![numbered(2, GB_1)],
+            refused: Vec::new(),
+            rows_read: 2,
+            after_card: None,
+        },
+    )
+    .await
+    .unwrap();
+    s.finish_audience_load(c.id, &lease("a", plus(t0, 5)), None)
+        .await
+        .unwrap();
+    assert!(
+        active(plus(t0, 6)).await.contains(&c.id),
+        "loaded: to launch"
+    );
+
+    // Launched, it is active as a running campaign; a worker's failure meant for the draft
+    // is refused and changes nothing.
+    let running = s
+        .change_campaign(a, c.id, change(LAUNCH, plus(t0, 7)))
+        .await
+        .unwrap();
+    assert_eq!(running.status, CampaignStatus::Running);
+    let mut fail = change(CampaignAction::Fail, plus(t0, 8));
+    fail.only_from = Some(CampaignStatus::Draft);
+    assert_conflict(
+        s.change_campaign(a, c.id, fail).await,
+        Conflict::CampaignState,
+    );
+    assert_eq!(s.get_campaign(a, c.id).await.unwrap(), running);
+
+    // A load that failed is handed over too (the worker fails the campaign with it).
+    let mut failing = draft(a, ch, "Broken sheet", CampaignKind::Broadcast, t0);
+    failing.launch_when_ready = true;
+    let f = s.create_campaign(failing).await.unwrap();
+    s.start_audience_load(a, f.id, file_load(), plus(t0, 9))
+        .await
+        .unwrap();
+    s.claim_audience_load(&lease("a", plus(t0, 10)))
+        .await
+        .unwrap()
+        .expect("claimed");
+    let ended = s
+        .finish_audience_load(f.id, &lease("a", plus(t0, 11)), Some("unreadable".into()))
+        .await
+        .unwrap();
+    assert_eq!(ended.audience_status, AudienceStatus::Failed);
+    assert!(active(plus(t0, 12)).await.contains(&f.id));
+    let mut fail = change(CampaignAction::Fail, plus(t0, 13));
+    fail.only_from = Some(CampaignStatus::Draft);
+    fail.failure = Some("the audience did not load: unreadable".into());
+    let failed = s.change_campaign(a, f.id, fail).await.unwrap();
+    assert_eq!(failed.status, CampaignStatus::Failed);
+    assert!(!active(plus(t0, 14)).await.contains(&f.id), "final");
 }

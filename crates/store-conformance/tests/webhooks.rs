@@ -1390,6 +1390,10 @@ async fn secrets_are_sealed_and_data_keys_rewrapped(b: Backend) {
     assert!(next.unwrap(&stored[0]).is_some() && master.unwrap(&stored[0]).is_none());
 
     // Values: sealed under the current key; a newer key re-seals them; they read back.
+    // The keyring is the process's: the SQLite and PostgreSQL runs of this story take turns,
+    // or one would switch the current key between the other's two reseals.
+    static KEYRING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = KEYRING.lock().await;
     sealing::install(vec![k1]);
     let (a, _) = account_with_channel(s, "A").await;
     let sub = subscribe(s, a, None, &[Statuses]).await;

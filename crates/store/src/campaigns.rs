@@ -55,6 +55,9 @@ pub struct CampaignChange {
     /// With `Resume`: resume only a campaign paused for one of these reasons (the template
     /// approved again resumes campaigns it paused, not those the operator paused).
     pub resume_only: Option<Vec<PauseReason>>,
+    /// Apply only to a campaign in this status (else `Conflict::CampaignState`): a worker's
+    /// change that must not land on a campaign another node has moved on.
+    pub only_from: Option<CampaignStatus>,
 }
 
 impl CampaignChange {
@@ -67,6 +70,7 @@ impl CampaignChange {
             estimate: None,
             failure: None,
             resume_only: None,
+            only_from: None,
         }
     }
 }
@@ -337,8 +341,9 @@ pub trait CampaignStore: Send + Sync {
         after: Option<u64>,
         limit: u32,
     ) -> Result<(Vec<RecipientView>, u64)>;
-    /// Campaigns a worker has to look at: running ones, scheduled ones due at `now`, and
-    /// those paused for their template (to resume on re-approval).
+    /// Campaigns a worker has to look at: running ones, scheduled ones due at `now`, those
+    /// paused for their template (to resume on re-approval), and drafts to launch when ready
+    /// whose load has ended (ready or failed).
     async fn active_campaigns(&self, now: Timestamp) -> Result<Vec<Campaign>>;
     /// Up to `limit` waiting recipients after the campaign's `fed_through`, in row order.
     async fn pending_recipients(
@@ -371,7 +376,8 @@ macro_rules! campaign_columns {
         "id, account_id, name, kind, channel_id, template_name, template_language, params, \
          status, pause_reason, failure, rate, allow_partial, scheduled_at, timezone, \
          audience_status, audience_load, audience_failure, recipients, queued, skipped, \
-         fed_through, paced_until, estimate, created_at, updated_at, started_at, finished_at"
+         fed_through, paced_until, estimate, created_at, updated_at, started_at, finished_at, \
+         launch_when_ready"
     };
 }
 
@@ -405,6 +411,7 @@ pub struct CampaignRecord {
     pub updated_at: i64,
     pub started_at: Option<i64>,
     pub finished_at: Option<i64>,
+    pub launch_when_ready: bool,
 }
 
 fn count(n: u64) -> i64 {
@@ -442,6 +449,7 @@ impl From<&Campaign> for CampaignRecord {
             updated_at: millis(c.updated_at),
             started_at: c.started_at.map(millis),
             finished_at: c.finished_at.map(millis),
+            launch_when_ready: c.launch_when_ready,
         }
     }
 }
@@ -490,6 +498,7 @@ impl TryFrom<CampaignRecord> for Campaign {
             updated_at: timestamp(WHAT, r.updated_at)?,
             started_at: at(r.started_at)?,
             finished_at: at(r.finished_at)?,
+            launch_when_ready: r.launch_when_ready,
         })
     }
 }

@@ -19,12 +19,14 @@ use tokio::sync::{Mutex, mpsc};
 use wagate_core::Timestamp;
 use wagate_core::campaign::audience::{AudienceMapping, RowRefusal};
 use wagate_core::campaign::model::{
-    AudienceLoad, AudienceSource, Campaign, CampaignParams, NewRecipient, RecipientData,
+    AudienceLoad, AudienceSource, Campaign, CampaignParams, CampaignTemplate, NewCampaign,
+    NewRecipient, RecipientData,
 };
+use wagate_core::campaign::{CampaignKind, CampaignName, SkipReason};
 use wagate_core::contact::card::{AttributeKey, TagName};
 use wagate_core::contact::import::{Cell, ImportFormat, ImportOptions, RowError};
 use wagate_core::error::{ErrorCode, ValidationError};
-use wagate_core::ids::{CampaignId, ContactCardId};
+use wagate_core::ids::{CampaignId, ChannelId, ContactCardId};
 use wagate_store::{AudienceBatch, AudienceLease, ContactCardFilter};
 
 use crate::contacts::import_file::{self, RawRow};
@@ -47,6 +49,32 @@ pub struct FileOptions {
     pub format: Option<ImportFormat>,
     pub phone_column: Option<String>,
     pub default_country_code: Option<String>,
+}
+
+/// Command: a broadcast to the rows of an audience file, created, checked and handed to the
+/// `campaigns` worker, which launches it once the file has loaded (a provider's "bulk send
+/// from a sheet", answered at once). See [`App::broadcast_file`].
+#[derive(Debug, Clone)]
+pub struct FileBroadcast {
+    pub name: CampaignName,
+    pub channel_id: ChannelId,
+    pub template: CampaignTemplate,
+    pub params: CampaignParams,
+    pub file: FileOptions,
+    /// Refuse the whole file when a row lacks a parameter's value (else that row is skipped
+    /// and reported, as any load does).
+    pub strict: bool,
+}
+
+/// What a read of a whole audience file found, nothing stored.
+#[derive(Debug, Clone, Default)]
+pub struct AudienceScan {
+    /// Rows that are recipients (a number repeated counts each time).
+    pub recipients: u64,
+    /// Those recipients by the country of their number (`*` unknown).
+    pub by_country: Vec<(String, u64)>,
+    /// Rows refused, in file order.
+    pub refused: Vec<RowRefusal>,
 }
 
 /// A segment of the contact book.
@@ -127,6 +155,140 @@ impl App {
         }
     }
 
+    /// A broadcast from an audience file (see [`FileBroadcast`]). Before anything is stored:
+    /// the template is checked as a launch checks it, the whole file is read (a header that
+    /// does not map is refused with the field `file.header`; with `strict`, a row lacking a
+    /// parameter's value with `file.rows[N]`; a file without one recipient with `file`), and
+    /// the wallet must cover the estimate (`CampaignUnfunded`). Then the draft is created
+    /// with `launch_when_ready` and its file queued.
+    pub async fn broadcast_file(
+        &self,
+        p: &Principal,
+        cmd: FileBroadcast,
+        staged: Staged,
+    ) -> Result<Campaign> {
+        cmd.params.check()?;
+        let channel = self.get_channel(p, cmd.channel_id).await?;
+        let probe = Campaign::new(NewCampaign {
+            id: CampaignId::generate(),
+            account_id: p.account_id,
+            name: cmd.name.clone(),
+            kind: CampaignKind::Broadcast,
+            channel_id: channel.id,
+            template: cmd.template.clone(),
+            params: cmd.params.clone(),
+            rate: None,
+            allow_partial: false,
+            launch_when_ready: true,
+            created_at: self.now(),
+        });
+        let category = self.check_campaign_template(p, &channel, &probe).await?;
+        let scan = self
+            .scan_audience(&cmd.params, &cmd.file, &staged)
+            .await
+            .map_err(|e| match e {
+                Error::Invalid(v) if v.field == "file" || v.field == "phone_column" => {
+                    ValidationError {
+                        field: "file.header".into(),
+                        message: format!("row 1 (the header): {}", v.message),
+                        ..v
+                    }
+                    .into()
+                }
+                e => e,
+            })?;
+        if cmd.strict
+            && let Some(r) = scan
+                .refused
+                .iter()
+                .find(|r| matches!(r.skip, SkipReason::MissingParameter { .. }))
+        {
+            return Err(ValidationError::new(
+                format!("file.rows[{}]", r.row),
+                format!("row {}: {}", r.row, r.reason),
+            )
+            .into());
+        }
+        if scan.recipients == 0 {
+            let why = scan
+                .refused
+                .first()
+                .map(|r| format!(" (row {}: {})", r.row, r.reason))
+                .unwrap_or_default();
+            return Err(ValidationError::missing(
+                "file",
+                format!("no row of the file is a recipient{why}"),
+            )
+            .into());
+        }
+        self.fund_campaign(p, category, &scan.by_country, false)
+            .await?;
+        let created = self
+            .create_campaign(
+                p,
+                super::CreateCampaign {
+                    name: cmd.name,
+                    kind: CampaignKind::Broadcast,
+                    channel_id: channel.id,
+                    template: cmd.template,
+                    params: cmd.params,
+                    rate: None,
+                    allow_partial: false,
+                    launch_when_ready: true,
+                },
+            )
+            .await?;
+        match self
+            .upload_campaign_audience(p, created.id, cmd.file, staged)
+            .await
+        {
+            Ok(c) => {
+                self.wake.notify_one();
+                Ok(c)
+            }
+            Err(e) => {
+                // The draft must not wait for a file that never came.
+                let _ = self.cancel_campaign(p, created.id).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Reads the whole staged file through the mapping for `params` (nothing stored).
+    async fn scan_audience(
+        &self,
+        params: &CampaignParams,
+        options: &FileOptions,
+        staged: &Staged,
+    ) -> Result<AudienceScan> {
+        if staged.size == 0 {
+            return Err(ValidationError::missing("file", "the file is empty").into());
+        }
+        let default_cc = ImportOptions::parse(
+            &std::collections::BTreeMap::new(),
+            options.default_country_code.as_deref(),
+        )?
+        .default_country_code;
+        let format = options
+            .format
+            .unwrap_or_else(|| import_file::sniff(&staged.prefix));
+        let path = staged.path().to_owned();
+        let params = params.clone();
+        let phone = options.phone_column.clone();
+        tokio::task::spawn_blocking(move || {
+            scan(
+                &path,
+                format,
+                &params,
+                phone.as_deref(),
+                default_cc.as_deref(),
+            )
+        })
+        .await
+        .map_err(internal)?
+        .map_err(Into::into)
+    }
+
     /// Queues the load of a contact-book segment into a draft's audience.
     pub async fn segment_campaign_audience(
         &self,
@@ -172,6 +334,37 @@ fn mapping(
     })?;
     let header = header.ok_or_else(|| ValidationError::missing("file", "the file has no rows"))?;
     AudienceMapping::new(header, params, phone, cc)
+}
+
+/// Every row of the file through the mapping for `params` (a blocking call).
+fn scan(
+    path: &Path,
+    format: ImportFormat,
+    params: &CampaignParams,
+    phone: Option<&str>,
+    cc: Option<&str>,
+) -> std::result::Result<AudienceScan, ValidationError> {
+    let mapping = mapping(path, format, params, phone, cc)?;
+    let mut found = AudienceScan::default();
+    let mut countries = std::collections::BTreeMap::<String, u64>::new();
+    let mut header = true;
+    import_file::read_rows(path, format, &mut |raw: RawRow<'_>| {
+        if std::mem::take(&mut header) {
+            return ControlFlow::Continue(());
+        }
+        match mapping.parse_row(raw.row, raw.cells) {
+            Ok(r) => {
+                found.recipients += 1;
+                let country =
+                    wagate_core::registration::country_of(r.wa_id.digits()).map_or("*", |(_, c)| c);
+                *countries.entry(country.to_owned()).or_default() += 1;
+            }
+            Err(refusal) => found.refused.push(refusal),
+        }
+        ControlFlow::Continue(())
+    })?;
+    found.by_country = countries.into_iter().collect();
+    Ok(found)
 }
 
 fn texts(cells: &[Cell<'_>]) -> Vec<String> {

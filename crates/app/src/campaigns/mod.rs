@@ -36,8 +36,8 @@ pub mod runner;
 use wagate_core::Timestamp;
 use wagate_core::billing::wallet::{WalletKind, plan_hold};
 use wagate_core::campaign::model::{
-    Campaign, CampaignParams, CampaignTemplate, HeaderMedia, NewCampaign, NewRecipient, RATE_MAX,
-    RecipientData, estimate, header_media_kind,
+    Campaign, CampaignParams, CampaignTemplate, Estimate, HeaderMedia, NewCampaign, NewRecipient,
+    RATE_MAX, RecipientData, estimate, header_media_kind,
 };
 use wagate_core::campaign::{CampaignAction, CampaignKind, CampaignName, PauseReason};
 use wagate_core::channel::Channel;
@@ -68,6 +68,8 @@ pub struct CreateCampaign {
     pub params: CampaignParams,
     pub rate: Option<u32>,
     pub allow_partial: bool,
+    /// Launch by itself once the audience has loaded (see [`Campaign::launch_when_ready`]).
+    pub launch_when_ready: bool,
 }
 
 /// Command: launch now, or at `at` (shown in `timezone`).
@@ -99,6 +101,13 @@ pub struct ApiCampaignSend {
 impl App {
     pub async fn create_campaign(&self, p: &Principal, cmd: CreateCampaign) -> Result<Campaign> {
         cmd.params.check()?;
+        if cmd.launch_when_ready && cmd.kind != CampaignKind::Broadcast {
+            return Err(ValidationError::new(
+                "launch_when_ready",
+                "only a broadcast has an audience to wait for",
+            )
+            .into());
+        }
         if let Some(rate) = cmd.rate
             && !(1..=RATE_MAX).contains(&rate)
         {
@@ -133,6 +142,7 @@ impl App {
             params: cmd.params,
             rate: cmd.rate,
             allow_partial: cmd.allow_partial,
+            launch_when_ready: cmd.launch_when_ready,
             created_at: self.now(),
         });
         Ok(self.store.create_campaign(campaign).await?)
@@ -169,6 +179,7 @@ impl App {
             params: CampaignParams::positional(&template.components),
             rate: None,
             allow_partial: false,
+            launch_when_ready: false,
         };
         let probe = Campaign::new(NewCampaign {
             id: CampaignId::generate(),
@@ -180,6 +191,7 @@ impl App {
             params: cmd.params.clone(),
             rate: None,
             allow_partial: false,
+            launch_when_ready: false,
             created_at: self.now(),
         });
         self.check_campaign_template(p, channel, &probe).await?;
@@ -407,8 +419,6 @@ impl App {
             return Err(ValidationError::new("at", "must be in the future").into());
         }
         let summary = self.store.audience_summary(p.account_id, id).await?;
-        let wallet = self.store.get_wallet(p.account_id).await?;
-        let card = self.rate_card(p.account_id).await?;
         let mut by_country = summary.by_country.clone();
         // Opted-out and blocked contacts are skipped: not in the estimate.
         let mut not_sent = summary.opted_out + summary.blocked;
@@ -417,24 +427,9 @@ impl App {
             *k -= take;
             not_sent -= take;
         }
-        let est = estimate(
-            &card,
-            category,
-            wallet.markup_bps,
-            wallet.kind == WalletKind::Quota,
-            &by_country,
-        );
-        if est.amount > 0 && !campaign.allow_partial && plan_hold(&wallet, est.amount, now).is_err()
-        {
-            return Err(Error::Failed(
-                ErrorCode::CampaignUnfunded,
-                format!(
-                    "the campaign is estimated at {} {} for {} billable messages, more than \
-                     the wallet covers: top it up, or launch with allow_partial",
-                    est.amount, est.currency, est.billable
-                ),
-            ));
-        }
+        let est = self
+            .fund_campaign(p, category, &by_country, campaign.allow_partial)
+            .await?;
         let mut change = CampaignChange::new(
             CampaignAction::Launch {
                 scheduled: cmd.at.is_some(),
@@ -447,6 +442,37 @@ impl App {
         let launched = self.store.change_campaign(p.account_id, id, change).await?;
         self.wake.notify_one();
         Ok(launched)
+    }
+
+    /// The estimate of sending `category` messages to `by_country`; `CampaignUnfunded`
+    /// when the wallet does not cover it (unless `allow_partial`).
+    async fn fund_campaign(
+        &self,
+        p: &Principal,
+        category: PricingCategory,
+        by_country: &[(String, u64)],
+        allow_partial: bool,
+    ) -> Result<Estimate> {
+        let wallet = self.store.get_wallet(p.account_id).await?;
+        let card = self.rate_card(p.account_id).await?;
+        let est = estimate(
+            &card,
+            category,
+            wallet.markup_bps,
+            wallet.kind == WalletKind::Quota,
+            by_country,
+        );
+        if est.amount > 0 && !allow_partial && plan_hold(&wallet, est.amount, self.now()).is_err() {
+            return Err(Error::Failed(
+                ErrorCode::CampaignUnfunded,
+                format!(
+                    "the campaign is estimated at {} {} for {} billable messages, more than \
+                     the wallet covers: top it up, or launch with allow_partial",
+                    est.amount, est.currency, est.billable
+                ),
+            ));
+        }
+        Ok(est)
     }
 
     pub async fn pause_campaign(&self, p: &Principal, id: CampaignId) -> Result<Campaign> {

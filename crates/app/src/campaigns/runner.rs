@@ -2,6 +2,8 @@
 //!
 //! One step ([`App::run_campaigns_once`]) runs this node's audience loads
 //! ([`super::audience`]), then looks at every active campaign:
+//! - a draft to launch when ready whose audience load ended is launched (a refused launch,
+//!   or a failed load, fails it with the reason);
 //! - a scheduled one whose time came starts;
 //! - a running one whose template is PAUSED (DISABLED, or gone) is paused with that reason,
 //!   and resumes by itself when the template is APPROVED again;
@@ -35,7 +37,7 @@ use jiff::SignedDuration;
 use wagate_core::Timestamp;
 use wagate_core::billing::rates::{RateCard, quote};
 use wagate_core::campaign::audience::values_for;
-use wagate_core::campaign::model::{Campaign, send_body};
+use wagate_core::campaign::model::{AudienceStatus, Campaign, send_body};
 use wagate_core::campaign::{
     CampaignAction, CampaignKind, CampaignStatus, PauseReason, SkipReason, tier_room,
 };
@@ -46,9 +48,9 @@ use wagate_core::message::{NewOutboundMessage, Recipient, Wamid};
 use wagate_core::pacing::micros;
 use wagate_core::pricing::PricingCategory;
 use wagate_core::template::{Template, TemplateStatus};
-use wagate_store::{CampaignChange, CampaignFeed, Fed, PendingRecipient};
+use wagate_store::{CampaignChange, CampaignFeed, Fed, PendingRecipient, StoreError};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::{App, Principal};
 
 /// Most recipients one feed takes.
@@ -95,6 +97,9 @@ impl App {
     }
 
     async fn campaign_step(&self, campaign: Campaign, now: Timestamp) -> Result<Step> {
+        if campaign.status == CampaignStatus::Draft {
+            return self.launch_when_ready(campaign, now).await;
+        }
         let channel = self
             .store
             .get_channel(campaign.account_id, campaign.channel_id)
@@ -173,6 +178,41 @@ impl App {
             return Ok(Step::Fed);
         }
         self.feed(&campaign, &channel, template.as_ref(), now).await
+    }
+
+    /// A draft marked `launch_when_ready` whose audience load ended: launched as the
+    /// account's operator, with every check a launch makes; a refused launch (or a load
+    /// that failed) fails the campaign with the reason, and is not retried. A database
+    /// failure leaves the draft as it is, for the next step.
+    async fn launch_when_ready(&self, campaign: Campaign, now: Timestamp) -> Result<Step> {
+        let p = Principal::operator(campaign.account_id);
+        let refusal = match campaign.audience_status {
+            AudienceStatus::Failed => format!(
+                "the audience did not load: {}",
+                campaign.audience_failure.as_deref().unwrap_or("unknown")
+            ),
+            _ => match self
+                .launch_campaign(&p, campaign.id, super::Launch::default())
+                .await
+            {
+                Ok(_) => return Ok(Step::Fed),
+                // Another node launched it (or the operator cancelled it) first.
+                Err(Error::Store(StoreError::Conflict { .. })) => return Ok(Step::Idle),
+                Err(e @ Error::Store(_)) => return Err(e),
+                Err(e) => format!("the launch was refused: {e}"),
+            },
+        };
+        let mut c = CampaignChange::new(CampaignAction::Fail, now);
+        c.failure = Some(refusal);
+        c.only_from = Some(CampaignStatus::Draft);
+        match self
+            .store
+            .change_campaign(campaign.account_id, campaign.id, c)
+            .await
+        {
+            Ok(_) | Err(StoreError::Conflict { .. }) => Ok(Step::Fed),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Feeds one running campaign (see the module docs).

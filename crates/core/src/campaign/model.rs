@@ -112,6 +112,9 @@ pub struct CampaignParams {
     pub buttons: Vec<ButtonParam>,
 }
 
+/// Dynamic URL buttons a sheet in the bulk layout fills (`ctaVar1`, `ctaVar2`).
+pub const SHEET_CTA_MAX: usize = 2;
+
 impl CampaignParams {
     pub fn check(&self) -> Result<(), ValidationError> {
         if self.body.len() > PARAMS_MAX {
@@ -224,6 +227,34 @@ impl CampaignParams {
             }
         }
         params
+    }
+
+    /// The parameters of a sheet in the common bulk layout (seed 001's: Country, Mobile,
+    /// ctaVar1, ctaVar2, var1..n): the body's variables from `var1`…`varN`, the dynamic URL
+    /// buttons' suffixes from `ctaVar1` and `ctaVar2` in button order, a media header from
+    /// the template's sample link (as [`Self::positional`]). A header variable has no column
+    /// in that layout, nor does a third dynamic button: refused.
+    pub fn sheet(components: &Value) -> Result<CampaignParams, ValidationError> {
+        let mut params = Self::positional(components);
+        if params.header_text.is_some() {
+            return Err(ValidationError::new(
+                "template",
+                "the template's header has a variable, which the sheet layout (Country, \
+                 Mobile, ctaVar1, ctaVar2, var1..n) has no column for",
+            ));
+        }
+        if params.buttons.len() > SHEET_CTA_MAX {
+            return Err(ValidationError::out_of_range(
+                "template",
+                format!("a sheet fills at most {SHEET_CTA_MAX} dynamic URL buttons"),
+            ));
+        }
+        for (k, b) in params.buttons.iter_mut().enumerate() {
+            b.param.source = super::ParamSource::Column {
+                name: format!("ctaVar{}", k + 1),
+            };
+        }
+        Ok(params)
     }
 
     /// The columns of an audience file the parameters read (by header key).
@@ -490,6 +521,9 @@ pub struct Campaign {
     /// Launch even when the estimate exceeds what the wallet covers: the campaign then runs
     /// until the wallet refuses, and pauses.
     pub allow_partial: bool,
+    /// A draft the `campaigns` worker launches (as the account's operator) once its
+    /// audience has loaded; a refused launch fails the campaign with the reason.
+    pub launch_when_ready: bool,
     pub scheduled_at: Option<Timestamp>,
     /// The zone `scheduled_at` was given in (IANA), for display.
     pub timezone: Option<String>,
@@ -525,6 +559,7 @@ pub struct NewCampaign {
     pub params: CampaignParams,
     pub rate: Option<u32>,
     pub allow_partial: bool,
+    pub launch_when_ready: bool,
     pub created_at: Timestamp,
 }
 
@@ -543,6 +578,7 @@ impl Campaign {
             failure: None,
             rate: n.rate,
             allow_partial: n.allow_partial,
+            launch_when_ready: n.launch_when_ready,
             scheduled_at: None,
             timezone: None,
             audience_status: AudienceStatus::None,
@@ -628,6 +664,35 @@ mod tests {
 
     use super::*;
     use crate::campaign::ParamSource;
+
+    #[test]
+    fn a_sheet_reads_vars_and_cta_vars() {
+        let params = CampaignParams::sheet(&serde_json::json!([
+            {"type": "BODY", "text": "Hello {{1}}, coupon {{2}} by {{3}}"},
+            {"type": "BUTTONS", "buttons": [
+                {"type": "URL", "text": "Site", "url": "https://x.example"},
+                {"type": "URL", "text": "Claim", "url": "https://x.example/c/{{1}}"}
+            ]}
+        ]))
+        .unwrap();
+        assert_eq!(
+            params.columns(),
+            vec!["var1", "var2", "var3", "ctavar1"],
+            "body first, then the dynamic button"
+        );
+        assert_eq!(params.buttons[0].index, 1);
+        let header = serde_json::json!([
+            {"type": "HEADER", "format": "TEXT", "text": "Order {{1}}"},
+            {"type": "BODY", "text": "Hi"}
+        ]);
+        assert_eq!(
+            CampaignParams::sheet(&header).unwrap_err().field,
+            "template"
+        );
+        let url = |n: u8| serde_json::json!({"type": "URL", "text": format!("b{n}"), "url": "https://x.example/{{1}}"});
+        let three = serde_json::json!([{"type": "BUTTONS", "buttons": [url(1), url(2), url(3)]}]);
+        assert!(CampaignParams::sheet(&three).is_err());
+    }
 
     fn col(name: &str) -> Param {
         Param {

@@ -92,6 +92,11 @@ pub struct CreateBody {
     /// the wallet refuses a send.
     #[serde(default)]
     pub allow_partial: bool,
+    /// A broadcast only: launch by itself once its audience (a file or a segment) has
+    /// loaded, with the checks a launch makes; a refused launch fails the campaign with the
+    /// reason in `failure`.
+    #[serde(default)]
+    pub launch_when_ready: bool,
 }
 
 /// A campaign: its definition, where it is, and its figures.
@@ -110,6 +115,7 @@ pub struct CampaignView {
     pub failure: Option<String>,
     pub rate: Option<u32>,
     pub allow_partial: bool,
+    pub launch_when_ready: bool,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub scheduled_at: Option<Timestamp>,
     pub timezone: Option<String>,
@@ -188,6 +194,7 @@ impl CampaignView {
             failure: c.failure,
             rate: c.rate,
             allow_partial: c.allow_partial,
+            launch_when_ready: c.launch_when_ready,
             scheduled_at: c.scheduled_at,
             timezone: c.timezone,
             estimate: c.estimate,
@@ -226,6 +233,7 @@ pub async fn create(
         params: body.params,
         rate: body.rate,
         allow_partial: body.allow_partial,
+        launch_when_ready: body.launch_when_ready,
     };
     let c = state.app.create_campaign(&p, cmd).await?;
     Ok((StatusCode::CREATED, Json(view(&state, &p, c).await?)))

@@ -164,6 +164,15 @@ fn apply(campaign: &mut Campaign, change: &CampaignChange) -> Result<()> {
             campaign.pause_reason.map_or("nothing", PauseReason::as_str)
         )));
     }
+    if let Some(from) = change.only_from
+        && campaign.status != from
+    {
+        return Err(state_conflict(format!(
+            "the campaign is {}, no longer {}",
+            campaign.status.as_str(),
+            from.as_str()
+        )));
+    }
     if matches!(change.action, CampaignAction::Launch { .. })
         && campaign.audience_status == AudienceStatus::Loading
     {
@@ -382,7 +391,7 @@ impl<B: Backend> CampaignStore for B {
                         ", name_key, lease_owner, lease_until, next_row, progress_step) VALUES \
                          ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
                          $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, \
-                         NULL, NULL, 1, 0)"
+                         $30, NULL, NULL, 1, 0)"
                     ))
                     .bind(r.id)
                     .bind(r.account_id)
@@ -412,6 +421,7 @@ impl<B: Backend> CampaignStore for B {
                     .bind(r.updated_at)
                     .bind(r.started_at)
                     .bind(r.finished_at)
+                    .bind(r.launch_when_ready)
                     .bind(campaign.name.as_str().to_lowercase()),
                 )
                 .await?;
@@ -849,7 +859,9 @@ impl<B: Backend> CampaignStore for B {
                         campaign_columns!(),
                         " FROM campaigns WHERE status = 'running' OR (status = 'scheduled' \
                          AND scheduled_at <= $1) OR (status = 'paused' AND pause_reason IN \
-                         ('template_paused', 'template_disabled')) ORDER BY id"
+                         ('template_paused', 'template_disabled')) OR (status = 'draft' AND \
+                         launch_when_ready AND audience_status IN ('ready', 'failed')) \
+                         ORDER BY id"
                     ))
                     .bind(millis(now)),
                 )

@@ -13,14 +13,25 @@
 //!   button order (at most 2); a count that does not fit the template is 804. Answers
 //!   `data: null`.
 //!
+//! - **BROADCAST** with a multipart `file`: a bulk broadcast to the sheet's rows (see
+//!   [`bulk`]); without a file and without `mobileNumber`, 803.
+//!
 //! Every rule after that (window, opt-out, block, the wallet: 805) is the core's.
 
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
-use axum::http::{HeaderMap, Uri};
+use axum::http::{HeaderMap, Uri, header};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
+use wagate_app::Principal;
+use wagate_app::campaigns::audience::{FileBroadcast, FileOptions};
+use wagate_app::media::UploadMeta;
+use wagate_app::media::staging::Staged;
 use wagate_app::messaging::messages::SendMessage;
+use wagate_core::campaign::CampaignName;
+use wagate_core::campaign::model::{CampaignParams, CampaignTemplate};
+use wagate_core::channel::Channel;
 use wagate_core::content::Content;
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::message::Recipient;
@@ -74,7 +85,7 @@ pub async fn send(
     uri: Uri,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let Upload {
         fields: params,
         staged,
@@ -149,14 +160,23 @@ pub async fn send(
                     "smsCLI": null,
                     "transactionId": m.wamid.as_str(),
                 },
-            })))
+            }))
+            .into_response())
         }
-        "BROADCAST" if staged.is_some() => Err(ApiError::new(
-            ErrorCode::InvalidRequest,
-            "a bulk broadcast from a sheet is not served yet; send to one number at a time",
-        )
-        .field("file")),
         "BROADCAST" => {
+            if let Some(staged) = staged {
+                return bulk(&state, &p, &channel, &params, staged, meta).await;
+            }
+            if params
+                .str("mobileNumber")
+                .is_none_or(|m| m.trim().is_empty())
+            {
+                return Err(ValidationError::missing(
+                    "file",
+                    "a broadcast goes to `mobileNumber`, or to the rows of a `file` sheet",
+                )
+                .into());
+            }
             let to = recipient(&params)?;
             let name = params
                 .str("templateName")
@@ -213,12 +233,77 @@ pub async fn send(
                     },
                 )
                 .await?;
-            Ok(Json(
-                json!({"responseCode": 200, "message": "SUCCESS", "data": null}),
-            ))
+            Ok(success_null().into_response())
         }
         _ => Err(ValidationError::new("type", "must be BROADCAST or CHAT").into()),
     }
+}
+
+/// The seed's answer to a broadcast.
+fn success_null() -> Json<Value> {
+    Json(json!({"responseCode": 200, "message": "SUCCESS", "data": null}))
+}
+
+/// A bulk broadcast: the sheet (Country, Mobile, ctaVar1, ctaVar2, var1..n) becomes a
+/// campaign that launches once its rows have loaded ([`wagate_app`]'s `broadcast_file`),
+/// answered at once; a row without a variable's value refuses the sheet (804), as the
+/// seed's "variable params not matching". `Location` names the campaign in `/api/v1`.
+async fn bulk(
+    state: &AppState,
+    p: &Principal,
+    channel: &Channel,
+    params: &Params,
+    staged: Staged,
+    meta: UploadMeta,
+) -> Result<Response, ApiError> {
+    let name = params
+        .str("templateName")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ValidationError::missing("templateName", "is required"))?;
+    let template = find_template(state, p, channel, name, params.str("langId")).await?;
+    let sheet = CampaignParams::sheet(&template.components).map_err(|e| {
+        ApiError::from(ValidationError {
+            field: "templateName".into(),
+            ..e
+        })
+    })?;
+    let uniq = uuid::Uuid::new_v4().simple().to_string();
+    let title = format!(
+        "{} bulk {} {}",
+        template.name.as_str().chars().take(64).collect::<String>(),
+        state.app.now().strftime("%Y-%m-%d %H:%M:%S"),
+        &uniq[..6]
+    );
+    let campaign = state
+        .app
+        .broadcast_file(
+            p,
+            FileBroadcast {
+                name: CampaignName::parse(&title)?,
+                channel_id: channel.id,
+                template: CampaignTemplate {
+                    name: template.name.as_str().to_owned(),
+                    language: template.language.as_str().to_owned(),
+                },
+                params: sheet,
+                file: FileOptions {
+                    file_name: meta.filename.unwrap_or_else(|| "sheet.xlsx".to_owned()),
+                    ..FileOptions::default()
+                },
+                strict: true,
+            },
+            staged,
+        )
+        .await?;
+    Ok((
+        [(
+            header::LOCATION,
+            format!("/api/v1/campaigns/{}", campaign.id),
+        )],
+        success_null(),
+    )
+        .into_response())
 }
 
 /// The indexes of a template's URL buttons whose URL has a variable, in button order.
