@@ -156,9 +156,9 @@ impl App {
     }
 
     /// A broadcast from an audience file (see [`FileBroadcast`]). Before anything is stored:
-    /// the template is checked as a launch checks it, the whole file is read (a header that
-    /// does not map is refused with the field `file.header`; with `strict`, a row lacking a
-    /// parameter's value with `file.rows[N]`; a file without one recipient with `file`), and
+    /// the template is checked as a launch checks it, the whole file is read (not a readable
+    /// sheet, or without one recipient: the field `file`; a header that does not map:
+    /// `file.header`; with `strict`, a row lacking a parameter's value: `file.rows[N]`), and
     /// the wallet must cover the estimate (`CampaignUnfunded`). Then the draft is created
     /// with `launch_when_ready` and its file queued.
     pub async fn broadcast_file(
@@ -183,20 +183,7 @@ impl App {
             created_at: self.now(),
         });
         let category = self.check_campaign_template(p, &channel, &probe).await?;
-        let scan = self
-            .scan_audience(&cmd.params, &cmd.file, &staged)
-            .await
-            .map_err(|e| match e {
-                Error::Invalid(v) if v.field == "file" || v.field == "phone_column" => {
-                    ValidationError {
-                        field: "file.header".into(),
-                        message: format!("row 1 (the header): {}", v.message),
-                        ..v
-                    }
-                    .into()
-                }
-                e => e,
-            })?;
+        let scan = self.scan_audience(&cmd.params, &cmd.file, &staged).await?;
         if cmd.strict
             && let Some(r) = scan
                 .refused
@@ -336,7 +323,9 @@ fn mapping(
     AudienceMapping::new(header, params, phone, cc)
 }
 
-/// Every row of the file through the mapping for `params` (a blocking call).
+/// Every row of the file through the mapping for `params` (a blocking call). A file that
+/// is not a readable sheet is refused with the field `file` (missing: no contact list), a
+/// header that does not map with `file.header`.
 fn scan(
     path: &Path,
     format: ImportFormat,
@@ -344,7 +333,12 @@ fn scan(
     phone: Option<&str>,
     cc: Option<&str>,
 ) -> std::result::Result<AudienceScan, ValidationError> {
-    let mapping = mapping(path, format, params, phone, cc)?;
+    import_file::check(path, format).map_err(|e| ValidationError::missing("file", e.message))?;
+    let mapping = mapping(path, format, params, phone, cc).map_err(|e| ValidationError {
+        field: "file.header".into(),
+        message: format!("row 1 (the header): {}", e.message),
+        ..e
+    })?;
     let mut found = AudienceScan::default();
     let mut countries = std::collections::BTreeMap::<String, u64>::new();
     let mut header = true;

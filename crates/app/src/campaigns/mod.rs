@@ -199,30 +199,15 @@ impl App {
         self.launch_campaign(p, created.id, Launch::default()).await
     }
 
-    /// The template of the channel's WABA named `name` ignoring case: an APPROVED
-    /// language first, else the first stored.
+    /// The template of the channel's WABA named `name` ignoring case (Meta's for a cloud
+    /// channel): an APPROVED language first, else the first listed.
     pub async fn template_named(
         &self,
         p: &Principal,
         channel: &Channel,
         name: &str,
     ) -> Result<Option<wagate_core::template::Template>> {
-        let filter = wagate_store::TemplateFilter {
-            name: Some(name.to_owned()),
-            ..Default::default()
-        };
-        let mut found: Vec<_> = self
-            .store
-            .list_templates(
-                p.account_id,
-                &channel.waba_id,
-                &filter,
-                &Page::<wagate_core::ids::TemplateId>::all(),
-            )
-            .await?
-            .into_iter()
-            .filter(|t| t.name.as_str().eq_ignore_ascii_case(name.trim()))
-            .collect();
+        let mut found = self.templates_named(p, channel, name).await?;
         found.sort_by_key(|t| t.status != TemplateStatus::Approved);
         Ok(found.into_iter().next())
     }

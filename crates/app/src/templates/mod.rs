@@ -175,6 +175,72 @@ impl App {
         Ok((list, total))
     }
 
+    /// The templates of `channel`'s WABA named `name`, ignoring case. A sandbox channel's are
+    /// wagate's; a cloud channel's are Meta's (Meta reviews and holds them), so they are
+    /// asked of Meta at once with the channel's token, as the Cloud plane passes a list on.
+    pub async fn templates_named(
+        &self,
+        p: &Principal,
+        channel: &wagate_core::channel::Channel,
+        name: &str,
+    ) -> Result<Vec<Template>> {
+        let name = name.trim();
+        if let wagate_core::channel::Upstream::Cloud(_) = channel.upstream {
+            let query = reqwest::Url::parse_with_params(
+                "q:",
+                [("name", name.to_lowercase().as_str()), ("limit", "100")],
+            )
+            .ok()
+            .and_then(|u| u.query().map(str::to_owned));
+            let answer = self
+                .forward_to_meta(
+                    channel,
+                    crate::upstream::proxy::ProxyCall {
+                        method: reqwest::Method::GET,
+                        version: None,
+                        path: format!("{}/message_templates", channel.waba_id),
+                        query,
+                        content_type: None,
+                        body: Vec::new(),
+                    },
+                )
+                .await?;
+            let body: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+            if answer.status != 200 {
+                let said = body
+                    .pointer("/error/message")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("no reason given");
+                return Err(crate::Error::Failed(
+                    ErrorCode::NotReady,
+                    format!("Meta did not list the WABA's templates: {said}"),
+                ));
+            }
+            let now = self.now();
+            return Ok(body
+                .get("data")
+                .and_then(serde_json::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|item| {
+                    Template::from_graph(p.account_id, channel.waba_id.clone(), item, now)
+                })
+                .filter(|t| t.name.as_str().eq_ignore_ascii_case(name))
+                .collect());
+        }
+        let filter = TemplateFilter {
+            name: Some(name.to_lowercase()),
+            ..Default::default()
+        };
+        Ok(self
+            .store
+            .list_templates(p.account_id, &channel.waba_id, &filter, &Page::all())
+            .await?
+            .into_iter()
+            .filter(|t| t.name.as_str().eq_ignore_ascii_case(name))
+            .collect())
+    }
+
     /// The page of the WABA's templates just before `before` (exclusive; a backward keyset
     /// page, in creation order) and the count of all that match. `limit` is clamped like a
     /// [`Page`]'s.

@@ -589,3 +589,367 @@ async fn templates_are_created_from_the_seeds_form_fields() {
         assert_eq!(count().await, created);
     }
 }
+
+/// The seed's Example 2 template: three body variables and one dynamic CTA (words after
+/// `{{3}}`, which Meta requires: the seed's sample ends with it).
+async fn example_2_template(app: &TestApp) {
+    app.approved_template(json!({"name": "template_without_media_1", "language": "en_US",
+        "category": "MARKETING", "components": [
+        {"type": "BODY",
+         "text": "Hello {{1}}, get 50% discount by applying the coupon {{2}} latest by {{3}}. Hurry!",
+         "example": {"body_text": [["Kunal", "MSG3453", "21st Jan"]]}},
+        {"type": "BUTTONS", "buttons": [
+            {"type": "URL", "text": "Claim", "url": "https://www.messagecentral.com/{{1}}",
+             "example": ["https://www.messagecentral.com/v123"]}]}]}))
+        .await;
+}
+
+/// The seed's bulk curl (its query verbatim but for the sender) with `sheet` as `file`.
+async fn bulk(app: &TestApp, c: &Customer, query_rest: &str, sheet: Vec<u8>) -> Response {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(sheet)
+            .file_name("Test_WA_API.xlsx")
+            .mime_str("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .unwrap(),
+    );
+    app.client
+        .post(app.url(&format!(
+            "{BASE}/verification/v3/send?flowType=WHATSAPP&senderId={}&type=BROADCAST{query_rest}",
+            c.sender
+        )))
+        .header("authToken", &c.token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn row(cells: &[&str]) -> Vec<Value> {
+    cells.iter().map(|c| json!(c)).collect()
+}
+
+const EXAMPLE_2_HEADER: &[&str] = &[
+    "Country", "Mobile", "ctaVar1", "ctaVar2", "var1", "var2", "var3",
+];
+
+async fn campaign_count(app: &TestApp) -> usize {
+    let list: Value = app.get("/api/v1/campaigns").await.json().await.unwrap();
+    list["data"].as_array().unwrap().len()
+}
+
+#[tokio::test]
+async fn a_bulk_broadcast_sheet_becomes_a_campaign_that_launches_when_loaded() {
+    for app in spawn_apps().await {
+        app.configure_sandbox(json!({})).await;
+        let c = customer(&app).await;
+        example_2_template(&app).await;
+        // The seed's Example 2 row, a second one typed as numbers, and a number that is
+        // not one (skipped, reported among the campaign's errors).
+        let mut second = row(&["", "", "", "", "Asha", "MSG77", "1st Feb"]);
+        second[0] = json!(91);
+        second[1] = json!(7_890_987_653_u64);
+        second[2] = json!("v456");
+        let sheet = crate::contact_imports::xlsx(&[
+            row(EXAMPLE_2_HEADER),
+            row(&[
+                "91",
+                "7890987652",
+                "v123",
+                "",
+                "Kunal",
+                "MSG3453",
+                "21st Jan",
+            ]),
+            second,
+            row(&["91", "12", "v0", "", "Bad", "Number", "Row"]),
+        ]);
+        let res = bulk(&app, &c, "&templateName=template_without_media_1", sheet).await;
+        assert_eq!(res.status(), 200, "{}", app.backend);
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(
+            body,
+            json!({"responseCode": 200, "message": "SUCCESS", "data": null})
+        );
+        let campaign: Value = app.get(&location).await.json().await.unwrap();
+        assert_eq!(campaign["status"], "draft", "{campaign}");
+        assert_eq!(campaign["launch_when_ready"], true, "{campaign}");
+        assert_eq!(campaign["template"]["name"], "template_without_media_1");
+
+        // The worker loads the sheet, launches the campaign and feeds it; the network
+        // delivers.
+        app.app
+            .drain_at(crate::helpers::from_now(std::time::Duration::from_secs(3)))
+            .await
+            .unwrap();
+        let campaign: Value = app.get(&location).await.json().await.unwrap();
+        assert_eq!(campaign["status"], "completed", "{campaign}");
+        assert_eq!(campaign["counts"]["recipients"], 2, "{campaign}");
+        let errors: Value = app
+            .get(&format!("{location}/errors"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(errors["data"][0]["row"], 4, "{errors}");
+        let sent = app
+            .wait_messages("direction=outbound&type=template", 2)
+            .await;
+        let mut seen: Vec<(String, String)> = Vec::new();
+        for m in &sent {
+            let m = app
+                .wait_status(m["wamid"].as_str().unwrap(), &["delivered", "read"])
+                .await;
+            seen.push((
+                m["wa_id"].as_str().unwrap().to_owned(),
+                m["content"]["components"].to_string(),
+            ));
+        }
+        seen.sort();
+        assert_eq!(seen[0].0, "917890987652");
+        assert_eq!(seen[1].0, "917890987653");
+        for (i, values) in [
+            ["Kunal", "MSG3453", "21st Jan", "v123"],
+            ["Asha", "MSG77", "1st Feb", "v456"],
+        ]
+        .iter()
+        .enumerate()
+        {
+            for v in values {
+                assert!(seen[i].1.contains(v), "{v} in {}", seen[i].1);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_bad_sheet_is_refused_with_the_row_and_nothing_is_stored() {
+    for app in spawn_apps().await {
+        app.configure_sandbox(json!({})).await;
+        let c = customer(&app).await;
+        example_2_template(&app).await;
+        let good = row(&[
+            "91",
+            "7890987652",
+            "v123",
+            "",
+            "Kunal",
+            "MSG3453",
+            "21st Jan",
+        ]);
+        let q = "&templateName=template_without_media_1&langId=en_US";
+        // Example 1's layout (two variables) for a three-variable template; a fourth var
+        // column; a row without its third value; a header only; not a sheet; a template
+        // that does not exist.
+        let short = crate::contact_imports::xlsx(&[
+            row(&EXAMPLE_2_HEADER[..6]),
+            row(&["91", "7890987652", "", "", "Kunal", "MSG3453"]),
+        ]);
+        let mut long_header = row(EXAMPLE_2_HEADER);
+        long_header.push(json!("var4"));
+        let long = crate::contact_imports::xlsx(&[long_header, good.clone()]);
+        let gap = crate::contact_imports::xlsx(&[
+            row(EXAMPLE_2_HEADER),
+            good.clone(),
+            row(&["91", "7890987653", "v9", "", "Asha", "MSG77", ""]),
+        ]);
+        let empty = crate::contact_imports::xlsx(&[row(EXAMPLE_2_HEADER)]);
+        let cases: Vec<(&str, Vec<u8>, u16, u16, &str)> = vec![
+            (q, short, 400, 804, "var3"),
+            (q, long, 400, 804, "var4"),
+            (q, gap, 400, 804, "row 3"),
+            (q, empty, 400, 803, "no row"),
+            (q, b"PK\x03\x04 not a zip".to_vec(), 400, 803, ""),
+            (
+                q,
+                b"Country,Mobile\n91,7890987652\n".to_vec(),
+                400,
+                804,
+                "row 1",
+            ),
+            (
+                "&templateName=no_such_template",
+                crate::contact_imports::xlsx(&[row(EXAMPLE_2_HEADER), good.clone()]),
+                404,
+                802,
+                "",
+            ),
+        ];
+        for (query, sheet, status, code, names) in cases {
+            let body = assert_envelope(bulk(&app, &c, query, sheet).await, status, code).await;
+            let detail = body["data"]["detail"].as_str().unwrap();
+            assert!(detail.contains(names), "{names} in {detail}");
+        }
+        // Neither a file nor a number: the contact list is missing.
+        assert_envelope(
+            c.call(
+                &app,
+                Method::POST,
+                &format!(
+                    "/verification/v3/send?flowType=WHATSAPP&senderId={}&type=BROADCAST&templateName=template_without_media_1",
+                    c.sender
+                ),
+            )
+            .await,
+            400,
+            803,
+        )
+        .await;
+        assert_eq!(campaign_count(&app).await, 0, "nothing stored");
+
+        // A prepaid wallet with nothing in it: 805, nothing stored.
+        let res = app
+            .patch_json("/api/v1/wallet", &json!({"mode": "prepaid"}))
+            .await;
+        assert_eq!(res.status(), 200);
+        let sheet = crate::contact_imports::xlsx(&[row(EXAMPLE_2_HEADER), good.clone()]);
+        assert_envelope(bulk(&app, &c, q, sheet).await, 402, 805).await;
+        assert_eq!(campaign_count(&app).await, 0, "nothing stored");
+        app.app
+            .drain_at(crate::helpers::from_now(std::time::Duration::from_secs(3)))
+            .await
+            .unwrap();
+        assert_eq!(app.messages("direction=outbound").await.len(), 0);
+    }
+}
+
+#[tokio::test]
+async fn a_launch_refused_once_the_sheet_has_loaded_fails_the_campaign_with_the_reason() {
+    for app in spawn_apps().await {
+        app.configure_sandbox(json!({})).await;
+        let c = customer(&app).await;
+        example_2_template(&app).await;
+        let sheet = crate::contact_imports::xlsx(&[
+            row(EXAMPLE_2_HEADER),
+            row(&[
+                "91",
+                "7890987652",
+                "v123",
+                "",
+                "Kunal",
+                "MSG3453",
+                "21st Jan",
+            ]),
+        ]);
+        let res = bulk(&app, &c, "&templateName=template_without_media_1", sheet).await;
+        assert_eq!(res.status(), 200);
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        // Between the answer and the load's end the wallet stops covering it.
+        let res = app
+            .patch_json("/api/v1/wallet", &json!({"mode": "prepaid"}))
+            .await;
+        assert_eq!(res.status(), 200);
+        app.app
+            .drain_at(crate::helpers::from_now(std::time::Duration::from_secs(3)))
+            .await
+            .unwrap();
+        let campaign: Value = app.get(&location).await.json().await.unwrap();
+        assert_eq!(campaign["status"], "failed", "{campaign}");
+        let failure = campaign["failure"].as_str().unwrap();
+        assert!(failure.contains("wallet"), "{failure}");
+        assert_eq!(app.messages("direction=outbound").await.len(), 0);
+    }
+}
+
+/// A sender whose channel is a cloud number sends through Meta (here another wagate standing
+/// in for Meta, as `cloud_upstream` does): a chat outside the window is taken and then
+/// failed by Meta with 131047; once the user writes, it is delivered and read; a broadcast
+/// of Meta's approved template goes through too.
+#[tokio::test]
+async fn a_cloud_sender_sends_through_meta() {
+    use crate::cloud_upstream::{APP_SECRET, META_FIELDS, VERIFY_TOKEN, cloud_channel_on};
+    let meta = crate::helpers::spawn_app().await;
+    meta.configure_sandbox(json!({"read_percent": 100})).await;
+    meta.approved_template(json!({"name": "demo_template", "language": "en_US",
+        "category": "MARKETING", "components": [
+        {"type": "BODY", "text": "Hello {{1}}, your coupon is {{2}} today.",
+         "example": {"body_text": [["Kunal", "MSG1"]]}}]}))
+        .await;
+    for app in spawn_apps().await {
+        let channel = cloud_channel_on(&app, &meta).await;
+        let res = meta
+            .post_json(
+                "/api/v1/webhooks",
+                &json!({"url": app.url("/webhooks/meta"), "secret": APP_SECRET,
+                        "verify_token": VERIFY_TOKEN, "fields": META_FIELDS}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let mut c = customer(&app).await;
+        let ch: Value = app
+            .get(&format!("/api/v1/channels/{channel}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        c.sender = ch["display_phone_number"].as_str().unwrap().to_owned();
+        let chat = format!(
+            "/verification/v3/send?countryCode=91&flowType=WHATSAPP&mobileNumber=7715836906&senderId={}&type=CHAT&message=Welcome%20to%20Message%20Central",
+            c.sender
+        );
+        let body: Value = c
+            .call(&app, Method::POST, &chat)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["responseCode"], 200, "{body}");
+        let m = app
+            .wait_status(body["data"]["transactionId"].as_str().unwrap(), &["failed"])
+            .await;
+        assert_eq!(m["channel_id"], channel.as_str(), "{m}");
+        assert_eq!(m["error"]["code"], 131047, "{m}");
+
+        meta.inject(json!({"from": "917715836906", "type": "text", "text": {"body": "hi"}}))
+            .await;
+        app.wait_messages("direction=inbound", 1).await;
+        let body: Value = c
+            .call(&app, Method::POST, &chat)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let m = app
+            .wait_status(body["data"]["transactionId"].as_str().unwrap(), &["read"])
+            .await;
+        assert_eq!(m["handovers"], 1, "{m}");
+
+        let res = c
+            .call(
+                &app,
+                Method::POST,
+                &format!("/verification/v3/send?flowType=WHATSAPP&type=BROADCAST&mobileNumber=7715836906&countryCode=91&senderId={}&langId=en_US&templateName=demo_template&variables=Kunal%2C%20MSG3545", c.sender),
+            )
+            .await;
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["responseCode"], 200, "{body}");
+        let sent = app
+            .wait_messages("direction=outbound&type=template", 1)
+            .await;
+        let m = app
+            .wait_status(sent[0]["wamid"].as_str().unwrap(), &["read"])
+            .await;
+        assert!(
+            m["content"]["components"].to_string().contains("MSG3545"),
+            "{m}"
+        );
+        // The template's status is Meta's.
+        let res = c
+            .call(
+                &app,
+                Method::GET,
+                &format!(
+                    "/verification/v3/template?phoneNumber={}&templateName=Demo_Template",
+                    c.sender
+                ),
+            )
+            .await;
+        let status: Value = res.json().await.unwrap();
+        assert_eq!(
+            (status["name"].as_str(), status["status"].as_str()),
+            (Some("demo_template"), Some("APPROVED")),
+            "{status}"
+        );
+    }
+}

@@ -17,7 +17,6 @@ use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::TemplateId;
 use wagate_core::template::variables::variables;
 use wagate_core::template::{Template, TemplateDraft, normalise_name};
-use wagate_store::{Page, TemplateFilter};
 
 use super::auth::{Customer, sender};
 use crate::error::ApiError;
@@ -40,14 +39,7 @@ pub async fn find_template(
         )
         .field("templateName")
     };
-    let filter = TemplateFilter {
-        name: Some(name.to_lowercase()),
-        ..TemplateFilter::default()
-    };
-    let (list, _) = state
-        .app
-        .list_templates(p, &channel.waba_id, &filter, &Page::first(100))
-        .await?;
+    let list = state.app.templates_named(p, channel, name).await?;
     let language = language.map(str::trim).filter(|l| !l.is_empty());
     let mut matches = list.into_iter().filter(|t| {
         t.name.as_str().eq_ignore_ascii_case(name)
