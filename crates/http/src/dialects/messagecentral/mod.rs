@@ -13,8 +13,8 @@
 //!   provider takes an e-mail).
 //!
 //! Served: the token, templates (create, with or without media, and status), chat messages
-//! (text, image or video with a caption) and a template broadcast to one number. Not yet:
-//! the bulk broadcast from a sheet (answered with a clear error).
+//! (text, image or video with a caption), a template broadcast to one number, and the bulk
+//! broadcast from a sheet (a campaign launched once its rows have loaded).
 
 pub mod auth;
 pub mod errors;
@@ -57,8 +57,8 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
     (
         "post",
         "/verification/v3/send",
-        "Send Single Broadcast / Send Chat Messages",
-        "A template to one number (type=BROADCAST) or a session message (type=CHAT)",
+        "Send Single Broadcast / Send Bulk Broadcast / Send Chat Messages",
+        "A template to one number or to a sheet's rows (type=BROADCAST, `file`), or a session message (type=CHAT)",
     ),
 ];
 
