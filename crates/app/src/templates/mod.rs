@@ -241,6 +241,76 @@ impl App {
             .collect())
     }
 
+    /// Creates a template on `channel`'s WABA: wagate's own for a sandbox channel
+    /// ([`App::create_template`]); for a cloud channel Meta holds the WABA's templates, so the
+    /// draft (after Meta's lint, so a mistake is answered at once) is submitted to Meta with
+    /// the channel's token and Meta's answer (id, status, category) is returned. Meta
+    /// reviews it and its status events arrive as for any cloud template.
+    pub async fn create_channel_template(
+        &self,
+        p: &Principal,
+        channel: &wagate_core::channel::Channel,
+        draft: TemplateDraft,
+    ) -> Result<Template> {
+        if !matches!(channel.upstream, wagate_core::channel::Upstream::Cloud(_)) {
+            return self.create_template(p, &channel.waba_id, draft).await;
+        }
+        p.require_account_wide()?;
+        lint(&draft)?;
+        let mut body = serde_json::json!({
+            "name": draft.name().as_str(),
+            "language": draft.language().as_str(),
+            "category": draft.category().as_str(),
+            "parameter_format": draft.parameter_format().as_str(),
+            "components": draft.components_json(),
+        });
+        if draft.allow_category_change() {
+            body["allow_category_change"] = serde_json::json!(true);
+        }
+        if let Some(s) = draft.sub_category() {
+            body["sub_category"] = serde_json::json!(s);
+        }
+        let answer = self
+            .forward_to_meta(
+                channel,
+                crate::upstream::proxy::ProxyCall {
+                    method: reqwest::Method::POST,
+                    version: None,
+                    path: format!("{}/message_templates", channel.waba_id),
+                    query: None,
+                    content_type: Some("application/json".to_owned()),
+                    body: body.to_string().into_bytes(),
+                },
+            )
+            .await?;
+        let answered: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+        if answer.status != 200 {
+            let said = answered
+                .pointer("/error/error_user_msg")
+                .or_else(|| answered.pointer("/error/message"))
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("no reason given");
+            return Err(crate::Error::Failed(
+                ErrorCode::InvalidParameterValue,
+                format!("Meta refused the template: {said}"),
+            ));
+        }
+        let mut item = body;
+        for key in ["id", "status", "category"] {
+            if let Some(v) = answered.get(key) {
+                item[key] = v.clone();
+            }
+        }
+        Template::from_graph(p.account_id, channel.waba_id.clone(), &item, self.now()).ok_or_else(
+            || {
+                crate::Error::Failed(
+                    ErrorCode::NotReady,
+                    "Meta's answer to the template did not name it; list the templates".into(),
+                )
+            },
+        )
+    }
+
     /// The page of the WABA's templates just before `before` (exclusive; a backward keyset
     /// page, in creation order) and the count of all that match. `limit` is clamped like a
     /// [`Page`]'s.

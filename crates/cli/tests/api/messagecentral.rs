@@ -934,6 +934,37 @@ async fn a_cloud_sender_sends_through_meta() {
             m["content"]["components"].to_string().contains("MSG3545"),
             "{m}"
         );
+        // A template created here is created at Meta, which reviews it.
+        let res = create_template(
+            &app,
+            &c,
+            &[
+                ("phoneNumber", c.sender.as_str()),
+                ("name", &format!("Cloud{}", app.backend)),
+                ("language", "en_US"),
+                ("category", "UTILITY"),
+                ("headerFormat", "TEXT"),
+                ("header", "Order update"),
+                ("body", "Your order {{1}} is ready."),
+                ("bodyValue", "A-17"),
+            ],
+            None,
+        )
+        .await;
+        let created: Value = res.json().await.unwrap();
+        assert_eq!(created["responseCode"], 200, "{created}");
+        let id = created["data"]["data"]["id"].as_str().unwrap();
+        let at_meta: Value = meta
+            .get(&format!("/v23.0/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            at_meta["name"].as_str(),
+            Some(format!("cloud{}", app.backend).as_str()),
+            "{at_meta}"
+        );
         // The template's status is Meta's.
         let res = c
             .call(

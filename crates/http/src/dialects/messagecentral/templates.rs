@@ -275,7 +275,7 @@ pub async fn create(
     .map_err(wagate_app::Error::from)?;
     let t = state
         .app
-        .create_template(&p, &channel.waba_id, draft)
+        .create_channel_template(&p, &channel, draft)
         .await?;
     Ok(Json(json!({
         "responseCode": 200,

@@ -162,7 +162,7 @@ pub async fn create(
     let d = draft(&submit)?;
     let t = match state
         .app
-        .create_template(p, &project.channel.waba_id, d)
+        .create_channel_template(p, &project.channel, d)
         .await
     {
         Ok(t) => t,
