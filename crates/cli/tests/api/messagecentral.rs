@@ -806,6 +806,18 @@ async fn a_bad_sheet_is_refused_with_the_row_and_nothing_is_stored() {
         let sheet = crate::contact_imports::xlsx(&[row(EXAMPLE_2_HEADER), good.clone()]);
         assert_envelope(bulk(&app, &c, q, sheet).await, 402, 805).await;
         assert_eq!(campaign_count(&app).await, 0, "nothing stored");
+        // A broadcast to one number: the wallet refuses the send itself.
+        let res = c
+            .call(
+                &app,
+                Method::POST,
+                &format!("/verification/v3/send?flowType=WHATSAPP&type=BROADCAST&mobileNumber=7890987652&countryCode=91&senderId={}&templateName=template_without_media_1&variables=Kunal%2CMSG1%2C21st%20Jan&ctaVariables=v1", c.sender),
+            )
+            .await;
+        let status = res.status().as_u16();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["responseCode"], 805, "{status} {body}");
+        assert!((400..500).contains(&status), "{status}");
         app.app
             .drain_at(crate::helpers::from_now(std::time::Duration::from_secs(3)))
             .await
