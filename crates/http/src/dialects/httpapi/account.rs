@@ -128,7 +128,11 @@ pub async fn instance(State(state): State<AppState>, call: Call) -> Result<Respo
 pub async fn groups(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let groups = state
         .app
-        .list_groups(&call.principal, &call.channel, &Page::first(Page::<()>::MAX_LIMIT))
+        .list_groups(
+            &call.principal,
+            &call.channel,
+            &Page::first(Page::<()>::MAX_LIMIT),
+        )
         .await?;
     if groups.is_empty() {
         return Ok(data_not_found());

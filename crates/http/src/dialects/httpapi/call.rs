@@ -103,7 +103,8 @@ pub struct Call {
 
 /// Whether the body is a form: `application/x-www-form-urlencoded` in any case.
 pub fn is_form(headers: &HeaderMap) -> bool {
-    content_type(headers).is_some_and(|m| m.eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+    content_type(headers)
+        .is_some_and(|m| m.eq_ignore_ascii_case("application/x-www-form-urlencoded"))
 }
 
 fn content_type(headers: &HeaderMap) -> Option<&str> {
@@ -138,7 +139,10 @@ impl FromRequest<AppState> for Call {
             let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
                 .await
                 .map_err(|e| {
-                    ApiError::new(ErrorCode::InvalidRequest, format!("the body could not be read: {e}"))
+                    ApiError::new(
+                        ErrorCode::InvalidRequest,
+                        format!("the body could not be read: {e}"),
+                    )
                 })?;
             // Go reads a form body; a body with no Content-Type is taken as one too.
             if is_form(&parts.headers)
@@ -191,8 +195,7 @@ async fn instance(
         } else {
             return Err(unknown().field("instance"));
         };
-        return found
-            .map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "instance", raw));
+        return found.map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "instance", raw));
     }
     let mut channels = state.app.list_channels(p, &Page::first(2)).await?;
     match channels.len() {
@@ -217,7 +220,10 @@ mod tests {
     #[test]
     fn the_instance_segment() {
         assert_eq!(path_instance("/compat/httpapi/api/sendText"), None);
-        assert_eq!(path_instance("/compat/httpapi/abc/api/sendText"), Some("abc"));
+        assert_eq!(
+            path_instance("/compat/httpapi/abc/api/sendText"),
+            Some("abc")
+        );
     }
 
     #[test]

@@ -35,7 +35,8 @@ pub const FORMAT: &HttpApiErrors = &HttpApiErrors;
 const MAX_FORM_BYTES: usize = 256 * 1024;
 
 /// The seed's texts (§9).
-pub const NOT_CONNECTED: &str = "04-Phone number not registered on whatsapp or your instance not connected";
+pub const NOT_CONNECTED: &str =
+    "04-Phone number not registered on whatsapp or your instance not connected";
 pub const DATA_NOT_FOUND: &str = "14-Data not found";
 
 /// The seed's HTTP status and `message` for `err`.
@@ -64,7 +65,9 @@ pub fn code(err: &ApiError) -> (u16, String) {
             seed(400, "11-Unknown file type")
         }
         C::MissingParameter => seed(400, "13-Parameter required"),
-        C::InvalidParameterValue if field == "link" => seed(400, "09-Link not valid"),
+        C::InvalidRequest | C::InvalidParameterValue if field == "link" => {
+            seed(400, "09-Link not valid")
+        }
         C::MalformedJson
         | C::InvalidRequest
         | C::InvalidQuery
@@ -185,12 +188,10 @@ async fn echo_of(req: Request) -> Result<(Request, Map<String, Value>), ApiError
             .collect();
     let req = if super::call::is_form(req.headers()) {
         let (parts, body) = req.into_parts();
-        let bytes = to_bytes(body, MAX_FORM_BYTES).await.map_err(|_| {
-            ApiError::new(ErrorCode::PayloadTooLarge, "the form is too large")
-        })?;
-        pairs.extend(
-            form_urlencoded::parse(&bytes).map(|(k, v)| (k.into_owned(), v.into_owned())),
-        );
+        let bytes = to_bytes(body, MAX_FORM_BYTES)
+            .await
+            .map_err(|_| ApiError::new(ErrorCode::PayloadTooLarge, "the form is too large"))?;
+        pairs.extend(form_urlencoded::parse(&bytes).map(|(k, v)| (k.into_owned(), v.into_owned())));
         Request::from_parts(parts, Body::from(bytes))
     } else {
         req

@@ -46,23 +46,103 @@ const MAX_BODY_BYTES: usize = 17 * 1024 * 1024;
 /// The operations, for the OpenAPI document: method, path after [`BASE`], the seed's
 /// section and what it does. Each is served as GET and POST.
 pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
-    ("post", "/api/sendText", "§1.1", "Send a text (parts of 2,000 bytes)"),
-    ("post", "/api/sendFiles", "§1.2", "Send a file from `link`, or a multipart `file`"),
-    ("post", "/api/sendFileWithCaption", "§1.3", "Send a file with `message` as its caption"),
-    ("post", "/api/sendLocation", "§1.4", "Send a location (a `url` follows as a text)"),
+    (
+        "post",
+        "/api/sendText",
+        "§1.1",
+        "Send a text (parts of 2,000 bytes)",
+    ),
+    (
+        "post",
+        "/api/sendFiles",
+        "§1.2",
+        "Send a file from `link`, or a multipart `file`",
+    ),
+    (
+        "post",
+        "/api/sendFileWithCaption",
+        "§1.3",
+        "Send a file with `message` as its caption",
+    ),
+    (
+        "post",
+        "/api/sendLocation",
+        "§1.4",
+        "Send a location (a `url` follows as a text)",
+    ),
     ("post", "/api/sendContact", "§1.5", "Send a contact card"),
-    ("post", "/api/sendTextButton", "§1.6", "Send a text with reply buttons or one URL button"),
-    ("post", "/api/sendFilesButton", "§1.7", "Send a file header with reply buttons or one URL button"),
-    ("post", "/api/sendLocationButton", "§1.8", "Send a location, then a text with buttons"),
-    ("post", "/api/sendList", "§1.9", "Send a list (rows=section:title:description)"),
-    ("post", "/api/campaignStatus", "§2.1", "One sent message's status (msg_id)"),
-    ("post", "/api/campaignReport", "§2.2", "Sent messages of the last 7 days or a dd-mm-yyyy range"),
-    ("post", "/api/qrCode", "§3.1", "The instance status (a Cloud number is always paired)"),
-    ("post", "/api/qrCodeLink", "§3.2", "The instance status (a Cloud number is always paired)"),
-    ("post", "/api/inboxReport", "§4.1", "Received messages, all or a dd-mm-yyyy range"),
-    ("post", "/api/inboxReportOffset", "§4.2", "Received messages after a message id"),
-    ("post", "/api/checkBal", "§5", "The wallet's quota, expiry and backup"),
-    ("post", "/api/groups", "§6", "The groups created on the number, with participants"),
+    (
+        "post",
+        "/api/sendTextButton",
+        "§1.6",
+        "Send a text with reply buttons or one URL button",
+    ),
+    (
+        "post",
+        "/api/sendFilesButton",
+        "§1.7",
+        "Send a file header with reply buttons or one URL button",
+    ),
+    (
+        "post",
+        "/api/sendLocationButton",
+        "§1.8",
+        "Send a location, then a text with buttons",
+    ),
+    (
+        "post",
+        "/api/sendList",
+        "§1.9",
+        "Send a list (rows=section:title:description)",
+    ),
+    (
+        "post",
+        "/api/campaignStatus",
+        "§2.1",
+        "One sent message's status (msg_id)",
+    ),
+    (
+        "post",
+        "/api/campaignReport",
+        "§2.2",
+        "Sent messages of the last 7 days or a dd-mm-yyyy range",
+    ),
+    (
+        "post",
+        "/api/qrCode",
+        "§3.1",
+        "The instance status (a Cloud number is always paired)",
+    ),
+    (
+        "post",
+        "/api/qrCodeLink",
+        "§3.2",
+        "The instance status (a Cloud number is always paired)",
+    ),
+    (
+        "post",
+        "/api/inboxReport",
+        "§4.1",
+        "Received messages, all or a dd-mm-yyyy range",
+    ),
+    (
+        "post",
+        "/api/inboxReportOffset",
+        "§4.2",
+        "Received messages after a message id",
+    ),
+    (
+        "post",
+        "/api/checkBal",
+        "§5",
+        "The wallet's quota, expiry and backup",
+    ),
+    (
+        "post",
+        "/api/groups",
+        "§6",
+        "The groups created on the number, with participants",
+    ),
     ("post", "/api/contacts", "§7", "The contact book"),
 ];
 
@@ -87,7 +167,10 @@ fn api() -> Router<AppState> {
     Router::new()
         .route("/api/sendText", both(send::send_text))
         .route("/api/sendFiles", both(send::send_files))
-        .route("/api/sendFileWithCaption", both(send::send_file_with_caption))
+        .route(
+            "/api/sendFileWithCaption",
+            both(send::send_file_with_caption),
+        )
         .route("/api/sendLocation", both(send::send_location))
         .route("/api/sendContact", both(send::send_contact))
         .route("/api/sendTextButton", both(send::send_text_button))
@@ -109,7 +192,13 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .nest(BASE, api())
         .nest(&format!("{BASE}/{{instance}}"), api())
-        .route(&format!("{BASE}/{{*rest}}"), any(unknown))
+        // Unknown operations in the dialect's format (other paths under the prefix are the
+        // dialects' shared 404).
+        .route(&format!("{BASE}/api/{{operation}}"), any(unknown))
+        .route(
+            &format!("{BASE}/{{instance}}/api/{{operation}}"),
+            any(unknown),
+        )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(from_fn(errors::errors))
 }

@@ -128,7 +128,8 @@ fn day(form: &Form, name: &str) -> Result<Option<TimeBound>, ValidationError> {
     };
     let bad = || ValidationError::new(name, "must be a date in dd-mm-yyyy format");
     let mut parts = raw.split('-');
-    let (Some(d), Some(m), Some(y), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(d), Some(m), Some(y), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(bad());
     };
@@ -137,7 +138,9 @@ fn day(form: &Form, name: &str) -> Result<Option<TimeBound>, ValidationError> {
         m.parse::<i8>().map_err(|_| bad())?,
         y.parse::<i16>().map_err(|_| bad())?,
     );
-    Date::new(y, m, d).map(|d| Some(TimeBound::Day(d))).map_err(|_| bad())
+    Date::new(y, m, d)
+        .map(|d| Some(TimeBound::Day(d)))
+        .map_err(|_| bad())
 }
 
 /// `limit`: how many (the newest, or the first after an offset); 0 or absent is all, up to
@@ -159,7 +162,11 @@ async fn list(
     report: MessageReport,
     asked: u32,
 ) -> Result<Response, ApiError> {
-    let cap = if asked == 0 { Page::<MessageId>::MAX_LIMIT } else { asked };
+    let cap = if asked == 0 {
+        Page::<MessageId>::MAX_LIMIT
+    } else {
+        asked
+    };
     let page = Page::first(cap);
     let found = state
         .app
@@ -204,7 +211,11 @@ pub async fn campaign_status(
         .await
         .map_err(|e| ApiError::naming(e, ErrorCode::MessageNotFound, "message", raw))?;
     if m.channel_id != call.channel.id {
-        return Err(ApiError::not_found(ErrorCode::MessageNotFound, "message", raw));
+        return Err(ApiError::not_found(
+            ErrorCode::MessageNotFound,
+            "message",
+            raw,
+        ));
     }
     Ok(Json(json!({
         "status": "success",
@@ -240,10 +251,7 @@ pub async fn campaign_report(
 
 /// §4.1 inboxReport: the instance's received messages, all or of a date range, newest
 /// first.
-pub async fn inbox_report(
-    State(state): State<AppState>,
-    call: Call,
-) -> Result<Response, ApiError> {
+pub async fn inbox_report(State(state): State<AppState>, call: Call) -> Result<Response, ApiError> {
     let report = MessageReport {
         filter: MessageFilter {
             channel_id: Some(call.channel.id),
@@ -280,7 +288,11 @@ pub async fn inbox_report_offset(
             .await
             .map_err(|e| ApiError::naming(e, ErrorCode::MessageNotFound, "message", raw))?;
         if from.channel_id != call.channel.id {
-            return Err(ApiError::not_found(ErrorCode::MessageNotFound, "message", raw));
+            return Err(ApiError::not_found(
+                ErrorCode::MessageNotFound,
+                "message",
+                raw,
+            ));
         }
         filter.number_after = Some(from.number);
     }

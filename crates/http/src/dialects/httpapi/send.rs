@@ -81,15 +81,22 @@ fn text_contents(body: &str, field: &str) -> Result<Vec<Content>, ApiError> {
     if parts.len() > MAX_PARTS {
         return Err(ValidationError::out_of_range(
             field,
-            format!("at most {} bytes ({MAX_PARTS} parts of {PART_BYTES})", MAX_PARTS * PART_BYTES),
+            format!(
+                "at most {} bytes ({MAX_PARTS} parts of {PART_BYTES})",
+                MAX_PARTS * PART_BYTES
+            ),
         )
         .into());
     }
     parts
         .iter()
         .map(|p| {
-            Content::outbound(&json!({"type": "text", "text": {"body": p}}))
-                .map_err(|e| ApiError::from(ValidationError { field: field.into(), ..e }))
+            Content::outbound(&json!({"type": "text", "text": {"body": p}})).map_err(|e| {
+                ApiError::from(ValidationError {
+                    field: field.into(),
+                    ..e
+                })
+            })
         })
         .collect()
 }
@@ -136,7 +143,10 @@ async fn file(state: &AppState, call: &mut Call) -> Result<Media, ApiError> {
             .map_err(|e| ApiError::from(e).field("file"));
     }
     let link = call.form.get("link").ok_or_else(|| {
-        ValidationError::missing("link", "is required: the file's URL (or a multipart `file`)")
+        ValidationError::missing(
+            "link",
+            "is required: the file's URL (or a multipart `file`)",
+        )
     })?;
     let ok = ["http://", "https://"].iter().any(|scheme| {
         link.get(..scheme.len())
@@ -202,7 +212,11 @@ fn file_contents(media: &Media, caption: Option<String>) -> Result<Vec<Content>,
     }
     let first = Content::outbound(&json!({"type": kind, kind: object})).map_err(|e| {
         ApiError::from(ValidationError {
-            field: if e.field.ends_with("caption") { "message".into() } else { e.field },
+            field: if e.field.ends_with("caption") {
+                "message".into()
+            } else {
+                e.field
+            },
             ..e
         })
     })?;
@@ -212,10 +226,7 @@ fn file_contents(media: &Media, caption: Option<String>) -> Result<Vec<Content>,
 }
 
 /// §1.1 sendText.
-pub async fn send_text(
-    State(state): State<AppState>,
-    call: Call,
-) -> Result<Json<Value>, ApiError> {
+pub async fn send_text(State(state): State<AppState>, call: Call) -> Result<Json<Value>, ApiError> {
     recipient(&call.form)?;
     let message = required_text(&call.form, "message")?;
     let contents = text_contents(&message, "message")?;
@@ -296,8 +307,13 @@ pub async fn send_contact(
     if let Some(org) = call.form.get("contactOrganization") {
         card["org"] = json!({"company": org});
     }
-    let content = Content::outbound(&json!({"type": "contacts", "contacts": [card]}))
-        .map_err(|e| ApiError::from(ValidationError { field: "contactName".into(), ..e }))?;
+    let content =
+        Content::outbound(&json!({"type": "contacts", "contacts": [card]})).map_err(|e| {
+            ApiError::from(ValidationError {
+                field: "contactName".into(),
+                ..e
+            })
+        })?;
     send_all(&state, &call, vec![content]).await
 }
 
@@ -402,7 +418,11 @@ pub async fn send_files_button(
             ErrorCode::MediaTypeNotSupported,
             "a buttons message's file is an image, a video or a document",
         )
-        .field(if call.form.get("link").is_some() { "link" } else { "file" }));
+        .field(if call.form.get("link").is_some() {
+            "link"
+        } else {
+            "file"
+        }));
     }
     let header = json!({"type": kind, kind: media_object(&media, kind)});
     let content = buttons_message(&call.form, Some(header))?;
@@ -422,10 +442,7 @@ pub async fn send_location_button(
 
 /// §1.9 sendList: `rows=section:title:description`, rows of a section together in the
 /// order the sections first appear; a row's id is its title.
-pub async fn send_list(
-    State(state): State<AppState>,
-    call: Call,
-) -> Result<Json<Value>, ApiError> {
+pub async fn send_list(State(state): State<AppState>, call: Call) -> Result<Json<Value>, ApiError> {
     recipient(&call.form)?;
     let form = &call.form;
     let message = required_text(form, "message")?;
