@@ -7,6 +7,7 @@
 mod account;
 mod reports;
 mod sends;
+mod webhooks;
 
 use reqwest::multipart;
 use serde_json::{Map, Value, json};

@@ -18,21 +18,30 @@
 //! location `url` (sent as separate messages, every id returned); no WhatsApp-Web groups
 //! or address book (the groups created through wagate, the contact book).
 //!
-//! Not yet served: the §8 webhook payloads (flat `delivery` / `inbox` JSON, multipart for
-//! inbound media) as a registered payload format.
+//! - **Webhooks** ([`webhook`]) §8: the flat `delivery` and `inbox` payloads, a payload
+//!   format (`httpapi`) subscriptions of `/api/v1/webhooks` name.
+//!
+//! Not served: inbound media as multipart (`json` + `file1`): the inbox payload names the
+//! media id instead; setting `webHook` through the instance object (the seed has no call
+//! for it either: subscribe through `/api/v1/webhooks`).
 
 pub mod account;
 pub mod call;
 pub mod errors;
 pub mod reports;
 pub mod send;
+pub mod webhook;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::middleware::from_fn;
 use axum::routing::{MethodRouter, any, get};
+use wagate_app::App;
 use wagate_core::error::ErrorCode;
+use wagate_core::webhook::PayloadFormat;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -186,6 +195,14 @@ fn api() -> Router<AppState> {
         .route("/api/checkBal", both(account::check_balance))
         .route("/api/groups", both(account::groups))
         .route("/api/contacts", both(account::contacts))
+}
+
+/// Registers the dialect's webhook format with `app`.
+pub fn register(app: &App) {
+    app.register_payload_format(
+        PayloadFormat::parse(webhook::FORMAT).expect("a valid format name"),
+        Arc::new(webhook::FlatCallbacks),
+    );
 }
 
 pub fn router() -> Router<AppState> {

@@ -34,7 +34,12 @@ const REPORT_DAYS: i64 = 7;
 
 /// The seed's numeric status and its text.
 pub fn status_of(m: &Message) -> (u8, &'static str) {
-    match m.status {
+    status_number(m.status)
+}
+
+/// The seed's number and text of `status`.
+pub fn status_number(status: MessageStatus) -> (u8, &'static str) {
+    match status {
         MessageStatus::Accepted => (0, "Pending"),
         MessageStatus::Sent => (1, "Sent"),
         MessageStatus::Delivered | MessageStatus::Received => (3, "Delivered"),
