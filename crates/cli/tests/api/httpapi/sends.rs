@@ -333,6 +333,23 @@ async fn buttons_and_lists_as_cloud_allows_them() {
             .await;
         let c = delivered(&app, &sent_ids(&body)).await;
         assert_eq!(c[0]["header"]["type"], "image", "{c:?}");
+        // §1.7(a) the header file uploaded, with a URL button.
+        let (status, body) = instance
+            .upload(
+                "sendFilesButton",
+                &[
+                    ("phone", PHONE),
+                    ("message", "Your invoice"),
+                    ("urlButtonText", "Pay"),
+                    ("urlButtonValue", "https://example.com/pay"),
+                ],
+                ("invoice.pdf", "application/pdf", pdf()),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let c = delivered(&app, &sent_ids(&body)).await;
+        assert_eq!(c[0]["type"], "cta_url", "{c:?}");
+        assert_eq!(c[0]["header"]["type"], "document", "{c:?}");
         // §1.8 the location, then the buttons.
         let body = instance
             .ok(
@@ -384,7 +401,7 @@ async fn buttons_and_lists_as_cloud_allows_them() {
             .await;
         assert_error(&got, 400, "13-Parameter required");
         assert_eq!(got.1["field"], "rows");
-        assert_eq!(app.messages("direction=outbound").await.len(), 6);
+        assert_eq!(app.messages("direction=outbound").await.len(), 7);
     }
 }
 
