@@ -53,13 +53,25 @@ pub const BASE: &str = "/compat/httpapi";
 const MAX_BODY_BYTES: usize = 17 * 1024 * 1024;
 
 /// The operations, for the OpenAPI document: method, path after [`BASE`], the seed's
-/// section and what it does. Each is served as GET and POST.
+/// section and what it does. Each is served as GET and as POST, alike.
 pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "get",
+        "/api/sendText",
+        "§1.1",
+        "Send a text (parts of 2,000 bytes)",
+    ),
     (
         "post",
         "/api/sendText",
         "§1.1",
         "Send a text (parts of 2,000 bytes)",
+    ),
+    (
+        "get",
+        "/api/sendFiles",
+        "§1.2",
+        "Send a file from `link`, or a multipart `file`",
     ),
     (
         "post",
@@ -68,10 +80,22 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "Send a file from `link`, or a multipart `file`",
     ),
     (
+        "get",
+        "/api/sendFileWithCaption",
+        "§1.3",
+        "Send a file with `message` as its caption",
+    ),
+    (
         "post",
         "/api/sendFileWithCaption",
         "§1.3",
         "Send a file with `message` as its caption",
+    ),
+    (
+        "get",
+        "/api/sendLocation",
+        "§1.4",
+        "Send a location (a `url` follows as a text)",
     ),
     (
         "post",
@@ -79,12 +103,25 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "§1.4",
         "Send a location (a `url` follows as a text)",
     ),
+    ("get", "/api/sendContact", "§1.5", "Send a contact card"),
     ("post", "/api/sendContact", "§1.5", "Send a contact card"),
+    (
+        "get",
+        "/api/sendTextButton",
+        "§1.6",
+        "Send a text with reply buttons or one URL button",
+    ),
     (
         "post",
         "/api/sendTextButton",
         "§1.6",
         "Send a text with reply buttons or one URL button",
+    ),
+    (
+        "get",
+        "/api/sendFilesButton",
+        "§1.7",
+        "Send a file header with reply buttons or one URL button",
     ),
     (
         "post",
@@ -93,10 +130,22 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "Send a file header with reply buttons or one URL button",
     ),
     (
+        "get",
+        "/api/sendLocationButton",
+        "§1.8",
+        "Send a location, then a text with buttons",
+    ),
+    (
         "post",
         "/api/sendLocationButton",
         "§1.8",
         "Send a location, then a text with buttons",
+    ),
+    (
+        "get",
+        "/api/sendList",
+        "§1.9",
+        "Send a list (rows=section:title:description)",
     ),
     (
         "post",
@@ -105,10 +154,22 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "Send a list (rows=section:title:description)",
     ),
     (
+        "get",
+        "/api/campaignStatus",
+        "§2.1",
+        "One sent message's status (msg_id)",
+    ),
+    (
         "post",
         "/api/campaignStatus",
         "§2.1",
         "One sent message's status (msg_id)",
+    ),
+    (
+        "get",
+        "/api/campaignReport",
+        "§2.2",
+        "Sent messages of the last 7 days or a dd-mm-yyyy range",
     ),
     (
         "post",
@@ -117,9 +178,21 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "Sent messages of the last 7 days or a dd-mm-yyyy range",
     ),
     (
+        "get",
+        "/api/qrCode",
+        "§3.1",
+        "The instance status (a Cloud number is always paired)",
+    ),
+    (
         "post",
         "/api/qrCode",
         "§3.1",
+        "The instance status (a Cloud number is always paired)",
+    ),
+    (
+        "get",
+        "/api/qrCodeLink",
+        "§3.2",
         "The instance status (a Cloud number is always paired)",
     ),
     (
@@ -129,10 +202,22 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "The instance status (a Cloud number is always paired)",
     ),
     (
+        "get",
+        "/api/inboxReport",
+        "§4.1",
+        "Received messages, all or a dd-mm-yyyy range",
+    ),
+    (
         "post",
         "/api/inboxReport",
         "§4.1",
         "Received messages, all or a dd-mm-yyyy range",
+    ),
+    (
+        "get",
+        "/api/inboxReportOffset",
+        "§4.2",
+        "Received messages after a message id",
     ),
     (
         "post",
@@ -141,10 +226,22 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "Received messages after a message id",
     ),
     (
+        "get",
+        "/api/checkBal",
+        "§5",
+        "The wallet's quota, expiry and backup",
+    ),
+    (
         "post",
         "/api/checkBal",
         "§5",
         "The wallet's quota, expiry and backup",
+    ),
+    (
+        "get",
+        "/api/groups",
+        "§6",
+        "The groups created on the number, with participants",
     ),
     (
         "post",
@@ -152,6 +249,7 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "§6",
         "The groups created on the number, with participants",
     ),
+    ("get", "/api/contacts", "§7", "The contact book"),
     ("post", "/api/contacts", "§7", "The contact book"),
 ];
 
