@@ -30,6 +30,7 @@ mod flows;
 mod fuzz_cloud;
 mod fuzz_regressions;
 mod groups;
+mod httpapi;
 mod idempotency;
 mod interactive_extra;
 mod lifecycle;

@@ -38,8 +38,9 @@
 //! A multipart upload is read by `crate::kit::upload`, a send body by the Cloud plane's
 //! parser (`crate::cloud::messages::parse_send`) when the provider's body is Meta's.
 //!
-//! Dialects: [`redington`] (seed 000), [`messagecentral`] (seed 001).
+//! Dialects: [`redington`] (seed 000), [`messagecentral`] (seed 001), [`httpapi`] (seed 002).
 
+pub mod httpapi;
 pub mod messagecentral;
 pub mod redington;
 
@@ -56,6 +57,7 @@ use crate::state::AppState;
 /// Registers every dialect's webhook payload format with `app`.
 pub fn register(app: &wagate_app::App) {
     redington::register(app);
+    httpapi::register(app);
 }
 
 /// The dialects' operations for the OpenAPI document: `(tags, paths)` to merge into it,
@@ -81,6 +83,15 @@ pub fn openapi() -> (Value, Value) {
             messagecentral::OPERATIONS,
             "authToken",
         ),
+        (
+            "httpapi",
+            "WhatsApp HTTP API v2.0.0 (instance style, seed 002): change the base URL to \
+             `/compat/httpapi`; `token=` is an API key (query or form), the instance its \
+             channel; every operation is also served as GET",
+            httpapi::BASE,
+            httpapi::OPERATIONS,
+            "query:token",
+        ),
     ];
     let mut tags = Vec::new();
     for (tag, description, base, operations, header) in dialects {
@@ -97,7 +108,9 @@ pub fn openapi() -> (Value, Value) {
                 .collect();
             // Every operation but the one that issues a token takes the credential.
             if !path.ends_with("/authentication/token") {
-                parameters.push(json!({"name": header, "in": "header", "required": true,
+                // `query:<name>` for a credential in the query string.
+                let (place, name) = header.split_once(':').unwrap_or(("header", header));
+                parameters.push(json!({"name": name, "in": place, "required": true,
                     "schema": {"type": "string"}}));
             }
             let id = format!(
@@ -147,4 +160,5 @@ pub fn router() -> Router<AppState> {
         // After the layer above: each dialect renders its own errors.
         .merge(redington::router())
         .merge(messagecentral::router())
+        .merge(httpapi::router())
 }
