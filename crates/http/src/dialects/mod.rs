@@ -38,10 +38,11 @@
 //! A multipart upload is read by `crate::kit::upload`, a send body by the Cloud plane's
 //! parser (`crate::cloud::messages::parse_send`) when the provider's body is Meta's.
 //!
-//! Dialects: [`redington`] (seed 000), [`messagecentral`] (seed 001).
+//! Dialects: [`redington`] (seed 000), [`messagecentral`] (seed 001), [`woztell`] (seed 003).
 
 pub mod messagecentral;
 pub mod redington;
+pub mod woztell;
 
 use axum::Router;
 use axum::middleware::from_fn;
@@ -81,6 +82,14 @@ pub fn openapi() -> (Value, Value) {
             messagecentral::OPERATIONS,
             "authToken",
         ),
+        (
+            "woztell",
+            "WOZTELL Public API for WhatsApp Cloud (seed 003): change the base URL to \
+             `/compat/woztell`; `accessToken` (query or JSON body) is an API key",
+            woztell::BASE,
+            woztell::OPERATIONS,
+            woztell::auth::PARAM,
+        ),
     ];
     let mut tags = Vec::new();
     for (tag, description, base, operations, header) in dialects {
@@ -97,7 +106,12 @@ pub fn openapi() -> (Value, Value) {
                 .collect();
             // Every operation but the one that issues a token takes the credential.
             if !path.ends_with("/authentication/token") {
-                parameters.push(json!({"name": header, "in": "header", "required": true,
+                let place = if header == woztell::auth::PARAM {
+                    "query"
+                } else {
+                    "header"
+                };
+                parameters.push(json!({"name": header, "in": place, "required": true,
                     "schema": {"type": "string"}}));
             }
             let id = format!(
@@ -147,4 +161,5 @@ pub fn router() -> Router<AppState> {
         // After the layer above: each dialect renders its own errors.
         .merge(redington::router())
         .merge(messagecentral::router())
+        .merge(woztell::router())
 }
