@@ -66,3 +66,4 @@ mod webhook_shapes;
 mod webhook_trust;
 mod webhooks;
 mod workers;
+mod woztell;

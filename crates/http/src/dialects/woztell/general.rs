@@ -45,10 +45,7 @@ pub fn ok(rest: Value) -> Json<Value> {
 }
 
 /// `GET /waba-info?channelId|wabaId`.
-pub async fn waba_info(
-    State(state): State<AppState>,
-    call: Call,
-) -> Result<Json<Value>, ApiError> {
+pub async fn waba_info(State(state): State<AppState>, call: Call) -> Result<Json<Value>, ApiError> {
     if call.text("channelId")?.is_none() && call.text("wabaId")?.is_none() {
         return Err(ValidationError::missing("channelId", "give channelId or wabaId").into());
     }
@@ -216,10 +213,7 @@ pub async fn displayname_status(
 }
 
 /// `PUT /media-id` with `{phoneNumberId, type, url}`.
-pub async fn media_id(
-    State(state): State<AppState>,
-    call: Call,
-) -> Result<Json<Value>, ApiError> {
+pub async fn media_id(State(state): State<AppState>, call: Call) -> Result<Json<Value>, ApiError> {
     let c = phone_number(&state, &call).await?;
     let kind = call.required("type")?;
     let prefix = match kind.as_str() {
@@ -289,9 +283,8 @@ pub async fn set_encryption(
 ) -> Result<Json<Value>, ApiError> {
     let c = call.channel(&state).await?;
     let pem = call.required("publicKey")?;
-    let key = BusinessPublicKey::parse(&pem).map_err(|e| {
-        ApiError::from(ValidationError::new("publicKey", e.message))
-    })?;
+    let key = BusinessPublicKey::parse(&pem)
+        .map_err(|e| ApiError::from(ValidationError::new("publicKey", e.message)))?;
     use wagate_app::channels::encryption::Answered;
     match state
         .app

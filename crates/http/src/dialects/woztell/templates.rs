@@ -170,7 +170,10 @@ pub async fn list(State(state): State<AppState>, call: Call) -> Result<Json<Valu
         .ok()
         .filter(|n| (1..=MAX_FIRST).contains(n))
         .ok_or_else(|| {
-            ValidationError::new("first", format!("must be a whole number from 1 to {MAX_FIRST}"))
+            ValidationError::new(
+                "first",
+                format!("must be a whole number from 1 to {MAX_FIRST}"),
+            )
         })?;
     let after = match call.text("after")? {
         Some(a) => decode("after", &a)?,
@@ -221,7 +224,11 @@ pub async fn list(State(state): State<AppState>, call: Call) -> Result<Json<Valu
 
 /// The order Meta lists a template's components in.
 fn rank(c: &Value) -> u8 {
-    match c.get("type").and_then(Value::as_str).map(str::to_ascii_uppercase) {
+    match c
+        .get("type")
+        .and_then(Value::as_str)
+        .map(str::to_ascii_uppercase)
+    {
         Some(t) if t == "HEADER" => 0,
         Some(t) if t == "BODY" => 1,
         Some(t) if t == "FOOTER" => 2,
@@ -275,7 +282,11 @@ pub async fn create(State(state): State<AppState>, call: Call) -> Result<Json<Va
         "category": category.as_str(),
         "components": components,
     });
-    for key in ["parameter_format", "allow_category_change", "message_send_ttl_seconds"] {
+    for key in [
+        "parameter_format",
+        "allow_category_change",
+        "message_send_ttl_seconds",
+    ] {
         if let Some(v) = call.params.get(key) {
             body[key] = v.clone();
         }
@@ -319,7 +330,9 @@ pub async fn create(State(state): State<AppState>, call: Call) -> Result<Json<Va
     match state.app.create_template(p, &waba, draft).await {
         Ok(t) => {
             tracing::info!(template_id = %t.id.as_str(), "woztell template created");
-            Ok(ok(json!({"id": t.id.as_str(), "language": t.language.as_str()})))
+            Ok(ok(
+                json!({"id": t.id.as_str(), "language": t.language.as_str()}),
+            ))
         }
         Err(e) => {
             forget(&state, &call, &kept).await;
