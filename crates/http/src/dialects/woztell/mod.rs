@@ -14,10 +14,9 @@
 //! Served: WABA info, business profile get and update (a picture by URL fetched), display
 //! name status, media id from a URL, business encryption set and get ([`general`]); template
 //! list grouped by name, create (header samples by URL fetched), edit and delete by name
-//! ([`templates`]).
+//! ([`templates`]); the ten Flow APIs ([`flows`]).
 //!
-//! Not yet served (answered 404 `NOT_FOUND` in the dialect's shape): the ten Flow APIs,
-//! conversation analytics, catalogs and products, and the `X-Woztell-Payload` +
+//! Not yet served (answered 404 `NOT_FOUND` in the dialect's shape): conversation analytics, catalogs and products, and the `X-Woztell-Payload` +
 //! `X-Woztell-SignedContext` scheme (the endpoints it guards take `accessToken`).
 //!
 //! # What cannot be real on Meta's Cloud API, and the answer
@@ -33,12 +32,13 @@
 
 pub mod auth;
 pub mod errors;
+mod flows;
 mod general;
 mod templates;
 
 use axum::Router;
 use axum::middleware::from_fn;
-use axum::routing::{any, get, patch, put};
+use axum::routing::{any, get, patch, post, put};
 use wagate_core::error::ErrorCode;
 
 use crate::error::ApiError;
@@ -74,6 +74,15 @@ pub fn router() -> Router<AppState> {
                 .patch(templates::edit)
                 .delete(templates::delete),
         )
+        .route(&at("/flow"), get(flows::list).delete(flows::delete))
+        .route(&at("/flow-screen-payload"), get(flows::screen_payload))
+        .route(&at("/flow-preview"), get(flows::preview_url))
+        .route(&at("/flow-detail"), get(flows::detail))
+        .route(&at("/create-flow"), put(flows::create))
+        .route(&at("/flow-metadata"), patch(flows::metadata))
+        .route(&at("/flow-json"), patch(flows::flow_json))
+        .route(&at("/publish-flow"), post(flows::publish))
+        .route(&at("/deprecate-flow"), post(flows::deprecate))
         // The seed's note names the edit `PATCH /whatsapp-message-templates` (plural).
         .route(&at("/whatsapp-message-templates"), patch(templates::edit))
         .route("/compat/woztell/{*rest}", any(unknown))
@@ -155,5 +164,50 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "/whatsapp-message-template",
         "Message Template APIs",
         "Delete a template by name (JSON body)",
+    ),
+    (
+        "get",
+        "/flow",
+        "Flow APIs",
+        "List flows (`limit`, cursors): label, value, status, assets",
+    ),
+    (
+        "get",
+        "/flow-screen-payload",
+        "Flow APIs",
+        "A flow's screens and their data",
+    ),
+    ("get", "/flow-preview", "Flow APIs", "A flow's preview URL"),
+    (
+        "get",
+        "/flow-detail",
+        "Flow APIs",
+        "A flow's details: status, categories, validation errors, WABA, application",
+    ),
+    (
+        "put",
+        "/create-flow",
+        "Flow APIs",
+        "Create a flow (optionally cloned, with an endpoint URL)",
+    ),
+    (
+        "patch",
+        "/flow-metadata",
+        "Flow APIs",
+        "Rename, recategorise or set a flow's endpoint",
+    ),
+    (
+        "patch",
+        "/flow-json",
+        "Flow APIs",
+        "Upload a flow's Flow JSON → its validation errors",
+    ),
+    ("delete", "/flow", "Flow APIs", "Delete a draft flow"),
+    ("post", "/publish-flow", "Flow APIs", "Publish a flow"),
+    (
+        "post",
+        "/deprecate-flow",
+        "Flow APIs",
+        "Deprecate a published flow",
     ),
 ];
