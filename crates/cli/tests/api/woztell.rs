@@ -158,8 +158,17 @@ fn shape(v: &Value) -> Value {
                             | "header_handle"
                             | "profile_picture_url"
                             | "requestId"
+                            | "preview_url"
+                            | "expires_at"
+                            | "link"
+                            | "value"
+                            | "message_template_namespace"
                     );
-                    if redact && !x.is_null() {
+                    // A screen's id is its name, kept.
+                    let screen_id = k == "id"
+                        && x.as_str()
+                            .is_some_and(|s| !s.chars().all(|c| c.is_ascii_digit()));
+                    if redact && !x.is_null() && !screen_id {
                         *x = json!(format!("[{k}]"));
                     } else {
                         walk(x);
@@ -761,6 +770,256 @@ async fn the_template_apis() {
         assert_error(
             w.send(Method::DELETE, "/whatsapp-message-template", &del)
                 .await,
+            404,
+            "NOT_FOUND",
+        )
+        .await;
+        app.stop().await;
+    }
+}
+
+/// The seed's `PATCH /flow-json` body's `data`.
+fn preferences_flow_json() -> Value {
+    json!({
+        "version": "3.1",
+        "screens": [{
+            "id": "PREFERENCES",
+            "title": "Update Preferences",
+            "data": {},
+            "terminal": true,
+            "layout": {
+                "type": "SingleColumnLayout",
+                "children": [{
+                    "type": "Form",
+                    "name": "form",
+                    "children": [
+                        {"type": "CheckboxGroup", "label": "Communication types", "required": true,
+                         "name": "communicationTypes", "data-source": [
+                            {"id": "0", "title": "Special offers and promotions"},
+                            {"id": "1", "title": "Changes to my subscription"},
+                            {"id": "2", "title": "News and events"},
+                            {"id": "3", "title": "New products"}]},
+                        {"type": "CheckboxGroup", "label": "Contact Preferences", "required": false,
+                         "name": "contactPrefs", "data-source": [
+                            {"id": "0", "title": "Whatsapp"},
+                            {"id": "1", "title": "Email"},
+                            {"id": "2", "title": "SMS"}]},
+                        {"type": "Footer", "label": "Done", "on-click-action": {
+                            "name": "complete",
+                            "payload": {"communicationTypes": "${form.communicationTypes}",
+                                        "contactPrefs": "${form.contactPrefs}"}}}
+                    ]
+                }]
+            }
+        }]
+    })
+}
+
+#[tokio::test]
+async fn the_flow_apis() {
+    for app in apps().await {
+        let w = Woz::of(&app).await;
+        let admin = app.api_key.clone();
+        let get = |path: String| {
+            let w = &w;
+            let admin = admin.clone();
+            async move {
+                w.get(&format!(
+                    "{path}{}accessToken={admin}",
+                    if path.contains('?') { "&" } else { "?" }
+                ))
+                .await
+            }
+        };
+        // The flow the seed's example clones, as a migrating user has it.
+        let source = ok(w
+            .send(
+                Method::PUT,
+                "/create-flow",
+                &json!({"accessToken": admin, "name": "Customer Success", "categories": ["SIGN_UP"]}),
+            )
+            .await)
+        .await;
+        let source_id = source["id"].as_str().unwrap().to_owned();
+        // PUT /create-flow: the seed's body, cloning it.
+        let created = ok(w
+            .send(
+                Method::PUT,
+                "/create-flow",
+                &json!({"accessToken": admin, "data": {
+                    "name": "Test Flow 2",
+                    "categories": ["SURVEY"],
+                    "clone_flow_id": source_id,
+                    "endpoint_url": "https://webhook.site/ff434d70-465c-4c79-90cc-333adfa858b5"
+                }}),
+            )
+            .await)
+        .await;
+        insta::allow_duplicates! {
+            insta::assert_json_snapshot!("woztell_flow_create", shape(&created));
+        }
+        let id = created["id"].as_str().unwrap().to_owned();
+        let cloud: Value = app
+            .get(&format!(
+                "/v23.0/{id}?fields=name,categories,status,endpoint_uri"
+            ))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(cloud["name"], "Test Flow 2", "{cloud}");
+        assert_eq!(cloud["categories"], json!(["SURVEY"]), "{cloud}");
+        // A clone of a flow that is not there; a bad category: nothing created.
+        let res = w
+            .send(
+                Method::PUT,
+                "/create-flow",
+                &json!({"accessToken": admin, "data": {"name": "X", "categories": ["SURVEY"],
+                    "clone_flow_id": "368669698913502"}}),
+            )
+            .await;
+        let body = assert_error(res, 400, "INVALID_PARAMETER").await;
+        assert_eq!(
+            body["error"]["message"],
+            "clone_flow_id: Flow with id 368669698913502 does not exist"
+        );
+        let res = w
+            .send(
+                Method::PUT,
+                "/create-flow",
+                &json!({"accessToken": admin, "data": {"name": "X", "categories": ["PARTY"]}}),
+            )
+            .await;
+        assert_error(res, 400, "INVALID_PARAMETER").await;
+
+        // PATCH /flow-json: the seed's Flow JSON, valid.
+        let done = ok(w
+            .send(
+                Method::PATCH,
+                "/flow-json",
+                &json!({"accessToken": admin, "flowId": id, "data": preferences_flow_json()}),
+            )
+            .await)
+        .await;
+        assert_eq!(
+            done,
+            json!({"ok": 1, "success": true, "validation_errors": []})
+        );
+        // A broken one is stored with its errors.
+        let broken = ok(w
+            .send(
+                Method::PATCH,
+                "/flow-json",
+                &json!({"accessToken": admin, "flowId": source_id, "data": {"version": "3.1", "screens": []}}),
+            )
+            .await)
+        .await;
+        assert!(
+            !broken["validation_errors"].as_array().unwrap().is_empty(),
+            "{broken}"
+        );
+
+        // PATCH /flow-metadata: the seed's body (endpoint_url outside data).
+        let done = ok(w
+            .send(
+                Method::PATCH,
+                "/flow-metadata",
+                &json!({"accessToken": admin, "flowId": id, "data": {"name": "Test Flow ABC"},
+                    "endpoint_url": "https://webhook.site/ff434d70-465c-4c79-90cc-333adfa858b5"}),
+            )
+            .await)
+        .await;
+        assert_eq!(done, json!({"ok": 1, "success": true}));
+
+        // The reads.
+        let mut list = ok(get("/flow?limit=10".into()).await).await;
+        list["data"]
+            .as_array_mut()
+            .unwrap()
+            .sort_by_key(|f| f["label"].as_str().unwrap().to_owned());
+        insta::allow_duplicates! {
+            insta::assert_json_snapshot!("woztell_flow_list", shape(&list));
+        }
+        let labels: Vec<&str> = list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["label"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            labels,
+            ["Customer Success (DRAFT)", "Test Flow ABC (DRAFT)"]
+        );
+        let first = ok(get("/flow?limit=1".into()).await).await;
+        assert_eq!(first["paging"]["hasNext"], true);
+        let after = first["paging"]["cursors"]["after"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let second = ok(get(format!("/flow?limit=1&after={after}")).await).await;
+        assert_eq!(second["paging"]["hasNext"], false);
+        assert_eq!(second["paging"]["hasPrevious"], true);
+        let mut both = [
+            first["data"][0]["value"].clone(),
+            second["data"][0]["value"].clone(),
+        ];
+        both.sort_by_key(|v| v.as_str().unwrap().to_owned());
+        let mut want = [json!(id), json!(source_id)];
+        want.sort_by_key(|v| v.as_str().unwrap().to_owned());
+        assert_eq!(both, want);
+        assert_error(get("/flow".into()).await, 400, "INVALID_PARAMETER").await;
+        let payload = ok(get(format!("/flow-screen-payload?flowId={id}")).await).await;
+        insta::allow_duplicates! {
+            insta::assert_json_snapshot!("woztell_flow_screen_payload", shape(&payload));
+        }
+        let preview = ok(get(format!("/flow-preview?flowId={id}")).await).await;
+        let url = preview["data"]["preview_url"].as_str().unwrap();
+        let page = app.client.get(url).send().await.unwrap();
+        assert_eq!(page.status(), 200);
+        let detail = ok(get(format!("/flow-detail?flowId={id}")).await).await;
+        insta::allow_duplicates! {
+            insta::assert_json_snapshot!("woztell_flow_detail", shape(&detail));
+        }
+        assert_error(
+            get("/flow-detail?flowId=913687770028833".into()).await,
+            404,
+            "NOT_FOUND",
+        )
+        .await;
+        // Another account's token does not see the flow.
+        let (_, other) = app.other_account().await;
+        let res = w
+            .get(&format!("/flow-detail?flowId={id}&accessToken={other}"))
+            .await;
+        assert_error(res, 404, "NOT_FOUND").await;
+
+        // The lifecycle, with the seed's bodies: publish, deprecate; delete only a draft.
+        let body = json!({"accessToken": admin, "flowId": id});
+        let done = ok(w.send(Method::POST, "/publish-flow", &body).await).await;
+        assert_eq!(done, json!({"ok": 1, "success": true}));
+        let cloud: Value = app
+            .get(&format!("/v23.0/{id}?fields=status"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(cloud["status"], "PUBLISHED", "{cloud}");
+        let res = w.send(Method::DELETE, "/flow", &body).await;
+        assert_error(res, 409, "REFUSED").await;
+        ok(w.send(Method::POST, "/deprecate-flow", &body).await).await;
+        let res = w.send(Method::POST, "/deprecate-flow", &body).await;
+        assert_error(res, 409, "REFUSED").await;
+        // A draft with errors is not published; deleted, it is gone.
+        let draft = json!({"accessToken": admin, "flowId": source_id});
+        assert_error(
+            w.send(Method::POST, "/publish-flow", &draft).await,
+            409,
+            "REFUSED",
+        )
+        .await;
+        ok(w.send(Method::DELETE, "/flow", &draft).await).await;
+        assert_error(
+            w.send(Method::DELETE, "/flow", &draft).await,
             404,
             "NOT_FOUND",
         )

@@ -184,7 +184,8 @@ pub async fn list(State(state): State<AppState>, call: Call) -> Result<Json<Valu
     if after.is_some() && before.is_some() {
         return Err(ValidationError::new("before", "give after or before, not both").into());
     }
-    let flows = all_flows(&state, &call).await?;
+    let mut flows = all_flows(&state, &call).await?;
+    flows.sort_by_key(|f| f.id.to_string());
     let ids: Vec<String> = flows.iter().map(|f| f.id.to_string()).collect();
     let total = ids.len();
     let (start, end) = match (&after, &before) {
