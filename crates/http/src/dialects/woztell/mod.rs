@@ -14,10 +14,11 @@
 //! Served: WABA info, business profile get and update (a picture by URL fetched), display
 //! name status, media id from a URL, business encryption set and get ([`general`]); template
 //! list grouped by name, create (header samples by URL fetched), edit and delete by name
-//! ([`templates`]); the ten Flow APIs ([`flows`]).
+//! ([`templates`]); the ten Flow APIs ([`flows`]); conversation analytics, catalogs and
+//! products ([`insights`]).
 //!
-//! Not yet served (answered 404 `NOT_FOUND` in the dialect's shape): conversation analytics, catalogs and products, and the `X-Woztell-Payload` +
-//! `X-Woztell-SignedContext` scheme (the endpoints it guards take `accessToken`).
+//! Not yet served: the `X-Woztell-Payload` + `X-Woztell-SignedContext` scheme (the endpoints
+//! it guards take `accessToken`).
 //!
 //! # What cannot be real on Meta's Cloud API, and the answer
 //!
@@ -34,6 +35,7 @@ pub mod auth;
 pub mod errors;
 mod flows;
 mod general;
+mod insights;
 mod templates;
 
 use axum::Router;
@@ -83,6 +85,12 @@ pub fn router() -> Router<AppState> {
         .route(&at("/flow-json"), patch(flows::flow_json))
         .route(&at("/publish-flow"), post(flows::publish))
         .route(&at("/deprecate-flow"), post(flows::deprecate))
+        .route(
+            &at("/conversation-analytics"),
+            get(insights::conversation_analytics),
+        )
+        .route(&at("/catalogs"), get(insights::catalogs))
+        .route(&at("/products"), get(insights::products))
         // The seed's note names the edit `PATCH /whatsapp-message-templates` (plural).
         .route(&at("/whatsapp-message-templates"), patch(templates::edit))
         .route("/compat/woztell/{*rest}", any(unknown))
@@ -209,5 +217,23 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "/deprecate-flow",
         "Flow APIs",
         "Deprecate a published flow",
+    ),
+    (
+        "get",
+        "/conversation-analytics",
+        "General APIs",
+        "Conversation analytics (derived under per-message pricing): from, to, granularity, lists",
+    ),
+    (
+        "get",
+        "/catalogs",
+        "General APIs",
+        "The catalogs linked to the channel's WABA",
+    ),
+    (
+        "get",
+        "/products",
+        "General APIs",
+        "A catalog's products (`catalogId`, cursors)",
     ),
 ];

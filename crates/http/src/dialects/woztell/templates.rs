@@ -55,7 +55,7 @@ const MAX_FIRST: u32 = 100;
 const META_START: &str = "MAZDZD";
 
 /// A list filter: a JSON array, else a comma list, else one value.
-fn values(call: &Call, key: &str) -> Result<Vec<String>, ApiError> {
+pub(super) fn values(call: &Call, key: &str) -> Result<Vec<String>, ApiError> {
     let bad = || ValidationError::new(key, "must be an array of strings, e.g. [\"APPROVED\"]");
     match call.params.get(key) {
         None | Some(Value::Null) => Ok(Vec::new()),
