@@ -1027,3 +1027,139 @@ async fn the_flow_apis() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn conversation_analytics_catalogs_and_products() {
+    for app in apps().await {
+        let w = Woz::of(&app).await;
+        let t = &w.token;
+        // A delivered template: one business-initiated conversation.
+        app.simple_template("account_update", "en_US").await;
+        let wamid = app
+            .send(json!({"to": "447700900123", "type": "template",
+                "template": {"name": "account_update", "language": {"code": "en_US"}}}))
+            .await;
+        app.wait_status(&wamid, &["delivered", "read"]).await;
+        let now = wagate_core::Timestamp::now().as_second();
+        let (from, to) = (now - 86_400, now + 86_400);
+        let q = format!(
+            "/conversation-analytics?accessToken={t}&from={from}&to={to}&granularity=DAILY\
+             &metric_types=[\"COST\",\"CONVERSATION\"]&conversation_directions=[\"business_initiated\",\"uesr_initiated\"]\
+             &dimensions=[\"phone\",\"conversation_type\",\"conversation_reaction\"]"
+        );
+        let got = ok(w.get(&q).await).await;
+        let points = got["conversationAnalytics"]["data_points"]
+            .as_array()
+            .unwrap();
+        let total: i64 = points
+            .iter()
+            .map(|p| p["conversation"].as_i64().unwrap())
+            .sum();
+        assert_eq!(total, 1, "{got}");
+        assert_eq!(
+            points[0]["conversation_direction"], "BUSINESS_INITIATED",
+            "{got}"
+        );
+        assert!(points[0]["phone_number"].is_string(), "{got}");
+        // Only user-initiated ones: none.
+        let q2 = format!(
+            "/conversation-analytics?accessToken={t}&from={from}&to={to}&granularity=DAILY&conversation_directions=uesr_initiated"
+        );
+        let none = ok(w.get(&q2).await).await;
+        assert_eq!(
+            none["conversationAnalytics"]["data_points"],
+            json!([]),
+            "{none}"
+        );
+        // Missing and bad parameters.
+        for bad in [
+            format!("from={from}&granularity=DAILY"),
+            format!("from=yesterday&to={to}&granularity=DAILY"),
+            format!("from={from}&to={to}&granularity=WEEKLY"),
+        ] {
+            let res = w
+                .get(&format!("/conversation-analytics?accessToken={t}&{bad}"))
+                .await;
+            assert_error(res, 400, "INVALID_PARAMETER").await;
+        }
+
+        // Catalogs: none, then one linked to the WABA with two products.
+        let empty = ok(w.get(&format!("/catalogs?accessToken={t}")).await).await;
+        assert_eq!(empty["data"], json!([]));
+        let res = app
+            .post_json(
+                "/api/v1/catalogs",
+                &json!({"name": "test_products", "waba_id": w.waba}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let catalog = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        for (sku, name, price) in [
+            ("a6y7a9y6f0", "Test Product 1", 90000),
+            ("yu7q27pbg1", "Test Product 2", 200000),
+        ] {
+            let res = app
+                .post_json(
+                    &format!("/v23.0/{catalog}/products"),
+                    &json!({"retailer_id": sku, "name": name, "price": price, "currency": "HKD",
+                        "image_url": "https://img.example/p.png"}),
+                )
+                .await;
+            assert_eq!(res.status(), 200);
+        }
+        let catalogs = ok(w.get(&format!("/catalogs?accessToken={t}")).await).await;
+        insta::allow_duplicates! {
+            insta::assert_json_snapshot!("woztell_catalogs", shape(&catalogs));
+        }
+        assert_eq!(catalogs["data"][0]["id"], catalog.as_str());
+        let mut products = ok(w
+            .get(&format!("/products?accessToken={t}&catalogId={catalog}"))
+            .await)
+        .await;
+        products["data"]
+            .as_array_mut()
+            .unwrap()
+            .sort_by_key(|p| p["name"].as_str().unwrap().to_owned());
+        insta::allow_duplicates! {
+            insta::assert_json_snapshot!("woztell_products", shape(&products));
+        }
+        let one = ok(w
+            .get(&format!(
+                "/products?accessToken={t}&catalogId={catalog}&limit=1"
+            ))
+            .await)
+        .await;
+        assert_eq!(one["paging"]["hasNext"], true);
+        let after = one["paging"]["cursors"]["after"].as_str().unwrap();
+        let two = ok(w
+            .get(&format!(
+                "/products?accessToken={t}&catalogId={catalog}&limit=1&after={after}"
+            ))
+            .await)
+        .await;
+        assert_eq!(two["paging"]["hasNext"], false);
+        assert_ne!(one["data"][0]["id"], two["data"][0]["id"]);
+        // An unknown catalog, another account's token.
+        let res = w
+            .get(&format!(
+                "/products?accessToken={t}&catalogId=1234577510532066"
+            ))
+            .await;
+        assert_error(res, 404, "NOT_FOUND").await;
+        let (_, other) = app.other_account().await;
+        // (Another account with no channel: its token reaches none.)
+        let res = w.get(&format!("/catalogs?accessToken={other}")).await;
+        assert_error(res, 404, "NOT_FOUND").await;
+        let res = w
+            .get(&format!(
+                "/products?accessToken={other}&catalogId={catalog}&channelId={}",
+                w.channel_id
+            ))
+            .await;
+        assert_error(res, 404, "NOT_FOUND").await;
+        app.stop().await;
+    }
+}
