@@ -1163,3 +1163,81 @@ async fn conversation_analytics_catalogs_and_products() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_channel_a_call_is_about() {
+    for app in apps().await {
+        let w = Woz::of(&app).await;
+        let second = app.create_channel(&app.api_key, "Second Shop").await;
+        let second_id = second["id"].as_str().unwrap().to_owned();
+        let admin = &app.api_key;
+        // An account-wide key reaching two channels: a call naming none needs channelId.
+        let res = w
+            .get(&format!(
+                "/whatsapp-business-encryption?accessToken={admin}"
+            ))
+            .await;
+        let body = assert_error(res, 400, "INVALID_PARAMETER").await;
+        assert_eq!(body["error"]["field"], "channelId");
+        ok(w.get(&format!(
+            "/whatsapp-business-encryption?accessToken={admin}&channelId={second_id}"
+        ))
+        .await)
+        .await;
+        let info = ok(w
+            .get(&format!(
+                "/waba-info?accessToken={admin}&channelId={second_id}"
+            ))
+            .await)
+        .await;
+        assert_eq!(info["result"]["name"], "Second Shop");
+        // The first channel's token reaches only it: the second is not found, and calls that
+        // name no channel are about the first.
+        let res = w
+            .get(&format!(
+                "/waba-info?accessToken={}&channelId={second_id}",
+                w.token
+            ))
+            .await;
+        assert_error(res, 404, "NOT_FOUND").await;
+        let res = w
+            .get(&format!(
+                "/whatsapp-business-profile?accessToken={}&phoneNumberId={}",
+                w.token,
+                second["phone_number_id"].as_str().unwrap()
+            ))
+            .await;
+        assert_error(res, 404, "NOT_FOUND").await;
+        ok(w.get(&format!(
+            "/whatsapp-business-encryption?accessToken={}",
+            w.token
+        ))
+        .await)
+        .await;
+        // A revoked token stops at once.
+        let keys: Value = app.get("/api/v1/api-keys").await.json().await.unwrap();
+        let id = keys["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["name"] == "woztell channel token")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let res = app
+            .req(Method::DELETE, &format!("/api/v1/api-keys/{id}"))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "{}", res.status());
+        let res = w
+            .get(&format!(
+                "/whatsapp-business-encryption?accessToken={}",
+                w.token
+            ))
+            .await;
+        assert_error(res, 401, "UNAUTHORIZED").await;
+        app.stop().await;
+    }
+}

@@ -18,7 +18,10 @@
 //! products ([`insights`]).
 //!
 //! Not yet served: the `X-Woztell-Payload` + `X-Woztell-SignedContext` scheme (the endpoints
-//! it guards take `accessToken`).
+//! it guards take `accessToken`). For a cloud channel, business encryption and media go
+//! through Meta as on the Cloud plane, but templates, flows, analytics and catalogs are
+//! answered from wagate's own records through the same services the other dialects use, not
+//! passed on to Meta.
 //!
 //! # What cannot be real on Meta's Cloud API, and the answer
 //!
