@@ -48,6 +48,21 @@ async fn file_server() -> String {
     format!("http://{addr}")
 }
 
+/// Files kept in the server's local media directory.
+fn kept_files(app: &TestApp) -> usize {
+    fn count(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir).map_or(0, |rd| {
+            rd.flatten()
+                .map(|e| {
+                    let p = e.path();
+                    if p.is_dir() { count(&p) } else { 1 }
+                })
+                .sum()
+        })
+    }
+    count(&app.data_dir().join("media"))
+}
+
 async fn apps() -> Vec<TestApp> {
     spawn_apps_with(|c| c.media.fetch.allow_private_networks = true).await
 }
@@ -431,6 +446,7 @@ async fn the_general_apis() {
             "url": format!("{files}/doc.pdf")});
         let got = ok(w.send(Method::PUT, "/media-id", &pdf).await).await;
         assert_eq!(got["fileType"], "file");
+        let kept = kept_files(&app);
         let mut wrong = pdf.clone();
         wrong["type"] = json!("image");
         let body = assert_error(
@@ -455,6 +471,8 @@ async fn the_general_apis() {
             "INVALID_PARAMETER",
         )
         .await;
+        // Nothing was kept for the refused ones.
+        assert_eq!(kept_files(&app), kept);
 
         // Business encryption: the seed's masked key is refused; restored, it is set.
         let masked = "-----BEGIN PUBLIC KEY-----\nABCDIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAls1409DedWXmHnt0Pb6s\nIdGkL6pFXxd5vPxrk/CChQssCGLK7jEPQwzhAZ/La7Cg/IvxjxvgC8DD3v8ZniU7\nHu5xPftKm3rEvNRwstRHaoPF+CNxHzHMy2DkgdVxvnBI6qtEjn+yZXdEOHhGHejH\nEf0EfFSMoyCaXea4E3LqvOE8iJ42uNtC7D4TmyeE+dTKudclswNA3QDA0zLH1M+Y\n9Oxv06FgD9S8gmvSwJgn3hfwLc/j5Dj5Qr6NAd9dRMQGLGeFEbg/JJXAVaAAxFlb\nvITHRG1ynRZDcrAri377Z+HS8G43o3TmrPyD0zRXQFbHCu+kOH5DBs3yFRcFjA7L\nwQIDAQAB\n-----END PUBLIC KEY-----";
@@ -622,6 +640,18 @@ async fn the_template_apis() {
             body["error"]["field"],
             "components[0].example.header_handle[0]"
         );
+        // A template Meta's rules refuse fetches nothing: no file is kept for its sample.
+        let kept = kept_files(&app);
+        let bad_body = image.replace("Hi there!", "{{1}} Hi there!");
+        let res = w
+            .raw(
+                Method::PUT,
+                "/whatsapp-message-template",
+                &sample(&w.waba, &admin, "test_template_bad", &bad_body, true),
+            )
+            .await;
+        assert_error(res, 400, "INVALID_PARAMETER").await;
+        assert_eq!(kept_files(&app), kept);
 
         // The list, as the seed's example asks it: nothing APPROVED yet.
         let list = |q: String| {
