@@ -257,7 +257,7 @@ mod tests {
             method: "post".into(),
             path: "/compat/messagecentral/verification/v3/send".into(),
         };
-        let surfaces: [(&str, Surface); 5] = [
+        let surfaces: [(&str, Surface); 6] = [
             ("manage", MANAGE),
             ("cloud", CLOUD),
             ("redington", crate::dialects::redington::errors::FORMAT),
@@ -266,6 +266,7 @@ mod tests {
                 crate::dialects::messagecentral::errors::FORMAT,
             ),
             ("httpapi", crate::dialects::httpapi::errors::FORMAT),
+            ("woztell", crate::dialects::woztell::errors::FORMAT),
         ];
         let mut all = Map::new();
         for code in ErrorCode::ALL {

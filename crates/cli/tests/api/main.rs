@@ -67,3 +67,4 @@ mod webhook_shapes;
 mod webhook_trust;
 mod webhooks;
 mod workers;
+mod woztell;

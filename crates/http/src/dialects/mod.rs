@@ -38,11 +38,13 @@
 //! A multipart upload is read by `crate::kit::upload`, a send body by the Cloud plane's
 //! parser (`crate::cloud::messages::parse_send`) when the provider's body is Meta's.
 //!
-//! Dialects: [`redington`] (seed 000), [`messagecentral`] (seed 001), [`httpapi`] (seed 002).
+//! Dialects: [`redington`] (seed 000), [`messagecentral`] (seed 001), [`httpapi`] (seed 002),
+//! [`woztell`] (seed 003).
 
 pub mod httpapi;
 pub mod messagecentral;
 pub mod redington;
+pub mod woztell;
 
 use axum::Router;
 use axum::middleware::from_fn;
@@ -91,6 +93,14 @@ pub fn openapi() -> (Value, Value) {
             httpapi::BASE,
             httpapi::OPERATIONS,
             "query:token",
+        ),
+        (
+            "woztell",
+            "WOZTELL Public API for WhatsApp Cloud (seed 003): change the base URL to \
+             `/compat/woztell`; `accessToken` (query or JSON body) is an API key",
+            woztell::BASE,
+            woztell::OPERATIONS,
+            "query:accessToken",
         ),
     ];
     let mut tags = Vec::new();
@@ -161,4 +171,5 @@ pub fn router() -> Router<AppState> {
         .merge(redington::router())
         .merge(messagecentral::router())
         .merge(httpapi::router())
+        .merge(woztell::router())
 }

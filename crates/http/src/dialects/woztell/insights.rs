@@ -1,0 +1,215 @@
+//! `GET /conversation-analytics`, `GET /catalogs` and `GET /products`: the channel's WABA's
+//! conversation figures (the Cloud plane's `conversation_analytics` field, from wagate's
+//! message counters) and its linked catalogs and their products (the commerce service).
+//!
+//! - **Conversation analytics**: `from`, `to` (Unix seconds) and `granularity` (`HALF_HOUR`,
+//!   `DAILY`, `MONTHLY`) are required; `numbers`, `metric_types`, `conversation_types`,
+//!   `conversation_directions` and `dimensions` are lists (a JSON array, or comma-separated)
+//!   in any case. The seed's typos are read as meant: `uesr_initiated` is `USER_INITIATED`,
+//!   the dimension `conversation_reaction` is `CONVERSATION_DIRECTION`. **The figures are
+//!   derived**: Meta prices per message since July 2025, so a conversation is a delivered
+//!   business message (a charged one REGULAR and business-initiated, a free one FREE_TIER and
+//!   user-initiated), its cost its charge, as the Cloud plane's module docs explain.
+//! - **Catalogs**: the catalogs linked to the channel's WABA → `{id, name}`.
+//! - **Products**: `catalogId` (a catalog linked to the WABA; else 404), `limit` (1–100,
+//!   default 25), `after`/`before` cursors → `{name, price (formatted as Meta shows it),
+//!   image_url, retailer_id, id}` in id order.
+
+use axum::Json;
+use axum::extract::State;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+use wagate_core::commerce::Product;
+use wagate_core::error::{ErrorCode, ValidationError};
+use wagate_core::ids::CatalogId;
+use wagate_store::{Page, ProductFilter};
+
+use super::auth::Call;
+use super::general::ok;
+use super::templates::values;
+use crate::error::ApiError;
+use crate::kit::fields::FieldSelection;
+use crate::state::AppState;
+
+/// A list parameter as Graph's `["A","B"]`, upper-cased, the seed's typos read as meant.
+fn list(call: &Call, key: &str) -> Result<Option<String>, ApiError> {
+    let items = values(call, key)?;
+    if items.is_empty() {
+        return Ok(None);
+    }
+    let items: Vec<String> = items
+        .iter()
+        .map(|s| match s.trim().to_ascii_uppercase().as_str() {
+            "UESR_INITIATED" => "USER_INITIATED".to_owned(),
+            "CONVERSATION_REACTION" => "CONVERSATION_DIRECTION".to_owned(),
+            other => other.to_owned(),
+        })
+        .collect();
+    Ok(Some(serde_json::to_string(&items).unwrap_or_default()))
+}
+
+/// `GET /conversation-analytics`.
+pub async fn conversation_analytics(
+    State(state): State<AppState>,
+    call: Call,
+) -> Result<Json<Value>, ApiError> {
+    let channel = call.channel(&state).await?;
+    let mut field = String::from("conversation_analytics");
+    for (ours, graph) in [("from", "start"), ("to", "end")] {
+        let v = call.required(ours)?;
+        if !v.chars().all(|c| c.is_ascii_digit()) {
+            return Err(ValidationError::new(ours, "must be a Unix timestamp (seconds)").into());
+        }
+        field.push_str(&format!(".{graph}({v})"));
+    }
+    let g = call.required("granularity")?.to_ascii_uppercase();
+    if !g.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {
+        return Err(ValidationError::new("granularity", "is HALF_HOUR, DAILY or MONTHLY").into());
+    }
+    field.push_str(&format!(".granularity({g})"));
+    for (ours, graph) in [
+        ("numbers", "phone_numbers"),
+        ("metric_types", "metric_types"),
+        ("conversation_types", "conversation_types"),
+        ("conversation_directions", "conversation_directions"),
+        ("dimensions", "dimensions"),
+    ] {
+        if let Some(v) = list(&call, ours)? {
+            field.push_str(&format!(".{graph}({v})"));
+        }
+    }
+    let asked = FieldSelection::parse(&field).map_err(|_| {
+        ApiError::from(ValidationError::new(
+            "dimensions",
+            "the lists must hold plain names",
+        ))
+    })?;
+    let f = asked.iter().next().expect("one field");
+    let info = state
+        .app
+        .waba_info(&call.principal, &channel.waba_id)
+        .await?;
+    let got = crate::cloud::analytics::field(&state, &call.principal, &info, f).await?;
+    let points: Vec<Value> = got
+        .get("data")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d.get("data_points").and_then(Value::as_array))
+        .flatten()
+        .cloned()
+        .collect();
+    Ok(ok(
+        json!({"conversationAnalytics": {"data_points": points}}),
+    ))
+}
+
+/// `GET /catalogs`.
+pub async fn catalogs(State(state): State<AppState>, call: Call) -> Result<Json<Value>, ApiError> {
+    let channel = call.channel(&state).await?;
+    let list = state
+        .app
+        .list_catalogs(&call.principal, Some(&channel.waba_id), &Page::all())
+        .await?;
+    let data: Vec<Value> = list
+        .iter()
+        .map(|c| json!({"id": c.id.to_string(), "name": c.name.as_str()}))
+        .collect();
+    Ok(ok(json!({
+        "data": data,
+        "paging": {"hasPrevious": false, "hasNext": false},
+    })))
+}
+
+fn product(p: &Product) -> Value {
+    json!({
+        "name": p.name.as_str(),
+        "price": p.price.formatted(),
+        "image_url": p.image_url.as_ref().map(|u| u.as_str()),
+        "retailer_id": p.retailer_id.as_str(),
+        "id": p.id.to_string(),
+    })
+}
+
+fn decode(key: &str, raw: &str) -> Result<String, ApiError> {
+    URL_SAFE_NO_PAD
+        .decode(raw)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::InvalidCursor,
+                format!("`{raw}` is not a cursor from paging.cursors"),
+            )
+            .field(key)
+        })
+}
+
+/// `GET /products?catalogId`.
+pub async fn products(State(state): State<AppState>, call: Call) -> Result<Json<Value>, ApiError> {
+    let channel = call.channel(&state).await?;
+    let raw = call.required("catalogId")?;
+    let unknown =
+        || ApiError::not_found(ErrorCode::CatalogNotFound, "catalog", &raw).field("catalogId");
+    let id = CatalogId::parse(&raw).map_err(|_| unknown())?;
+    let catalog = state
+        .app
+        .catalog(&call.principal, &id)
+        .await
+        .map_err(|_| unknown())?;
+    if catalog.waba_id.as_ref() != Some(&channel.waba_id) {
+        return Err(unknown());
+    }
+    let limit = match call.text("limit")? {
+        None => 25,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| ValidationError::new("limit", "must be a whole number from 1 to 100"))?,
+    };
+    let after = call
+        .text("after")?
+        .map(|a| decode("after", &a))
+        .transpose()?;
+    let before = call
+        .text("before")?
+        .map(|b| decode("before", &b))
+        .transpose()?;
+    let mut all = state
+        .app
+        .list_products(
+            &call.principal,
+            &id,
+            &ProductFilter::default(),
+            &Page::all(),
+        )
+        .await?;
+    all.sort_by_key(|p| p.id.to_string());
+    let ids: Vec<String> = all.iter().map(|p| p.id.to_string()).collect();
+    let total = ids.len();
+    let (start, end) = match (&after, &before) {
+        (_, Some(b)) => {
+            let end = ids.partition_point(|i| i < b);
+            (end.saturating_sub(limit), end)
+        }
+        (Some(a), None) => {
+            let start = ids.partition_point(|i| i <= a);
+            (start, (start + limit).min(total))
+        }
+        (None, None) => (0, limit.min(total)),
+    };
+    let page = &all[start..end];
+    let mut paging = json!({"hasPrevious": start > 0, "hasNext": end < total});
+    if let (Some(a), Some(b)) = (page.first(), page.last()) {
+        paging["cursors"] = json!({
+            "before": URL_SAFE_NO_PAD.encode(a.id.to_string()),
+            "after": URL_SAFE_NO_PAD.encode(b.id.to_string()),
+        });
+    }
+    Ok(ok(json!({
+        "data": page.iter().map(product).collect::<Vec<_>>(),
+        "paging": paging,
+    })))
+}
