@@ -257,7 +257,7 @@ mod tests {
             method: "post".into(),
             path: "/compat/messagecentral/verification/v3/send".into(),
         };
-        let surfaces: [(&str, Surface); 4] = [
+        let surfaces: [(&str, Surface); 5] = [
             ("manage", MANAGE),
             ("cloud", CLOUD),
             ("redington", crate::dialects::redington::errors::FORMAT),
@@ -265,6 +265,7 @@ mod tests {
                 "messagecentral",
                 crate::dialects::messagecentral::errors::FORMAT,
             ),
+            ("1msg", crate::dialects::onemsg::errors::FORMAT),
         ];
         let mut all = Map::new();
         for code in ErrorCode::ALL {

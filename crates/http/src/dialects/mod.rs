@@ -38,9 +38,11 @@
 //! A multipart upload is read by `crate::kit::upload`, a send body by the Cloud plane's
 //! parser (`crate::cloud::messages::parse_send`) when the provider's body is Meta's.
 //!
-//! Dialects: [`redington`] (seed 000), [`messagecentral`] (seed 001).
+//! Dialects: [`redington`] (seed 000), [`messagecentral`] (seed 001), [`onemsg`] (seed 004,
+//! at `/compat/1msg`).
 
 pub mod messagecentral;
+pub mod onemsg;
 pub mod redington;
 
 use axum::Router;
@@ -81,6 +83,14 @@ pub fn openapi() -> (Value, Value) {
             messagecentral::OPERATIONS,
             "authToken",
         ),
+        (
+            "1msg",
+            "1MSG.IO WhatsApp Business API 2.39 (seed 004): change the base URL to \
+             `/compat/1msg`; the instance is a channel, `?token=` an API key",
+            onemsg::BASE,
+            onemsg::OPERATIONS,
+            "token",
+        ),
     ];
     let mut tags = Vec::new();
     for (tag, description, base, operations, header) in dialects {
@@ -97,7 +107,9 @@ pub fn openapi() -> (Value, Value) {
                 .collect();
             // Every operation but the one that issues a token takes the credential.
             if !path.ends_with("/authentication/token") {
-                parameters.push(json!({"name": header, "in": "header", "required": true,
+                // 1MSG's token travels in the query; the others' in a header.
+                let place = if header == "token" { "query" } else { "header" };
+                parameters.push(json!({"name": header, "in": place, "required": true,
                     "schema": {"type": "string"}}));
             }
             let id = format!(
@@ -147,4 +159,5 @@ pub fn router() -> Router<AppState> {
         // After the layer above: each dialect renders its own errors.
         .merge(redington::router())
         .merge(messagecentral::router())
+        .merge(onemsg::router())
 }

@@ -1,0 +1,561 @@
+//! The 1MSG.IO dialect (seed 004) at `/compat/1msg`, over real HTTP on SQLite and
+//! PostgreSQL: the seed's request bodies sent as they are (its one request sample,
+//! sendReaction's form, verbatim; the others built from its documented fields and
+//! examples), to an instance that is the channel's phone number id with `?token=` an API
+//! key; answers snapshotted (ids and times redacted) and effects checked in wagate (the
+//! message went out through the simulated network and was delivered). Bad input answers
+//! the dialect's error body and stores nothing.
+
+use axum::Router;
+use axum::http::header;
+use axum::routing::get;
+use base64::Engine as _;
+use reqwest::Response;
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+use crate::helpers::{TestApp, spawn_apps, spawn_apps_with};
+
+/// A 1MSG client of the first channel: `/compat/1msg/{instance}` and its token.
+struct Client<'a> {
+    app: &'a TestApp,
+    instance: String,
+    token: String,
+}
+
+fn client(app: &TestApp) -> Client<'_> {
+    Client {
+        app,
+        instance: app.phone_number_id.clone(),
+        token: app.api_key.clone(),
+    }
+}
+
+impl Client<'_> {
+    fn url(&self, method: &str) -> String {
+        self.app.url(&format!(
+            "/compat/1msg/{}/{method}?token={}",
+            self.instance, self.token
+        ))
+    }
+
+    async fn post(&self, method: &str, body: &Value) -> Response {
+        self.app
+            .client
+            .post(self.url(method))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn get(&self, method_and_query: &str) -> Response {
+        let (method, query) = method_and_query
+            .split_once('?')
+            .unwrap_or((method_and_query, ""));
+        self.app
+            .client
+            .get(format!("{}&{query}", self.url(method)))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts `body`; asserts the send answer; returns it.
+    async fn sent(&self, method: &str, body: &Value) -> Value {
+        answer(self.post(method, body).await).await
+    }
+}
+
+async fn answer(res: Response) -> Value {
+    let status = res.status();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["sent"], true, "{body}");
+    assert!(body["id"].as_str().unwrap().starts_with("wamid."), "{body}");
+    body
+}
+
+/// Asserts the dialect's error body: its status, `kind` and `field`.
+async fn assert_error(res: Response, status: u16, kind: &str, field: Option<&str>) -> Value {
+    let got = res.status().as_u16();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(got, status, "{body}");
+    assert_eq!(body["kind"], kind, "{body}");
+    assert!(body["error"].is_string(), "{body}");
+    assert!(body["request_id"].is_string(), "{body}");
+    assert_eq!(body["field"].as_str(), field, "{body}");
+    body
+}
+
+/// Ids and times redacted.
+fn shape(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let v = match k.as_str() {
+                        "id" | "quotedMsgId" if v.is_string() => json!("[id]"),
+                        "time" if v.is_number() => json!("[time]"),
+                        "instanceId" | "request_id" => json!(format!("[{k}]")),
+                        _ => shape(v),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(shape).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The users of the seed's examples write in first (the session sends need the window).
+async fn users_write_in(app: &TestApp) -> String {
+    app.configure_sandbox(json!({})).await;
+    let first = app
+        .inject(json!({"from": "12020721369", "type": "text", "text": {"body": "hi"}}))
+        .await;
+    app.inject(json!({"from": "556123122026", "type": "text", "text": {"body": "hello"}}))
+        .await;
+    first["wamid"].as_str().unwrap().to_owned()
+}
+
+async fn outbound_count(app: &TestApp) -> usize {
+    app.messages("direction=outbound").await.len()
+}
+
+#[tokio::test]
+async fn session_sends_replay_the_seed() {
+    for app in spawn_apps().await {
+        let inbound = users_write_in(&app).await;
+        let c = client(&app);
+
+        // Send a Message: chatId, then phone (an integer) quoting the user's message.
+        let text = c
+            .sent(
+                "sendMessage",
+                &json!({"chatId": "12020721369@c.us", "body": "Hello 🍏"}),
+            )
+            .await;
+        insta::allow_duplicates! {
+            insta::assert_json_snapshot!("onemsg_send_message", shape(&text));
+        }
+        assert_eq!(text["message"], "Sent to 12020721369@c.us");
+        let m = app
+            .wait_status(text["id"].as_str().unwrap(), &["delivered", "read"])
+            .await;
+        assert_eq!(m["content"]["body"], "Hello 🍏", "{m}");
+        let quoted = c
+            .sent(
+                "sendMessage",
+                &json!({"phone": 556123122026u64, "body": "Thanks", "quotedMsgId": inbound}),
+            )
+            .await;
+        assert_eq!(quoted["message"], "Sent to 556123122026@c.us");
+        let m = app
+            .wait_status(quoted["id"].as_str().unwrap(), &["delivered", "read"])
+            .await;
+        assert_eq!(m["context_message_id"], inbound.as_str(), "{m}");
+
+        // Send a Location: the seed's example values.
+        let loc = c
+            .sent(
+                "sendLocation",
+                &json!({"lat": "45.018337", "lng": "-73.968285",
+                    "address": "9766 Valley View St., New York, NY 10024",
+                    "name": "Facebook HQ", "chatId": "12020721369@c.us"}),
+            )
+            .await;
+        let m = app
+            .wait_status(loc["id"].as_str().unwrap(), &["delivered", "read"])
+            .await;
+        assert_eq!(m["content"]["latitude"], 45.018337, "{m}");
+        assert_eq!(m["content"]["name"], "Facebook HQ", "{m}");
+
+        // Send a Contact: the seed's example array.
+        let contacts = json!([{"addresses":[{"city":"Menlo Park","country":"United States","country_code":"us","state":"CA","street":"1 Hacker Way","type":"HOME","zip":"94025"},{"city":"Menlo Park","country":"United States","country_code":"us","state":"CA","street":"200 Jefferson Dr","type":"WORK","zip":"94025"}],"birthday":"2012-08-18","emails":[{"email":"test@fb.com","type":"WORK"},{"email":"test@whatsapp.com","type":"WORK"}],"name":{"first_name":"John","formatted_name":"John Smith","last_name":"Smith"},"org":{"company":"WhatsApp","department":"Design","title":"Manager"},"phones":[{"phone":"+1 (940) 555-1234","type":"HOME"},{"phone":"+1 (650) 555-1234","type":"WORK","wa_id":"16505551234"}],"urls":[{"url":"https://www.facebook.com","type":"WORK"}]}]);
+        let card = c
+            .sent(
+                "sendContact",
+                &json!({"contacts": contacts, "chatId": "12020721369@c.us"}),
+            )
+            .await;
+        let m = app
+            .wait_status(card["id"].as_str().unwrap(), &["delivered", "read"])
+            .await;
+        assert_eq!(m["type"], "contacts", "{m}");
+
+        // Send List Message: the seed's sections example.
+        let sections = json!([{"title":"Section 1","rows":[{"id":"1","title":"Option 1","description":"Description 1"}]},{"title":"Section 2","rows":[{"id":"2","title":"Option 2","description":"Description 2"}]}]);
+        let list = c
+            .sent(
+                "sendList",
+                &json!({"body": "Pick one", "header": "Menu", "footer": "Thanks",
+                    "action": "Options", "sections": sections, "phone": "12020721369"}),
+            )
+            .await;
+        let m = app
+            .wait_status(list["id"].as_str().unwrap(), &["delivered", "read"])
+            .await;
+        assert_eq!(m["content"]["action"]["button"], "Options", "{m}");
+
+        // Send Reply Buttons Message: the seed's `sections` with its `"id "` key.
+        let buttons = json!([{"type": "reply","reply": {"id ": "1","title": "1 Button's Title"}},{"type": "reply", "reply": {"id": "2", "title": "2 Button's Title"}}]);
+        let button = c
+            .sent(
+                "sendButton",
+                &json!({"body": "Choose", "sections": buttons, "chatId": "12020721369@c.us"}),
+            )
+            .await;
+        let m = app
+            .wait_status(button["id"].as_str().unwrap(), &["delivered", "read"])
+            .await;
+        assert_eq!(
+            m["content"]["action"]["buttons"][0]["reply"]["id"], "1",
+            "{m}"
+        );
+
+        // Send Location Request Message.
+        let request = c
+            .sent(
+                "sendLocationRequest",
+                &json!({"body": "Where are you?", "chatId": "12020721369@c.us"}),
+            )
+            .await;
+        app.wait_status(request["id"].as_str().unwrap(), &["delivered", "read"])
+            .await;
+
+        // Send Reaction: the seed's form body verbatim.
+        let res = app
+            .client
+            .post(c.url("sendReaction"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body("body=%F0%9F%91%8D&quotedMsgId=wamid.HBgLdemo-text-001&chatId=12020721369%40c.us")
+            .send()
+            .await
+            .unwrap();
+        let reaction = answer(res).await;
+        let m = app
+            .wait_status(
+                reaction["id"].as_str().unwrap(),
+                &["delivered", "read", "sent"],
+            )
+            .await;
+        assert_eq!(m["content"]["emoji"], "👍", "{m}");
+
+        // Mark message as read.
+        let res = c.post("readMessage", &json!({"messageId": inbound})).await;
+        assert_eq!(res.status(), 200);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body, json!({"result": "success"}));
+        let res = c
+            .post("readMessage", &json!({"messageId": text["id"]}))
+            .await;
+        assert_error(res, 404, "not_found", None).await;
+    }
+}
+
+/// `/doc.pdf` and `/cat.png`.
+async fn file_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = Router::new()
+        .route(
+            "/doc.pdf",
+            get(|| async { ([(header::CONTENT_TYPE, "application/pdf")], pdf()) }),
+        )
+        .route(
+            "/cat.png",
+            get(|| async { ([(header::CONTENT_TYPE, "image/png")], png()) }),
+        );
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    format!("http://{addr}")
+}
+
+fn png() -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0".to_vec();
+    b.extend(std::iter::repeat_n(0x5a, 200));
+    b
+}
+
+fn pdf() -> Vec<u8> {
+    b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
+}
+
+#[tokio::test]
+async fn files_by_link_base64_and_form() {
+    let files = file_server().await;
+    for app in spawn_apps_with(|c| c.media.fetch.allow_private_networks = true).await {
+        users_write_in(&app).await;
+        let c = client(&app);
+        // A link: a PDF goes as a document named `filename`, with its caption.
+        let doc = c
+            .sent(
+                "sendFile",
+                &json!({"body": format!("{files}/doc.pdf"), "filename": "hello.pdf",
+                    "caption": "Your invoice", "chatId": "12020721369@c.us"}),
+            )
+            .await;
+        let m = app
+            .wait_status(doc["id"].as_str().unwrap(), &["delivered", "read"])
+            .await;
+        assert_eq!(m["type"], "document", "{m}");
+        assert_eq!(m["content"]["filename"], "hello.pdf", "{m}");
+        assert_eq!(m["content"]["caption"], "Your invoice", "{m}");
+        // Base64 with its mime data: an image.
+        let data = format!(
+            "data:image/png;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(png())
+        );
+        let image = c
+            .sent(
+                "sendFile",
+                &json!({"body": data, "filename": "1.png", "caption": "A cat",
+                    "phone": 12020721369u64}),
+            )
+            .await;
+        let m = app
+            .wait_status(image["id"].as_str().unwrap(), &["delivered", "read"])
+            .await;
+        assert_eq!(m["type"], "image", "{m}");
+        // A form-data file.
+        let form = reqwest::multipart::Form::new()
+            .text("chatId", "12020721369@c.us")
+            .text("filename", "hello.pdf")
+            .part(
+                "body",
+                reqwest::multipart::Part::bytes(pdf())
+                    .file_name("hello.pdf")
+                    .mime_str("application/pdf")
+                    .unwrap(),
+            );
+        let res = app
+            .client
+            .post(c.url("sendFile"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let form = answer(res).await;
+        let m = app
+            .wait_status(form["id"].as_str().unwrap(), &["delivered", "read"])
+            .await;
+        assert_eq!(m["type"], "document", "{m}");
+
+        // No file, or a file that is not one: nothing is sent.
+        let before = outbound_count(&app).await;
+        let res = c
+            .post(
+                "sendFile",
+                &json!({"filename": "a.pdf", "chatId": "12020721369@c.us"}),
+            )
+            .await;
+        assert_error(res, 400, "invalid", Some("body")).await;
+        let res = c
+            .post(
+                "sendFile",
+                &json!({"body": "data:image/png;base64,@@@", "filename": "a.png",
+                    "chatId": "12020721369@c.us"}),
+            )
+            .await;
+        assert_error(res, 400, "invalid", Some("body")).await;
+        assert_eq!(outbound_count(&app).await, before);
+    }
+}
+
+#[tokio::test]
+async fn the_message_list_follows_message_numbers() {
+    for app in spawn_apps().await {
+        users_write_in(&app).await;
+        let c = client(&app);
+        let sent = c
+            .sent(
+                "sendMessage",
+                &json!({"chatId": "12020721369@c.us", "body": "Hello"}),
+            )
+            .await;
+        app.wait_status(sent["id"].as_str().unwrap(), &["delivered", "read"])
+            .await;
+        let res = c.get("messages").await;
+        assert_eq!(res.status(), 200);
+        let all: Value = res.json().await.unwrap();
+        insta::allow_duplicates! {
+            insta::assert_json_snapshot!("onemsg_messages", shape(&all));
+        }
+        let numbers: Vec<u64> = all["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["messageNumber"].as_u64().unwrap())
+            .collect();
+        assert_eq!(numbers, [1, 2, 3]);
+        assert_eq!(all["lastMessageNumber"], 3);
+        // After number 1; one chat; the last one; limit 0 = all.
+        let after: Value = c
+            .get("messages?lastMessageNumber=1")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(after["messages"].as_array().unwrap().len(), 2, "{after}");
+        assert_eq!(after["messages"][0]["messageNumber"], 2);
+        let chat: Value = c
+            .get("messages?chatId=556123122026@c.us")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(chat["messages"].as_array().unwrap().len(), 1, "{chat}");
+        assert_eq!(chat["messages"][0]["body"], "hello");
+        assert_eq!(chat["messages"][0]["fromMe"], false);
+        let last: Value = c
+            .get("messages?last=true&limit=1")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(last["messages"][0]["id"], sent["id"], "{last}");
+        assert_eq!(last["messages"][0]["fromMe"], true);
+        let every: Value = c.get("messages?limit=0").await.json().await.unwrap();
+        assert_eq!(every["messages"].as_array().unwrap().len(), 3);
+        let future: Value = c
+            .get("messages?min_time=4102444800")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(future["messages"], json!([]));
+        let one: Value = c
+            .get(&format!("messages?msgId={}", sent["id"].as_str().unwrap()))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(one["messages"][0]["messageNumber"], 3, "{one}");
+        let res = c.get("messages?limit=many").await;
+        assert_error(res, 400, "invalid", Some("limit")).await;
+    }
+}
+
+#[tokio::test]
+async fn tokens_instances_and_refusals() {
+    for app in spawn_apps().await {
+        users_write_in(&app).await;
+        let before = outbound_count(&app).await;
+        let body = json!({"chatId": "12020721369@c.us", "body": "Hello"});
+        let base = format!("/compat/1msg/{}/sendMessage", app.phone_number_id);
+        // No token, a wrong one.
+        let res = app
+            .client
+            .post(app.url(&base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_error(res, 401, "auth", None).await;
+        let res = app
+            .client
+            .post(app.url(&format!("{base}?token=wag_wrong")))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_error(res, 401, "auth", None).await;
+        // Another account's key does not see this instance; an unknown instance is 404.
+        let (_, other) = app.other_account().await;
+        let stranger = Client {
+            app: &app,
+            instance: app.phone_number_id.clone(),
+            token: other,
+        };
+        assert_error(
+            stranger.post("sendMessage", &body).await,
+            404,
+            "not_found",
+            None,
+        )
+        .await;
+        let nowhere = Client {
+            app: &app,
+            instance: "999999999999".into(),
+            token: app.api_key.clone(),
+        };
+        assert_error(
+            nowhere.post("sendMessage", &body).await,
+            404,
+            "not_found",
+            None,
+        )
+        .await;
+        // The channel's id is an instance too, and the token may be in the body.
+        let channel_id = app.channel_id().await;
+        let res = app
+            .client
+            .post(app.url(&format!("/compat/1msg/{channel_id}/sendMessage")))
+            .json(&json!({"token": app.api_key, "chatId": "12020721369@c.us", "body": "Hi"}))
+            .send()
+            .await
+            .unwrap();
+        answer(res).await;
+        let before = before + 1;
+
+        // Bad input: the field at fault; nothing is sent.
+        let c = client(&app);
+        let cases = [
+            (json!({"chatId": "12020721369@c.us"}), "body"),
+            (json!({"body": "x"}), "chatId"),
+            (json!({"body": "x", "chatId": "120363@g.us"}), "chatId"),
+            (json!({"body": "x", "phone": "not a phone"}), "phone"),
+            (json!({"body": ["x"], "phone": "12020721369"}), "body"),
+            (
+                json!({"body": "x", "phone": "12020721369", "quotedMsgId": "nope"}),
+                "quotedMsgId",
+            ),
+        ];
+        for (bad, field) in cases {
+            let res = c.post("sendMessage", &bad).await;
+            assert_error(res, 400, "invalid", Some(field)).await;
+        }
+        let res = app
+            .client
+            .post(c.url("sendMessage"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body("{\"body\": ")
+            .send()
+            .await
+            .unwrap();
+        assert_error(res, 400, "invalid", None).await;
+        let res = c
+            .post(
+                "sendLocation",
+                &json!({"lat": "north", "lng": "1", "chatId": "12020721369@c.us"}),
+            )
+            .await;
+        assert_error(res, 400, "invalid", Some("lat")).await;
+        let res = c
+            .post(
+                "sendButton",
+                &json!({"body": "x", "chatId": "12020721369@c.us"}),
+            )
+            .await;
+        assert_error(res, 400, "invalid", Some("buttons")).await;
+        // A user who never wrote: the window is closed, the send refused.
+        let res = c
+            .post(
+                "sendMessage",
+                &json!({"phone": "14155550100", "body": "Hi"}),
+            )
+            .await;
+        let refused = assert_error(res, 403, "refused", None).await;
+        assert_eq!(refused["sent"], false, "{refused}");
+        insta::allow_duplicates! {
+            insta::assert_json_snapshot!("onemsg_refused", shape(&refused));
+        }
+        assert_eq!(outbound_count(&app).await, before);
+        // No such method.
+        let res = c.post("sendFax", &json!({})).await;
+        assert_error(res, 404, "not_found", None).await;
+    }
+}

@@ -1,0 +1,141 @@
+//! **1MSG.IO WhatsApp Business API 2.39**, seed `004_f2d0c19648e846ef.txt`, at
+//! `/compat/1msg`: the provider's paths verbatim after its host
+//! (`https://api.1msg.io/{instance}/sendMessage?token=…` becomes
+//! `…/compat/1msg/{instance}/sendMessage?token=…`). The Rust module is `onemsg` (a module
+//! name cannot start with a digit).
+//!
+//! - **Identity** ([`auth`]): `?token=` is a wagate API key (also read from the body, as
+//!   the seed's sendTemplate Example 3 sends it); the instance, the path's first segment,
+//!   is a wagate channel (its id or its phone number id).
+//! - **Errors** ([`errors`]): one JSON body, `{error, kind, code, field, request_id}` (the
+//!   seed documents none).
+//! - **Answers**: sends `{sent: true, id, message, description}` (`id` the message's
+//!   `wamid.…`), other writes `{result: "success"}`.
+//! - **Encodings**: a JSON body, a form (the seed's one request sample, sendReaction, is
+//!   form-encoded), or multipart form data for a file (sendFile's `body`).
+//!
+//! Served: sendMessage, sendFile (link, base64, form), sendLocation, sendContact, sendList,
+//! sendButton, sendLocationRequest, sendReaction, readMessage, `GET /messages`.
+//!
+//! Not yet served (404 in the dialect's shape): the templates (sendTemplate, addTemplate,
+//! removeTemplate, `GET /templates`), uploadMedia, the channel's `me`, `status`,
+//! `settings`, `webhook`, `hookInfo`, statistics, commerce, outputIP and sendProduct.
+//!
+//! # What cannot be real on Meta's Cloud API, and the answer
+//!
+//! - Chat ids are a person's (`…@c.us`); a group's (`…@g.us`) is refused: Cloud API numbers
+//!   have no WhatsApp groups.
+//! - Message ids are Cloud `wamid.…` ids, never the on-premises style of the seed's samples
+//!   (`gBGGeRhGZTEfAgkJCh2wAz4ZH-8`); clients treat them as opaque.
+//! - The message history is always kept (1MSG keeps it only when support enables it).
+//! - Every send but a template's needs the user's 24-hour window open, as the seed warns:
+//!   the core refuses it otherwise (`kind: "refused"`, `sent: false`).
+
+pub mod auth;
+pub mod errors;
+mod messages;
+mod send;
+mod wire;
+
+use axum::Router;
+use axum::middleware::from_fn;
+use axum::routing::{any, get, post};
+use wagate_core::error::ErrorCode;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Where the provider's paths start (the instance is the next segment).
+pub const BASE: &str = "/compat/1msg";
+
+fn at(path: &str) -> String {
+    format!("{BASE}/{{instance}}{path}")
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(&at("/sendMessage"), post(send::message))
+        .route(&at("/sendFile"), post(send::file))
+        .route(&at("/sendLocation"), post(send::location))
+        .route(&at("/sendContact"), post(send::contact))
+        .route(&at("/sendList"), post(send::list))
+        .route(&at("/sendButton"), post(send::button))
+        .route(&at("/sendLocationRequest"), post(send::location_request))
+        .route(&at("/sendReaction"), post(send::reaction))
+        .route(&at("/readMessage"), post(send::read))
+        .route(&at("/messages"), get(messages::list))
+        .route(&format!("{BASE}/{{*rest}}"), any(unknown))
+        .layer(from_fn(errors::errors))
+}
+
+async fn unknown() -> ApiError {
+    ApiError::new(
+        ErrorCode::RouteNotFound,
+        "no such 1MSG endpoint; see the README's 1MSG section",
+    )
+}
+
+/// 1MSG's operations, for the OpenAPI document: method, path after [`BASE`], the seed's
+/// section and what it does.
+pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
+    (
+        "post",
+        "/{instance}/sendMessage",
+        "Messaging / Send a Message",
+        "A text to `chatId` or `phone`, optionally quoting `quotedMsgId`",
+    ),
+    (
+        "post",
+        "/{instance}/sendFile",
+        "Messaging / Send a File",
+        "A file by link, base64 data URI or form-data `body`, with `filename` and `caption`",
+    ),
+    (
+        "post",
+        "/{instance}/sendLocation",
+        "Messaging / Send a Location",
+        "A location (`lat`, `lng`, `name`, `address`)",
+    ),
+    (
+        "post",
+        "/{instance}/sendContact",
+        "Messaging / Send a Contact",
+        "Contact cards (the Cloud API's contact objects)",
+    ),
+    (
+        "post",
+        "/{instance}/sendList",
+        "Messaging / Send List Message",
+        "An interactive list (`action` button text, `sections` with rows)",
+    ),
+    (
+        "post",
+        "/{instance}/sendButton",
+        "Messaging / Send Reply Buttons Message",
+        "Up to 3 reply buttons (`buttons`, or `sections` as the seed's example names them)",
+    ),
+    (
+        "post",
+        "/{instance}/sendLocationRequest",
+        "Messaging / Send Location Request Message",
+        "A request for the user's location",
+    ),
+    (
+        "post",
+        "/{instance}/sendReaction",
+        "Messaging / Send Reaction",
+        "An emoji on `quotedMsgId` (empty removes it); form-encoded or JSON",
+    ),
+    (
+        "post",
+        "/{instance}/readMessage",
+        "Messaging / Mark message as read",
+        "Marks an inbound message (`messageId`) read",
+    ),
+    (
+        "get",
+        "/{instance}/messages",
+        "Messaging / Get messages list",
+        "The instance's messages by `messageNumber`: `last`, `lastMessageNumber`, `firstMessageNumber`, `limit` (0 = all), `chatId`, `min_time`/`max_time`, `msgId`",
+    ),
+];
