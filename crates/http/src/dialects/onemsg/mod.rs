@@ -64,7 +64,8 @@ pub fn router() -> Router<AppState> {
         .route(&at("/sendReaction"), post(send::reaction))
         .route(&at("/readMessage"), post(send::read))
         .route(&at("/messages"), get(messages::list))
-        .route(&format!("{BASE}/{{*rest}}"), any(unknown))
+        .route(&at(""), any(unknown))
+        .route(&at("/{*rest}"), any(unknown))
         .layer(from_fn(errors::errors))
 }
 
