@@ -568,3 +568,180 @@ async fn tokens_instances_and_refusals() {
         assert_error(res, 404, "not_found", None).await;
     }
 }
+
+/// Has the sandbox's reviewer approve every pending template now.
+async fn approve_all(app: &TestApp) {
+    use wagate_app::templates::TemplatesConfig;
+    use wagate_app::templates::review::TemplateReviewer;
+    let approve = TemplatesConfig {
+        approve_all: true,
+        review_delay_ms: 0,
+        ..TemplatesConfig::default()
+    };
+    TemplateReviewer::new(app.app.store().clone(), approve)
+        .run_once(wagate_core::Timestamp::now())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn templates_are_added_listed_sent_and_removed() {
+    let files = file_server().await;
+    for app in spawn_apps_with(|c| c.media.fetch.allow_private_networks = true).await {
+        users_write_in(&app).await;
+        let c = client(&app);
+        // addTemplate Example 1's components (its header example a URL, here a local one),
+        // as `template_name` in `en`: the fixture sendTemplate Example 1 names.
+        let components = json!([{"type": "HEADER", "format": "IMAGE", "example": {"header_handle": [format!("{files}/cat.png")]}}, {"text": "We remind you that you have an appointment at {{1}} with the dentist tomorrow. Are you confirming your appointment with the doctor?", "type": "BODY", "example": {"body_text": [["9:00"]]}}, {"text": "white", "type": "FOOTER"}, {"type": "BUTTONS", "buttons": [{"text": "Yes", "type": "QUICK_REPLY"}, {"text": "No", "type": "QUICK_REPLY"}]}]);
+        let res = c
+            .post(
+                "addTemplate",
+                &json!({"name": "template_name", "category": "UTILITY", "language": "en",
+                    "components": components}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let added: Value = res.json().await.unwrap();
+        insta::allow_duplicates! {
+            insta::assert_json_snapshot!("onemsg_add_template", shape(&added));
+        }
+        // The header's example became an upload handle.
+        let t: Value = app
+            .get(&format!("/v23.0/{}", added["id"].as_str().unwrap()))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let handle = t["components"][0]["example"]["header_handle"][0]
+            .as_str()
+            .unwrap();
+        assert!(handle.starts_with("4::"), "{t}");
+        approve_all(&app).await;
+
+        // Get templates list.
+        let list: Value = c.get("templates").await.json().await.unwrap();
+        assert_eq!(list["total"], 1, "{list}");
+        assert_eq!(list["templates"][0]["status"], "approved");
+        assert_eq!(list["templates"][0]["name"], "template_name");
+        let namespace = list["templates"][0]["namespace"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        // sendTemplate Example 1 verbatim.
+        let example = json!({"template":"template_name","language":{"policy":"deterministic","code":"en"},"namespace":"namespace_id","params":[{"type":"header","parameters":[{"type":"image","image": {"link":"https://..."}}]},{"type":"body","parameters":[{"type":"text","text":"test"}]}],"phone":"556123122026"});
+        let sent = c.sent("sendTemplate", &example).await;
+        assert_eq!(sent["message"], "Sent to 556123122026@c.us");
+        let m = app
+            .wait_status(sent["id"].as_str().unwrap(), &["delivered", "read"])
+            .await;
+        assert_eq!(m["type"], "template", "{m}");
+        // The namespace /templates gives works as well as any, and so does a user who never
+        // wrote (a template opens the conversation).
+        let mut again = example.clone();
+        again["namespace"] = json!(namespace);
+        again["phone"] = json!(14155550100u64);
+        c.sent("sendTemplate", &again).await;
+
+        // Bad template sends: a wrong parameter count, an unknown template; nothing sent.
+        let before = outbound_count(&app).await;
+        let mut wrong = example.clone();
+        wrong["params"][1]["parameters"] = json!([]);
+        let res = c.post("sendTemplate", &wrong).await;
+        assert_error(res, 400, "invalid", None).await;
+        let mut unknown = example.clone();
+        unknown["template"] = json!("no_such_template");
+        let res = c.post("sendTemplate", &unknown).await;
+        let status = res.status().as_u16();
+        assert!(status == 400 || status == 404, "{status}");
+        // Example 3 leaves chatId empty: no recipient.
+        let res = c
+            .post(
+                "sendTemplate",
+                &json!({"namespace": "", "template": "template_name", "language": {"policy": "deterministic","code": "en" }, "params": [], "chatId": ""}),
+            )
+            .await;
+        assert_error(res, 400, "invalid", Some("chatId")).await;
+        assert_eq!(outbound_count(&app).await, before);
+
+        // addTemplate refused by Meta's lint: nothing fetched, nothing stored.
+        let res = c
+            .post(
+                "addTemplate",
+                &json!({"name": "bad", "category": "UTILITY", "language": "en",
+                    "components": [{"type": "BODY", "text": "{{1}}"}]}),
+            )
+            .await;
+        assert_error(res, 400, "invalid", Some("components[0].example")).await;
+
+        // removeTemplate; then it is gone.
+        let res = c
+            .post("removeTemplate", &json!({"name": "template_name"}))
+            .await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.json::<Value>().await.unwrap(),
+            json!({"result": "success"})
+        );
+        let list: Value = c.get("templates").await.json().await.unwrap();
+        assert_eq!(list["total"], 0, "{list}");
+        let res = c
+            .post("removeTemplate", &json!({"name": "template_name"}))
+            .await;
+        assert_error(res, 404, "not_found", None).await;
+    }
+}
+
+#[tokio::test]
+async fn upload_media_gives_a_media_id() {
+    let files = file_server().await;
+    for app in spawn_apps_with(|c| c.media.fetch.allow_private_networks = true).await {
+        let c = client(&app);
+        let by_link: Value = c
+            .post("uploadMedia", &json!({"body": format!("{files}/doc.pdf")}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let by_base64: Value = c
+            .post(
+                "uploadMedia",
+                &json!({"body": format!("data:image/png;base64,{}",
+                    base64::engine::general_purpose::STANDARD.encode(png()))}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let form = reqwest::multipart::Form::new().part(
+            "body",
+            reqwest::multipart::Part::bytes(png())
+                .file_name("1.png")
+                .mime_str("image/png")
+                .unwrap(),
+        );
+        let by_form: Value = app
+            .client
+            .post(c.url("uploadMedia"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for (answer, mime) in [
+            (by_link, "application/pdf"),
+            (by_base64, "image/png"),
+            (by_form, "image/png"),
+        ] {
+            let id = answer["mediaId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{answer}"));
+            let media: Value = app.get(&format!("/v23.0/{id}")).await.json().await.unwrap();
+            assert_eq!(media["mime_type"], mime, "{media}");
+        }
+        let res = c.post("uploadMedia", &json!({})).await;
+        assert_error(res, 400, "invalid", Some("body")).await;
+    }
+}

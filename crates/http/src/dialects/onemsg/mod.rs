@@ -35,6 +35,7 @@ pub mod auth;
 pub mod errors;
 mod messages;
 mod send;
+mod templates;
 mod wire;
 
 use axum::Router;
@@ -64,6 +65,11 @@ pub fn router() -> Router<AppState> {
         .route(&at("/sendReaction"), post(send::reaction))
         .route(&at("/readMessage"), post(send::read))
         .route(&at("/messages"), get(messages::list))
+        .route(&at("/sendTemplate"), post(templates::send_template))
+        .route(&at("/addTemplate"), post(templates::add))
+        .route(&at("/removeTemplate"), post(templates::remove))
+        .route(&at("/templates"), get(templates::list))
+        .route(&at("/uploadMedia"), post(templates::upload))
         .route(&at(""), any(unknown))
         .route(&at("/{*rest}"), any(unknown))
         .layer(from_fn(errors::errors))
@@ -138,5 +144,35 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "/{instance}/messages",
         "Messaging / Get messages list",
         "The instance's messages by `messageNumber`: `last`, `lastMessageNumber`, `firstMessageNumber`, `limit` (0 = all), `chatId`, `min_time`/`max_time`, `msgId`",
+    ),
+    (
+        "post",
+        "/{instance}/sendTemplate",
+        "Templates / Send Template Message",
+        "An approved template: `template`, `language.code`, `params` (header, body, button, carousel cards); `namespace` and `language.policy` ignored",
+    ),
+    (
+        "post",
+        "/{instance}/addTemplate",
+        "Templates / Create template",
+        "Submit a template (Meta's components; a header example by URL is fetched and uploaded)",
+    ),
+    (
+        "post",
+        "/{instance}/removeTemplate",
+        "Templates / Remove template",
+        "Delete every language of template `name`",
+    ),
+    (
+        "get",
+        "/{instance}/templates",
+        "Templates / Get templates list",
+        "The WABA's templates: `total`, each with `namespace` and a lower-case `status`",
+    ),
+    (
+        "post",
+        "/{instance}/uploadMedia",
+        "Media / Upload media & get mediaId",
+        "A file by link, base64 data URI or form-data `body` → `{mediaId}`",
     ),
 ];

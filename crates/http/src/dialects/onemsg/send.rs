@@ -25,17 +25,17 @@ use crate::kit::upload::{self, Upload};
 use crate::state::AppState;
 
 /// A required text parameter (a number is taken as its text).
-fn required(params: &Params, name: &str) -> Result<String, ValidationError> {
+pub(super) fn required(params: &Params, name: &str) -> Result<String, ValidationError> {
     text_or_number(params, name)?.ok_or_else(|| ValidationError::missing(name, "is required"))
 }
 
 /// An optional text parameter, non-empty.
-fn optional(params: &Params, name: &str) -> Result<Option<String>, ValidationError> {
+pub(super) fn optional(params: &Params, name: &str) -> Result<Option<String>, ValidationError> {
     text_or_number(params, name)
 }
 
 /// A parameter holding JSON: the value itself from a JSON body, or its text from a form.
-fn json_param(params: &Params, name: &str) -> Result<Option<Value>, ValidationError> {
+pub(super) fn json_param(params: &Params, name: &str) -> Result<Option<Value>, ValidationError> {
     match params.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
@@ -48,7 +48,11 @@ fn json_param(params: &Params, name: &str) -> Result<Option<Value>, ValidationEr
 
 /// Sends `object` (a Cloud API send body without `messaging_product` and `to`) to the
 /// call's recipient, quoting `quotedMsgId` when given.
-async fn send(state: &AppState, call: &Call, object: Value) -> Result<Json<Sent>, ApiError> {
+pub(super) async fn send(
+    state: &AppState,
+    call: &Call,
+    object: Value,
+) -> Result<Json<Sent>, ApiError> {
     let to = wire::recipient(&call.params)?;
     let mut body = json!({"messaging_product": "whatsapp", "to": to.digits()});
     if let Value::Object(fields) = object {
