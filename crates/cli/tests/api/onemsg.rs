@@ -745,3 +745,119 @@ async fn upload_media_gives_a_media_id() {
         assert_error(res, 400, "invalid", Some("body")).await;
     }
 }
+
+#[tokio::test]
+async fn channel_settings_webhooks_and_acks() {
+    for app in spawn_apps().await {
+        app.configure_sandbox(json!({})).await;
+        let c = client(&app);
+        let status: Value = c.get("status").await.json().await.unwrap();
+        assert_eq!(status, json!({"status": "connected"}));
+        let me: Value = c.get("me").await.json().await.unwrap();
+        assert!(me["phone"].is_string(), "{me}");
+        assert!(me.get("vertical").is_some(), "{me}");
+
+        // No webhook yet; Set webhook; the settings show it.
+        let settings: Value = c.get("settings").await.json().await.unwrap();
+        assert_eq!(
+            settings,
+            json!({"webhookUrl": null, "ackNotificationsOn": true})
+        );
+        let receiver = crate::receiver::Receiver::start().await;
+        let res = c
+            .post("webhook", &json!({"webhookUrl": receiver.url}))
+            .await;
+        assert_eq!(res.status(), 200);
+        let set: Value = res.json().await.unwrap();
+        assert_eq!(set["set"], true, "{set}");
+        let settings: Value = c.get("settings").await.json().await.unwrap();
+        assert_eq!(settings["webhookUrl"], receiver.url.as_str());
+
+        // A message in, one out: `{"messages": […]}` and acks arrive.
+        let inbound = users_write_in(&app).await;
+        let sent = c
+            .sent(
+                "sendMessage",
+                &json!({"chatId": "12020721369@c.us", "body": "Hello"}),
+            )
+            .await;
+        let wamid = sent["id"].as_str().unwrap().to_owned();
+        app.wait_status(&wamid, &["read"]).await;
+        let posts = receiver.wait(2).await;
+        let mut inbound_seen = false;
+        for post in &posts {
+            let b = &post.body;
+            assert_eq!(b["instanceId"], app.channel_id().await.as_str(), "{b}");
+            for m in b["messages"].as_array().into_iter().flatten() {
+                if m["id"] == inbound.as_str() {
+                    inbound_seen = true;
+                    insta::allow_duplicates! {
+                        insta::assert_json_snapshot!("onemsg_callback_message", shape(b));
+                    }
+                    assert_eq!(m["body"], "hi");
+                    assert_eq!(m["fromMe"], false);
+                }
+            }
+        }
+        assert!(inbound_seen, "{posts:?}");
+        // The acks of the sent message, in order, up to `viewed`.
+        let acks_of = |posts: &[crate::receiver::Post]| -> Vec<String> {
+            posts
+                .iter()
+                .flat_map(|p| p.body["ack"].as_array().cloned().unwrap_or_default())
+                .filter(|a| a["id"] == wamid.as_str())
+                .map(|a| a["status"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let acks = crate::helpers::eventually(
+            "the viewed ack",
+            std::time::Duration::from_secs(10),
+            || async {
+                let acks = acks_of(&receiver.posts());
+                if acks.contains(&"viewed".to_owned()) {
+                    Ok(acks)
+                } else {
+                    Err(json!(acks))
+                }
+            },
+        )
+        .await;
+        assert_eq!(acks, ["sent", "delivered", "viewed"]);
+
+        // Check ACKs: the status history.
+        let hooks: Value = c
+            .get(&format!("hookInfo?messageId={wamid}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let statuses: Vec<&str> = hooks["hooks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["status"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            statuses,
+            ["queued", "sent", "delivered", "viewed"],
+            "{hooks}"
+        );
+        let res = c.get("hookInfo?messageId=wamid.nope").await;
+        assert_error(res, 404, "not_found", None).await;
+
+        // Acks off, then the URL cleared with null.
+        let res = c
+            .post("settings", &json!({"ackNotificationsOn": false}))
+            .await;
+        assert_eq!(res.status(), 200);
+        let settings: Value = c.get("settings").await.json().await.unwrap();
+        assert_eq!(settings["ackNotificationsOn"], false, "{settings}");
+        assert_eq!(settings["webhookUrl"], receiver.url.as_str());
+        let res = c.post("settings", &json!({"webhookUrl": null})).await;
+        assert_eq!(res.status(), 200);
+        let settings: Value = c.get("settings").await.json().await.unwrap();
+        assert_eq!(settings["webhookUrl"], Value::Null);
+        let res = c.post("webhook", &json!({"webhookUrl": "not a url"})).await;
+        assert_error(res, 400, "invalid", Some("webhookUrl")).await;
+    }
+}

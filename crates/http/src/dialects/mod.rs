@@ -58,6 +58,7 @@ use crate::state::AppState;
 /// Registers every dialect's webhook payload format with `app`.
 pub fn register(app: &wagate_app::App) {
     redington::register(app);
+    onemsg::register(app);
 }
 
 /// The dialects' operations for the OpenAPI document: `(tags, paths)` to merge into it,

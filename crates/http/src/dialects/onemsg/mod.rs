@@ -15,11 +15,13 @@
 //!   form-encoded), or multipart form data for a file (sendFile's `body`).
 //!
 //! Served: sendMessage, sendFile (link, base64, form), sendLocation, sendContact, sendList,
-//! sendButton, sendLocationRequest, sendReaction, readMessage, `GET /messages`.
+//! sendButton, sendLocationRequest, sendReaction, readMessage, `GET /messages`;
+//! sendTemplate, addTemplate, removeTemplate, `GET /templates`, uploadMedia; `status`, `GET
+//! /me`, `GET/POST /settings`, `POST /webhook` with its callbacks ([`webhook`], format
+//! `1msg`), `hookInfo`.
 //!
-//! Not yet served (404 in the dialect's shape): the templates (sendTemplate, addTemplate,
-//! removeTemplate, `GET /templates`), uploadMedia, the channel's `me`, `status`,
-//! `settings`, `webhook`, `hookInfo`, statistics, commerce, outputIP and sendProduct.
+//! Not yet served (404 in the dialect's shape): `POST /me`, statistics and
+//! extendedStatistics, `GET/POST /commerce`, outputIP and sendProduct.
 //!
 //! # What cannot be real on Meta's Cloud API, and the answer
 //!
@@ -28,20 +30,32 @@
 //! - Message ids are Cloud `wamid.…` ids, never the on-premises style of the seed's samples
 //!   (`gBGGeRhGZTEfAgkJCh2wAz4ZH-8`); clients treat them as opaque.
 //! - The message history is always kept (1MSG keeps it only when support enables it).
-//! - Every send but a template's needs the user's 24-hour window open, as the seed warns:
-//!   the core refuses it otherwise (`kind: "refused"`, `sent: false`).
+//! - Every send but a template's needs the user's 24-hour window open, as the seed warns.
+//!   As on Meta, a send outside it is accepted and then fails (131047, the `failed` ack);
+//!   a channel whose `window_policy` is `reject` refuses it at once (`kind: "refused"`,
+//!   `sent: false`), storing nothing.
+//! - `/status` is `connected` or `unregistered` (from the number's registration): the
+//!   on-premises `connecting`, `disconnected` and `uninitialized` states do not exist.
+//! - `namespace` and `language.policy` of sendTemplate are accepted and ignored; `GET
+//!   /templates` gives the WABA's id as the `namespace`.
 
 pub mod auth;
+mod channel;
 pub mod errors;
 mod messages;
 mod send;
 mod templates;
+pub mod webhook;
 mod wire;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::middleware::from_fn;
 use axum::routing::{any, get, post};
+use wagate_app::App;
 use wagate_core::error::ErrorCode;
+use wagate_core::webhook::PayloadFormat;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -70,6 +84,14 @@ pub fn router() -> Router<AppState> {
         .route(&at("/removeTemplate"), post(templates::remove))
         .route(&at("/templates"), get(templates::list))
         .route(&at("/uploadMedia"), post(templates::upload))
+        .route(&at("/status"), get(channel::status))
+        .route(&at("/me"), get(channel::me))
+        .route(
+            &at("/settings"),
+            get(channel::settings).post(channel::update_settings),
+        )
+        .route(&at("/webhook"), post(channel::webhook))
+        .route(&at("/hookInfo"), get(channel::hook_info))
         .route(&at(""), any(unknown))
         .route(&at("/{*rest}"), any(unknown))
         .layer(from_fn(errors::errors))
@@ -175,4 +197,48 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "Media / Upload media & get mediaId",
         "A file by link, base64 data URI or form-data `body` → `{mediaId}`",
     ),
+    (
+        "get",
+        "/{instance}/status",
+        "Channel / Get Status",
+        "`connected` while the number is registered, else `unregistered`",
+    ),
+    (
+        "get",
+        "/{instance}/me",
+        "Channel / Get Profile Info",
+        "The business profile (about, address, description, email, phone, vertical, photo)",
+    ),
+    (
+        "get",
+        "/{instance}/settings",
+        "Channel / Get Settings",
+        "`webhookUrl` and `ackNotificationsOn`",
+    ),
+    (
+        "post",
+        "/{instance}/settings",
+        "Channel / Set settings",
+        "Set `webhookUrl` (null clears it) and `ackNotificationsOn`",
+    ),
+    (
+        "post",
+        "/{instance}/webhook",
+        "Webhooks / Set webhook",
+        "Set the URL of the `{messages: [...]}` and ack callbacks",
+    ),
+    (
+        "get",
+        "/{instance}/hookInfo",
+        "Webhooks / Check ACKs",
+        "A message's status history (`messageId`) as `{hooks: [...]}`",
+    ),
 ];
+
+/// Registers the dialect's webhook format with `app`.
+pub fn register(app: &App) {
+    app.register_payload_format(
+        PayloadFormat::parse(webhook::FORMAT).expect("a valid format name"),
+        Arc::new(webhook::Callbacks),
+    );
+}
