@@ -859,5 +859,21 @@ async fn channel_settings_webhooks_and_acks() {
         assert_eq!(settings["webhookUrl"], Value::Null);
         let res = c.post("webhook", &json!({"webhookUrl": "not a url"})).await;
         assert_error(res, 400, "invalid", Some("webhookUrl")).await;
+
+        // Commerce settings.
+        let commerce: Value = c.get("commerce").await.json().await.unwrap();
+        assert_eq!(
+            commerce,
+            json!([{"is_cart_enabled": true, "is_catalog_visible": true}])
+        );
+        let res = c.post("commerce", &json!({"is_cart_enabled": false})).await;
+        assert_eq!(res.json::<Value>().await.unwrap(), json!({"success": true}));
+        let commerce: Value = c.get("commerce").await.json().await.unwrap();
+        assert_eq!(commerce[0]["is_cart_enabled"], false, "{commerce}");
+        assert_eq!(commerce[0]["is_catalog_visible"], true, "{commerce}");
+        let res = c
+            .post("commerce", &json!({"is_cart_enabled": "maybe"}))
+            .await;
+        assert_error(res, 400, "invalid", Some("is_cart_enabled")).await;
     }
 }

@@ -248,3 +248,30 @@ pub async fn hook_info(
         .collect();
     Ok(Json(json!({ "hooks": hooks })))
 }
+
+fn commerce_json(c: &wagate_core::profile::CommerceSettings) -> Value {
+    json!({"is_cart_enabled": c.is_cart_enabled, "is_catalog_visible": c.is_catalog_visible})
+}
+
+/// `GET /commerce`: `[{is_cart_enabled, is_catalog_visible}]` (the seed's sample is an
+/// array of one).
+pub async fn commerce(
+    State(state): State<AppState>,
+    Instance { principal, channel }: Instance,
+) -> Result<Json<Value>, ApiError> {
+    let c = state.app.commerce_settings(&principal, &channel).await?;
+    Ok(Json(json!([commerce_json(&c)])))
+}
+
+/// `POST /commerce`: `is_cart_enabled`, `is_catalog_visible` → `{success: true}`.
+pub async fn update_commerce(
+    State(state): State<AppState>,
+    call: Call,
+) -> Result<Json<Value>, ApiError> {
+    let update = wagate_core::profile::CommerceUpdate::parse(call.params.as_map())?;
+    state
+        .app
+        .update_commerce_settings(&call.principal, &call.channel, update)
+        .await?;
+    Ok(Json(json!({"success": true})))
+}

@@ -18,10 +18,10 @@
 //! sendButton, sendLocationRequest, sendReaction, readMessage, `GET /messages`;
 //! sendTemplate, addTemplate, removeTemplate, `GET /templates`, uploadMedia; `status`, `GET
 //! /me`, `GET/POST /settings`, `POST /webhook` with its callbacks ([`webhook`], format
-//! `1msg`), `hookInfo`.
+//! `1msg`), `hookInfo`, `GET/POST /commerce`.
 //!
 //! Not yet served (404 in the dialect's shape): `POST /me`, statistics and
-//! extendedStatistics, `GET/POST /commerce`, outputIP and sendProduct.
+//! extendedStatistics, outputIP and sendProduct.
 //!
 //! # What cannot be real on Meta's Cloud API, and the answer
 //!
@@ -37,7 +37,7 @@
 //! - `/status` is `connected` or `unregistered` (from the number's registration): the
 //!   on-premises `connecting`, `disconnected` and `uninitialized` states do not exist.
 //! - `namespace` and `language.policy` of sendTemplate are accepted and ignored; `GET
-//!   /templates` gives the WABA's id as the `namespace`.
+//!   /templates` gives the WABA's `message_template_namespace` as the `namespace`.
 
 pub mod auth;
 mod channel;
@@ -92,6 +92,10 @@ pub fn router() -> Router<AppState> {
         )
         .route(&at("/webhook"), post(channel::webhook))
         .route(&at("/hookInfo"), get(channel::hook_info))
+        .route(
+            &at("/commerce"),
+            get(channel::commerce).post(channel::update_commerce),
+        )
         .route(&at(""), any(unknown))
         .route(&at("/{*rest}"), any(unknown))
         .layer(from_fn(errors::errors))
@@ -232,6 +236,18 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "/{instance}/hookInfo",
         "Webhooks / Check ACKs",
         "A message's status history (`messageId`) as `{hooks: [...]}`",
+    ),
+    (
+        "get",
+        "/{instance}/commerce",
+        "Channel / Get Commerce Settings",
+        "`[{is_cart_enabled, is_catalog_visible}]`",
+    ),
+    (
+        "post",
+        "/{instance}/commerce",
+        "Products & Catalogs / Set Commerce Settings",
+        "Enable the cart or show the catalog → `{success: true}`",
     ),
 ];
 

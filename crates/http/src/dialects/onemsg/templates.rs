@@ -15,7 +15,8 @@
 //!   Answers `{result: "success", id, name, language, status}` (the seed's sample is `{ }`).
 //! - **removeTemplate**: `name` → every language of it deleted.
 //! - **GET /templates**: `{total, templates: [{id, name, namespace, language, category,
-//!   status (lower-case), components, rejected_reason}]}`; `namespace` is the WABA's id.
+//!   status (lower-case), components, rejected_reason}]}`; `namespace` is the WABA's
+//!   `message_template_namespace`, as Graph shows it.
 //!
 //! Templates belong to the WABA, shared by its numbers: creating and removing them needs an
 //! account-wide token, as on the Cloud API plane.
@@ -25,6 +26,7 @@ use axum::extract::State;
 use serde_json::{Value, json};
 use wagate_app::media::from::{KeepAs, MediaFrom, Source};
 use wagate_core::error::{ErrorCode, ValidationError};
+use wagate_core::profile::template_namespace;
 use wagate_core::template::{TemplateDraft, TemplateName, lint};
 use wagate_store::{Page, TemplateFilter};
 
@@ -265,7 +267,7 @@ pub async fn list(
             &Page::all(),
         )
         .await?;
-    let namespace = channel.waba_id.to_string();
+    let namespace = template_namespace(&channel.waba_id);
     let templates: Vec<Value> = templates
         .iter()
         .map(|t| {
