@@ -151,7 +151,7 @@ pub fn item(m: &Message, instance: &str) -> Value {
         "senderName": if from_me { None } else { m.profile_name.clone() },
         "fromMe": from_me,
         "self": 0,
-        "author": if from_me { None } else { chat.clone() },
+        "author": if from_me { None } else { chat.as_deref() },
         "time": m.created_at.as_second(),
         "chatId": chat,
         "messageNumber": m.number,
