@@ -877,3 +877,89 @@ async fn channel_settings_webhooks_and_acks() {
         assert_error(res, 400, "invalid", Some("is_cart_enabled")).await;
     }
 }
+
+#[tokio::test]
+async fn products_of_the_linked_catalog() {
+    for app in spawn_apps().await {
+        users_write_in(&app).await;
+        let c = client(&app);
+        // The fixture: a catalog linked to the WABA with SKU-1, SKU-2 and 001.
+        let list: Value = app.get("/api/v1/channels").await.json().await.unwrap();
+        let waba = list["data"][0]["waba_id"].as_str().unwrap();
+        let res = app
+            .post_json(
+                "/api/v1/catalogs",
+                &json!({"name": "Shop", "waba_id": waba}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let catalog = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        for sku in ["SKU-1", "SKU-2", "001"] {
+            let res = app
+                .post_json(
+                    &format!("/v23.0/{catalog}/products"),
+                    &json!({"retailer_id": sku, "name": "Trail shoe", "price": 1099,
+                        "currency": "USD", "image_url": "https://img.example/shoe.png"}),
+                )
+                .await;
+            assert_eq!(res.status(), 200);
+        }
+        // One product.
+        let one = c
+            .sent(
+                "sendProduct",
+                &json!({"action": {"catalog_id": catalog, "product_retailer_id": "SKU-1"},
+                    "body": "Some text.", "footer": "Footer.", "chatId": "12020721369@c.us"}),
+            )
+            .await;
+        let m = app
+            .wait_status(one["id"].as_str().unwrap(), &["delivered", "read"])
+            .await;
+        assert_eq!(m["content"]["type"], "product", "{m}");
+        // The seed's multi-product example, its blanks filled (SKU-1 only once: WhatsApp
+        // refuses a product twice in one list).
+        let action = json!({"catalog_id": catalog, "sections": [{"title": "the-section-title",
+            "product_items": [{"product_retailer_id": "SKU-1"}, {"product_retailer_id": "SKU-2"}]},
+            {"title": "the-section-title2", "product_items": [{"product_retailer_id": "001"}]}]});
+        let many = c
+            .sent(
+                "sendProduct",
+                &json!({"action": action, "body": "Some text.", "header": "Header.",
+                    "chatId": "12020721369@c.us"}),
+            )
+            .await;
+        app.wait_status(many["id"].as_str().unwrap(), &["delivered", "read"])
+            .await;
+        // Refused: no header with sections, an unknown product, the seed's repeated SKU-1.
+        let before = outbound_count(&app).await;
+        let res = c
+            .post(
+                "sendProduct",
+                &json!({"action": action, "body": "x", "chatId": "12020721369@c.us"}),
+            )
+            .await;
+        assert_error(res, 400, "invalid", Some("header")).await;
+        let res = c
+            .post(
+                "sendProduct",
+                &json!({"action": {"catalog_id": catalog, "product_retailer_id": "SKU-9"},
+                    "chatId": "12020721369@c.us"}),
+            )
+            .await;
+        let status = res.status().as_u16();
+        assert!(status == 400 || status == 404, "{status}");
+        let mut twice = action.clone();
+        twice["sections"][1]["product_items"][0]["product_retailer_id"] = json!("SKU-1");
+        let res = c
+            .post(
+                "sendProduct",
+                &json!({"action": twice, "body": "x", "header": "H", "chatId": "12020721369@c.us"}),
+            )
+            .await;
+        assert_eq!(res.status(), 400);
+        assert_eq!(outbound_count(&app).await, before);
+    }
+}

@@ -18,10 +18,10 @@
 //! sendButton, sendLocationRequest, sendReaction, readMessage, `GET /messages`;
 //! sendTemplate, addTemplate, removeTemplate, `GET /templates`, uploadMedia; `status`, `GET
 //! /me`, `GET/POST /settings`, `POST /webhook` with its callbacks ([`webhook`], format
-//! `1msg`), `hookInfo`, `GET/POST /commerce`.
+//! `1msg`), `hookInfo`, `GET/POST /commerce`, sendProduct.
 //!
 //! Not yet served (404 in the dialect's shape): `POST /me`, statistics and
-//! extendedStatistics, outputIP and sendProduct.
+//! extendedStatistics and outputIP.
 //!
 //! # What cannot be real on Meta's Cloud API, and the answer
 //!
@@ -78,6 +78,7 @@ pub fn router() -> Router<AppState> {
         .route(&at("/sendLocationRequest"), post(send::location_request))
         .route(&at("/sendReaction"), post(send::reaction))
         .route(&at("/readMessage"), post(send::read))
+        .route(&at("/sendProduct"), post(send::product))
         .route(&at("/messages"), get(messages::list))
         .route(&at("/sendTemplate"), post(templates::send_template))
         .route(&at("/addTemplate"), post(templates::add))
@@ -248,6 +249,12 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "/{instance}/commerce",
         "Products & Catalogs / Set Commerce Settings",
         "Enable the cart or show the catalog → `{success: true}`",
+    ),
+    (
+        "post",
+        "/{instance}/sendProduct",
+        "Products & Catalogs / Send a Product",
+        "One product (`action.product_retailer_id`) or several (`action.sections`, with `header`) of the linked catalog",
     ),
 ];
 

@@ -360,3 +360,47 @@ pub async fn read(State(state): State<AppState>, call: Call) -> Result<Json<Valu
         .map_err(|_| unknown())?;
     Ok(Json(json!({"result": "success"})))
 }
+
+/// `POST /sendProduct`: `action` (`catalog_id` with `product_retailer_id` for one product,
+/// or `sections` of `product_items` for several), `body`, `footer`, and `header` (required
+/// with sections, as WhatsApp's product lists need one). Checked against the catalog linked
+/// to the WABA by the core (unknown products, duplicates across sections…).
+pub async fn product(State(state): State<AppState>, call: Call) -> Result<Json<Sent>, ApiError> {
+    let action = match json_param(&call.params, "action")? {
+        Some(a @ Value::Object(_)) => a,
+        Some(_) => return Err(ValidationError::new("action", "must be an object").into()),
+        None => return Err(ValidationError::missing("action", "is required").into()),
+    };
+    let list = action.get("sections").is_some();
+    let mut i = Map::new();
+    i.insert(
+        "type".into(),
+        json!(if list { "product_list" } else { "product" }),
+    );
+    if let Some(body) = optional(&call.params, "body")? {
+        i.insert("body".into(), json!({"text": body}));
+    }
+    if let Some(footer) = optional(&call.params, "footer")? {
+        i.insert("footer".into(), json!({"text": footer}));
+    }
+    match optional(&call.params, "header")? {
+        Some(header) if list => {
+            i.insert("header".into(), json!({"type": "text", "text": header}));
+        }
+        None if list => {
+            return Err(ValidationError::missing(
+                "header",
+                "is required when sending several products",
+            )
+            .into());
+        }
+        _ => {}
+    }
+    i.insert("action".into(), action);
+    send(
+        &state,
+        &call,
+        json!({"type": "interactive", "interactive": i}),
+    )
+    .await
+}
