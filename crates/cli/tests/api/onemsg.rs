@@ -641,7 +641,34 @@ async fn templates_are_added_listed_sent_and_removed() {
         let mut again = example.clone();
         again["namespace"] = json!(namespace);
         again["phone"] = json!(14155550100u64);
-        c.sent("sendTemplate", &again).await;
+        let charged = c.sent("sendTemplate", &again).await;
+        app.wait_status(charged["id"].as_str().unwrap(), &["delivered", "read"])
+            .await;
+
+        // Statistics: the month's template cost (the one outside a window is charged, as
+        // on Meta), and by day and category.
+        let stats: Value = c.get("statistics").await.json().await.unwrap();
+        let cost = stats["templates_cost"].as_f64().unwrap();
+        assert!(cost > 0.0, "{stats}");
+        let month = stats["date"].as_str().unwrap().to_owned();
+        assert_eq!(month.len(), 7, "{stats}");
+        let same: Value = c
+            .get(&format!("statistics?date={month}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(same, stats);
+        let empty: Value = c.get("statistics?date=03.2022").await.json().await.unwrap();
+        assert_eq!(empty, json!({"date": "03.2022", "templates_cost": 0.0}));
+        let res = c.get("statistics?date=2022-03").await;
+        assert_error(res, 400, "invalid", Some("date")).await;
+        let extended: Value = c.get("extendedStatistics").await.json().await.unwrap();
+        let rows = extended.as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{extended}");
+        assert_eq!(rows[0]["category"], "utility", "{extended}");
+        assert_eq!(rows[0]["quantity"], 1, "{extended}");
+        assert_eq!(rows[0]["price"].as_f64().unwrap(), cost, "{extended}");
 
         // Bad template sends: a wrong parameter count, an unknown template; nothing sent.
         let before = outbound_count(&app).await;

@@ -18,10 +18,10 @@
 //! sendButton, sendLocationRequest, sendReaction, readMessage, `GET /messages`;
 //! sendTemplate, addTemplate, removeTemplate, `GET /templates`, uploadMedia; `status`, `GET
 //! /me`, `GET/POST /settings`, `POST /webhook` with its callbacks ([`webhook`], format
-//! `1msg`), `hookInfo`, `GET/POST /commerce`, sendProduct.
+//! `1msg`), `hookInfo`, `GET/POST /commerce`, sendProduct, statistics and
+//! extendedStatistics (`stats.rs`).
 //!
-//! Not yet served (404 in the dialect's shape): `POST /me`, statistics and
-//! extendedStatistics and outputIP.
+//! Not yet served (404 in the dialect's shape): `POST /me` and outputIP.
 //!
 //! # What cannot be real on Meta's Cloud API, and the answer
 //!
@@ -44,6 +44,7 @@ mod channel;
 pub mod errors;
 mod messages;
 mod send;
+mod stats;
 mod templates;
 pub mod webhook;
 mod wire;
@@ -79,6 +80,8 @@ pub fn router() -> Router<AppState> {
         .route(&at("/sendReaction"), post(send::reaction))
         .route(&at("/readMessage"), post(send::read))
         .route(&at("/sendProduct"), post(send::product))
+        .route(&at("/statistics"), get(stats::statistics))
+        .route(&at("/extendedStatistics"), get(stats::extended))
         .route(&at("/messages"), get(messages::list))
         .route(&at("/sendTemplate"), post(templates::send_template))
         .route(&at("/addTemplate"), post(templates::add))
@@ -255,6 +258,18 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "/{instance}/sendProduct",
         "Products & Catalogs / Send a Product",
         "One product (`action.product_retailer_id`) or several (`action.sections`, with `header`) of the linked catalog",
+    ),
+    (
+        "get",
+        "/{instance}/statistics",
+        "Channel / Get Channel statistics",
+        "The month's (`date=mm.YYYY`) template cost",
+    ),
+    (
+        "get",
+        "/{instance}/extendedStatistics",
+        "Channel / Get Extended Channel statistics",
+        "The month's charged messages and their price, by day and pricing category",
     ),
 ];
 
