@@ -990,3 +990,73 @@ async fn products_of_the_linked_catalog() {
         assert_eq!(outbound_count(&app).await, before);
     }
 }
+
+#[tokio::test]
+async fn the_profile_is_read_and_changed() {
+    let files = file_server().await;
+    for app in spawn_apps_with(|c| c.media.fetch.allow_private_networks = true).await {
+        let c = client(&app);
+        let res = c
+            .post(
+                "me",
+                &json!({"about": "Some about info", "address": "Neverland, Unexpected st.",
+                    "description": "Some company description", "email": "john@neverland.play",
+                    "phone": "12020721369", "vertical": "Professional Services",
+                    "photo": format!("{files}/cat.png")}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.json::<Value>().await.unwrap(),
+            json!({"result": "success"})
+        );
+        let me: Value = c.get("me").await.json().await.unwrap();
+        assert_eq!(me["about"], "Some about info", "{me}");
+        assert_eq!(me["email"], "john@neverland.play", "{me}");
+        assert_eq!(me["vertical"], "Professional Services", "{me}");
+        assert_eq!(me["phone"], app.display_digits().await, "{me}");
+        let photo = me["photo"].as_str().unwrap().to_owned();
+        // A form-data photo replaces it; Meta's vertical code is read too.
+        let form = reqwest::multipart::Form::new()
+            .text("vertical", "RETAIL")
+            .part(
+                "photo",
+                reqwest::multipart::Part::bytes(png())
+                    .file_name("logo.png")
+                    .mime_str("image/png")
+                    .unwrap(),
+            );
+        let res = app
+            .client
+            .post(c.url("me"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        let me: Value = c.get("me").await.json().await.unwrap();
+        assert_eq!(me["vertical"], "Shopping and Retail", "{me}");
+        assert_ne!(me["photo"], photo.as_str(), "{me}");
+        // Bad values change nothing.
+        let res = c
+            .post("me", &json!({"email": "not an email", "about": "x"}))
+            .await;
+        assert_error(res, 400, "invalid", Some("email")).await;
+        let res = c.post("me", &json!({"vertical": "Spaceships"})).await;
+        assert_error(res, 400, "invalid", Some("vertical")).await;
+        let me: Value = c.get("me").await.json().await.unwrap();
+        assert_eq!(me["about"], "Some about info", "{me}");
+    }
+}
+
+impl TestApp {
+    /// The first channel's number, as digits.
+    async fn display_digits(&self) -> String {
+        let list: Value = self.get("/api/v1/channels").await.json().await.unwrap();
+        list["data"][0]["display_phone_number"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches('+')
+            .to_owned()
+    }
+}

@@ -16,10 +16,12 @@ use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
 use wagate_app::Principal;
+use wagate_app::media::from::KeepAs;
 use wagate_app::webhooks::SubscriptionInput;
-use wagate_core::channel::Channel;
+use wagate_core::channel::{Channel, Vertical};
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::message::Wamid;
+use wagate_core::profile::ProfileUpdate;
 use wagate_core::registration::RegistrationStatus;
 use wagate_core::webhook::{
     BatchSize, EventField, PayloadFormat, Subscription, SubscriptionPatch, VerifyToken,
@@ -51,25 +53,90 @@ pub async fn status(
     Ok(Json(json!({ "status": status })))
 }
 
-/// `GET /me`.
+/// 1MSG's verticals (display names) and Meta's codes.
+const VERTICALS: &[(&str, Vertical)] = &[
+    ("Automotive", Vertical::Auto),
+    ("Beauty, Spa and Salon", Vertical::Beauty),
+    ("Clothing and Apparel", Vertical::Apparel),
+    ("Education", Vertical::Edu),
+    ("Entertainment", Vertical::Entertain),
+    ("Event Planning and Service", Vertical::EventPlan),
+    ("Finance and Banking", Vertical::Finance),
+    ("Food and Grocery", Vertical::Grocery),
+    ("Public Service", Vertical::Govt),
+    ("Hotel and Lodging", Vertical::Hotel),
+    ("Medical and Health", Vertical::Health),
+    ("Non-profit", Vertical::Nonprofit),
+    ("Professional Services", Vertical::ProfServices),
+    ("Shopping and Retail", Vertical::Retail),
+    ("Travel and Transportation", Vertical::Travel),
+    ("Restaurant", Vertical::Restaurant),
+    ("Other", Vertical::Other),
+];
+
+/// `GET /me`: `vertical` by 1MSG's display name (Meta's code for one 1MSG has no name
+/// for).
 pub async fn me(
     State(state): State<AppState>,
     Instance { principal, channel }: Instance,
 ) -> Result<Json<Value>, ApiError> {
-    let profile = state
+    let p = state
         .app
         .business_profile(&principal, &channel, &state.base_url)
         .await?;
-    let v = serde_json::to_value(&profile).unwrap_or_default();
+    let vertical = p.vertical.map(|v| {
+        VERTICALS
+            .iter()
+            .find(|(_, code)| *code == v)
+            .map_or(v.as_str(), |(name, _)| name)
+    });
     Ok(Json(json!({
-        "about": v.get("about"),
-        "address": v.get("address"),
-        "description": v.get("description"),
-        "email": v.get("email"),
+        "about": p.about.as_ref().map(|v| v.as_str()),
+        "address": p.address.as_ref().map(|v| v.as_str()),
+        "description": p.description.as_ref().map(|v| v.as_str()),
+        "email": p.email.as_ref().map(|v| v.as_str()),
         "phone": channel.display_phone_number.digits(),
-        "vertical": v.get("vertical"),
-        "photo": profile.profile_picture_url,
+        "vertical": vertical,
+        "photo": p.profile_picture_url,
     })))
+}
+
+/// `POST /me`: `about`, `address`, `description`, `email`, `vertical` (1MSG's display name
+/// or Meta's code) and `photo` (a link, base64 with its mime data, or a form-data file: a
+/// JPEG or PNG). `phone`, the linked number, cannot change and is ignored.
+pub async fn update_me(
+    State(state): State<AppState>,
+    mut call: Call,
+) -> Result<Json<Value>, ApiError> {
+    let photo = if call.multipart.is_some() || call.params.get("photo").is_some() {
+        super::send::keep_file(&state, &mut call, "photo", KeepAs::UploadHandle).await?
+    } else {
+        None
+    };
+    let mut body = json!({"messaging_product": "whatsapp"});
+    for field in ["about", "address", "description", "email"] {
+        if let Some(v) = call.params.get(field) {
+            body[field] = v.clone();
+        }
+    }
+    if let Some(v) = call.params.str("vertical") {
+        let code = VERTICALS
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(v.trim()))
+            .map_or(v.trim(), |(_, code)| code.as_str());
+        body["vertical"] = json!(code);
+    } else if let Some(v) = call.params.get("vertical") {
+        body["vertical"] = v.clone();
+    }
+    if let Some(handle) = photo.and_then(|kept| kept.handle) {
+        body["profile_picture_handle"] = json!(handle);
+    }
+    let update = ProfileUpdate::parse(&body)?;
+    state
+        .app
+        .update_business_profile(&call.principal, &call.channel, update, &state.base_url)
+        .await?;
+    Ok(Json(json!({"result": "success"})))
 }
 
 fn format() -> PayloadFormat {

@@ -16,12 +16,12 @@
 //!
 //! Served: sendMessage, sendFile (link, base64, form), sendLocation, sendContact, sendList,
 //! sendButton, sendLocationRequest, sendReaction, readMessage, `GET /messages`;
-//! sendTemplate, addTemplate, removeTemplate, `GET /templates`, uploadMedia; `status`, `GET
+//! sendTemplate, addTemplate, removeTemplate, `GET /templates`, uploadMedia; `status`, `GET/POST
 //! /me`, `GET/POST /settings`, `POST /webhook` with its callbacks ([`webhook`], format
 //! `1msg`), `hookInfo`, `GET/POST /commerce`, sendProduct, statistics and
 //! extendedStatistics (`stats.rs`).
 //!
-//! Not yet served (404 in the dialect's shape): `POST /me` and outputIP.
+//! Not yet served (404 in the dialect's shape): outputIP.
 //!
 //! # What cannot be real on Meta's Cloud API, and the answer
 //!
@@ -89,7 +89,7 @@ pub fn router() -> Router<AppState> {
         .route(&at("/templates"), get(templates::list))
         .route(&at("/uploadMedia"), post(templates::upload))
         .route(&at("/status"), get(channel::status))
-        .route(&at("/me"), get(channel::me))
+        .route(&at("/me"), get(channel::me).post(channel::update_me))
         .route(
             &at("/settings"),
             get(channel::settings).post(channel::update_settings),
@@ -270,6 +270,12 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "/{instance}/extendedStatistics",
         "Channel / Get Extended Channel statistics",
         "The month's charged messages and their price, by day and pricing category",
+    ),
+    (
+        "post",
+        "/{instance}/me",
+        "Channel / Change user info",
+        "Update the profile; `vertical` by 1MSG's name; `photo` as a link, base64 or form-data file",
     ),
 ];
 

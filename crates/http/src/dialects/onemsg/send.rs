@@ -12,7 +12,7 @@
 use axum::Json;
 use axum::extract::State;
 use serde_json::{Map, Value, json};
-use wagate_app::media::from::{KeepAs, MediaFrom, Source};
+use wagate_app::media::from::{KeepAs, MediaFrom, Obtained, Source};
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::message::Wamid;
 
@@ -269,31 +269,51 @@ pub async fn reaction(State(state): State<AppState>, call: Call) -> Result<Json<
     Ok(Json(Sent::of(&m)))
 }
 
-/// A file from `body`: a link, a `data:` URI (or bare base64), or a multipart part named
-/// `body`; kept as a media id of the channel's. Answers the media and the other parameters.
-pub async fn file_of(state: &AppState, call: &mut Call) -> Result<wagate_store::Media, ApiError> {
+/// A file from parameter (and multipart part) `name`: a link, a `data:` URI (or bare
+/// base64), or a form-data file; kept as a media id of the channel's (and, with
+/// [`KeepAs::UploadHandle`], an upload handle). The form's other fields join the call's
+/// parameters. `None` when the request has no such file and `name` is absent.
+pub async fn keep_file(
+    state: &AppState,
+    call: &mut Call,
+    name: &str,
+    keep_as: KeepAs,
+) -> Result<Option<Obtained>, ApiError> {
     if let Some(multipart) = call.multipart.take() {
         let Upload {
             fields,
             staged,
             mut meta,
-        } = upload::read(state, Ok(multipart), None, "body", None).await?;
+        } = upload::read(state, Ok(multipart), None, name, None).await?;
         for (k, v) in fields.as_map() {
             if let Value::String(s) = v {
                 call.params.insert_text(k.clone(), s.clone());
             }
         }
         if let Some(staged) = staged {
-            if let Some(name) = optional(&call.params, "filename")? {
-                meta.filename = Some(name);
+            if let Some(filename) = optional(&call.params, "filename")? {
+                meta.filename = Some(filename);
             }
-            return Ok(state
+            let media = state
                 .app
                 .store_upload(&call.principal, &call.channel, staged, meta)
-                .await?);
+                .await?;
+            let handle = match keep_as {
+                KeepAs::MediaId => None,
+                KeepAs::UploadHandle => Some(
+                    state
+                        .app
+                        .upload_handle_for_media(&call.principal, &call.channel, &media.id)
+                        .await
+                        .map_err(|e| ApiError::from(e).field(name.to_owned()))?,
+                ),
+            };
+            return Ok(Some(Obtained { media, handle }));
         }
     }
-    let body = required(&call.params, "body")?;
+    let Some(body) = optional(&call.params, name)? else {
+        return Ok(None);
+    };
     let source = if body.starts_with("http://") || body.starts_with("https://") {
         Source::Link(body)
     } else {
@@ -308,12 +328,22 @@ pub async fn file_of(state: &AppState, call: &mut Call) -> Result<wagate_store::
                 source,
                 declared: None,
                 filename: optional(&call.params, "filename")?,
-                keep_as: KeepAs::MediaId,
+                keep_as,
             },
         )
         .await
-        .map_err(|e| ApiError::from(e).field("body"))?;
-    Ok(kept.media)
+        .map_err(|e| ApiError::from(e).field(name.to_owned()))?;
+    Ok(Some(kept))
+}
+
+/// The file of `body` (sendFile, uploadMedia), kept as a media id; required.
+pub async fn file_of(state: &AppState, call: &mut Call) -> Result<wagate_store::Media, ApiError> {
+    match keep_file(state, call, "body", KeepAs::MediaId).await? {
+        Some(kept) => Ok(kept.media),
+        None => {
+            Err(ValidationError::missing("body", "is required: a link, base64 or a file").into())
+        }
+    }
 }
 
 /// `POST /sendFile`: `body` (a link, base64 with its mime data, or a form-data file),
