@@ -267,6 +267,10 @@ async fn file_server() -> String {
         .route(
             "/cat.png",
             get(|| async { ([(header::CONTENT_TYPE, "image/png")], png()) }),
+        )
+        .route(
+            "/clip.mp4",
+            get(|| async { ([(header::CONTENT_TYPE, "video/mp4")], mp4()) }),
         );
     tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
@@ -277,6 +281,14 @@ async fn file_server() -> String {
 fn png() -> Vec<u8> {
     let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x06\0\0\0".to_vec();
     b.extend(std::iter::repeat_n(0x5a, 200));
+    b
+}
+
+/// An ISO media file of brand `mp42`: an `ftyp` box, then `mdat`.
+fn mp4() -> Vec<u8> {
+    let mut b = 20u32.to_be_bytes().to_vec();
+    b.extend_from_slice(b"ftypmp42\x00\x00\x02\x00isom");
+    b.extend_from_slice(b"\x00\x00\x00\x08free\x00\x00\x10\x00mdat");
     b
 }
 
@@ -1058,5 +1070,62 @@ impl TestApp {
             .unwrap()
             .trim_start_matches('+')
             .to_owned()
+    }
+}
+
+#[tokio::test]
+async fn a_carousel_template_as_example_2() {
+    let files = file_server().await;
+    for app in spawn_apps_with(|c| c.media.fetch.allow_private_networks = true).await {
+        users_write_in(&app).await;
+        let c = client(&app);
+        // The fixture `test_carousel` (en_US): a body with 2 parameters; card 0 a VIDEO
+        // header, a body with 2 parameters and 2 URL buttons of 1 parameter each; added
+        // with addTemplate (Example 2's shape, its header example a URL and its variables
+        // given samples, as Meta's lint needs).
+        let card = json!({"components": [
+            {"type": "HEADER", "format": "VIDEO", "example": {"header_handle": [format!("{files}/clip.mp4")]}},
+            {"text": "Our carousel offer {{1}} comes with {{2}} for you today", "type": "BODY", "example": {"body_text": [["a", "b"]]}},
+            {"type": "BUTTONS", "buttons": [
+                {"url": "https://www.test.com/shop?promo={{1}}", "text": "Buy now", "type": "URL",
+                 "example": ["https://www.test.com/shop?promo=summer_lemons_2023"]},
+                {"url": "https://www.test.com/more?promo={{1}}", "text": "See more", "type": "URL",
+                 "example": ["https://www.test.com/more?promo=summer"]}]}]});
+        let mut second = card.clone();
+        second["components"][1]["text"] =
+            json!("Our second offer {{1}} comes with {{2}} for you today");
+        let components = json!([
+            {"text": "Hello there {{1}}, our summer picks {{2}} are here for you today", "type": "BODY", "example": {"body_text": [["x", "y"]]}},
+            {"type": "CAROUSEL", "cards": [card, second]}]);
+        let res = c
+            .post(
+                "addTemplate",
+                &json!({"name": "test_carousel", "category": "MARKETING", "language": "en_US",
+                    "components": components}),
+            )
+            .await;
+        let status = res.status();
+        let added: Value = res.json().await.unwrap();
+        assert_eq!(status, 200, "{added}");
+        approve_all(&app).await;
+        // Example 2, verbatim but for the second card the fixture has.
+        let mut example = json!({"template": "test_carousel", "language": {"policy": "deterministic", "code": "en_US"}, "namespace": "41123797_o98r_4f06_fi44_443b27c6f5ec","params": [{"type": "body", "parameters": [{"type": "text", "text": "b1"}, {"type": "text", "text": "b2"}]}, {"type": "CAROUSEL", "cards": [{"card_index": 0, "components": [{"type": "header", "parameters": [{"type": "video", "video": {"link": "https://test.com/video.mp4"}}]}, {"type": "button", "sub_type": "url", "index": "0", "parameters": [{"type": "text", "text": "1"}]}, {"type": "button", "sub_type": "url", "index": "1", "parameters": [{"type": "text", "text": "2"}]}, {"type": "body", "parameters": [{"type": "text", "text": "b3"}, {"type": "text", "text": "b4"}]}]}]}], "phone": "556123122026"});
+        let mut card1 = example["params"][1]["cards"][0].clone();
+        card1["card_index"] = json!(1);
+        example["params"][1]["cards"]
+            .as_array_mut()
+            .unwrap()
+            .push(card1);
+        let sent = c.sent("sendTemplate", &example).await;
+        let m = app
+            .wait_status(sent["id"].as_str().unwrap(), &["delivered", "read"])
+            .await;
+        assert_eq!(m["type"], "template", "{m}");
+        // Example 2 as written (one card for a two-card template) is refused.
+        let before = outbound_count(&app).await;
+        example["params"][1]["cards"].as_array_mut().unwrap().pop();
+        let res = c.post("sendTemplate", &example).await;
+        assert_eq!(res.status(), 400);
+        assert_eq!(outbound_count(&app).await, before);
     }
 }
