@@ -1129,3 +1129,70 @@ async fn a_carousel_template_as_example_2() {
         assert_eq!(outbound_count(&app).await, before);
     }
 }
+
+#[tokio::test]
+async fn a_catalog_template_as_example_3() {
+    for app in spawn_apps().await {
+        users_write_in(&app).await;
+        let c = client(&app);
+        // The fixtures: a catalog linked to the WABA with product 001, and template
+        // `catalog` (en_US): a body with 1 parameter and a CATALOG button.
+        let list: Value = app.get("/api/v1/channels").await.json().await.unwrap();
+        let waba = list["data"][0]["waba_id"].as_str().unwrap();
+        let res = app
+            .post_json(
+                "/api/v1/catalogs",
+                &json!({"name": "Shop", "waba_id": waba}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let catalog = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let res = app
+            .post_json(
+                &format!("/v23.0/{catalog}/products"),
+                &json!({"retailer_id": "001", "name": "Lemonade", "price": 199,
+                    "currency": "USD", "image_url": "https://img.example/l.png"}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let res = c
+            .post(
+                "addTemplate",
+                &json!({"name": "catalog", "category": "MARKETING", "language": "en_US",
+                    "components": [
+                        {"type": "BODY", "text": "Now shop for your favourite products right here on WhatsApp! {{1}} and more.",
+                         "example": {"body_text": [["Check out the products in our store"]]}},
+                        {"type": "BUTTONS", "buttons": [{"type": "CATALOG", "text": "View catalog"}]}]}),
+            )
+            .await;
+        let status = res.status();
+        let added: Value = res.json().await.unwrap();
+        assert_eq!(status, 200, "{added}");
+        approve_all(&app).await;
+        // Example 3 verbatim but for its token (this wagate's key, in the body as the
+        // example has it): its empty chatId names no one.
+        let mut example = json!({ "token": app.api_key, "namespace": "", "template": "catalog", "language": {"policy": "deterministic","code": "en_US" }, "params": [{ "type": "button", "sub_type": "CATALOG", "index": 0, "parameters": [ {"type": "action","action": { "thumbnail_product_retailer_id": "001"} } ]},{ "type": "body", "parameters": [ {"type": "text","text": "Check out the products in our store" } ]} ], "chatId": "" });
+        let url = app.url(&format!(
+            "/compat/1msg/{}/sendTemplate",
+            app.phone_number_id
+        ));
+        let res = app.client.post(&url).json(&example).send().await.unwrap();
+        assert_error(res, 400, "invalid", Some("chatId")).await;
+        example["chatId"] = json!("12020721369@c.us");
+        let sent = answer(app.client.post(&url).json(&example).send().await.unwrap()).await;
+        let m = app
+            .wait_status(sent["id"].as_str().unwrap(), &["delivered", "read"])
+            .await;
+        assert_eq!(m["type"], "template", "{m}");
+        // A thumbnail the catalog lacks is refused.
+        let before = outbound_count(&app).await;
+        example["params"][0]["parameters"][0]["action"]["thumbnail_product_retailer_id"] =
+            json!("SKU-404");
+        let res = app.client.post(&url).json(&example).send().await.unwrap();
+        assert_eq!(res.status(), 400);
+        assert_eq!(outbound_count(&app).await, before);
+    }
+}
