@@ -21,7 +21,10 @@
 //! `1msg`), `hookInfo`, `GET/POST /commerce`, sendProduct, statistics and
 //! extendedStatistics (`stats.rs`).
 //!
-//! Not yet served (404 in the dialect's shape): outputIP.
+//! Not yet served (404 in the dialect's shape): outputIP (the egress address needs a
+//! setting wagate does not have). addTemplate, removeTemplate and `GET /templates` act on
+//! wagate's template store (a sandbox WABA's); a cloud WABA's templates are Meta's, which
+//! sendTemplate uses but these do not list or change yet.
 //!
 //! # What cannot be real on Meta's Cloud API, and the answer
 //!

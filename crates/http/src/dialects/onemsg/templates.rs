@@ -295,3 +295,46 @@ pub async fn upload(
     let media = file_of(&state, &mut call).await?;
     Ok(Json(json!({"mediaId": media.id.as_str()})))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_are_read_as_the_cloud_api_reads_them() {
+        let c = component(json!({"type": "button", "sub_type": "CATALOG", "index": 0,
+            "parameters": [{"type": "action"}]}));
+        assert_eq!(c["sub_type"], "catalog");
+        assert_eq!(c["index"], "0");
+        let c = component(json!({"type": "CAROUSEL", "cards": [{"card_index": 0,
+            "components": [{"type": "HEADER"}, {"type": "button", "index": 1}]}]}));
+        assert_eq!(c["type"], "carousel");
+        assert_eq!(c["cards"][0]["components"][0]["type"], "header");
+        assert_eq!(c["cards"][0]["components"][1]["index"], "1");
+    }
+
+    #[test]
+    fn linked_header_examples_are_found_in_cards_too() {
+        let components = json!([
+            {"type": "HEADER", "example": {"header_handle": ["https://x/v.jpg"]}},
+            {"type": "BODY"},
+            {"type": "CAROUSEL", "cards": [{"components": [
+                {"type": "HEADER", "example": {"header_handle": ["4::aW..."]}}]},
+                {"components": [{"type": "HEADER",
+                    "example": {"header_handle": ["http://y/v.mp4"]}}]}]}]);
+        let found = linked_handles(&components);
+        assert_eq!(
+            found,
+            [
+                (vec![0], "https://x/v.jpg".to_owned()),
+                (vec![2, 1, 0], "http://y/v.mp4".to_owned())
+            ]
+        );
+        let mut c = components.clone();
+        set_handle(&mut c, &[2, 1, 0], "4::h");
+        assert_eq!(
+            c[2]["cards"][1]["components"][0]["example"]["header_handle"],
+            json!(["4::h"])
+        );
+    }
+}

@@ -8,7 +8,9 @@
 //!           "status": "delivered", "time": 1765000000}]}
 //! ```
 //!
-//! each key present only when the POST carries such events; `ack` statuses are `sent`,
+//! each key present only when the POST carries such events (other webhook fields a
+//! subscription made on `/api/v1/webhooks` asks for come as `events: [{field, value}]`, the
+//! value Meta's); `ack` statuses are `sent`,
 //! `delivered`, `viewed` and `failed` (with `error`). Delivered by wagate's durable engine
 //! (retries, order per message, log, replay) and signed with `X-Hub-Signature-256` like
 //! every wagate webhook; 1MSG's receivers may ignore it. No `hub.challenge` handshake.
@@ -42,6 +44,7 @@ impl Renderer for Callbacks {
     ) -> Vec<u8> {
         let mut messages = Vec::new();
         let mut acks = Vec::new();
+        let mut others = Vec::new();
         let mut instance = None;
         for e in events {
             let id = e.channel_id.map(|c| c.to_string()).unwrap_or_default();
@@ -76,7 +79,9 @@ impl Renderer for Callbacks {
                         "error": s.error.as_ref().map(|e| json!({"code": e.code, "title": e.title})),
                     }));
                 }
-                EventData::Other { .. } => {}
+                EventData::Other { field, value } => {
+                    others.push(json!({"field": field.as_str(), "value": value}));
+                }
             }
         }
         let mut body = json!({ "instanceId": instance });
@@ -85,6 +90,9 @@ impl Renderer for Callbacks {
         }
         if !acks.is_empty() {
             body["ack"] = Value::Array(acks);
+        }
+        if !others.is_empty() {
+            body["events"] = Value::Array(others);
         }
         ascii::to_vec(&body)
     }
