@@ -1196,3 +1196,84 @@ async fn a_catalog_template_as_example_3() {
         assert_eq!(outbound_count(&app).await, before);
     }
 }
+
+/// A cloud channel (a second wagate plays Meta): the same calls reach Meta's API, and
+/// Meta's statuses come back as the message's and as `hookInfo`.
+#[tokio::test]
+async fn a_cloud_channel_sends_through_meta() {
+    use crate::cloud_upstream::{APP_SECRET, META_FIELDS, VERIFY_TOKEN, cloud_channel_on};
+    let meta = crate::helpers::spawn_app().await;
+    meta.configure_sandbox(json!({"read_percent": 100})).await;
+    meta.approved_template(json!({"name": "demo_template", "language": "en_US",
+        "category": "MARKETING", "components": [
+        {"type": "BODY", "text": "Hello {{1}}, your coupon is {{2}} today.",
+         "example": {"body_text": [["Kunal", "MSG1"]]}}]}))
+        .await;
+    for app in spawn_apps().await {
+        let channel = cloud_channel_on(&app, &meta).await;
+        let res = meta
+            .post_json(
+                "/api/v1/webhooks",
+                &json!({"url": app.url("/webhooks/meta"), "secret": APP_SECRET,
+                        "verify_token": VERIFY_TOKEN, "fields": META_FIELDS}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let c = Client {
+            app: &app,
+            instance: channel.clone(),
+            token: app.api_key.clone(),
+        };
+        // Outside the window Meta takes it, then fails it (131047), as the seed warns.
+        let early = c
+            .sent(
+                "sendMessage",
+                &json!({"chatId": "12020721369@c.us", "body": "Hello"}),
+            )
+            .await;
+        let m = app
+            .wait_status(early["id"].as_str().unwrap(), &["failed"])
+            .await;
+        assert_eq!(m["error"]["code"], 131047, "{m}");
+        meta.inject(json!({"from": "12020721369", "type": "text", "text": {"body": "hi"}}))
+            .await;
+        app.wait_messages("direction=inbound", 1).await;
+        let text = c
+            .sent(
+                "sendMessage",
+                &json!({"chatId": "12020721369@c.us", "body": "Hello again"}),
+            )
+            .await;
+        let m = app
+            .wait_status(text["id"].as_str().unwrap(), &["read"])
+            .await;
+        assert_eq!(m["channel_id"], channel.as_str(), "{m}");
+        // A template of Meta's.
+        let sent = c
+            .sent(
+                "sendTemplate",
+                &json!({"template": "demo_template", "namespace": "x",
+                    "language": {"policy": "deterministic", "code": "en_US"},
+                    "params": [{"type": "body", "parameters": [{"type": "text", "text": "Kunal"},
+                        {"type": "text", "text": "MSG3545"}]}], "phone": "556123122026"}),
+            )
+            .await;
+        app.wait_status(sent["id"].as_str().unwrap(), &["read"])
+            .await;
+        // The history and the statuses.
+        let list: Value = c.get("messages?limit=0").await.json().await.unwrap();
+        assert_eq!(list["messages"].as_array().unwrap().len(), 4, "{list}");
+        let hooks: Value = c
+            .get(&format!(
+                "hookInfo?messageId={}",
+                early["id"].as_str().unwrap()
+            ))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let last = hooks["hooks"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["status"], "failed", "{hooks}");
+        assert_eq!(last["error"]["code"], 131047, "{hooks}");
+    }
+}
