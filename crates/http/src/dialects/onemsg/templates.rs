@@ -330,7 +330,7 @@ mod tests {
                 (vec![2, 1, 0], "http://y/v.mp4".to_owned())
             ]
         );
-        let mut c = components.clone();
+        let mut c = components;
         set_handle(&mut c, &[2, 1, 0], "4::h");
         assert_eq!(
             c[2]["cards"][1]["components"][0]["example"]["header_handle"],
