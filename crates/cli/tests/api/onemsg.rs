@@ -1277,3 +1277,21 @@ async fn a_cloud_channel_sends_through_meta() {
         assert_eq!(last["error"]["code"], 131047, "{hooks}");
     }
 }
+
+#[tokio::test]
+async fn the_output_ip_is_the_configured_egress_address() {
+    for app in
+        spawn_apps_with(|c| c.outbound.egress_ip = Some("213.74.84.72".parse().unwrap())).await
+    {
+        let res = client(&app).get("outputIP").await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.json::<Value>().await.unwrap(),
+            json!({"result": "213.74.84.72"})
+        );
+    }
+    for app in spawn_apps().await {
+        let res = client(&app).get("outputIP").await;
+        assert_error(res, 503, "server", None).await;
+    }
+}

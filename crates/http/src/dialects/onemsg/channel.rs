@@ -342,3 +342,20 @@ pub async fn update_commerce(
         .await?;
     Ok(Json(json!({"success": true})))
 }
+
+/// `GET /outputIP`: `{result: "<address>"}`, the address wagate's outbound calls (webhooks,
+/// media links) leave from, as the operator configured it (`[outbound] egress_ip`); 503
+/// while it is not configured (wagate cannot know the address a NAT gives it).
+pub async fn output_ip(
+    State(state): State<AppState>,
+    Instance { .. }: Instance,
+) -> Result<Json<Value>, ApiError> {
+    match state.config.outbound.egress_ip {
+        Some(ip) => Ok(Json(json!({"result": ip.to_string()}))),
+        None => Err(ApiError::new(
+            ErrorCode::NotReady,
+            "this server's egress address is not configured; the operator sets it as \
+             egress_ip in the settings file's [outbound] section",
+        )),
+    }
+}

@@ -19,10 +19,9 @@
 //! sendTemplate, addTemplate, removeTemplate, `GET /templates`, uploadMedia; `status`, `GET/POST
 //! /me`, `GET/POST /settings`, `POST /webhook` with its callbacks ([`webhook`], format
 //! `1msg`), `hookInfo`, `GET/POST /commerce`, sendProduct, statistics and
-//! extendedStatistics (`stats.rs`).
+//! extendedStatistics (`stats.rs`), outputIP (`[outbound] egress_ip`).
 //!
-//! Not yet served (404 in the dialect's shape): outputIP (the egress address needs a
-//! setting wagate does not have). addTemplate, removeTemplate and `GET /templates` act on
+//! Not yet: addTemplate, removeTemplate and `GET /templates` act on
 //! wagate's template store (a sandbox WABA's); a cloud WABA's templates are Meta's, which
 //! sendTemplate uses but these do not list or change yet.
 //!
@@ -99,6 +98,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(&at("/webhook"), post(channel::webhook))
         .route(&at("/hookInfo"), get(channel::hook_info))
+        .route(&at("/outputIP"), get(channel::output_ip))
         .route(
             &at("/commerce"),
             get(channel::commerce).post(channel::update_commerce),
@@ -279,6 +279,12 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "/{instance}/me",
         "Channel / Change user info",
         "Update the profile; `vertical` by 1MSG's name; `photo` as a link, base64 or form-data file",
+    ),
+    (
+        "get",
+        "/{instance}/outputIP",
+        "Channel / Get channel server IP",
+        "The address wagate's outbound calls leave from (`[outbound] egress_ip`)",
     ),
 ];
 
