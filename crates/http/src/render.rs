@@ -257,7 +257,7 @@ mod tests {
             method: "post".into(),
             path: "/compat/messagecentral/verification/v3/send".into(),
         };
-        let surfaces: [(&str, Surface); 6] = [
+        let surfaces: [(&str, Surface); 7] = [
             ("manage", MANAGE),
             ("cloud", CLOUD),
             ("redington", crate::dialects::redington::errors::FORMAT),
@@ -267,6 +267,7 @@ mod tests {
             ),
             ("httpapi", crate::dialects::httpapi::errors::FORMAT),
             ("woztell", crate::dialects::woztell::errors::FORMAT),
+            ("1msg", crate::dialects::onemsg::errors::FORMAT),
         ];
         let mut all = Map::new();
         for code in ErrorCode::ALL {

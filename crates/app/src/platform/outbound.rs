@@ -26,6 +26,10 @@ pub struct OutboundConfig {
     /// (environment `WAGATE_ALLOW_PRIVATE_NETWORKS=1`). Turn it on only where every API user
     /// is trusted, or for receivers and media servers on the LAN.
     pub allow_private_networks: bool,
+    /// The public address wagate's outbound calls leave from, when the operator knows it
+    /// (`egress_ip` in the TOML file's `[outbound]`): what providers' "server IP" calls answer
+    /// (1MSG's `outputIP`), for receivers that allow-list it. Unset: such calls say so.
+    pub egress_ip: Option<std::net::IpAddr>,
 }
 
 /// Whether wagate may call `url` (an absolute http(s) URL) under the guard; the reason in

@@ -86,6 +86,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         // The bench's webhook receiver listens on loopback.
         outbound: wagate_app::platform::outbound::OutboundConfig {
             allow_private_networks: true,
+            ..Default::default()
         },
         ..Config::default()
     };

@@ -101,6 +101,7 @@ async fn spawn(postgres: Option<String>, configure: &dyn Fn(&mut Config)) -> Tes
         // tests of the guard itself turn this off.
         outbound: wagate_app::platform::outbound::OutboundConfig {
             allow_private_networks: true,
+            ..Default::default()
         },
         // Templates stay PENDING unless a test asks for a quick review.
         templates: TemplatesConfig {

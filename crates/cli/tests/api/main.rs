@@ -40,6 +40,7 @@ mod media_network;
 mod media_s3;
 mod messagecentral;
 mod messages;
+mod onemsg;
 mod phone_events;
 mod phone_settings;
 mod policy;

@@ -39,10 +39,11 @@
 //! parser (`crate::cloud::messages::parse_send`) when the provider's body is Meta's.
 //!
 //! Dialects: [`redington`] (seed 000), [`messagecentral`] (seed 001), [`httpapi`] (seed 002),
-//! [`woztell`] (seed 003).
+//! [`woztell`] (seed 003), [`onemsg`] (seed 004, at `/compat/1msg`).
 
 pub mod httpapi;
 pub mod messagecentral;
+pub mod onemsg;
 pub mod redington;
 pub mod woztell;
 
@@ -60,6 +61,7 @@ use crate::state::AppState;
 pub fn register(app: &wagate_app::App) {
     redington::register(app);
     httpapi::register(app);
+    onemsg::register(app);
 }
 
 /// The dialects' operations for the OpenAPI document: `(tags, paths)` to merge into it,
@@ -101,6 +103,14 @@ pub fn openapi() -> (Value, Value) {
             woztell::BASE,
             woztell::OPERATIONS,
             "query:accessToken",
+        ),
+        (
+            "1msg",
+            "1MSG.IO WhatsApp Business API 2.39 (seed 004): change the base URL to \
+             `/compat/1msg`; the instance is a channel, `?token=` an API key",
+            onemsg::BASE,
+            onemsg::OPERATIONS,
+            "query:token",
         ),
     ];
     let mut tags = Vec::new();
@@ -172,4 +182,5 @@ pub fn router() -> Router<AppState> {
         .merge(messagecentral::router())
         .merge(httpapi::router())
         .merge(woztell::router())
+        .merge(onemsg::router())
 }
