@@ -9,12 +9,15 @@
 //! # Layout
 //! - this file: [`TemplatesConfig`] and create, list, get, edit, delete.
 //! - `send`: a template message checked and filled at accept time; Marketing Messages Lite.
+//! - `channel`: a channel's templates wherever they are held: wagate's for a sandbox
+//!   channel, Meta's for a cloud channel (what the dialects manage them through).
 //! - [`bulk`]: the AUTHENTICATION upsert, archive and unarchive, migration between WABAs.
 //! - [`compare`]: two templates' sends in a time window.
 //! - [`review`]: the sandbox's review worker and the events every template change shares;
 //!   `review/quality.rs`: ratings, the pause ladder, unpausing.
 
 pub mod bulk;
+mod channel;
 pub mod compare;
 pub mod review;
 mod send;
@@ -173,142 +176,6 @@ impl App {
             .count_templates(p.account_id, waba, filter)
             .await?;
         Ok((list, total))
-    }
-
-    /// The templates of `channel`'s WABA named `name`, ignoring case. A sandbox channel's are
-    /// wagate's; a cloud channel's are Meta's (Meta reviews and holds them), so they are
-    /// asked of Meta at once with the channel's token, as the Cloud plane passes a list on.
-    pub async fn templates_named(
-        &self,
-        p: &Principal,
-        channel: &wagate_core::channel::Channel,
-        name: &str,
-    ) -> Result<Vec<Template>> {
-        let name = name.trim();
-        if let wagate_core::channel::Upstream::Cloud(_) = channel.upstream {
-            let query = reqwest::Url::parse_with_params(
-                "q:",
-                [("name", name.to_lowercase().as_str()), ("limit", "100")],
-            )
-            .ok()
-            .and_then(|u| u.query().map(str::to_owned));
-            let answer = self
-                .forward_to_meta(
-                    channel,
-                    crate::upstream::proxy::ProxyCall {
-                        method: reqwest::Method::GET,
-                        version: None,
-                        path: format!("{}/message_templates", channel.waba_id),
-                        query,
-                        content_type: None,
-                        body: Vec::new(),
-                    },
-                )
-                .await?;
-            let body: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
-            if answer.status != 200 {
-                let said = body
-                    .pointer("/error/message")
-                    .and_then(serde_json::Value::as_str)
-                    .unwrap_or("no reason given");
-                return Err(crate::Error::Failed(
-                    ErrorCode::NotReady,
-                    format!("Meta did not list the WABA's templates: {said}"),
-                ));
-            }
-            let now = self.now();
-            return Ok(body
-                .get("data")
-                .and_then(serde_json::Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|item| {
-                    Template::from_graph(p.account_id, channel.waba_id.clone(), item, now)
-                })
-                .filter(|t| t.name.as_str().eq_ignore_ascii_case(name))
-                .collect());
-        }
-        let filter = TemplateFilter {
-            name: Some(name.to_lowercase()),
-            ..Default::default()
-        };
-        Ok(self
-            .store
-            .list_templates(p.account_id, &channel.waba_id, &filter, &Page::all())
-            .await?
-            .into_iter()
-            .filter(|t| t.name.as_str().eq_ignore_ascii_case(name))
-            .collect())
-    }
-
-    /// Creates a template on `channel`'s WABA: wagate's own for a sandbox channel
-    /// ([`App::create_template`]); for a cloud channel Meta holds the WABA's templates, so the
-    /// draft (after Meta's lint, so a mistake is answered at once) is submitted to Meta with
-    /// the channel's token and Meta's answer (id, status, category) is returned. Meta
-    /// reviews it and its status events arrive as for any cloud template.
-    pub async fn create_channel_template(
-        &self,
-        p: &Principal,
-        channel: &wagate_core::channel::Channel,
-        draft: TemplateDraft,
-    ) -> Result<Template> {
-        if !matches!(channel.upstream, wagate_core::channel::Upstream::Cloud(_)) {
-            return self.create_template(p, &channel.waba_id, draft).await;
-        }
-        p.require_account_wide()?;
-        lint(&draft)?;
-        let mut body = serde_json::json!({
-            "name": draft.name().as_str(),
-            "language": draft.language().as_str(),
-            "category": draft.category().as_str(),
-            "parameter_format": draft.parameter_format().as_str(),
-            "components": draft.components_json(),
-        });
-        if draft.allow_category_change() {
-            body["allow_category_change"] = serde_json::json!(true);
-        }
-        if let Some(s) = draft.sub_category() {
-            body["sub_category"] = serde_json::json!(s);
-        }
-        let answer = self
-            .forward_to_meta(
-                channel,
-                crate::upstream::proxy::ProxyCall {
-                    method: reqwest::Method::POST,
-                    version: None,
-                    path: format!("{}/message_templates", channel.waba_id),
-                    query: None,
-                    content_type: Some("application/json".to_owned()),
-                    body: body.to_string().into_bytes(),
-                },
-            )
-            .await?;
-        let answered: serde_json::Value = serde_json::from_slice(&answer.body).unwrap_or_default();
-        if answer.status != 200 {
-            let said = answered
-                .pointer("/error/error_user_msg")
-                .or_else(|| answered.pointer("/error/message"))
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or("no reason given");
-            return Err(crate::Error::Failed(
-                ErrorCode::InvalidParameterValue,
-                format!("Meta refused the template: {said}"),
-            ));
-        }
-        let mut item = body;
-        for key in ["id", "status", "category"] {
-            if let Some(v) = answered.get(key) {
-                item[key] = v.clone();
-            }
-        }
-        Template::from_graph(p.account_id, channel.waba_id.clone(), &item, self.now()).ok_or_else(
-            || {
-                crate::Error::Failed(
-                    ErrorCode::NotReady,
-                    "Meta's answer to the template did not name it; list the templates".into(),
-                )
-            },
-        )
     }
 
     /// The page of the WABA's templates just before `before` (exclusive; a backward keyset

@@ -1275,6 +1275,41 @@ async fn a_cloud_channel_sends_through_meta() {
         let last = hooks["hooks"].as_array().unwrap().last().unwrap().clone();
         assert_eq!(last["status"], "failed", "{hooks}");
         assert_eq!(last["error"]["code"], 131047, "{hooks}");
+
+        // The WABA's templates are Meta's: listed from Meta, added at Meta, removed there.
+        let list: Value = c.get("templates").await.json().await.unwrap();
+        assert!(
+            list["templates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["name"] == "demo_template" && t["status"] == "approved"),
+            "{list}"
+        );
+        let name = format!("cloud_{}", app.backend);
+        let res = c
+            .post(
+                "addTemplate",
+                &json!({"name": name, "category": "UTILITY", "language": "en",
+                    "components": [{"type": "BODY", "text": "Your order is ready."}]}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        let added: Value = res.json().await.unwrap();
+        let id = added["id"].as_str().unwrap().to_owned();
+        let at_meta: Value = meta
+            .get(&format!("/v23.0/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(at_meta["name"].as_str(), Some(name.as_str()), "{at_meta}");
+        let res = c.post("removeTemplate", &json!({"name": name})).await;
+        assert_eq!(res.status(), 200);
+        let gone = meta.get(&format!("/v23.0/{id}")).await;
+        assert_ne!(gone.status(), 200, "deleted at Meta");
+        let res = c.post("removeTemplate", &json!({"name": name})).await;
+        assert_error(res, 404, "not_found", None).await;
     }
 }
 

@@ -21,9 +21,8 @@
 //! `1msg`), `hookInfo`, `GET/POST /commerce`, sendProduct, statistics and
 //! extendedStatistics (`stats.rs`), outputIP (`[outbound] egress_ip`).
 //!
-//! Not yet: addTemplate, removeTemplate and `GET /templates` act on
-//! wagate's template store (a sandbox WABA's); a cloud WABA's templates are Meta's, which
-//! sendTemplate uses but these do not list or change yet.
+//! Templates are the channel's wherever they are held: wagate's for a sandbox WABA, Meta's
+//! for a cloud one (`wagate_app`'s `channel_templates` and its neighbours).
 //!
 //! # What cannot be real on Meta's Cloud API, and the answer
 //!

@@ -28,7 +28,6 @@ use wagate_app::media::from::{KeepAs, MediaFrom, Source};
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::profile::template_namespace;
 use wagate_core::template::{TemplateDraft, TemplateName, lint};
-use wagate_store::{Page, TemplateFilter};
 
 use super::auth::{Call, Instance};
 use super::send::{file_of, json_param, required, send};
@@ -214,7 +213,7 @@ pub async fn add(State(state): State<AppState>, call: Call) -> Result<Json<Value
         Ok(draft) => {
             state
                 .app
-                .create_template(p, &call.channel.waba_id, draft)
+                .create_channel_template(p, &call.channel, draft)
                 .await
         }
         Err(e) => Err(e),
@@ -245,9 +244,9 @@ pub async fn remove(State(state): State<AppState>, call: Call) -> Result<Json<Va
     let name = TemplateName::parse(&raw).map_err(|_| unknown())?;
     let deleted = state
         .app
-        .delete_templates(&call.principal, &call.channel.waba_id, &name, None)
+        .delete_channel_templates(&call.principal, &call.channel, &name)
         .await?;
-    if deleted.is_empty() {
+    if deleted == 0 {
         return Err(unknown());
     }
     Ok(Json(json!({"result": "success"})))
@@ -258,15 +257,11 @@ pub async fn list(
     State(state): State<AppState>,
     Instance { principal, channel }: Instance,
 ) -> Result<Json<Value>, ApiError> {
-    let (templates, total) = state
+    let templates = state
         .app
-        .list_templates(
-            &principal,
-            &channel.waba_id,
-            &TemplateFilter::default(),
-            &Page::all(),
-        )
+        .channel_templates(&principal, &channel, None)
         .await?;
+    let total = templates.len();
     let namespace = template_namespace(&channel.waba_id);
     let templates: Vec<Value> = templates
         .iter()
