@@ -278,6 +278,41 @@ mod tests {
     }
 
     #[test]
+    fn form_data_has_the_parts_under_a_boundary_they_do_not_contain() {
+        let r = Rendered::form_data(&[
+            Part {
+                name: "json",
+                file: None,
+                bytes: br#"{"a":1}"#,
+            },
+            Part {
+                name: "file1",
+                file: Some(("my \"cat\"\r\n.png", "image/png")),
+                bytes: b"\x89PNG\r\n--",
+            },
+        ]);
+        let boundary = r
+            .content_type
+            .strip_prefix("multipart/form-data; boundary=")
+            .unwrap();
+        let mut expected = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"json\"\r\n\r\n{{\"a\":1}}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file1\"; \
+             filename=\"my %22cat%22%0D%0A.png\"\r\nContent-Type: image/png\r\n\r\n"
+        )
+        .into_bytes();
+        expected.extend_from_slice(b"\x89PNG\r\n--\r\n");
+        expected.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        assert_eq!(
+            String::from_utf8_lossy(&r.body),
+            String::from_utf8_lossy(&expected)
+        );
+        assert_eq!(r.body, expected);
+        assert!(!contains(b"\x89PNG\r\n--", boundary.as_bytes()));
+        assert!(boundary.starts_with("wagate-"));
+    }
+
+    #[test]
     fn a_registered_format_is_known_to_every_clone() {
         let renderers = Renderers::default();
         let deliverers_copy = renderers.clone();
