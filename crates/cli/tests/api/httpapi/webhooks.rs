@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use wagate_core::webhook::ascii;
 
 use super::{Instance, sent_ids, shape};
-use crate::helpers::{TestApp, eventually, spawn_apps};
+use crate::helpers::{TestApp, eventually, spawn_apps, spawn_apps_with};
 use crate::receiver::{Post, Receiver, SECRET};
 
 #[tokio::test]
@@ -221,7 +221,7 @@ async fn files_users_send_arrive_as_multipart_with_the_bytes() {
             json!({"data": data_uri("image/png", &png(10))}),
         )
         .await;
-        eventually("a refused POST", Duration::from_secs(20), || async {
+        eventually("its POST refused", Duration::from_secs(20), || async {
             match receiver.inbox.refused.load(Ordering::SeqCst) {
                 n if n >= 2 => Ok(()),
                 n => Err(format!("{n} refused")),
@@ -234,6 +234,20 @@ async fn files_users_send_arrive_as_multipart_with_the_bytes() {
             .await
             .unwrap();
         assert_eq!(res.status(), 200);
+        // A failing lane has one POST out at a time, so the second refusal from now on is
+        // of an attempt rendered after the deletion (the first may have read the file before).
+        let refused = receiver.inbox.refused.load(Ordering::SeqCst);
+        eventually(
+            "two more refused POSTs",
+            Duration::from_secs(20),
+            || async {
+                match receiver.inbox.refused.load(Ordering::SeqCst) {
+                    n if n >= refused + 2 => Ok(()),
+                    n => Err(format!("{n} refused")),
+                }
+            },
+        )
+        .await;
         receiver.inbox.failing.store(false, Ordering::SeqCst);
         let posts = receiver.wait(4).await;
         assert_eq!(posts[3].content_type, "application/json");
@@ -272,5 +286,37 @@ async fn files_users_send_arrive_as_multipart_with_the_bytes() {
         assert_eq!(posts[4].event_ids, posts[0].event_ids);
         let (_, file) = form_of(&posts[4]).await;
         assert!(file.bytes == image, "the replay attaches the image again");
+    }
+}
+
+#[tokio::test]
+async fn a_file_over_max_media_mb_is_named_by_its_media_id() {
+    for app in spawn_apps_with(|c| c.webhooks.max_media_mb = 0).await {
+        app.configure_sandbox(json!({})).await;
+        let receiver = Receiver::start().await;
+        let res = app
+            .post_json(
+                "/api/v1/webhooks",
+                &json!({"url": receiver.url, "secret": SECRET,
+                    "verify_token": "not-the-receivers-token", "format": "httpapi"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+        let id = user_sends(
+            &app,
+            "image",
+            json!({"data": data_uri("image/png", &png(10))}),
+        )
+        .await;
+        let posts = receiver.wait(1).await;
+        assert_eq!(posts[0].content_type, "application/json");
+        assert_eq!(
+            posts[0].signature,
+            ascii::signature(SECRET.as_bytes(), &posts[0].raw)
+        );
+        assert_eq!(
+            posts[0].body["value"],
+            json!({"caption": "", "type": "image/png", "id": id})
+        );
     }
 }
