@@ -41,7 +41,8 @@ use super::render::{MediaFile, MessageSnapshot, RenderContext, Rendered, Rendere
 use super::verify::describe;
 use crate::media::BlobStore;
 
-/// Largest body Meta sends; wagate never sends more.
+/// Largest body Meta sends; wagate never sends more, beyond the users' files a format
+/// attaches (capped by `[webhooks] max_media_mb`).
 pub const MAX_BODY: usize = 3 * 1024 * 1024;
 /// How much of a body the delivery log keeps.
 const EXCERPT: usize = 512;
@@ -427,7 +428,10 @@ impl Deliverer {
             };
         // The files a body carries are capped on their own (`max_media_mb`).
         if body.len().saturating_sub(attached) > MAX_BODY {
-            let error = format!("payload of {} bytes is over the 3 MiB limit", body.len());
+            let error = format!(
+                "payload of {} bytes is over the 3 MiB limit",
+                body.len() - attached
+            );
             return (false, self.attempts(&jobs, None, 0, "", Err(error)));
         }
         if let Err(why) =
