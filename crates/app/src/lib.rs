@@ -155,16 +155,18 @@ impl App {
         let renderers = webhooks::render::Renderers::default();
         let dispatcher = Dispatcher::new(store.clone(), sandbox, cloud_client.clone(), config);
         dispatcher.use_media(media.fetcher().clone(), media.blobs.clone());
+        let deliverer = Arc::new(webhooks::deliver::Deliverer::new(
+            store.clone(),
+            http.clone(),
+            webhook_config,
+            allow_private_networks,
+            renderers.clone(),
+        ));
+        deliverer.use_media(media.blobs.clone());
         Self {
             clock: store.clock(),
             cloud: cloud_client,
-            deliverer: Arc::new(webhooks::deliver::Deliverer::new(
-                store.clone(),
-                http.clone(),
-                webhook_config,
-                allow_private_networks,
-                renderers.clone(),
-            )),
+            deliverer,
             renderers,
             http,
             dispatcher: Arc::new(dispatcher),
@@ -223,6 +225,7 @@ impl App {
     pub fn with_media(mut self, media: media::MediaService) -> Self {
         self.dispatcher
             .use_media(media.fetcher().clone(), media.blobs.clone());
+        self.deliverer.use_media(media.blobs.clone());
         self.media = Arc::new(media);
         self
     }

@@ -22,6 +22,11 @@ pub struct WebhookConfig {
     /// probed, not hammered, and one that heals is back within `pause_max_ms`.
     pub pause_base_ms: u64,
     pub pause_max_ms: u64,
+    /// Largest file a format that carries users' files in its callbacks (the HTTP API
+    /// dialect's multipart `file1`) attaches, in MB (Meta's largest, a document: 100). A
+    /// larger file is not attached: the callback names its media id instead. Each POST
+    /// holds its file in memory.
+    pub max_media_mb: u64,
 }
 
 impl Default for WebhookConfig {
@@ -35,6 +40,7 @@ impl Default for WebhookConfig {
             backoff_max_ms: 3_600_000,
             pause_base_ms: 250,
             pause_max_ms: 10_000,
+            max_media_mb: 100,
         }
     }
 }

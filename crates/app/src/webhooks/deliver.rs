@@ -16,26 +16,33 @@
 //! Leases are short (the POST timeout plus [`LEASE_MARGIN`]) and renewed while a delivery
 //! waits in its lane, so what a dead node held is free again seconds after it died, however
 //! far ahead it had leased.
+//!
+//! Bodies: each attempt renders its body again from the events (and, for formats that ask,
+//! the messages and the users' files as stored then), so a retry or a replay sends what is
+//! true at that moment; the signature covers the exact bytes sent, whatever their content
+//! type. What a body holds beyond the files it carries is capped at [`MAX_BODY`].
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
 use tokio::sync::oneshot;
 use tokio_util::task::TaskTracker;
 use wagate_core::Timestamp;
-use wagate_core::ids::{ChannelId, DeliveryId, MessageId, SubscriptionId};
+use wagate_core::ids::{ChannelId, DeliveryId, MediaId, MessageId, SubscriptionId};
 use wagate_core::webhook::{ChannelRef, Subscription, WebhookEvent, ascii};
 use wagate_store::{AttemptOutcome, DeliveryAttempt, DeliveryJob, MessageKey, Store};
 
 use super::config::WebhookConfig;
 use super::lane::{Lane, Queued};
-use super::render::{MessageSnapshot, RenderContext, Renderers};
+use super::render::{MediaFile, MessageSnapshot, RenderContext, Rendered, Renderers, media_of};
 use super::verify::describe;
+use crate::media::BlobStore;
 
-/// Largest body Meta sends; wagate never sends more.
+/// Largest body Meta sends; wagate never sends more, beyond the users' files a format
+/// attaches (capped by `[webhooks] max_media_mb`).
 pub const MAX_BODY: usize = 3 * 1024 * 1024;
 /// How much of a body the delivery log keeps.
 const EXCERPT: usize = 512;
@@ -74,6 +81,9 @@ pub struct Deliverer {
     /// `[outbound] allow_private_networks`: an IP-literal URL is checked before each POST
     /// (a host name is checked by the client's resolver as it connects).
     allow_private: bool,
+    /// Where users' files are kept, for formats that attach them
+    /// ([`Renderer::wants_media`](super::render::Renderer::wants_media)).
+    blobs: RwLock<Option<Arc<dyn BlobStore>>>,
 }
 
 /// Attempts waiting to be written, and whether a caller is writing.
@@ -103,7 +113,13 @@ impl Deliverer {
             stopping: AtomicBool::new(false),
             recording: Mutex::default(),
             allow_private,
+            blobs: RwLock::new(None),
         }
+    }
+
+    /// Reads users' files from `blobs` (the App's media store) from now on.
+    pub fn use_media(&self, blobs: Arc<dyn BlobStore>) {
+        *self.blobs.write().expect("media store lock") = Some(blobs);
     }
 
     pub fn config(&self) -> &WebhookConfig {
@@ -383,26 +399,39 @@ impl Deliverer {
         };
         let events: Vec<_> = jobs.iter().map(|j| j.event.clone()).collect();
         // A POST holds one channel's events, or only account-wide ones (the lane groups them).
-        let body = if jobs.first().is_some_and(|j| j.event.channel_id.is_none()) {
-            renderer.render_account(subscription.account_id, &events)
-        } else {
-            let channel = match self.channel_of(subscription, &jobs).await {
-                Ok(c) => c,
-                Err(error) => return (false, self.attempts(&jobs, None, 0, "", Err(error))),
-            };
-            let messages = if renderer.wants_messages() {
-                self.snapshots(subscription, &events).await
+        let mut attached = 0;
+        let Rendered { content_type, body } =
+            if jobs.first().is_some_and(|j| j.event.channel_id.is_none()) {
+                Rendered::json(renderer.render_account(subscription.account_id, &events))
             } else {
-                HashMap::new()
+                let channel = match self.channel_of(subscription, &jobs).await {
+                    Ok(c) => c,
+                    Err(error) => return (false, self.attempts(&jobs, None, 0, "", Err(error))),
+                };
+                let messages = if renderer.wants_messages() {
+                    self.snapshots(subscription, &events).await
+                } else {
+                    HashMap::new()
+                };
+                let media = if renderer.wants_media() {
+                    self.media_files(subscription, &events).await
+                } else {
+                    HashMap::new()
+                };
+                attached = media.values().map(|f| f.bytes.len()).sum();
+                let context = RenderContext {
+                    attempt: jobs.first().map_or(1, |j| j.delivery.attempts + 1),
+                    messages: &messages,
+                    media: &media,
+                };
+                renderer.render_body(&channel, &events, &context)
             };
-            let context = RenderContext {
-                attempt: jobs.first().map_or(1, |j| j.delivery.attempts + 1),
-                messages: &messages,
-            };
-            renderer.render_in(&channel, &events, &context)
-        };
-        if body.len() > MAX_BODY {
-            let error = format!("payload of {} bytes is over the 3 MiB limit", body.len());
+        // The files a body carries are capped on their own (`max_media_mb`).
+        if body.len().saturating_sub(attached) > MAX_BODY {
+            let error = format!(
+                "payload of {} bytes is over the 3 MiB limit",
+                body.len() - attached
+            );
             return (false, self.attempts(&jobs, None, 0, "", Err(error)));
         }
         if let Err(why) =
@@ -415,7 +444,7 @@ impl Deliverer {
         let answer = self
             .client
             .post(subscription.url.as_str())
-            .header("content-type", "application/json")
+            .header("content-type", content_type)
             .header("x-hub-signature-256", signature)
             .header("x-wagate-event-id", ids.join(","))
             .header("user-agent", "wagate-webhooks")
@@ -487,6 +516,55 @@ impl Deliverer {
                     charge,
                 },
             );
+        }
+        out
+    }
+
+    /// The files users sent in `events` (see [`media_of`]), read from the media store now,
+    /// up to `max_media_mb` each. One that is gone (deleted, expired, its bytes missing),
+    /// larger, or cannot be read is left out: its renderer sends the media id instead.
+    async fn media_files(
+        &self,
+        subscription: &Subscription,
+        events: &[WebhookEvent],
+    ) -> HashMap<MediaId, MediaFile> {
+        use tokio::io::AsyncReadExt;
+        let mut out = HashMap::new();
+        let Some(blobs) = self.blobs.read().expect("media store lock").clone() else {
+            return out;
+        };
+        let cap = self.config.max_media_mb.saturating_mul(1024 * 1024);
+        let now = self.clock.now();
+        for id in events.iter().filter_map(media_of) {
+            if out.contains_key(&id) {
+                continue;
+            }
+            let media = match self.store.get_media(subscription.account_id, &id).await {
+                Ok(m) if m.expires_at > now && m.file_size <= cap => m,
+                _ => continue,
+            };
+            let reader = match blobs.open(&media.storage_key).await {
+                Ok(Some(r)) => r,
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::warn!(media_id = %id, error.message = %e, "reading a webhook's media failed");
+                    continue;
+                }
+            };
+            let mut bytes = Vec::with_capacity(usize::try_from(media.file_size).unwrap_or(0));
+            match reader
+                .take(cap.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .await
+            {
+                Ok(n) if n as u64 <= cap => {
+                    out.insert(id, MediaFile { media, bytes });
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(media_id = %id, error.message = %e, "reading a webhook's media failed");
+                }
+            }
         }
         out
     }

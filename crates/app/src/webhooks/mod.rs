@@ -6,7 +6,8 @@
 //! - [`config`]: [`WebhookConfig`], `[webhooks]` in the TOML file.
 //! - [`deliver`]: the deliverer worker, signing and POSTing each pending delivery.
 //! - `lane`: a subscription's lane in the deliverer (pure bookkeeping, unit-tested).
-//! - [`render`]: payload formats, each rendering events into the bytes signed and POSTed.
+//! - [`render`]: payload formats, each rendering events into the bytes signed and POSTed
+//!   (JSON, or a format's own content type: a multipart form carrying a user's file).
 //! - `verify`: verifying a webhook URL as Meta does (the `hub.challenge` GET).
 
 pub mod config;

@@ -1,14 +1,22 @@
 //! Payload formats: each renders events into the exact bytes that are signed and POSTed.
 //! `cloud` is Meta's; the provider dialects register theirs here.
+//!
+//! A body is JSON unless its renderer says otherwise ([`Renderer::render_body`] returns a
+//! [`Rendered`] with its own content type): a provider whose callbacks carry a user's file
+//! as `multipart/form-data` asks for the files ([`Renderer::wants_media`]) and builds its
+//! parts with [`Rendered::form_data`]. Bodies are rendered again for every attempt (retries
+//! and replays included), from the events and what the store and media store hold then.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use wagate_core::error::ErrorCode;
 
-use wagate_core::ids::{AccountId, ContactCardId, MessageId};
+use wagate_core::content::MessageType;
+use wagate_core::ids::{AccountId, ContactCardId, MediaId, MessageId};
+use wagate_core::media::Media;
 use wagate_core::message::Message;
-use wagate_core::webhook::{ChannelRef, PayloadFormat, WebhookEvent, ascii, cloud};
+use wagate_core::webhook::{ChannelRef, EventData, PayloadFormat, WebhookEvent, ascii, cloud};
 use wagate_store::MessageCharge;
 
 pub trait Renderer: Send + Sync {
@@ -32,6 +40,26 @@ pub trait Renderer: Send + Sync {
         _context: &RenderContext<'_>,
     ) -> Vec<u8> {
         self.render(channel, events)
+    }
+
+    /// The body for `events` of one channel with its content type. By default
+    /// [`Renderer::render_in`] as `application/json`; a provider whose callbacks are not
+    /// JSON (a form with a file part, say) overrides it.
+    fn render_body(
+        &self,
+        channel: &ChannelRef,
+        events: &[WebhookEvent],
+        context: &RenderContext<'_>,
+    ) -> Rendered {
+        Rendered::json(self.render_in(channel, events, context))
+    }
+
+    /// Whether [`Renderer::render_body`] reads the bytes of the files users sent in the
+    /// events ([`RenderContext::media`], loaded from the media store when the POST is made,
+    /// up to `[webhooks] max_media_mb` each; a file that is gone, expired or larger is left
+    /// out and the renderer sends what it sends without it).
+    fn wants_media(&self) -> bool {
+        false
     }
 
     /// Whether [`Renderer::render_in`] reads the messages the events are about (loaded
@@ -70,6 +98,105 @@ pub struct RenderContext<'a> {
     pub attempt: u32,
     /// The events' messages, when the renderer [`wants_messages`](Renderer::wants_messages).
     pub messages: &'a HashMap<MessageId, MessageSnapshot>,
+    /// The files users sent in the events, by media id, when the renderer
+    /// [`wants_media`](Renderer::wants_media) (see [`media_of`]).
+    pub media: &'a HashMap<MediaId, MediaFile>,
+}
+
+/// A file a user sent, as kept when the POST is made.
+#[derive(Debug, Clone)]
+pub struct MediaFile {
+    /// Its media id's row: type, size, file name.
+    pub media: Media,
+    pub bytes: Vec<u8>,
+}
+
+/// The media id of the file a user sent in `event` (an inbound image, video, audio,
+/// document or sticker), if any.
+pub fn media_of(event: &WebhookEvent) -> Option<MediaId> {
+    let EventData::Inbound(i) = &event.data else {
+        return None;
+    };
+    match i.content.kind() {
+        MessageType::Image
+        | MessageType::Video
+        | MessageType::Audio
+        | MessageType::Document
+        | MessageType::Sticker => {}
+        _ => return None,
+    }
+    let id = i.content.body().get("id")?.as_str()?;
+    MediaId::parse(id).ok()
+}
+
+/// A body as sent: its bytes (signed as they are) and its `content-type`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+/// One part of a `multipart/form-data` body.
+#[derive(Debug, Clone, Copy)]
+pub struct Part<'a> {
+    pub name: &'a str,
+    /// A file part's name and type; `None` for a plain field.
+    pub file: Option<(&'a str, &'a str)>,
+    pub bytes: &'a [u8],
+}
+
+impl Rendered {
+    /// A JSON body.
+    pub fn json(body: Vec<u8>) -> Self {
+        Self {
+            content_type: "application/json".to_owned(),
+            body,
+        }
+    }
+
+    /// A `multipart/form-data` body of `parts` (RFC 7578), under a random boundary that
+    /// none of them contains. Names and file names are quoted as browsers do (`"`, CR and
+    /// LF percent-encoded).
+    pub fn form_data(parts: &[Part<'_>]) -> Self {
+        let boundary = loop {
+            let b = format!("wagate-{:032x}", rand::random::<u128>());
+            if !parts.iter().any(|p| contains(p.bytes, b.as_bytes())) {
+                break b;
+            }
+        };
+        let mut body = Vec::with_capacity(parts.iter().map(|p| p.bytes.len() + 256).sum());
+        for p in parts {
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            let mut head = format!("Content-Disposition: form-data; name=\"{}\"", quote(p.name));
+            if let Some((filename, content_type)) = p.file {
+                head.push_str(&format!(
+                    "; filename=\"{}\"\r\nContent-Type: {}",
+                    quote(filename),
+                    content_type.replace(['\r', '\n'], "")
+                ));
+            }
+            body.extend_from_slice(head.as_bytes());
+            body.extend_from_slice(b"\r\n\r\n");
+            body.extend_from_slice(p.bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        Self {
+            content_type: format!("multipart/form-data; boundary={boundary}"),
+            body,
+        }
+    }
+}
+
+/// A name inside a quoted Content-Disposition parameter.
+fn quote(s: &str) -> String {
+    s.replace('"', "%22")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Meta's envelope, ASCII-escaped (receivers such as whatsapp-api-js re-escape before
@@ -148,6 +275,41 @@ mod tests {
         fn render(&self, _: &ChannelRef, events: &[WebhookEvent]) -> Vec<u8> {
             events.len().to_string().into_bytes()
         }
+    }
+
+    #[test]
+    fn form_data_has_the_parts_under_a_boundary_they_do_not_contain() {
+        let r = Rendered::form_data(&[
+            Part {
+                name: "json",
+                file: None,
+                bytes: br#"{"a":1}"#,
+            },
+            Part {
+                name: "file1",
+                file: Some(("my \"cat\"\r\n.png", "image/png")),
+                bytes: b"\x89PNG\r\n--",
+            },
+        ]);
+        let boundary = r
+            .content_type
+            .strip_prefix("multipart/form-data; boundary=")
+            .unwrap();
+        let mut expected = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"json\"\r\n\r\n{{\"a\":1}}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file1\"; \
+             filename=\"my %22cat%22%0D%0A.png\"\r\nContent-Type: image/png\r\n\r\n"
+        )
+        .into_bytes();
+        expected.extend_from_slice(b"\x89PNG\r\n--\r\n");
+        expected.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        assert_eq!(
+            String::from_utf8_lossy(&r.body),
+            String::from_utf8_lossy(&expected)
+        );
+        assert_eq!(r.body, expected);
+        assert!(!contains(b"\x89PNG\r\n--", boundary.as_bytes()));
+        assert!(boundary.starts_with("wagate-"));
     }
 
     #[test]

@@ -27,7 +27,9 @@ pub const TOKEN: &str = "my-verify-token";
 #[derive(Debug, Clone)]
 pub struct Post {
     pub raw: Vec<u8>,
+    /// The body as JSON (`Null` for a `multipart/form-data` one: see [`Post::form`]).
     pub body: Value,
+    pub content_type: String,
     pub signature: String,
     /// `X-Wagate-Event-Id`: the ids of the events in the body, comma-separated.
     pub event_ids: String,
@@ -207,11 +209,52 @@ async fn notify(
             .unwrap_or_default()
             .to_owned()
     };
+    let content_type = header("content-type");
+    let body = if content_type.starts_with("multipart/form-data") {
+        Value::Null
+    } else {
+        serde_json::from_slice(&raw).expect("the body is JSON")
+    };
     inbox.posts.lock().unwrap().push(Post {
         raw: raw.to_vec(),
-        body: serde_json::from_slice(&raw).expect("the body is JSON"),
+        body,
+        content_type,
         signature: header("x-hub-signature-256"),
         event_ids: header("x-wagate-event-id"),
     });
     (StatusCode::OK, "")
+}
+
+/// One part of a `multipart/form-data` POST.
+#[derive(Debug, Clone)]
+pub struct FormPart {
+    pub name: String,
+    pub file_name: Option<String>,
+    pub content_type: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+impl Post {
+    /// The parts of a `multipart/form-data` body, parsed as a server would (axum's parser).
+    pub async fn form(&self) -> Vec<FormPart> {
+        use axum::extract::FromRequest;
+        let request = axum::http::Request::builder()
+            .method("POST")
+            .header("content-type", &self.content_type)
+            .body(axum::body::Body::from(self.raw.clone()))
+            .unwrap();
+        let mut form = axum::extract::Multipart::from_request(request, &())
+            .await
+            .expect("a multipart/form-data body");
+        let mut parts = Vec::new();
+        while let Some(field) = form.next_field().await.expect("a well-formed part") {
+            parts.push(FormPart {
+                name: field.name().unwrap_or_default().to_owned(),
+                file_name: field.file_name().map(str::to_owned),
+                content_type: field.content_type().map(str::to_owned),
+                bytes: field.bytes().await.expect("the part's bytes").to_vec(),
+            });
+        }
+        parts
+    }
 }

@@ -19,11 +19,12 @@
 //! or address book (the groups created through wagate, the contact book).
 //!
 //! - **Webhooks** ([`webhook`]) §8: the flat `delivery` and `inbox` payloads, a payload
-//!   format (`httpapi`) subscriptions of `/api/v1/webhooks` name.
+//!   format (`httpapi`) subscriptions of `/api/v1/webhooks` name; a file a user sends as
+//!   the seed's multipart form (`json` field + `file1` with the bytes), or the JSON inbox
+//!   payload naming its media id when the file is gone or over `[webhooks] max_media_mb`.
 //!
-//! Not served: inbound media as multipart (`json` + `file1`): the inbox payload names the
-//! media id instead; setting `webHook` through the instance object (the seed has no call
-//! for it either: subscribe through `/api/v1/webhooks`).
+//! Not served: setting `webHook` through the instance object (the seed has no call for it
+//! either: subscribe through `/api/v1/webhooks`).
 
 pub mod account;
 pub mod call;

@@ -11,18 +11,26 @@
 //!
 //! Statuses are the reports' numbers ([`super::reports::status_of`]); a failed delivery
 //! adds `statusMessageInfo` with the reason. An inbound text's `value` is its text; a file's
-//! is `{"caption", "type": <MIME type>, "id": <media id>}` (fetch the bytes with
-//! `GET /v23.0/{media id}`); other types carry their Cloud API object. Not multipart: the
-//! seed sends inbound media as a `json` part and the bytes as `file1`, which wagate's
-//! engine (JSON bodies, signed, retried, logged and replayable) does not do; the media id
-//! stands in for the file. Other webhook fields come as `reportType: "<field>"` with Meta's
-//! `value`. No signature is asked of receivers (wagate still sends
-//! `X-Hub-Signature-256`), and a subscription in this format makes no `hub.challenge`
-//! handshake. Subscribe with `POST /api/v1/webhooks` and `"format": "httpapi"`.
+//! is `{"caption", "type": <MIME type>, "id": <media id>}`; other types carry their Cloud
+//! API object. Other webhook fields come as `reportType: "<field>"` with Meta's `value`.
+//!
+//! **Files users send** come as the seed's `multipart/form-data`: a `json` field holding the
+//! inbox payload above and a `file1` file part with the bytes, the file's name (the one the
+//! user gave a document, else `<media id>.<extension>`) and its MIME type. The engine loads
+//! the bytes from the media store for each attempt ([`Renderer::wants_media`]), so retries
+//! and replays attach them again. A file it cannot attach — expired (7 days after it came),
+//! deleted, or over `[webhooks] max_media_mb` (100 MB) — comes as the JSON inbox payload
+//! alone, whose `value.id` still names it (`GET /v23.0/{media id}` while it lives).
+//!
+//! No signature is asked of receivers (wagate still sends `X-Hub-Signature-256` over the
+//! exact bytes, multipart or not), and a subscription in this format makes no
+//! `hub.challenge` handshake. Subscribe with `POST /api/v1/webhooks` and
+//! `"format": "httpapi"`.
 
 use serde_json::{Value, json};
-use wagate_app::webhooks::render::Renderer;
+use wagate_app::webhooks::render::{Part, RenderContext, Rendered, Renderer, media_of};
 use wagate_core::content::MessageType;
+use wagate_core::media::MediaType;
 use wagate_core::webhook::{ChannelRef, EventData, WebhookEvent, ascii};
 
 use super::reports::status_number;
@@ -100,6 +108,46 @@ impl Renderer for FlatCallbacks {
         // One event per POST (`max_events`); an empty batch renders nothing.
         let body = events.first().map_or(Value::Null, |e| self.event(e));
         ascii::to_vec(&body)
+    }
+
+    fn render_body(
+        &self,
+        channel: &ChannelRef,
+        events: &[WebhookEvent],
+        context: &RenderContext<'_>,
+    ) -> Rendered {
+        let json = self.render_in(channel, events, context);
+        let Some(file) = events
+            .first()
+            .and_then(media_of)
+            .and_then(|id| context.media.get(&id))
+        else {
+            return Rendered::json(json);
+        };
+        let media = &file.media;
+        let name = media.filename.clone().unwrap_or_else(|| {
+            let ext = MediaType::parse(&media.mime_type)
+                .ok()
+                .and_then(|t| t.extension())
+                .unwrap_or("bin");
+            format!("{}.{ext}", media.id)
+        });
+        Rendered::form_data(&[
+            Part {
+                name: "json",
+                file: None,
+                bytes: &json,
+            },
+            Part {
+                name: "file1",
+                file: Some((&name, &media.mime_type)),
+                bytes: &file.bytes,
+            },
+        ])
+    }
+
+    fn wants_media(&self) -> bool {
+        true
     }
 
     fn max_events(&self) -> u32 {

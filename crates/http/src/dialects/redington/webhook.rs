@@ -111,6 +111,7 @@ impl Renderer for ProjectCallbacks {
         let context = RenderContext {
             attempt: 1,
             messages: &messages,
+            media: &Default::default(),
         };
         self.render_in(channel, events, &context)
     }
