@@ -32,6 +32,7 @@ impl Renderer for Callbacks {
         let context = RenderContext {
             attempt: 1,
             messages: &messages,
+            media: &Default::default(),
         };
         self.render_in(channel, events, &context)
     }
