@@ -18,6 +18,7 @@
 //! - [`quality`]: a sandbox number's quality rating and messaging limit.
 
 pub mod encryption;
+pub mod woztell_secret;
 pub mod phone_settings;
 pub mod profile;
 pub mod qr_codes;
