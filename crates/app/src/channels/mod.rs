@@ -18,12 +18,12 @@
 //! - [`quality`]: a sandbox number's quality rating and messaging limit.
 
 pub mod encryption;
-pub mod woztell_secret;
 pub mod phone_settings;
 pub mod profile;
 pub mod qr_codes;
 pub mod quality;
 pub mod registration;
+pub mod woztell_secret;
 
 use wagate_core::audit::{AuditAction, AuditSummary, AuditTarget, TargetKind};
 use wagate_core::channel::{Channel, ChannelPatch, NewChannel};

@@ -68,3 +68,4 @@ mod webhook_trust;
 mod webhooks;
 mod workers;
 mod woztell;
+mod woztell_signed;

@@ -528,11 +528,10 @@ pub async fn issue_woztell_secret(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<WoztellSecretIssued>), ApiError> {
     let id = channel_id(&id)?;
-    let issued = state
-        .app
-        .issue_woztell_secret(&p, id)
-        .await
-        .map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "channel", id.to_string()))?;
+    let issued =
+        state.app.issue_woztell_secret(&p, id).await.map_err(|e| {
+            ApiError::naming(e, ErrorCode::ChannelNotFound, "channel", id.to_string())
+        })?;
     Ok((
         StatusCode::CREATED,
         Json(WoztellSecretIssued {
@@ -553,11 +552,10 @@ pub async fn woztell_secret_status(
     Path(id): Path<String>,
 ) -> Result<Json<WoztellSecretState>, ApiError> {
     let id = channel_id(&id)?;
-    let status = state
-        .app
-        .woztell_secret_status(&p, id)
-        .await
-        .map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "channel", id.to_string()))?;
+    let status =
+        state.app.woztell_secret_status(&p, id).await.map_err(|e| {
+            ApiError::naming(e, ErrorCode::ChannelNotFound, "channel", id.to_string())
+        })?;
     Ok(Json(WoztellSecretState {
         channel_id: status.channel_id.to_string(),
         set: status.issued_at.is_some(),
