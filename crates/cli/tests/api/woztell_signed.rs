@@ -174,6 +174,7 @@ async fn a_signed_context_acts_for_its_channel_only() {
         // Refused, each changing nothing: a flipped signature, a payload altered after
         // signing, one header alone, another secret, stale and future iat, a foreign
         // channel named by the call or in the payload.
+        let now = app.app.now().as_second();
         let other_key_pem = KEY.replacen("ls14", "ls15", 1);
         let mut flipped = good.clone();
         flipped
@@ -186,8 +187,9 @@ async fn a_signed_context_acts_for_its_channel_only() {
             (good.0.clone(), String::new()),
             (good.0.clone(), "not hex".to_owned()),
             signed("another-secret", &ch, now),
-            signed(&secret, &ch, now - 301),
-            signed(&secret, &ch, now + 301),
+            // (300 s either way is the limit; the margin covers the test's own time.)
+            signed(&secret, &ch, now - 330),
+            signed(&secret, &ch, now + 330),
             signed(&secret, &second_id, now),
             signed(&secret, &foreign_id, now),
             ("bm90IGpzb24=".to_owned(), good.1.clone()),
@@ -243,7 +245,7 @@ async fn a_signed_context_acts_for_its_channel_only() {
         assert_ne!(rotated, secret);
         unauthorized(set_key(&app, &good, &other_key_pem).await).await;
         assert_eq!(stored_key(&app, &ch).await, expected);
-        let fresh = signed(&rotated, &ch, now);
+        let fresh = signed(&rotated, &ch, app.app.now().as_second());
         let res = call(
             &app,
             Method::GET,
