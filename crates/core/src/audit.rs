@@ -76,6 +76,8 @@ actions! {
     QrCodeUpdate => "qr_code.update",
     QrCodeDelete => "qr_code.delete",
     BusinessKeySet => "business_key.set",
+    WoztellSecretIssue => "woztell_secret.issue",
+    WoztellSecretRevoke => "woztell_secret.revoke",
     CatalogCreate => "catalog.create",
     CatalogLink => "catalog.link",
     CatalogUnlink => "catalog.unlink",

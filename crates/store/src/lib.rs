@@ -14,6 +14,7 @@
 //!   subscribed apps.
 //! - [`QrCodeStore`] ([`qr_codes`]): QR codes.
 //! - [`BusinessKeyStore`] ([`business_keys`]): business public keys for Flows endpoints.
+//! - [`WoztellSecretStore`] ([`woztell_secrets`]): WOZTELL signing secrets (sealed).
 //! - [`FlowStore`] ([`flows`]): WhatsApp Flows and their Flow JSON.
 //! - [`CatalogStore`] ([`catalogs`]): product catalogs and their products.
 //! - [`GroupStore`] ([`groups`]): groups of a business number.
@@ -74,6 +75,7 @@ pub mod sql;
 pub mod templates;
 pub mod uploads;
 pub mod webhooks;
+pub mod woztell_secrets;
 
 pub use accounts::{AccountStore, Bootstrap, Bootstrapped};
 pub use billing::{BillingStore, LedgerFilter, MessageCharge, WalletCredit, WalletPatch};
@@ -108,6 +110,7 @@ pub use uploads::{CompletedUpload, UploadHandle, UploadSession, UploadSessionId}
 pub use webhooks::{
     AttemptOutcome, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryJob, Replay, WebhookStore,
 };
+pub use woztell_secrets::WoztellSecretStore;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
@@ -124,6 +127,7 @@ pub trait Store:
     + ProfileStore
     + QrCodeStore
     + BusinessKeyStore
+    + WoztellSecretStore
     + FlowStore
     + CatalogStore
     + GroupStore
@@ -148,6 +152,7 @@ impl<T> Store for T where
         + ProfileStore
         + QrCodeStore
         + BusinessKeyStore
+        + WoztellSecretStore
         + FlowStore
         + CatalogStore
         + GroupStore

@@ -23,6 +23,7 @@ pub mod profile;
 pub mod qr_codes;
 pub mod quality;
 pub mod registration;
+pub mod woztell_secret;
 
 use wagate_core::audit::{AuditAction, AuditSummary, AuditTarget, TargetKind};
 use wagate_core::channel::{Channel, ChannelPatch, NewChannel};

@@ -69,3 +69,4 @@ mod webhook_trust;
 mod webhooks;
 mod workers;
 mod woztell;
+mod woztell_signed;

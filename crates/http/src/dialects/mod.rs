@@ -99,7 +99,10 @@ pub fn openapi() -> (Value, Value) {
         (
             "woztell",
             "WOZTELL Public API for WhatsApp Cloud (seed 003): change the base URL to \
-             `/compat/woztell`; `accessToken` (query or JSON body) is an API key",
+             `/compat/woztell`; `accessToken` (query or JSON body) is an API key; the flow, \
+             encryption, analytics, catalog and display-name endpoints also take \
+             `X-Woztell-Payload` + `X-Woztell-SignedContext` (HMAC-SHA256 under the channel's \
+             WOZTELL secret)",
             woztell::BASE,
             woztell::OPERATIONS,
             "query:accessToken",

@@ -29,6 +29,11 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
         .routes(routes!(get, update))
+        .routes(routes!(
+            issue_woztell_secret,
+            woztell_secret_status,
+            revoke_woztell_secret
+        ))
 }
 
 // ---- requests ----------------------------------------------------------------------------
@@ -485,4 +490,94 @@ pub async fn update(
         .await
         .map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "channel", id.to_string()))?;
     Ok(Json(channel.into()))
+}
+
+// ---- WOZTELL signing secret ----------------------------------------------------------------
+
+/// A channel's WOZTELL signing secret, as issued: the only answer that shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WoztellSecretIssued {
+    pub channel_id: String,
+    /// The secret: HMAC-SHA256 key (its UTF-8 bytes) for `X-Woztell-SignedContext`. Shown
+    /// once; issue again to rotate.
+    pub secret: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub issued_at: Timestamp,
+}
+
+/// Whether a channel has a WOZTELL signing secret (never the secret).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WoztellSecretState {
+    pub channel_id: String,
+    pub set: bool,
+    /// When the current secret was issued; `null` when none is set.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub issued_at: Option<Timestamp>,
+}
+
+/// Issue the channel's WOZTELL signing secret, or rotate it (the old one stops working at
+/// once). Answers the secret, once. Needs an account-wide key. See the README's WOZTELL
+/// section for the signed-context scheme it keys.
+#[utoipa::path(post, path = "/channels/{id}/woztell-secret", operation_id = "issue_woztell_secret", tag = "channels",
+    params(("id" = String, Path, description = "Channel id")),
+    responses((status = 201, body = WoztellSecretIssued), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn issue_woztell_secret(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<WoztellSecretIssued>), ApiError> {
+    let id = channel_id(&id)?;
+    let issued =
+        state.app.issue_woztell_secret(&p, id).await.map_err(|e| {
+            ApiError::naming(e, ErrorCode::ChannelNotFound, "channel", id.to_string())
+        })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(WoztellSecretIssued {
+            channel_id: issued.channel_id.to_string(),
+            secret: issued.secret,
+            issued_at: issued.issued_at,
+        }),
+    ))
+}
+
+/// Whether the channel has a WOZTELL signing secret and when it was issued.
+#[utoipa::path(get, path = "/channels/{id}/woztell-secret", operation_id = "get_woztell_secret", tag = "channels",
+    params(("id" = String, Path, description = "Channel id")),
+    responses((status = 200, body = WoztellSecretState), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn woztell_secret_status(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<WoztellSecretState>, ApiError> {
+    let id = channel_id(&id)?;
+    let status =
+        state.app.woztell_secret_status(&p, id).await.map_err(|e| {
+            ApiError::naming(e, ErrorCode::ChannelNotFound, "channel", id.to_string())
+        })?;
+    Ok(Json(WoztellSecretState {
+        channel_id: status.channel_id.to_string(),
+        set: status.issued_at.is_some(),
+        issued_at: status.issued_at,
+    }))
+}
+
+/// Revoke the channel's WOZTELL signing secret (signed contexts are then refused). Revoking
+/// none is not an error. Needs an account-wide key.
+#[utoipa::path(delete, path = "/channels/{id}/woztell-secret", operation_id = "revoke_woztell_secret", tag = "channels",
+    params(("id" = String, Path, description = "Channel id")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn revoke_woztell_secret(
+    State(state): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = channel_id(&id)?;
+    state
+        .app
+        .revoke_woztell_secret(&p, id)
+        .await
+        .map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "channel", id.to_string()))?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -43,6 +43,7 @@ pub mod qr_codes;
 pub mod reports;
 pub mod templates;
 pub mod webhooks;
+pub mod woztell_secrets;
 
 use std::borrow::Cow;
 use std::future::Future;

@@ -165,6 +165,19 @@ pub async fn reseal_secrets<C: Conn>(c: &mut C) -> Result<u64> {
             changed += 1;
         }
     }
+    let mut q = query("SELECT channel_id, secret FROM woztell_secrets");
+    q.push(lock);
+    for (id, secret) in c.fetch_all::<(Uuid, String)>(q).await? {
+        if let Some(s) = resealed("WOZTELL secret", &secret)? {
+            c.execute(
+                query("UPDATE woztell_secrets SET secret = $1 WHERE channel_id = $2")
+                    .bind(s)
+                    .bind(id),
+            )
+            .await?;
+            changed += 1;
+        }
+    }
     Ok(changed)
 }
 

@@ -11,13 +11,21 @@
 //! account's only channel; with several, `channelId` is required. Another account's ids, like
 //! unknown ones, are 404 `NOT_FOUND`.
 //!
-//! Not done: the `X-Woztell-Payload` + `X-Woztell-SignedContext` scheme (an HMAC-SHA256 over
-//! the payload with a per-channel secret); those endpoints take `accessToken` instead.
+//! The **signed context** ([`SIGNED_PATHS`]: the endpoints the seed marks with the signed
+//! headers, which take `accessToken` too): `X-Woztell-Payload`, standard base64 of
+//! `{"channelId": "<wagate channel id>", "iat": <unix seconds>}`, and
+//! `X-Woztell-SignedContext`, lowercase hex of HMAC-SHA256 keyed with the channel's WOZTELL
+//! secret (issued at `POST /api/v1/channels/{id}/woztell-secret`) over the payload header's
+//! raw value. When either header is present it is the scheme used: a bad or missing
+//! signature, an `iat` more than 300 s from now, a channel without a secret, or a call naming
+//! another channel (`phoneNumberId`, `channelId`, `wabaId`) is `UNAUTHORIZED` (401). The
+//! caller is then limited to that one channel (see `wagate_app::channels::woztell_secret`).
 
 use axum::extract::{FromRequest, Request};
 use axum::http::request::Parts;
 use serde_json::{Map, Value};
 use wagate_app::Principal;
+use wagate_app::channels::woztell_secret::SignedContext;
 use wagate_core::channel::Channel;
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::{ChannelId, PhoneNumberId, WabaId};
@@ -30,6 +38,65 @@ use crate::state::AppState;
 
 /// The parameter the token travels in.
 pub const PARAM: &str = "accessToken";
+
+/// The signed-context headers.
+pub const PAYLOAD: &str = "x-woztell-payload";
+pub const SIGNED_CONTEXT: &str = "x-woztell-signedcontext";
+
+/// The paths (after [`super::BASE`]) that take the signed context as well as `accessToken`.
+pub const SIGNED_PATHS: &[&str] = &[
+    "/whatsapp-displayname-status",
+    "/whatsapp-business-encryption",
+    "/conversation-analytics",
+    "/catalogs",
+    "/products",
+    "/flow",
+    "/flow-screen-payload",
+    "/flow-preview",
+    "/flow-detail",
+    "/create-flow",
+    "/flow-metadata",
+    "/flow-json",
+    "/publish-flow",
+    "/deprecate-flow",
+];
+
+fn takes_signed(path: &str) -> bool {
+    path.strip_prefix(super::BASE)
+        .is_some_and(|rest| SIGNED_PATHS.contains(&rest.trim_end_matches('/')))
+}
+
+fn unauthorized(message: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::InvalidApiKey, message)
+}
+
+/// The signed context of a request on a [`SIGNED_PATHS`] endpoint; `None` when neither
+/// header is there.
+async fn signed(parts: &Parts, state: &AppState) -> Result<Option<SignedContext>, ApiError> {
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .map(|v| v.to_str().map(str::to_owned))
+    };
+    let (payload, signature) = (header(PAYLOAD), header(SIGNED_CONTEXT));
+    match (payload, signature) {
+        (None, None) => Ok(None),
+        (Some(Ok(payload)), Some(Ok(signature))) => state
+            .app
+            .verify_woztell_context(&payload, &signature)
+            .await
+            .map(Some)
+            .map_err(|e| match e {
+                wagate_app::Error::Failed(_, message) => unauthorized(message),
+                e => e.into(),
+            }),
+        _ => Err(unauthorized(
+            "send both X-Woztell-Payload and X-Woztell-SignedContext (see the README's \
+             WOZTELL section)",
+        )),
+    }
+}
 
 /// The token found in a JSON body, for [`AccessToken`].
 #[derive(Clone)]
@@ -57,6 +124,8 @@ impl Scheme for AccessToken {
 pub struct Call {
     pub principal: Principal,
     pub params: Map<String, Value>,
+    /// The channel a signed context is limited to; `None` for `accessToken`.
+    pub signed: Option<ChannelId>,
 }
 
 impl FromRequest<AppState> for Call {
@@ -89,8 +158,22 @@ impl FromRequest<AppState> for Call {
             }
             _ => {}
         }
+        if takes_signed(parts.uri.path())
+            && let Some(ctx) = signed(&parts, state).await?
+        {
+            tracing::Span::current().record("channel_id", tracing::field::display(ctx.channel_id));
+            return Ok(Call {
+                principal: ctx.principal,
+                params,
+                signed: Some(ctx.channel_id),
+            });
+        }
         let principal = authenticate::<AccessToken>(&mut parts, state).await?;
-        Ok(Call { principal, params })
+        Ok(Call {
+            principal,
+            params,
+            signed: None,
+        })
     }
 }
 
@@ -113,8 +196,22 @@ impl Call {
             .ok_or_else(|| ValidationError::missing(key, "is required").into())
     }
 
-    /// The channel the call names (see the module docs).
+    /// The channel the call names (see the module docs). With a signed context, only its
+    /// channel: naming another is `UNAUTHORIZED`.
     pub async fn channel(&self, state: &AppState) -> Result<Channel, ApiError> {
+        let found = self.named_channel(state).await;
+        let Some(signed) = self.signed else {
+            return found;
+        };
+        match found {
+            Ok(c) if c.id == signed => Ok(c),
+            Ok(_) => Err(foreign()),
+            Err(e) if e.code == ErrorCode::ChannelNotFound => Err(foreign()),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn named_channel(&self, state: &AppState) -> Result<Channel, ApiError> {
         for key in ["phoneNumberId", "channelId"] {
             if let Some(raw) = self.text(key)? {
                 return by_id(state, &self.principal, &raw)
@@ -165,6 +262,10 @@ impl Call {
             .await
             .map_err(|_| unknown().field("wabaId"))
     }
+}
+
+fn foreign() -> ApiError {
+    unauthorized("the signed context is for another channel than the one this call names")
 }
 
 /// The caller's channel named `raw`: its id or its phone number id.

@@ -6,6 +6,12 @@
 //! - **Identity** ([`auth`]): `accessToken`, a wagate API key (a key limited to one channel is
 //!   WOZTELL's channel access token), in the query on `GET` and in the JSON body otherwise;
 //!   the channel from `phoneNumberId`, `channelId` or `wabaId`, else the key's only channel.
+//!   On the endpoints the seed marks with the signed headers ([`auth::SIGNED_PATHS`]: flows,
+//!   business encryption, conversation analytics, catalogs, products, display name status)
+//!   either that or the **signed context**: `X-Woztell-Payload` (base64 of
+//!   `{"channelId", "iat"}`) + `X-Woztell-SignedContext` (hex HMAC-SHA256 of the payload
+//!   header under the channel's WOZTELL secret, which `POST /api/v1/channels/{id}/woztell-secret`
+//!   issues and rotates); it acts for that one channel only.
 //! - **Answers**: `{"ok": 1, …}` as the seed shows; errors `{"ok": 0, "error": {code,
 //!   message, type, field, requestId}}` ([`errors`]).
 //! - **No webhooks and no sends**: the seed has neither (WOZTELL sends through its bot
@@ -17,8 +23,9 @@
 //! ([`templates`]); the ten Flow APIs ([`flows`]); conversation analytics, catalogs and
 //! products ([`insights`]).
 //!
-//! Not yet served: the `X-Woztell-Payload` + `X-Woztell-SignedContext` scheme (the endpoints
-//! it guards take `accessToken`). For a cloud channel, business encryption and media go
+//! The seed leaves the signature undocumented (it comes from WOZTELL's GraphQL Open API);
+//! wagate's definition is above and in the README: a WOZTELL-made signature does not verify,
+//! the caller signs with the secret wagate issued. For a cloud channel, business encryption and media go
 //! through Meta as on the Cloud plane, but templates, flows, analytics and catalogs are
 //! answered from wagate's own records through the same services the other dialects use, not
 //! passed on to Meta.
