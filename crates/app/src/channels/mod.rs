@@ -71,6 +71,19 @@ impl App {
         Ok(self.store.get_channel(p.account_id, id).await?)
     }
 
+    /// The principal's channel named `raw` by its id or by its phone number id (how the
+    /// providers' APIs name a "project", "instance" or "channel"). Not found for anything
+    /// else.
+    pub async fn channel_named(&self, p: &Principal, raw: &str) -> Result<Channel> {
+        if let Ok(id) = raw.parse::<ChannelId>() {
+            self.get_channel(p, id).await
+        } else if let Ok(pnid) = PhoneNumberId::parse(raw) {
+            self.channel_by_phone_number_id(p, &pnid).await
+        } else {
+            Err(StoreError::NotFound(Entity::Channel).into())
+        }
+    }
+
     /// The principal's channel whose number is `number` (providers that name the business
     /// by its number, as Message Central's `senderId`). Not found when none is.
     pub async fn channel_by_number(&self, p: &Principal, number: &PhoneE164) -> Result<Channel> {

@@ -12,7 +12,6 @@ use axum::http::request::Parts;
 use wagate_app::Principal;
 use wagate_core::channel::Channel;
 use wagate_core::error::ErrorCode;
-use wagate_core::ids::{ChannelId, PhoneNumberId};
 
 use crate::auth::{Scheme, authenticate, key_principal, missing, query_key};
 use crate::error::ApiError;
@@ -151,15 +150,11 @@ fn instance_segment(path: &str) -> Option<&str> {
 
 /// The principal's channel named `raw` (its id, or its phone number id).
 async fn resolve(state: &AppState, p: &Principal, raw: &str) -> Result<Channel, ApiError> {
-    let unknown = || ApiError::not_found(ErrorCode::ChannelNotFound, "instance", raw);
-    let found = if let Ok(id) = raw.parse::<ChannelId>() {
-        state.app.get_channel(p, id).await
-    } else if let Ok(pnid) = PhoneNumberId::parse(raw) {
-        state.app.channel_by_phone_number_id(p, &pnid).await
-    } else {
-        return Err(unknown());
-    };
-    found.map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "instance", raw))
+    state
+        .app
+        .channel_named(p, raw)
+        .await
+        .map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "instance", raw))
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@ use axum::http::request::Parts;
 use wagate_app::Principal;
 use wagate_core::channel::Channel;
 use wagate_core::error::ErrorCode;
-use wagate_core::ids::{ChannelId, PhoneNumberId};
 
 use crate::auth::{Scheme, authenticate, header_key, key_principal, missing};
 use crate::error::ApiError;
@@ -60,15 +59,11 @@ fn project_segment(path: &str) -> Option<&str> {
 
 /// The principal's channel named `raw` (its id, or its phone number id).
 async fn resolve(state: &AppState, p: &Principal, raw: &str) -> Result<Channel, ApiError> {
-    let unknown = || ApiError::not_found(ErrorCode::ChannelNotFound, "project", raw);
-    let found = if let Ok(id) = raw.parse::<ChannelId>() {
-        state.app.get_channel(p, id).await
-    } else if let Ok(pnid) = PhoneNumberId::parse(raw) {
-        state.app.channel_by_phone_number_id(p, &pnid).await
-    } else {
-        return Err(unknown());
-    };
-    found.map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "project", raw))
+    state
+        .app
+        .channel_named(p, raw)
+        .await
+        .map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "project", raw))
 }
 
 #[cfg(test)]

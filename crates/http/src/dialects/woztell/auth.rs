@@ -28,7 +28,7 @@ use wagate_app::Principal;
 use wagate_app::channels::woztell_secret::SignedContext;
 use wagate_core::channel::Channel;
 use wagate_core::error::{ErrorCode, ValidationError};
-use wagate_core::ids::{ChannelId, PhoneNumberId, WabaId};
+use wagate_core::ids::{ChannelId, WabaId};
 use wagate_store::Page;
 
 use crate::auth::{Scheme, authenticate, key_principal, missing, query_key};
@@ -270,16 +270,11 @@ fn foreign() -> ApiError {
 
 /// The caller's channel named `raw`: its id or its phone number id.
 async fn by_id(state: &AppState, p: &Principal, raw: &str) -> Result<Channel, ApiError> {
-    let unknown = || ApiError::not_found(ErrorCode::ChannelNotFound, "channel", raw);
-    let found = if let Ok(id) = raw.parse::<ChannelId>() {
-        state.app.get_channel(p, id).await
-    } else if let Ok(pnid) = PhoneNumberId::parse(raw) {
-        state.app.channel_by_phone_number_id(p, &pnid).await
-    } else {
-        return Err(unknown());
-    };
-    let channel =
-        found.map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "channel", raw))?;
+    let channel = state
+        .app
+        .channel_named(p, raw)
+        .await
+        .map_err(|e| ApiError::naming(e, ErrorCode::ChannelNotFound, "channel", raw))?;
     tracing::Span::current().record("channel_id", tracing::field::display(channel.id));
     Ok(channel)
 }

@@ -188,17 +188,7 @@ pub async fn list(State(state): State<AppState>, call: Call) -> Result<Json<Valu
     flows.sort_by_key(|f| f.id.to_string());
     let ids: Vec<String> = flows.iter().map(|f| f.id.to_string()).collect();
     let total = ids.len();
-    let (start, end) = match (&after, &before) {
-        (_, Some(b)) => {
-            let end = ids.partition_point(|i| i < b);
-            (end.saturating_sub(limit), end)
-        }
-        (Some(a), None) => {
-            let start = ids.partition_point(|i| i <= a);
-            (start, (start + limit).min(total))
-        }
-        (None, None) => (0, limit.min(total)),
-    };
+    let (start, end) = super::window(&ids, after.as_deref(), before.as_deref(), limit);
     let page = &flows[start..end];
     let data: Vec<Value> = page
         .iter()

@@ -189,17 +189,7 @@ pub async fn products(State(state): State<AppState>, call: Call) -> Result<Json<
     all.sort_by_key(|p| p.id.to_string());
     let ids: Vec<String> = all.iter().map(|p| p.id.to_string()).collect();
     let total = ids.len();
-    let (start, end) = match (&after, &before) {
-        (_, Some(b)) => {
-            let end = ids.partition_point(|i| i < b);
-            (end.saturating_sub(limit), end)
-        }
-        (Some(a), None) => {
-            let start = ids.partition_point(|i| i <= a);
-            (start, (start + limit).min(total))
-        }
-        (None, None) => (0, limit.min(total)),
-    };
+    let (start, end) = super::window(&ids, after.as_deref(), before.as_deref(), limit);
     let page = &all[start..end];
     let mut paging = json!({"hasPrevious": start > 0, "hasNext": end < total});
     if let (Some(a), Some(b)) = (page.first(), page.last()) {

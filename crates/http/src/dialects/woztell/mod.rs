@@ -247,3 +247,39 @@ pub const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "A catalog's products (`catalogId`, cursors)",
     ),
 ];
+
+/// The `[start, end)` of a page of at most `limit` of the sorted `keys`: the first ones, the
+/// ones after the key `after`, or the ones just before the key `before` (the seed's
+/// `first`/`after`/`before` cursors, for templates by name, flows and products by id).
+fn window<K: AsRef<str>>(
+    keys: &[K],
+    after: Option<&str>,
+    before: Option<&str>,
+    limit: usize,
+) -> (usize, usize) {
+    let total = keys.len();
+    match (after, before) {
+        (_, Some(b)) => {
+            let end = keys.partition_point(|k| k.as_ref() < b);
+            (end.saturating_sub(limit), end)
+        }
+        (Some(a), None) => {
+            let start = keys.partition_point(|k| k.as_ref() <= a);
+            (start, (start + limit).min(total))
+        }
+        (None, None) => (0, limit.min(total)),
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    #[test]
+    fn pages_go_both_ways() {
+        let keys = ["a", "b", "c", "d", "e"];
+        assert_eq!(super::window(&keys, None, None, 2), (0, 2));
+        assert_eq!(super::window(&keys, Some("b"), None, 2), (2, 4));
+        assert_eq!(super::window(&keys, Some("d"), None, 2), (4, 5));
+        assert_eq!(super::window(&keys, None, Some("d"), 2), (1, 3));
+        assert_eq!(super::window(&keys, None, Some("a"), 2), (0, 0));
+    }
+}

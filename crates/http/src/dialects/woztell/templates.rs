@@ -195,17 +195,7 @@ pub async fn list(State(state): State<AppState>, call: Call) -> Result<Json<Valu
     names.sort_unstable();
     names.dedup();
     let total = names.len();
-    let (start, end) = match (&after, &before) {
-        (_, Some(b)) => {
-            let end = names.partition_point(|n| *n < b.as_str());
-            (end.saturating_sub(first as usize), end)
-        }
-        (Some(a), None) => {
-            let start = names.partition_point(|n| *n <= a.as_str());
-            (start, (start + first as usize).min(total))
-        }
-        (None, None) => (0, (first as usize).min(total)),
-    };
+    let (start, end) = super::window(&names, after.as_deref(), before.as_deref(), first as usize);
     let page = &names[start..end];
     let data: Vec<Value> = page
         .iter()
