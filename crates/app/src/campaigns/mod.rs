@@ -284,8 +284,18 @@ impl App {
             set_attributes: cmd.attributes.clone(),
             ..ContactCardPatch::default()
         };
+        // A card that never said (made a moment ago by this campaign's own send, or
+        // earlier) is opted in as a new one is; an opt-out stands.
+        let opt_in = |card: &wagate_core::contact::card::ContactCard,
+                      mut patch: ContactCardPatch| {
+            if card.opted_in().is_none() {
+                patch.opted_in = Some(true);
+            }
+            patch
+        };
         match self.contact_by_number(p, &wa_id).await {
             Ok(card) => {
+                let patch = opt_in(&card, patch);
                 self.update_contact(p, card.id, patch, OptInSource::Api)
                     .await?;
             }
@@ -306,6 +316,7 @@ impl App {
                     }
                     // Created meanwhile (a send of the same number): update it.
                     let card = self.contact_by_number(p, &wa_id).await?;
+                    let patch = opt_in(&card, patch);
                     self.update_contact(p, card.id, patch, OptInSource::Api)
                         .await?;
                 }
