@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::access::console::ConsoleConfig;
 use crate::access::rate_limit::RateLimitConfig;
 use crate::media::MediaConfig;
 use crate::messaging::dispatch::DispatchConfig;
@@ -55,6 +56,8 @@ pub struct Config {
     pub secrets: SecretsConfig,
     /// Token buckets per API key and per account (`[rate_limits]` in the TOML file).
     pub rate_limits: RateLimitConfig,
+    /// The web console (`[console]` in the TOML file).
+    pub console: ConsoleConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -85,6 +88,7 @@ impl Default for Config {
             outbound: OutboundConfig::default(),
             secrets: SecretsConfig::default(),
             rate_limits: RateLimitConfig::default(),
+            console: ConsoleConfig::default(),
         }
     }
 }

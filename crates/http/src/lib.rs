@@ -30,6 +30,7 @@
 
 pub mod auth;
 pub mod cloud;
+pub mod console;
 pub mod dialects;
 pub mod error;
 pub mod extract;

@@ -31,6 +31,7 @@ use wagate_app::platform::bootstrap::Credentials;
 use wagate_app::platform::database::Database;
 use wagate_core::error::ErrorCode;
 
+use crate::console;
 use crate::error::ApiError;
 use crate::openapi::ApiDoc;
 use crate::render::{cloud_errors, manage_errors};
@@ -80,6 +81,8 @@ pub fn router(state: AppState) -> Router {
         .merge(upstream)
         // Before the Cloud routes: `/compat/…` would otherwise match `/{object_id}/…`.
         .merge(dialects::router())
+        .merge(console::router(state.clone()))
+        .merge(console::home::landing_routes())
         .merge(cloud)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(from_fn(metrics::track))

@@ -10,6 +10,7 @@
 //!   audit log.
 //! - [`ChannelStore`] ([`channels`]): channels and the per-number state: registration, phone
 //!   settings, the number changes webhooks report, the Cloud channels.
+//! - [`ConsoleSessionStore`] ([`console_sessions`]): web console sessions.
 //! - [`ProfileStore`] ([`profile`]): business profiles, commerce settings, WABAs'
 //!   subscribed apps.
 //! - [`QrCodeStore`] ([`qr_codes`]): QR codes.
@@ -54,6 +55,7 @@ pub mod business_keys;
 pub mod campaigns;
 pub mod catalogs;
 pub mod channels;
+pub mod console_sessions;
 pub mod contact_cards;
 pub mod contact_imports;
 pub mod dispatch;
@@ -87,6 +89,7 @@ pub use campaigns::{
 };
 pub use catalogs::{CatalogStore, ProductFilter};
 pub use channels::ChannelStore;
+pub use console_sessions::ConsoleSessionStore;
 pub use contact_cards::{ContactCardFilter, ContactCardStore, TagCount};
 pub use contact_imports::{ContactImportStore, ImportBatch, ImportLease};
 pub use dispatch::{
@@ -119,6 +122,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub trait Store:
     AccountStore
     + ChannelStore
+    + ConsoleSessionStore
     + ContactCardStore
     + ContactImportStore
     + BillingStore
@@ -144,6 +148,7 @@ pub trait Store:
 impl<T> Store for T where
     T: AccountStore
         + ChannelStore
+        + ConsoleSessionStore
         + ContactCardStore
         + ContactImportStore
         + BillingStore

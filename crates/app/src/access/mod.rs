@@ -17,6 +17,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod audit;
+pub mod console;
 pub mod principal;
 pub mod rate_limit;
 pub mod tokens;

@@ -23,6 +23,7 @@ mod cloud;
 mod cloud_analytics;
 mod cloud_upstream;
 mod conformance_suite;
+mod console;
 mod contact_imports;
 mod contacts;
 mod dialects;

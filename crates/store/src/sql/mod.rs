@@ -31,6 +31,7 @@ pub mod business_keys;
 pub mod campaigns;
 pub mod catalogs;
 pub mod channels;
+pub mod console_sessions;
 pub mod contact_cards;
 pub mod contact_imports;
 pub mod dispatch;

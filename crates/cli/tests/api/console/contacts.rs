@@ -1,0 +1,1 @@
+//! The console's contacts section over HTTP (see `crates/http/src/console/contacts.rs`).
