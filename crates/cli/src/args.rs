@@ -377,6 +377,10 @@ pub struct BenchArgs {
     /// delivered, then pacing at 80 and 1,000 messages per second (e.g. 1000000).
     #[arg(long, conflicts_with_all = ["contacts", "analytics", "charging"])]
     pub campaign: Option<u64>,
+    /// Measure the console instead: store this many messages in a tenth as many
+    /// conversations, then time each page (e.g. 1000000).
+    #[arg(long, conflicts_with_all = ["contacts", "analytics", "charging", "campaign"])]
+    pub console: Option<u64>,
     /// The window each pacing rate of `--campaign` is measured over.
     #[arg(long, default_value_t = 60)]
     pub pacing_seconds: u64,

@@ -65,14 +65,14 @@ const COUNTRIES: &[(&str, &str)] = &[
 ];
 
 #[derive(Clone, Copy, PartialEq)]
-enum Sql {
+pub(super) enum Sql {
     Sqlite,
     Postgres,
 }
 
 /// `SELECT` of generated rows `[from, to)`: i, t (ms), kind (0 template, 1 text, 2
 /// inbound), tpl (0..8), country (0..6), fate (0..100).
-fn generator(sql: Sql, from: u64, to: u64, start_ms: i64, step_ms: i64) -> String {
+pub(super) fn generator(sql: Sql, from: u64, to: u64, start_ms: i64, step_ms: i64) -> String {
     let series = match sql {
         Sql::Sqlite => format!(
             "WITH RECURSIVE s(i) AS (SELECT {from} UNION ALL SELECT i + 1 FROM s WHERE i + 1 < {to})"
@@ -151,7 +151,7 @@ fn messages_insert(sql: Sql, gen_: &str, account: &str, channel: &str) -> String
 }
 
 /// An id (hex from `hex()`, or a PostgreSQL uuid's text) as an SQL literal.
-fn uuid_literal(sql: Sql, hex: &str) -> String {
+pub(super) fn uuid_literal(sql: Sql, hex: &str) -> String {
     match sql {
         Sql::Sqlite => format!("X'{hex}'"),
         Sql::Postgres => format!("'{hex}'::uuid"),
@@ -201,13 +201,13 @@ fn counters_insert(sql: Sql, gen_: &str, account: &str, channel: &str) -> String
     )
 }
 
-enum Conn {
+pub(super) enum Conn {
     Sqlite(sqlx::SqliteConnection),
     Postgres(sqlx::PgConnection),
 }
 
 impl Conn {
-    async fn open(db: &Database) -> anyhow::Result<Self> {
+    pub(super) async fn open(db: &Database) -> anyhow::Result<Self> {
         Ok(match db {
             Database::Sqlite(path) => {
                 let opts = sqlx::sqlite::SqliteConnectOptions::new()
@@ -219,14 +219,14 @@ impl Conn {
         })
     }
 
-    fn sql(&self) -> Sql {
+    pub(super) fn sql(&self) -> Sql {
         match self {
             Self::Sqlite(_) => Sql::Sqlite,
             Self::Postgres(_) => Sql::Postgres,
         }
     }
 
-    async fn execute(&mut self, text: String) -> anyhow::Result<()> {
+    pub(super) async fn execute(&mut self, text: String) -> anyhow::Result<()> {
         let q = sqlx::AssertSqlSafe(text);
         match self {
             Self::Sqlite(c) => c.execute(q).await.map(|_| ())?,
@@ -236,7 +236,7 @@ impl Conn {
     }
 
     /// The first row's text columns.
-    async fn strings(&mut self, text: &str) -> anyhow::Result<Vec<String>> {
+    pub(super) async fn strings(&mut self, text: &str) -> anyhow::Result<Vec<String>> {
         let q = || sqlx::AssertSqlSafe(text.to_owned());
         Ok(match self {
             Self::Sqlite(c) => {
@@ -250,7 +250,7 @@ impl Conn {
         })
     }
 
-    async fn count(&mut self, text: &str) -> anyhow::Result<i64> {
+    pub(super) async fn count(&mut self, text: &str) -> anyhow::Result<i64> {
         let q = || sqlx::AssertSqlSafe(text.to_owned());
         Ok(match self {
             Self::Sqlite(c) => c.fetch_one(q()).await?.get::<i64, _>(0),
@@ -427,6 +427,6 @@ pub async fn run(
     Ok(())
 }
 
-fn ms(d: Duration) -> f64 {
+pub(super) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }

@@ -2,7 +2,8 @@
 //! measures the contact book instead: see [`contacts`]; `--analytics N` analytics queries
 //! over N stored messages: see [`analytics`]; `--charging` template sends with and without
 //! charging: see [`charging`]; `--campaign N` a broadcast to N recipients and campaign
-//! pacing: see [`campaign`].)
+//! pacing: see [`campaign`]; `--console N` the console's pages over N stored messages: see
+//! [`console`].)
 //!
 //! It starts a server in this process on a temporary database (the embedded default unless
 //! `--database` says otherwise), lifts the channel's throughput limit and the simulated
@@ -25,6 +26,7 @@
 mod analytics;
 mod campaign;
 mod charging;
+mod console;
 mod contacts;
 mod load;
 mod metrics;
@@ -117,6 +119,19 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     };
     if let Some(messages) = args.analytics {
         let result = analytics::run(
+            &target.client,
+            &target.base,
+            &target.key,
+            &database,
+            messages,
+        )
+        .await;
+        let _ = stop_tx.send(());
+        serving.await??;
+        return result;
+    }
+    if let Some(messages) = args.console {
+        let result = console::run(
             &target.client,
             &target.base,
             &target.key,
