@@ -91,18 +91,26 @@ fn messages_insert(
     )
 }
 
-/// The conversations `[from, to)`: user u's last message is message
-/// `(PER_CONVERSATION - 1) * conversations + u`, at `start + that * step`.
-fn contacts_insert(
+/// What the generated rows are of.
+struct Seed<'a> {
     sql: Sql,
-    from: u64,
-    to: u64,
-    account: &str,
-    channel: &str,
+    account: &'a str,
+    channel: &'a str,
     conversations: u64,
     start_ms: i64,
     step_ms: i64,
-) -> String {
+}
+
+/// The conversations `[from, to)`: user u's last message is message
+/// `(PER_CONVERSATION - 1) * conversations + u`, at `start + that * step`.
+fn contacts_insert(seed: &Seed<'_>, from: u64, to: u64) -> String {
+    let Seed {
+        sql,
+        conversations,
+        start_ms,
+        step_ms,
+        ..
+    } = *seed;
     let gen_ = generator(sql, from, to, 0, 0);
     let last = format!("({} * {conversations} + i)", PER_CONVERSATION - 1);
     format!(
@@ -113,8 +121,8 @@ fn contacts_insert(
          CASE WHEN i % 3 = 0 THEN {start_ms} + {last} * {step_ms} END, {start_ms} + i * {step_ms} \
          FROM g",
         id = id(sql, "i", "100"),
-        account = uuid_literal(sql, account),
-        channel = uuid_literal(sql, channel),
+        account = uuid_literal(sql, seed.account),
+        channel = uuid_literal(sql, seed.channel),
         wa = wa_id(sql, "i"),
     )
 }
@@ -163,21 +171,19 @@ pub async fn run(
         db.describe(),
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
+    let seed = Seed {
+        sql,
+        account: &account,
+        channel: &channel,
+        conversations,
+        start_ms,
+        step_ms,
+    };
     let started = Instant::now();
     let mut from = 0;
     while from < conversations {
         let to = (from + BATCH).min(conversations);
-        conn.execute(contacts_insert(
-            sql,
-            from,
-            to,
-            &account,
-            &channel,
-            conversations,
-            start_ms,
-            step_ms,
-        ))
-        .await?;
+        conn.execute(contacts_insert(&seed, from, to)).await?;
         from = to;
     }
     let mut from = 0;
