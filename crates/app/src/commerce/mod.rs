@@ -20,6 +20,8 @@
 //!   products visible and orderable (in stock, preorder, available for order), and the cart
 //!   enabled (`is_cart_enabled`).
 
+pub mod channel;
+
 use wagate_core::audit::{AuditAction, AuditSummary, AuditTarget, TargetKind};
 use wagate_core::channel::{Channel, Upstream};
 use wagate_core::commerce::references::{CatalogUse, CatalogUseKind};

@@ -22,6 +22,7 @@
 //! - [`endpoint`]: encrypted calls to a business's Flows endpoint (data exchange, health);
 //! - [`health`]: each such call recorded for the flow's health alerts and status.
 
+pub mod channel;
 pub mod complete;
 pub mod endpoint;
 pub mod health;

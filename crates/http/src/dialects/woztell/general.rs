@@ -276,6 +276,37 @@ fn meta(answer: ProxyAnswer) -> Result<Value, ApiError> {
     ))
 }
 
+/// Meta's answer for a cloud channel: its JSON when it succeeded; else its refusal in this
+/// dialect's codes: an object Meta does not know or the token cannot see (Graph's 100/33)
+/// is `unknown()`, a lifecycle refusal (Meta's 139xxx) is `refusal`, Meta failing is
+/// `INTERNAL_ERROR`, anything else `INVALID_PARAMETER`, each with Meta's words.
+pub(super) fn meta_json(
+    answer: ProxyAnswer,
+    unknown: impl FnOnce() -> ApiError,
+    refusal: ErrorCode,
+) -> Result<Value, ApiError> {
+    let body: Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+    if (200..300).contains(&answer.status) {
+        return Ok(body);
+    }
+    let code = body.pointer("/error/code").and_then(Value::as_i64);
+    let sub = body.pointer("/error/error_subcode").and_then(Value::as_i64);
+    if code == Some(100) && sub == Some(33) {
+        return Err(unknown());
+    }
+    let said = body
+        .pointer("/error/error_user_msg")
+        .or_else(|| body.pointer("/error/message"))
+        .and_then(Value::as_str)
+        .unwrap_or("Meta refused the call");
+    let ours = match code {
+        _ if answer.status >= 500 => ErrorCode::NotReady,
+        Some(139_000..=139_999) => refusal,
+        _ => ErrorCode::InvalidParameterValue,
+    };
+    Err(ApiError::new(ours, format!("Meta: {said}")))
+}
+
 /// `POST /whatsapp-business-encryption` with `{publicKey}`.
 pub async fn set_encryption(
     State(state): State<AppState>,
