@@ -69,4 +69,5 @@ mod webhook_trust;
 mod webhooks;
 mod workers;
 mod woztell;
+mod woztell_cloud;
 mod woztell_signed;
