@@ -232,11 +232,10 @@ impl App {
         edit: TemplateEdit,
     ) -> Result<Template> {
         p.require_account_wide()?;
-        let mut t = template;
-        let id = &t.id.clone();
         if !is_cloud(channel) {
-            return self.edit_template(p, id, edit).await;
+            return self.edit_template(p, &template.id, edit).await;
         }
+        let mut t = template;
         let mut whole = serde_json::json!({
             "name": t.name.as_str(),
             "language": t.language.as_str(),
@@ -252,7 +251,7 @@ impl App {
         let (status, body) = json_answer(
             self.forward_to_meta(
                 channel,
-                object_call(reqwest::Method::POST, id, Some(&edit.to_json())),
+                object_call(reqwest::Method::POST, &t.id, Some(&edit.to_json())),
             )
             .await?,
         );
@@ -269,7 +268,7 @@ impl App {
         t.status = TemplateStatus::Pending;
         t.rejected_reason = None;
         t.updated_at = self.now();
-        tracing::info!(template_id = %id.as_str(), "template edit passed to Meta");
+        tracing::info!(template_id = %t.id.as_str(), "template edit passed to Meta");
         Ok(t)
     }
 

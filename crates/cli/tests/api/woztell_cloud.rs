@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use wagate_core::ids::{AccountId, WabaId};
 use wagate_store::TemplateFilter;
 
-use crate::cloud_upstream::cloud_channel_on;
+use crate::cloud_upstream::{APP_SECRET, VERIFY_TOKEN, cloud_channel_on};
 use crate::helpers::{TestApp, spawn_app};
 use crate::woztell::{apps, assert_error, file_server, ok, preferences_flow_json};
 
@@ -97,9 +97,19 @@ async fn a_cloud_channel_is_answered_by_meta() {
 
     for app in apps().await {
         let channel = cloud_channel_on(&app, &meta).await;
+        // Its Meta app's id, for the upload handles of header samples.
+        let res = app
+            .patch_json(
+                &format!("/api/v1/channels/{channel}"),
+                &json!({"upstream": {"kind": "cloud", "base_url": meta.base_url,
+                    "access_token": meta.api_key, "app_secret": APP_SECRET,
+                    "verify_token": VERIFY_TOKEN, "app_id": "1234567890"}}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
         let admin = app.api_key.clone();
         let backend = app.backend;
-        let account = AccountId::parse(&app.account_id).unwrap();
+        let account: AccountId = app.account_id.parse().unwrap();
         let waba_id = WabaId::parse(&waba).unwrap();
         let kept = || async {
             app.app
