@@ -134,10 +134,17 @@ async fn a_cloud_channel_is_answered_by_meta() {
             json!([{"language": "en_US", "status": "APPROVED"}]),
             "{item}"
         );
-        let approved = ok(get(&app, &format!("{q}&status=[\"APPROVED\"]&content=updated")).await).await;
-        assert!(names(&approved).contains(&"meta_update".to_owned()), "{approved}");
+        let approved =
+            ok(get(&app, &format!("{q}&status=[\"APPROVED\"]&content=updated")).await).await;
+        assert!(
+            names(&approved).contains(&"meta_update".to_owned()),
+            "{approved}"
+        );
         let rejected = ok(get(&app, &format!("{q}&status=[\"REJECTED\"]")).await).await;
-        assert!(!names(&rejected).contains(&"meta_update".to_owned()), "{rejected}");
+        assert!(
+            !names(&rejected).contains(&"meta_update".to_owned()),
+            "{rejected}"
+        );
         let other = ok(get(&app, &format!("{q}&name_or_content=no_such_text")).await).await;
         assert_eq!(other["data"], json!([]), "{other}");
 
@@ -226,7 +233,10 @@ async fn a_cloud_channel_is_answered_by_meta() {
         .await;
         let refused = assert_error(res, 400, "INVALID_PARAMETER").await;
         assert!(
-            refused["error"]["message"].as_str().unwrap().contains("Meta"),
+            refused["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("Meta"),
             "{refused}"
         );
         let (_, t) = at_meta(&meta, &edit_id).await;
@@ -251,9 +261,13 @@ async fn a_cloud_channel_is_answered_by_meta() {
         let on = format!("accessToken={admin}&channelId={channel}");
         let flows = ok(get(&app, &format!("/flow?{on}&limit=100")).await).await;
         assert!(
-            flows["data"].as_array().unwrap().iter().any(|f| f["value"] == meta_flow.as_str()
-                && f["label"] == "Meta Flow (DRAFT)"
-                && f["status"] == "draft"),
+            flows["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["value"] == meta_flow.as_str()
+                    && f["label"] == "Meta Flow (DRAFT)"
+                    && f["status"] == "draft"),
             "{flows}"
         );
         let flow_name = format!("Cloud Flow {backend}");
@@ -273,7 +287,11 @@ async fn a_cloud_channel_is_answered_by_meta() {
         assert_eq!(f["categories"], json!(["SURVEY"]), "{f}");
         let flows = ok(get(&app, &format!("/flow?{on}&limit=100")).await).await;
         assert!(
-            flows["data"].as_array().unwrap().iter().any(|f| f["value"] == flow.as_str()),
+            flows["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["value"] == flow.as_str()),
             "{flows}"
         );
         let uploaded = ok(send(
@@ -291,8 +309,13 @@ async fn a_cloud_channel_is_answered_by_meta() {
         );
         let detail = ok(get(&app, &format!("/flow-detail?{on}&flowId={flow}")).await).await;
         assert_eq!(detail["name"], flow_name.as_str(), "{detail}");
-        assert_eq!(detail["whatsapp_business_account"]["id"], waba.as_str(), "{detail}");
-        let payload = ok(get(&app, &format!("/flow-screen-payload?{on}&flowId={flow}")).await).await;
+        assert_eq!(
+            detail["whatsapp_business_account"]["id"],
+            waba.as_str(),
+            "{detail}"
+        );
+        let payload =
+            ok(get(&app, &format!("/flow-screen-payload?{on}&flowId={flow}")).await).await;
         assert!(
             !payload["payload"]["screens"].as_array().unwrap().is_empty(),
             "{payload}"
@@ -313,7 +336,8 @@ async fn a_cloud_channel_is_answered_by_meta() {
             json!([{"id": catalog, "name": "meta_products"}]),
             "{catalogs}"
         );
-        let first = ok(get(&app, &format!("/products?{on}&catalogId={catalog}&limit=1")).await).await;
+        let first =
+            ok(get(&app, &format!("/products?{on}&catalogId={catalog}&limit=1")).await).await;
         assert_eq!(first["data"].as_array().unwrap().len(), 1, "{first}");
         assert_eq!(first["paging"]["hasNext"], true, "{first}");
         let after = first["paging"]["cursors"]["after"].as_str().unwrap();
@@ -356,7 +380,10 @@ async fn a_cloud_channel_is_answered_by_meta() {
             .map(|p| p["conversation"].as_i64().unwrap())
             .sum();
         assert_eq!(total, 1, "{got}");
-        assert!(app.messages("").await.is_empty(), "the gateway sent nothing");
+        assert!(
+            app.messages("").await.is_empty(),
+            "the gateway sent nothing"
+        );
         let res = get(
             &app,
             &format!("/conversation-analytics?{on}&from=1&to=2&granularity=WEEKLY"),
