@@ -307,8 +307,28 @@ async fn a_cloud_channel_is_answered_by_meta() {
             uploaded,
             json!({"ok": 1, "success": true, "validation_errors": []})
         );
+        let renamed = format!("Renamed Flow {backend}");
+        let done = ok(send(
+            &app,
+            Method::PATCH,
+            "/flow-metadata",
+            &json!({"accessToken": admin, "channelId": channel, "flowId": flow,
+                "data": {"name": renamed}}),
+        )
+        .await)
+        .await;
+        assert_eq!(done, json!({"ok": 1, "success": true}));
+        let (_, f) = at_meta(&meta, &format!("{flow}?fields=name")).await;
+        assert_eq!(f["name"], renamed.as_str(), "{f}");
+        let preview = ok(get(&app, &format!("/flow-preview?{on}&flowId={flow}")).await).await;
+        assert!(
+            preview["data"]["preview_url"]
+                .as_str()
+                .is_some_and(|u| u.starts_with(&meta.base_url)),
+            "Meta's preview: {preview}"
+        );
         let detail = ok(get(&app, &format!("/flow-detail?{on}&flowId={flow}")).await).await;
-        assert_eq!(detail["name"], flow_name.as_str(), "{detail}");
+        assert_eq!(detail["name"], renamed.as_str(), "{detail}");
         assert_eq!(
             detail["whatsapp_business_account"]["id"],
             waba.as_str(),
@@ -326,6 +346,9 @@ async fn a_cloud_channel_is_answered_by_meta() {
         assert_eq!(f["status"], "PUBLISHED", "{f}");
         let res = send(&app, Method::DELETE, "/flow", &step).await;
         assert_error(res, 409, "REFUSED").await;
+        ok(send(&app, Method::POST, "/deprecate-flow", &step).await).await;
+        let (_, f) = at_meta(&meta, &format!("{flow}?fields=status")).await;
+        assert_eq!(f["status"], "DEPRECATED", "{f}");
         let res = get(&app, &format!("/flow-detail?{on}&flowId=913687770028833")).await;
         assert_error(res, 404, "NOT_FOUND").await;
 
