@@ -103,23 +103,4 @@ impl App {
             }
         }
     }
-
-    /// Meta's answer to `GET /{waba_id}?fields=<field>` (conversation or pricing analytics)
-    /// for a cloud channel, whose messages Meta counts and prices; `None` for a sandbox
-    /// channel, whose figures are wagate's counters (the Cloud plane's analytics).
-    pub async fn channel_waba_analytics(
-        &self,
-        channel: &Channel,
-        field: &str,
-    ) -> Result<Option<crate::upstream::proxy::ProxyAnswer>> {
-        self.meta_answer(channel, || {
-            ProxyCall::json(
-                reqwest::Method::GET,
-                channel.waba_id.as_str(),
-                &[("fields", field)],
-                None,
-            )
-        })
-        .await
-    }
 }
