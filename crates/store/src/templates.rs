@@ -151,6 +151,42 @@ pub struct TemplateFilter {
     pub quality_scores: Vec<QualityScore>,
 }
 
+impl TemplateFilter {
+    /// Whether `t` passes the filter, as the stores' queries decide it: for a list held
+    /// elsewhere (a cloud channel's templates, which Meta holds) filtered in memory. Text
+    /// filters match a part of the name or of any component's `text`, ignoring case.
+    pub fn matches(&self, t: &Template) -> bool {
+        fn one_of<T: PartialEq>(wanted: &[T], v: Option<&T>) -> bool {
+            wanted.is_empty() || v.is_some_and(|v| wanted.contains(v))
+        }
+        let name = t.name.as_str().to_lowercase();
+        let in_name = |part: &str| name.contains(&part.to_lowercase());
+        let in_text = |part: &str| component_texts(&t.components, &part.to_lowercase());
+        self.name.as_deref().is_none_or(in_name)
+            && self.content.as_deref().is_none_or(in_text)
+            && self
+                .name_or_content
+                .as_deref()
+                .is_none_or(|p| in_name(p) || in_text(p))
+            && one_of(&self.statuses, Some(&t.status))
+            && one_of(&self.categories, Some(&t.category))
+            && one_of(&self.languages, Some(&t.language))
+            && one_of(&self.quality_scores, t.quality_score.as_ref())
+    }
+}
+
+/// Whether a `text` anywhere in `v` contains `part` (lower case), ignoring case.
+fn component_texts(v: &Value, part: &str) -> bool {
+    match v {
+        Value::Array(items) => items.iter().any(|i| component_texts(i, part)),
+        Value::Object(m) => m.iter().any(|(k, x)| match x {
+            Value::String(s) if k == "text" => s.to_lowercase().contains(part),
+            _ => component_texts(x, part),
+        }),
+        _ => false,
+    }
+}
+
 /// `%text%` for `LIKE … ESCAPE '\\'` (and `ILIKE`): the caller's `%`, `_` and `\\` taken
 /// literally, so a name filter `order_1` does not match `orderx1`.
 pub fn like_pattern(text: &str) -> String {
@@ -276,11 +312,81 @@ impl TryFrom<TemplateRecord> for Template {
 
 #[cfg(test)]
 mod tests {
-    use super::like_pattern;
+    use super::*;
 
     #[test]
     fn like_patterns_take_wildcards_literally() {
         assert_eq!(like_pattern("order_1"), "%order\\_1%");
         assert_eq!(like_pattern("50%"), "%50\\%%");
+    }
+
+    fn template(name: &str, body: &str) -> Template {
+        let now = wagate_core::Timestamp::now();
+        Template::from_graph(
+            wagate_core::ids::AccountId::generate(),
+            wagate_core::ids::WabaId::parse("102290129340398").unwrap(),
+            &serde_json::json!({"id": "1234567890", "name": name, "language": "en_US",
+                "category": "UTILITY", "status": "APPROVED",
+                "quality_score": {"score": "GREEN"},
+                "components": [{"type": "BODY", "text": body},
+                    {"type": "BUTTONS", "buttons": [{"type": "QUICK_REPLY", "text": "Stop"}]}]}),
+            now,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn an_empty_filter_matches_everything() {
+        assert!(TemplateFilter::default().matches(&template("order_ready", "Ready.")));
+    }
+
+    #[test]
+    fn text_filters_match_a_part_ignoring_case() {
+        let t = template("order_ready", "Your ORDER is ready.");
+        let f = |name: Option<&str>, content: Option<&str>, either: Option<&str>| TemplateFilter {
+            name: name.map(str::to_owned),
+            content: content.map(str::to_owned),
+            name_or_content: either.map(str::to_owned),
+            ..Default::default()
+        };
+        assert!(f(Some("ORDER_"), None, None).matches(&t));
+        assert!(!f(Some("invoice"), None, None).matches(&t));
+        assert!(f(None, Some("order is"), None).matches(&t));
+        assert!(f(None, Some("stop"), None).matches(&t), "a button's text");
+        assert!(
+            !f(None, Some("order_ready"), None).matches(&t),
+            "not the name"
+        );
+        assert!(f(None, None, Some("ready.")).matches(&t));
+        assert!(f(None, None, Some("_rea")).matches(&t));
+        assert!(!f(None, None, Some("invoice")).matches(&t));
+    }
+
+    #[test]
+    fn value_filters_take_any_of_theirs() {
+        let t = template("order_ready", "Ready.");
+        let f = TemplateFilter {
+            statuses: vec![TemplateStatus::Rejected, TemplateStatus::Approved],
+            categories: vec![TemplateCategory::Utility],
+            languages: vec![TemplateLanguage::parse("en_US").unwrap()],
+            quality_scores: vec![QualityScore::Green],
+            ..Default::default()
+        };
+        assert!(f.matches(&t));
+        let wrong = TemplateFilter {
+            statuses: vec![TemplateStatus::Pending],
+            ..f.clone()
+        };
+        assert!(!wrong.matches(&t));
+        let wrong = TemplateFilter {
+            languages: vec![TemplateLanguage::parse("pt_BR").unwrap()],
+            ..f.clone()
+        };
+        assert!(!wrong.matches(&t));
+        let unrated = Template {
+            quality_score: None,
+            ..t
+        };
+        assert!(!f.matches(&unrated), "no score is no score asked for");
     }
 }

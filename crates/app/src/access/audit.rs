@@ -23,6 +23,14 @@ impl App {
         target: AuditTarget,
         summary: AuditSummary,
     ) {
+        // A signed context has no key: the summary names the channel whose secret signed.
+        let summary = match p.signed_by {
+            Some(channel) => AuditSummary::new(format!(
+                "{} (signed with channel {channel}'s WOZTELL secret)",
+                summary.as_str()
+            )),
+            None => summary,
+        };
         let entry = AuditEntry {
             id: AuditEntryId::generate(),
             account_id: p.account_id,

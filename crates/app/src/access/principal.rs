@@ -14,6 +14,9 @@ pub struct Principal {
     pub channels: KeyChannels,
     /// An admin key (or the operator): may mint admin keys and read the audit log.
     pub admin: bool,
+    /// The channel whose WOZTELL secret signed the call (the WOZTELL dialect's signed
+    /// context, which has no key): the audit log names it, as it names a key.
+    pub signed_by: Option<ChannelId>,
 }
 
 impl Principal {
@@ -23,6 +26,7 @@ impl Principal {
             key_id: Some(key.id),
             channels: key.channels.clone(),
             admin: key.admin && key.channels.is_account_wide(),
+            signed_by: None,
         }
     }
 
@@ -33,6 +37,7 @@ impl Principal {
             key_id: None,
             channels: KeyChannels::All,
             admin: true,
+            signed_by: None,
         }
     }
 

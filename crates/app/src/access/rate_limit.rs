@@ -341,6 +341,7 @@ mod tests {
             key_id: Some(ApiKeyId::generate()),
             channels: KeyChannels::All,
             admin: false,
+            signed_by: None,
         }
     }
 

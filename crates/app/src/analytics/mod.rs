@@ -7,7 +7,8 @@
 //! - this file: the query, for every surface (the management API, Meta's analytics on the
 //!   Cloud plane, the dialects' statistics next), and the pure rules those surfaces share:
 //!   [`periods`] (every period of a range, for answers that list empty ones) and
-//!   [`Delivered`] (delivered business messages as per-message pricing splits them).
+//!   [`Delivered`] (delivered business messages as per-message pricing splits them);
+//!   and [`App::channel_waba_analytics`]: a cloud channel's figures are Meta's.
 
 use std::collections::BTreeMap;
 
@@ -19,6 +20,7 @@ use wagate_core::ids::ChannelId;
 use wagate_store::{CounterFilter, CounterGroup, CounterQuery, Grain};
 
 use crate::error::Result;
+use crate::upstream::proxy::{ProxyAnswer, ProxyCall};
 use crate::{App, Principal};
 
 /// Longest range of one query, in days (half-hours: 31).
@@ -366,6 +368,27 @@ impl App {
                 },
             )
             .collect())
+    }
+}
+
+impl App {
+    /// Meta's answer to `GET /{waba_id}?fields=<field>` (conversation or pricing analytics)
+    /// for a cloud channel, whose messages Meta counts and prices; `None` for a sandbox
+    /// channel, whose figures are wagate's counters (the Cloud plane's analytics).
+    pub async fn channel_waba_analytics(
+        &self,
+        channel: &wagate_core::channel::Channel,
+        field: &str,
+    ) -> Result<Option<ProxyAnswer>> {
+        self.meta_answer(channel, || {
+            ProxyCall::json(
+                reqwest::Method::GET,
+                channel.waba_id.as_str(),
+                &[("fields", field)],
+                None,
+            )
+        })
+        .await
     }
 }
 

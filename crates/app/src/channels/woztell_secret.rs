@@ -203,6 +203,7 @@ impl App {
                 key_id: None,
                 channels: KeyChannels::Only(vec![channel_id]),
                 admin: false,
+                signed_by: Some(channel_id),
             },
             channel_id,
         })

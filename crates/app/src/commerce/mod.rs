@@ -19,6 +19,9 @@
 //! - [`App::check_order`]: with a catalog linked, a virtual user's `order` must be for it, its
 //!   products visible and orderable (in stock, preorder, available for order), and the cart
 //!   enabled (`is_cart_enabled`).
+//! - [`channel`]: a channel's catalogs and products wherever they are held: wagate's for a sandbox channel, Meta's for a cloud channel.
+
+pub mod channel;
 
 use wagate_core::audit::{AuditAction, AuditSummary, AuditTarget, TargetKind};
 use wagate_core::channel::{Channel, Upstream};

@@ -16,12 +16,15 @@
 //!
 //! # Layout
 //! - this file: the lifecycle service and signed URLs;
+//! - [`channel`]: a channel's flows wherever they are held (wagate's for a sandbox channel,
+//!   Meta's Flows API for a cloud channel), for the dialects;
 //! - [`publish_check`]: the one precondition of publishing a data-exchange flow;
 //! - [`send_check`]: messages and templates naming a flow;
 //! - [`complete`]: the sandbox's virtual user finishing a flow (`nfm_reply`);
 //! - [`endpoint`]: encrypted calls to a business's Flows endpoint (data exchange, health);
 //! - [`health`]: each such call recorded for the flow's health alerts and status.
 
+pub mod channel;
 pub mod complete;
 pub mod endpoint;
 pub mod health;

@@ -4,15 +4,21 @@
 //! deleted at Meta, at the time of the call, with the channel's token (the calls the Cloud
 //! plane passes on for such a WABA). The dialects manage templates through these, so a
 //! provider's template API works the same on either kind of channel.
+//!
+//! Meta's list has no filters for a template's text, so a filtered list of a cloud channel
+//! reads the whole list and keeps the matches ([`TemplateFilter::matches`], the stores'
+//! rule). An edit of a cloud channel's template is Meta's `POST /{template_id}`: Meta applies
+//! its edit rules (which statuses, how often) and reviews it again.
 
 use serde_json::Value;
 use wagate_core::channel::{Channel, Upstream};
 use wagate_core::error::ErrorCode;
-use wagate_core::template::{TemplateDraft, TemplateName, lint};
-use wagate_store::{Page, Template, TemplateFilter};
+use wagate_core::ids::TemplateId;
+use wagate_core::template::{TemplateDraft, TemplateEdit, TemplateName, TemplateStatus, lint};
+use wagate_store::{Entity, Page, StoreError, Template, TemplateFilter};
 
 use crate::error::{Error, Result};
-use crate::upstream::proxy::ProxyCall;
+use crate::upstream::proxy::{ProxyAnswer, ProxyCall};
 use crate::{App, Principal};
 
 /// Pages of Meta's list read at most (of 100 each).
@@ -37,6 +43,34 @@ fn refused(what: &str, body: &Value) -> Error {
         .and_then(Value::as_str)
         .unwrap_or("no reason given");
     Error::Failed(ErrorCode::InvalidParameterValue, format!("{what}: {said}"))
+}
+
+/// A call to Meta about the object `id` (a template), with a JSON body if any.
+fn object_call(method: reqwest::Method, id: &TemplateId, body: Option<&Value>) -> ProxyCall {
+    ProxyCall {
+        method,
+        version: None,
+        path: id.as_str().to_owned(),
+        query: None,
+        content_type: body.map(|_| "application/json".to_owned()),
+        body: body.map(|b| b.to_string().into_bytes()).unwrap_or_default(),
+    }
+}
+
+/// Meta's status and JSON body.
+fn json_answer(answer: ProxyAnswer) -> (u16, Value) {
+    (
+        answer.status,
+        serde_json::from_slice(&answer.body).unwrap_or_default(),
+    )
+}
+
+/// Whether Meta's error says the object does not exist or the token cannot see it (Graph's
+/// 100/33, or a 404).
+pub(crate) fn unknown_object(body: &Value) -> bool {
+    let code = body.pointer("/error/code").and_then(Value::as_i64);
+    let sub = body.pointer("/error/error_subcode").and_then(Value::as_i64);
+    code == Some(100) && sub == Some(33) || code == Some(803)
 }
 
 impl App {
@@ -129,6 +163,113 @@ impl App {
             }
         }
         Ok(found)
+    }
+
+    /// The templates of `channel`'s WABA that pass `filter`, in creation order (see
+    /// [`App::channel_templates`]; a cloud channel's list is filtered as it comes from Meta).
+    pub async fn channel_templates_matching(
+        &self,
+        p: &Principal,
+        channel: &Channel,
+        filter: &TemplateFilter,
+    ) -> Result<Vec<Template>> {
+        if !is_cloud(channel) {
+            return Ok(self
+                .store
+                .list_templates(p.account_id, &channel.waba_id, filter, &Page::all())
+                .await?);
+        }
+        Ok(self
+            .channel_templates(p, channel, None)
+            .await?
+            .into_iter()
+            .filter(|t| filter.matches(t))
+            .collect())
+    }
+
+    /// One template of `channel`'s WABA by its id: wagate's for a sandbox channel, Meta's
+    /// (`GET /{template_id}` with the channel's token) for a cloud channel. Not found when
+    /// it is another WABA's.
+    pub async fn channel_template(
+        &self,
+        p: &Principal,
+        channel: &Channel,
+        id: &TemplateId,
+    ) -> Result<Template> {
+        let unknown = || Error::Store(StoreError::NotFound(Entity::Template));
+        if !is_cloud(channel) {
+            let t = self.get_template(p, id).await?;
+            return if t.waba_id == channel.waba_id {
+                Ok(t)
+            } else {
+                Err(unknown())
+            };
+        }
+        let (status, body) = json_answer(
+            self.forward_to_meta(channel, object_call(reqwest::Method::GET, id, None))
+                .await?,
+        );
+        if status != 200 {
+            return Err(if unknown_object(&body) {
+                unknown()
+            } else {
+                refused("Meta did not read the template", &body)
+            });
+        }
+        Template::from_graph(p.account_id, channel.waba_id.clone(), &body, self.now())
+            .ok_or_else(unknown)
+    }
+
+    /// Edits `template` (read with [`App::channel_template`]): wagate's edit with Meta's rules for a
+    /// sandbox channel ([`App::edit_template`]); for a cloud channel Meta's lint first (so
+    /// a mistake is answered at once), then Meta's `POST /{template_id}` with the edit's
+    /// fields. The template as edited, back in review (`PENDING`).
+    pub async fn edit_channel_template(
+        &self,
+        p: &Principal,
+        channel: &Channel,
+        template: Template,
+        edit: TemplateEdit,
+    ) -> Result<Template> {
+        p.require_account_wide()?;
+        if !is_cloud(channel) {
+            return self.edit_template(p, &template.id, edit).await;
+        }
+        let mut t = template;
+        let mut whole = serde_json::json!({
+            "name": t.name.as_str(),
+            "language": t.language.as_str(),
+            "category": t.category.as_str(),
+            "parameter_format": t.parameter_format.as_str(),
+            "components": t.components,
+        });
+        if let Some(ttl) = t.message_send_ttl_seconds {
+            whole["message_send_ttl_seconds"] = ttl.into();
+        }
+        let draft = edit.apply(whole)?;
+        lint(&draft)?;
+        let (status, body) = json_answer(
+            self.forward_to_meta(
+                channel,
+                object_call(reqwest::Method::POST, &t.id, Some(&edit.to_json())),
+            )
+            .await?,
+        );
+        if status != 200 {
+            return Err(if unknown_object(&body) {
+                Error::Store(StoreError::NotFound(Entity::Template))
+            } else {
+                refused("Meta refused the edit", &body)
+            });
+        }
+        t.category = draft.category();
+        t.components = draft.components_json().clone();
+        t.message_send_ttl_seconds = draft.message_send_ttl_seconds();
+        t.status = TemplateStatus::Pending;
+        t.rejected_reason = None;
+        t.updated_at = self.now();
+        tracing::info!(template_id = %t.id.as_str(), "template edit passed to Meta");
+        Ok(t)
     }
 
     /// The templates of `channel`'s WABA named `name`, ignoring case (see

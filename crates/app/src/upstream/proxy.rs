@@ -163,6 +163,61 @@ impl App {
     }
 }
 
+impl ProxyCall {
+    /// A call on `path` (no leading `/`) at the channel's Graph version, with the query of
+    /// `pairs` (encoded) and a JSON body if any.
+    pub fn json(
+        method: reqwest::Method,
+        path: impl Into<String>,
+        pairs: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Self {
+        let query = (!pairs.is_empty())
+            .then(|| {
+                reqwest::Url::parse_with_params("q:", pairs)
+                    .ok()
+                    .and_then(|u| u.query().map(str::to_owned))
+            })
+            .flatten();
+        ProxyCall {
+            method,
+            version: None,
+            path: path.into(),
+            query,
+            content_type: body.map(|_| "application/json".to_owned()),
+            body: body.map(|b| b.to_string().into_bytes()).unwrap_or_default(),
+        }
+    }
+}
+
+impl ProxyAnswer {
+    /// Whether Meta answered with a 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The body as JSON (`null` when it is not).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_default()
+    }
+}
+
+impl App {
+    /// Meta's answer to `call` for a cloud channel; `None` for a sandbox channel, whose WABA
+    /// is wagate's (the caller answers from wagate's records). Where a service decides
+    /// "sandbox: ours, cloud: Meta's".
+    pub async fn meta_answer(
+        &self,
+        channel: &Channel,
+        call: impl FnOnce() -> ProxyCall,
+    ) -> Result<Option<ProxyAnswer>> {
+        if !matches!(channel.upstream, Upstream::Cloud(_)) {
+            return Ok(None);
+        }
+        self.forward_to_meta(channel, call()).await.map(Some)
+    }
+}
+
 fn status_class(status: u16) -> &'static str {
     match status {
         200..=299 => "2xx",

@@ -70,4 +70,5 @@ mod webhook_trust;
 mod webhooks;
 mod workers;
 mod woztell;
+mod woztell_cloud;
 mod woztell_signed;

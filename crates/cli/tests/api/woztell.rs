@@ -23,7 +23,7 @@ fn png() -> Vec<u8> {
 }
 
 /// `/image.png` and `/doc.pdf`; 404 for anything else.
-async fn file_server() -> String {
+pub(crate) async fn file_server() -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = Router::new()
@@ -63,7 +63,7 @@ fn kept_files(app: &TestApp) -> usize {
     count(&app.data_dir().join("media"))
 }
 
-async fn apps() -> Vec<TestApp> {
+pub(crate) async fn apps() -> Vec<TestApp> {
     spawn_apps_with(|c| c.media.fetch.allow_private_networks = true).await
 }
 
@@ -131,7 +131,7 @@ impl<'a> Woz<'a> {
     }
 }
 
-async fn ok(res: Response) -> Value {
+pub(crate) async fn ok(res: Response) -> Value {
     let status = res.status();
     let body: Value = res.json().await.unwrap();
     assert_eq!((status.as_u16(), &body["ok"]), (200, &json!(1)), "{body}");
@@ -139,7 +139,7 @@ async fn ok(res: Response) -> Value {
 }
 
 /// Asserts the dialect's error: HTTP status and `error.code`.
-async fn assert_error(res: Response, status: u16, code: &str) -> Value {
+pub(crate) async fn assert_error(res: Response, status: u16, code: &str) -> Value {
     let got = res.status().as_u16();
     let body: Value = res.json().await.unwrap();
     assert_eq!(
@@ -809,7 +809,7 @@ async fn the_template_apis() {
 }
 
 /// The seed's `PATCH /flow-json` body's `data`.
-fn preferences_flow_json() -> Value {
+pub(crate) fn preferences_flow_json() -> Value {
     json!({
         "version": "3.1",
         "screens": [{

@@ -297,6 +297,21 @@ async fn a_signed_context_acts_for_its_channel_only() {
             "{audit}"
         );
         assert!(!audit.to_string().contains(&rotated));
+        // The signed call's own entry has no key; its summary names the signing channel.
+        let signed_set = audit["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == "business_key.set")
+            .unwrap_or_else(|| panic!("the signed set is audited: {audit}"));
+        assert!(signed_set["key_id"].is_null(), "{signed_set}");
+        assert!(
+            signed_set["summary"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("signed with channel {ch}'s WOZTELL secret")),
+            "{signed_set}"
+        );
         app.stop().await;
     }
 }

@@ -42,6 +42,11 @@ impl TemplateEdit {
         self.changes.keys().map(String::as_str)
     }
 
+    /// The edit as a JSON object of the fields it sets (Meta's `POST /{template_id}` body).
+    pub fn to_json(&self) -> Value {
+        Value::Object(self.changes.clone())
+    }
+
     /// The template `current` (a create body: name, language, category, components…) with
     /// this edit applied, parsed as a whole.
     pub fn apply(&self, mut current: Value) -> Result<TemplateDraft, TemplateError> {

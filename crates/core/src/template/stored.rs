@@ -43,7 +43,7 @@ impl Template {
     /// A template as Meta's Graph API answers it (an item of `GET /{waba}/message_templates`)
     /// for a cloud channel's WABA, which Meta holds: `None` when an item lacks what a send
     /// needs (id, name, language, category, status). Review details wagate does not get
-    /// from that answer (quality, pauses) are left empty.
+    /// from that answer (pauses) are left empty.
     pub fn from_graph(
         account_id: AccountId,
         waba_id: WabaId,
@@ -63,8 +63,14 @@ impl Template {
                 .unwrap_or_default(),
             sub_category: text("sub_category").map(str::to_owned),
             status: TemplateStatus::parse(text("status")?).ok()?,
-            rejected_reason: None,
-            quality_score: None,
+            rejected_reason: text("rejected_reason")
+                .filter(|r| *r != "NONE")
+                .and_then(|r| RejectionReason::parse(r).ok()),
+            quality_score: item
+                .pointer("/quality_score/score")
+                .and_then(Value::as_str)
+                .filter(|q| *q != "UNKNOWN")
+                .and_then(|q| QualityScore::parse(q).ok()),
             components: item
                 .get("components")
                 .cloned()

@@ -94,7 +94,8 @@ pub struct AuditEntryView {
     pub id: AuditEntryId,
     #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
-    /// The API key used; `null` for the operator at the admin CLI.
+    /// The API key used; `null` for the operator at the admin CLI, and for a WOZTELL
+    /// signed context (whose summary names the channel whose secret signed).
     pub key_id: Option<ApiKeyId>,
     /// `channel.create`, `api_key.revoke`, `webhook.update`, `template.delete`, …
     pub action: &'static str,

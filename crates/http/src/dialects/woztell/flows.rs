@@ -20,23 +20,33 @@
 //! - `DELETE /flow`, `POST /publish-flow`, `POST /deprecate-flow`: `flowId`; Meta's lifecycle
 //!   (only a draft is deleted or published, only a published flow deprecated; the seed uses
 //!   one id for all three, which answers `REFUSED` for the later calls).
+//!
+//! A flow is looked for on the call's channel's WABA (`channelId`, else the token's only
+//! channel). **Cloud channels**: Meta holds the WABA's flows, so every call goes to Meta's
+//! Flows API through the core's channel flow functions (`wagate_app::flows::channel`) and
+//! Meta's answer is read into the shapes above: the list is Meta's page (its cursors, no
+//! `assets`: Meta's list has no Flow JSON), the detail is Meta's flow node, the screen
+//! payload reads the Flow JSON asset Meta gives, and Meta's refusals keep their words.
 
 use axum::Json;
 use axum::extract::State;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
+use wagate_app::channels::encryption::Answered;
+use wagate_app::flows::channel::{FlowStep, GraphPage};
 use wagate_app::flows::{FlowUrl, NewFlow, PREVIEW_TTL_SECS};
+use wagate_app::upstream::proxy::ProxyAnswer;
 use wagate_core::Timestamp;
+use wagate_core::channel::Channel;
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::flow::{
     EndpointUri, Flow, FlowCategories, FlowId, FlowMetadataEdit, FlowName, MAX_FLOW_JSON_BYTES,
 };
 use wagate_core::profile::template_namespace;
-use wagate_store::Page;
 
 use super::auth::Call;
-use super::general::ok;
+use super::general::{meta_json, ok};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -66,8 +76,11 @@ fn preview(state: &AppState, flow: &Flow) -> Value {
 
 /// The screens of `flow`, as the seed's assets.
 fn screens(state: &AppState, flow: &Flow) -> Vec<Value> {
-    let doc = flow.json.document();
-    let preview = preview(state, flow);
+    screens_of(&flow.json.document(), &preview(state, flow))
+}
+
+/// The screens of the Flow JSON `doc`, as the seed's assets, each with `preview`.
+fn screens_of(doc: &Value, preview: &Value) -> Vec<Value> {
     doc.get("screens")
         .and_then(Value::as_array)
         .into_iter()
@@ -86,16 +99,40 @@ fn screens(state: &AppState, flow: &Flow) -> Vec<Value> {
         .collect()
 }
 
-/// The flow `flowId` names, one of the caller's.
-async fn flow(state: &AppState, call: &Call) -> Result<Flow, ApiError> {
+/// "No such flow", naming `raw`.
+fn unknown_flow(raw: &str) -> ApiError {
+    ApiError::not_found(ErrorCode::FlowNotFound, "flow", raw).field("flowId")
+}
+
+/// The call's channel and the flow id `flowId` names.
+async fn flow_ref(state: &AppState, call: &Call) -> Result<(Channel, FlowId), ApiError> {
     let raw = call.required("flowId")?;
-    let unknown = || ApiError::not_found(ErrorCode::FlowNotFound, "flow", &raw).field("flowId");
-    let id = FlowId::parse(&raw).map_err(|_| unknown())?;
-    state
-        .app
-        .get_flow(&call.principal, &id)
-        .await
-        .map_err(|e| ApiError::naming(e, ErrorCode::FlowNotFound, "flow", &raw).field("flowId"))
+    let id = FlowId::parse(&raw).map_err(|_| unknown_flow(&raw))?;
+    Ok((call.channel(state).await?, id))
+}
+
+/// An error of the flows service about the flow `id`, "not found" naming it.
+fn about(id: &FlowId) -> impl Fn(wagate_app::Error) -> ApiError + '_ {
+    move |e| match ApiError::naming(e, ErrorCode::FlowNotFound, "flow", id.as_str()) {
+        e if e.code == ErrorCode::FlowNotFound => e.field("flowId"),
+        e => e,
+    }
+}
+
+/// Meta's answer about the flow `id` (see [`meta_json`]).
+fn at_meta(answer: ProxyAnswer, id: &FlowId, refusal: ErrorCode) -> Result<Value, ApiError> {
+    meta_json(answer, || unknown_flow(id.as_str()), refusal)
+}
+
+/// A flow as the seed's list shows it: `name`, `status` (upper case), its id and assets.
+fn list_item(name: &str, status: &str, id: &str, assets: Vec<Value>) -> Value {
+    json!({
+        "label": format!("{name} ({status})"),
+        "value": id,
+        "status": status.to_ascii_lowercase(),
+        "assets": assets,
+        "triggerMatchingObject": null,
+    })
 }
 
 /// A parameter under `data`, else at the top level.
@@ -142,15 +179,6 @@ fn endpoint(call: &Call) -> Result<Option<EndpointUri>, ValidationError> {
         .transpose()
 }
 
-/// The caller's channel's WABA's flows, in id order.
-async fn all_flows(state: &AppState, call: &Call) -> Result<Vec<Flow>, ApiError> {
-    let channel = call.channel(state).await?;
-    Ok(state
-        .app
-        .list_flows(&call.principal, &channel.waba_id, &Page::all())
-        .await?)
-}
-
 fn decode(key: &str, raw: &str) -> Result<String, ApiError> {
     URL_SAFE_NO_PAD
         .decode(raw)
@@ -165,41 +193,77 @@ fn decode(key: &str, raw: &str) -> Result<String, ApiError> {
         })
 }
 
-/// `GET /flow?limit&after&before`.
+/// `GET /flow?limit&after&before`. For a cloud channel, Meta's page: its cursors are
+/// passed on as they came and its flows have no `assets` (Meta's list carries no Flow JSON;
+/// `/flow-screen-payload` reads one).
 pub async fn list(State(state): State<AppState>, call: Call) -> Result<Json<Value>, ApiError> {
     let limit = call
         .required("limit")?
-        .parse::<usize>()
+        .parse::<u32>()
         .ok()
         .filter(|n| (1..=100).contains(n))
         .ok_or_else(|| ValidationError::new("limit", "must be a whole number from 1 to 100"))?;
-    let after = call
-        .text("after")?
-        .map(|a| decode("after", &a))
-        .transpose()?;
-    let before = call
-        .text("before")?
-        .map(|b| decode("before", &b))
-        .transpose()?;
+    let (after, before) = (call.text("after")?, call.text("before")?);
     if after.is_some() && before.is_some() {
         return Err(ValidationError::new("before", "give after or before, not both").into());
     }
-    let mut flows = all_flows(&state, &call).await?;
+    let channel = call.channel(&state).await?;
+    let page = GraphPage {
+        limit,
+        after: after.clone(),
+        before: before.clone(),
+    };
+    let mut flows = match state
+        .app
+        .channel_flows(&call.principal, &channel, &page)
+        .await?
+    {
+        Answered::Wagate(flows) => flows,
+        Answered::Meta(answer) => {
+            let listed = meta_json(
+                answer,
+                || ApiError::new(ErrorCode::InvalidCursor, "not a cursor from paging.cursors"),
+                ErrorCode::InvalidParameterValue,
+            )?;
+            let data: Vec<Value> = listed
+                .get("data")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|f| {
+                    let text = |k: &str| f.get(k).and_then(Value::as_str).unwrap_or_default();
+                    list_item(text("name"), text("status"), text("id"), Vec::new())
+                })
+                .collect();
+            let mut paging = json!({
+                "hasNext": listed.pointer("/paging/next").is_some(),
+                "hasPrevious": listed.pointer("/paging/previous").is_some() || after.is_some(),
+            });
+            if let Some(c) = listed
+                .pointer("/paging/cursors")
+                .filter(|c| c.get("after").is_some())
+            {
+                paging["cursors"] = c.clone();
+            }
+            return Ok(ok(json!({"data": data, "paging": paging})));
+        }
+    };
+    let after = after.map(|a| decode("after", &a)).transpose()?;
+    let before = before.map(|b| decode("before", &b)).transpose()?;
     flows.sort_by_key(|f| f.id.to_string());
     let ids: Vec<String> = flows.iter().map(|f| f.id.to_string()).collect();
     let total = ids.len();
-    let (start, end) = super::window(&ids, after.as_deref(), before.as_deref(), limit);
+    let (start, end) = super::window(&ids, after.as_deref(), before.as_deref(), limit as usize);
     let page = &flows[start..end];
     let data: Vec<Value> = page
         .iter()
         .map(|f| {
-            json!({
-                "label": format!("{} ({})", f.name.as_str(), f.status.as_str()),
-                "value": f.id.to_string(),
-                "status": f.status.as_str().to_ascii_lowercase(),
-                "assets": screens(&state, f),
-                "triggerMatchingObject": null,
-            })
+            list_item(
+                f.name.as_str(),
+                f.status.as_str(),
+                &f.id.to_string(),
+                screens(&state, f),
+            )
         })
         .collect();
     let mut paging = json!({"hasNext": end < total, "hasPrevious": start > 0});
@@ -217,8 +281,30 @@ pub async fn screen_payload(
     State(state): State<AppState>,
     call: Call,
 ) -> Result<Json<Value>, ApiError> {
-    let f = flow(&state, &call).await?;
-    let screens = screens(&state, &f);
+    let (channel, id) = flow_ref(&state, &call).await?;
+    let p = &call.principal;
+    let screens = match state
+        .app
+        .channel_flow(p, &channel, &id)
+        .await
+        .map_err(about(&id))?
+    {
+        Answered::Wagate(f) => screens(&state, &f),
+        Answered::Meta(answer) => {
+            let flow = at_meta(answer, &id, ErrorCode::InvalidParameterValue)?;
+            let preview = flow.get("preview").cloned().unwrap_or(Value::Null);
+            let doc = match state
+                .app
+                .channel_flow_document(p, &channel, &id)
+                .await
+                .map_err(about(&id))?
+            {
+                Answered::Wagate(doc) => doc.unwrap_or_else(|| json!({})),
+                Answered::Meta(answer) => at_meta(answer, &id, ErrorCode::InvalidParameterValue)?,
+            };
+            screens_of(&doc, &preview)
+        }
+    };
     let mut payload = match screens.first() {
         Some(Value::Object(first)) => {
             let mut m = first.clone();
@@ -236,13 +322,37 @@ pub async fn preview_url(
     State(state): State<AppState>,
     call: Call,
 ) -> Result<Json<Value>, ApiError> {
-    let f = flow(&state, &call).await?;
-    Ok(ok(json!({ "data": preview(&state, &f) })))
+    let (channel, id) = flow_ref(&state, &call).await?;
+    let data = match state
+        .app
+        .channel_flow(&call.principal, &channel, &id)
+        .await
+        .map_err(about(&id))?
+    {
+        Answered::Wagate(f) => preview(&state, &f),
+        Answered::Meta(answer) => at_meta(answer, &id, ErrorCode::InvalidParameterValue)?
+            .get("preview")
+            .cloned()
+            .unwrap_or(Value::Null),
+    };
+    Ok(ok(json!({ "data": data })))
 }
 
 /// `GET /flow-detail?flowId`.
 pub async fn detail(State(state): State<AppState>, call: Call) -> Result<Json<Value>, ApiError> {
-    let f = flow(&state, &call).await?;
+    let (channel, id) = flow_ref(&state, &call).await?;
+    let f = match state
+        .app
+        .channel_flow(&call.principal, &channel, &id)
+        .await
+        .map_err(about(&id))?
+    {
+        Answered::Wagate(f) => f,
+        // Meta's flow node is the seed's detail already.
+        Answered::Meta(answer) => {
+            return Ok(ok(at_meta(answer, &id, ErrorCode::InvalidParameterValue)?));
+        }
+    };
     let info = state.app.waba_info(&call.principal, &f.waba_id).await?;
     let mut out = json!({
         "id": f.id.to_string(),
@@ -293,17 +403,34 @@ pub async fn create(State(state): State<AppState>, call: Call) -> Result<Json<Va
         publish: false,
     };
     let channel = call.channel(&state).await?;
-    let f = state
+    let id = match state
         .app
-        .create_flow(&call.principal, &channel.waba_id, cmd)
-        .await?;
-    tracing::info!(flow_id = %f.id, "woztell flow created");
-    Ok(ok(json!({"id": f.id.to_string()})))
+        .create_channel_flow(&call.principal, &channel, cmd)
+        .await?
+    {
+        Answered::Wagate(f) => f.id.to_string(),
+        Answered::Meta(answer) => {
+            let clone = text(&call, "clone_flow_id")?.unwrap_or_default();
+            let made = meta_json(
+                answer,
+                || unknown_flow(&clone).field("clone_flow_id"),
+                ErrorCode::InvalidParameterValue,
+            )?;
+            made.get("id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    ApiError::new(ErrorCode::NotReady, "Meta's answer did not name the flow")
+                })?
+        }
+    };
+    tracing::info!(flow_id = %id, "woztell flow created");
+    Ok(ok(json!({ "id": id })))
 }
 
 /// `PATCH /flow-metadata`.
 pub async fn metadata(State(state): State<AppState>, call: Call) -> Result<Json<Value>, ApiError> {
-    let f = flow(&state, &call).await?;
+    let (channel, id) = flow_ref(&state, &call).await?;
     let edit = FlowMetadataEdit {
         name: text(&call, "name")?
             .map(|n| FlowName::parse(&n))
@@ -318,16 +445,20 @@ pub async fn metadata(State(state): State<AppState>, call: Call) -> Result<Json<
         )
         .into());
     }
-    state
+    if let Answered::Meta(answer) = state
         .app
-        .update_flow_metadata(&call.principal, &f.id, edit)
-        .await?;
+        .update_channel_flow_metadata(&call.principal, &channel, &id, edit)
+        .await
+        .map_err(about(&id))?
+    {
+        at_meta(answer, &id, ErrorCode::FlowUpdateRefused)?;
+    }
     Ok(ok(json!({"success": true})))
 }
 
 /// `PATCH /flow-json`.
 pub async fn flow_json(State(state): State<AppState>, call: Call) -> Result<Json<Value>, ApiError> {
-    let f = flow(&state, &call).await?;
+    let (channel, id) = flow_ref(&state, &call).await?;
     let text = match call.params.get("data") {
         Some(Value::String(s)) => s.clone(),
         Some(v @ Value::Object(_)) => serde_json::to_string_pretty(v).unwrap_or_default(),
@@ -345,32 +476,69 @@ pub async fn flow_json(State(state): State<AppState>, call: Call) -> Result<Json
         )
         .into());
     }
-    let f = state
+    let errors = match state
         .app
-        .upload_flow_json(&call.principal, &f.id, text)
-        .await?;
-    Ok(ok(
-        json!({"success": true, "validation_errors": f.json.errors()}),
-    ))
+        .upload_channel_flow_json(&call.principal, &channel, &id, text)
+        .await
+        .map_err(about(&id))?
+    {
+        Answered::Wagate(f) => json!(f.json.errors()),
+        Answered::Meta(answer) => at_meta(answer, &id, ErrorCode::FlowUpdateRefused)?
+            .get("validation_errors")
+            .cloned()
+            .unwrap_or_else(|| json!([])),
+    };
+    Ok(ok(json!({"success": true, "validation_errors": errors})))
 }
 
 /// `DELETE /flow`.
 pub async fn delete(State(state): State<AppState>, call: Call) -> Result<Json<Value>, ApiError> {
-    let f = flow(&state, &call).await?;
-    state.app.delete_flow(&call.principal, &f.id).await?;
-    Ok(ok(json!({"success": true})))
+    step(
+        &state,
+        &call,
+        FlowStep::Delete,
+        ErrorCode::FlowDeleteRefused,
+    )
+    .await
 }
 
 /// `POST /publish-flow`.
 pub async fn publish(State(state): State<AppState>, call: Call) -> Result<Json<Value>, ApiError> {
-    let f = flow(&state, &call).await?;
-    state.app.publish_flow(&call.principal, &f.id).await?;
-    Ok(ok(json!({"success": true})))
+    step(
+        &state,
+        &call,
+        FlowStep::Publish,
+        ErrorCode::FlowPublishRefused,
+    )
+    .await
 }
 
 /// `POST /deprecate-flow`.
 pub async fn deprecate(State(state): State<AppState>, call: Call) -> Result<Json<Value>, ApiError> {
-    let f = flow(&state, &call).await?;
-    state.app.deprecate_flow(&call.principal, &f.id).await?;
+    step(
+        &state,
+        &call,
+        FlowStep::Deprecate,
+        ErrorCode::FlowDeprecateRefused,
+    )
+    .await
+}
+
+/// A lifecycle step of the flow `flowId` names; Meta's refusal is `refusal`.
+async fn step(
+    state: &AppState,
+    call: &Call,
+    step: FlowStep,
+    refusal: ErrorCode,
+) -> Result<Json<Value>, ApiError> {
+    let (channel, id) = flow_ref(state, call).await?;
+    if let Answered::Meta(answer) = state
+        .app
+        .channel_flow_step(&call.principal, &channel, &id, step)
+        .await
+        .map_err(about(&id))?
+    {
+        at_meta(answer, &id, refusal)?;
+    }
     Ok(ok(json!({"success": true})))
 }

@@ -276,6 +276,40 @@ fn meta(answer: ProxyAnswer) -> Result<Value, ApiError> {
     ))
 }
 
+/// Meta's answer for a cloud channel: its JSON when it succeeded; else its refusal in this
+/// dialect's codes: an object Meta does not know or the token cannot see (Graph's 100/33)
+/// is `unknown()`, a lifecycle refusal (Meta's 139xxx) is `refusal`, Meta failing is
+/// `INTERNAL_ERROR`, anything else `INVALID_PARAMETER`, each with Meta's words.
+pub(super) fn meta_json(
+    answer: ProxyAnswer,
+    unknown: impl FnOnce() -> ApiError,
+    refusal: ErrorCode,
+) -> Result<Value, ApiError> {
+    let body: Value = serde_json::from_slice(&answer.body).unwrap_or_default();
+    if (200..300).contains(&answer.status) {
+        return Ok(body);
+    }
+    let code = body.pointer("/error/code").and_then(Value::as_i64);
+    let sub = body.pointer("/error/error_subcode").and_then(Value::as_i64);
+    if code == Some(100) && sub == Some(33) {
+        return Err(unknown());
+    }
+    let said = body
+        .pointer("/error/error_user_msg")
+        .or_else(|| body.pointer("/error/message"))
+        .and_then(Value::as_str)
+        .map_or_else(
+            || format!("HTTP {} without a reason", answer.status),
+            str::to_owned,
+        );
+    let ours = match code {
+        _ if answer.status >= 500 => ErrorCode::NotReady,
+        Some(139_000..=139_999) => refusal,
+        _ => ErrorCode::InvalidParameterValue,
+    };
+    Err(ApiError::new(ours, format!("Meta: {said}")))
+}
+
 /// `POST /whatsapp-business-encryption` with `{publicKey}`.
 pub async fn set_encryption(
     State(state): State<AppState>,
@@ -326,4 +360,57 @@ pub async fn get_encryption(
             .unwrap_or_else(|| json!([])),
     };
     Ok(ok(json!({ "data": data })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, body: Value) -> ProxyAnswer {
+        ProxyAnswer {
+            status,
+            content_type: Some("application/json".into()),
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    fn unknown() -> ApiError {
+        ApiError::new(ErrorCode::FlowNotFound, "no such flow")
+    }
+
+    #[test]
+    fn metas_answers_read_in_the_dialects_codes() {
+        let got = meta_json(
+            answer(200, json!({"id": "1"})),
+            unknown,
+            ErrorCode::FlowDeleteRefused,
+        );
+        assert_eq!(got.unwrap(), json!({"id": "1"}));
+        let err = |status, body| {
+            meta_json(answer(status, body), unknown, ErrorCode::FlowDeleteRefused).unwrap_err()
+        };
+        let e = err(
+            400,
+            json!({"error": {"code": 100, "error_subcode": 33, "message": "does not exist"}}),
+        );
+        assert_eq!(e.code, ErrorCode::FlowNotFound);
+        let e = err(
+            400,
+            json!({"error": {"code": 139004, "message": "Flow can't be deleted",
+                "error_user_msg": "Only a draft can be deleted"}}),
+        );
+        assert_eq!(e.code, ErrorCode::FlowDeleteRefused);
+        assert_eq!(e.message, "Meta: Only a draft can be deleted");
+        let e = err(
+            400,
+            json!({"error": {"code": 100, "message": "Invalid parameter"}}),
+        );
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (ErrorCode::InvalidParameterValue, "Meta: Invalid parameter")
+        );
+        let e = err(503, json!("not json"));
+        assert_eq!(e.code, ErrorCode::NotReady);
+        assert_eq!(e.message, "Meta: HTTP 503 without a reason");
+    }
 }

@@ -25,10 +25,12 @@
 //!
 //! The seed leaves the signature undocumented (it comes from WOZTELL's GraphQL Open API);
 //! wagate's definition is above and in the README: a WOZTELL-made signature does not verify,
-//! the caller signs with the secret wagate issued. For a cloud channel, business encryption and media go
-//! through Meta as on the Cloud plane, but templates, flows, analytics and catalogs are
-//! answered from wagate's own records through the same services the other dialects use, not
-//! passed on to Meta.
+//! the caller signs with the secret wagate issued.
+//!
+//! **Cloud channels** (whose upstream is Meta's Cloud API): Meta holds their WABA, so
+//! templates, flows, conversation analytics, catalogs and products, business encryption and
+//! media are Meta's, reached through the core's channel services (which decide "sandbox:
+//! wagate's records, cloud: Meta's") and read into WOZTELL's shapes here.
 //!
 //! # What cannot be real on Meta's Cloud API, and the answer
 //!

@@ -28,6 +28,11 @@
 //!
 //! Writes need an account-wide token (templates belong to the WABA, shared by its numbers);
 //! listing needs only the channel's.
+//!
+//! **Cloud channels**: the WABA's templates are Meta's, so all four go to Meta through the
+//! core's channel template functions (`wagate_app::templates::channel`): the list is Meta's
+//! (filtered here by the same rules), a create or an edit is linted by wagate and then
+//! submitted to Meta (which reviews it and applies its edit rules), a delete deletes at Meta.
 
 use axum::Json;
 use axum::extract::State;
@@ -35,13 +40,14 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 use wagate_app::media::from::{KeepAs, MediaFrom, Source};
+use wagate_core::channel::Channel;
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::{MediaId, TemplateId};
 use wagate_core::template::{
     QualityScore, TemplateCategory, TemplateDraft, TemplateEdit, TemplateLanguage, TemplateName,
     TemplateStatus, lint,
 };
-use wagate_store::{Page, Template, TemplateFilter};
+use wagate_store::{Template, TemplateFilter};
 
 use super::auth::Call;
 use super::general::ok;
@@ -161,9 +167,22 @@ fn item(ts: &[&Template]) -> Value {
     })
 }
 
+/// The channel of the WABA `wabaId` names (the one the call names, else the caller's first
+/// channel on it): where its templates are held.
+async fn waba_channel(state: &AppState, call: &Call) -> Result<Channel, ApiError> {
+    let waba = call.waba(state).await?;
+    let channel = call.channel(state).await?;
+    if channel.waba_id != waba {
+        return Err(
+            ApiError::not_found(ErrorCode::ChannelNotFound, "WABA", waba.as_str()).field("wabaId"),
+        );
+    }
+    Ok(channel)
+}
+
 /// `GET /whatsapp-message-templates`.
 pub async fn list(State(state): State<AppState>, call: Call) -> Result<Json<Value>, ApiError> {
-    let waba = call.waba(&state).await?;
+    let channel = waba_channel(&state, &call).await?;
     let first = call
         .required("first")?
         .parse::<u32>()
@@ -187,9 +206,9 @@ pub async fn list(State(state): State<AppState>, call: Call) -> Result<Json<Valu
         return Err(ValidationError::new("before", "give after or before, not both").into());
     }
     let f = filter(&call)?;
-    let (rows, _) = state
+    let rows = state
         .app
-        .list_templates(&call.principal, &waba, &f, &Page::all())
+        .channel_templates_matching(&call.principal, &channel, &f)
         .await?;
     let mut names: Vec<&str> = rows.iter().map(|t| t.name.as_str()).collect();
     names.sort_unstable();
@@ -254,7 +273,7 @@ fn linked_samples(body: &Value) -> Vec<(usize, usize, String)> {
 pub async fn create(State(state): State<AppState>, call: Call) -> Result<Json<Value>, ApiError> {
     let p = &call.principal;
     p.require_account_wide()?;
-    let waba = call.waba(&state).await?;
+    let channel = waba_channel(&state, &call).await?;
     let name = call.required("name")?;
     let language = call.required("language")?;
     let category = TemplateCategory::parse_legacy(&call.required("category")?, "category")?;
@@ -288,7 +307,6 @@ pub async fn create(State(state): State<AppState>, call: Call) -> Result<Json<Va
     let mut kept: Vec<MediaId> = Vec::new();
     let mut draft = draft;
     if !samples.is_empty() {
-        let channel = call.channel(&state).await?;
         for (i, j, url) in samples {
             let got = state
                 .app
@@ -317,7 +335,7 @@ pub async fn create(State(state): State<AppState>, call: Call) -> Result<Json<Va
         }
         draft = TemplateDraft::parse(&body).map_err(wagate_app::Error::from)?;
     }
-    match state.app.create_template(p, &waba, draft).await {
+    match state.app.create_channel_template(p, &channel, draft).await {
         Ok(t) => {
             tracing::info!(template_id = %t.id.as_str(), "woztell template created");
             Ok(ok(
@@ -342,18 +360,21 @@ async fn forget(state: &AppState, call: &Call, kept: &[MediaId]) {
 pub async fn edit(State(state): State<AppState>, call: Call) -> Result<Json<Value>, ApiError> {
     let p = &call.principal;
     p.require_account_wide()?;
-    let waba = call.waba(&state).await?;
+    let channel = waba_channel(&state, &call).await?;
     let raw = call.required("messageTemplateId")?;
     let unknown = || ApiError::not_found(ErrorCode::TemplateNotFound, "template", &raw);
     let id = TemplateId::parse(&raw).map_err(|_| unknown().field("messageTemplateId"))?;
-    let t = state
-        .app
-        .get_template(p, &id)
-        .await
-        .map_err(|e| ApiError::naming(e, ErrorCode::TemplateNotFound, "template", &raw))?;
-    if t.waba_id != waba {
-        return Err(unknown().field("messageTemplateId"));
-    }
+    let t =
+        state
+            .app
+            .channel_template(p, &channel, &id)
+            .await
+            .map_err(|e| {
+                match ApiError::naming(e, ErrorCode::TemplateNotFound, "template", &raw) {
+                    e if e.code == ErrorCode::TemplateNotFound => e.field("messageTemplateId"),
+                    e => e,
+                }
+            })?;
     if let Some(name) = call.text("messageTemplateName")?
         && name != t.name.as_str()
     {
@@ -383,7 +404,7 @@ pub async fn edit(State(state): State<AppState>, call: Call) -> Result<Json<Valu
     let edit = TemplateEdit::parse(&json!({ "components": components }))?;
     state
         .app
-        .edit_template(p, &id, edit)
+        .edit_channel_template(p, &channel, t, edit)
         .await
         .map_err(|e| ApiError::naming(e, ErrorCode::TemplateNotFound, "template", &raw))?;
     Ok(ok(json!({"success": true})))
@@ -393,16 +414,16 @@ pub async fn edit(State(state): State<AppState>, call: Call) -> Result<Json<Valu
 pub async fn delete(State(state): State<AppState>, call: Call) -> Result<Json<Value>, ApiError> {
     let p = &call.principal;
     p.require_account_wide()?;
-    let waba = call.waba(&state).await?;
+    let channel = waba_channel(&state, &call).await?;
     let raw = call.required("name")?;
     let unknown = || ApiError::not_found(ErrorCode::TemplateNotFound, "template", &raw);
     let name = TemplateName::parse(&raw).map_err(|_| unknown().field("name"))?;
     let deleted = state
         .app
-        .delete_templates(p, &waba, &name, None)
+        .delete_channel_templates(p, &channel, &name)
         .await
         .map_err(|e| ApiError::naming(e, ErrorCode::TemplateNotFound, "template", &raw))?;
-    if deleted.is_empty() {
+    if deleted == 0 {
         return Err(unknown().field("name"));
     }
     Ok(ok(json!({"success": true})))
