@@ -204,7 +204,7 @@ impl App {
         if media.expires_at <= at {
             return Err(not_found());
         }
-        let file = self.media_bytes(&media).await?;
+        let file = self.media_reader(&media).await?;
         Ok((media, file))
     }
 
@@ -216,11 +216,11 @@ impl App {
         id: &MediaId,
     ) -> Result<(Media, super::blob::Reader)> {
         let media = self.get_media(p, id).await?;
-        let file = self.media_bytes(&media).await?;
+        let file = self.media_reader(&media).await?;
         Ok((media, file))
     }
 
-    async fn media_bytes(&self, media: &Media) -> Result<super::blob::Reader> {
+    async fn media_reader(&self, media: &Media) -> Result<super::blob::Reader> {
         self
             .media
             .blobs

@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::Duration;
 
-use askama::Template as _;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
@@ -631,7 +630,7 @@ fn components(t: &wagate_store::Template, fields: &[Field]) -> Result<Value, Api
                 .into());
             }
             let mut p = json!({"type": "text", "text": f.value});
-            if let (Some(n), ParameterFormat::Named) = (&f.named, t.parameter_format) {
+            if let (Some(n), ParameterFormat::Named) = (&f.named, &t.parameter_format) {
                 p["parameter_name"] = json!(n);
             }
             parameters.push(p);
@@ -720,7 +719,7 @@ async fn template_fields(
     Query(q): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let values = form_map(q);
-    let channel = channel_of(&state, &console, values.get("channel").map_or("", |s| s)).await?;
+    let channel = channel_of(&state, &console, values.get("channel").map_or("", String::as_str)).await?;
     if values.get("template").is_none_or(|t| t.is_empty()) {
         return Ok(Html(String::new()).into_response());
     }
@@ -737,7 +736,7 @@ async fn preview(
     Query(q): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let values = form_map(q);
-    let channel = channel_of(&state, &console, values.get("channel").map_or("", |s| s)).await?;
+    let channel = channel_of(&state, &console, values.get("channel").map_or("", String::as_str)).await?;
     let t = chosen_template(&state, &console, &channel, &values).await?;
     let fields = fields(&t, &values);
     Ok(Html(preview_html(&state, &console, &t, &fields).await?).into_response())
@@ -750,8 +749,8 @@ async fn send_template(
     Form(f): Form<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let values = form_map(f);
-    let channel = channel_of(&state, &console, values.get("channel").map_or("", |s| s)).await?;
-    let wa_id = number("c", values.get("c").map_or("", |s| s))?;
+    let channel = channel_of(&state, &console, values.get("channel").map_or("", String::as_str)).await?;
+    let wa_id = number("c", values.get("c").map_or("", String::as_str))?;
     let t = chosen_template(&state, &console, &channel, &values).await?;
     let fields = fields(&t, &values);
     let send = json!({

@@ -213,9 +213,10 @@ async fn send(
                 );
             }
             let reply = format!("{kind}_reply");
-            json!({"type": "interactive", "interactive": {
-                "type": reply, reply.clone(): {"id": id, "title": title}
-            }})
+            let mut interactive = serde_json::Map::new();
+            interactive.insert("type".to_owned(), json!(reply));
+            interactive.insert(reply, json!({"id": id, "title": title}));
+            json!({"type": "interactive", "interactive": interactive})
         }
         _ => return Err(ValidationError::new("action", "is not something the phone does").into()),
     };

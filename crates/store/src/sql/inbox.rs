@@ -6,7 +6,7 @@ use wagate_core::contact::Contact;
 use wagate_core::ids::{AccountId, ChannelId};
 use wagate_core::phone::PhoneE164;
 
-use super::{Backend, query};
+use super::{Backend, Conn, query};
 use crate::inbox::{Conversation, InboxCursor, InboxStore, UNREAD_CAP};
 use crate::records::{ContactRecord, millis, timestamp};
 use crate::{Result, contact_columns};

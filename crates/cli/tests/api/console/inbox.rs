@@ -167,7 +167,7 @@ async fn outside_the_window_only_a_template_goes_out() {
         let t = app
             .approved_template(json!({"name": "order_shipped", "language": "en",
                 "category": "UTILITY", "components": [{"type": "BODY",
-                "text": "Hello {{1}}, your order {{2}} shipped.",
+                "text": "Hello {{1}}, your order number {{2}} has shipped today from our store.",
                 "example": {"body_text": [["Ann", "42"]]}}]}))
             .await;
         let s = sign_in(&app, &app.api_key).await;
@@ -199,7 +199,7 @@ async fn outside_the_window_only_a_template_goes_out() {
             ))
             .await;
         assert!(
-            preview.contains("Hello Ann, your order A-42 shipped."),
+            preview.contains("Hello Ann, your order number A-42 has shipped today from our store."),
             "{preview}"
         );
         let preview = s
@@ -241,7 +241,7 @@ async fn outside_the_window_only_a_template_goes_out() {
         )
         .await;
         assert_eq!(res.status(), 200);
-        assert!(res.text().await.unwrap().contains("Hello Ann, your order A-42 shipped."));
+        assert!(res.text().await.unwrap().contains("Hello Ann, your order number A-42 has shipped today from our store."));
         let sent = outbound(&app).await;
         assert_eq!(sent.len(), 1);
         assert_eq!(sent[0]["type"], "template");
@@ -373,7 +373,7 @@ async fn browser_story_inbox_and_phone() {
     text_from(&app, old_user, "a question from last week", 30 * 3600).await;
     app.approved_template(json!({"name": "order_update", "language": "en",
         "category": "UTILITY", "components": [{"type": "BODY",
-        "text": "Hello {{1}}, your order is ready.",
+        "text": "Hello {{1}}, your order is ready for pickup at our store today.",
         "example": {"body_text": [["Ann"]]}}]}))
         .await;
     let second = app.create_channel(&app.api_key, "Second Shop").await;
