@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use wagate_core::phone::PhoneE164;
 use wagate_store::{InboxCursor, Store, records};
-use wagate_store_conformance::{account_with_channel, inbound, plus, story, Backend};
+use wagate_store_conformance::{Backend, account_with_channel, inbound, plus, story};
 
 story!(the_inbox_lists_by_activity_with_unread_counts);
 
@@ -30,7 +30,12 @@ async fn the_inbox_lists_by_activity_with_unread_counts(b: Backend) {
     let list = s.inbox_conversations(a, ch, None, 50).await.unwrap();
     let seen: Vec<(String, i64)> = list
         .iter()
-        .map(|c| (c.contact.wa_id.as_ref().unwrap().digits().to_owned(), c.unread))
+        .map(|c| {
+            (
+                c.contact.wa_id.as_ref().unwrap().digits().to_owned(),
+                c.unread,
+            )
+        })
         .collect();
     assert_eq!(seen, vec![(bob.to_owned(), 2), (ann.to_owned(), 1)]);
     assert_eq!(list[0].read_at, None);
@@ -45,13 +50,18 @@ async fn the_inbox_lists_by_activity_with_unread_counts(b: Backend) {
     assert_eq!(next.len(), 1);
     assert_eq!(next[0].contact.wa_id.as_ref().unwrap().digits(), ann);
     assert!(
-        s.inbox_conversations(a, ch, Some(InboxCursor {
-            last_message_at: next[0].contact.last_message_at.unwrap(),
-            id: next[0].contact.id,
-        }), 1)
-            .await
-            .unwrap()
-            .is_empty()
+        s.inbox_conversations(
+            a,
+            ch,
+            Some(InboxCursor {
+                last_message_at: next[0].contact.last_message_at.unwrap(),
+                id: next[0].contact.id,
+            }),
+            1
+        )
+        .await
+        .unwrap()
+        .is_empty()
     );
 
     // Opening Bob's conversation: nothing unread, until he writes again.
@@ -63,11 +73,23 @@ async fn the_inbox_lists_by_activity_with_unread_counts(b: Backend) {
     s.ingest_inbound(inbound(a, ch, bob, "four", plus(t0, 1000)))
         .await
         .unwrap();
-    assert_eq!(s.inbox_conversations(a, ch, None, 50).await.unwrap()[0].unread, 1);
+    assert_eq!(
+        s.inbox_conversations(a, ch, None, 50).await.unwrap()[0].unread,
+        1
+    );
 
     // Another account sees nothing of the channel and cannot mark it read.
-    assert!(s.inbox_conversations(other, ch, None, 50).await.unwrap().is_empty());
-    assert!(!s.mark_conversation_read(other, ch, &bob_id, t0).await.unwrap());
+    assert!(
+        s.inbox_conversations(other, ch, None, 50)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        !s.mark_conversation_read(other, ch, &bob_id, t0)
+            .await
+            .unwrap()
+    );
     // Someone the channel never heard from has no conversation to mark.
     let nobody = PhoneE164::parse("15550009999").unwrap();
     assert!(!s.mark_conversation_read(a, ch, &nobody, t0).await.unwrap());

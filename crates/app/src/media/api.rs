@@ -221,8 +221,7 @@ impl App {
     }
 
     async fn media_reader(&self, media: &Media) -> Result<super::blob::Reader> {
-        self
-            .media
+        self.media
             .blobs
             .open(&media.storage_key)
             .await

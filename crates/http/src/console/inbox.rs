@@ -20,6 +20,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio_util::io::ReaderStream;
+use wagate_core::Timestamp;
 use wagate_core::channel::Channel;
 use wagate_core::content::{Content, MessageType, SendComponents};
 use wagate_core::error::ValidationError;
@@ -29,7 +30,6 @@ use wagate_core::phone::PhoneE164;
 use wagate_core::policy::SERVICE_WINDOW;
 use wagate_core::template::variables::{Variable, variables};
 use wagate_core::template::{ParameterFormat, Rendered, TemplateStatus};
-use wagate_core::Timestamp;
 use wagate_store::{Conversation, InboxCursor, StoreError};
 
 use super::home::{ChannelRow, visible_channels};
@@ -112,10 +112,7 @@ impl Bubble {
             .iter()
             .map(|m| (m.wamid.as_str(), readable(&m.content)))
             .collect();
-        messages
-            .iter()
-            .map(|m| Bubble::of(m, &texts))
-            .collect()
+        messages.iter().map(|m| Bubble::of(m, &texts)).collect()
     }
 
     fn of(m: &Message, texts: &HashMap<&str, String>) -> Bubble {
@@ -139,12 +136,16 @@ impl Bubble {
                 .unwrap_or_default()
                 .to_owned()
         });
-        let quoted_id = m.context.as_ref().map(|w| w.as_str().to_owned()).or_else(|| {
-            (c.kind() == MessageType::Reaction)
-                .then(|| c.body().get("message_id").and_then(Value::as_str))
-                .flatten()
-                .map(str::to_owned)
-        });
+        let quoted_id = m
+            .context
+            .as_ref()
+            .map(|w| w.as_str().to_owned())
+            .or_else(|| {
+                (c.kind() == MessageType::Reaction)
+                    .then(|| c.body().get("message_id").and_then(Value::as_str))
+                    .flatten()
+                    .map(str::to_owned)
+            });
         let quoted = quoted_id.map(|id| {
             texts
                 .get(id.as_str())
@@ -317,8 +318,7 @@ fn cursor(raw: Option<&str>) -> Result<Option<InboxCursor>, ApiError> {
 
 fn deadline(last_inbound_at: Option<Timestamp>) -> i64 {
     last_inbound_at.map_or(0, |t| {
-        t.checked_add(SERVICE_WINDOW)
-            .map_or(0, |d| d.as_second())
+        t.checked_add(SERVICE_WINDOW).map_or(0, |d| d.as_second())
     })
 }
 
@@ -461,12 +461,11 @@ async fn inbox(
             composer: String::new(),
         });
     };
-    let current = q
-        .c
-        .as_deref()
-        .filter(|c| !c.is_empty())
-        .map(|c| number("c", c))
-        .transpose()?;
+    let current =
+        q.c.as_deref()
+            .filter(|c| !c.is_empty())
+            .map(|c| number("c", c))
+            .transpose()?;
     let (mut thread, mut composer, mut name, mut until) =
         (String::new(), String::new(), String::new(), 0);
     if let Some(wa_id) = &current {
@@ -484,8 +483,14 @@ async fn inbox(
             .unwrap_or_else(|| format!("+{}", wa_id.digits()));
         composer = composer_html(&state, &console, &channel, wa_id, open).await?;
     }
-    let list = list_html(&state, &console, &channel, current.as_ref(), cursor(q.after.as_deref())?)
-        .await?;
+    let list = list_html(
+        &state,
+        &console,
+        &channel,
+        current.as_ref(),
+        cursor(q.after.as_deref())?,
+    )
+    .await?;
     page(&InboxPage {
         chrome,
         channels: rows,
@@ -506,20 +511,25 @@ async fn list(
     Query(q): Query<InboxQuery>,
 ) -> Result<Response, ApiError> {
     let channel = channel_of(&state, &console, q.channel.as_deref().unwrap_or("")).await?;
-    let current = q
-        .c
-        .as_deref()
-        .filter(|c| !c.is_empty())
-        .map(|c| number("c", c))
-        .transpose()?;
+    let current =
+        q.c.as_deref()
+            .filter(|c| !c.is_empty())
+            .map(|c| number("c", c))
+            .transpose()?;
     if let Some(wa_id) = &current {
         state
             .app
             .open_conversation(&console.principal, &channel, wa_id, 1)
             .await?;
     }
-    let html = list_html(&state, &console, &channel, current.as_ref(), cursor(q.after.as_deref())?)
-        .await?;
+    let html = list_html(
+        &state,
+        &console,
+        &channel,
+        current.as_ref(),
+        cursor(q.after.as_deref())?,
+    )
+    .await?;
     Ok(Html(html).into_response())
 }
 
@@ -587,10 +597,11 @@ fn fields(t: &wagate_store::Template, values: &HashMap<String, String>) -> Vec<F
     let mut out = Vec::new();
     for c in t.components.as_array().into_iter().flatten() {
         let component = match c.get("type").and_then(Value::as_str) {
-            Some(k) if k.eq_ignore_ascii_case("header")
-                && c.get("format")
-                    .and_then(Value::as_str)
-                    .is_none_or(|f| f.eq_ignore_ascii_case("text")) =>
+            Some(k)
+                if k.eq_ignore_ascii_case("header")
+                    && c.get("format")
+                        .and_then(Value::as_str)
+                        .is_none_or(|f| f.eq_ignore_ascii_case("text")) =>
             {
                 "header"
             }
@@ -656,7 +667,12 @@ async fn chosen_template(
     if raw.is_empty() {
         return Err(ValidationError::missing("template", "choose a template").into());
     }
-    let unknown = || ApiError::from(ValidationError::new("template", "is not an approved template of this channel"));
+    let unknown = || {
+        ApiError::from(ValidationError::new(
+            "template",
+            "is not an approved template of this channel",
+        ))
+    };
     let id = TemplateId::parse(raw).map_err(|_| unknown())?;
     let t = state
         .app
@@ -719,7 +735,12 @@ async fn template_fields(
     Query(q): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let values = form_map(q);
-    let channel = channel_of(&state, &console, values.get("channel").map_or("", String::as_str)).await?;
+    let channel = channel_of(
+        &state,
+        &console,
+        values.get("channel").map_or("", String::as_str),
+    )
+    .await?;
     if values.get("template").is_none_or(|t| t.is_empty()) {
         return Ok(Html(String::new()).into_response());
     }
@@ -736,7 +757,12 @@ async fn preview(
     Query(q): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let values = form_map(q);
-    let channel = channel_of(&state, &console, values.get("channel").map_or("", String::as_str)).await?;
+    let channel = channel_of(
+        &state,
+        &console,
+        values.get("channel").map_or("", String::as_str),
+    )
+    .await?;
     let t = chosen_template(&state, &console, &channel, &values).await?;
     let fields = fields(&t, &values);
     Ok(Html(preview_html(&state, &console, &t, &fields).await?).into_response())
@@ -749,7 +775,12 @@ async fn send_template(
     Form(f): Form<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let values = form_map(f);
-    let channel = channel_of(&state, &console, values.get("channel").map_or("", String::as_str)).await?;
+    let channel = channel_of(
+        &state,
+        &console,
+        values.get("channel").map_or("", String::as_str),
+    )
+    .await?;
     let wa_id = number("c", values.get("c").map_or("", String::as_str))?;
     let t = chosen_template(&state, &console, &channel, &values).await?;
     let fields = fields(&t, &values);
@@ -818,8 +849,11 @@ async fn media(
     console: Console,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let not_found =
-        || ApiError::from(wagate_app::Error::from(StoreError::NotFound(wagate_store::Entity::Media)));
+    let not_found = || {
+        ApiError::from(wagate_app::Error::from(StoreError::NotFound(
+            wagate_store::Entity::Media,
+        )))
+    };
     let id = MediaId::parse(&id).map_err(|_| not_found())?;
     let (media, file) = state.app.open_media(&console.principal, &id).await?;
     let mut res = Body::from_stream(ReaderStream::new(file)).into_response();

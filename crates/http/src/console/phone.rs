@@ -207,10 +207,11 @@ async fn send(
             let id = f.reply_id.as_deref().unwrap_or("");
             let title = f.title.as_deref().unwrap_or("");
             if id.is_empty() || title.is_empty() {
-                return Err(
-                    ValidationError::missing("reply_id", "tap one of the message's options")
-                        .into(),
-                );
+                return Err(ValidationError::missing(
+                    "reply_id",
+                    "tap one of the message's options",
+                )
+                .into());
             }
             let reply = format!("{kind}_reply");
             let mut interactive = serde_json::Map::new();

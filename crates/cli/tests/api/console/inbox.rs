@@ -58,13 +58,23 @@ async fn outbound(app: &TestApp) -> Vec<Value> {
 
 /// Status of the outbound message, after the network has had `secs` seconds.
 async fn settled(app: &TestApp, id: &str, secs: u64) -> String {
-    app.app.drain_at(from_now(Duration::from_secs(secs))).await.unwrap();
-    app.app.drain_at(from_now(Duration::from_secs(secs * 2))).await.unwrap();
+    app.app
+        .drain_at(from_now(Duration::from_secs(secs)))
+        .await
+        .unwrap();
+    app.app
+        .drain_at(from_now(Duration::from_secs(secs * 2)))
+        .await
+        .unwrap();
     app.message(id).await["status"].as_str().unwrap().to_owned()
 }
 
 async fn form(s: &Session, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-    s.htmx(Method::POST, path).form(fields).send().await.unwrap()
+    s.htmx(Method::POST, path)
+        .form(fields)
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -84,10 +94,15 @@ async fn the_list_orders_by_activity_counts_unread_and_opening_marks_read() {
             "{}: newest activity first, with unread counts",
             app.backend
         );
-        assert!(list.contains("second from Bob"), "the last message's preview");
+        assert!(
+            list.contains("second from Bob"),
+            "the last message's preview"
+        );
 
         // Opening Ann's conversation marks it read; Bob's stays unread.
-        let page = s.page(&format!("/console/inbox?channel={ch}&c={ANN}")).await;
+        let page = s
+            .page(&format!("/console/inbox?channel={ch}&c={ANN}"))
+            .await;
         assert!(page.contains("hello from Ann"));
         assert!(page.contains("data-deadline="), "the window's countdown");
         let list = s.page(&format!("/console/inbox/list?channel={ch}")).await;
@@ -114,9 +129,14 @@ async fn a_reply_inside_the_window_goes_out_and_is_delivered() {
         let ch = app.channel_id().await;
         text_from(&app, ANN, "where is my order?", 10).await;
         let s = sign_in(&app, &app.api_key).await;
-        let page = s.page(&format!("/console/inbox?channel={ch}&c={ANN}")).await;
+        let page = s
+            .page(&format!("/console/inbox?channel={ch}&c={ANN}"))
+            .await;
         assert!(page.contains("name=\"text\""), "the reply box is offered");
-        assert!(!page.contains("id=\"template\""), "no template picker inside the window");
+        assert!(
+            !page.contains("id=\"template\""),
+            "no template picker inside the window"
+        );
 
         // An empty reply: a clear message and nothing sent.
         let res = form(
@@ -137,7 +157,10 @@ async fn a_reply_inside_the_window_goes_out_and_is_delivered() {
         .await;
         assert_eq!(res.status(), 200);
         let thread = res.text().await.unwrap();
-        assert!(thread.contains("On its way!"), "the refreshed thread shows it");
+        assert!(
+            thread.contains("On its way!"),
+            "the refreshed thread shows it"
+        );
         let sent = outbound(&app).await;
         assert_eq!(sent.len(), 1);
         assert_eq!(sent[0]["content"]["body"], "On its way!");
@@ -171,8 +194,14 @@ async fn outside_the_window_only_a_template_goes_out() {
                 "example": {"body_text": [["Ann", "42"]]}}]}))
             .await;
         let s = sign_in(&app, &app.api_key).await;
-        let page = s.page(&format!("/console/inbox?channel={ch}&c={ANN}")).await;
-        assert!(!page.contains("name=\"text\""), "{}: no free text", app.backend);
+        let page = s
+            .page(&format!("/console/inbox?channel={ch}&c={ANN}"))
+            .await;
+        assert!(
+            !page.contains("name=\"text\""),
+            "{}: no free text",
+            app.backend
+        );
         assert!(page.contains("id=\"template\""), "the template picker");
         assert!(page.contains("order_shipped (en)"));
 
@@ -217,11 +246,21 @@ async fn outside_the_window_only_a_template_goes_out() {
         )
         .await;
         assert_eq!(res.status(), 400);
-        assert!(res.text().await.unwrap().contains("not an approved template"));
+        assert!(
+            res.text()
+                .await
+                .unwrap()
+                .contains("not an approved template")
+        );
         let res = form(
             &s,
             "/console/inbox/template",
-            &[("channel", &ch), ("c", ANN), ("template", &t), ("v_body_1", "Ann")],
+            &[
+                ("channel", &ch),
+                ("c", ANN),
+                ("template", &t),
+                ("v_body_1", "Ann"),
+            ],
         )
         .await;
         assert_eq!(res.status(), 400);
@@ -241,7 +280,12 @@ async fn outside_the_window_only_a_template_goes_out() {
         )
         .await;
         assert_eq!(res.status(), 200);
-        assert!(res.text().await.unwrap().contains("Hello Ann, your order number A-42 has shipped today from our store."));
+        assert!(
+            res.text()
+                .await
+                .unwrap()
+                .contains("Hello Ann, your order number A-42 has shipped today from our store.")
+        );
         let sent = outbound(&app).await;
         assert_eq!(sent.len(), 1);
         assert_eq!(sent[0]["type"], "template");
@@ -256,9 +300,7 @@ async fn the_event_stream_tells_when_a_message_arrives() {
         app.configure_sandbox(json!({})).await;
         let ch = app.channel_id().await;
         let s = sign_in(&app, &app.api_key).await;
-        let res = s
-            .get(&format!("/console/inbox/events?channel={ch}"))
-            .await;
+        let res = s.get(&format!("/console/inbox/events?channel={ch}")).await;
         assert_eq!(res.status(), 200);
         assert!(
             res.headers()["content-type"]

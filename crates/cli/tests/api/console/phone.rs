@@ -12,7 +12,11 @@ use crate::helpers::{TestApp, spawn_apps};
 const USER: &str = "15550003333";
 
 async fn form(s: &Session, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-    s.htmx(Method::POST, path).form(fields).send().await.unwrap()
+    s.htmx(Method::POST, path)
+        .form(fields)
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn inbound(app: &TestApp) -> Vec<Value> {
@@ -34,7 +38,9 @@ async fn the_phone_writes_taps_sends_images_and_stops_as_the_user() {
         app.configure_sandbox(json!({})).await;
         let ch = app.channel_id().await;
         let s = sign_in(&app, &app.api_key).await;
-        let page = s.page(&format!("/console/phone?channel={ch}&user={USER}")).await;
+        let page = s
+            .page(&format!("/console/phone?channel={ch}&user={USER}"))
+            .await;
         assert!(page.contains("id=\"phone-messages\""), "{}", app.backend);
         assert!(page.contains(&format!("data-live=\"/console/inbox/events?channel={ch}\"")));
 
@@ -52,7 +58,11 @@ async fn the_phone_writes_taps_sends_images_and_stops_as_the_user() {
         let res = form(
             &s,
             "/console/phone/send",
-            &[("channel", &ch), ("user", USER), ("text", "hi, is the shop open?")],
+            &[
+                ("channel", &ch),
+                ("user", USER),
+                ("text", "hi, is the shop open?"),
+            ],
         )
         .await;
         assert_eq!(res.status(), 200);
