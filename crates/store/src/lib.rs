@@ -20,6 +20,8 @@
 //! - [`CatalogStore`] ([`catalogs`]): product catalogs and their products.
 //! - [`GroupStore`] ([`groups`]): groups of a business number.
 //! - [`ContactCardStore`] ([`contact_cards`]): the contact book: cards, tags, attributes.
+//! - [`InboxStore`] ([`inbox`]): the console's inbox: conversations by activity, unread
+//!   counts.
 //! - [`MessageStore`] ([`dispatch`]): messages, the outbox and its leases, network events
 //!   and ingest, inbound messages, contacts and blocks.
 //! - [`CampaignStore`] ([`campaigns`]): campaigns, their recipients and audience loads, the
@@ -63,6 +65,7 @@ pub mod error;
 pub mod flows;
 pub mod groups;
 pub mod idempotency;
+pub mod inbox;
 pub mod media;
 pub mod page;
 pub mod phone_settings;
@@ -99,6 +102,7 @@ pub use dispatch::{
 pub use error::{Conflict, Entity, StoreError};
 pub use flows::FlowStore;
 pub use groups::GroupStore;
+pub use inbox::{Conversation, InboxCursor, InboxStore};
 pub use media::{Media, MediaOrigin, MediaStore};
 pub use page::Page;
 pub use platform::PlatformStore;
@@ -135,6 +139,7 @@ pub trait Store:
     + FlowStore
     + CatalogStore
     + GroupStore
+    + InboxStore
     + MessageStore
     + ReportStore
     + TemplateStore
@@ -161,6 +166,7 @@ impl<T> Store for T where
         + FlowStore
         + CatalogStore
         + GroupStore
+        + InboxStore
         + MessageStore
         + ReportStore
         + TemplateStore

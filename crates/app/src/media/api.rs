@@ -204,8 +204,24 @@ impl App {
         if media.expires_at <= at {
             return Err(not_found());
         }
-        let file = self
-            .media
+        let file = self.media_reader(&media).await?;
+        Ok((media, file))
+    }
+
+    /// The bytes of one of the principal's live media ids (the console's media previews,
+    /// scoped to the signed-in key as `GET /{media_id}` is).
+    pub async fn open_media(
+        &self,
+        p: &Principal,
+        id: &MediaId,
+    ) -> Result<(Media, super::blob::Reader)> {
+        let media = self.get_media(p, id).await?;
+        let file = self.media_reader(&media).await?;
+        Ok((media, file))
+    }
+
+    async fn media_reader(&self, media: &Media) -> Result<super::blob::Reader> {
+        self.media
             .blobs
             .open(&media.storage_key)
             .await
@@ -218,8 +234,7 @@ impl App {
                         media.id, media.storage_key
                     ),
                 )
-            })?;
-        Ok((media, file))
+            })
     }
 
     /// Checks a message's media `id` at accept time: one of the account's live media ids,

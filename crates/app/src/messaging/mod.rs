@@ -12,10 +12,12 @@
 //! - [`messages`]: accepting outbound messages, reading them back, listing them.
 //! - [`reports`]: the list with totals and date ranges, its CSV export, status histories.
 //! - [`dispatch`]: the dispatcher worker, the outbox to the upstreams (its own folder).
+//! - [`inbox`]: the console's inbox: conversations, unread counts, a live fingerprint.
 //! - [`ingest`]: the ingest worker, applying the upstreams' reports when they are due.
 //! - [`sandbox`]: the simulated network's surface: a virtual user sends to a sandbox channel.
 
 pub mod dispatch;
+pub mod inbox;
 pub mod ingest;
 pub mod messages;
 pub mod reports;

@@ -12,7 +12,7 @@
 
 mod flows;
 mod groups;
-mod inbound;
+pub(crate) mod inbound;
 mod phone_quality;
 mod quality;
 mod verification;

@@ -37,6 +37,7 @@ pub mod contact_imports;
 pub mod dispatch;
 pub mod flows;
 pub mod groups;
+pub mod inbox;
 pub mod media;
 pub mod platform;
 pub mod profile;
