@@ -211,7 +211,10 @@ async fn an_import_shows_its_progress_and_its_row_errors() {
             "{frag}"
         );
         assert!(frag.contains("aria-valuenow=\"100\""));
-        assert!(frag.contains("<td>2</td>"), "the bad row is named: {frag}");
+        assert!(
+            frag.contains("<td>3</td><td>phone</td>"),
+            "the bad row is named: {frag}"
+        );
         let v: Value = app
             .get("/api/v1/contacts?q=Fay")
             .await

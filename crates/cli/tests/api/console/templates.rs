@@ -119,16 +119,21 @@ async fn a_create_is_stored_through_the_templates_service_and_a_bad_one_stores_n
         let html = res.text().await.unwrap();
         assert!(html.contains("data-testid=\"lint\""), "{html}");
         assert!(templates(&app, &waba).await.is_empty());
-        // A form that is not a form.
+        // A form without its body: Meta's error beside the body, nothing stored.
         let res = s
-            .req(Method::POST, "/console/templates")
-            .header("X-CSRF-Token", &s.csrf)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body("name=%ZZ")
-            .send()
-            .await
-            .unwrap();
+            .post_form(
+                "/console/templates",
+                &[
+                    ("waba", &waba),
+                    ("name", "order_update"),
+                    ("language", "en_US"),
+                    ("category", "UTILITY"),
+                ],
+            )
+            .await;
         assert_eq!(res.status(), 400);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("data-field=\"body\""), "{html}");
         assert!(templates(&app, &waba).await.is_empty());
 
         let res = s
