@@ -414,15 +414,7 @@ impl App {
         {
             return Err(ValidationError::new("at", "must be in the future").into());
         }
-        let summary = self.store.audience_summary(p.account_id, id).await?;
-        let mut by_country = summary.by_country.clone();
-        // Opted-out and blocked contacts are skipped: not in the estimate.
-        let mut not_sent = summary.opted_out + summary.blocked;
-        for (_, k) in by_country.iter_mut().rev() {
-            let take = not_sent.min(*k);
-            *k -= take;
-            not_sent -= take;
-        }
+        let by_country = self.waiting_by_country(p, id).await?;
         let est = self
             .fund_campaign(p, category, &by_country, campaign.allow_partial)
             .await?;
@@ -440,15 +432,49 @@ impl App {
         Ok(launched)
     }
 
-    /// The estimate of sending `category` messages to `by_country`; `CampaignUnfunded`
-    /// when the wallet does not cover it (unless `allow_partial`).
-    async fn fund_campaign(
+    /// The audience's waiting recipients by country, less those whose contact is opted out
+    /// or blocked (they are skipped: not in the estimate).
+    async fn waiting_by_country(
+        &self,
+        p: &Principal,
+        id: CampaignId,
+    ) -> Result<Vec<(String, u64)>> {
+        let summary = self.store.audience_summary(p.account_id, id).await?;
+        let mut by_country = summary.by_country.clone();
+        let mut not_sent = summary.opted_out + summary.blocked;
+        for (_, k) in by_country.iter_mut().rev() {
+            let take = not_sent.min(*k);
+            *k -= take;
+            not_sent -= take;
+        }
+        Ok(by_country)
+    }
+
+    /// What launching the campaign now would cost (the launch's own estimate, nothing
+    /// held) and whether the wallet covers it. The template must be sendable, as at launch.
+    pub async fn estimate_campaign(
+        &self,
+        p: &Principal,
+        id: CampaignId,
+    ) -> Result<(Estimate, bool)> {
+        let campaign = self.get_campaign(p, id).await?;
+        let channel = self
+            .store
+            .get_channel(p.account_id, campaign.channel_id)
+            .await?;
+        let category = self.check_campaign_template(p, &channel, &campaign).await?;
+        let by_country = self.waiting_by_country(p, id).await?;
+        self.price_campaign(p, category, &by_country).await
+    }
+
+    /// The estimate of sending `category` messages to `by_country`, and whether the wallet
+    /// covers it.
+    async fn price_campaign(
         &self,
         p: &Principal,
         category: PricingCategory,
         by_country: &[(String, u64)],
-        allow_partial: bool,
-    ) -> Result<Estimate> {
+    ) -> Result<(Estimate, bool)> {
         let wallet = self.store.get_wallet(p.account_id).await?;
         let card = self.rate_card(p.account_id).await?;
         let est = estimate(
@@ -458,7 +484,21 @@ impl App {
             wallet.kind == WalletKind::Quota,
             by_country,
         );
-        if est.amount > 0 && !allow_partial && plan_hold(&wallet, est.amount, self.now()).is_err() {
+        let covered = est.amount <= 0 || plan_hold(&wallet, est.amount, self.now()).is_ok();
+        Ok((est, covered))
+    }
+
+    /// The estimate of sending `category` messages to `by_country`; `CampaignUnfunded`
+    /// when the wallet does not cover it (unless `allow_partial`).
+    async fn fund_campaign(
+        &self,
+        p: &Principal,
+        category: PricingCategory,
+        by_country: &[(String, u64)],
+        allow_partial: bool,
+    ) -> Result<Estimate> {
+        let (est, covered) = self.price_campaign(p, category, by_country).await?;
+        if !allow_partial && !covered {
             return Err(Error::Failed(
                 ErrorCode::CampaignUnfunded,
                 format!(

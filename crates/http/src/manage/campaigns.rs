@@ -206,7 +206,7 @@ impl CampaignView {
     }
 }
 
-async fn view(
+pub(crate) async fn view(
     state: &AppState,
     p: &wagate_app::Principal,
     c: Campaign,
@@ -547,7 +547,7 @@ pub struct LaunchBody {
     pub timezone: Option<String>,
 }
 
-fn launch_time(body: &LaunchBody) -> Result<Launch, ApiError> {
+pub(crate) fn launch_time(body: &LaunchBody) -> Result<Launch, ApiError> {
     let zone = body
         .timezone
         .as_deref()
