@@ -25,18 +25,29 @@ def run(ctx):
     expect(row.locator(".badge")).to_have_text("dead")
     ctx.labelled(page)
 
-    # Its attempts: what the receiver answered.
+    # Its attempts: what the receiver answered, each time.
     row.locator("summary").click()
-    expect(row.get_by_text("HTTP 500").first).to_be_visible()
     expect(row.get_by_text(f["refusal"])).to_be_visible()
     ctx.shot(page, "webhook-log")
+    row.get_by_role("link", name="Every attempt of this delivery").click()
+    expect(page.get_by_role("heading", name="Delivery attempts")).to_be_visible()
+    expect(page.get_by_test_id("delivery-status")).to_have_text("dead")
+    attempts = page.get_by_test_id("attempts")
+    expect(attempts.locator("tr[data-outcome='dead']")).to_have_count(1)
+    expect(attempts.get_by_text("HTTP 500").first).to_be_visible()
+    expect(attempts.get_by_text(f["refusal"]).first).to_be_visible()
+    ctx.shot(page, "webhook-attempts")
 
     # Replayed: the log shows it delivered (it reloads itself while it is pending).
-    row.get_by_role("button", name="Replay").click()
+    page.get_by_role("button", name="Replay").click()
     expect(page.get_by_test_id("replayed")).to_contain_text("1 deliveries queued again")
     row = page.locator(f"tr[data-delivery='{f['delivery_id']}']")
     expect(row.locator(".badge")).to_have_text("delivered")
     ctx.shot(page, "webhook-replayed")
+    row.locator("summary").click()
+    row.get_by_role("link", name="Every attempt of this delivery").click()
+    expect(page.get_by_test_id("delivery-status")).to_have_text("delivered")
+    expect(page.get_by_test_id("attempts").locator("tr[data-outcome='delivered']")).to_have_count(1)
 
     # Numbers and money: the figures, two charts drawn on the server, the wallet.
     page.get_by_role("link", name="Numbers & money").click()

@@ -382,7 +382,6 @@ async fn ledger(
     let p = &console.principal;
     let bad = |field: &str, m: &str| ApiError::new(ErrorCode::InvalidQuery, m).field(field);
     let tz = state.app.account_timezone(p).await?;
-    let nonempty = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let filter = LedgerFilter {
         kind: match nonempty(&q.kind) {
             None => None,
@@ -457,6 +456,11 @@ async fn ledger(
         until: nonempty(&q.until).unwrap_or_default().to_owned(),
         next,
     })
+}
+
+/// A query value, unless absent or blank.
+fn nonempty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// Percent-encodes a query value.

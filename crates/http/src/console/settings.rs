@@ -320,13 +320,12 @@ async fn create_key(
     };
     let made = async {
         if !matches!(scope, "all" | "some") {
-            return Err(ValidationError::new(
+            return Err(ApiError::from(ValidationError::new(
                 "scope",
                 "choose every channel or some channels",
-            )
-            .into());
+            )));
         }
-        let (name, channels) = body.parse()?;
+        let (name, channels) = body.parse().map_err(ApiError::from)?;
         Ok::<_, ApiError>(
             state
                 .app

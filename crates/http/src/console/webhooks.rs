@@ -36,6 +36,10 @@ pub fn routes() -> Router<AppState> {
         .route("/console/webhooks/{id}/delete", post(delete))
         .route("/console/webhooks/{id}/replay", post(replay_range))
         .route(
+            "/console/webhooks/{id}/deliveries/{delivery}",
+            get(attempts),
+        )
+        .route(
             "/console/webhooks/{id}/deliveries/{delivery}/replay",
             post(replay_one),
         )
@@ -485,6 +489,75 @@ async fn log(
         until: until.unwrap_or_default(),
         next,
         replayed: q.replayed,
+    })
+}
+
+pub struct AttemptRow {
+    pub at: String,
+    pub status_code: Option<u16>,
+    pub latency_ms: u32,
+    pub outcome: String,
+    pub error: Option<String>,
+    pub body_excerpt: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/webhooks/attempts.html")]
+struct Attempts {
+    chrome: Chrome,
+    sub: SubscriptionRow,
+    delivery: DeliveryRow,
+    attempts: Vec<AttemptRow>,
+    shown: u32,
+}
+
+/// One delivery and its attempts: each one's answer (status, time taken, error, the first
+/// bytes of the body).
+async fn attempts(
+    State(state): State<AppState>,
+    console: Console,
+    Path((id, delivery)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let p = &console.principal;
+    let sid = subscription_id(&id)?;
+    let unknown = || ApiError::not_found(ErrorCode::DeliveryNotFound, "delivery", &delivery);
+    let did: DeliveryId = delivery.parse().map_err(|_| unknown())?;
+    let not_found = |e: wagate_app::Error| match e.code() {
+        ErrorCode::DeliveryNotFound => unknown(),
+        _ => naming(&id)(e),
+    };
+    let sub = state.app.get_subscription(p, sid).await.map_err(naming(&id))?;
+    let (d, history) = state
+        .app
+        .delivery_attempts(p, sid, did)
+        .await
+        .map_err(not_found)?;
+    let tz = state.app.account_timezone(p).await?;
+    let channels: Vec<ChannelRow> = visible_channels(&state, &console)
+        .await?
+        .iter()
+        .map(ChannelRow::of)
+        .collect();
+    page(&Attempts {
+        chrome: Chrome::new(&console, "webhooks", "Delivery attempts"),
+        sub: SubscriptionRow::of(&sub, &channels),
+        delivery: DeliveryRow::of(d, &tz),
+        attempts: history
+            .into_iter()
+            .map(|a| AttemptRow {
+                at: a
+                    .at
+                    .to_zoned(tz.clone())
+                    .strftime("%Y-%m-%d %H:%M:%S%.3f")
+                    .to_string(),
+                status_code: a.status_code,
+                latency_ms: a.latency_ms,
+                outcome: a.outcome,
+                error: a.error,
+                body_excerpt: a.body_excerpt,
+            })
+            .collect(),
+        shown: wagate_store::ATTEMPTS_SHOWN,
     })
 }
 

@@ -88,6 +88,16 @@ async fn a_failed_delivery_is_seen_and_replayed() {
         assert!(html.contains(&format!("{attempts} attempt")));
         let html = s.page(&format!("/console/webhooks/{id}?status=delivered")).await;
         assert!(html.contains("No deliveries."));
+        // Every attempt: the receiver's answer each time, the last one dead.
+        let html = s.page(&format!("/console/webhooks/{id}/deliveries/{did}")).await;
+        assert_eq!(
+            html.matches("<tr data-outcome=").count() as u64,
+            attempts,
+            "{html}"
+        );
+        assert_eq!(html.matches("data-outcome=\"dead\"").count(), 1);
+        assert_eq!(html.matches(REFUSAL).count() as u64, attempts);
+        assert!(html.contains("HTTP 500 in "));
         // Time range: today has it, a day long past does not.
         let html = s
             .page(&format!("/console/webhooks/{id}?until=2020-01-01"))
@@ -119,6 +129,13 @@ async fn a_failed_delivery_is_seen_and_replayed() {
         assert!(html.contains(&format!("data-delivery=\"{did}\" data-status=\"delivered\"")));
         assert!(html.contains("HTTP 200"));
         assert!(html.contains(&format!("{} attempts", attempts + 1)), "one more attempt");
+        let html = s.page(&format!("/console/webhooks/{id}/deliveries/{did}")).await;
+        assert_eq!(
+            html.matches("<tr data-outcome=").count() as u64,
+            attempts + 1
+        );
+        assert!(html.contains("data-outcome=\"delivered\""));
+        assert!(html.contains("data-testid=\"delivery-status\">delivered<"));
 
         // A range replay of every delivery of today sends it again.
         let res = s
@@ -155,6 +172,10 @@ async fn a_failed_delivery_is_seen_and_replayed() {
             .await;
         assert_eq!(res.status(), 404);
         assert_eq!(
+            other.get(&format!("/console/webhooks/{id}/deliveries/{did}")).await.status(),
+            404
+        );
+        assert_eq!(
             other.post_form(&format!("/console/webhooks/{id}/delete"), &[]).await.status(),
             404
         );
@@ -166,6 +187,12 @@ async fn a_failed_delivery_is_seen_and_replayed() {
             )
             .await;
         assert_eq!(res.status(), 404);
+        assert_eq!(
+            s.get(&format!("/console/webhooks/{id}/deliveries/0195f0e0-0000-7000-8000-000000000000"))
+                .await
+                .status(),
+            404
+        );
 
         let res = s.post_form(&format!("/console/webhooks/{id}/delete"), &[]).await;
         assert_eq!(res.status(), 303);
