@@ -1137,7 +1137,10 @@ async fn attempts_are_recorded_once_per_pending_delivery(b: Backend) {
     assert_eq!(history[0].body_excerpt, body(d[1]));
     let (_, dead) = s.delivery_attempts(a, sub.id, d[2]).await.unwrap();
     assert_eq!(dead.len(), 1);
-    assert_eq!((dead[0].status_code, dead[0].outcome.as_str()), (None, "dead"));
+    assert_eq!(
+        (dead[0].status_code, dead[0].outcome.as_str()),
+        (None, "dead")
+    );
     assert!(
         s.delivery_attempts(a, sub.id, d[3])
             .await
@@ -1152,7 +1155,8 @@ async fn attempts_are_recorded_once_per_pending_delivery(b: Backend) {
         Err(StoreError::NotFound(Entity::Delivery))
     ));
     assert!(matches!(
-        s.delivery_attempts(AccountId::generate(), sub.id, d[1]).await,
+        s.delivery_attempts(AccountId::generate(), sub.id, d[1])
+            .await,
         Err(StoreError::NotFound(Entity::Subscription))
     ));
     assert!(matches!(

@@ -117,7 +117,10 @@ fn draw(svg: &mut String, n: usize, top: i64, series: &[Series<'_>]) -> Result<(
         let (r, g, b) = s.color;
         chart
             .draw_series(LineSeries::new(
-                s.values.iter().enumerate().map(|(i, v)| (i as f64, *v as f64)),
+                s.values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (i as f64, *v as f64)),
                 RGBColor(r, g, b).stroke_width(2),
             ))
             .map_err(err)?;
@@ -200,9 +203,13 @@ mod tests {
         // Left to right.
         assert!(points.windows(2).all(|w| w[0].0 < w[1].0));
         assert!(svg.contains("stroke=\"#008069\""), "{svg}");
-        assert!(svg.contains("<desc>sent: 2026-12-01 0, 2026-12-02 10, 2026-12-03 5, 2026-12-04 10.</desc>"));
+        assert!(svg.contains(
+            "<desc>sent: 2026-12-01 0, 2026-12-02 10, 2026-12-03 5, 2026-12-04 10.</desc>"
+        ));
         // The axis: 0 to 10, and the first, middle and last dates.
-        assert!(svg.contains(">10</text>") && svg.contains(">5</text>") && svg.contains(">0</text>"));
+        assert!(
+            svg.contains(">10</text>") && svg.contains(">5</text>") && svg.contains(">0</text>")
+        );
         assert!(svg.contains(">2026-12-01</text>") && svg.contains(">2026-12-04</text>"));
         assert!(svg.trim_end().ends_with("</svg>"));
     }

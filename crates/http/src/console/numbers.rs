@@ -416,9 +416,8 @@ async fn ledger(
     let more = rows.len() > LEDGER_PAGE as usize;
     rows.truncate(LEDGER_PAGE as usize);
     let wallet = state.app.get_wallet(p).await?;
-    let keep = |name: &str, v: &Option<String>| {
-        nonempty(v).map(|v| format!("&{name}={}", urlencoding(v)))
-    };
+    let keep =
+        |name: &str, v: &Option<String>| nonempty(v).map(|v| format!("&{name}={}", urlencoding(v)));
     let next = match rows.last() {
         Some(last) if more => Some(format!(
             "after={}{}{}{}{}",
@@ -498,6 +497,9 @@ mod tests {
     #[test]
     fn query_values_are_encoded() {
         assert_eq!(urlencoding("a b&c=d"), "a%20b%26c%3Dd");
-        assert_eq!(urlencoding("2026-12-01T10:00:00Z"), "2026-12-01T10%3A00%3A00Z");
+        assert_eq!(
+            urlencoding("2026-12-01T10:00:00Z"),
+            "2026-12-01T10%3A00%3A00Z"
+        );
     }
 }

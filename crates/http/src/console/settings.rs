@@ -29,7 +29,10 @@ pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/console/settings", get(show))
         .route("/console/settings/channels", post(create_channel))
-        .route("/console/settings/channels/{id}/rename", post(rename_channel))
+        .route(
+            "/console/settings/channels/{id}/rename",
+            post(rename_channel),
+        )
         .route("/console/settings/channels/{id}/review", post(set_review))
         .route("/console/settings/keys", post(create_key))
         .route("/console/settings/keys/{id}/revoke", post(revoke_key))
@@ -228,7 +231,15 @@ async fn create_channel(
         Ok(_) => Ok(Redirect::to("/console/settings").into_response()),
         Err(e) => {
             let m = refusal(e)?;
-            render(&state, &console, None, None, Some((m, "channel")), String::new()).await
+            render(
+                &state,
+                &console,
+                None,
+                None,
+                Some((m, "channel")),
+                String::new(),
+            )
+            .await
         }
     }
 }
@@ -267,9 +278,7 @@ async fn set_review(
         "true" => true,
         "false" => false,
         _ => {
-            return Err(
-                ValidationError::new("approve_templates", "must be true or false").into(),
-            );
+            return Err(ValidationError::new("approve_templates", "must be true or false").into());
         }
     };
     let channel = state

@@ -5,18 +5,18 @@
 //! `/api/v1/webhooks` handlers call.
 
 use askama::Template;
+use axum::Form;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Form;
 use serde::Deserialize;
 use wagate_app::webhooks::SubscriptionInput;
 use wagate_core::error::{ErrorCode, ValidationError};
 use wagate_core::ids::{ChannelId, DeliveryId, SubscriptionId};
 use wagate_core::webhook::{
-    BatchSize, Delivery, DeliveryState, EventField, PayloadFormat, Subscription,
-    SubscriptionPatch, VerifyToken, WebhookSecret, WebhookUrl,
+    BatchSize, Delivery, DeliveryState, EventField, PayloadFormat, Subscription, SubscriptionPatch,
+    VerifyToken, WebhookSecret, WebhookUrl,
 };
 use wagate_store::{DeliveryFilter, Page, Replay};
 
@@ -241,7 +241,11 @@ async fn create(
         }
         Err(e) => return Err(e),
     };
-    match state.app.create_subscription(&console.principal, input).await {
+    match state
+        .app
+        .create_subscription(&console.principal, input)
+        .await
+    {
         Ok(s) => Ok(Redirect::to(&format!("/console/webhooks/{}", s.id)).into_response()),
         Err(e) => {
             let e = ApiError::from(e);
@@ -526,7 +530,11 @@ async fn attempts(
         ErrorCode::DeliveryNotFound => unknown(),
         _ => naming(&id)(e),
     };
-    let sub = state.app.get_subscription(p, sid).await.map_err(naming(&id))?;
+    let sub = state
+        .app
+        .get_subscription(p, sid)
+        .await
+        .map_err(naming(&id))?;
     let (d, history) = state
         .app
         .delivery_attempts(p, sid, did)
@@ -580,7 +588,6 @@ async fn replay_one(
     Ok(Redirect::to(&format!("/console/webhooks/{sid}?replayed={n}")).into_response())
 }
 
-
 async fn replay_range(
     State(state): State<AppState>,
     console: Console,
@@ -611,7 +618,9 @@ async fn replay_range(
             until: until.ok_or_else(|| required("until"))?,
         },
         _ => {
-            return Err(ValidationError::new("only", "choose dead letters or every delivery").into());
+            return Err(
+                ValidationError::new("only", "choose dead letters or every delivery").into(),
+            );
         }
     };
     let n = state

@@ -21,8 +21,12 @@ pub fn figure(html: &str, period: &str, k: &str) -> String {
 /// What the API's analytics say of today and the last 30 days.
 async fn api_counts(app: &TestApp) -> Value {
     let now = wagate_core::Timestamp::now();
-    let start = now.checked_sub(jiff::SignedDuration::from_hours(24 * 31)).unwrap();
-    let end = now.checked_add(jiff::SignedDuration::from_hours(24)).unwrap();
+    let start = now
+        .checked_sub(jiff::SignedDuration::from_hours(24 * 31))
+        .unwrap();
+    let end = now
+        .checked_add(jiff::SignedDuration::from_hours(24))
+        .unwrap();
     let body: Value = app
         .get(&format!(
             "/api/v1/analytics/messages?start={start}&end={end}&granularity=month"
@@ -69,7 +73,12 @@ async fn the_dashboard_shows_what_was_sent_with_charts() {
         let html = s.page("/console/numbers").await;
         let api = api_counts(&app).await;
         for period in ["Today", "7 days", "30 days"] {
-            assert_eq!(figure(&html, period, "delivered"), "3", "{}: {period}", app.backend);
+            assert_eq!(
+                figure(&html, period, "delivered"),
+                "3",
+                "{}: {period}",
+                app.backend
+            );
             assert_eq!(figure(&html, period, "failed"), "1", "{period}");
             assert_eq!(
                 figure(&html, period, "sent"),
@@ -83,12 +92,21 @@ async fn the_dashboard_shows_what_was_sent_with_charts() {
         assert_eq!(html.matches("<svg role=\"img\"").count(), 2, "{html}");
         assert!(html.contains("aria-label=\"Messages per day over 30 days"));
         assert!(html.contains("<polyline"));
-        assert!(html.contains("delivered: ") && html.contains(" 3."), "the desc lists the points");
+        assert!(
+            html.contains("delivered: ") && html.contains(" 3."),
+            "the desc lists the points"
+        );
         // The channel table: the sandbox channel with its quality and tier.
-        assert!(html.contains(">GREEN<") && html.contains("TIER_250"), "{html}");
+        assert!(
+            html.contains(">GREEN<") && html.contains("TIER_250"),
+            "{html}"
+        );
         // The wallet and the rate card.
         assert!(html.contains("data-testid=\"balance\""));
-        assert!(html.contains("Rate card") && html.contains("<td>*</td>"), "the default card");
+        assert!(
+            html.contains("Rate card") && html.contains("<td>*</td>"),
+            "the default card"
+        );
 
         // One channel: the same figures (only one has traffic); another one's are zero.
         let first = app.channel_id().await;
@@ -119,7 +137,9 @@ async fn the_dashboard_shows_what_was_sent_with_charts() {
         assert!(html.contains("Second line"));
         assert!(!html.contains(&first), "the other channel is not listed");
         assert_eq!(figure(&html, "30 days", "delivered"), "0", "nor counted");
-        let res = scoped.get(&format!("/console/numbers?channel={first}")).await;
+        let res = scoped
+            .get(&format!("/console/numbers?channel={first}"))
+            .await;
         assert_eq!(res.status(), 404);
     }
 }
@@ -149,7 +169,10 @@ async fn the_ledger_filters_and_pages() {
         assert_eq!(html.matches("data-entry=").count(), 50, "{}", app.backend);
         assert!(html.contains("goodwill correction"), "newest first");
         assert!(html.contains("invoice-51"));
-        assert!(!html.contains("invoice-0<"), "the oldest is on the next page");
+        assert!(
+            !html.contains("invoice-0<"),
+            "the oldest is on the next page"
+        );
         let next = html
             .split("href=\"/console/numbers/ledger?")
             .nth(1)
@@ -180,10 +203,15 @@ async fn the_ledger_filters_and_pages() {
             .date()
             .to_string();
         let html = s
-            .page(&format!("/console/numbers/ledger?kind=top_up&until={tomorrow}&since={today}"))
+            .page(&format!(
+                "/console/numbers/ledger?kind=top_up&until={tomorrow}&since={today}"
+            ))
             .await;
         assert_eq!(html.matches("data-entry=").count(), 50);
-        assert!(html.contains(&format!("kind=top_up&amp;since={today}")), "filters kept");
+        assert!(
+            html.contains(&format!("kind=top_up&amp;since={today}")),
+            "filters kept"
+        );
 
         // Bad filters: a clear message.
         let res = s.get("/console/numbers/ledger?kind=bonus").await;

@@ -58,7 +58,10 @@ async fn a_key_is_shown_once_works_and_is_revoked() {
         let before = keys(&app).await.len();
 
         let res = s
-            .post_form("/console/settings/keys", &[("name", "billing robot"), ("scope", "all")])
+            .post_form(
+                "/console/settings/keys",
+                &[("name", "billing robot"), ("scope", "all")],
+            )
             .await;
         assert_eq!(res.status(), 200, "{}", app.backend);
         assert_eq!(res.headers()["cache-control"], "no-store");
@@ -97,7 +100,11 @@ async fn a_key_is_shown_once_works_and_is_revoked() {
             (vec![("name", "nobody's"), ("scope", "some")], "channel_ids"),
             (vec![("name", "odd"), ("scope", "everything")], "scope"),
             (
-                vec![("name", "foreign"), ("scope", "some"), ("channel_ids", "not-a-channel")],
+                vec![
+                    ("name", "foreign"),
+                    ("scope", "some"),
+                    ("channel_ids", "not-a-channel"),
+                ],
                 "channel_ids",
             ),
         ] {
@@ -145,7 +152,11 @@ async fn a_key_is_shown_once_works_and_is_revoked() {
         let res = s
             .post_form(
                 "/console/settings/keys",
-                &[("name", "sneaky"), ("scope", "some"), ("channel_ids", other_channel)],
+                &[
+                    ("name", "sneaky"),
+                    ("scope", "some"),
+                    ("channel_ids", other_channel),
+                ],
             )
             .await;
         assert_eq!(res.status(), 422);
@@ -159,7 +170,10 @@ async fn settings_need_an_admin_key_and_scoped_keys_see_their_channels() {
         let s = sign_in(&app, &app.api_key).await;
         // A sandbox channel made here, renamed, and its reviewer switched.
         let res = s
-            .post_form("/console/settings/channels", &[("verified_name", "Support line")])
+            .post_form(
+                "/console/settings/channels",
+                &[("verified_name", "Support line")],
+            )
             .await;
         assert_eq!(res.status(), 303, "{}", app.backend);
         let second = channels(&app)
@@ -215,9 +229,12 @@ async fn settings_need_an_admin_key_and_scoped_keys_see_their_channels() {
             .await;
         assert_eq!(res.status(), 400);
         assert_eq!(
-            s.post_form("/console/settings/channels/nope/rename", &[("verified_name", "x")])
-                .await
-                .status(),
+            s.post_form(
+                "/console/settings/channels/nope/rename",
+                &[("verified_name", "x")]
+            )
+            .await
+            .status(),
             404
         );
 
@@ -225,7 +242,11 @@ async fn settings_need_an_admin_key_and_scoped_keys_see_their_channels() {
         let res = s
             .post_form(
                 "/console/settings/keys",
-                &[("name", "help desk only"), ("scope", "some"), ("channel_ids", &second_id)],
+                &[
+                    ("name", "help desk only"),
+                    ("scope", "some"),
+                    ("channel_ids", &second_id),
+                ],
             )
             .await;
         assert_eq!(res.status(), 200);
@@ -249,7 +270,10 @@ async fn settings_need_an_admin_key_and_scoped_keys_see_their_channels() {
         assert_eq!(res.status(), 403);
         assert!(!numbers.contains("href=\"/console/settings\""));
         let res = scoped
-            .post_form("/console/settings/keys", &[("name", "escalate"), ("scope", "all")])
+            .post_form(
+                "/console/settings/keys",
+                &[("name", "escalate"), ("scope", "all")],
+            )
             .await;
         assert_eq!(res.status(), 403);
 

@@ -86,10 +86,14 @@ async fn a_failed_delivery_is_seen_and_replayed() {
         assert!(html.contains("HTTP 500"), "{html}");
         assert!(html.contains(REFUSAL), "the receiver's answer");
         assert!(html.contains(&format!("{attempts} attempt")));
-        let html = s.page(&format!("/console/webhooks/{id}?status=delivered")).await;
+        let html = s
+            .page(&format!("/console/webhooks/{id}?status=delivered"))
+            .await;
         assert!(html.contains("No deliveries."));
         // Every attempt: the receiver's answer each time, the last one dead.
-        let html = s.page(&format!("/console/webhooks/{id}/deliveries/{did}")).await;
+        let html = s
+            .page(&format!("/console/webhooks/{id}/deliveries/{did}"))
+            .await;
         assert_eq!(
             html.matches("<tr data-outcome=").count() as u64,
             attempts,
@@ -110,12 +114,20 @@ async fn a_failed_delivery_is_seen_and_replayed() {
         // Bad filters: a clear message.
         let res = s.get(&format!("/console/webhooks/{id}?status=lost")).await;
         assert_eq!(res.status(), 400);
-        assert!(res.text().await.unwrap().contains("status must be pending, delivered or dead"));
+        assert!(
+            res.text()
+                .await
+                .unwrap()
+                .contains("status must be pending, delivered or dead")
+        );
 
         // Replayed once the receiver is back: it really gets it, and the log says so.
         receiver.inbox.failing.store(false, Ordering::SeqCst);
         let res = s
-            .post_form(&format!("/console/webhooks/{id}/deliveries/{did}/replay"), &[])
+            .post_form(
+                &format!("/console/webhooks/{id}/deliveries/{did}/replay"),
+                &[],
+            )
             .await;
         assert_eq!(res.status(), 303);
         assert_eq!(
@@ -125,11 +137,20 @@ async fn a_failed_delivery_is_seen_and_replayed() {
         let posts = receiver.wait(1).await;
         assert!(String::from_utf8_lossy(&posts[0].raw).contains("hello"));
         app.app.drain().await.unwrap();
-        let html = s.page(&format!("/console/webhooks/{id}?status=delivered")).await;
-        assert!(html.contains(&format!("data-delivery=\"{did}\" data-status=\"delivered\"")));
+        let html = s
+            .page(&format!("/console/webhooks/{id}?status=delivered"))
+            .await;
+        assert!(html.contains(&format!(
+            "data-delivery=\"{did}\" data-status=\"delivered\""
+        )));
         assert!(html.contains("HTTP 200"));
-        assert!(html.contains(&format!("{} attempts", attempts + 1)), "one more attempt");
-        let html = s.page(&format!("/console/webhooks/{id}/deliveries/{did}")).await;
+        assert!(
+            html.contains(&format!("{} attempts", attempts + 1)),
+            "one more attempt"
+        );
+        let html = s
+            .page(&format!("/console/webhooks/{id}/deliveries/{did}"))
+            .await;
         assert_eq!(
             html.matches("<tr data-outcome=").count() as u64,
             attempts + 1
@@ -141,60 +162,98 @@ async fn a_failed_delivery_is_seen_and_replayed() {
         let res = s
             .post_form(
                 &format!("/console/webhooks/{id}/replay"),
-                &[("only", "all"), ("since", "2020-01-01"), ("until", "2099-01-01")],
+                &[
+                    ("only", "all"),
+                    ("since", "2020-01-01"),
+                    ("until", "2099-01-01"),
+                ],
             )
             .await;
         assert_eq!(res.status(), 303);
-        assert!(res.headers()[LOCATION].to_str().unwrap().ends_with("replayed=1"));
+        assert!(
+            res.headers()[LOCATION]
+                .to_str()
+                .unwrap()
+                .ends_with("replayed=1")
+        );
         receiver.wait(2).await;
         // "all" without a range: refused, nothing queued.
         let res = s
-            .post_form(&format!("/console/webhooks/{id}/replay"), &[("only", "all")])
+            .post_form(
+                &format!("/console/webhooks/{id}/replay"),
+                &[("only", "all")],
+            )
             .await;
         assert_eq!(res.status(), 400);
         assert!(res.text().await.unwrap().contains("since is required"));
 
         // Pause, resume, then delete.
-        let res = s.post_form(&format!("/console/webhooks/{id}/pause"), &[]).await;
+        let res = s
+            .post_form(&format!("/console/webhooks/{id}/pause"), &[])
+            .await;
         assert_eq!(res.status(), 303);
         assert_eq!(subscriptions(&app).await[0]["enabled"], false);
-        assert!(s.page(&format!("/console/webhooks/{id}")).await.contains("paused"));
-        let res = s.post_form(&format!("/console/webhooks/{id}/resume"), &[]).await;
+        assert!(
+            s.page(&format!("/console/webhooks/{id}"))
+                .await
+                .contains("paused")
+        );
+        let res = s
+            .post_form(&format!("/console/webhooks/{id}/resume"), &[])
+            .await;
         assert_eq!(res.status(), 303);
         assert_eq!(subscriptions(&app).await[0]["enabled"], true);
 
         // Another account's person sees none of it.
         let (_, other_key) = app.other_account().await;
         let other = sign_in(&app, &other_key).await;
-        assert_eq!(other.get(&format!("/console/webhooks/{id}")).await.status(), 404);
+        assert_eq!(
+            other.get(&format!("/console/webhooks/{id}")).await.status(),
+            404
+        );
         let res = other
-            .post_form(&format!("/console/webhooks/{id}/deliveries/{did}/replay"), &[])
-            .await;
-        assert_eq!(res.status(), 404);
-        assert_eq!(
-            other.get(&format!("/console/webhooks/{id}/deliveries/{did}")).await.status(),
-            404
-        );
-        assert_eq!(
-            other.post_form(&format!("/console/webhooks/{id}/delete"), &[]).await.status(),
-            404
-        );
-        assert_eq!(s.get("/console/webhooks/not-an-id").await.status(), 404);
-        let res = s
             .post_form(
-                &format!("/console/webhooks/{id}/deliveries/0195f0e0-0000-7000-8000-000000000000/replay"),
+                &format!("/console/webhooks/{id}/deliveries/{did}/replay"),
                 &[],
             )
             .await;
         assert_eq!(res.status(), 404);
         assert_eq!(
-            s.get(&format!("/console/webhooks/{id}/deliveries/0195f0e0-0000-7000-8000-000000000000"))
+            other
+                .get(&format!("/console/webhooks/{id}/deliveries/{did}"))
                 .await
                 .status(),
             404
         );
+        assert_eq!(
+            other
+                .post_form(&format!("/console/webhooks/{id}/delete"), &[])
+                .await
+                .status(),
+            404
+        );
+        assert_eq!(s.get("/console/webhooks/not-an-id").await.status(), 404);
+        let res = s
+            .post_form(
+                &format!(
+                    "/console/webhooks/{id}/deliveries/0195f0e0-0000-7000-8000-000000000000/replay"
+                ),
+                &[],
+            )
+            .await;
+        assert_eq!(res.status(), 404);
+        assert_eq!(
+            s.get(&format!(
+                "/console/webhooks/{id}/deliveries/0195f0e0-0000-7000-8000-000000000000"
+            ))
+            .await
+            .status(),
+            404
+        );
 
-        let res = s.post_form(&format!("/console/webhooks/{id}/delete"), &[]).await;
+        let res = s
+            .post_form(&format!("/console/webhooks/{id}/delete"), &[])
+            .await;
         assert_eq!(res.status(), 303);
         assert!(subscriptions(&app).await.is_empty());
     }
@@ -207,20 +266,39 @@ async fn a_bad_subscription_form_stores_nothing() {
         let s = sign_in(&app, &app.api_key).await;
         let cases: [(&[(&str, &str)], &str); 4] = [
             (
-                &[("url", "not a url"), ("secret", SECRET), ("verify_token", TOKEN), ("fields", "messages")],
+                &[
+                    ("url", "not a url"),
+                    ("secret", SECRET),
+                    ("verify_token", TOKEN),
+                    ("fields", "messages"),
+                ],
                 "url",
             ),
             (
-                &[("url", &receiver.url), ("secret", "short"), ("verify_token", TOKEN), ("fields", "messages")],
+                &[
+                    ("url", &receiver.url),
+                    ("secret", "short"),
+                    ("verify_token", TOKEN),
+                    ("fields", "messages"),
+                ],
                 "secret",
             ),
             (
-                &[("url", &receiver.url), ("secret", SECRET), ("verify_token", TOKEN)],
+                &[
+                    ("url", &receiver.url),
+                    ("secret", SECRET),
+                    ("verify_token", TOKEN),
+                ],
                 "choose at least one event",
             ),
             (
                 // The receiver does not echo a wrong token: verification fails.
-                &[("url", &receiver.url), ("secret", SECRET), ("verify_token", "wrong-token"), ("fields", "messages")],
+                &[
+                    ("url", &receiver.url),
+                    ("secret", SECRET),
+                    ("verify_token", "wrong-token"),
+                    ("fields", "messages"),
+                ],
                 "403",
             ),
         ];
