@@ -75,7 +75,7 @@ def run(ctx):
     assert value.startswith("wag_"), value
     ctx.shot(page, "settings-key")
     page.goto(ctx.url + "/console/settings")
-    expect(page.get_by_role("cell", name="story key")).to_be_visible()
+    expect(page.get_by_role("cell", name="story key", exact=True)).to_be_visible()
     expect(page.get_by_test_id("secret")).to_have_count(0)
 
 
