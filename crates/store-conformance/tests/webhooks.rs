@@ -1118,6 +1118,52 @@ async fn attempts_are_recorded_once_per_pending_delivery(b: Backend) {
     .await;
     assert_eq!(log(s, &sub).await, before);
 
+    // The history keeps every attempt, oldest first; the late ones are not in it.
+    let (of, history) = s.delivery_attempts(a, sub.id, d[1]).await.unwrap();
+    assert_eq!(of, delivery(s, &sub, d[1]).await);
+    let seen: Vec<_> = history
+        .iter()
+        .map(|h| (h.at, h.status_code, h.outcome.as_str(), h.error.as_deref()))
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (t_ok, Some(500), "retry", Some("HTTP 500")),
+            (t_second, Some(502), "retry", Some("HTTP 502")),
+            (plus(t_second, MINUTE), Some(204), "delivered", None),
+        ]
+    );
+    assert_eq!(history[0].latency_ms, 25);
+    assert_eq!(history[0].body_excerpt, body(d[1]));
+    let (_, dead) = s.delivery_attempts(a, sub.id, d[2]).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        (dead[0].status_code, dead[0].outcome.as_str()),
+        (None, "dead")
+    );
+    assert!(
+        s.delivery_attempts(a, sub.id, d[3])
+            .await
+            .unwrap()
+            .1
+            .is_empty()
+    );
+    // Another subscription's or account's delivery: not found.
+    let other_sub = subscribe(s, a, None, &[Messages]).await;
+    assert!(matches!(
+        s.delivery_attempts(a, other_sub.id, d[1]).await,
+        Err(StoreError::NotFound(Entity::Delivery))
+    ));
+    assert!(matches!(
+        s.delivery_attempts(AccountId::generate(), sub.id, d[1])
+            .await,
+        Err(StoreError::NotFound(Entity::Subscription))
+    ));
+    assert!(matches!(
+        s.delivery_attempts(a, sub.id, DeliveryId::generate()).await,
+        Err(StoreError::NotFound(Entity::Delivery))
+    ));
+
     // Two attempts on one delivery in one call both count, in order.
     complete(
         s,

@@ -115,7 +115,8 @@ pub use sql::analytics::{
 pub use templates::{CreateTemplateError, Template, TemplateFilter, TemplateLimits, TemplateStore};
 pub use uploads::{CompletedUpload, UploadHandle, UploadSession, UploadSessionId};
 pub use webhooks::{
-    AttemptOutcome, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryJob, Replay, WebhookStore,
+    ATTEMPTS_SHOWN, AttemptOutcome, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryJob,
+    RecordedAttempt, Replay, WebhookStore,
 };
 pub use woztell_secrets::WoztellSecretStore;
 

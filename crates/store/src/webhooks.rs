@@ -103,6 +103,61 @@ pub trait WebhookStore: Send + Sync {
     ) -> Result<u64>;
     /// Pending deliveries of every subscription, none counted as 0 (for metrics).
     async fn delivery_backlog(&self) -> Result<Vec<(SubscriptionId, u64)>>;
+    /// One of the subscription's deliveries and its attempts, oldest first: the latest
+    /// [`ATTEMPTS_SHOWN`] of them. `NotFound(Delivery)` unless the delivery is the
+    /// subscription's (and the subscription the account's: else `NotFound(Subscription)`).
+    async fn delivery_attempts(
+        &self,
+        account: AccountId,
+        subscription: SubscriptionId,
+        delivery: DeliveryId,
+    ) -> Result<(Delivery, Vec<RecordedAttempt>)>;
+}
+
+/// Most attempts [`WebhookStore::delivery_attempts`] answers (the latest ones).
+pub const ATTEMPTS_SHOWN: u32 = 100;
+
+/// One attempt of a delivery, as recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedAttempt {
+    pub at: Timestamp,
+    /// The receiver's HTTP status (`None`: no answer).
+    pub status_code: Option<u16>,
+    pub latency_ms: u32,
+    /// `delivered`, `retry` or `dead`.
+    pub outcome: String,
+    pub error: Option<String>,
+    /// The first bytes of the answer (`None`: none, or empty).
+    pub body_excerpt: Option<String>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AttemptRow {
+    pub attempted_at: i64,
+    pub status_code: Option<i64>,
+    pub latency_ms: i64,
+    pub outcome: String,
+    pub error: Option<String>,
+    pub body_excerpt: Option<String>,
+}
+
+impl TryFrom<AttemptRow> for RecordedAttempt {
+    type Error = StoreError;
+    fn try_from(r: AttemptRow) -> Result<Self, StoreError> {
+        let what = "webhook attempt";
+        Ok(RecordedAttempt {
+            at: timestamp(what, r.attempted_at)?,
+            status_code: r
+                .status_code
+                .map(u16::try_from)
+                .transpose()
+                .map_err(|e| corrupt(what, e))?,
+            latency_ms: u32::try_from(r.latency_ms).map_err(|e| corrupt(what, e))?,
+            outcome: r.outcome,
+            error: r.error,
+            body_excerpt: r.body_excerpt,
+        })
+    }
 }
 
 pub use wagate_core::webhook::Delivery;

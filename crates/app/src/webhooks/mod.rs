@@ -26,7 +26,7 @@ use wagate_core::webhook::{
     BatchSize, EventField, PayloadFormat, Subscription, SubscriptionPatch, VerifyToken,
     WebhookSecret, WebhookUrl,
 };
-use wagate_store::{Delivery, DeliveryFilter, MessageKey, Page, Replay};
+use wagate_store::{Delivery, DeliveryFilter, MessageKey, Page, RecordedAttempt, Replay};
 
 use crate::error::Result;
 use crate::{App, Error, Principal};
@@ -234,6 +234,21 @@ impl App {
         Ok(self
             .store
             .list_deliveries(p.account_id, id, filter, page)
+            .await?)
+    }
+
+    /// One of the subscription's deliveries and its attempts, oldest first (the latest
+    /// [`wagate_store::ATTEMPTS_SHOWN`]).
+    pub async fn delivery_attempts(
+        &self,
+        p: &Principal,
+        id: SubscriptionId,
+        delivery: DeliveryId,
+    ) -> Result<(Delivery, Vec<RecordedAttempt>)> {
+        p.require_account_wide()?;
+        Ok(self
+            .store
+            .delivery_attempts(p.account_id, id, delivery)
             .await?)
     }
 

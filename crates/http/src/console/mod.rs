@@ -20,6 +20,7 @@
 
 pub mod assets;
 pub mod campaigns;
+pub mod charts;
 pub mod contacts;
 pub mod errors;
 pub mod home;

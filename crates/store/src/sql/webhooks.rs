@@ -19,10 +19,11 @@ use wagate_core::webhook::{Subscription, WebhookEvent};
 
 use super::{Backend, Conn, Dialect, IntoArg, Query, query};
 use crate::records::millis;
-use crate::webhooks::{DeliveryRecord, EventRecord, SubscriptionRecord, event_rows};
+use crate::webhooks::{AttemptRow, DeliveryRecord, EventRecord, SubscriptionRecord, event_rows};
 use crate::{
-    AttemptOutcome, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryJob, Entity, Page, Replay,
-    Result, StoreError, WebhookStore, delivery_columns, subscription_columns,
+    ATTEMPTS_SHOWN, AttemptOutcome, Delivery, DeliveryAttempt, DeliveryFilter, DeliveryJob, Entity,
+    Page, RecordedAttempt, Replay, Result, StoreError, WebhookStore, delivery_columns,
+    subscription_columns,
 };
 
 /// Rows per multi-row insert: well under SQLite's 32,766 bound variables (and
@@ -570,9 +571,83 @@ fn statements(attempts: &[DeliveryAttempt]) -> Vec<&[DeliveryAttempt]> {
 pub async fn complete_deliveries<C: Conn>(c: &mut C, attempts: &[DeliveryAttempt]) -> Result<()> {
     let dialect = c.dialect();
     for chunk in statements(attempts) {
+        // The history first: the update below ends the deliveries it settles.
+        c.execute(attempt_history_statement(chunk)).await?;
         c.execute(attempts_statement(dialect, chunk)).await?;
     }
     Ok(())
+}
+
+/// `INSERT … SELECT … FROM (VALUES …)` keeping `attempts` in the history, for deliveries
+/// still pending (the others' attempts change nothing, as in [`attempts_statement`]).
+pub fn attempt_history_statement(attempts: &[DeliveryAttempt]) -> Query {
+    let mut q = query(
+        "INSERT INTO webhook_attempts (id, delivery_id, attempted_at, status_code, latency_ms, \
+         outcome, error, body_excerpt) \
+         SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, v.column7, \
+         v.column8 FROM (",
+    );
+    push_values(&mut q, attempts, |row, a| {
+        let (outcome, error) = match &a.outcome {
+            AttemptOutcome::Delivered => ("delivered", None),
+            AttemptOutcome::Retry { error, .. } => ("retry", Some(error.clone())),
+            AttemptOutcome::Dead { error } => ("dead", Some(error.clone())),
+        };
+        row.bind(Uuid::now_v7())
+            .bind(a.id.as_uuid())
+            .bind(millis(a.at))
+            .bind(a.status_code.map(i64::from))
+            .bind(i64::from(a.latency_ms))
+            .bind(outcome)
+            .bind(error)
+            .bind((!a.body_excerpt.is_empty()).then(|| a.body_excerpt.clone()));
+    });
+    q.push(
+        ") AS v WHERE EXISTS (SELECT 1 FROM webhook_deliveries d \
+         WHERE d.id = v.column2 AND d.state = 'pending')",
+    );
+    q
+}
+
+pub async fn delivery_attempts<C: Conn>(
+    c: &mut C,
+    account: AccountId,
+    subscription: SubscriptionId,
+    delivery: DeliveryId,
+) -> Result<(Delivery, Vec<RecordedAttempt>)> {
+    get_subscription(c, account, subscription).await?;
+    let found: Vec<DeliveryRecord> = c
+        .fetch_all(
+            query(concat!(
+                "SELECT ",
+                delivery_columns!(),
+                " FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id \
+                 WHERE d.id = $1 AND d.subscription_id = $2"
+            ))
+            .bind(delivery.as_uuid())
+            .bind(subscription.as_uuid()),
+        )
+        .await?;
+    let Some(found) = deliveries(found)?.pop() else {
+        return Err(StoreError::NotFound(Entity::Delivery));
+    };
+    let mut rows: Vec<AttemptRow> = c
+        .fetch_all(
+            query(
+                "SELECT attempted_at, status_code, latency_ms, outcome, error, body_excerpt \
+                 FROM webhook_attempts WHERE delivery_id = $1 \
+                 ORDER BY attempted_at DESC, id DESC LIMIT $2",
+            )
+            .bind(delivery.as_uuid())
+            .bind(i64::from(ATTEMPTS_SHOWN)),
+        )
+        .await?;
+    rows.reverse();
+    let attempts = rows
+        .into_iter()
+        .map(RecordedAttempt::try_from)
+        .collect::<Result<_>>()?;
+    Ok((found, attempts))
 }
 
 /// `UPDATE … FROM (VALUES …)` recording `attempts` (no delivery twice) on deliveries still
@@ -849,5 +924,15 @@ impl<B: WebhookBackend> WebhookStore for B {
 
     async fn delivery_backlog(&self) -> Result<Vec<(SubscriptionId, u64)>> {
         self.read(move |c| Box::pin(delivery_backlog(c))).await
+    }
+
+    async fn delivery_attempts(
+        &self,
+        account: AccountId,
+        subscription: SubscriptionId,
+        delivery: DeliveryId,
+    ) -> Result<(Delivery, Vec<RecordedAttempt>)> {
+        self.read(move |c| Box::pin(delivery_attempts(c, account, subscription, delivery)))
+            .await
     }
 }
