@@ -81,6 +81,7 @@ pub async fn scoped_key(app: &TestApp, channel: &str) -> String {
 }
 
 #[tokio::test]
+#[ignore = "a browser story: drives Debian's chromium with Playwright (installs it first)"]
 async fn access_sign_in_out_csrf_and_scoped_keys() {
     let app = spawn_app().await;
     let second = app.create_channel(&app.api_key, "Second Shop").await;

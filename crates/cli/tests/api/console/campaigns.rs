@@ -261,6 +261,7 @@ async fn a_csv_campaign_runs_to_100_percent_and_bad_forms_store_nothing() {
 /// The browser story: the contact book, then a campaign from a CSV launched from the wizard
 /// and followed live to 100 %.
 #[tokio::test]
+#[ignore = "a browser story: drives Debian's chromium with Playwright (installs it first)"]
 async fn browser_a_campaign_from_a_csv_reaches_100_percent() {
     let app = crate::helpers::spawn_app().await;
     setup(&app).await;

@@ -231,6 +231,7 @@ async fn a_create_is_stored_through_the_templates_service_and_a_bad_one_stores_n
 /// The browser story: a lint error fixed in the form, the template created and approved by
 /// the sandbox's reviewer while its page is open.
 #[tokio::test]
+#[ignore = "a browser story: drives Debian's chromium with Playwright (installs it first)"]
 async fn browser_a_template_is_fixed_in_the_form_and_approved() {
     let app = crate::helpers::spawn_apps_with(|c| {
         c.templates.review_delay_ms = 1500;
