@@ -13,13 +13,19 @@ use crate::Result;
 pub const UNREAD_CAP: i64 = 100;
 
 /// One conversation of a channel's inbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Conversation {
     pub contact: Contact,
     /// When the conversation was last opened in the console.
     pub read_at: Option<Timestamp>,
     /// Inbound messages since then, at most [`UNREAD_CAP`].
     pub unread: i64,
+    /// The conversation's newest message: its direction and content (read in the same
+    /// statement as the list, for its preview).
+    pub last: Option<(
+        wagate_core::message::Direction,
+        wagate_core::content::Content,
+    )>,
 }
 
 /// Where the next page of an inbox starts: the last row's activity and id.

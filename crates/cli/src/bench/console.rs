@@ -77,7 +77,7 @@ fn messages_insert(
          content, status, created_at, sent_at, delivered_at, read_at, failed_at, number) \
          SELECT {id}, 'wamid.console' || i, {account}, {channel}, \
          CASE WHEN i % 10 = 9 THEN 'inbound' ELSE 'outbound' END, {wa}, 'text', \
-         CAST('{{\"body\":\"Hello from the bench\"}}' AS {json}), \
+         CAST('{{\"type\":\"text\",\"text\":{{\"body\":\"Hello from the bench\"}}}}' AS {json}), \
          CASE WHEN i % 10 = 9 THEN 'received' WHEN fate < 2 THEN 'failed' WHEN fate < 60 THEN 'read' \
          ELSE 'delivered' END, t, \
          CASE WHEN i % 10 <> 9 AND fate >= 2 THEN t END, \
@@ -138,6 +138,10 @@ pub async fn run(
         (PER_CONVERSATION..=100_000_000).contains(&messages),
         "--console takes 10 to 100,000,000 messages"
     );
+    // A page that fails says why (the server logs its cause at error level).
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("error")
+        .try_init();
     let conversations = messages / PER_CONVERSATION;
     let messages = conversations * PER_CONVERSATION;
     let mut conn = Conn::open(db).await?;

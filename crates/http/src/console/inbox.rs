@@ -338,19 +338,16 @@ async fn list_html(
         let Some(wa_id) = &conv.contact.wa_id else {
             continue;
         };
-        let last = state
-            .app
-            .conversation(&console.principal, channel, wa_id, 1)
-            .await?;
-        let preview = last
-            .first()
-            .map(|m| {
-                let who = if m.direction == Direction::Outbound {
+        let preview = conv
+            .last
+            .as_ref()
+            .map(|(direction, content)| {
+                let who = if *direction == Direction::Outbound {
                     "You: "
                 } else {
                     ""
                 };
-                format!("{who}{}", m.content.preview().unwrap_or_default())
+                format!("{who}{}", content.preview().unwrap_or_default())
             })
             .unwrap_or_default();
         rows.push(Row {

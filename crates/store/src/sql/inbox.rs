@@ -17,6 +17,8 @@ struct Row {
     contact: ContactRecord,
     console_read_at: Option<i64>,
     unread: i64,
+    last_direction: Option<String>,
+    last_content: Option<sqlx::types::Json<serde_json::Value>>,
 }
 
 #[async_trait]
@@ -36,7 +38,13 @@ impl<B: Backend> InboxStore for B {
                   WHERE m.channel_id = contacts.channel_id AND m.wa_id = contacts.wa_id \
                     AND m.direction = 'inbound' \
                     AND m.created_at > COALESCE(contacts.console_read_at, 0) \
-                  LIMIT {UNREAD_CAP}) AS u) AS unread \
+                  LIMIT {UNREAD_CAP}) AS u) AS unread, \
+               (SELECT m.direction FROM messages AS m \
+                  WHERE m.channel_id = contacts.channel_id AND m.wa_id = contacts.wa_id \
+                  ORDER BY m.id DESC LIMIT 1) AS last_direction, \
+               (SELECT m.content FROM messages AS m \
+                  WHERE m.channel_id = contacts.channel_id AND m.wa_id = contacts.wa_id \
+                  ORDER BY m.id DESC LIMIT 1) AS last_content \
              FROM contacts \
              WHERE channel_id = $1 AND account_id = $2 AND last_message_at IS NOT NULL \
                AND ($3 IS NULL OR last_message_at < $3 \
@@ -68,6 +76,7 @@ impl<B: Backend> InboxStore for B {
                         .map(|ms| timestamp("contact", ms))
                         .transpose()?,
                     unread: r.unread,
+                    last: last_message(r.last_direction, r.last_content)?,
                 })
             })
             .collect()
@@ -100,4 +109,28 @@ impl<B: Backend> InboxStore for B {
         })
         .await
     }
+}
+
+/// The newest message's direction and content, as the list statement read them.
+fn last_message(
+    direction: Option<String>,
+    content: Option<sqlx::types::Json<serde_json::Value>>,
+) -> Result<
+    Option<(
+        wagate_core::message::Direction,
+        wagate_core::content::Content,
+    )>,
+> {
+    let (Some(direction), Some(content)) = (direction, content) else {
+        return Ok(None);
+    };
+    let corrupt = |detail: String| crate::StoreError::Corrupt {
+        what: "message",
+        detail,
+    };
+    let direction = wagate_core::message::Direction::parse(&direction)
+        .map_err(|e| corrupt(format!("direction: {e}")))?;
+    let content =
+        serde_json::from_value(content.0).map_err(|e| corrupt(format!("content: {e}")))?;
+    Ok(Some((direction, content)))
 }
